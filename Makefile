@@ -1,0 +1,45 @@
+# Every target creates .venv and installs what it needs, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help demo test lint typecheck unit bench clean lab-down
+
+help:
+	@echo "make demo   - start the built-in lab, plan, roll out the policy, audit, inject a fault, stop the lab"
+	@echo "make test   - lint + type check + all tests (what CI runs)"
+	@echo "make lint   - ruff"
+	@echo "make bench  - scale and speed benchmarks (writes benchmarks/results/)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	@touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check agent napalm_rocesonic tests benchmarks
+	$(BIN)/ruff format --check agent napalm_rocesonic tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy agent napalm_rocesonic
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -q
+
+test: lint typecheck
+	$(BIN)/python -m pytest tests -q
+
+demo: $(STAMP)
+	$(BIN)/python -m agent.demo
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+lab-down: $(STAMP)
+	$(BIN)/roce-agent lab down
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -1,0 +1,1 @@
+"""Numbered check catalogue: pure functions of (intent, DeviceState, topology) returning findings."""

@@ -1,0 +1,54 @@
+"""Error types shared by every layer.
+
+Input errors (policy, inventory, playbook) are collected, never raised one at a time, so an operator
+sees every problem in one run. They always exit with code 2 and never reach a device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_CANNOT_RUN = 2
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong with an input file, located precisely enough to fix without guessing."""
+
+    file: Path | None
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = str(self.file) if self.file else "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+@dataclass
+class InputError(Exception):
+    """Raised with every problem found in an input; the CLI prints them all and exits 2."""
+
+    problems: list[InputProblem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class DeviceError(Exception):
+    """A device could not be read or changed; always names the device and what was attempted."""
+
+    def __init__(self, device: str, action: str, detail: str) -> None:
+        super().__init__(f"{device}: {action}: {detail}")
+        self.device = device
+        self.action = action
+        self.detail = detail
+
+
+class ParseError(DeviceError):
+    """Device output that could not be understood. Never replaced by a silent default."""

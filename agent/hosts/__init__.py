@@ -1,0 +1,1 @@
+"""RDMA hosts: NIC gather/normalize/apply via dcb, rdma, ethtool, sysfs and pyroute2."""

@@ -1,0 +1,91 @@
+"""Intent: the policy resolved for one device and each of its ports (role, speed, cable, MTU).
+
+Intent is vendor-neutral. Renderers turn it into native configuration; checks compare it with the
+observed DeviceState. Building it is pure: inventory records + policy + topology in, intents out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.policy.model import Policy
+from agent.policy.resolve import effective_policy
+from agent.state import DeviceKind
+from agent.topology.model import Endpoint, Topology
+
+
+@dataclass(frozen=True)
+class InventoryDevice:
+    """What the agent needs from a Nornir host, independent of Nornir itself."""
+
+    name: str
+    kind: DeviceKind
+    platform: str  # "sonic" | "linux-rdma"
+    role: str | None = None  # leaf, spine, rdma-host ...
+    groups: tuple[str, ...] = ()
+    port_speed_mbps: dict[str, int] = field(default_factory=dict)  # per port, from inventory data
+    default_speed_mbps: int | None = None
+
+
+class PortIntent(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    link_role: str  # "host" | "fabric"
+    peer: str | None = None  # "device:port"
+    speed_mbps: int | None = None
+    cable_m: int
+    mtu: int
+    lossless_priorities: tuple[int, ...]
+
+
+class DeviceIntent(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    kind: DeviceKind
+    platform: str
+    role: str | None = None
+    groups: tuple[str, ...] = ()
+    policy: Policy
+    ports: dict[str, PortIntent] = Field(default_factory=dict)
+
+
+def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology) -> DeviceIntent:
+    eff = effective_policy(policy, dev.name, dev.groups, dev.role)
+    mtu = eff.mtu.switch if dev.kind is DeviceKind.switch else eff.mtu.host
+    ports: dict[str, PortIntent] = {}
+    for port, link in topology.ports_of(dev.name):
+        peer = link.peer_of(Endpoint(dev.name, port))
+        speed = link.speed_mbps or dev.port_speed_mbps.get(port) or dev.default_speed_mbps
+        ports[port] = PortIntent(
+            name=port,
+            link_role=link.role,
+            peer=str(peer),
+            speed_mbps=speed,
+            cable_m=eff.cable_length_for(link.role),
+            mtu=mtu,
+            lossless_priorities=eff.lossless_priorities,
+        )
+    return DeviceIntent(
+        name=dev.name,
+        kind=dev.kind,
+        platform=dev.platform,
+        role=dev.role,
+        groups=dev.groups,
+        policy=eff,
+        ports=dict(sorted(ports.items(), key=lambda kv: _port_sort_key(kv[0]))),
+    )
+
+
+def build_intents(devices: Iterable[InventoryDevice], policy: Policy, topology: Topology) -> dict[str, DeviceIntent]:
+    return {d.name: build_device_intent(d, policy, topology) for d in devices}
+
+
+def _port_sort_key(name: str) -> tuple[str, int]:
+    digits = "".join(ch for ch in name if ch.isdigit())
+    prefix = name.rstrip("0123456789")
+    return (prefix, int(digits) if digits else -1)

@@ -1,0 +1,1 @@
+"""Nornir inventory bootstrap, credentials and host-key policy, links file, containerlab import."""

@@ -1,0 +1,1 @@
+"""The lossless policy: model, units, baselines, per-device overrides, headroom and ECN math."""

@@ -1,0 +1,1 @@
+"""Reports (table, JSON, JUnit, Prometheus, HTML) and the SQLite audit history."""

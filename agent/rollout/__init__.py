@@ -1,0 +1,1 @@
+"""Playbooks: staged rollout with gates, locks, audit trail, resume and rollback."""

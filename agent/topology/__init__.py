@@ -1,0 +1,1 @@
+"""Fabric topology: links between switch ports and host NICs, and graph helpers."""
