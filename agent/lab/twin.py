@@ -16,6 +16,8 @@ class CommandResult:
     stdout: str = ""
     stderr: str = ""
     exit_code: int = 0
+    delay_s: float = 0.0  # the SSH layer waits this long before answering (latency / hang faults)
+    disconnect: bool = False  # the SSH layer drops the session after sending the output (fault injection)
 
 
 class Twin(Protocol):
@@ -31,4 +33,12 @@ class Twin(Protocol):
 
     def read_file(self, path: str) -> bytes | None:
         """Serve a file over SFTP; None when it does not exist."""
+        ...
+
+    def inject_fault(self, kind: str, options: dict[str, str]) -> str:
+        """Arm a fault (`roce-agent lab fault DEVICE KIND k=v ...`); returns a one-line description."""
+        ...
+
+    def set_traffic(self, port: str, pattern: str) -> str:
+        """Drive the counter model of one port (idle | steady | incast ...); returns a description."""
         ...
