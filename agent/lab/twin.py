@@ -42,3 +42,23 @@ class Twin(Protocol):
     def set_traffic(self, port: str, pattern: str) -> str:
         """Drive the counter model of one port (idle | steady | incast ...); returns a description."""
         ...
+
+
+@dataclass(frozen=True)
+class TwinPort:
+    """A switch port the lab seeds from the topology (name in SONiC form, speed in Mb/s)."""
+
+    name: str  # Ethernet0, Ethernet4, ...
+    speed_mbps: int = 400_000
+    neighbor: str | None = None  # "device:port" when cabled; uncabled ports exist but have no neighbor
+    cable_role: str | None = None  # "host" | "fabric"
+
+
+@dataclass(frozen=True)
+class TwinNic:
+    """One RDMA NIC of a host twin (a ConnectX PF by default)."""
+
+    netdev: str = "eth1"
+    rdma_device: str = "mlx5_0"
+    speed_mbps: int = 400_000
+    driver: str = "mlx5_core"  # "mlx5_core" | "veth" (no DCB) | "bnxt_en" (firmware-owned DCBX)
