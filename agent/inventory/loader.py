@@ -24,6 +24,7 @@ from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.inventory import Host
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from agent.errors import InputError, InputProblem
 from agent.intent import InventoryDevice
@@ -108,7 +109,12 @@ def load_topology(inventory_dir: Path, kinds: dict[str, str] | None = None) -> T
     path = Path(inventory_dir) / LINKS_FILE
     if not path.is_file():
         return Topology(kinds=dict(kinds or {}))
-    doc = YAML(typ="safe").load(path.read_text()) or {}
+    try:
+        doc = YAML(typ="safe").load(path.read_text()) or {}
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError([InputProblem(path, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
     links: list[Link] = []
     problems: list[InputProblem] = []
     for i, raw in enumerate(doc.get("links") or []):
