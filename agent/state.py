@@ -147,6 +147,8 @@ class PortState(Model):
     watchdog: WatchdogState | None = None
     counters: PortCounters | None = None
     nic: NicState | None = None  # hosts only
+    max_headroom_size: int | None = None  # per-port headroom budget (SONiC STATE_DB BUFFER_MAX_PARAM_TABLE)
+    vlans: list[int] = Field(default_factory=list)  # L2 VLAN membership (SONiC VLAN_MEMBER); [] = routed port
 
 
 class DeviceState(Model):
@@ -160,6 +162,7 @@ class DeviceState(Model):
     ports: dict[str, PortState] = Field(default_factory=dict)
     buffer_model: Literal["traditional", "dynamic"] | None = None
     buffer_profiles: dict[str, BufferProfileState] = Field(default_factory=dict)  # as configured
+    buffer_pool_sizes: dict[str, int] = Field(default_factory=dict)  # BUFFER_POOL name -> size in bytes
     watchdog_poll_interval: int | None = None  # SONiC PFC_WD|GLOBAL POLL_INTERVAL
     default_pfcwd_status: str | None = None
     config_saved: bool | None = None  # running == startup, where readable
