@@ -1,10 +1,237 @@
-"""`roce-agent policy ...` (validate, show, schema, headroom)."""
+"""`roce-agent policy ...`: validate, show, schema, headroom.
+
+Exit codes: 0 = valid (warnings are printed but do not fail), 2 = the policy or an argument is invalid.
+Problems are printed one per line as `file:line: field: message`, every one of them, so an editor or CI
+log can jump to each.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from agent.cli import app
+from agent.errors import EXIT_CANNOT_RUN, InputProblem
+from agent.policy.headroom import ASIC_PARAMS, dynamic_headroom, physical_headroom_bound
+from agent.policy.loader import PolicyReport, check_policy_file
+from agent.policy.model import Policy
+from agent.policy.units import parse_length_m, parse_speed_mbps
 
 policy_app = typer.Typer(help="Validate and inspect lossless policies; compute PFC headroom.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+
+DEFAULT_SPEEDS = ("100G", "400G")
+FILE_ARG = typer.Argument(..., help="Policy YAML file.", dir_okay=False)
+JSON_OPT = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
+ASIC_OPT = typer.Option("vs", "--asic", help=f"ASIC parameter set: {', '.join(ASIC_PARAMS)}.")
+
+
+def _problem_json(p: InputProblem) -> dict[str, Any]:
+    return {"file": str(p.file) if p.file else None, "line": p.line, "field": p.field, "message": p.message}
+
+
+def _print_problems(report: PolicyReport) -> None:
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    for error in report.errors:
+        typer.echo(f"error: {error}", err=True)
+
+
+def _usage_error(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_CANNOT_RUN)
+
+
+def _speeds(values: list[str] | None) -> list[int]:
+    try:
+        return [parse_speed_mbps(v) for v in (values or DEFAULT_SPEEDS)]
+    except ValueError as exc:
+        raise _usage_error(f"--speed: {exc}") from None
+
+
+def _check_asic(asic: str) -> None:
+    if asic not in ASIC_PARAMS:
+        raise _usage_error(f"--asic: unknown ASIC {asic!r}; known: {', '.join(ASIC_PARAMS)}")
+
+
+@policy_app.command("validate")
+def validate(path: Path = FILE_ARG, as_json: bool = JSON_OPT) -> None:
+    """Check a policy file; print every error (file:line: field: message) and warning. Exit 0 valid, 2 invalid."""
+    report = check_policy_file(path)
+    if as_json:
+        doc = {
+            "file": str(path),
+            "valid": report.policy is not None,
+            "errors": [_problem_json(p) for p in report.errors],
+            "warnings": [_problem_json(p) for p in report.warnings],
+        }
+        typer.echo(json.dumps(doc, indent=2))
+    else:
+        _print_problems(report)
+    if report.policy is None:
+        if not as_json:
+            typer.echo(f"{path}: invalid policy ({len(report.errors)} error(s))", err=True)
+        raise typer.Exit(EXIT_CANNOT_RUN)
+    if not as_json:
+        typer.echo(f"{path}: valid policy {report.policy.name!r} ({len(report.warnings)} warning(s))")
+
+
+def headroom_rows(policy: Policy, speeds: list[int], asic: str) -> list[dict[str, Any]]:
+    """Headroom for every (speed, cable length) the policy can produce, at the switch MTU."""
+    rows = []
+    for speed in speeds:
+        for cable in policy.cable_lengths_in_use():
+            hr = dynamic_headroom(speed, cable, policy.mtu.switch, asic)
+            rows.append(
+                {
+                    "speed_mbps": speed,
+                    "cable_m": cable,
+                    "port_mtu": policy.mtu.switch,
+                    "asic": asic,
+                    "xon": hr.xon,
+                    "xoff": hr.xoff,
+                    "size": hr.size,
+                    "physical_bound": _physical(speed, cable),
+                    "per_port_bytes": hr.size * len(policy.lossless_priorities),
+                }
+            )
+    return rows
+
+
+def _physical(speed: int, cable: int, mtu: int = 9216) -> int | None:
+    try:
+        return physical_headroom_bound(speed, cable, mtu)
+    except ValueError:
+        return None
+
+
+def derived_views(policy: Policy) -> dict[str, Any]:
+    """The values render and checks use, computed from the policy (what `show` adds to the file's content)."""
+    return {
+        "lossless_priorities": list(policy.lossless_priorities),
+        "default_class": policy.default_class.name,
+        "roce_class": policy.roce_class.name if policy.roce_class else None,
+        "roce_tos": policy.roce_tos(),
+        "cnp_dscp": policy.cnp_dscp,
+        "cnp_priority": policy.cnp_priority,
+        "ecn_notification_priorities": list(policy.ecn_notification_priorities),
+        "ecn_reaction_priorities": list(policy.ecn_reaction_priorities),
+        "dscp_to_priority": {str(d): p for d, p in policy.dscp_to_priority().items()},
+    }
+
+
+@policy_app.command("show")
+def show(
+    path: Path = FILE_ARG,
+    as_json: bool = JSON_OPT,
+    speed: list[str] | None = typer.Option(None, "--speed", help="Port speed(s) to size headroom for (100G, 400G)."),
+    asic: str = ASIC_OPT,
+) -> None:
+    """The resolved policy (baseline merged), derived values and the PFC headroom for each speed/cable in use."""
+    speeds = _speeds(speed)
+    _check_asic(asic)
+    report = check_policy_file(path, speeds)
+    policy = report.policy
+    if policy is None:
+        _print_problems(report)
+        raise typer.Exit(EXIT_CANNOT_RUN)
+    rows = headroom_rows(policy, speeds, asic)
+    if as_json:
+        doc = {
+            "policy": policy.model_dump(mode="json"),
+            "derived": derived_views(policy),
+            "headroom": rows,
+            "warnings": [_problem_json(p) for p in report.warnings],
+        }
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    _print_problems(report)
+    _show_tables(policy, rows)
+
+
+def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    base = f" (baseline {policy.baseline})" if policy.baseline else ""
+    console.print(f"policy {policy.name!r}{base}: trust {policy.trust.value}, buffer model {policy.buffer_model.value}")
+    classes = Table("class", "dscp", "pcp", "prio", "lossless", "sched", "ecn min/max/p%", "role", title="classes")
+    for c in policy.classes:
+        sched = c.scheduling.type.value + (f" {c.scheduling.weight}" if c.scheduling.weight else "")
+        ecn = f"{c.ecn.min_threshold}/{c.ecn.max_threshold}/{c.ecn.probability}" if c.ecn else "-"
+        role = ",".join(r for r, on in (("default", c.default), ("cnp", c.cnp), ("roce", c.roce)) if on) or "-"
+        dscp = ",".join(map(str, c.dscp)) or "-"
+        pcp = ",".join(map(str, c.pcp)) or "-"
+        classes.add_row(c.name, dscp, pcp, str(c.priority), "yes" if c.lossless else "no", sched, ecn, role)
+    console.print(classes)
+    wd = policy.pfc.watchdog
+    console.print(
+        f"PFC priorities {list(policy.lossless_priorities)} (max {policy.pfc.max_lossless_priorities}); watchdog "
+        f"{'on' if wd.enabled else 'off'} {wd.action.value} detect {wd.detection_time} ms restore "
+        f"{wd.restoration_time} ms poll {wd.poll_interval} ms"
+    )
+    console.print(
+        f"MTU switch {policy.mtu.switch} host {policy.mtu.host}; cable "
+        + ", ".join(f"{role} {m}m" for role, m in policy.cable_length.items())
+        + f"; {len(policy.overrides)} override(s)"
+    )
+    console.print(
+        f"hosts: RoCE {policy.host.roce_mode} ToS {policy.roce_tos()}, CNP DSCP {policy.cnp_dscp} prio "
+        f"{policy.cnp_priority}, ECN NP {list(policy.ecn_notification_priorities)} "
+        f"RP {list(policy.ecn_reaction_priorities)}"
+    )
+    table = Table(
+        "speed", "cable", "xon", "xoff", "size", "physical bound", "per port", title="headroom per PG (bytes)"
+    )
+    for r in rows:
+        bound = str(r["physical_bound"]) if r["physical_bound"] is not None else "-"
+        table.add_row(
+            f"{r['speed_mbps'] // 1000}G", f"{r['cable_m']}m", *(str(r[k]) for k in ("xon", "xoff", "size")),
+            bound, str(r["per_port_bytes"]),
+        )  # fmt: skip
+    console.print(table)
+
+
+@policy_app.command("schema")
+def schema() -> None:
+    """JSON Schema of the policy file (point your editor's YAML language server at it)."""
+    typer.echo(json.dumps(Policy.model_json_schema(mode="validation"), indent=2))
+
+
+@policy_app.command("headroom")
+def headroom(
+    speed: str = typer.Option(..., "--speed", help="Port speed: 100G, 400G or Mb/s."),
+    cable: str = typer.Option(..., "--cable", help="Cable length in metres with unit, e.g. 40m."),
+    mtu: int = typer.Option(9100, "--mtu", min=68, max=9216, help="Port MTU (SONiC default 9100)."),
+    asic: str = ASIC_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """PFC headroom of one lossless PG as SONiC's dynamic buffer model computes it, plus the physical bound."""
+    try:
+        speed_mbps = parse_speed_mbps(speed)
+        cable_m = parse_length_m(cable)
+    except ValueError as exc:
+        raise _usage_error(str(exc)) from None
+    _check_asic(asic)
+    hr = dynamic_headroom(speed_mbps, cable_m, mtu, asic)
+    bound = _physical(speed_mbps, cable_m)
+    doc = {
+        "speed_mbps": speed_mbps,
+        "cable_m": cable_m,
+        "port_mtu": mtu,
+        "asic": asic,
+        "xon": hr.xon,
+        "xoff": hr.xoff,
+        "size": hr.size,
+        "physical_bound": bound,
+    }
+    if as_json:
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    typer.echo(
+        f"{speed_mbps // 1000}G {cable_m}m mtu {mtu} on {asic}: xon {hr.xon} B, xoff {hr.xoff} B, size {hr.size} B; "
+        f"physical lower bound {bound if bound is not None else 'n/a'} B"
+    )

@@ -1,23 +1,53 @@
 """The lossless policy: what an operator declares once for a whole RoCE fabric.
 
 Field shapes are the contract every other layer reads (render, checks, hosts). Cross-field invariants
-live in validators here so that an invalid policy can never be rendered.
+are enforced by validators here (the checks themselves live in `agent.policy.invariants`), so an
+invalid policy can never be built, from a file or in code. A policy naming a `baseline` is merged
+onto that baseline before validation (`agent.policy.baselines`), so a Policy object is always fully
+resolved: classes, timers and thresholds are all present.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
+from agent.policy import invariants
+from agent.policy.baselines import apply_baseline
 from agent.policy.units import parse_bytes, parse_duration_ms, parse_length_m
+from agent.yamlfile import defer_issues, field_error
 
-Bytes = Annotated[int, BeforeValidator(parse_bytes), Field(ge=0)]
-Metres = Annotated[int, BeforeValidator(parse_length_m), Field(ge=1)]
-Millis = Annotated[int, BeforeValidator(parse_duration_ms)]
+# Unit-bearing values accept a number or a string with a unit; the schemas say so for editors.
+_SIZE_SCHEMA = {
+    "anyOf": [
+        {"type": "integer", "minimum": 0},
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB)?\s*$"},
+    ]
+}
+_LENGTH_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\s*[1-9]\d*\s*m\s*$"}]}
+_DURATION_SCHEMA = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\s*\d+\s*(ms|s)?\s*$"}]}
+
+Bytes = Annotated[int, BeforeValidator(parse_bytes), Field(ge=0), WithJsonSchema(_SIZE_SCHEMA, mode="validation")]
+Metres = Annotated[int, BeforeValidator(parse_length_m), Field(ge=1), WithJsonSchema(_LENGTH_SCHEMA, mode="validation")]
+Millis = Annotated[int, BeforeValidator(parse_duration_ms), WithJsonSchema(_DURATION_SCHEMA, mode="validation")]
 Priority = Annotated[int, Field(ge=0, le=7)]
 Dscp = Annotated[int, Field(ge=0, le=63)]
+
+#: Link roles a cable length can be given for ("default" covers any other role).
+CABLE_ROLES = ("host", "fabric", "default")
 
 
 class Strict(BaseModel):
@@ -38,6 +68,12 @@ class Scheduling(Strict):
     type: SchedulingType = SchedulingType.dwrr
     weight: Annotated[int, Field(ge=1, le=100)] | None = None
 
+    @model_validator(mode="after")
+    def _weight_only_for_dwrr(self) -> Scheduling:
+        if self.type is SchedulingType.strict and self.weight is not None:
+            raise field_error("weight", "a weight only applies to dwrr scheduling; strict queues have none")
+        return self
+
 
 class Ecn(Strict):
     """WRED/ECN marking for one lossless class. SONiC reuses WRED thresholds for ECN (bytes)."""
@@ -45,6 +81,16 @@ class Ecn(Strict):
     min_threshold: Bytes
     max_threshold: Bytes
     probability: Annotated[int, Field(ge=1, le=100)] = 10
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> Ecn:
+        if self.min_threshold >= self.max_threshold:
+            raise field_error(
+                "min_threshold",
+                f"min_threshold ({self.min_threshold} B) must be below max_threshold ({self.max_threshold} B): "
+                "marking ramps up between the two",
+            )
+        return self
 
 
 class TrafficClass(Strict):
@@ -55,8 +101,20 @@ class TrafficClass(Strict):
     lossless: bool = False
     cnp: bool = False
     default: bool = False
+    # Additive: marks the class whose DSCP sets the hosts' RoCE ToS. Without it the first lossless class is used.
+    roce: bool = False
     scheduling: Scheduling = Field(default_factory=Scheduling)
     ecn: Ecn | None = None
+
+    @field_validator("dscp", "pcp")
+    @classmethod
+    def _no_repeats(cls, values: list[int]) -> list[int]:
+        seen: set[int] = set()
+        for i, v in enumerate(values):
+            if v in seen:
+                raise field_error(i, f"{v} is listed twice in this class")
+            seen.add(v)
+        return values
 
 
 class WatchdogAction(str, Enum):
@@ -71,6 +129,19 @@ class Watchdog(Strict):
     detection_time: Annotated[Millis, Field(ge=100, le=5000)] = 200
     restoration_time: Annotated[Millis, Field(ge=100, le=60000)] = 200
     poll_interval: Annotated[Millis, Field(ge=100, le=1000)] = 200
+
+    @model_validator(mode="after")
+    def _poll_fits(self) -> Watchdog:
+        # SONiC's CLI enforces this but YANG/GCU does not, so a patch could carry it to the switch.
+        limit = min(self.detection_time, self.restoration_time)
+        if self.poll_interval > limit:
+            which = "detection_time" if self.detection_time <= self.restoration_time else "restoration_time"
+            raise field_error(
+                "poll_interval",
+                f"poll_interval ({self.poll_interval} ms) must be <= min(detection_time, restoration_time) = "
+                f"{limit} ms ({which}); a storm shorter than one poll would go unseen",
+            )
+        return self
 
 
 class Pfc(Strict):
@@ -101,22 +172,55 @@ class HostSettings(Strict):
     ecn: HostEcn = Field(default_factory=HostEcn)
     tcp_ecn: Annotated[int, Field(ge=0, le=2)] | None = 1
     pfc_cable_length: Metres | None = None  # mlx5 `dcb pfc delay`; defaults to the host link cable length
+    # DSCP APP entries on the NIC: "classes" = only the DSCPs the classes list (RoCE, CNP ...);
+    # "full" = all 64 (what `mlnx_qos --trust dscp` installs), mapped by dscp_to_priority().
+    dscp_map: Literal["classes", "full"] = "classes"
+
+
+def _check_cable_roles(lengths: dict[str, int] | None) -> dict[str, int] | None:
+    for role in lengths or {}:
+        if role not in CABLE_ROLES:
+            raise field_error(role, invariants.unknown_choice("link role", role, CABLE_ROLES))
+    return lengths
 
 
 class Override(Strict):
-    """Partial policy applied to devices matching a Nornir group or host name (resolved in the loader)."""
+    """Partial policy applied to devices matching a Nornir group, host name or role (see resolve.py)."""
 
     match: dict[Literal["group", "host", "role"], str]
     cable_length: dict[str, Metres] | None = None
     mtu: Mtu | None = None
     buffer_model: BufferModel | None = None
 
+    @field_validator("match")
+    @classmethod
+    def _match_something(cls, match: dict[str, str]) -> dict[str, str]:
+        if not match:
+            raise ValueError("match needs at least one of group, host or role")
+        return match
+
+    @field_validator("cable_length")
+    @classmethod
+    def _cable_roles(cls, lengths: dict[str, int] | None) -> dict[str, int] | None:
+        return _check_cable_roles(lengths)
+
+
+def _valid_classes(value: Any) -> dict[int, TrafficClass]:
+    """The classes of a partly invalid list that are valid on their own, by position."""
+    valid: dict[int, TrafficClass] = {}
+    for j, raw in enumerate(value if isinstance(value, list) else []):
+        try:
+            valid[j] = TrafficClass.model_validate(raw)
+        except ValidationError:
+            continue
+    return valid
+
 
 class Policy(Strict):
     name: str = "lossless"
     baseline: Literal["nvidia-roce", "sonic-azure"] | None = None
     trust: Trust = Trust.dscp
-    classes: list[TrafficClass]
+    classes: list[TrafficClass] = Field(min_length=1)
     pfc: Pfc = Field(default_factory=Pfc)
     mtu: Mtu = Field(default_factory=Mtu)
     # Cable length per link role ("host" = switch-host, "fabric" = switch-switch); "default" for the rest.
@@ -124,6 +228,40 @@ class Policy(Strict):
     buffer_model: BufferModel = BufferModel.auto
     host: HostSettings = Field(default_factory=HostSettings)
     overrides: list[Override] = Field(default_factory=list)
+
+    # ---- validation -----------------------------------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _start_from_baseline(cls, data: Any) -> Any:
+        """`baseline: X` -> the baseline's keys with the file's keys merged on top (rule in baselines.py)."""
+        return apply_baseline(data)
+
+    @field_validator("cable_length")
+    @classmethod
+    def _cable_roles(cls, lengths: dict[str, int]) -> dict[str, int]:
+        _check_cable_roles(lengths)
+        return lengths
+
+    @field_validator("classes", mode="wrap")
+    @classmethod
+    def _classes_consistent(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> list[TrafficClass]:
+        """Class rules run even when other sections, or some classes, are invalid: all problems in one run."""
+        trust = info.data.get("trust", Trust.dscp).value
+        try:
+            classes: list[TrafficClass] = handler(value)
+        except ValidationError:
+            defer_issues(info, invariants.partial_class_issues(_valid_classes(value), trust))
+            raise
+        defer_issues(info, invariants.class_issues(classes, trust))
+        return classes
+
+    @model_validator(mode="after")
+    def _sections_consistent(self, info: ValidationInfo) -> Policy:
+        defer_issues(info, invariants.policy_issues(self))
+        return self
 
     # ---- derived views used by render and checks (pure, no I/O) -------------------------------------
 
@@ -148,8 +286,9 @@ class Policy(Strict):
 
     @property
     def roce_class(self) -> TrafficClass | None:
-        """The first lossless class: the one whose DSCP sets the RoCE ToS on hosts."""
-        return next((c for c in self.classes if c.lossless), None)
+        """The class marked `roce: true`, else the first lossless class: its DSCP sets the RoCE ToS on hosts."""
+        marked = next((c for c in self.classes if c.roce), None)
+        return marked or next((c for c in self.classes if c.lossless), None)
 
     def dscp_to_priority(self) -> dict[int, int]:
         """All 64 DSCP values mapped to a priority; unlisted values fall to the default class."""
@@ -167,5 +306,36 @@ class Policy(Strict):
             return None
         return (roce.dscp[0] << 2) | 0b10
 
+    @property
+    def cnp_dscp(self) -> int | None:
+        """DSCP the hosts' notification point marks CNPs with (mlx5 `cnp_dscp`)."""
+        cnp = self.cnp_class
+        return cnp.dscp[0] if cnp is not None and cnp.dscp else None
+
+    @property
+    def cnp_priority(self) -> int | None:
+        """Priority of CNPs (mlx5 `cnp_802p_prio`)."""
+        cnp = self.cnp_class
+        return cnp.priority if cnp is not None else None
+
+    @property
+    def ecn_notification_priorities(self) -> tuple[int, ...]:
+        """Priorities with the host ECN notification point (roce_np) enabled; default: the lossless ones."""
+        chosen = self.host.ecn.notification_point
+        return self.lossless_priorities if chosen is None else tuple(sorted(set(chosen)))
+
+    @property
+    def ecn_reaction_priorities(self) -> tuple[int, ...]:
+        """Priorities with the host ECN reaction point (roce_rp) enabled; default: the lossless ones."""
+        chosen = self.host.ecn.reaction_point
+        return self.lossless_priorities if chosen is None else tuple(sorted(set(chosen)))
+
     def cable_length_for(self, link_role: str) -> int:
         return self.cable_length.get(link_role, self.cable_length.get("default", 40))
+
+    def cable_lengths_in_use(self) -> tuple[int, ...]:
+        """Every cable length the policy or an override names (what headroom must be sized for)."""
+        lengths = set(self.cable_length.values())
+        for ov in self.overrides:
+            lengths.update((ov.cable_length or {}).values())
+        return tuple(sorted(lengths))

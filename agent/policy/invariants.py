@@ -1,0 +1,249 @@
+"""Cross-field rules of a lossless policy: errors that make a policy unusable, and warnings.
+
+Pure functions over the validated parts of a Policy; each finding carries the path of the field to fix,
+so the loader can point at its line. The rules come from how PFC/ECN actually fail in fabrics
+(reference: lossless-engineering.md §2 and §6.1): a DSCP mapped twice, a priority that is paused on one
+class and not on another, CNPs stuck behind paused traffic, more lossless priorities than the buffer
+budget, ECN thresholds that cannot ramp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from agent.yamlfile import Issue, suggest
+
+if TYPE_CHECKING:
+    from agent.policy.model import Policy, TrafficClass
+
+#: RoCE's largest MTU (4096) needs this much netdev MTU on the host (4096 + RoCE/IP/UDP headers).
+ROCE_4096_HOST_MTU = 4192
+#: Above this length at 400G+ the headroom per PG alone reaches ~300 KB (lossless-engineering.md §1.5).
+LONG_CABLE_M = 300
+LONG_CABLE_MIN_SPEED_MBPS = 400_000
+#: mlx5 caps `dcb pfc delay` (cable metres) at this value.
+MLX5_MAX_CABLE_M = 1000
+
+
+def unknown_choice(kind: str, value: str, allowed: Sequence[str]) -> str:
+    return f"unknown {kind} {value!r}.{suggest(value, allowed)} Allowed: {', '.join(allowed)}"
+
+
+# ---- errors -------------------------------------------------------------------------------------------
+
+
+def class_issues(classes: Sequence[TrafficClass], trust: str) -> list[Issue]:
+    """Rules that need only the class list (run even when other sections are invalid)."""
+    checks = (_unique_names, _one_default, _dscp_pcp_once, _priority_all_lossless_or_lossy, _flag_rules)
+    issues = [issue for check in checks for issue in check(classes)]
+    issues += _reachable(classes, trust)
+    return issues
+
+
+def partial_class_issues(valid: dict[int, TrafficClass], trust: str) -> list[Issue]:
+    """class_issues over the valid classes of a list where others failed, located at their real positions.
+
+    Rules about the list as a whole (e.g. "no default class") are left out: the invalid class may be it.
+    """
+    positions = list(valid)
+    issues = class_issues(list(valid.values()), trust)
+    return [
+        Issue((i.loc[0], positions[i.loc[1]], *i.loc[2:]), i.message)
+        for i in issues
+        if len(i.loc) > 1 and isinstance(i.loc[1], int)
+    ]
+
+
+def _unique_names(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
+    first: dict[str, int] = {}
+    for j, c in enumerate(classes):
+        if c.name in first:
+            yield Issue(("classes", j, "name"), f"class name {c.name!r} is already used by classes[{first[c.name]}]")
+        first.setdefault(c.name, j)
+
+
+def _one_default(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
+    defaults = [j for j, c in enumerate(classes) if c.default]
+    if not defaults:
+        yield Issue(
+            ("classes",),
+            "no default class: mark exactly one class `default: true` (every DSCP no class lists goes to it)",
+        )
+    for j in defaults[1:]:
+        first = classes[defaults[0]].name
+        yield Issue(("classes", j, "default"), f"a second default class (the first is {first!r}); exactly one allowed")
+
+
+def _dscp_pcp_once(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
+    for field in ("dscp", "pcp"):
+        owner: dict[int, int] = {}
+        for j, c in enumerate(classes):
+            for k, value in enumerate(getattr(c, field)):
+                if value in owner:
+                    other = classes[owner[value]].name
+                    yield Issue(
+                        ("classes", j, field, k),
+                        f"{field.upper()} {value} is already in class {other!r} (classes[{owner[value]}]); "
+                        "a value can map to only one priority",
+                    )
+                else:
+                    owner[value] = j
+
+
+def _priority_all_lossless_or_lossy(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
+    first: dict[int, int] = {}
+    for j, c in enumerate(classes):
+        if c.priority not in first:
+            first[c.priority] = j
+            continue
+        other = classes[first[c.priority]]
+        if other.lossless != c.lossless:
+            yield Issue(
+                ("classes", j, "lossless"),
+                f"priority {c.priority} is {'lossless' if other.lossless else 'lossy'} in class {other.name!r} "
+                f"but {'lossless' if c.lossless else 'lossy'} here; PFC pauses a whole priority, so all its "
+                "classes must agree",
+            )
+        elif other.scheduling != c.scheduling:
+            yield Issue(
+                ("classes", j, "scheduling"),
+                f"priority {c.priority} is one queue: its scheduling must match class {other.name!r}",
+            )
+
+
+def _flag_rules(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
+    for flag in ("cnp", "roce"):
+        marked = [j for j, c in enumerate(classes) if getattr(c, flag)]
+        for j in marked[1:]:
+            yield Issue(
+                ("classes", j, flag), f"only one class may set {flag}: true (already {classes[marked[0]].name!r})"
+            )
+    for j, c in enumerate(classes):
+        if c.cnp and c.lossless:
+            yield Issue(
+                ("classes", j, "lossless"),
+                "the CNP class must not be lossless: congestion notifications must never wait behind paused "
+                "traffic (use a lossy, strict-priority class, e.g. DSCP 48 priority 6)",
+            )
+        if c.default and c.lossless:
+            yield Issue(
+                ("classes", j, "lossless"),
+                "the default class must not be lossless: it catches every unclassified DSCP, which would all "
+                "be paused by PFC",
+            )
+        if c.ecn is not None and not c.lossless:
+            yield Issue(
+                ("classes", j, "ecn"),
+                "ECN/WRED marking is configured only for lossless classes; remove `ecn` or set `lossless: true`",
+            )
+
+
+def _reachable(classes: Sequence[TrafficClass], trust: str) -> Iterator[Issue]:
+    for j, c in enumerate(classes):
+        if c.default or getattr(c, trust):
+            continue
+        yield Issue(
+            ("classes", j, trust),
+            f"class {c.name!r} lists no {trust.upper()} values, so with trust: {trust} no traffic reaches it",
+        )
+
+
+def policy_issues(policy: Policy) -> list[Issue]:
+    """Rules that span sections (classes vs pfc, mtu roles)."""
+    issues: list[Issue] = []
+    lossless = policy.lossless_priorities
+    allowed = policy.pfc.max_lossless_priorities
+    if len(lossless) > allowed:
+        issues.append(
+            Issue(
+                ("classes",),
+                f"{len(lossless)} lossless priorities {list(lossless)} but pfc.max_lossless_priorities is {allowed}: "
+                "each lossless priority reserves headroom on every port",
+            )
+        )
+    if policy.mtu.host > policy.mtu.switch:
+        issues.append(
+            Issue(
+                ("mtu", "host"),
+                f"host MTU {policy.mtu.host} is above the switch MTU {policy.mtu.switch}: full-size frames "
+                "from hosts would be dropped",
+            )
+        )
+    return issues
+
+
+# ---- warnings -----------------------------------------------------------------------------------------
+
+
+def warning_issues(policy: Policy, speeds_mbps: Iterable[int] = ()) -> list[Issue]:
+    """Allowed but worth a second look. `speeds_mbps`: port speeds in use, if known (sharpens cable warnings)."""
+    out: list[Issue] = []
+    out += _class_warnings(policy)
+    out += _cable_warnings(policy, tuple(speeds_mbps))
+    out += _host_warnings(policy)
+    if policy.lossless_priorities and not policy.pfc.watchdog.enabled:
+        out.append(
+            Issue(
+                ("pfc", "watchdog", "enabled"), "PFC watchdog disabled: a NIC stuck sending pauses can stall the fabric"
+            )
+        )
+    return out
+
+
+def _class_warnings(policy: Policy) -> Iterator[Issue]:
+    if not policy.lossless_classes:
+        yield Issue(("classes",), "no lossless class: PFC will be disabled on every port")
+    elif policy.cnp_class is None:
+        yield Issue(("classes",), "no CNP class: congestion notifications fall into the default class")
+    for j, c in enumerate(policy.classes):
+        if c.lossless and c.ecn is None:
+            yield Issue(
+                ("classes", j, "ecn"),
+                f"lossless class {c.name!r} has no ECN: PFC-only, DCQCN gets no marks and PFC does all the work",
+            )
+        if c.cnp and c.scheduling.type.value != "strict":
+            yield Issue(("classes", j, "scheduling"), "CNP class is not strict priority: CNPs can queue behind data")
+        if c.lossless and c.scheduling.type.value == "strict":
+            yield Issue(
+                ("classes", j, "scheduling"), f"lossless class {c.name!r} is strict priority: it can starve others"
+            )
+        if c.scheduling.type.value == "dwrr" and c.scheduling.weight is None:
+            yield Issue(
+                ("classes", j, "scheduling", "weight"),
+                f"class {c.name!r} uses dwrr without a weight; the platform default (1) applies",
+            )
+
+
+def _cable_warnings(policy: Policy, speeds: tuple[int, ...]) -> Iterator[Issue]:
+    fast = [s for s in speeds if s >= LONG_CABLE_MIN_SPEED_MBPS]
+    if speeds and not fast:
+        return
+    at = f"at {max(fast) // 1000}G" if fast else "at 400G or faster"
+    sources: list[tuple[tuple[str | int, ...], dict[str, int]]] = [(("cable_length",), policy.cable_length)]
+    sources += [(("overrides", i, "cable_length"), ov.cable_length or {}) for i, ov in enumerate(policy.overrides)]
+    for loc, lengths in sources:
+        for role, metres in lengths.items():
+            if metres > LONG_CABLE_M:
+                yield Issue(
+                    (*loc, role),
+                    f"{metres}m {at} needs large headroom per lossless priority; some ASICs refuse it "
+                    '("accumulative headroom size exceeds limit")',
+                )
+
+
+def _host_warnings(policy: Policy) -> Iterator[Issue]:
+    if policy.mtu.host < ROCE_4096_HOST_MTU:
+        yield Issue(
+            ("mtu", "host"),
+            f"host MTU {policy.mtu.host} < {ROCE_4096_HOST_MTU}: RoCE will use a path MTU below 4096",
+        )
+    lossless = set(policy.lossless_priorities)
+    for point in ("notification_point", "reaction_point"):
+        chosen = getattr(policy.host.ecn, point)
+        extra = sorted(set(chosen or ()) - lossless)
+        if extra:
+            yield Issue(("host", "ecn", point), f"ECN {point} enabled on priorities {extra} that are not lossless")
+    delay = policy.host.pfc_cable_length
+    if delay is not None and delay > MLX5_MAX_CABLE_M:
+        yield Issue(("host", "pfc_cable_length"), f"mlx5 caps the PFC cable length at {MLX5_MAX_CABLE_M}m")
