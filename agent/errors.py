@@ -52,3 +52,7 @@ class DeviceError(Exception):
 
 class ParseError(DeviceError):
     """Device output that could not be understood. Never replaced by a silent default."""
+
+
+class SessionLost(DeviceError):
+    """The transport to a device dropped mid-command: whether the command ran is unknown."""

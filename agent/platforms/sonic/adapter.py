@@ -1,0 +1,98 @@
+"""The SONiC PlatformAdapter: gather (2 round trips), normalize, plan (JSON Patch), apply (transaction)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agent.errors import DeviceError
+from agent.intent import DeviceIntent
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.sonic import deadman
+from agent.platforms.sonic.gather import SonicRaw, gather
+from agent.platforms.sonic.normalize import normalize
+from agent.platforms.sonic.patch import describe, fingerprint, plan_ops
+from agent.platforms.sonic.render import render
+from agent.platforms.sonic.transaction import SonicTransaction, TxSettings
+from agent.platforms.sonic.verify import intent_verifier
+from agent.state import DeviceState
+
+
+class SonicAdapter:
+    name = "sonic"
+
+    def __init__(self, settings: TxSettings | None = None) -> None:
+        self.settings = settings or TxSettings()
+
+    def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> SonicRaw:
+        return gather(runner)
+
+    def normalize(self, device: str, raw: Any) -> DeviceState:
+        sonic_raw = raw if isinstance(raw, SonicRaw) else SonicRaw.from_json(raw)
+        if sonic_raw.device != device:
+            sonic_raw = SonicRaw(device, sonic_raw.config_db, sonic_raw.sections, sonic_raw.gathered_at)
+        return normalize(sonic_raw)
+
+    def plan(self, intent: DeviceIntent, raw: Any) -> ChangePlan:
+        sonic_raw = raw if isinstance(raw, SonicRaw) else SonicRaw.from_json(raw)
+        live = sonic_raw.config_db
+        ops = plan_ops(live, render(intent))
+        plan = ChangePlan(
+            device=intent.name,
+            platform=self.name,
+            operations=ops,
+            lines=describe(ops, live),
+            base_fingerprint=fingerprint(live),
+        )
+        if not intent.ports:
+            plan.warnings.append("no links for this switch in links.yaml: only switch-wide tables are rendered")
+        return plan
+
+    def apply(
+        self,
+        runner: CommandRunner,
+        intent: DeviceIntent,
+        plan: ChangePlan,
+        opts: ApplyOptions,
+        reconnect: Any = None,
+    ) -> ApplyOutcome:
+        tx = SonicTransaction(runner, reconnect=reconnect or getattr(runner, "reconnect", None), settings=self.settings)
+        verifier = intent_verifier(render(intent), list(intent.ports))
+        try:
+            return tx.execute(plan, verifier, opts)
+        except DeviceError as exc:
+            return ApplyOutcome(intent.name, ApplyStatus.rolled_back, f"stopped before any write: {exc}", plan=plan)
+
+    def confirm(self, runner: CommandRunner) -> str | None:
+        """Confirm the commit pending on this switch, if any; returns its transaction id."""
+        pend = deadman.pending(runner)
+        if pend is None:
+            return None
+        SonicTransaction(runner, settings=self.settings).confirm(pend.txid)
+        return pend.txid
+
+    def rollback(self, runner: CommandRunner) -> str | None:
+        """Roll back the pending commit (or the newest agent checkpoint); returns the checkpoint used."""
+        pend = deadman.pending(runner)
+        tx = SonicTransaction(runner, settings=self.settings)
+        if pend is not None:
+            tx.rollback_to(pend.checkpoint)
+            return pend.checkpoint
+        latest = latest_checkpoint(runner)
+        if latest is not None:
+            tx.rollback_to(latest)
+            tx.save()  # the rolled-back change had been saved when it was confirmed
+        return latest
+
+
+def latest_checkpoint(runner: CommandRunner) -> str | None:
+    res = runner.run("config list-checkpoints")
+    try:
+        names = [str(n) for n in json.loads(res.output.strip() or "[]")]
+    except json.JSONDecodeError:
+        raise DeviceError(runner.device, "config list-checkpoints", f"not a JSON list: {res.output[:120]!r}") from None
+    ours = sorted(n for n in names if deadman.TXID_RE.match(n))
+    return ours[-1] if ours else None
+
+
+ADAPTER = SonicAdapter()

@@ -1,0 +1,104 @@
+"""Device-side commit-confirm for SONiC: a dead-man timer that rolls back unless confirmed.
+
+GCU has no commit timer, so the agent arms one on the switch itself before it writes anything. If the
+controller or its session is lost, the switch rolls back to the checkpoint on its own.
+
+Exact command lines (real SONiC bash and the lab twin must both run them; `TXID` matches
+``roce-agent-[0-9TZ-]+-[0-9a-f]+``, so nothing here needs quoting beyond what is shown):
+
+* arm (two SFTP uploads, then one command)::
+
+      upload /tmp/roce-agent-TXID.pending   (JSON: txid, checkpoint, deadline)
+      upload /tmp/roce-agent.pending        (same JSON: "which commit is pending on this switch")
+      sudo setsid -f sh -c 'sleep N; test -e /tmp/roce-agent-TXID.pending && config rollback TXID \
+          && rm -f /tmp/roce-agent-TXID.pending /tmp/roce-agent.pending' >/dev/null 2>&1 </dev/null
+
+  (one line on the wire; wrapped here).
+  `setsid -f` (util-linux) forks into a new session and returns at once, so the timer survives the
+  SSH session's SIGHUP and needs no trailing `&`.
+* confirm / disarm: ``rm -f /tmp/roce-agent-TXID.pending /tmp/roce-agent.pending``
+* pending?: ``cat /tmp/roce-agent.pending`` (exit 1 and "No such file" when nothing is pending)
+
+Markers live in /tmp on purpose: a reboot clears them together with the timer, and since the agent
+never runs `config save` before confirming, the switch then boots into its before state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+
+from agent.errors import DeviceError
+from agent.platforms.base import CommandRunner
+
+INDEX = "/tmp/roce-agent.pending"
+TXID_RE = re.compile(r"^roce-agent-[0-9TZ-]+-[0-9a-f]+$")
+
+
+@dataclass(frozen=True)
+class Pending:
+    txid: str
+    checkpoint: str
+    deadline: float
+
+
+def marker(txid: str) -> str:
+    return f"/tmp/{txid}.pending"
+
+
+def new_txid(now: float | None = None) -> str:
+    import secrets
+
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now if now is not None else time.time()))
+    return f"roce-agent-{stamp}-{secrets.token_hex(3)}"
+
+
+def check_txid(txid: str) -> str:
+    if not TXID_RE.match(txid):
+        raise ValueError(f"transaction id {txid!r} must match {TXID_RE.pattern}")
+    return txid
+
+
+def timer_command(txid: str, seconds: int) -> str:
+    check_txid(txid)
+    script = f"sleep {int(seconds)}; test -e {marker(txid)} && config rollback {txid} && rm -f {marker(txid)} {INDEX}"
+    return f"sudo setsid -f sh -c '{script}' >/dev/null 2>&1 </dev/null"
+
+
+def disarm_command(txid: str) -> str:
+    return f"rm -f {marker(check_txid(txid))} {INDEX}"
+
+
+def arm(runner: CommandRunner, txid: str, seconds: int) -> Pending:
+    """Write the markers, then start the timer. Raises DeviceError if the timer could not start."""
+    pending = Pending(txid=txid, checkpoint=txid, deadline=time.time() + seconds)
+    doc = json.dumps({"txid": txid, "checkpoint": txid, "deadline": pending.deadline}).encode()
+    runner.upload(marker(txid), doc)
+    runner.upload(INDEX, doc)
+    res = runner.run(timer_command(txid, seconds))
+    if res.exit_code != 0:
+        runner.run(disarm_command(txid))
+        raise DeviceError(runner.device, "arm rollback timer", f"exit {res.exit_code}: {res.output.strip()[-200:]}")
+    return pending
+
+
+def disarm(runner: CommandRunner, txid: str) -> None:
+    res = runner.run(disarm_command(txid))
+    if res.exit_code != 0:
+        raise DeviceError(runner.device, "disarm rollback timer", f"exit {res.exit_code}: {res.output.strip()[-200:]}")
+
+
+def pending(runner: CommandRunner) -> Pending | None:
+    """The commit awaiting confirmation on this switch, if any (state lives on the device)."""
+    res = runner.run(f"cat {INDEX}")
+    if res.exit_code != 0:
+        return None
+    try:
+        doc = json.loads(res.output.strip())
+        return Pending(check_txid(str(doc["txid"])), str(doc["checkpoint"]), float(doc["deadline"]))
+    except (ValueError, KeyError, TypeError):
+        raise DeviceError(
+            runner.device, f"cat {INDEX}", f"unreadable pending-commit marker: {res.output[:120]!r}"
+        ) from None

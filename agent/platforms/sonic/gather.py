@@ -1,0 +1,190 @@
+"""Read one SONiC switch in two round trips.
+
+1. ``sonic-cfggen -d --print-data``: the whole CONFIG_DB as JSON.
+2. One command line that runs every state/counter read the checks need, each section introduced by an
+   ``echo`` marker carrying a per-gather nonce (so command output can never forge a marker).
+
+The second line uses only what every SONiC image has and what the reference documents: ``show`` /
+``pfcwd`` CLIs, ``sonic-db-cli <DB> keys|hgetall`` and ``cat``. APPL_DB keys are predicted from the
+CONFIG_DB read (pfc_enable -> PG range, BUFFER_PG profiles, pg_lossless_<speed>_<cable>_profile) so the
+batch needs no shell loops; ``keys BUFFER_PG_TABLE:*`` still lists what is really there.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.errors import DeviceError, ParseError
+from agent.platforms.base import CommandRunner
+from agent.platforms.sonic.tables import strip_reference
+
+CONFIG_DB_COMMAND = "sonic-cfggen -d --print-data"
+SAVED_CONFIG_PATH = "/etc/sonic/config_db.json"
+
+
+@dataclass
+class Section:
+    name: str
+    command: str
+    output: str = ""
+
+
+@dataclass
+class SonicRaw:
+    """Everything read from one switch: the CONFIG_DB dump and the batched state sections."""
+
+    device: str
+    config_db: dict[str, Any]
+    sections: dict[str, Section] = field(default_factory=dict)
+    gathered_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Snapshot form (no secrets are ever read, so it is safe to store)."""
+        return {
+            "device": self.device,
+            "config_db": self.config_db,
+            "sections": {n: {"command": s.command, "output": s.output} for n, s in self.sections.items()},
+            "gathered_at": self.gathered_at,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> SonicRaw:
+        sections = {n: Section(n, s["command"], s["output"]) for n, s in doc.get("sections", {}).items()}
+        return cls(doc["device"], doc["config_db"], sections, doc.get("gathered_at"))
+
+
+def read_config_db(runner: CommandRunner) -> dict[str, Any]:
+    """Round trip 1. A non-JSON answer is a ParseError naming device and command."""
+    res = runner.run(CONFIG_DB_COMMAND)
+    if res.exit_code != 0:
+        raise DeviceError(runner.device, CONFIG_DB_COMMAND, f"exit {res.exit_code}: {_tail(res.output)}")
+    return parse_config_db(runner.device, res.output)
+
+
+def parse_config_db(device: str, text: str) -> dict[str, Any]:
+    start = text.find("{")
+    try:
+        doc = json.loads(text[start:]) if start >= 0 else None
+    except json.JSONDecodeError as exc:
+        raise ParseError(device, CONFIG_DB_COMMAND, f"not JSON ({exc.msg} at char {exc.pos})") from None
+    if not isinstance(doc, dict):
+        raise ParseError(device, CONFIG_DB_COMMAND, f"expected a JSON object, got: {_tail(text)}")
+    return doc
+
+
+def state_commands(config_db: dict[str, Any]) -> list[tuple[str, str]]:
+    """(section name, command) pairs for round trip 2, derived from the CONFIG_DB just read."""
+    cmds: list[tuple[str, str]] = [
+        ("interfaces", "show interfaces status"),
+        ("pfc_counters", "show pfc counters"),
+        ("queue_counters", "show queue counters --json"),
+        ("wred_counters", "show queue wredcounters"),
+        ("pfcwd_stats", "pfcwd show stats -e"),
+        ("pg_headroom_wm", "show priority-group watermark headroom"),
+        ("appl_pg_keys", "sonic-db-cli APPL_DB keys " + shlex.quote("BUFFER_PG_TABLE:*")),
+    ]
+    for key in expected_pg_keys(config_db):
+        cmds.append((f"appl_pg {key}", "sonic-db-cli APPL_DB hgetall " + shlex.quote(f"BUFFER_PG_TABLE:{key}")))
+    for name in candidate_profiles(config_db):
+        cmds.append(
+            (f"appl_profile {name}", "sonic-db-cli APPL_DB hgetall " + shlex.quote(f"BUFFER_PROFILE_TABLE:{name}"))
+        )
+    cmds.append(("saved_config", "cat " + SAVED_CONFIG_PATH))
+    return cmds
+
+
+def pg_range(priorities: list[int]) -> str:
+    """buffermgrd's key for a pfc_enable set: [3, 4] -> "3-4", [3] -> "3"."""
+    lo, hi = min(priorities), max(priorities)
+    return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
+def parse_priorities(text: str) -> list[int]:
+    return sorted({int(p) for p in text.split(",") if p.strip() != ""})
+
+
+def expected_pg_keys(config_db: dict[str, Any]) -> list[str]:
+    """APPL_DB PG keys ("Ethernet0:3-4") worth reading: from pfc_enable and from CONFIG_DB BUFFER_PG."""
+    keys: set[str] = set()
+    for port, entry in (config_db.get("PORT_QOS_MAP") or {}).items():
+        prios = parse_priorities(str(entry.get("pfc_enable", "")))
+        if port != "global" and prios:
+            keys.add(f"{port}:{pg_range(prios)}")
+    for key in config_db.get("BUFFER_PG") or {}:
+        keys.add(key.replace("|", ":"))
+    return sorted(keys)
+
+
+def candidate_profiles(config_db: dict[str, Any]) -> list[str]:
+    """Profiles the lossless PGs may use: referenced by BUFFER_PG, plus buffermgrd's naming guess."""
+    names: set[str] = set()
+    for entry in (config_db.get("BUFFER_PG") or {}).values():
+        profile = strip_reference(str(entry.get("profile", "")))
+        if profile and profile != "NULL":
+            names.add(profile)
+    cables: dict[str, str] = {}
+    for table in (config_db.get("CABLE_LENGTH") or {}).values():
+        cables.update({p: str(v) for p, v in table.items()})
+    for port, entry in (config_db.get("PORT_QOS_MAP") or {}).items():
+        speed = (config_db.get("PORT") or {}).get(port, {}).get("speed")
+        if entry.get("pfc_enable") and speed and port in cables:
+            names.add(f"pg_lossless_{speed}_{cables[port]}_profile")
+    return sorted(names)
+
+
+def batch_line(cmds: list[tuple[str, str]], nonce: str) -> str:
+    """One shell line: `echo MARK name; cmd; echo MARK name; cmd ...` (markers are shell-quoted)."""
+    parts: list[str] = []
+    for name, cmd in cmds:
+        parts.append("echo " + shlex.quote(f"{marker(nonce)} {name}"))
+        parts.append(cmd)
+    parts.append("echo " + shlex.quote(f"{marker(nonce)} END"))
+    return "; ".join(parts)
+
+
+def marker(nonce: str) -> str:
+    return f"@@ROCE-{nonce}@@"
+
+
+def split_sections(device: str, text: str, cmds: list[tuple[str, str]], nonce: str) -> dict[str, Section]:
+    """Cut the batched output at the markers; a missing marker means the output was truncated."""
+    mark = marker(nonce) + " "
+    wanted = dict(cmds)
+    sections: dict[str, Section] = {}
+    current: Section | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(mark) and (stripped[len(mark) :] in wanted or stripped[len(mark) :] == "END"):
+            name = stripped[len(mark) :]
+            current = None if name == "END" else Section(name, wanted[name])
+            if current is not None:
+                sections[name] = current
+            elif name == "END":
+                break
+            continue
+        if current is not None:
+            current.output += line + "\n"
+    missing = [n for n in wanted if n not in sections]
+    if missing:
+        raise ParseError(device, "state read", f"output ended before sections {missing[:3]} (truncated session?)")
+    return sections
+
+
+def gather(runner: CommandRunner) -> SonicRaw:
+    """Both round trips. Raises DeviceError/ParseError naming the device and command."""
+    config_db = read_config_db(runner)
+    cmds = state_commands(config_db)
+    nonce = secrets.token_hex(4)
+    res = runner.run(batch_line(cmds, nonce), timeout=120.0)
+    sections = split_sections(runner.device, res.output, cmds, nonce)
+    return SonicRaw(runner.device, config_db, sections, time.time())
+
+
+def _tail(text: str, limit: int = 200) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else "..." + text[-limit:]

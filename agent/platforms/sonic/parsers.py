@@ -1,0 +1,178 @@
+"""Parsers for the SONiC CLI outputs the gather reads (formats: reference sonic.md 2.2).
+
+Every parser raises ParseError naming the device and the command when the text does not have the
+expected shape; "not available on this release" answers are reported separately (Unavailable) so the
+caller can record a partial read instead of inventing a default.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from typing import Any
+
+from agent.errors import ParseError
+
+_UNAVAILABLE = re.compile(r"(No such command|command not found|Error: No such option|not supported)", re.I)
+
+
+class Unavailable(Exception):
+    """The command does not exist on this SONiC release (e.g. `show queue wredcounters` <= 202411)."""
+
+
+def check_available(text: str) -> None:
+    if _UNAVAILABLE.search(text):
+        raise Unavailable(text.strip().splitlines()[-1] if text.strip() else "unavailable")
+
+
+def to_int(device: str, command: str, text: str) -> int | None:
+    """`1,200` -> 1200; `N/A` -> None; anything else is a ParseError."""
+    value = text.strip().replace(",", "")
+    if value in ("N/A", ""):
+        return None
+    if not re.fullmatch(r"-?\d+", value):
+        raise ParseError(device, command, f"expected a number, got {text.strip()!r}")
+    return int(value)
+
+
+def simple_tables(device: str, command: str, text: str) -> list[tuple[str | None, list[dict[str, str]]]]:
+    """Parse python-tabulate "simple" tables: (title line or None, rows keyed by header).
+
+    Columns are cut at the dash runs of the separator line, so values with spaces stay whole.
+    """
+    lines = text.splitlines()
+    tables: list[tuple[str | None, list[dict[str, str]]]] = []
+    i = 0
+    while i < len(lines):
+        if i > 0 and re.fullmatch(r"\s*-+(\s+-+)*\s*", lines[i]) and lines[i - 1].strip():
+            spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[i])]
+            header = _cut(lines[i - 1], spans)
+            title = lines[i - 2].strip() if i >= 2 and lines[i - 2].strip() else None
+            rows: list[dict[str, str]] = []
+            i += 1
+            while i < len(lines) and lines[i].strip():
+                rows.append(dict(zip(header, _cut(lines[i], spans), strict=True)))
+                i += 1
+            tables.append((title, rows))
+        i += 1
+    if not tables and text.strip():
+        raise ParseError(device, command, f"no table found in output: {text.strip()[:120]!r}")
+    return tables
+
+
+def _cut(line: str, spans: list[tuple[int, int]]) -> list[str]:
+    cells = []
+    for n, (start, _end) in enumerate(spans):
+        stop = spans[n + 1][0] if n + 1 < len(spans) else len(line)
+        cells.append(line[start:stop].strip() if start < len(line) else "")
+    return cells
+
+
+def parse_interfaces_status(device: str, command: str, text: str) -> dict[str, dict[str, str]]:
+    tables = simple_tables(device, command, text)
+    if not tables:
+        return {}
+    rows = tables[0][1]
+    if rows and "Interface" not in rows[0]:
+        raise ParseError(device, command, "no 'Interface' column")
+    return {r["Interface"]: r for r in rows}
+
+
+def parse_pfc_counters(device: str, command: str, text: str) -> dict[str, dict[str, dict[int, int]]]:
+    """`show pfc counters` -> {"rx"|"tx": {port: {prio: frames}}}."""
+    out: dict[str, dict[str, dict[int, int]]] = {"rx": {}, "tx": {}}
+    for _title, rows in simple_tables(device, command, text):
+        for row in rows:
+            port_col = next((c for c in row if c.startswith("Port ")), None)
+            if port_col is None or port_col.split()[1].lower() not in out:
+                raise ParseError(device, command, f"unexpected header {list(row)}")
+            per_prio: dict[int, int] = {}
+            for prio in range(8):
+                value = to_int(device, command, row.get(f"PFC{prio}", "N/A"))
+                if value is not None:
+                    per_prio[prio] = value
+            out[port_col.split()[1].lower()][row[port_col]] = per_prio
+    return out
+
+
+def parse_queue_counters_json(device: str, command: str, text: str) -> dict[str, dict[int, dict[str, int]]]:
+    """`show queue counters --json` -> {port: {uc_queue: {totalpacket, droppacket, ...}}}."""
+    start = text.find("{")
+    try:
+        doc = json.loads(text[start:]) if start >= 0 else {}
+    except json.JSONDecodeError as exc:
+        raise ParseError(device, command, f"not JSON: {exc.msg}") from None
+    if not isinstance(doc, dict):
+        raise ParseError(device, command, "expected a JSON object")
+    out: dict[str, dict[int, dict[str, int]]] = {}
+    for port, queues in doc.items():
+        for qname, stats in (queues or {}).items():
+            if not str(qname).startswith("UC"):
+                continue
+            values = {k: to_int(device, command, str(v)) for k, v in stats.items()}
+            out.setdefault(port, {})[int(str(qname)[2:])] = {k: v for k, v in values.items() if v is not None}
+    return out
+
+
+def parse_wred_counters(device: str, command: str, text: str) -> dict[str, dict[int, int]]:
+    """`show queue wredcounters` -> {port: {uc_queue: ECN-marked packets}}."""
+    check_available(text)
+    out: dict[str, dict[int, int]] = {}
+    for _title, rows in simple_tables(device, command, text):
+        for row in rows:
+            if "EcnMarked/pkts" not in row or "TxQ" not in row:
+                raise ParseError(device, command, f"unexpected header {list(row)}")
+            if not row["TxQ"].startswith("UC"):
+                continue
+            value = to_int(device, command, row["EcnMarked/pkts"])
+            if value is not None:
+                out.setdefault(row["Port"], {})[int(row["TxQ"][2:])] = value
+    return out
+
+
+def parse_pfcwd_stats(device: str, command: str, text: str) -> dict[str, dict[int, tuple[str, int | None]]]:
+    """`pfcwd show stats -e` -> {port: {queue: (status, storms detected)}}."""
+    out: dict[str, dict[int, tuple[str, int | None]]] = {}
+    for _title, rows in simple_tables(device, command, text):
+        for row in rows:
+            if "QUEUE" not in row or "STATUS" not in row:
+                raise ParseError(device, command, f"unexpected header {list(row)}")
+            port, _, queue = row["QUEUE"].rpartition(":")
+            if not port or not queue.isdigit():
+                raise ParseError(device, command, f"bad queue name {row['QUEUE']!r}")
+            detected = row.get("STORM DETECTED/RESTORED", "N/A").split("/")[0]
+            out.setdefault(port, {})[int(queue)] = (row["STATUS"], to_int(device, command, detected))
+    return out
+
+
+def parse_pg_watermark(device: str, command: str, text: str) -> dict[str, dict[int, int]]:
+    """`show priority-group watermark headroom` -> {port: {pg: bytes}}."""
+    out: dict[str, dict[int, int]] = {}
+    for _title, rows in simple_tables(device, command, text):
+        for row in rows:
+            if "Port" not in row:
+                raise ParseError(device, command, f"unexpected header {list(row)}")
+            for col, value in row.items():
+                if col.startswith("PG") and col[2:].isdigit():
+                    number = to_int(device, command, value)
+                    if number is not None:
+                        out.setdefault(row["Port"], {})[int(col[2:])] = number
+    return out
+
+
+def parse_db_keys(text: str) -> list[str]:
+    """`sonic-db-cli DB keys PATTERN`: one key per line, nothing when empty."""
+    return sorted(line.strip() for line in text.splitlines() if line.strip())
+
+
+def parse_hgetall(device: str, command: str, text: str) -> dict[str, str]:
+    """`sonic-db-cli DB hgetall KEY` prints a Python dict literal (`{}` when the key is absent)."""
+    body = text.strip()
+    try:
+        value: Any = ast.literal_eval(body) if body else None
+    except (ValueError, SyntaxError):
+        value = None
+    if not isinstance(value, dict):
+        raise ParseError(device, command, f"expected a {{field: value}} dict, got {body[:120]!r}")
+    return {str(k): str(v) for k, v in value.items()}

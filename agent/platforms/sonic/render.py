@@ -1,0 +1,158 @@
+"""Render a switch's resolved intent into the CONFIG_DB subset the agent owns.
+
+The output is plain CONFIG_DB JSON (``{table: {key: {field: str}}}``) with plain-name references
+(SONiC >= 202111) and one port per key, which is what GCU's YANG validation accepts. Lossless PG
+headroom is *not* rendered: in the traditional buffer model buffermgrd derives it from PORT.speed,
+CABLE_LENGTH and pfc_enable, and overwrites anything else on the next event (reference sonic.md 1.5).
+"""
+
+from __future__ import annotations
+
+from agent.intent import DeviceIntent, PortIntent
+from agent.platforms.sonic.tables import (
+    CABLE_LENGTH_KEY,
+    FLEX_COUNTER_GROUPS,
+    MAP_NAME,
+    PFC_WD_GLOBAL,
+    QOS_GLOBAL,
+    ConfigDb,
+)
+from agent.policy.model import Policy, SchedulingType, TrafficClass, Trust
+
+QUEUES_PER_PORT = 8
+
+
+def render(intent: DeviceIntent) -> ConfigDb:
+    """Desired owned CONFIG_DB cells for one switch. Pure: same intent, same dict."""
+    policy = intent.policy
+    ports = list(intent.ports.values())
+    cfg: ConfigDb = {}
+    cfg.update(_maps(policy))
+    cfg["WRED_PROFILE"] = _wred_profiles(policy)
+    cfg["SCHEDULER"] = _schedulers(policy)
+    cfg["PORT_QOS_MAP"] = _port_qos_map(policy, ports)
+    cfg["QUEUE"] = _queues(policy, ports)
+    cfg["PFC_WD"] = _pfc_wd(policy, ports)
+    cfg["CABLE_LENGTH"] = {CABLE_LENGTH_KEY: {p.name: f"{p.cable_m}m" for p in ports}}
+    cfg["PORT"] = {p.name: {"mtu": str(p.mtu)} for p in ports}
+    cfg["FLEX_COUNTER_TABLE"] = {g: {"FLEX_COUNTER_STATUS": "enable"} for g in FLEX_COUNTER_GROUPS}
+    wd = "enable" if policy.pfc.watchdog.enabled else "disable"
+    cfg["DEVICE_METADATA"] = {"localhost": {"default_pfcwd_status": wd}}
+    return {table: entries for table, entries in cfg.items() if entries}
+
+
+def wred_name(cls: TrafficClass) -> str:
+    return f"ROCE_ECN_{cls.priority}"
+
+
+def scheduler_name(cls: TrafficClass) -> str:
+    return f"ROCE_{cls.name}"[:32]
+
+
+def _maps(policy: Policy) -> ConfigDb:
+    lossless = set(policy.lossless_priorities)
+    identity = {str(i): str(i) for i in range(8)}
+    maps: ConfigDb = {
+        "TC_TO_PRIORITY_GROUP_MAP": {MAP_NAME: {str(tc): str(tc if tc in lossless else 0) for tc in range(8)}},
+        "TC_TO_QUEUE_MAP": {MAP_NAME: dict(identity)},
+        "MAP_PFC_PRIORITY_TO_QUEUE": {MAP_NAME: dict(identity)},
+    }
+    if policy.trust is Trust.dscp:
+        maps["DSCP_TO_TC_MAP"] = {MAP_NAME: {str(d): str(p) for d, p in policy.dscp_to_priority().items()}}
+    else:
+        maps["DOT1P_TO_TC_MAP"] = {MAP_NAME: {str(pcp): str(p) for pcp, p in _pcp_to_priority(policy).items()}}
+    return maps
+
+
+def _pcp_to_priority(policy: Policy) -> dict[int, int]:
+    """All 8 PCP values; unlisted ones keep their own value (802.1p identity is the usual default)."""
+    table = {pcp: pcp for pcp in range(8)}
+    for cls in policy.classes:
+        for pcp in cls.pcp:
+            table[pcp] = cls.priority
+    return table
+
+
+def _wred_profiles(policy: Policy) -> dict[str, dict[str, str]]:
+    """One WRED profile per ECN class, marking (never dropping-only) at the policy's byte thresholds.
+
+    All three colours get the same thresholds: without policers every packet is green, but a stray
+    colour must not fall back to tail drop on a lossless queue.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for cls in policy.classes:
+        if cls.ecn is None:
+            continue
+        entry = {"ecn": "ecn_all"}
+        for colour in ("green", "yellow", "red"):
+            entry[f"wred_{colour}_enable"] = "true"
+            entry[f"{colour}_min_threshold"] = str(cls.ecn.min_threshold)
+            entry[f"{colour}_max_threshold"] = str(cls.ecn.max_threshold)
+            entry[f"{colour}_drop_probability"] = str(cls.ecn.probability)
+        out[wred_name(cls)] = entry
+    return out
+
+
+def _schedulers(policy: Policy) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for cls in policy.classes:
+        if cls.scheduling.type is SchedulingType.strict:
+            out[scheduler_name(cls)] = {"type": "STRICT"}
+        else:
+            out[scheduler_name(cls)] = {"type": "DWRR", "weight": str(cls.scheduling.weight or 1)}
+    return out
+
+
+def _class_for_priority(policy: Policy, priority: int) -> TrafficClass:
+    return next((c for c in policy.classes if c.priority == priority), policy.default_class)
+
+
+def _prio_list(priorities: tuple[int, ...]) -> str:
+    return ",".join(str(p) for p in sorted(priorities))
+
+
+def _port_qos_map(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str, str]]:
+    trust_field = "dscp_to_tc_map" if policy.trust is Trust.dscp else "dot1p_to_tc_map"
+    out: dict[str, dict[str, str]] = {}
+    if policy.trust is Trust.dscp:
+        out[QOS_GLOBAL] = {"dscp_to_tc_map": MAP_NAME}
+    for p in ports:
+        prios = _prio_list(p.lossless_priorities)
+        out[p.name] = {
+            trust_field: MAP_NAME,
+            "tc_to_pg_map": MAP_NAME,
+            "tc_to_queue_map": MAP_NAME,
+            "pfc_to_queue_map": MAP_NAME,
+            "pfc_enable": prios,
+            "pfcwd_sw_enable": prios if policy.pfc.watchdog.enabled else "",
+        }
+    return out
+
+
+def _queues(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str, str]]:
+    """Every queue of every rendered port: its class's scheduler, and a WRED profile iff ECN is on."""
+    out: dict[str, dict[str, str]] = {}
+    for p in ports:
+        for q in range(QUEUES_PER_PORT):
+            cls = _class_for_priority(policy, q)
+            entry = {"scheduler": scheduler_name(cls)}
+            if cls.ecn is not None:
+                entry["wred_profile"] = wred_name(cls)
+            out[f"{p.name}|{q}"] = entry
+    return out
+
+
+def _pfc_wd(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str, str]]:
+    """PFC watchdog timers per lossless port; an empty entry means "remove the agent's timers"."""
+    wd = policy.pfc.watchdog
+    out: dict[str, dict[str, str]] = {PFC_WD_GLOBAL: {"POLL_INTERVAL": str(wd.poll_interval)}}
+    for p in ports:
+        if wd.enabled and p.lossless_priorities:
+            out[p.name] = {
+                "action": wd.action.value,
+                "detection_time": str(wd.detection_time),
+                "restoration_time": str(wd.restoration_time),
+            }
+        else:
+            out[p.name] = {}
+    return out

@@ -1,0 +1,172 @@
+"""NetmikoRunner: a CommandRunner over a Netmiko `linux` SSH session (SONiC switches and Linux hosts).
+
+Exit status: each command line is followed by ``echo "@@RC-<nonce>@@$?"`` with a fresh random nonce,
+so a command cannot fake its own status and the marker is found even when the echo of a long command
+line wraps. Files go over SFTP on the same SSH transport. Transport errors become DeviceError
+subclasses that name the device and say what to do; a drop mid-command is SessionLost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import paramiko
+from netmiko import ConnectHandler
+from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+
+from agent.errors import DeviceError, SessionLost
+from agent.platforms.base import RunResult
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """Where and how to connect; `password` is held in memory only and never printed (repr=False)."""
+
+    device: str
+    host: str
+    port: int = 22
+    username: str = "admin"
+    password: str | None = field(default=None, repr=False)
+    known_hosts: str | None = None  # an OpenSSH known_hosts file pinning the device's key
+    verify_host_key: bool = True
+    timeout: float = 30.0
+
+
+def connect_kwargs(target: SshTarget) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "device_type": "linux",
+        "host": target.host,
+        "port": target.port,
+        "username": target.username,
+        "password": target.password or "",
+        "ssh_strict": target.verify_host_key,
+        "system_host_keys": target.verify_host_key,
+        "conn_timeout": target.timeout,
+        "auth_timeout": target.timeout,
+        "banner_timeout": target.timeout,
+        "allow_agent": False,
+        "use_keys": False,
+    }
+    if target.known_hosts and target.verify_host_key:
+        kwargs.update({"alt_host_keys": True, "alt_key_file": target.known_hosts})
+    return kwargs
+
+
+def open_netmiko(target: SshTarget) -> Any:
+    """ConnectHandler with errors a person can act on (the password never appears in them)."""
+    where = f"{target.host}:{target.port}"
+    try:
+        return ConnectHandler(**connect_kwargs(target))
+    except NetmikoAuthenticationException:
+        raise DeviceError(
+            target.device,
+            "login",
+            f"authentication failed for user {target.username!r} at {where}; "
+            "check the password ($ROCE_AGENT_PASSWORD or the host's password_env)",
+        ) from None
+    except NetmikoTimeoutException:
+        raise DeviceError(
+            target.device, "connect", f"{where} unreachable (timed out after {target.timeout:.0f}s)"
+        ) from None
+    except paramiko.SSHException as exc:
+        if "known_hosts" in str(exc) or "not found in" in str(exc):
+            raise DeviceError(
+                target.device,
+                "verify host key",
+                f"{where} presented a host key that is not pinned "
+                "(add it to the inventory's known_hosts, or pass --insecure-skip-host-key-check "
+                "for a throwaway lab)",
+            ) from None
+        raise DeviceError(target.device, "connect", f"{where}: SSH error: {exc}") from None
+    except OSError as exc:
+        raise DeviceError(target.device, "connect", f"{where}: {exc.strerror or exc}") from None
+
+
+class NetmikoRunner:
+    """One SSH session; `round_trips` counts `run` calls, `uploads` counts SFTP writes."""
+
+    def __init__(self, device: str, connection: Any, target: SshTarget | None = None) -> None:
+        self.device = device
+        self.connection = connection
+        self.target = target
+        self.round_trips = 0
+        self.uploads = 0
+
+    @classmethod
+    def connect(cls, target: SshTarget) -> NetmikoRunner:
+        return cls(target.device, open_netmiko(target), target)
+
+    def reconnect(self) -> NetmikoRunner:
+        """A fresh session to the same target (used to roll back after a drop)."""
+        if self.target is None:
+            raise DeviceError(self.device, "reconnect", "no connection parameters to reconnect with")
+        self.close()
+        self.connection = open_netmiko(self.target)
+        return self
+
+    def run(self, command: str, *, timeout: float = 60.0) -> RunResult:
+        nonce = secrets.token_hex(6)
+        status = re.compile(rf"@@RC-{nonce}@@(\d+)")
+        line = f'{command}; echo "@@RC-{nonce}@@$?"'
+        self.round_trips += 1
+        try:
+            text = self.connection.send_command(line, read_timeout=timeout, cmd_verify=False, strip_command=True)
+        except ReadTimeout:
+            self._drop()
+            raise SessionLost(self.device, _short(command), f"no answer within {timeout:.0f}s") from None
+        except (OSError, EOFError, paramiko.SSHException, AttributeError) as exc:
+            self._drop()
+            raise SessionLost(self.device, _short(command), f"session lost ({exc or type(exc).__name__})") from None
+        found = list(status.finditer(str(text)))
+        if not found:
+            self._drop()
+            raise SessionLost(self.device, _short(command), "output ended without an exit status (session dropped?)")
+        last = found[-1]
+        output = str(text)[: last.start()]
+        first_line = output.split("\n", 1)
+        if first_line and command[:40] in first_line[0]:  # an echoed (wrapped) command line
+            output = first_line[1] if len(first_line) > 1 else ""
+        return RunResult(output=output, exit_code=int(last.group(1)))
+
+    def upload(self, path: str, data: bytes) -> None:
+        try:
+            transport = self.connection.remote_conn.get_transport()
+            sftp = paramiko.SFTPClient.from_transport(transport)
+            if sftp is None:
+                raise OSError("SFTP subsystem refused")
+            with sftp, sftp.open(path, "wb") as fh:
+                fh.write(data)
+        except (OSError, EOFError, paramiko.SSHException, AttributeError) as exc:
+            self._drop()
+            raise SessionLost(self.device, f"upload {path}", f"SFTP failed ({exc or type(exc).__name__})") from None
+        self.uploads += 1
+
+    def close(self) -> None:
+        self._drop()
+
+    def _drop(self) -> None:
+        conn, self.connection = self.connection, _Closed()
+        with contextlib.suppress(Exception):  # closing a broken session must never mask the real error
+            conn.disconnect()
+
+
+class _Closed:
+    """Stands in for a dropped session: every use raises OSError, so callers see SessionLost."""
+
+    def send_command(self, *_a: Any, **_k: Any) -> str:
+        raise OSError("session is closed")
+
+    def disconnect(self) -> None:
+        return None
+
+    @property
+    def remote_conn(self) -> Any:
+        raise OSError("session is closed")
+
+
+def _short(command: str) -> str:
+    return command if len(command) <= 60 else command[:57] + "..."

@@ -1,0 +1,261 @@
+"""One SONiC change as a transaction: the switch ends in its before state or its after state.
+
+    re-read CONFIG_DB (refuse if it changed since the plan)
+    upload patch -> `config apply-patch --dry-run` (GCU refusal: stop here, nothing written)
+    `config checkpoint TXID` -> arm device-side rollback timer -> `config apply-patch`
+    verify by re-reading CONFIG_DB *and* APPL_DB (retried: buffermgrd reacts asynchronously)
+    confirm (disarm timer, `config save -y`, prune old checkpoints) | leave pending (commit-confirm)
+    any failure: `config rollback TXID`, prove CONFIG_DB equals the before state, report
+
+GCU itself is not atomic (it writes change by change and does nothing on error), hence the checkpoint,
+the timer armed *before* the first write, and the explicit proof after a rollback.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.errors import DeviceError
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.sonic import deadman
+from agent.platforms.sonic.fallback import plan_writes
+from agent.platforms.sonic.gather import read_config_db
+from agent.platforms.sonic.patch import fingerprint, tables_of
+from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES
+
+Verifier = Callable[[CommandRunner], list[str]]  # re-reads the device; returns mismatches (empty = good)
+Reconnect = Callable[[], CommandRunner]
+
+
+@dataclass
+class TxSettings:
+    keep_checkpoints: int = 5
+    verify_attempts: int = 5
+    verify_interval_s: float = 2.0
+    safety_revert_s: int = 300  # timer armed even without commit-confirm: covers a lost controller
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+
+class TxFailed(Exception):
+    """A step failed after the first write; the transaction rolls back."""
+
+
+def sudo(runner: CommandRunner, command: str, action: str, timeout: float = 120.0) -> str:
+    res = runner.run(f"sudo {command}", timeout=timeout)
+    if res.exit_code != 0:
+        raise DeviceError(runner.device, action, f"exit {res.exit_code}: {res.output.strip()[-400:]}")
+    return res.output
+
+
+def comparable(config: Mapping[str, Any]) -> dict[str, Any]:
+    """CONFIG_DB without daemon-written tables (buffermgrd may legitimately rewrite them any time)."""
+    return {t: v for t, v in config.items() if t not in DAEMON_OWNED_TABLES}
+
+
+class SonicTransaction:
+    def __init__(
+        self, runner: CommandRunner, reconnect: Reconnect | None = None, settings: TxSettings | None = None
+    ) -> None:
+        self.runner = runner
+        self.reconnect = reconnect
+        self.settings = settings or TxSettings()
+
+    # -- entry point ------------------------------------------------------------------------------
+    def execute(self, plan: ChangePlan, verify: Verifier, opts: ApplyOptions) -> ApplyOutcome:
+        out = ApplyOutcome(device=plan.device, status=ApplyStatus.unchanged, plan=plan)
+        if plan.empty:
+            out.detail = "already converged"
+            return out
+        before = read_config_db(self.runner)
+        if plan.base_fingerprint and fingerprint(before) != plan.base_fingerprint:
+            return self._untouched(out, "CONFIG_DB changed since the plan was made; run plan again")
+        txid = deadman.check_txid(opts.txid or deadman.new_txid())
+        patch_file = f"/tmp/{txid}.json-patch"
+        try:
+            self.runner.upload(patch_file, json.dumps(plan.operations, indent=1).encode())
+            refusal = self._dry_run(patch_file)
+        except DeviceError as exc:
+            return self._untouched(out, f"stopped before any write: {exc}")
+        if refusal is not None:
+            if not opts.allow_fallback_writer:
+                tables = ", ".join(tables_of(plan.operations))
+                return self._untouched(
+                    out,
+                    f"GCU refused the patch (dry run, tables {tables}): {refusal}. Nothing was written. Re-run "
+                    "with --allow-fallback-writer to write these tables with sonic-db-cli (rolled back from "
+                    "the agent's own snapshot on failure), or fix the refused fields.",
+                )
+            return self._fallback(out, plan, before, verify, opts)
+        if opts.dry_run:
+            out.detail = "dry run: GCU accepted the patch"
+            return out
+        return self._gcu(out, plan, before, verify, opts, txid, patch_file)
+
+    # -- GCU path ---------------------------------------------------------------------------------
+    def _dry_run(self, patch_file: str) -> str | None:
+        res = self.runner.run(f"sudo config apply-patch --dry-run {patch_file}", timeout=120.0)
+        return None if res.exit_code == 0 else (res.output.strip().splitlines() or ["(no output)"])[-1]
+
+    def _gcu(
+        self,
+        out: ApplyOutcome,
+        plan: ChangePlan,
+        before: dict[str, Any],
+        verify: Verifier,
+        opts: ApplyOptions,
+        txid: str,
+        patch_file: str,
+    ) -> ApplyOutcome:
+        try:
+            sudo(self.runner, f"config checkpoint {txid}", "config checkpoint")
+        except DeviceError as exc:
+            return self._untouched(out, f"stopped before any write: {exc}")
+        out.checkpoint = txid
+        out.events.append(f"checkpoint {txid}")
+        revert_s = opts.confirm_timeout_s or self.settings.safety_revert_s
+        try:
+            deadman.arm(self.runner, txid, revert_s)
+            out.events.append(f"rollback timer armed ({revert_s}s)")
+            sudo(self.runner, f"config apply-patch {patch_file}", "config apply-patch", timeout=600.0)
+            out.events.append(f"patch applied ({len(plan.operations)} changes)")
+            self._verify(out, verify)
+        except (DeviceError, TxFailed) as exc:
+            return self._rollback(out, before, txid, str(exc))
+        if opts.confirm_timeout_s:
+            out.status = ApplyStatus.pending_confirm
+            out.detail = f"applied and verified; rolls back to {txid} in {revert_s}s unless confirmed"
+            return out
+        try:
+            self.confirm(txid)
+        except DeviceError as exc:
+            return self._rollback(out, before, txid, f"confirm failed: {exc}")
+        out.status = ApplyStatus.applied
+        out.detail = f"applied, verified and saved ({len(plan.operations)} changes)"
+        return out
+
+    def _verify(self, out: ApplyOutcome, verify: Verifier) -> None:
+        problems: list[str] = []
+        for attempt in range(max(1, self.settings.verify_attempts)):
+            if attempt:
+                self.settings.sleep(self.settings.verify_interval_s)
+            problems = verify(self.runner)
+            if not problems:
+                out.events.append("verified CONFIG_DB and APPL_DB")
+                return
+        out.verification = problems
+        raise TxFailed("verification failed: " + "; ".join(problems[:5]))
+
+    def confirm(self, txid: str) -> None:
+        """Stop the timer, persist, and keep only the newest agent checkpoints."""
+        deadman.disarm(self.runner, txid)
+        self.save()
+        self.prune_checkpoints()
+
+    def save(self) -> None:
+        sudo(self.runner, "config save -y", "config save")
+
+    def prune_checkpoints(self) -> list[str]:
+        res = self.runner.run("config list-checkpoints")
+        try:
+            names = [str(n) for n in json.loads(res.output.strip() or "[]")]
+        except json.JSONDecodeError:
+            return []  # pruning is housekeeping: never fail a confirmed change over it
+        ours = sorted(n for n in names if deadman.TXID_RE.match(n))
+        old = ours[: max(0, len(ours) - self.settings.keep_checkpoints)]
+        for name in old:
+            self.runner.run(f"sudo config delete-checkpoint {name}")
+        return old
+
+    def rollback_to(self, txid: str) -> None:
+        sudo(self.runner, f"config rollback {txid}", "config rollback", timeout=600.0)
+        deadman.disarm(self.runner, txid)
+
+    def _rollback(self, out: ApplyOutcome, before: dict[str, Any], txid: str, why: str) -> ApplyOutcome:
+        out.events.append(f"failed: {why}")
+        try:
+            if not self._alive():
+                self._reconnect(out)
+            self.rollback_to(txid)
+            after = read_config_db(self.runner)
+        except DeviceError as exc:
+            out.status = ApplyStatus.failed
+            out.detail = (
+                f"{why}; rollback to checkpoint {txid} could not be completed ({exc}). The switch's own timer "
+                f"rolls back to {txid} unless it is confirmed; check with `config list-checkpoints` and "
+                f"`sudo config rollback {txid}`."
+            )
+            return out
+        if comparable(after) != comparable(before):
+            out.status = ApplyStatus.failed
+            out.detail = f"{why}; rolled back to {txid} but CONFIG_DB differs from the before state: inspect it"
+            return out
+        out.status = ApplyStatus.rolled_back
+        out.detail = f"{why}; rolled back to checkpoint {txid} (CONFIG_DB equals the before state)"
+        return out
+
+    def _alive(self) -> bool:
+        try:
+            return self.runner.run("true", timeout=15.0).exit_code == 0
+        except DeviceError:
+            return False
+
+    def _reconnect(self, out: ApplyOutcome) -> None:
+        if self.reconnect is None:
+            raise DeviceError(out.device, "reconnect", "session lost and no way to reconnect")
+        self.runner = self.reconnect()
+        out.events.append("reconnected")
+
+    # -- fallback writer (explicit opt-in) --------------------------------------------------------
+    def _fallback(
+        self, out: ApplyOutcome, plan: ChangePlan, before: dict[str, Any], verify: Verifier, opts: ApplyOptions
+    ) -> ApplyOutcome:
+        if opts.confirm_timeout_s:
+            return self._untouched(
+                out, "commit-confirm is not available with the fallback writer (no device-side rollback)"
+            )
+        keys, forward, restore = plan_writes(plan.operations, before)
+        out.events.append(f"fallback writer: sonic-db-cli on {len(keys)} keys (snapshot kept by the agent)")
+        if opts.dry_run:
+            out.detail = "dry run: would write with sonic-db-cli:\n" + "\n".join(forward)
+            return out
+        try:
+            self._run_all(forward, "fallback write")
+            self._verify(out, verify)
+            sudo(self.runner, "config save -y", "config save")
+        except (DeviceError, TxFailed) as exc:
+            return self._restore(out, before, restore, str(exc))
+        out.status = ApplyStatus.applied
+        out.detail = f"applied with the fallback writer, verified and saved ({len(keys)} keys)"
+        return out
+
+    def _run_all(self, commands: list[str], action: str) -> None:
+        for cmd in commands:
+            res = self.runner.run(f"sudo {cmd}")
+            if res.exit_code != 0:
+                raise DeviceError(self.runner.device, action, f"{cmd}: exit {res.exit_code}: {res.output[-200:]}")
+
+    def _restore(self, out: ApplyOutcome, before: dict[str, Any], restore: list[str], why: str) -> ApplyOutcome:
+        out.events.append(f"failed: {why}")
+        try:
+            if not self._alive():
+                self._reconnect(out)
+            self._run_all(restore, "restore snapshot")
+            after = read_config_db(self.runner)
+        except DeviceError as exc:
+            out.status = ApplyStatus.failed
+            out.detail = f"{why}; restoring the snapshot failed ({exc}): the switch needs a human"
+            return out
+        ok = comparable(after) == comparable(before)
+        out.status = ApplyStatus.rolled_back if ok else ApplyStatus.failed
+        out.detail = f"{why}; " + ("snapshot restored" if ok else "snapshot restored but CONFIG_DB differs")
+        return out
+
+    def _untouched(self, out: ApplyOutcome, detail: str) -> ApplyOutcome:
+        """Stopped before the first write: the switch is, by construction, in its before state."""
+        out.status = ApplyStatus.rolled_back
+        out.detail = detail
+        return out

@@ -1,0 +1,68 @@
+"""Post-change verification: re-read the switch and compare with what the change promised.
+
+CONFIG_DB alone is not proof (GCU verifies only CONFIG_DB; buffermgrd or SAI can still refuse the
+headroom), so every lossless priority must also have a programmed lossless PG in APPL_DB with a
+non-zero xoff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from agent.platforms.base import CommandRunner
+from agent.platforms.sonic.fallback import touched_keys
+from agent.platforms.sonic.gather import gather
+from agent.platforms.sonic.normalize import normalize
+from agent.platforms.sonic.patch import Operation, apply_ops, describe, plan_ops
+from agent.platforms.sonic.tables import ConfigDb
+from agent.platforms.sonic.transaction import Verifier
+from agent.state import DeviceState
+
+
+def lossless_problems(state: DeviceState, ports: Iterable[str]) -> list[str]:
+    """Every pfc_enable priority of `ports` needs an APPL_DB PG with a profile whose xoff > 0."""
+    problems: list[str] = []
+    for name in ports:
+        port = state.ports.get(name)
+        if port is None:
+            problems.append(f"{name}: port missing from CONFIG_DB PORT")
+            continue
+        for prio in port.lossless_priorities:
+            pg = next((g for g in port.priority_groups if prio in g.priorities and g.programmed), None)
+            if pg is None or pg.programmed is None:
+                problems.append(f"{name}: priority {prio} has no lossless PG in APPL_DB BUFFER_PG_TABLE")
+            elif not pg.programmed.xoff:
+                problems.append(f"{name}: PG {pg.key} profile {pg.programmed.name} has xoff {pg.programmed.xoff}")
+    return problems
+
+
+def intent_verifier(desired: ConfigDb, ports: list[str]) -> Verifier:
+    """Owned cells equal the render, and lossless PGs are programmed on the intent's ports."""
+
+    def verify(runner: CommandRunner) -> list[str]:
+        raw = gather(runner)
+        left = plan_ops(raw.config_db, desired)
+        problems = [f"CONFIG_DB still differs: {line}" for line in describe(left, raw.config_db)]
+        return problems + lossless_problems(normalize(raw), ports)
+
+    return verify
+
+
+def patch_verifier(before: Mapping[str, Any], ops: list[Operation]) -> Verifier:
+    """For an arbitrary (NAPALM merge) patch: touched entries equal the predicted after state."""
+    expected = apply_ops(before, ops)
+    keys = touched_keys(ops, before, expected)
+    qos_ports = sorted({k for t, k in keys if t == "PORT_QOS_MAP" and k != "global"})
+
+    def verify(runner: CommandRunner) -> list[str]:
+        raw = gather(runner)
+        problems = []
+        for table, key in keys:
+            want = (expected.get(table) or {}).get(key)
+            have = (raw.config_db.get(table) or {}).get(key)
+            if want != have:
+                problems.append(f"CONFIG_DB {table}|{key}: expected {want!r}, read {have!r}")
+        return problems + lossless_problems(normalize(raw), qos_ports)
+
+    return verify
