@@ -36,6 +36,7 @@ def _root(
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`; order = order in --help.
     from agent.cli import policy_cmd  # noqa: F401
+    from agent.cli import lab_cmd  # noqa: F401
 
 
 _register()

@@ -22,7 +22,7 @@ from typing import Any
 
 from nornir import InitNornir
 from nornir.core import Nornir
-from nornir.core.inventory import Host
+from nornir.core.inventory import Defaults, Group, Host
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -53,11 +53,31 @@ def load_nornir(inventory_dir: Path, *, num_workers: int = 32, verify_host_keys:
         inventory={"plugin": "SimpleInventory", "options": options},
         logging={"enabled": False},
     )
+    resolve_key_files(nr, inv)
     known_hosts = inv / KNOWN_HOSTS_FILE
     for host in nr.inventory.hosts.values():
         apply_credentials(host)
         apply_host_key_policy(host, known_hosts if known_hosts.is_file() else None, verify_host_keys)
     return nr
+
+
+def resolve_key_files(nr: Nornir, inventory_dir: Path) -> None:
+    """Relative SSH `key_file` paths in connection extras are relative to the inventory directory.
+
+    That lets a committed inventory (e.g. the lab's) name a key outside itself portably
+    (`../../.lab/id_ed25519`) instead of an absolute path that differs per checkout. Covers netmiko
+    `extras.key_file` and napalm `extras.optional_args.key_file` on defaults, groups and hosts.
+    """
+    base = Path(inventory_dir).resolve()
+    owners: list[Defaults | Group | Host] = [nr.inventory.defaults, *nr.inventory.groups.values()]
+    owners += nr.inventory.hosts.values()
+    for owner in owners:
+        for options in owner.connection_options.values():
+            extras = options.extras or {}
+            for holder in (extras, extras.get("optional_args")):
+                key = holder.get("key_file") if isinstance(holder, dict) else None
+                if isinstance(key, str) and key and not Path(key).expanduser().is_absolute():
+                    holder["key_file"] = os.path.normpath(base / key)  # type: ignore[index]
 
 
 def apply_credentials(host: Host) -> None:

@@ -1,0 +1,289 @@
+"""Parse a containerlab topology file (`*.clab.yml`) into nodes, links and the agent's Topology.
+
+The built-in lab, `roce-agent inventory from-clab` and a Nornir inventory plugin all read the same file
+that real containerlab deploys, so this module knows containerlab's conventions and nothing else:
+
+* node fields are inherited the containerlab way: node > `topology.kinds.<kind>` > `topology.defaults`
+  (labels and env are merged key by key, everything else is replaced);
+* links are `endpoints: ["leaf1:eth1", "host1:eth1"]` (or the extended `{node:, interface:}` form);
+* interface `ethN` on a SONiC node is the NOS port `Ethernet{4*(N-1)}` (eth0 is management);
+* labels `nornir-group`, `nornir-group-2`, ... name Nornir groups, like containerlab's own
+  nornir-simple-inventory.yml; `roce-role` names the fabric role.
+
+Every problem is reported with file, line and field (exit code 2), and nothing here touches a device.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from agent.errors import InputError, InputProblem
+from agent.topology.model import Endpoint, Link, Topology
+
+SONIC_KINDS = frozenset({"sonic-vs", "sonic-vm"})
+HOST_KINDS = frozenset({"linux"})
+ROLE_LABEL = "roce-role"
+NORNIR_GROUP_LABEL = "nornir-group"
+_INHERITED = ("image", "mgmt-ipv4", "type", "startup-config")
+_SONIC_IFACE = re.compile(r"^eth([1-9][0-9]*)$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+DeviceKindName = Literal["switch", "host"]
+
+
+def sonic_port_name(interface: str) -> str:
+    """containerlab `ethN` on a SONiC node -> `Ethernet{4*(N-1)}` (eth1 -> Ethernet0, eth2 -> Ethernet4)."""
+    match = _SONIC_IFACE.match(interface)
+    if not match:
+        raise ValueError(f"{interface!r} is not a data interface of a SONiC node; use eth1, eth2, ... (eth0 is mgmt)")
+    return f"Ethernet{4 * (int(match.group(1)) - 1)}"
+
+
+def device_kind_of(clab_kind: str) -> DeviceKindName | None:
+    """The agent's device kind for a containerlab kind; None when the agent does not manage that kind."""
+    if clab_kind in SONIC_KINDS:
+        return "switch"
+    if clab_kind in HOST_KINDS:
+        return "host"
+    return None
+
+
+@dataclass(frozen=True)
+class ClabNode:
+    name: str
+    kind: str
+    image: str | None = None
+    mgmt_ipv4: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    line: int | None = None
+
+    @property
+    def device_kind(self) -> DeviceKindName | None:
+        return device_kind_of(self.kind)
+
+    @property
+    def role(self) -> str | None:
+        return self.labels.get(ROLE_LABEL)
+
+    def port_name(self, interface: str) -> str:
+        """The NOS name of a containerlab interface of this node (SONiC renames, Linux keeps ethN)."""
+        return sonic_port_name(interface) if self.kind in SONIC_KINDS else interface
+
+    def nornir_groups(self) -> list[str]:
+        """Groups from `nornir-group`, `nornir-group-2`, ... labels, in label order (containerlab convention)."""
+        keys = [k for k in self.labels if k == NORNIR_GROUP_LABEL or re.fullmatch(r"nornir-group-\d+", k)]
+        keys.sort(key=lambda k: 1 if k == NORNIR_GROUP_LABEL else int(k.rsplit("-", 1)[1]))
+        return [self.labels[k] for k in keys if self.labels[k]]
+
+
+@dataclass(frozen=True)
+class ClabEndpoint:
+    node: str
+    interface: str
+
+    def __str__(self) -> str:
+        return f"{self.node}:{self.interface}"
+
+
+@dataclass(frozen=True)
+class ClabLink:
+    a: ClabEndpoint
+    b: ClabEndpoint
+    line: int | None = None
+
+
+@dataclass
+class ClabTopology:
+    name: str
+    path: Path
+    nodes: dict[str, ClabNode]
+    links: list[ClabLink]
+    mgmt_subnet: str | None = None
+
+    def device_endpoint(self, end: ClabEndpoint) -> Endpoint:
+        """A containerlab endpoint in the agent's naming (leaf1:eth1 -> leaf1:Ethernet0)."""
+        return Endpoint(end.node, self.nodes[end.node].port_name(end.interface))
+
+    def link_role(self, link: ClabLink) -> Literal["host", "fabric"]:
+        kinds = {self.nodes[link.a.node].device_kind, self.nodes[link.b.node].device_kind}
+        return "host" if "host" in kinds else "fabric"
+
+    def agent_links(self) -> list[Link]:
+        """Links in the agent's form; on host links the switch end comes first (a = switch, b = host)."""
+        out: list[Link] = []
+        for lk in self.links:
+            a, b = lk.a, lk.b
+            if self.nodes[a.node].device_kind == "host" and self.nodes[b.node].device_kind != "host":
+                a, b = b, a
+            out.append(Link(self.device_endpoint(a), self.device_endpoint(b), role=self.link_role(lk)))
+        return out
+
+    def interfaces_of(self, node: str) -> list[str]:
+        """containerlab interfaces of `node` that are cabled, in link order."""
+        return [end.interface for lk in self.links for end in (lk.a, lk.b) if end.node == node]
+
+    def to_topology(self) -> Topology:
+        kinds = {n.name: n.device_kind for n in self.nodes.values() if n.device_kind}
+        return Topology(links=self.agent_links(), kinds={k: str(v) for k, v in kinds.items()})
+
+
+def load_clab(path: Path) -> ClabTopology:
+    """Read and validate a containerlab topology file; raises InputError listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError([InputProblem(path, None, "", f"cannot read topology file: {exc.strerror}")]) from exc
+    return parse_clab(text, path)
+
+
+def parse_clab(text: str, path: Path) -> ClabTopology:
+    try:
+        doc = YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError([InputProblem(path, line, "", f"not valid YAML: {exc}")]) from exc
+    parser = _Parser(path)
+    topo = parser.parse(doc)
+    if parser.problems:
+        raise InputError(parser.problems)
+    assert topo is not None
+    return topo
+
+
+def _line_of_key(mapping: Any, key: Any) -> int | None:
+    try:
+        return int(mapping.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def _line_of_item(seq: Any, index: int) -> int | None:
+    try:
+        return int(seq.lc.item(index)[0]) + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return None
+
+
+class _Parser:
+    """Collects every problem instead of stopping at the first, so one run shows them all."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[InputProblem] = []
+
+    def problem(self, line: int | None, where: str, message: str) -> None:
+        self.problems.append(InputProblem(self.path, line, where, message))
+
+    def parse(self, doc: Any) -> ClabTopology | None:
+        if not isinstance(doc, Mapping):
+            self.problem(None, "", "a containerlab topology is a mapping with `name` and `topology`")
+            return None
+        name = doc.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            self.problem(_line_of_key(doc, "name"), "name", "required; a lab name like `roce-fabric`")
+        topo = doc.get("topology")
+        if not isinstance(topo, Mapping):
+            self.problem(_line_of_key(doc, "topology"), "topology", "required mapping with `nodes` and `links`")
+            return None
+        nodes = self.nodes(topo)
+        links = self.links(topo, nodes)
+        mgmt = doc.get("mgmt")
+        subnet = mgmt.get("ipv4-subnet") if isinstance(mgmt, Mapping) else None
+        return ClabTopology(str(name), self.path, nodes, links, str(subnet) if subnet else None)
+
+    def nodes(self, topo: Mapping[str, Any]) -> dict[str, ClabNode]:
+        raw_nodes = topo.get("nodes")
+        if not isinstance(raw_nodes, Mapping) or not raw_nodes:
+            self.problem(_line_of_key(topo, "nodes"), "topology.nodes", "required; at least one node")
+            return {}
+        defaults = topo.get("defaults") or {}
+        kinds = topo.get("kinds") or {}
+        out: dict[str, ClabNode] = {}
+        for name, raw in raw_nodes.items():
+            node = self.node(str(name), raw or {}, defaults, kinds, _line_of_key(raw_nodes, name))
+            if node is not None:
+                out[node.name] = node
+        return out
+
+    def node(
+        self, name: str, raw: Any, defaults: Mapping[str, Any], kinds: Mapping[str, Any], line: int | None
+    ) -> ClabNode | None:
+        where = f"topology.nodes.{name}"
+        if not _NAME.match(name):
+            self.problem(line, where, "node names are letters, digits, `-`, `_` and `.`")
+            return None
+        if not isinstance(raw, Mapping):
+            self.problem(line, where, "a node is a mapping (kind, image, labels, ...)")
+            return None
+        kind = raw.get("kind") or defaults.get("kind")
+        if not isinstance(kind, str) or not kind:
+            self.problem(line, f"{where}.kind", "required (here or in topology.defaults), e.g. sonic-vs or linux")
+            return None
+        kind_defaults = kinds.get(kind) or {}
+        merged: dict[str, Any] = {}
+        labels: dict[str, str] = {}
+        for layer in (defaults, kind_defaults, raw):
+            merged.update({k: layer[k] for k in _INHERITED if layer.get(k) is not None})
+            labels.update({str(k): str(v) for k, v in (layer.get("labels") or {}).items()})
+        image = merged.get("image")
+        mgmt = merged.get("mgmt-ipv4")
+        return ClabNode(name, kind, str(image) if image else None, str(mgmt) if mgmt else None, labels, line)
+
+    def links(self, topo: Mapping[str, Any], nodes: Mapping[str, ClabNode]) -> list[ClabLink]:
+        raw_links = topo.get("links") or []
+        if not isinstance(raw_links, list):
+            self.problem(_line_of_key(topo, "links"), "topology.links", "a list of {endpoints: [A, B]}")
+            return []
+        out: list[ClabLink] = []
+        used: dict[ClabEndpoint, int] = {}
+        for i, raw in enumerate(raw_links):
+            line = _line_of_item(raw_links, i)
+            link = self.link(raw, f"topology.links[{i}]", line, nodes)
+            if link is None:
+                continue
+            for end in (link.a, link.b):
+                if end in used:
+                    self.problem(line, f"topology.links[{i}]", f"{end} is already cabled by links[{used[end]}]")
+                used[end] = i
+            out.append(link)
+        return out
+
+    def link(self, raw: Any, where: str, line: int | None, nodes: Mapping[str, ClabNode]) -> ClabLink | None:
+        endpoints = raw.get("endpoints") if isinstance(raw, Mapping) else None
+        if not isinstance(endpoints, list) or len(endpoints) != 2:
+            self.problem(line, f"{where}.endpoints", 'exactly two endpoints, e.g. ["leaf1:eth1", "host1:eth1"]')
+            return None
+        ends = [self.endpoint(e, f"{where}.endpoints[{j}]", line, nodes) for j, e in enumerate(endpoints)]
+        if ends[0] is None or ends[1] is None:
+            return None
+        return ClabLink(ends[0], ends[1], line)
+
+    def endpoint(self, raw: Any, where: str, line: int | None, nodes: Mapping[str, ClabNode]) -> ClabEndpoint | None:
+        if isinstance(raw, Mapping):
+            node, iface = str(raw.get("node") or ""), str(raw.get("interface") or "")
+        else:
+            node, _, iface = str(raw).partition(":")
+        if not node or not iface:
+            self.problem(line, where, f"{raw!r} is not an endpoint; use NODE:INTERFACE, e.g. leaf1:eth1")
+            return None
+        if node not in nodes:
+            self.problem(line, where, f"unknown node {node!r}; nodes are {', '.join(sorted(nodes)) or 'none'}")
+            return None
+        if iface == "eth0":
+            self.problem(line, where, "eth0 is the management interface; data links start at eth1")
+            return None
+        try:
+            nodes[node].port_name(iface)
+        except ValueError as exc:
+            self.problem(line, where, str(exc))
+            return None
+        return ClabEndpoint(node, iface)
