@@ -1,0 +1,203 @@
+"""`sonic-db-cli`, `redis-cli -n N` and `sonic-cfggen -d` against the twin's databases.
+
+Output conventions: sonic-db-cli prints a Python dict repr for HGETALL, one key per line for KEYS and
+bare integers for writes; redis-cli (interactive, as over an SSH terminal) prints its numbered form
+(`1) "key"`, `(integer) 1`, `(nil)`, `(empty array)`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from agent.lab.sonic.db import ConfigDb, HashDb
+from agent.lab.sonic.show import config_json
+from agent.lab.twin import CommandResult
+
+Reply = str | int | list[str] | dict[str, str] | None
+
+
+class DbHost(Protocol):
+    config: ConfigDb
+
+    def db_by_name(self, name: str) -> HashDb | None: ...
+    def db_by_id(self, db_id: int) -> HashDb | None: ...
+    def after_config_write(self) -> None: ...
+
+
+def execute(db: HashDb, args: list[str]) -> Reply:
+    """Run one redis command; raises ValueError with redis' error text."""
+    if not args:
+        raise ValueError("ERR wrong number of arguments")
+    cmd, rest = args[0].lower(), args[1:]
+    handler = _COMMANDS.get(cmd)
+    if handler is None:
+        shown = " ".join(f"'{a}'" for a in rest[:3])
+        raise ValueError(f"ERR unknown command '{args[0]}', with args beginning with: {shown}")
+    return handler(db, rest)
+
+
+def _need(rest: list[str], n: int, cmd: str, exact: bool = True) -> None:
+    if (exact and len(rest) != n) or (not exact and len(rest) < n):
+        raise ValueError(f"ERR wrong number of arguments for '{cmd}' command")
+
+
+def _hgetall(db: HashDb, rest: list[str]) -> Reply:
+    _need(rest, 1, "hgetall")
+    return db.hgetall(rest[0])
+
+
+def _hget(db: HashDb, rest: list[str]) -> Reply:
+    _need(rest, 2, "hget")
+    return db.hget(rest[0], rest[1])
+
+
+def _hset(db: HashDb, rest: list[str]) -> Reply:
+    if len(rest) < 3 or len(rest) % 2 == 0:
+        raise ValueError("ERR wrong number of arguments for 'hset' command")
+    return db.hset(rest[0], dict(zip(rest[1::2], rest[2::2], strict=True)))
+
+
+def _hdel(db: HashDb, rest: list[str]) -> Reply:
+    _need(rest, 2, "hdel", exact=False)
+    return db.hdel(rest[0], rest[1:])
+
+
+def _keys(db: HashDb, rest: list[str]) -> Reply:
+    _need(rest, 1, "keys")
+    return db.keys(rest[0])
+
+
+def _del(db: HashDb, rest: list[str]) -> Reply:
+    _need(rest, 1, "del", exact=False)
+    return sum(db.delete(k) for k in rest)
+
+
+def _exists(db: HashDb, rest: list[str]) -> Reply:
+    _need(rest, 1, "exists", exact=False)
+    return sum(1 for k in rest if db.exists(k))
+
+
+def _hexists(db: HashDb, rest: list[str]) -> Reply:
+    _need(rest, 2, "hexists")
+    return int(db.hget(rest[0], rest[1]) is not None)
+
+
+def _ping(db: HashDb, rest: list[str]) -> Reply:
+    return "PONG"
+
+
+_COMMANDS: dict[str, Callable[[HashDb, list[str]], Reply]] = {
+    "hgetall": _hgetall,
+    "hget": _hget,
+    "hset": _hset,
+    "hmset": _hset,
+    "hdel": _hdel,
+    "keys": _keys,
+    "del": _del,
+    "exists": _exists,
+    "hexists": _hexists,
+    "ping": _ping,
+}
+_WRITES = {"hset", "hmset", "hdel", "del"}
+
+
+def sonic_db_cli(host: DbHost, argv: list[str]) -> CommandResult:
+    args = argv[1:]
+    while args and args[0] in ("-n", "--namespace", "-s", "--unixsocket"):
+        args = args[2:] if args[0] in ("-n", "--namespace") else args[1:]
+    if not args:
+        return CommandResult(stderr="usage: sonic-db-cli [-h] [-s] [-n NAMESPACE] db_or_op [cmd ...]\n", exit_code=1)
+    db = host.db_by_name(args[0])
+    if db is None:
+        return CommandResult(stderr=f"Invalid database name input : '{args[0]}'\n", exit_code=1)
+    try:
+        reply = execute(db, args[1:])
+    except ValueError as exc:
+        return CommandResult(stdout=f"{exc}\n")
+    _after(host, db, args[1:])
+    return CommandResult(stdout=_plain(reply))
+
+
+def _after(host: DbHost, db: HashDb, args: list[str]) -> None:
+    if db is host.config and args and args[0].lower() in _WRITES:
+        host.after_config_write()
+
+
+def _plain(reply: Reply) -> str:
+    if reply is None:
+        return "\n"
+    if isinstance(reply, dict):
+        return f"{reply!r}\n"
+    if isinstance(reply, list):
+        return "".join(f"{k}\n" for k in reply)
+    return f"{reply}\n"
+
+
+def redis_cli(host: DbHost, argv: list[str]) -> CommandResult:
+    args, db_id = argv[1:], 0
+    while args and args[0].startswith("-"):
+        if args[0] == "-n" and len(args) > 1 and args[1].isdigit():
+            db_id, args = int(args[1]), args[2:]
+        elif args[0] in ("-h", "-p", "-s", "-a") and len(args) > 1:
+            args = args[2:]
+        else:
+            args = args[1:]
+    db = host.db_by_id(db_id)
+    if not args:
+        return CommandResult(stderr="redis-cli: interactive mode is not available here\n", exit_code=1)
+    if db is None:
+        return CommandResult(stdout=_numbered([] if args[0].lower() == "keys" else None))
+    try:
+        reply = execute(db, args)
+    except ValueError as exc:
+        return CommandResult(stdout=f"(error) {exc}\n")
+    _after(host, db, args)
+    if isinstance(reply, dict):
+        reply = [x for pair in reply.items() for x in pair]
+    return CommandResult(stdout=_numbered(reply))
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _numbered(reply: Reply) -> str:
+    if reply is None:
+        return "(nil)\n"
+    if isinstance(reply, int):
+        return f"(integer) {reply}\n"
+    if isinstance(reply, str):
+        return "PONG\n" if reply == "PONG" else _quote(reply) + "\n"
+    items = list(reply)
+    if not items:
+        return "(empty array)\n"
+    width = len(str(len(items)))
+    return "".join(f"{str(i).rjust(width)}) {_quote(str(v))}\n" for i, v in enumerate(items, 1))
+
+
+def sonic_cfggen(host: DbHost, argv: list[str]) -> CommandResult:
+    args = argv[1:]
+    if "-d" not in args and "--from-db" not in args:
+        return CommandResult(stderr="sonic-cfggen: only -d (read CONFIG_DB) is available on this device\n", exit_code=1)
+    data = host.config.to_json()
+    if "--print-data" in args:
+        return CommandResult(stdout=config_json(data))
+    for flag in ("--var-json", "-v", "--var"):
+        if flag in args:
+            index = args.index(flag)
+            if index + 1 >= len(args):
+                message = f"sonic-cfggen: error: argument {flag}: expected one argument\n"
+                return CommandResult(stderr=message, exit_code=2)
+            return _var(data, args[index + 1], as_json=flag == "--var-json")
+    return CommandResult(stderr="sonic-cfggen: nothing to do (use --print-data or --var-json TABLE)\n", exit_code=1)
+
+
+def _var(data: Mapping[str, dict[str, dict[str, str]]], name: str, *, as_json: bool) -> CommandResult:
+    table = data.get(name)
+    if as_json:
+        if table is None:
+            return CommandResult(stdout="{}\n")
+        return CommandResult(stdout=json.dumps(table, indent=4, sort_keys=True) + "\n")
+    return CommandResult(stdout=("" if table is None else repr(dict(sorted(table.items())))) + "\n")

@@ -1,0 +1,138 @@
+"""`show ...`, `pfcwd show ...` and `ecnconfig -l`: read-only commands (no root needed)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from agent.lab.sonic import show
+from agent.lab.sonic.counters import QUEUES
+from agent.lab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION
+from agent.lab.twin import CommandResult
+
+if TYPE_CHECKING:
+    from agent.lab.sonic.twin import SonicTwin
+
+
+def _usage(cmd: str, message: str) -> CommandResult:
+    return CommandResult(
+        stderr=f'Usage: {cmd} [OPTIONS] COMMAND [ARGS]...\nTry "{cmd} -h" for help.\n\nError: {message}\n',
+        exit_code=2,
+    )
+
+
+def run_show(twin: SonicTwin, argv: list[str]) -> CommandResult:
+    args = argv[1:]
+    if args[:2] == ["pfc", "counters"]:
+        return CommandResult(stdout=show.pfc_counters(_port_counters(twin)))
+    if args[:2] == ["pfc", "priority"]:
+        return _pfc_priority(twin, args[2:])
+    if args[:2] == ["queue", "counters"]:
+        return queue_counters(twin, args[2:])
+    if args[:2] == ["interfaces", "status"]:
+        return _interfaces_status(twin, args[2:])
+    if args[:1] == ["pfcwd"] and len(args) >= 2:
+        return run_pfcwd(twin, ["pfcwd", "show", *args[1:]], sudo=False)
+    if args[:1] == ["ecn"]:
+        return CommandResult(stdout=show.ecn_profiles(twin.config.table("WRED_PROFILE")))
+    if args[:2] == ["runningconfiguration", "all"]:
+        return _running_config(twin)
+    if args[:1] == ["version"]:
+        return CommandResult(stdout=_version(twin))
+    if args[:1] == ["logging"]:
+        return CommandResult(stdout="".join(f"{line}\n" for line in twin.syslog))
+    return _usage("show", f'No such command "{args[0] if args else ""}".')
+
+
+def _port_counters(twin: SonicTwin) -> dict[str, dict[str, str]]:
+    names = twin.counters.hgetall("COUNTERS_PORT_NAME_MAP")
+    return {port: twin.counters.hgetall(f"COUNTERS:{oid}") for port, oid in names.items()}
+
+
+def _pfc_priority(twin: SonicTwin, args: list[str]) -> CommandResult:
+    rows = twin.config.table("PORT_QOS_MAP")
+    if args:
+        if args[0] not in rows:
+            return CommandResult(stdout=f"Cannot find interface {args[0]}\n", exit_code=0)
+        rows = {args[0]: rows[args[0]]}
+    return CommandResult(stdout=show.pfc_priority(rows))
+
+
+def queue_counters(twin: SonicTwin, args: list[str]) -> CommandResult:
+    as_json = "-j" in args or "--json" in args
+    ports = [a for a in args if not a.startswith("-")]
+    names = twin.counters.hgetall("COUNTERS_QUEUE_NAME_MAP")
+    selected = ports or list(twin.counters.hgetall("COUNTERS_PORT_NAME_MAP"))
+    for port in ports:
+        if f"{port}:0" not in names:
+            return CommandResult(stdout=f"Port doesn't exist! {port}\n", exit_code=1)
+    data = {
+        port: {q: twin.counters.hgetall(f"COUNTERS:{names[f'{port}:{q}']}") for q in range(QUEUES)} for port in selected
+    }
+    return CommandResult(stdout=show.queue_counters_json(data) if as_json else show.queue_counters(data))
+
+
+def _interfaces_status(twin: SonicTwin, args: list[str]) -> CommandResult:
+    ports = twin.config.table("PORT")
+    if args and not args[0].startswith("-"):
+        if args[0] not in ports:
+            return CommandResult(stderr=f"Invalid interface name {args[0]}\n", exit_code=1)
+        ports = {args[0]: ports[args[0]]}
+    oper = {p: twin.appl.hget(f"PORT_TABLE:{p}", "oper_status") or "down" for p in ports}
+    return CommandResult(stdout=show.interfaces_status(ports, oper))
+
+
+def _running_config(twin: SonicTwin) -> CommandResult:
+    data: dict[str, object] = json.loads(show.config_json(twin.config.to_json()))
+    data["bgpraw"] = (
+        "Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.5.4\n"
+        f"frr defaults traditional\nhostname {twin.hostname}\nlog syslog informational\n!\nend\n"
+    )
+    return CommandResult(stdout=json.dumps(data, indent=4) + "\n")
+
+
+def _version(twin: SonicTwin) -> str:
+    return (
+        f"\nSONiC Software Version: {SONIC_VERSION}\nSONiC OS Version: 12\nDistribution: Debian 12.11\n"
+        "Kernel: 6.1.0-29-2-amd64\nBuild commit: 0000000\nBuild date: Thu Nov 19 00:00:00 UTC 2026\n"
+        f"Built by: roce-agent lab twin\n\nPlatform: {PLATFORM}\nHwSKU: {HWSKU}\nASIC: {ASIC_TYPE}\n"
+        "ASIC Count: 1\nSerial Number: N/A\nModel Number: N/A\nHardware Revision: N/A\n"
+        f"Uptime: up {twin.clock // 600} min\n"
+    )
+
+
+def run_pfcwd(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:
+    args = argv[1:]
+    if args[:2] == ["show", "config"]:
+        rows = twin.config.table("PFC_WD")
+        glob = rows.pop("GLOBAL", {})
+        return CommandResult(stdout=show.pfcwd_config(glob, rows))
+    if args[:2] == ["show", "stats"]:
+        return CommandResult(stdout=show.pfcwd_stats(_wd_queues(twin), empty="-e" in args or "--empty" in args))
+    if args[:1] in (["start"], ["stop"], ["interval"], ["start_default"], ["counter_poll"], ["big_red_switch"]):
+        from agent.lab.sonic.cli_config import run_config  # same code path as `config pfcwd ...`
+
+        return run_config(twin, ["config", "pfcwd", *args], sudo=sudo)
+    return _usage("pfcwd", f'No such command "{args[0] if args else ""}".')
+
+
+def _wd_queues(twin: SonicTwin) -> dict[str, dict[str, str]]:
+    names = twin.counters.hgetall("COUNTERS_QUEUE_NAME_MAP")
+    out = {}
+    for name, oid in names.items():
+        row = twin.counters.hgetall(f"COUNTERS:{oid}")
+        if "PFC_WD_STATUS" in row:
+            out[name] = row
+    return out
+
+
+def run_ecnconfig(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:
+    args = argv[1:]
+    if args[:1] == ["-l"] or args[:1] == ["--list"]:
+        out = show.ecn_profiles(twin.config.table("WRED_PROFILE"))
+        if "-vv" in args:
+            out += f"Total profiles: {len(twin.config.table('WRED_PROFILE'))}\n"
+        return CommandResult(stdout=out)
+    if not sudo:
+        return CommandResult(stderr="Root privileges required for this operation\n", exit_code=1)
+    return CommandResult(stderr="ecnconfig: only -l is available on this device\n", exit_code=1)

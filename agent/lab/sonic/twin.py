@@ -1,0 +1,204 @@
+"""SonicTwin: an in-memory SONiC switch that answers shell command lines like a sonic-vm would.
+
+It implements agent.lab.twin.Twin; the SSH layer adds the prompt, strips a leading `sudo`, and honours
+CommandResult.delay_s/disconnect. Each `run` call advances a logical clock by one tick (qosview.TICK_MS),
+which drives counters and the PFC watchdog deterministically.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from agent.lab.sonic import cli_config, cli_db, cli_show
+from agent.lab.sonic.appl import render_appl_db, render_state_db
+from agent.lab.sonic.buffermgr import BufferManager
+from agent.lab.sonic.counters import PATTERNS, CountersDb, TrafficModel
+from agent.lab.sonic.db import ConfigDb, DerivedDb, HashDb
+from agent.lab.sonic.defaults import seed_config
+from agent.lab.sonic.faults import HANG_SECONDS, Faults
+from agent.lab.sonic.gcu import Gcu
+from agent.lab.sonic.qosview import TICK_MS
+from agent.lab.sonic.shell import run_line
+from agent.lab.sonic.show import config_json
+from agent.lab.twin import CommandResult, TwinPort
+
+HOME = "/home/admin"
+CHECKPOINT_DIR = "/etc/sonic/checkpoints/"
+DB_IDS = {"APPL_DB": 0, "ASIC_DB": 1, "COUNTERS_DB": 2, "CONFIG_DB": 4, "STATE_DB": 6}
+
+
+class SonicTwin:
+    """One SONiC switch. Cheap to construct: defaults are shared, counters are computed on read."""
+
+    def __init__(
+        self,
+        hostname: str,
+        ports: Sequence[TwinPort],
+        *,
+        buffer_model: str = "traditional",
+        state_dir: Path | None = None,
+        seed: int = 0,
+    ) -> None:
+        if buffer_model not in ("traditional", "dynamic"):
+            raise ValueError(f"buffer_model must be 'traditional' or 'dynamic', not {buffer_model!r}")
+        self.hostname = hostname
+        self.ports = list(ports)
+        self.port_names = [p.name for p in self.ports]
+        self.buffer_model = buffer_model
+        self.seed = seed
+        self.clock = 0
+        self.syslog: deque[str] = deque(maxlen=64)
+        self.files: dict[str, bytes] = {}
+        self._saved: str | None = None  # None: still the config the image booted with
+        self.config = ConfigDb()
+        seed_config(self.config, hostname, self.ports, buffer_model, seed)
+        self.buffers = BufferManager(buffer_model, self.syslog)
+        self.buffers.reconcile(self.config, self.port_names)
+        cabled = frozenset(p.name for p in self.ports if p.neighbor)
+        self.traffic = TrafficModel(self.config, self._now)
+        self.counters = CountersDb(self.port_names, self.traffic)
+        watchdog = self.traffic.watchdog
+        self.appl = DerivedDb("APPL_DB", 0, ":", lambda: render_appl_db(self.config, cabled, watchdog, self._now))
+        self.state = DerivedDb("STATE_DB", 6, "|", lambda: render_state_db(self.config, cabled))
+        self.faults = Faults()
+        self.gcu = Gcu(self.config, self.after_config_write, state_dir, self.faults.refused_tables)
+
+    def _now(self) -> int:
+        return self.clock
+
+    # -- Twin protocol -------------------------------------------------------------------------------
+    def run(self, command: str, *, sudo: bool) -> CommandResult:
+        self.clock += 1
+        self._invalidate()
+        if self.faults.hang_next:
+            self.faults.hang_next = False
+            return CommandResult(delay_s=HANG_SECONDS)
+        message = self.faults.take_fail(command)
+        if message is not None:
+            result = CommandResult(stderr=message.rstrip("\n") + "\n", exit_code=1)
+        else:
+            result = run_line(command, self._dispatch, sudo)
+        result.delay_s += self.faults.latency_s
+        if self.faults.take_command_drop():
+            result.disconnect = True
+        return result
+
+    def write_file(self, path: str, data: bytes) -> None:
+        self.files[self._abs(path)] = data
+
+    def read_file(self, path: str) -> bytes | None:
+        path = self._abs(path)
+        if path == cli_config.SAVED_CONFIG:
+            return self.saved_config().encode()
+        if path.startswith(CHECKPOINT_DIR) and path.endswith(".cp.json"):
+            name = path[len(CHECKPOINT_DIR) : -len(".cp.json")]
+            if name in self.gcu.list_checkpoints():
+                return config_json(self.gcu.load_checkpoint(name)).encode()
+        return self.files.get(path)
+
+    def inject_fault(self, kind: str, options: dict[str, str]) -> str:
+        return f"{self.hostname}: {self.faults.arm(kind, options)}"
+
+    def set_traffic(self, port: str, pattern: str) -> str:
+        if port not in self.port_names:
+            raise ValueError(f"{self.hostname} has no port {port!r}")
+        if pattern not in PATTERNS:
+            raise ValueError(f"traffic pattern must be one of {', '.join(PATTERNS)}, not {pattern!r}")
+        self.traffic.set_pattern(port, pattern)
+        self._invalidate()
+        return f"{self.hostname} {port}: traffic {pattern}"
+
+    # -- helpers used by the command modules ---------------------------------------------------------
+    def db_by_name(self, name: str) -> HashDb | None:
+        db_id = DB_IDS.get(name)
+        return None if db_id is None else self.db_by_id(db_id)
+
+    def db_by_id(self, db_id: int) -> HashDb | None:
+        return {4: self.config, 0: self.appl, 6: self.state, 2: self.counters}.get(db_id)
+
+    def after_config_write(self) -> None:
+        """What SONiC's daemons do after a CONFIG_DB change: buffermgrd reacts, derived DBs follow."""
+        self.buffers.reconcile(self.config, self.port_names)
+        self._invalidate()
+
+    def read_text(self, path: str) -> str | None:
+        data = self.read_file(path)
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    def saved_config(self) -> str:
+        if self._saved is not None:
+            return self._saved
+        fresh = ConfigDb()  # the image's startup config: re-rendered on demand instead of stored per twin
+        seed_config(fresh, self.hostname, self.ports, self.buffer_model, self.seed)
+        return config_json(fresh.to_json())
+
+    def save_config(self, path: str) -> None:
+        text = config_json(self.config.to_json())
+        if self._abs(path) == cli_config.SAVED_CONFIG:
+            self._saved = text
+        else:
+            self.files[self._abs(path)] = text.encode()
+
+    def _abs(self, path: str) -> str:
+        return posixpath.normpath(posixpath.join(HOME, path))
+
+    def _invalidate(self) -> None:
+        self.appl.invalidate()
+        self.state.invalidate()
+
+    # -- dispatch ------------------------------------------------------------------------------------
+    def _dispatch(self, words: list[str], sudo: bool) -> CommandResult:
+        handler = self._handlers().get(words[0])
+        if handler is None:
+            return CommandResult(stderr=f"-bash: {words[0]}: command not found\n", exit_code=127)
+        return handler(words, sudo)
+
+    def _handlers(self) -> dict[str, Callable[[list[str], bool], CommandResult]]:
+        return {
+            "echo": lambda w, s: _echo(w),
+            "cat": lambda w, s: self._cat(w),
+            "sleep": lambda w, s: self._sleep(w),
+            "true": lambda w, s: CommandResult(),
+            "false": lambda w, s: CommandResult(exit_code=1),
+            "hostname": lambda w, s: CommandResult(stdout=f"{self.hostname}\n"),
+            "sonic-cfggen": lambda w, s: cli_db.sonic_cfggen(self, w),
+            "sonic-db-cli": lambda w, s: cli_db.sonic_db_cli(self, w),
+            "redis-cli": lambda w, s: cli_db.redis_cli(self, w),
+            "show": lambda w, s: cli_show.run_show(self, w),
+            "pfcwd": lambda w, s: cli_show.run_pfcwd(self, w, s),
+            "ecnconfig": lambda w, s: cli_show.run_ecnconfig(self, w, s),
+            "config": lambda w, s: cli_config.run_config(self, w, s),
+        }
+
+    def _cat(self, words: list[str]) -> CommandResult:
+        out, err, code = "", "", 0
+        for path in words[1:]:
+            text = self.read_text(path)
+            if text is None:
+                err += f"cat: {path}: No such file or directory\n"
+                code = 1
+            else:
+                out += text
+        return CommandResult(stdout=out, stderr=err, exit_code=code)
+
+    def _sleep(self, words: list[str]) -> CommandResult:
+        try:
+            seconds = float(words[1]) if len(words) > 1 else -1.0
+        except ValueError:
+            seconds = -1.0
+        if seconds < 0:
+            return CommandResult(stderr="sleep: missing operand\n", exit_code=1)
+        self.clock += int(seconds * 1000 // TICK_MS)
+        self._invalidate()
+        return CommandResult(delay_s=seconds)
+
+
+def _echo(words: list[str]) -> CommandResult:
+    args = words[1:]
+    newline = "\n"
+    if args[:1] == ["-n"]:
+        args, newline = args[1:], ""
+    return CommandResult(stdout=" ".join(args) + newline)
