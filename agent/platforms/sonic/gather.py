@@ -94,6 +94,9 @@ def state_commands(config_db: dict[str, Any]) -> list[tuple[str, str]]:
         cmds.append(
             (f"appl_profile {name}", "sonic-db-cli APPL_DB hgetall " + shlex.quote(f"BUFFER_PROFILE_TABLE:{name}"))
         )
+    for port in sorted(config_db.get("PORT") or {}):
+        key = shlex.quote(f"BUFFER_MAX_PARAM_TABLE|{port}")
+        cmds.append((f"state_max_param {port}", f"sonic-db-cli STATE_DB hgetall {key}"))
     cmds.append(("saved_config", "cat " + SAVED_CONFIG_PATH))
     return cmds
 

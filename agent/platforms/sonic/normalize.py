@@ -50,12 +50,15 @@ class _Ctx:
         )
         self.appl_pgs: dict[str, dict[str, str]] = {}
         self.appl_profiles: dict[str, dict[str, str]] = {}
+        self.max_params: dict[str, dict[str, str]] = {}
         for name, sec in raw.sections.items():
             kind, _, key = name.partition(" ")
             if kind == "appl_pg":
                 self.appl_pgs[key] = p.parse_hgetall(self.device, sec.command, sec.output)
             elif kind == "appl_profile":
                 self.appl_profiles[key] = p.parse_hgetall(self.device, sec.command, sec.output)
+            elif kind == "state_max_param":
+                self.max_params[key] = p.parse_hgetall(self.device, sec.command, sec.output)
 
     def _section(self, name: str, parser: Any, missing: Any) -> Any:
         sec = self.raw.sections.get(name)
@@ -85,6 +88,11 @@ def normalize(raw: SonicRaw) -> DeviceState:
         hostname=meta.get("hostname"),
         buffer_model=_buffer_model(meta.get("buffer_model")),
         buffer_profiles={n: _profile(n, e) for n, e in ctx.table("BUFFER_PROFILE").items()},
+        buffer_pool_sizes={
+            n: _int(ctx, f"BUFFER_POOL|{n}.size", e["size"]) or 0
+            for n, e in ctx.table("BUFFER_POOL").items()
+            if e.get("size") not in (None, "")
+        },
         watchdog_poll_interval=_int(ctx, "PFC_WD|GLOBAL.POLL_INTERVAL", wd_global.get("POLL_INTERVAL")),
         default_pfcwd_status=meta.get("default_pfcwd_status"),
         config_saved=_config_saved(ctx),
@@ -190,7 +198,21 @@ def _port(ctx: _Ctx, port: str) -> PortState:
         queues=_queues(ctx, port),
         watchdog=_watchdog(ctx, port, qos),
         counters=_counters(ctx, port),
+        max_headroom_size=_int(
+            ctx, f"BUFFER_MAX_PARAM_TABLE|{port}", ctx.max_params.get(port, {}).get("max_headroom_size")
+        ),
+        vlans=_vlans(ctx, port),
     )
+
+
+def _vlans(ctx: _Ctx, port: str) -> list[int]:
+    """VLAN_MEMBER keys are `Vlan1000|Ethernet0`; [] means a routed port."""
+    out: list[int] = []
+    for key in ctx.table("VLAN_MEMBER"):
+        vlan, _, member = key.partition("|")
+        if member == port and vlan.startswith("Vlan") and vlan[4:].isdigit():
+            out.append(int(vlan[4:]))
+    return sorted(out)
 
 
 def _cable(ctx: _Ctx, port: str) -> int | None:

@@ -45,6 +45,9 @@ class FakeSonic:
         self.drop_after_writes: int | None = None
         self.no_lossless_pg = False
         self.connected = True
+        self.state_db: dict[str, dict[str, str]] = {
+            "BUFFER_MAX_PARAM_TABLE|Ethernet0": {"max_headroom_size": "1048576"}
+        }
 
     # -- CommandRunner ------------------------------------------------------------------------
     def run(self, command: str, *, timeout: float = 60.0) -> RunResult:
@@ -130,6 +133,8 @@ class FakeSonic:
 
     def db_cli(self, args: list[str]) -> tuple[str, int]:
         db, verb, key, rest = args[0], args[1], args[2], args[3:]
+        if db == "STATE_DB":
+            return repr(self.state_db.get(key, {})) + "\n", 0
         if db == "APPL_DB":
             appl = self.appl_db()
             if verb == "keys":
