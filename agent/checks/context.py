@@ -1,0 +1,183 @@
+"""What check functions receive, and the per-policy expectations computed once per audit.
+
+Checks run over thousands of devices, so everything derived from the policy (lossless set, DSCP table,
+ECN and scheduler per priority) is computed once per distinct effective policy (`expectations_for`) and
+shared; a check then only compares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.checks.finding import Finding, Severity
+from agent.checks.registry import REGISTRY
+from agent.intent import DeviceIntent, PortIntent
+from agent.policy.model import Ecn, Policy, Scheduling, SchedulingType, Watchdog
+from agent.state import DeviceState, PortState
+from agent.topology.model import Link, Topology
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The policy in the shape checks compare against (all pure derivations of `Policy`)."""
+
+    lossless: frozenset[int]
+    lossless_sorted: tuple[int, ...]
+    trust: str
+    dscp_map: dict[int, int]  # all 64 DSCP -> priority
+    roce_dscps: dict[int, int]  # DSCP of a lossless class -> its priority
+    lossy_dscps: frozenset[int]  # DSCP of no lossless class
+    cnp_dscps: tuple[int, ...]
+    cnp_priority: int | None
+    ecn: dict[int, Ecn]  # lossless priority -> ECN thresholds (classes that declare them)
+    scheduling: dict[int, Scheduling]  # priority -> scheduling of its class
+    watchdog: Watchdog
+    roce_tos: int | None
+    host_np: frozenset[int]
+    host_rp: frozenset[int]
+    tcp_ecn: int | None
+    host_mtu: int
+    switch_mtu: int
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> Expect:
+        lossless = policy.lossless_priorities
+        roce = {d: c.priority for c in policy.lossless_classes for d in c.dscp}
+        cnp = policy.cnp_class
+        scheduling = {c.priority: c.scheduling for c in policy.classes}
+        return cls(
+            lossless=frozenset(lossless),
+            lossless_sorted=lossless,
+            trust=policy.trust.value,
+            dscp_map=policy.dscp_to_priority(),
+            roce_dscps=roce,
+            lossy_dscps=frozenset(range(64)) - set(roce),
+            cnp_dscps=tuple(cnp.dscp) if cnp else (),
+            cnp_priority=cnp.priority if cnp else None,
+            ecn={c.priority: c.ecn for c in policy.lossless_classes if c.ecn is not None},
+            scheduling=scheduling,
+            watchdog=policy.pfc.watchdog,
+            roce_tos=policy.roce_tos(),
+            host_np=_host_ecn(policy.host.ecn.notification_point, lossless),
+            host_rp=_host_ecn(policy.host.ecn.reaction_point, lossless),
+            tcp_ecn=policy.host.tcp_ecn,
+            host_mtu=policy.mtu.host,
+            switch_mtu=policy.mtu.switch,
+        )
+
+    def is_strict(self, priority: int) -> bool:
+        sched = self.scheduling.get(priority)
+        return sched is not None and sched.type is SchedulingType.strict
+
+
+def _host_ecn(declared: list[int] | None, lossless: tuple[int, ...]) -> frozenset[int]:
+    return frozenset(lossless if declared is None else declared)
+
+
+class ExpectCache:
+    """Expect per distinct effective policy object (overrides make per-device copies; most share one)."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[Policy, Expect]] = {}
+
+    def get(self, policy: Policy) -> Expect:
+        hit = self._by_id.get(id(policy))
+        if hit is None:
+            hit = (policy, Expect.from_policy(policy))
+            self._by_id[id(policy)] = hit  # keep the policy alive so its id is not reused
+        return hit[1]
+
+
+def finding(
+    check_id: str,
+    device: str,
+    *,
+    port: str | None = None,
+    priority: int | None = None,
+    expected: object = None,
+    actual: object = None,
+    remediation: str | None = None,
+    severity: Severity | None = None,
+    title: str | None = None,
+) -> Finding:
+    """Build a Finding from the catalogue entry without re-validating (checks pass typed values)."""
+    spec = REGISTRY[check_id]
+    return Finding.model_construct(
+        check_id=check_id,
+        title=title or spec.title,
+        severity=severity or spec.severity,
+        device=device,
+        port=port,
+        priority=priority,
+        expected=None if expected is None else str(expected),
+        actual=None if actual is None else str(actual),
+        remediation=remediation,
+    )
+
+
+@dataclass
+class DeviceCtx:
+    """One device for the switch/host checks: its intent, its state and the ports to check."""
+
+    intent: DeviceIntent
+    state: DeviceState
+    expect: Expect
+    ports: list[tuple[PortIntent | None, PortState]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.intent.name
+
+    @classmethod
+    def build(cls, intent: DeviceIntent, state: DeviceState, expect: Expect) -> DeviceCtx:
+        """Active ports: the intent's ports that exist on the device; without a topology, every
+        admin-up port (what SONiC's templates call PORT_ACTIVE)."""
+        if intent.ports:
+            ports: list[tuple[PortIntent | None, PortState]] = [
+                (pi, state.ports[name]) for name, pi in intent.ports.items() if name in state.ports
+            ]
+        else:
+            ports = [(None, ps) for ps in state.ports.values() if ps.admin_up is not False]
+        return cls(intent, state, expect, ports)
+
+
+@dataclass
+class LinkCtx:
+    """Both ends of one cable, each with its device's intent and observed port."""
+
+    link: Link
+    a_intent: DeviceIntent
+    b_intent: DeviceIntent
+    a_state: DeviceState
+    b_state: DeviceState
+    a_port: PortState
+    b_port: PortState
+
+
+@dataclass
+class FabricCtx:
+    intents: dict[str, DeviceIntent]
+    states: dict[str, DeviceState]
+    topology: Topology
+    expect: ExpectCache
+
+
+@dataclass
+class RuntimeCtx:
+    """Two reads of one device; counters are compared as deltas (before -> after)."""
+
+    intent: DeviceIntent
+    before: DeviceState
+    after: DeviceState
+    expect: Expect
+
+    @property
+    def name(self) -> str:
+        return self.intent.name
+
+
+@dataclass
+class AuditCtx:
+    intents: dict[str, DeviceIntent]
+    states: dict[str, DeviceState]
+    errors: dict[str, str]  # device -> why it could not be read

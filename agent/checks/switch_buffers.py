@@ -1,0 +1,418 @@
+"""Switch lossless buffers (PGs, headroom, cable length), ECN/WRED on lossless queues, and the PFC watchdog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from agent.checks.context import DeviceCtx, finding
+from agent.checks.finding import Finding, Severity
+from agent.checks.registry import check
+from agent.policy import ecn as ecn_math
+from agent.policy import headroom as headroom_math
+from agent.state import BufferProfileState, PortState
+
+_APPLY = "or run `roce-agent apply`"
+
+
+@lru_cache(maxsize=256)
+def _physical_bound(speed_mbps: int, cable_m: int, mtu: int) -> int | None:
+    """Cached: thousands of ports share a handful of (speed, cable, MTU) triples. None = speed unknown to IEEE."""
+    try:
+        return headroom_math.physical_headroom_bound(speed_mbps, cable_m, mtu)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=256)
+def _pfc_trigger(pool: int, dynamic_th: int) -> int | None:
+    try:
+        return ecn_math.pfc_trigger_threshold(pool, dynamic_th, 1)
+    except ValueError:
+        return None
+
+
+def _pg_for(port: PortState, prio: int) -> tuple[str, str | None, BufferProfileState | None] | None:
+    """(key, configured profile, programmed profile) of the PG covering `prio`, or None."""
+    pg_id = port.priority_to_pg.get(prio, prio)
+    for pg in port.priority_groups:
+        if pg_id in pg.priorities:
+            return pg.key, pg.configured_profile, pg.programmed
+    return None
+
+
+@check(
+    "SW-BUF-001",
+    "Lossless PG configured for every lossless priority",
+    scope="switch",
+    tags=("buffer", "pfc"),
+    explanation="""Each pfc_enable priority needs a BUFFER_PG entry in CONFIG_DB (traditional model: a
+    pg_lossless_<speed>_<cable>_profile written by buffermgrd; dynamic model: profile "NULL"). Without it
+    the port sends PFC but has no headroom behind xoff, so it drops.""",
+)
+def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
+    for _pi, port in ctx.ports:
+        for prio in ctx.expect.lossless_sorted:
+            pg = _pg_for(port, prio)
+            if pg is not None and pg[1]:
+                continue
+            yield finding(
+                "SW-BUF-001",
+                ctx.name,
+                port=port.name,
+                priority=prio,
+                expected=f"BUFFER_PG|{port.name}|{prio} with a lossless profile",
+                actual="absent" if pg is None else f"BUFFER_PG|{port.name}|{pg[0]} without profile",
+                remediation=f"check CABLE_LENGTH and speed of {port.name} so buffermgrd creates the PG; "
+                f"dynamic model: config interface buffer priority-group lossless add {port.name} {prio}",
+            )
+
+
+@check(
+    "SW-BUF-002",
+    "Lossless PG programmed in the data plane (APPL_DB)",
+    scope="switch",
+    tags=("buffer", "pfc"),
+    explanation="""CONFIG_DB shows intent; buffermgrd can still refuse it (unknown speed/cable pair,
+    headroom over the limit, 0m cable) and the port forwards with no lossless buffer. The check reads the
+    programmed profile (APPL_DB BUFFER_PG_TABLE) and requires xoff > 0.""",
+)
+def pg_programmed(ctx: DeviceCtx) -> Iterator[Finding]:
+    for _pi, port in ctx.ports:
+        for prio in ctx.expect.lossless_sorted:
+            pg = _pg_for(port, prio)
+            prog = pg[2] if pg is not None else None
+            if prog is not None and (prog.xoff or 0) > 0:
+                continue
+            yield finding(
+                "SW-BUF-002",
+                ctx.name,
+                port=port.name,
+                priority=prio,
+                expected="APPL_DB BUFFER_PG_TABLE entry with xoff > 0",
+                actual="absent" if prog is None else f"profile {prog.name} xoff {prog.xoff}",
+                remediation=f"fix the inputs buffermgrd needs on {port.name} (speed, CABLE_LENGTH != 0m, "
+                "pfc_enable) and read its log: `show logging | grep buffermgrd`",
+            )
+
+
+@check(
+    "SW-BUF-003",
+    "Cable length set (not 0m) and as declared",
+    scope="switch",
+    tags=("buffer",),
+    explanation="""buffermgrd sizes headroom from CABLE_LENGTH; `0m` (the docker-sonic-vs default) or no
+    entry means no lossless PG at all. A length different from the policy's cable_length for the link
+    role sizes headroom for the wrong round trip (warning).""",
+)
+def cable_length(ctx: DeviceCtx) -> Iterator[Finding]:
+    for pi, port in ctx.ports:
+        want = pi.cable_m if pi is not None else None
+        if port.cable_m and (want is None or port.cable_m == want):
+            continue
+        sev = Severity.error if not port.cable_m else Severity.warning
+        actual = "not set" if port.cable_m is None else f"{port.cable_m}m"
+        target = f"{want}m" if want is not None else "the real length (e.g. 5m)"
+        yield finding(
+            "SW-BUF-003",
+            ctx.name,
+            port=port.name,
+            expected=target,
+            actual=actual,
+            severity=sev,
+            remediation=f"sonic-db-cli CONFIG_DB hset 'CABLE_LENGTH|AZURE' {port.name} {target} "
+            f"(dynamic model: config interface cable-length {port.name} {target}); policy key cable_length",
+        )
+
+
+@check(
+    "SW-BUF-004",
+    "Headroom (xoff) covers the physical worst case",
+    scope="switch",
+    tags=("buffer", "pfc"),
+    explanation="""After the PG crosses xoff, bytes keep arriving until the sender stops: one MTU being
+    sent by each end, the PFC frame, the cable round trip at line rate and the sender's response time
+    (IEEE 802.3 Annex 31B pause quanta). The check uses this vendor-neutral physical bound
+    (agent.policy.headroom.physical_headroom_bound, from the port's speed, cable length and MTU) rather
+    than one ASIC's formula, because it is the floor every platform formula must respect ("never below
+    the physical bound") and it needs no per-ASIC cell size. The programmed xoff (APPL_DB) is compared.""",
+)
+def headroom_adequate(ctx: DeviceCtx) -> Iterator[Finding]:
+    for pi, port in ctx.ports:
+        speed = port.speed_mbps or (pi.speed_mbps if pi is not None else None)
+        cable = port.cable_m or (pi.cable_m if pi is not None else None)
+        mtu = port.mtu or (pi.mtu if pi is not None else None)
+        if not speed or not cable or not mtu:
+            continue  # SW-PORT-001 / SW-BUF-003 / SW-MTU-001 report the missing input
+        need = _physical_bound(speed, cable, mtu)
+        if need is None:
+            continue
+        for prio in ctx.expect.lossless_sorted:
+            pg = _pg_for(port, prio)
+            prog = pg[2] if pg is not None else None
+            if prog is None or not prog.xoff or prog.xoff >= need:
+                continue  # absence is SW-BUF-002's finding
+            yield finding(
+                "SW-BUF-004",
+                ctx.name,
+                port=port.name,
+                priority=prio,
+                expected=f"xoff >= {need} B ({speed // 1000}G, {cable}m, MTU {mtu})",
+                actual=f"xoff {prog.xoff} B ({prog.name})",
+                remediation=f"raise xoff of {prog.name} to >= {need} (traditional: the pg_profile_lookup.ini "
+                f"row for {speed} {cable}m; dynamic: check CABLE_LENGTH and MTU of {port.name})",
+            )
+
+
+@check(
+    "SW-BUF-005",
+    "Lossless profile fields are sane and within the port's headroom budget",
+    scope="switch",
+    tags=("buffer",),
+    explanation="""A lossless profile needs xon > 0, xoff > 0 and size >= xon (bytes). Where the platform
+    publishes a per-port headroom limit (STATE_DB BUFFER_MAX_PARAM_TABLE max_headroom_size), the PG sizes
+    plus SONiC's 4096-byte reserve must fit under it, or buffermgrd refuses the profile.""",
+)
+def headroom_budget(ctx: DeviceCtx) -> Iterator[Finding]:
+    for _pi, port in ctx.ports:
+        total = 4096
+        for pg in port.priority_groups:
+            prog = pg.programmed
+            if prog is None:
+                continue
+            total += prog.size or 0
+            lossless = any(p in ctx.expect.lossless for p in pg.priorities)
+            if lossless and not ((prog.xon or 0) > 0 and (prog.xoff or 0) > 0 and (prog.size or 0) >= (prog.xon or 0)):
+                yield finding(
+                    "SW-BUF-005",
+                    ctx.name,
+                    port=port.name,
+                    priority=pg.priorities[0] if pg.priorities else None,
+                    expected="xon > 0, xoff > 0, size >= xon",
+                    actual=f"{prog.name}: size {prog.size} xon {prog.xon} xoff {prog.xoff}",
+                    remediation=f"correct BUFFER_PROFILE|{prog.name} (config mmu / pg_profile_lookup.ini)",
+                )
+        if port.max_headroom_size is not None and total > port.max_headroom_size:
+            yield finding(
+                "SW-BUF-005",
+                ctx.name,
+                port=port.name,
+                expected=f"headroom <= {port.max_headroom_size} B",
+                actual=f"{total} B (PG sizes + 4096)",
+                remediation=f"shorten cable_length or reduce lossless priorities on {port.name}",
+            )
+
+
+def _lossless_queues(ctx: DeviceCtx, port: PortState) -> Iterator[tuple[int, int]]:
+    for prio in ctx.expect.lossless_sorted:
+        yield prio, port.priority_to_queue.get(prio, prio)
+
+
+@check(
+    "SW-ECN-001",
+    "ECN marking enabled on every lossless queue",
+    scope="switch",
+    tags=("ecn",),
+    explanation="""DCQCN needs the switch to mark CE on the lossless queue before PFC fires. SONiC marks
+    through a WRED_PROFILE attached to QUEUE|<port>|<q>; it only acts with `ecn` != ecn_none and
+    wred_green_enable true (the SAI default is off, and ecnconfig historically did not set it).""",
+)
+def ecn_enabled(ctx: DeviceCtx) -> Iterator[Finding]:
+    for _pi, port in ctx.ports:
+        for _prio, queue in _lossless_queues(ctx, port):
+            q = port.queues.get(queue)
+            ecn = q.ecn if q is not None else None
+            if ecn is not None and ecn.enabled:
+                continue
+            actual = "no WRED profile" if ecn is None else f"profile {ecn.profile} not marking (ecn {ecn.mode})"
+            yield finding(
+                "SW-ECN-001",
+                ctx.name,
+                port=port.name,
+                priority=queue,
+                expected="WRED profile with ecn_all/ecn_green and wred_green_enable true",
+                actual=actual,
+                remediation=f"QUEUE|{port.name}|{queue} wred_profile=<lossless profile>; in the profile set "
+                f"ecn=ecn_all and wred_green_enable=true {_APPLY}",
+            )
+
+
+@check(
+    "SW-ECN-002",
+    "ECN thresholds valid and as the policy declares",
+    scope="switch",
+    tags=("ecn",),
+    explanation="""Kmin must be below Kmax (bytes) or marking degenerates to a step; values other than the
+    policy's classes[].ecn make this switch mark at a different depth than the rest of the fabric
+    (warning). Probability is Pmax in percent.""",
+)
+def ecn_thresholds(ctx: DeviceCtx) -> Iterator[Finding]:
+    for _pi, port in ctx.ports:
+        for prio, queue in _lossless_queues(ctx, port):
+            q = port.queues.get(queue)
+            ecn = q.ecn if q is not None else None
+            if ecn is None or not ecn.enabled:
+                continue  # SW-ECN-001
+            lo, hi = ecn.min_threshold, ecn.max_threshold
+            actual = f"min {lo} max {hi} prob {ecn.probability}"
+            if lo is None or hi is None or not 0 < lo < hi:
+                yield finding(
+                    "SW-ECN-002",
+                    ctx.name,
+                    port=port.name,
+                    priority=queue,
+                    expected="0 < min < max",
+                    actual=actual,
+                    remediation=f"ecnconfig -p {ecn.profile} -gmin <Kmin> -gmax <Kmax>",
+                )
+                continue
+            want = ctx.expect.ecn.get(prio)
+            if want is None or (lo, hi, ecn.probability) == (want.min_threshold, want.max_threshold, want.probability):
+                continue
+            yield finding(
+                "SW-ECN-002",
+                ctx.name,
+                port=port.name,
+                priority=queue,
+                severity=Severity.warning,
+                expected=f"min {want.min_threshold} max {want.max_threshold} prob {want.probability}",
+                actual=actual,
+                remediation=f"ecnconfig -p {ecn.profile} -gmin {want.min_threshold} -gmax {want.max_threshold} "
+                f"-gdrop {want.probability}",
+            )
+
+
+@check(
+    "SW-ECN-003",
+    "ECN can mark before PFC fires",
+    scope="switch",
+    tags=("ecn", "pfc"),
+    explanation="""ECN marks on egress queue depth, PFC fires on ingress PG occupancy against the dynamic
+    threshold: a PG in pool B with alpha = 2^dynamic_th stabilises at alpha*B/(1+N*alpha) for N congested
+    PGs (agent.policy.ecn.pfc_trigger_threshold). If Kmin is at or above that level for a single
+    congested PG (N=1), PFC always fires first and DCQCN never engages (error); if only Kmax is above it,
+    marking is weaker than intended (warning).""",
+)
+def ecn_before_pfc(ctx: DeviceCtx) -> Iterator[Finding]:
+    pools = ctx.state.buffer_pool_sizes
+    for _pi, port in ctx.ports:
+        for prio, queue in _lossless_queues(ctx, port):
+            pg = _pg_for(port, prio)
+            prog = pg[2] if pg is not None else None
+            q = port.queues.get(queue)
+            ecn = q.ecn if q is not None else None
+            if prog is None or prog.dynamic_th is None or ecn is None or not ecn.enabled:
+                continue
+            pool = pools.get(prog.pool or "")
+            if not pool or ecn.min_threshold is None or ecn.max_threshold is None:
+                continue
+            trigger = _pfc_trigger(pool, prog.dynamic_th)
+            if trigger is None or ecn.max_threshold <= trigger:
+                continue
+            sev = Severity.error if ecn.min_threshold >= trigger else Severity.warning
+            yield finding(
+                "SW-ECN-003",
+                ctx.name,
+                port=port.name,
+                priority=queue,
+                severity=sev,
+                expected=f"Kmax <= {trigger} B (PFC trigger, pool {prog.pool} {pool} B, dynamic_th {prog.dynamic_th})",
+                actual=f"Kmin {ecn.min_threshold} Kmax {ecn.max_threshold}",
+                remediation=f"lower the ECN thresholds (policy classes[].ecn) below {trigger} B: "
+                f"ecnconfig -p {ecn.profile} -gmax {trigger}",
+            )
+
+
+@check(
+    "SW-WD-001",
+    "PFC watchdog armed on every lossless priority (pfcwd_sw_enable)",
+    scope="switch",
+    tags=("watchdog", "pfc"),
+    explanation="""Since SONiC 202205 the PFC watchdog only monitors the priorities in
+    PORT_QOS_MAP.pfcwd_sw_enable (0 when the field is missing). If it does not cover pfc_enable, a PFC
+    storm on a lossless priority is never detected and can freeze the fabric.""",
+)
+def pfcwd_sw_enable(ctx: DeviceCtx) -> Iterator[Finding]:
+    if not ctx.expect.watchdog.enabled:
+        return
+    for _pi, port in ctx.ports:
+        wd = port.watchdog
+        have = set(wd.priorities) if wd is not None else set()
+        missing = ctx.expect.lossless - have
+        if not missing:
+            continue
+        want = ",".join(str(p) for p in sorted(have | ctx.expect.lossless))
+        yield finding(
+            "SW-WD-001",
+            ctx.name,
+            port=port.name,
+            expected="covers " + ",".join(str(p) for p in ctx.expect.lossless_sorted),
+            actual=",".join(str(p) for p in sorted(have)) or "(none)",
+            remediation=f"sonic-db-cli CONFIG_DB hset 'PORT_QOS_MAP|{port.name}' pfcwd_sw_enable {want}",
+        )
+
+
+@check(
+    "SW-WD-002",
+    "PFC watchdog present with the policy's action and timers",
+    scope="switch",
+    tags=("watchdog",),
+    explanation="""PFC_WD|<port> must exist for every lossless port with the policy's action (drop by
+    default) and detection/restoration times; a missing entry means storms are never mitigated, other
+    timers mean this switch reacts differently from the rest of the fabric.""",
+)
+def watchdog_config(ctx: DeviceCtx) -> Iterator[Finding]:
+    pol = ctx.expect.watchdog
+    if not pol.enabled:
+        return
+    want = f"action {pol.action.value} detection {pol.detection_time} restoration {pol.restoration_time}"
+    cmd = "config pfcwd start --action {a} --restoration-time {r} {p} {d}"
+    for _pi, port in ctx.ports:
+        wd = port.watchdog
+        if wd is not None and wd.present:
+            have = f"action {wd.action} detection {wd.detection_time} restoration {wd.restoration_time}"
+            if have == want:
+                continue
+        else:
+            have = "absent"
+        yield finding(
+            "SW-WD-002",
+            ctx.name,
+            port=port.name,
+            expected=want,
+            actual=have,
+            remediation=cmd.format(a=pol.action.value, r=pol.restoration_time, p=port.name, d=pol.detection_time),
+        )
+
+
+@check(
+    "SW-WD-003",
+    "PFC watchdog poll interval as policy and not above the timers",
+    scope="switch",
+    tags=("watchdog",),
+    explanation="""PFC_WD|GLOBAL POLL_INTERVAL must be <= every detection and restoration time (the CLI
+    enforces it, YANG/GCU do not), else detection is late by up to a poll period; it should equal the
+    policy's poll_interval.""",
+)
+def watchdog_poll(ctx: DeviceCtx) -> Iterator[Finding]:
+    pol = ctx.expect.watchdog
+    if not pol.enabled or not ctx.ports:
+        return
+    poll = ctx.state.watchdog_poll_interval
+    timers = [
+        t
+        for _pi, port in ctx.ports
+        if port.watchdog is not None and port.watchdog.present
+        for t in (port.watchdog.detection_time, port.watchdog.restoration_time)
+        if t is not None
+    ]
+    floor = min(timers) if timers else None
+    if poll == pol.poll_interval and (floor is None or poll <= floor):
+        return
+    yield finding(
+        "SW-WD-003",
+        ctx.name,
+        expected=f"POLL_INTERVAL {pol.poll_interval} ms (<= detection/restoration)",
+        actual="not set" if poll is None else f"{poll} ms" + (f" (smallest timer {floor} ms)" if floor else ""),
+        remediation=f"config pfcwd interval {pol.poll_interval}",
+    )

@@ -1,0 +1,212 @@
+"""Builders for check tests: a compliant ("golden") fabric from a policy and a links file.
+
+The golden states are what a correctly configured SONiC switch and mlx5 host report for the test policy
+(values from sonic.md §1.4/§1.7 and host-nic.md §7). Test cases then change one field with a JSON
+Patch and assert the finding it must produce.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+import yaml
+
+from agent.intent import DeviceIntent, InventoryDevice, build_intents
+from agent.policy.loader import load_policy
+from agent.policy.model import Policy
+from agent.state import (
+    BufferProfileState,
+    DeviceKind,
+    DeviceState,
+    EcnState,
+    NicState,
+    PortCounters,
+    PortState,
+    PriorityGroupState,
+    QueueState,
+    SchedulerState,
+    TrustMode,
+    WatchdogState,
+)
+from agent.topology.model import Endpoint, Link, Topology
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "checks"
+POOL = 33_554_432  # ingress_lossless_pool (32 MiB)
+HEADROOM = {5: (81_920, 100_352), 40: (102_400, 120_832), 300: (248_832, 267_264)}  # 400G sonic-vs xoff/size
+
+
+def policy() -> Policy:
+    return load_policy(FIXTURES / "policy.yaml")
+
+
+def topology(name: str = "links_lab.yaml") -> Topology:
+    doc = yaml.safe_load((FIXTURES / name).read_text())
+    links = [Link(Endpoint.parse(d["a"]), Endpoint.parse(d["b"]), role=d.get("role", "fabric")) for d in doc["links"]]
+    kinds = {e.device: ("host" if e.device.startswith("host") else "switch") for lk in links for e in lk.ends()}
+    return Topology(links=links, kinds=kinds)
+
+
+def intents(pol: Policy, topo: Topology) -> dict[str, DeviceIntent]:
+    host_facing = {e.device for lk in topo.links if lk.role == "host" for e in lk.ends()}
+    devices = []
+    for name, kind in sorted(topo.kinds.items()):
+        is_host = kind == "host"
+        role = "rdma-host" if is_host else ("leaf" if name in host_facing else "spine")
+        devices.append(
+            InventoryDevice(
+                name,
+                DeviceKind.host if is_host else DeviceKind.switch,
+                "linux-rdma" if is_host else "sonic",
+                role=role,
+                default_speed_mbps=400_000,
+            )
+        )
+    return build_intents(devices, pol, topo)
+
+
+def switch_port(name: str, pol: Policy, cable: int, mtu: int, lossless: tuple[int, ...]) -> PortState:
+    xoff, size = HEADROOM[cable]
+    profile = f"pg_lossless_400000_{cable}m_profile"
+    queues = {q: QueueState(index=q) for q in range(8)}
+    for cls in pol.classes:
+        sched = cls.scheduling
+        queues[cls.priority].scheduler = SchedulerState(
+            name=f"scheduler.{cls.name}", type=sched.type.value, weight=sched.weight
+        )
+        if cls.ecn is not None:
+            queues[cls.priority].ecn = EcnState(
+                profile="ROCE_LOSSLESS",
+                enabled=True,
+                min_threshold=cls.ecn.min_threshold,
+                max_threshold=cls.ecn.max_threshold,
+                probability=cls.ecn.probability,
+                mode="ecn_all",
+            )
+        if cls.lossless:
+            queues[cls.priority].watchdog_status = "operational"
+    pgs = [
+        PriorityGroupState(
+            key="0",
+            priorities=[0],
+            configured_profile="ingress_lossy_profile",
+            programmed=BufferProfileState(name="ingress_lossy_profile", pool="ingress_lossless_pool", size=0),
+        )
+    ] + [
+        PriorityGroupState(
+            key=str(p),
+            priorities=[p],
+            configured_profile=profile,
+            programmed=BufferProfileState(
+                name=profile, pool="ingress_lossless_pool", size=size, xon=18_432, xoff=xoff, dynamic_th=-3
+            ),
+        )
+        for p in lossless
+    ]
+    return PortState(
+        name=name,
+        admin_up=True,
+        oper_up=True,
+        speed_mbps=400_000,
+        mtu=mtu,
+        cable_m=cable,
+        trust=TrustMode.dscp,
+        dscp_to_priority=pol.dscp_to_priority(),
+        priority_to_pg={p: (p if p in lossless else 0) for p in range(8)},
+        priority_to_queue={p: p for p in range(8)},
+        pfc_priority_to_queue={p: p for p in range(8)},
+        lossless_priorities=list(lossless),
+        pfc_asym=False,
+        priority_groups=pgs,
+        queues=queues,
+        watchdog=WatchdogState(
+            present=True, action="drop", detection_time=200, restoration_time=200, priorities=list(lossless)
+        ),
+        counters=PortCounters(),
+    )
+
+
+def host_port(name: str, pol: Policy, cable: int, mtu: int, lossless: tuple[int, ...]) -> PortState:
+    cnp = pol.cnp_class
+    assert cnp is not None
+    app = {d: c.priority for c in pol.classes if c.lossless or c.cnp for d in c.dscp}
+    queues = {tc: QueueState(index=tc, scheduler=SchedulerState(type="ets", weight=0)) for tc in range(8)}
+    for cls in pol.classes:
+        kind = "strict" if cls.scheduling.type.value == "strict" else "ets"
+        queues[cls.priority].scheduler = SchedulerState(type=kind, weight=cls.scheduling.weight)
+    nic = NicState(
+        driver="mlx5_core",
+        dcb_supported=True,
+        dcbx_owner="host",
+        pfc_delay=cable,
+        pfc_cap=8,
+        buffer_size={0: 130_944, 1: 130_944},
+        prio_buffer={p: (1 if p in lossless else 0) for p in range(8)},
+        ecn_np=dict.fromkeys(lossless, True),
+        ecn_rp=dict.fromkeys(lossless, True),
+        cnp_dscp=cnp.dscp[0],
+        cnp_priority=cnp.priority,
+        roce_tos=pol.roce_tos(),
+        roce_mode="RoCE v2",
+        rdma_device="mlx5_0",
+        rdma_state="ACTIVE",
+        rdma_physical_state="LINK_UP",
+        global_pause_rx=False,
+        global_pause_tx=False,
+        tcp_ecn=1,
+    )
+    return PortState(
+        name=name,
+        admin_up=True,
+        oper_up=True,
+        speed_mbps=400_000,
+        mtu=mtu,
+        trust=TrustMode.dscp,
+        dscp_to_priority=app,
+        priority_to_queue={p: p for p in range(8)},
+        lossless_priorities=list(lossless),
+        queues=queues,
+        counters=PortCounters(),
+        nic=nic,
+    )
+
+
+def golden_state(intent: DeviceIntent) -> DeviceState:
+    pol = intent.policy
+    build = switch_port if intent.kind is DeviceKind.switch else host_port
+    ports = {n: build(n, pol, pi.cable_m, pi.mtu, pi.lossless_priorities) for n, pi in intent.ports.items()}
+    if intent.kind is DeviceKind.host:
+        return DeviceState(name=intent.name, kind=intent.kind, platform="linux-rdma", ports=ports)
+    return DeviceState(
+        name=intent.name,
+        kind=intent.kind,
+        platform="sonic",
+        ports=ports,
+        buffer_model="traditional",
+        buffer_pool_sizes={"ingress_lossless_pool": POOL},
+        watchdog_poll_interval=pol.pfc.watchdog.poll_interval,
+        default_pfcwd_status="enable",
+        config_saved=True,
+    )
+
+
+def golden(links: str = "links_lab.yaml") -> tuple[dict[str, DeviceIntent], dict[str, DeviceState], Topology]:
+    topo = topology(links)
+    ints = intents(policy(), topo)
+    return ints, {n: golden_state(i) for n, i in ints.items()}, topo
+
+
+def patched(state: DeviceState, ops: list[dict[str, Any]]) -> DeviceState:
+    """Apply RFC 6902 operations to the state's JSON form; paths look like /ports/Ethernet0/mtu."""
+    doc = state.model_dump(mode="json")
+    return DeviceState.model_validate(jsonpatch.apply_patch(doc, ops))
+
+
+def load_cases(name: str) -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = yaml.safe_load((FIXTURES / name).read_text())["cases"]
+    return cases
+
+
+def case_id(case: dict[str, Any]) -> str:
+    return f"{case['check']}:{case['name']}"

@@ -1,0 +1,56 @@
+"""Runs one case of a check table (tests/fixtures/checks/*.yaml) against the golden fabric.
+
+Case keys: check, name, device, patch (ops on `device`), also ({device: ops}), unreachable ([devices]),
+previous ({device: ops} applied to a copy of the golden states taken as the first read), links (file),
+expect ([{device?, port, priority?, severity?, actual_contains?, expected_contains?, remediation_contains?}]).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks_builders import golden, patched
+
+from agent.checks.engine import run_checks
+from agent.checks.finding import Finding
+from agent.checks.registry import Selection
+
+
+def run_case(case: dict[str, Any]) -> list[Finding]:
+    intents, states, topo = golden(case.get("links", "links_lab.yaml"))
+    previous = None
+    if "previous" in case:
+        previous = dict(states)
+        for dev, ops in case["previous"].items():
+            previous[dev] = patched(states[dev], ops)
+    edits = dict(case.get("also") or {})
+    if case.get("patch"):
+        edits[case["device"]] = list(case["patch"]) + list(edits.get(case["device"], []))
+    for dev, ops in edits.items():
+        states[dev] = patched(states[dev], ops)
+    errors = {}
+    for dev in case.get("unreachable", []):
+        del states[dev]
+        errors[dev] = "TCP connection to 127.0.0.1:2201 refused"
+    selection = Selection.parse([case["check"]])
+    return run_checks(intents, states, topo, selection, previous=previous, errors=errors)
+
+
+def assert_case(case: dict[str, Any]) -> None:
+    findings = run_case(case)
+    assert all(f.check_id == case["check"] for f in findings), findings
+    got = sorted(((f.device, f.port, f.priority) for f in findings), key=str)
+    want = sorted(
+        ((e.get("device", case.get("device")), e.get("port"), e.get("priority")) for e in case["expect"]), key=str
+    )
+    assert got == want, f"findings: {findings}"
+    by_place = {(f.device, f.port, f.priority): f for f in findings}
+    for e in case["expect"]:
+        f = by_place[(e.get("device", case.get("device")), e.get("port"), e.get("priority"))]
+        if "severity" in e:
+            assert f.severity.value == e["severity"], f
+        for field in ("actual", "expected", "remediation"):
+            needle = e.get(f"{field}_contains")
+            if needle is not None:
+                assert needle in (getattr(f, field) or ""), f
+        assert f.remediation, f"{f.check_id} finding without a remediation hint"
