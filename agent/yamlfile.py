@@ -105,6 +105,12 @@ def format_loc(loc: Sequence[str | int]) -> str:
     return out
 
 
+def start_line(doc: Any) -> int | None:
+    """1-based line where the document's top-level content starts (after leading comments)."""
+    lc = getattr(doc, "lc", None)
+    return lc.line + 1 if lc is not None and lc.line is not None else None
+
+
 def line_of(doc: Any, loc: Sequence[str | int]) -> int | None:
     """1-based line of the deepest node along `loc` that exists in the document (None: not even the first)."""
     line: int | None = None
@@ -212,7 +218,10 @@ def _bounds_at(model_cls: type[BaseModel], loc: Loc) -> tuple[Any, Any]:
     if isinstance(loc[-1], str):
         parent = model_at(model_cls, loc[:-1])
         info = parent.model_fields.get(loc[-1]) if parent else None
-        metas = list(info.metadata) if info else []
+        if info is not None:
+            metas = list(info.metadata)
+            for arg in typing.get_args(info.annotation) or (info.annotation,):  # Optional[Annotated[...]]
+                metas += _metadata(arg)
     elif len(loc) >= 2 and isinstance(loc[-2], str):
         parent = model_at(model_cls, loc[:-2])
         info = parent.model_fields.get(loc[-2]) if parent else None
@@ -266,12 +275,15 @@ def validation_problems(exc: ValidationError, doc: Any, path: Path, model_cls: t
     problems = []
     for err in exc.errors(include_url=False):
         loc = _error_loc(err)
-        problems.append(InputProblem(path, line_of(doc, loc), format_loc(loc), _error_message(err, model_cls, loc)))
+        line = line_of(doc, loc) or start_line(doc)  # e.g. a required top-level key that is missing
+        problems.append(InputProblem(path, line, format_loc(loc), _error_message(err, model_cls, loc)))
     return sort_problems(problems)
 
 
 def issue_problems(issues: Iterable[Issue], doc: Any, path: Path) -> list[InputProblem]:
-    return sort_problems([InputProblem(path, line_of(doc, i.loc), format_loc(i.loc), i.message) for i in issues])
+    return sort_problems(
+        [InputProblem(path, line_of(doc, i.loc) or start_line(doc), format_loc(i.loc), i.message) for i in issues]
+    )
 
 
 def sort_problems(problems: list[InputProblem]) -> list[InputProblem]:
@@ -286,14 +298,14 @@ def validate_document(doc: Any, path: Path, model_cls: type[ModelT]) -> tuple[Mo
     if doc is None:
         return None, [InputProblem(path, None, "", "the file is empty")]
     if not isinstance(doc, dict):
-        line = getattr(getattr(doc, "lc", None), "line", None)
-        found = type(doc).__name__
+        found = "a list" if isinstance(doc, list) else f"the value {doc!r}"
+        line = start_line(doc) or 1
         return None, [InputProblem(path, line, "", f"expected a mapping of keys at the top level, found {found}")]
     issues: list[Issue] = []
     try:
         model = model_cls.model_validate(to_plain(doc), context={ISSUES_KEY: issues})
     except ValidationError as exc:
-        return None, validation_problems(exc, doc, path, model_cls) + issue_problems(issues, doc, path)
+        return None, sort_problems(validation_problems(exc, doc, path, model_cls) + issue_problems(issues, doc, path))
     if issues:
         return None, issue_problems(issues, doc, path)
     return model, []

@@ -162,15 +162,21 @@ def policy_issues(policy: Policy) -> list[Issue]:
                 "each lossless priority reserves headroom on every port",
             )
         )
-    if policy.mtu.host > policy.mtu.switch:
-        issues.append(
-            Issue(
-                ("mtu", "host"),
-                f"host MTU {policy.mtu.host} is above the switch MTU {policy.mtu.switch}: full-size frames "
-                "from hosts would be dropped",
-            )
-        )
+    issues += _mtu_issues(policy.mtu.host, policy.mtu.switch, ("mtu", "host"))
+    for i, ov in enumerate(policy.overrides):
+        if ov.mtu is not None and ov.mtu.model_fields_set:
+            fields = {"host": policy.mtu.host, "switch": policy.mtu.switch}
+            fields.update({k: getattr(ov.mtu, k) for k in ov.mtu.model_fields_set})
+            issues += _mtu_issues(fields["host"], fields["switch"], ("overrides", i, "mtu"))
     return issues
+
+
+def _mtu_issues(host: int, switch: int, loc: tuple[str | int, ...]) -> list[Issue]:
+    if host <= switch:
+        return []
+    return [
+        Issue(loc, f"host MTU {host} is above the switch MTU {switch}: full-size frames from hosts would be dropped")
+    ]
 
 
 # ---- warnings -----------------------------------------------------------------------------------------

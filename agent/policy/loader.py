@@ -18,7 +18,7 @@ from agent.errors import InputError, InputProblem
 from agent.policy.baselines import BASELINES
 from agent.policy.invariants import warning_issues
 from agent.policy.model import Policy
-from agent.yamlfile import format_loc, line_of, loc_exists, read_yaml, validate_document
+from agent.yamlfile import format_loc, line_of, loc_exists, read_yaml, sort_problems, validate_document
 
 
 @dataclass
@@ -46,7 +46,7 @@ def check_policy_file(path: Path, speeds_mbps: Iterable[int] = ()) -> PolicyRepo
         _mark_inherited(InputProblem(path, line_of(doc, w.loc), format_loc(w.loc), w.message), doc, w.loc)
         for w in warning_issues(policy, speeds_mbps)
     ]
-    return PolicyReport(path, policy, [], warnings)
+    return PolicyReport(path, policy, [], sort_problems(warnings))
 
 
 def load_policy(path: Path) -> Policy:
@@ -77,7 +77,8 @@ def _mark_inherited(problem: InputProblem, doc: Any, loc: tuple[str | int, ...] 
     path = loc if loc is not None else _parse_field(problem.field)
     if path is None or loc_exists(doc, path):
         return problem
-    line = problem.line if problem.line is not None else line_of(doc, ("baseline",))
+    # Nothing of this section is in the file: point at the `baseline:` line it came from.
+    line = problem.line if loc_exists(doc, path[:1]) else line_of(doc, ("baseline",))
     return InputProblem(problem.file, line, problem.field, f"{problem.message} (value from baseline {baseline})")
 
 

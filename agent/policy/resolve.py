@@ -28,7 +28,8 @@ def effective_policy(policy: Policy, name: str, groups: Sequence[str], role: str
         if ov.cable_length is not None:
             update["cable_length"] = {**result.cable_length, **ov.cable_length}
         if ov.mtu is not None:
-            update["mtu"] = ov.mtu
+            # Only the roles the override names: `mtu: {host: 4200}` must not reset the switch MTU to a default.
+            update["mtu"] = result.mtu.model_copy(update={k: getattr(ov.mtu, k) for k in ov.mtu.model_fields_set})
         if ov.buffer_model is not None:
             update["buffer_model"] = ov.buffer_model
         result = result.model_copy(update=update)

@@ -23,7 +23,7 @@ def test_parse_bytes(text: str | int, expected: int) -> None:
 
 @pytest.mark.parametrize("text", ["150 KQ", "-1", "1.5B", "KB", True])
 def test_parse_bytes_rejects(text: str) -> None:
-    with pytest.raises(ValueError, match="size|bytes"):
+    with pytest.raises(ValueError, match=r"size|bytes"):
         parse_bytes(text)
 
 

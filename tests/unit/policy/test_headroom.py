@@ -1,0 +1,95 @@
+"""Headroom math against the worked numbers of lossless-engineering.md §1.5 (to the byte) and §1.2/§1.5 text."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.policy.headroom import (
+    ASIC_PARAMS,
+    Headroom,
+    TrafficPattern,
+    cable_round_trip_bytes,
+    dynamic_headroom,
+    peer_response_bytes,
+    physical_headroom_bound,
+)
+
+# speed, cable, wire RTT, peer response, SPC3 (xoff, size), SPC4 (xoff, size) or None, vs (xoff, size), physical
+REFERENCE_TABLE = [
+    (100_000, 5, 631, 25_216, (48_128, 67_584), None, (44_032, 62_464), 59_717),
+    (100_000, 40, 5_051, 25_216, (53_248, 72_704), None, (48_128, 66_560), 64_092),
+    (100_000, 300, 37_879, 25_216, (94_208, 113_664), None, (84_992, 103_424), 96_592),
+    (400_000, 5, 2_525, 57_920, (90_112, 109_568), (98_304, 117_760), (81_920, 100_352), 78_936),
+    (400_000, 40, 20_202, 57_920, (112_640, 132_096), (119_808, 139_264), (102_400, 120_832), 96_436),
+    (400_000, 300, 151_515, 57_920, (274_432, 293_888), (281_600, 301_056), (248_832, 267_264), 226_436),
+]
+IDS = [f"{s // 1000}G-{c}m" for s, c, *_ in REFERENCE_TABLE]
+
+
+@pytest.mark.parametrize(("speed", "cable", "rtt", "peer", "spc3", "spc4", "vs", "physical"), REFERENCE_TABLE, ids=IDS)
+def test_reference_table_to_the_byte(
+    speed: int,
+    cable: int,
+    rtt: int,
+    peer: int,
+    spc3: tuple[int, int],
+    spc4: tuple[int, int] | None,
+    vs: tuple[int, int],
+    physical: int,
+) -> None:
+    assert round(cable_round_trip_bytes(speed, cable)) == rtt
+    assert peer_response_bytes(speed, ASIC_PARAMS["spectrum3"]) == peer
+    assert dynamic_headroom(speed, cable, 9100, "spectrum3") == Headroom(xon=19_456, xoff=spc3[0], size=spc3[1])
+    if spc4 is not None:
+        assert dynamic_headroom(speed, cable, 9100, "spectrum4") == Headroom(xon=19_456, xoff=spc4[0], size=spc4[1])
+    assert dynamic_headroom(speed, cable) == Headroom(xon=18_432, xoff=vs[0], size=vs[1])  # defaults: MTU 9100, vs
+    assert physical_headroom_bound(speed, cable) == physical
+
+
+@pytest.mark.parametrize(("cable", "xoff", "size"), [(5, 44_032, 63_488), (40, 48_128, 67_584), (300, 84_992, 104_448)])
+def test_spectrum1_dynamic_values_from_the_reference_text(cable: int, xoff: int, size: int) -> None:
+    # §1.5: "SPC1 100G dynamic: 5m 63,488 / 40m 67,584 / 300m 104,448 size (xoff 44,032/48,128/84,992)"
+    assert dynamic_headroom(100_000, cable, asic="spectrum1") == Headroom(xon=19_456, xoff=xoff, size=size)
+
+
+def test_compensation_adds_2kib_to_the_published_plugin_output() -> None:
+    # sonic-swss PR #3235 (byte-based small-packet %, before the 2 KiB compensation of PR #4757) published
+    # SPC3 100G/40m xoff 51200 and 400G/300m xoff 272384; the compensation adds exactly 2048 on top.
+    assert dynamic_headroom(100_000, 40, asic="spectrum3").xoff == 51_200 + 2048
+    assert dynamic_headroom(400_000, 300, asic="spectrum3").xoff == 272_384 + 2048
+
+
+def test_no_compensation_with_all_small_packets_or_shared_pool() -> None:
+    worst = dynamic_headroom(100_000, 40, asic="vs", pattern=TrafficPattern(small_packet_percentage=100))
+    # 100 % small packets: cell occupancy = worst case factor 2 for a 128 B cell, no +2 KiB.
+    assert worst.xoff == 81_920
+    shp = dynamic_headroom(100_000, 40, asic="vs", shared_headroom_pool=True)
+    assert shp == Headroom(xon=18_432, xoff=46_080, size=18_432)  # size = xon only, xoff without the +2 KiB
+
+
+def test_port_mtu_and_cable_raise_xoff() -> None:
+    base = dynamic_headroom(400_000, 40, 9100, "vs")
+    assert dynamic_headroom(400_000, 40, 1500, "vs").xoff < base.xoff
+    assert dynamic_headroom(400_000, 41, 9100, "vs").xoff >= base.xoff
+    assert all(v % 1024 == 0 for v in (base.xon, base.xoff, base.size))
+
+
+def test_unknown_speed_falls_back_to_the_asic_peer_response_time() -> None:
+    # 2.5G has no IEEE pause-quanta entry: the plugin uses ASIC_TABLE.peer_response_time (3.8 KB).
+    assert peer_response_bytes(2_500, ASIC_PARAMS["vs"]) == pytest.approx(3.8 * 1024)
+    assert dynamic_headroom(2_500, 5).xon == 18_432
+    with pytest.raises(ValueError, match="no IEEE pause-quanta bound"):
+        physical_headroom_bound(2_500, 5)
+
+
+def test_unknown_asic_and_bad_inputs_are_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown ASIC 'tomahawk'"):
+        dynamic_headroom(100_000, 5, asic="tomahawk")
+    with pytest.raises(ValueError, match="positive"):
+        dynamic_headroom(0, 5)
+
+
+def test_asic_table_covers_spectrum_1_to_4_and_vs() -> None:
+    assert {"spectrum1", "spectrum2", "spectrum3", "spectrum4", "vs"} <= set(ASIC_PARAMS)
+    assert ASIC_PARAMS["vs"].cell_size == 128
+    assert (ASIC_PARAMS["spectrum1"].cell_size, ASIC_PARAMS["spectrum4"].cell_size) == (96, 192)
