@@ -1,0 +1,223 @@
+"""Apply a host plan as a transaction the NIC itself does not offer.
+
+dcb/ethtool/sysfs writes are independent and some lie about success, so: snapshot everything first,
+refuse before any write if the NIC cannot be configured or changed since the plan, then per operation
+write and re-read in the same round trip and compare. A PFC mask change flaps mlx5 links: wait until the
+netdev is up and the RDMA port ACTIVE again before going on, and report the flap. On any failure, restore
+the snapshot for what was touched and prove it by re-reading; the end state is before or after, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.errors import DeviceError
+from agent.hosts import commands as C
+from agent.hosts import parse as P
+from agent.hosts.batch import HostShell, Section
+from agent.hosts.gather import HostRaw, gather, gather_batch, native_from_raw
+from agent.hosts.linkwait import LinkWaiter, wait_for_link
+from agent.hosts.native import HostNative
+from agent.hosts.ops import op_commands, op_mismatches, touched_key
+from agent.hosts.plan import check_writable, diff, fingerprint
+from agent.hosts.render import target_from_policy, target_from_snapshot
+from agent.intent import DeviceIntent
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
+
+DCB_KINDS = ("ets", "app_replace", "app_del", "buffer", "pfc")
+
+
+@dataclass
+class ApplySettings:
+    link_timeout_s: float = 60.0  # how long a flapped mlx5 port may take to come back
+    poll_interval_s: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+
+
+class StepFailed(Exception):
+    pass
+
+
+@dataclass
+class _Tx:
+    shell: HostShell
+    intent: DeviceIntent
+    snap: HostNative
+    interfaces: list[str]
+    settings: ApplySettings
+    current: HostNative
+    touched: dict[str, set[str]] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+
+    def step(self, op: dict[str, Any], *, strict: bool = True) -> None:
+        """Write one operation, re-read in the same round trip, wait out a link flap, check the effect."""
+        ifname = op["interface"]
+        self.touched.setdefault(ifname, set()).add(touched_key(op))
+        writes = [(f"write:{i}", cmd) for i, cmd in enumerate(op_commands(op))]
+        setter = getattr(self.shell, "set_mtu", None)
+        local_error = None
+        if op["kind"] == "mtu" and callable(setter):  # LocalRunner: pyroute2, not `ip link set`
+            writes, local_error = [], setter(ifname, int(op["mtu"]))
+        link_up_before = _link_up(self.current, ifname)
+        sections = self.shell.batch(writes + gather_batch(self.interfaces))
+        self.current = self._native(sections)
+        if op["kind"] == "pfc" and op.get("flaps_link") and link_up_before:
+            self._wait_flap(op)
+        if not strict:
+            return
+        failed = [(k, s) for k, s in sections.items() if k.startswith("write:") and not s.ok]
+        if local_error or failed:
+            raise StepFailed(local_error or _write_error(op, failed, self.current))
+        mismatches = op_mismatches(op, self.current)
+        if mismatches:
+            raise StepFailed("write reported success but the re-read differs: " + "; ".join(mismatches))
+
+    def _native(self, sections: dict[str, Section]) -> HostNative:
+        reads = {k: v for k, v in sections.items() if not k.startswith("write:")}
+        return native_from_raw(HostRaw(self.shell.device, self.interfaces, reads, time.time()))
+
+    def _wait_flap(self, op: dict[str, Any]) -> None:
+        ifname = op["interface"]
+        before = self.snap.nics[ifname].carrier_changes
+        waiter: LinkWaiter | None = getattr(self.shell, "link_waiter", None)
+        result = wait_for_link(self.shell, ifname, op.get("rdma"), self.settings, waiter)
+        self.current = native_from_raw(gather(self.shell, self.interfaces))
+        after = self.current.nics[ifname].carrier_changes
+        flaps = f"carrier changes +{after - before}" if before is not None and after is not None else "flap expected"
+        self.events.append(f"link flap on {ifname} (PFC mask change, {flaps}): {result.describe()}")
+        if not result.up:
+            raise StepFailed(f"{ifname} did not come back after the PFC change: {result.describe()}")
+
+    def rollback(self, reason: str) -> ApplyOutcome:
+        notes: list[str] = []
+        for ifname, touched in self.touched.items():
+            target = target_from_snapshot(self.snap, self.snap.nics[ifname], touched)
+            for op in diff(target, self.current, self.current.nics[ifname]):
+                try:
+                    self.step(op, strict=False)
+                except (DeviceError, StepFailed, ValueError) as exc:
+                    notes.append(f"restore {op['summary']}: {exc}")
+        try:
+            final = native_from_raw(gather(self.shell, self.interfaces))
+        except DeviceError as exc:
+            detail = f"{reason}; ROLLBACK NOT VERIFIED: the re-read failed: {exc.detail}"
+            return self._outcome(ApplyStatus.failed, detail, notes)
+        left = []
+        for ifname, touched in self.touched.items():
+            target = target_from_snapshot(self.snap, self.snap.nics[ifname], touched)
+            left += [f"{ifname}: {op['summary']}" for op in diff(target, final, final.nics[ifname])]
+        if left:
+            detail = f"{reason}; ROLLBACK INCOMPLETE, still different from the snapshot: {'; '.join(left)}"
+            return self._outcome(ApplyStatus.failed, detail, left + notes)
+        return self._outcome(ApplyStatus.rolled_back, f"{reason}; snapshot restored and verified", notes)
+
+    def _outcome(self, status: ApplyStatus, detail: str, verification: list[str]) -> ApplyOutcome:
+        return ApplyOutcome(
+            device=self.shell.device,
+            status=status,
+            detail=detail,
+            checkpoint=fingerprint(self.snap),
+            verification=verification,
+            events=list(self.events),
+        )
+
+
+def apply_host(
+    shell: HostShell, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions, settings: ApplySettings
+) -> ApplyOutcome:
+    device = shell.device
+    if plan.empty:
+        return ApplyOutcome(device, ApplyStatus.unchanged, "nothing to change", plan=plan)
+    if opts.dry_run:
+        return ApplyOutcome(device, ApplyStatus.unchanged, f"dry run: {len(plan.operations)} operation(s)", plan=plan)
+    interfaces = _interfaces(intent, plan)
+    snap = native_from_raw(gather(shell, interfaces))
+    tx = _Tx(shell, intent, snap, interfaces, settings, current=snap)
+    refusal = _preflight(plan, snap)
+    if refusal:
+        outcome = tx._outcome(ApplyStatus.rolled_back, f"refused before any write: {refusal}", [])
+        outcome.plan = plan
+        return outcome
+    for op in plan.operations:
+        try:
+            tx.step(op)
+        except StepFailed as exc:
+            return _with_plan(tx.rollback(f"{op['interface']}: {op['summary']}: {exc}"), plan)
+        except DeviceError as exc:
+            _reconnect(shell)
+            return _with_plan(tx.rollback(f"{op['interface']}: {op['summary']}: {exc.detail}"), plan)
+    left = _remaining(intent, tx.current)
+    if left:
+        reason = "after all writes the NIC still differs from the policy: " + "; ".join(left)
+        return _with_plan(tx.rollback(reason), plan)
+    outcome = tx._outcome(ApplyStatus.applied, f"{len(plan.operations)} operation(s) applied and verified", [])
+    return _with_plan(outcome, plan)
+
+
+def _interfaces(intent: DeviceIntent, plan: ChangePlan) -> list[str]:
+    names = list(intent.ports) or sorted({str(op["interface"]) for op in plan.operations})
+    return [C.check_ifname(n) for n in names]
+
+
+def _preflight(plan: ChangePlan, snap: HostNative) -> str | None:
+    """Everything that can be known before writing: stale plan, unwritable NIC, invalid operations."""
+    now = fingerprint(snap)
+    if plan.base_fingerprint and plan.base_fingerprint != now:
+        return f"the NICs changed since the plan was made (state {plan.base_fingerprint} -> {now}); re-run plan"
+    for op in plan.operations:
+        try:
+            op_commands(op)
+        except (KeyError, TypeError, ValueError) as exc:
+            return f"invalid operation {op.get('summary', op)!r}: {exc}"
+        nic = snap.nics.get(str(op["interface"]))
+        if nic is None:
+            return f"{op['interface']} was not read"
+        if op["kind"] in DCB_KINDS:
+            try:
+                check_writable(snap, nic)
+            except DeviceError as exc:
+                return exc.detail
+    return None
+
+
+def _remaining(intent: DeviceIntent, host: HostNative) -> list[str]:
+    left: list[str] = []
+    for ifname, port in intent.ports.items():
+        nic = host.nics[ifname]
+        target = target_from_policy(intent.policy, port, host, nic)
+        left += [f"{ifname}: {op['summary']}" for op in diff(target, host, nic)]
+    return left
+
+
+def _write_error(op: dict[str, Any], failed: list[tuple[str, Section]], host: HostNative) -> str:
+    nic = host.nics.get(op["interface"])
+    cmds = op_commands(op)
+    parts = []
+    for key, sec in failed:
+        cmd = cmds[int(key.split(":")[1])]
+        problem = P.classify(sec.output, sec.rc, command=" ".join(cmd.argv), interface=op["interface"],
+                             driver=nic.driver if nic else None)  # fmt: skip
+        parts.append(problem.message)
+    return "; ".join(parts)
+
+
+def _link_up(host: HostNative, ifname: str) -> bool:
+    nic = host.nics.get(ifname)
+    return bool(nic and nic.link and nic.link.operstate == "UP")
+
+
+def _reconnect(shell: HostShell) -> None:
+    runner = getattr(shell, "runner", None)
+    reconnect = getattr(runner, "reconnect", None)
+    if callable(reconnect):
+        with contextlib.suppress(DeviceError):  # the rollback's own reads report an unreachable device
+            reconnect()
+
+
+def _with_plan(outcome: ApplyOutcome, plan: ChangePlan) -> ApplyOutcome:
+    outcome.plan = plan
+    return outcome
