@@ -1,0 +1,237 @@
+"""Commands of the host twin's shell: coreutils-like helpers plus the network tools (dcb, ip, rdma, ...).
+
+Error texts are coreutils'/bash's (C locale quoting). `sudo` runs the rest of the words as root;
+`sh -c` / `bash -c` run a nested command line with the caller's privilege.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from agent.lab.host import files
+from agent.lab.host.dcb import run_dcb
+from agent.lab.host.ethtool import run_ethtool
+from agent.lab.host.ip import run_ip
+from agent.lab.host.mlnx_qos import run_mlnx_qos
+from agent.lab.host.rdma import run_rdma
+from agent.lab.host.shell import Builtin, Outcome, Shell
+
+PATHS = {
+    "dcb": "/usr/sbin/dcb",
+    "ip": "/usr/sbin/ip",
+    "rdma": "/usr/bin/rdma",
+    "ethtool": "/usr/sbin/ethtool",
+    "mlnx_qos": "/usr/bin/mlnx_qos",
+    "sysctl": "/usr/sbin/sysctl",
+}
+
+
+def _tool(run: Callable[[Shell, list[str], bool], tuple[str, str, int]]) -> Builtin:
+    def builtin(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+        out, err, rc = run(sh, argv[1:], root)
+        return Outcome(out, err, rc)
+
+    return builtin
+
+
+def _sudo(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    rest = argv[1:]
+    while rest and rest[0].startswith("-"):
+        if rest[0] in ("-u", "-g") and len(rest) > 1:
+            rest = rest[1:]
+        rest = rest[1:]
+    if not rest:
+        return Outcome(stderr="usage: sudo -h | -K | -k | -V\n", rc=1)
+    return sh.command(rest, stdin, True)
+
+
+def _sh(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    if len(argv) >= 3 and argv[1] == "-c":
+        return Shell(sh.twin, sh.builtins, root=root).execute(argv[2])
+    return Outcome(stderr=f"{argv[0]}: only -c is supported on this host\n", rc=2)
+
+
+def _echo(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    args, newline, escapes = argv[1:], True, False
+    while args and args[0] in ("-n", "-e", "-ne", "-en", "-E"):
+        newline = newline and "n" not in args[0]
+        escapes = "e" in args[0]
+        args = args[1:]
+    text = " ".join(args)
+    if escapes:
+        text = text.replace("\\n", "\n").replace("\\t", "\t")
+    return Outcome(text + ("\n" if newline else ""))
+
+
+def _printf(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    if len(argv) < 2:
+        return Outcome(stderr="printf: usage: printf [-v var] format [arguments]\n", rc=2)
+    fmt = argv[1].replace("\\n", "\n").replace("\\t", "\t")
+    values = iter(argv[2:])
+    return Outcome(re.sub(r"%[sd]", lambda _m: next(values, ""), fmt))
+
+
+def _cat(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    if len(argv) == 1:
+        return Outcome(stdin)
+    result = Outcome()
+    for path in argv[1:]:
+        try:
+            result.stdout += files.read(sh.twin, path)
+        except files.FsError as problem:
+            result.stderr += f"cat: {path}: {problem}\n"
+            result.rc = 1
+    return result
+
+
+def _tee(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    append = "-a" in argv[1:]
+    result = Outcome(stdin)
+    for path in (a for a in argv[1:] if not a.startswith("-")):
+        if path == "/dev/null":
+            continue
+        try:
+            files.write(sh.twin, path, stdin, root=root, append=append)
+        except files.FsError as problem:
+            result.stderr += f"tee: {path}: {problem}\n"
+            result.rc = 1
+    return result
+
+
+def _mkdir(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    parents = "-p" in argv[1:]
+    result = Outcome()
+    for path in (a for a in argv[1:] if not a.startswith("-")):
+        try:
+            files.mkdir(sh.twin, path, root=root, parents=parents)
+        except files.FsError as problem:
+            result.stderr += f"mkdir: cannot create directory '{path}': {problem}\n"
+            result.rc = 1
+    return result
+
+
+def _rmdir(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    result = Outcome()
+    for path in argv[1:]:
+        try:
+            files.rmdir(sh.twin, path, root=root)
+        except files.FsError as problem:
+            result.stderr += f"rmdir: failed to remove '{path}': {problem}\n"
+            result.rc = 1
+    return result
+
+
+def _ls(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    result = Outcome()
+    for path in [a for a in argv[1:] if not a.startswith("-")] or ["/home/admin"]:
+        entries = files.listdir(sh.twin, path)
+        if entries is None:
+            try:
+                files.read(sh.twin, path)
+                result.stdout += path + "\n"
+            except files.FsError:
+                result.stderr += f"ls: cannot access '{path}': No such file or directory\n"
+                result.rc = 2
+            continue
+        result.stdout += "".join(f"{e}\n" for e in entries)
+    return result
+
+
+def _uname(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    twin = sh.twin
+    fields = {"-s": "Linux", "-n": twin.hostname, "-r": twin.kernel_release, "-m": "x86_64"}
+    if "-a" in argv:
+        version = "#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)"
+        return Outcome(f"Linux {twin.hostname} {twin.kernel_release} {version} x86_64 GNU/Linux\n")
+    chosen = [fields[a] for a in argv[1:] if a in fields] or ["Linux"]
+    return Outcome(" ".join(chosen) + "\n")
+
+
+def _sysctl(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    args = [a for a in argv[1:] if not a.startswith("-")]
+    value_only = "-n" in argv
+    result = Outcome()
+    for arg in args:
+        key, _, value = arg.partition("=")
+        path = "/proc/sys/" + key.replace(".", "/")
+        try:
+            if value:
+                files.write(sh.twin, path, value, root=root)
+                result.stdout += f"{key} = {value}\n"
+            else:
+                current = files.read(sh.twin, path).strip()
+                result.stdout += f"{current}\n" if value_only else f"{key} = {current}\n"
+        except files.FsError as problem:
+            if value and problem.code == 13:
+                result.stderr += f'sysctl: permission denied on key "{key}"\n'
+            else:
+                result.stderr += f"sysctl: cannot stat {path}: No such file or directory\n"
+            result.rc = 255
+    return result
+
+
+def _grep(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    flags = {a for a in argv[1:] if a.startswith("-")}
+    rest = [a for a in argv[1:] if not a.startswith("-")]
+    if not rest:
+        return Outcome(stderr="Usage: grep [OPTION]... PATTERNS [FILE]...\n", rc=2)
+    pattern = re.compile(rest[0], re.IGNORECASE if "-i" in flags else 0)
+    text = stdin if len(rest) == 1 else _cat(sh, ["cat", *rest[1:]], "", root).stdout
+    keep = [line for line in text.splitlines() if bool(pattern.search(line)) != ("-v" in flags)]
+    if "-q" in flags:
+        return Outcome(rc=0 if keep else 1)
+    if "-c" in flags:
+        return Outcome(f"{len(keep)}\n", rc=0 if keep else 1)
+    return Outcome("".join(f"{line}\n" for line in keep), rc=0 if keep else 1)
+
+
+def _which(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    names = [a for a in argv[1:] if not a.startswith("-")]
+    found = [PATHS.get(n, f"/usr/bin/{n}") for n in names if n in sh.builtins]
+    return Outcome("".join(f"{p}\n" for p in found), rc=0 if len(found) == len(names) else 1)
+
+
+def _sleep(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    try:
+        seconds = float(argv[1])
+    except (IndexError, ValueError):
+        return Outcome(stderr="sleep: missing operand\n", rc=1)
+    sh.twin.sleep(seconds)
+    return Outcome()
+
+
+def _fixed(text: str = "", rc: int = 0) -> Builtin:
+    return lambda sh, argv, stdin, root: Outcome(text, "", rc)
+
+
+def builtins() -> dict[str, Builtin]:
+    table: dict[str, Builtin] = {
+        "dcb": _tool(lambda sh, a, root: run_dcb(a, sh.twin, root=root, flavour=sh.twin.flavour)),
+        "ip": _tool(lambda sh, a, root: run_ip(sh.twin, a, root=root)),
+        "rdma": _tool(lambda sh, a, root: run_rdma(sh.twin, a)),
+        "ethtool": _tool(lambda sh, a, root: run_ethtool(sh.twin, a, root=root)),
+        "mlnx_qos": _tool(lambda sh, a, root: run_mlnx_qos(sh.twin, a, root=root)),
+        "sudo": _sudo,
+        "sh": _sh,
+        "bash": _sh,
+        "echo": _echo,
+        "printf": _printf,
+        "cat": _cat,
+        "tee": _tee,
+        "mkdir": _mkdir,
+        "rmdir": _rmdir,
+        "ls": _ls,
+        "uname": _uname,
+        "sysctl": _sysctl,
+        "grep": _grep,
+        "which": _which,
+        "sleep": _sleep,
+        "true": _fixed(),
+        "false": _fixed(rc=1),
+        "pgrep": _fixed(rc=1),  # no lldpad (or anything else worth finding) runs on the twin
+    }
+    table["hostname"] = lambda sh, argv, stdin, root: Outcome(sh.twin.hostname + "\n")
+    table["whoami"] = lambda sh, argv, stdin, root: Outcome("root\n" if root else "admin\n")
+    table["command"] = lambda sh, argv, stdin, root: _which(sh, [a for a in argv if a != "-v"], stdin, root)
+    return table
