@@ -265,9 +265,14 @@ def _error_message(err: ErrorDetails, model_cls: type[BaseModel], loc: Loc) -> s
         low, high = _bounds_at(model_cls, loc)
         span = f"; allowed {low}..{high}" if low is not None and high is not None else ""
         message += f" (got {err.get('input')!r}{span})"
-    elif kind.startswith(("too_", "int_", "string_pattern", "bool_")):
-        message += f" (got {err.get('input')!r})"
+    elif kind.startswith(("too_", "int_", "string_", "bool_", "list_", "dict_", "float_")):
+        message += f" (got {_short(err.get('input'))})"
     return message
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def validation_problems(exc: ValidationError, doc: Any, path: Path, model_cls: type[BaseModel]) -> list[InputProblem]:

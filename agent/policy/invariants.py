@@ -9,7 +9,7 @@ budget, ECN thresholds that cannot ramp.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from agent.yamlfile import Issue, suggest
@@ -35,37 +35,36 @@ def unknown_choice(kind: str, value: str, allowed: Sequence[str]) -> str:
 
 def class_issues(classes: Sequence[TrafficClass], trust: str) -> list[Issue]:
     """Rules that need only the class list (run even when other sections are invalid)."""
-    checks = (_unique_names, _one_default, _dscp_pcp_once, _priority_all_lossless_or_lossy, _flag_rules)
+    return _class_rules(dict(enumerate(classes)), trust, complete=True)
+
+
+def partial_class_issues(valid: Mapping[int, TrafficClass], trust: str) -> list[Issue]:
+    """The same rules over the valid classes of a list where others failed (keyed by their position).
+
+    Rules about the list as a whole (e.g. "no default class") are left out: the invalid class may be it.
+    """
+    return _class_rules(valid, trust, complete=False)
+
+
+def _class_rules(classes: Mapping[int, TrafficClass], trust: str, complete: bool) -> list[Issue]:
+    checks = (_unique_names, _dscp_pcp_once, _priority_all_lossless_or_lossy, _flag_rules)
     issues = [issue for check in checks for issue in check(classes)]
+    issues += _one_default(classes, complete)
     issues += _reachable(classes, trust)
     return issues
 
 
-def partial_class_issues(valid: dict[int, TrafficClass], trust: str) -> list[Issue]:
-    """class_issues over the valid classes of a list where others failed, located at their real positions.
-
-    Rules about the list as a whole (e.g. "no default class") are left out: the invalid class may be it.
-    """
-    positions = list(valid)
-    issues = class_issues(list(valid.values()), trust)
-    return [
-        Issue((i.loc[0], positions[i.loc[1]], *i.loc[2:]), i.message)
-        for i in issues
-        if len(i.loc) > 1 and isinstance(i.loc[1], int)
-    ]
-
-
-def _unique_names(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
+def _unique_names(classes: Mapping[int, TrafficClass]) -> Iterator[Issue]:
     first: dict[str, int] = {}
-    for j, c in enumerate(classes):
+    for j, c in classes.items():
         if c.name in first:
             yield Issue(("classes", j, "name"), f"class name {c.name!r} is already used by classes[{first[c.name]}]")
         first.setdefault(c.name, j)
 
 
-def _one_default(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
-    defaults = [j for j, c in enumerate(classes) if c.default]
-    if not defaults:
+def _one_default(classes: Mapping[int, TrafficClass], complete: bool) -> Iterator[Issue]:
+    defaults = [j for j, c in classes.items() if c.default]
+    if not defaults and complete:
         yield Issue(
             ("classes",),
             "no default class: mark exactly one class `default: true` (every DSCP no class lists goes to it)",
@@ -75,10 +74,10 @@ def _one_default(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
         yield Issue(("classes", j, "default"), f"a second default class (the first is {first!r}); exactly one allowed")
 
 
-def _dscp_pcp_once(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
+def _dscp_pcp_once(classes: Mapping[int, TrafficClass]) -> Iterator[Issue]:
     for field in ("dscp", "pcp"):
         owner: dict[int, int] = {}
-        for j, c in enumerate(classes):
+        for j, c in classes.items():
             for k, value in enumerate(getattr(c, field)):
                 if value in owner:
                     other = classes[owner[value]].name
@@ -91,9 +90,9 @@ def _dscp_pcp_once(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
                     owner[value] = j
 
 
-def _priority_all_lossless_or_lossy(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
+def _priority_all_lossless_or_lossy(classes: Mapping[int, TrafficClass]) -> Iterator[Issue]:
     first: dict[int, int] = {}
-    for j, c in enumerate(classes):
+    for j, c in classes.items():
         if c.priority not in first:
             first[c.priority] = j
             continue
@@ -112,14 +111,14 @@ def _priority_all_lossless_or_lossy(classes: Sequence[TrafficClass]) -> Iterator
             )
 
 
-def _flag_rules(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
+def _flag_rules(classes: Mapping[int, TrafficClass]) -> Iterator[Issue]:
     for flag in ("cnp", "roce"):
-        marked = [j for j, c in enumerate(classes) if getattr(c, flag)]
+        marked = [j for j, c in classes.items() if getattr(c, flag)]
         for j in marked[1:]:
             yield Issue(
                 ("classes", j, flag), f"only one class may set {flag}: true (already {classes[marked[0]].name!r})"
             )
-    for j, c in enumerate(classes):
+    for j, c in classes.items():
         if c.cnp and c.lossless:
             yield Issue(
                 ("classes", j, "lossless"),
@@ -139,8 +138,8 @@ def _flag_rules(classes: Sequence[TrafficClass]) -> Iterator[Issue]:
             )
 
 
-def _reachable(classes: Sequence[TrafficClass], trust: str) -> Iterator[Issue]:
-    for j, c in enumerate(classes):
+def _reachable(classes: Mapping[int, TrafficClass], trust: str) -> Iterator[Issue]:
+    for j, c in classes.items():
         if c.default or getattr(c, trust):
             continue
         yield Issue(

@@ -126,9 +126,11 @@ class WatchdogAction(str, Enum):
 class Watchdog(Strict):
     enabled: bool = True
     action: WatchdogAction = WatchdogAction.drop
-    detection_time: Annotated[Millis, Field(ge=100, le=5000)] = 200
-    restoration_time: Annotated[Millis, Field(ge=100, le=60000)] = 200
-    poll_interval: Annotated[Millis, Field(ge=100, le=1000)] = 200
+    detection_time: Annotated[Millis, Field(ge=100, le=5000, description="100-5000 ms")] = 200
+    restoration_time: Annotated[Millis, Field(ge=100, le=60000, description="100-60000 ms")] = 200
+    poll_interval: Annotated[
+        Millis, Field(ge=100, le=1000, description="100-1000 ms, <= detection and restoration")
+    ] = 200
 
     @model_validator(mode="after")
     def _poll_fits(self) -> Watchdog:

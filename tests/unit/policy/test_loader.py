@@ -144,3 +144,12 @@ def test_cable_warning_depends_on_the_speeds_in_use() -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read file"):
         load_policy(tmp_path / "nope.yaml")
+
+
+def test_class_rules_still_run_when_one_class_is_invalid() -> None:
+    report = check_policy_file(FIXTURES / "multi" / "partial-classes.yaml")
+    assert [(p.line, p.field) for p in report.errors] == [
+        (7, "classes[0].ecn.min_threshold"),
+        (13, "classes[2].dscp[0]"),
+    ]
+    assert "DSCP 10 is already in class 'bulk' (classes[1])" in report.errors[1].message

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import ValidationError
 
+from agent.policy.baselines import BASELINES
 from agent.policy.model import Mtu, Override, Policy, TrafficClass
 from agent.policy.resolve import effective_policy
 
@@ -107,3 +108,8 @@ def test_override_match_is_all_of_its_keys() -> None:
 def test_traffic_class_rejects_repeated_values() -> None:
     with pytest.raises(ValidationError, match="listed twice"):
         TrafficClass(name="x", dscp=[1, 1], priority=0)
+
+
+def test_baseline_field_accepts_exactly_the_shipped_baselines() -> None:
+    literal = next(a for a in get_args(Policy.model_fields["baseline"].annotation) if a is not type(None))
+    assert set(get_args(literal)) == set(BASELINES)
