@@ -36,7 +36,7 @@ def _paths() -> LabPaths:
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    err.print(message, markup=False)
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -216,6 +216,8 @@ class LabRuntime:
     async def stop(self) -> None:
         for acceptor in self.acceptors:
             acceptor.close()
+        for endpoint in self.endpoints.values():
+            endpoint.close_sessions()
         if self.control is not None:
             self.control.close()
         with contextlib.suppress(FileNotFoundError):

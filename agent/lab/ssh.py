@@ -42,15 +42,17 @@ class LabCredentials:
 class _LabSSHServer(asyncssh.SSHServer):
     """Authentication policy: password or public key for `admin`; always ask (never auth-less)."""
 
-    def __init__(self, credentials: LabCredentials, on_session: Callable[[int], None]) -> None:
+    def __init__(self, credentials: LabCredentials, connections: set[asyncssh.SSHServerConnection]) -> None:
         self._creds = credentials
-        self._on_session = on_session
+        self._connections = connections
+        self._conn: asyncssh.SSHServerConnection | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        self._on_session(+1)
+        self._conn = conn
+        self._connections.add(conn)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._on_session(-1)
+        self._connections.discard(self._conn)  # type: ignore[arg-type]
 
     def begin_auth(self, username: str) -> bool:
         return True
@@ -77,11 +79,17 @@ class TwinEndpoint:
     twin_of: Callable[[], Twin]
     host_key: asyncssh.SSHKey
     latency_s: float = 0.0
-    sessions: int = 0
+    connections: set[asyncssh.SSHServerConnection] = field(default_factory=set)
     made_dirs: set[str] = field(default_factory=set)
 
-    def count(self, delta: int) -> None:
-        self.sessions += delta
+    @property
+    def sessions(self) -> int:
+        return len(self.connections)
+
+    def close_sessions(self) -> None:
+        """Drop every client (lab down): closing the listener alone would leave sessions running."""
+        for conn in list(self.connections):
+            conn.close()
 
 
 async def serve_twin(
@@ -100,7 +108,7 @@ async def serve_twin(
             log.debug("%s: session ended: %s", endpoint.hostname, exc)
 
     return await asyncssh.create_server(
-        lambda: _LabSSHServer(credentials, endpoint.count),
+        lambda: _LabSSHServer(credentials, endpoint.connections),
         address,
         endpoint.port,
         server_host_keys=[endpoint.host_key],

@@ -1,0 +1,94 @@
+"""Fixtures: one echo twin served in-process over real SSH, with a pinned host key and a client key."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+import pytest
+from netmiko import ConnectHandler
+from netmiko.base_connection import BaseConnection
+
+from agent.lab.ssh import LabCredentials, TwinEndpoint, serve_twin
+from tests.integration.lab.echo_twin import EchoTwin
+
+PASSWORD = "lab-test-password"  # only ever used against the in-process twin of these tests
+
+
+def free_base_port(count: int) -> int:
+    """A base port with `count` consecutive free ports on 127.0.0.1 (outside the ephemeral range)."""
+    for _ in range(200):
+        base = random.randrange(20000, 30000 - count)
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no free port range found")
+
+
+@dataclass
+class ServedTwin:
+    twin: EchoTwin
+    port: int
+    host_key: asyncssh.SSHKey
+    key_file: Path
+    known_hosts: Path
+
+    def netmiko(self, **overrides: Any) -> BaseConnection:
+        """Netmiko `linux` with host-key checking ON against the pinned known_hosts, key login by default."""
+        params: dict[str, Any] = {
+            "device_type": "linux", "host": "127.0.0.1", "port": self.port, "username": "admin",
+            "use_keys": True, "key_file": str(self.key_file), "allow_agent": False,
+            "ssh_strict": True, "system_host_keys": False, "alt_host_keys": True,
+            "alt_key_file": str(self.known_hosts), "conn_timeout": 10,
+        }  # fmt: skip
+        params.update(overrides)
+        return ConnectHandler(**params)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[ServedTwin]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    twin = EchoTwin("t1")
+    host_key = asyncssh.generate_private_key("ssh-ed25519")
+    client_key = asyncssh.generate_private_key("ssh-ed25519")
+    key_file = tmp_path / "id_ed25519"
+    key_file.write_bytes(client_key.export_private_key())
+    os.chmod(key_file, 0o600)
+    endpoint = TwinEndpoint("t1", 0, lambda: twin, host_key)
+    creds = LabCredentials(password=PASSWORD, client_keys=[client_key])
+    acceptor = asyncio.run_coroutine_threadsafe(serve_twin(endpoint, creds), loop).result(10)
+    port = acceptor.get_port()
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(f"[127.0.0.1]:{port} {host_key.export_public_key().decode()}")
+    try:
+        yield ServedTwin(twin, port, host_key, key_file, known_hosts)
+    finally:
+        loop.call_soon_threadsafe(endpoint.close_sessions)
+        acceptor.close()
+        asyncio.run_coroutine_threadsafe(acceptor.wait_closed(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(_drain_tasks(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+async def _drain_tasks() -> None:
+    """Let session handlers finish (or cancel them) so no task outlives the fixture's loop."""
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    _, still = await asyncio.wait(pending, timeout=2.0) if pending else (set(), set())
+    for task in still:
+        task.cancel()

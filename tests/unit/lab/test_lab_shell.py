@@ -1,0 +1,160 @@
+"""The bash-like layer around a twin: lists, sudo, root shell, builtins, prompt, exit, faults."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.lab.shell import TwinShell, split_list
+from agent.lab.twin import CommandResult
+
+
+class RecordingTwin:
+    """Records what reaches the twin; `rc N` exits N, `drop` asks for a disconnect, `wait` for a delay."""
+
+    hostname = "leaf1"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bool]] = []
+
+    def run(self, command: str, *, sudo: bool) -> CommandResult:
+        self.calls.append((command, sudo))
+        if command.startswith("rc "):
+            return CommandResult(stderr="failed\n", exit_code=int(command[3:]))
+        if command == "drop":
+            return CommandResult(stdout="partial\n", disconnect=True)
+        if command == "wait":
+            return CommandResult(stdout="waited\n", delay_s=0.25)
+        return CommandResult(stdout=f"<{command}>\n")
+
+    def write_file(self, path: str, data: bytes) -> None:
+        raise AssertionError("not used")
+
+    def read_file(self, path: str) -> bytes | None:
+        return None
+
+    def inject_fault(self, kind: str, options: dict[str, str]) -> str:
+        return kind
+
+    def set_traffic(self, port: str, pattern: str) -> str:
+        return pattern
+
+
+@pytest.fixture
+def twin() -> RecordingTwin:
+    return RecordingTwin()
+
+
+@pytest.fixture
+def shell(twin: RecordingTwin) -> TwinShell:
+    return TwinShell(twin, "leaf1")
+
+
+@pytest.mark.parametrize(
+    ("line", "parts"),
+    [
+        ("show a", [(";", "show a")]),
+        ("a; b && c || d", [(";", "a"), (";", "b"), ("&&", "c"), ("||", "d")]),
+        ("echo 'x;y' && echo \"p||q\"", [(";", "echo 'x;y'"), ("&&", 'echo "p||q"')]),
+        ("a \\; b", [(";", "a \\; b")]),
+        ("cat f | grep x 2>&1", [(";", "cat f | grep x 2>&1")]),
+        ("a;;  ;b", [(";", "a"), (";", "b")]),
+    ],
+)
+def test_split_list_is_quote_aware(line: str, parts: list[tuple[str, str]]) -> None:
+    assert split_list(line) == parts
+
+
+def test_default_prompt_is_admin_at_host(shell: TwinShell) -> None:
+    assert shell.prompt() == "admin@leaf1:~$ "
+
+
+def test_plain_command_reaches_twin_without_sudo(shell: TwinShell, twin: RecordingTwin) -> None:
+    out = shell.run_line("show interfaces status")
+    assert out.stdout == "<show interfaces status>\n"
+    assert out.exit_code == 0
+    assert twin.calls == [("show interfaces status", False)]
+
+
+@pytest.mark.parametrize("line", ["sudo config save -y", "sudo -n config save -y", "sudo -E -- config save -y"])
+def test_sudo_prefix_and_flags_are_stripped(shell: TwinShell, twin: RecordingTwin, line: str) -> None:
+    shell.run_line(line)
+    assert twin.calls == [("config save -y", True)]
+
+
+def test_sudo_keeps_the_commands_quoting(shell: TwinShell, twin: RecordingTwin) -> None:
+    shell.run_line("sudo sonic-db-cli CONFIG_DB HSET 'PORT|Ethernet0' mtu 9100")
+    assert twin.calls == [("sonic-db-cli CONFIG_DB HSET 'PORT|Ethernet0' mtu 9100", True)]
+
+
+def test_sudo_without_command_or_with_unknown_flag_fails(shell: TwinShell, twin: RecordingTwin) -> None:
+    assert shell.run_line("sudo").exit_code == 1
+    assert "unsupported option" in shell.run_line("sudo -u nobody id").stderr
+    assert twin.calls == []
+
+
+def test_lists_honour_exit_codes(shell: TwinShell, twin: RecordingTwin) -> None:
+    out = shell.run_line("rc 3 && never; echo status=$? || not-run; rc 4 || recovered")
+    assert [c for c, _ in twin.calls] == ["rc 3", "rc 4", "recovered"]
+    assert out.stdout == "status=3\n<recovered>\n"
+    assert out.terminal == "failed\nstatus=3\nfailed\n<recovered>\n"
+    assert out.exit_code == 0
+
+
+def test_root_shell_runs_everything_with_sudo_until_exit(shell: TwinShell, twin: RecordingTwin) -> None:
+    shell.run_line("sudo -s")
+    assert shell.prompt() == "root@leaf1:~# "
+    shell.run_line("config reload -y")
+    out = shell.run_line("exit")
+    assert not out.end_session
+    assert shell.prompt() == "admin@leaf1:~$ "
+    shell.run_line("show version")
+    assert twin.calls == [("config reload -y", True), ("show version", False)]
+
+
+@pytest.mark.parametrize(("line", "code"), [("exit", 0), ("logout", 0), ("exit 5", 5)])
+def test_exit_ends_the_login_shell(shell: TwinShell, line: str, code: int) -> None:
+    out = shell.run_line(line)
+    assert out.end_session
+    assert out.exit_code == code
+
+
+def test_exit_stops_the_rest_of_the_list(shell: TwinShell, twin: RecordingTwin) -> None:
+    assert shell.run_line("exit; show version").end_session
+    assert twin.calls == []
+
+
+def test_what_netmiko_and_scripts_send_on_connect_is_accepted(shell: TwinShell, twin: RecordingTwin) -> None:
+    for line in ["stty -echo", "export PS1='\\u@\\h> '", "unset PROMPT_COMMAND", "TERM=dumb", "export LANG=C"]:
+        assert shell.run_line(line).exit_code == 0, line
+    assert twin.calls == []
+    assert shell.prompt() == "admin@leaf1> "
+    assert shell.run_line("stty -echo").echo is False
+    assert shell.run_line("stty echo").echo is True
+    assert shell.run_line("stty cols 200").echo is None
+
+
+def test_echo_expands_status_and_variables(shell: TwinShell) -> None:
+    shell.run_line("export MARK=--end--")
+    shell.run_line("rc 7")
+    assert shell.run_line("echo rc=$? ${MARK} $MARK").stdout == "rc=7 --end-- --end--\n"
+    assert shell.run_line("echo -n x").stdout == "x"
+
+
+def test_syntax_error_does_not_reach_the_twin(shell: TwinShell, twin: RecordingTwin) -> None:
+    out = shell.run_line("show 'unterminated")
+    assert out.exit_code == 2
+    assert "syntax error" in out.stderr
+    assert twin.calls == []
+
+
+def test_disconnect_stops_the_list_and_keeps_output(shell: TwinShell, twin: RecordingTwin) -> None:
+    out = shell.run_line("first; drop; never")
+    assert out.disconnect
+    assert out.stdout == "<first>\npartial\n"
+    assert [c for c, _ in twin.calls] == ["first", "drop"]
+
+
+def test_latency_applies_once_per_line_plus_twin_delays(twin: RecordingTwin) -> None:
+    shell = TwinShell(twin, "leaf1", latency_s=0.5)
+    assert shell.run_line("a; wait; b").delay_s == pytest.approx(0.75)
+    assert shell.run_line("").delay_s == 0.0  # a bare Enter (prompt detection) is not a command
