@@ -46,6 +46,15 @@ def target_config(live: Mapping[str, Any], desired: ConfigDb) -> dict[str, Any]:
     return target
 
 
+def merge_fragment(live: Mapping[str, Any], fragment: Mapping[str, Any]) -> dict[str, Any]:
+    """NAPALM merge semantics: every field of the fragment is set; nothing else changes or goes."""
+    target: dict[str, Any] = copy.deepcopy(dict(live))
+    for table, entries in fragment.items():
+        for key, fields in entries.items():
+            target.setdefault(table, {}).setdefault(key, {}).update({f: str(v) for f, v in fields.items()})
+    return target
+
+
 def diff_ops(live: Mapping[str, Any], target: Mapping[str, Any]) -> list[Operation]:
     """Field-level add/replace/remove ops turning `live` into `target` (only where they differ)."""
     ops: list[Operation] = []

@@ -65,7 +65,11 @@ class SonicTransaction:
         self.settings = settings or TxSettings()
 
     # -- entry point ------------------------------------------------------------------------------
-    def execute(self, plan: ChangePlan, verify: Verifier, opts: ApplyOptions) -> ApplyOutcome:
+    def execute(
+        self, plan: ChangePlan, verify: Verifier, opts: ApplyOptions, *, replace_config: dict[str, Any] | None = None
+    ) -> ApplyOutcome:
+        """Run the change. With `replace_config` GCU replaces the whole CONFIG_DB (`config replace`);
+        `plan.operations` is then the diff it implies, used for display and verification only."""
         out = ApplyOutcome(device=plan.device, status=ApplyStatus.unchanged, plan=plan)
         if plan.empty:
             out.detail = "already converged"
@@ -74,30 +78,33 @@ class SonicTransaction:
         if plan.base_fingerprint and fingerprint(before) != plan.base_fingerprint:
             return self._untouched(out, "CONFIG_DB changed since the plan was made; run plan again")
         txid = deadman.check_txid(opts.txid or deadman.new_txid())
-        patch_file = f"/tmp/{txid}.json-patch"
+        if replace_config is None:
+            verb, payload_file, payload = "apply-patch", f"/tmp/{txid}.json-patch", plan.operations
+        else:
+            verb, payload_file, payload = "replace", f"/tmp/{txid}.json", replace_config  # type: ignore[assignment]
         try:
-            self.runner.upload(patch_file, json.dumps(plan.operations, indent=1).encode())
-            refusal = self._dry_run(patch_file)
+            self.runner.upload(payload_file, json.dumps(payload, indent=1).encode())
+            refusal = self._dry_run(verb, payload_file)
         except DeviceError as exc:
             return self._untouched(out, f"stopped before any write: {exc}")
         if refusal is not None:
-            if not opts.allow_fallback_writer:
+            if not opts.allow_fallback_writer or replace_config is not None:
                 tables = ", ".join(tables_of(plan.operations))
                 return self._untouched(
                     out,
-                    f"GCU refused the patch (dry run, tables {tables}): {refusal}. Nothing was written. Re-run "
+                    f"GCU refused the change (dry run, tables {tables}): {refusal}. Nothing was written. Re-run "
                     "with --allow-fallback-writer to write these tables with sonic-db-cli (rolled back from "
                     "the agent's own snapshot on failure), or fix the refused fields.",
                 )
             return self._fallback(out, plan, before, verify, opts)
         if opts.dry_run:
-            out.detail = "dry run: GCU accepted the patch"
+            out.detail = "dry run: GCU accepted the change"
             return out
-        return self._gcu(out, plan, before, verify, opts, txid, patch_file)
+        return self._gcu(out, plan, before, verify, opts, txid, f"{verb} {payload_file}")
 
     # -- GCU path ---------------------------------------------------------------------------------
-    def _dry_run(self, patch_file: str) -> str | None:
-        res = self.runner.run(f"sudo config apply-patch --dry-run {patch_file}", timeout=120.0)
+    def _dry_run(self, verb: str, payload_file: str) -> str | None:
+        res = self.runner.run(f"sudo config {verb} --dry-run {payload_file}", timeout=120.0)
         return None if res.exit_code == 0 else (res.output.strip().splitlines() or ["(no output)"])[-1]
 
     def _gcu(
@@ -108,7 +115,7 @@ class SonicTransaction:
         verify: Verifier,
         opts: ApplyOptions,
         txid: str,
-        patch_file: str,
+        change: str,
     ) -> ApplyOutcome:
         try:
             sudo(self.runner, f"config checkpoint {txid}", "config checkpoint")
@@ -120,7 +127,7 @@ class SonicTransaction:
         try:
             deadman.arm(self.runner, txid, revert_s)
             out.events.append(f"rollback timer armed ({revert_s}s)")
-            sudo(self.runner, f"config apply-patch {patch_file}", "config apply-patch", timeout=600.0)
+            sudo(self.runner, f"config {change}", f"config {change.split()[0]}", timeout=600.0)
             out.events.append(f"patch applied ({len(plan.operations)} changes)")
             self._verify(out, verify)
         except (DeviceError, TxFailed) as exc:

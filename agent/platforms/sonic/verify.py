@@ -49,11 +49,35 @@ def intent_verifier(desired: ConfigDb, ports: list[str]) -> Verifier:
     return verify
 
 
+HEADROOM_FIELDS = {"PORT_QOS_MAP": "pfc_enable", "PORT": "speed"}
+
+
+def _ports_affected(ops: list[Operation], expected: Mapping[str, Any]) -> set[str]:
+    """Ports whose lossless headroom the patch changes: pfc_enable, speed or cable length cells.
+
+    Other ports are not judged, so a pre-existing gap elsewhere cannot fail an unrelated change.
+    """
+    ports: set[str] = set()
+    for op in ops:
+        parts = op["path"].split("/")[1:]
+        table = parts[0]
+        if table in HEADROOM_FIELDS:
+            keys = [parts[1]] if len(parts) > 1 else list(expected.get(table) or {})
+            if len(parts) < 3 or parts[2] == HEADROOM_FIELDS[table]:
+                ports.update(keys)
+        elif table == "CABLE_LENGTH":
+            for key, cells in (expected.get("CABLE_LENGTH") or {}).items():
+                if len(parts) < 2 or parts[1] == key:
+                    ports.update(cells if len(parts) < 3 else [parts[2]])
+    ports.discard("global")
+    return ports
+
+
 def patch_verifier(before: Mapping[str, Any], ops: list[Operation]) -> Verifier:
     """For an arbitrary (NAPALM merge) patch: touched entries equal the predicted after state."""
     expected = apply_ops(before, ops)
     keys = touched_keys(ops, before, expected)
-    qos_ports = sorted({k for t, k in keys if t == "PORT_QOS_MAP" and k != "global"})
+    qos_ports = sorted(_ports_affected(ops, expected))
 
     def verify(runner: CommandRunner) -> list[str]:
         raw = gather(runner)

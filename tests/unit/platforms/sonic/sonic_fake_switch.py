@@ -111,6 +111,8 @@ class FakeSonic:
     def cat(self, path: str) -> tuple[str, int]:
         if path == "/etc/sonic/config_db.json":
             return json.dumps(self.saved, indent=4) + "\n", 0
+        if path == "/etc/sonic/sonic_version.yml":
+            return "build_version: 'SONiC.202511.0-fake'\nasic_type: vs\n", 0
         if path in self.files:
             return self.files[path].decode(), 0
         return f"cat: {path}: No such file or directory\n", 1
@@ -184,6 +186,10 @@ class FakeSonic:
         verb = args[0]
         if verb == "apply-patch":
             return self.apply_patch(args[-1], dry_run="--dry-run" in args)
+        if verb == "replace":
+            if "--dry-run" not in args:
+                self.config = json.loads(self.files[args[-1]])
+            return "Config replaced successfully.\n", 0
         if verb == "checkpoint":
             self.checkpoints[args[1]] = copy.deepcopy(self.config)
             return "Checkpoint created successfully.\n", 0

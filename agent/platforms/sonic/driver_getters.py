@@ -1,0 +1,103 @@
+"""Getter bodies of the NAPALM driver: NAPALM's standard shapes plus the lossless custom getters.
+
+The custom getters return plain, string-friendly dicts so that ``napalm_validate`` files can target
+them, e.g. ``- get_lossless_config: {Ethernet0: {pfc_enable: "^3$", trust: dscp}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.platforms.base import CommandRunner
+from agent.platforms.sonic import parsers
+from agent.platforms.sonic.gather import read_config_db
+from agent.state import DeviceState
+
+VERSION_FILE = "/etc/sonic/sonic_version.yml"
+
+
+def facts(runner: CommandRunner) -> dict[str, Any]:
+    cfg = read_config_db(runner)
+    meta = (cfg.get("DEVICE_METADATA") or {}).get("localhost", {})
+    version = runner.run(f"cat {VERSION_FILE}")
+    build = ""
+    for line in version.output.splitlines() if version.exit_code == 0 else []:
+        if line.startswith("build_version:"):
+            build = line.split(":", 1)[1].strip().strip("'\"")
+    hostname = str(meta.get("hostname", runner.device))
+    return {
+        "uptime": -1.0,
+        "vendor": "SONiC",
+        "os_version": build,
+        "serial_number": "",
+        "model": str(meta.get("hwsku", "")),
+        "hostname": hostname,
+        "fqdn": hostname,
+        "interface_list": sorted(cfg.get("PORT") or {}, key=_natural),
+    }
+
+
+def interfaces(runner: CommandRunner) -> dict[str, Any]:
+    cfg = read_config_db(runner)
+    command = "show interfaces status"
+    res = runner.run(command)
+    status = parsers.parse_interfaces_status(runner.device, command, res.output)
+    out: dict[str, Any] = {}
+    for name, port in sorted((cfg.get("PORT") or {}).items(), key=lambda kv: _natural(kv[0])):
+        row = status.get(name, {})
+        out[name] = {
+            "is_up": row.get("Oper") == "up",
+            "is_enabled": port.get("admin_status", "down") == "up",
+            "description": str(port.get("description", "")),
+            "last_flapped": -1.0,
+            "speed": float(port.get("speed", 0) or 0),
+            "mtu": int(port.get("mtu", 9100)),
+            "mac_address": str(port.get("mac", "")),
+        }
+    return out
+
+
+def lossless_config(state: DeviceState) -> dict[str, Any]:
+    """Per port: trust, pfc_enable (as SONiC writes it), PGs (configured and programmed), ECN, watchdog."""
+    out: dict[str, Any] = {}
+    for name, port in state.ports.items():
+        out[name] = {
+            "trust": port.trust.value if port.trust else None,
+            "pfc_enable": ",".join(str(p) for p in port.lossless_priorities),
+            "dscp_to_tc": {str(k): v for k, v in port.dscp_to_priority.items()},
+            "tc_to_pg": {str(k): v for k, v in port.priority_to_pg.items()},
+            "tc_to_queue": {str(k): v for k, v in port.priority_to_queue.items()},
+            "mtu": port.mtu,
+            "cable_m": port.cable_m,
+            "priority_groups": {
+                g.key: {
+                    "configured_profile": g.configured_profile,
+                    "programmed_profile": g.programmed.name if g.programmed else None,
+                    "xoff": g.programmed.xoff if g.programmed else None,
+                }
+                for g in port.priority_groups
+            },
+            "ecn": {
+                str(q): {"enabled": qs.ecn.enabled, "min": qs.ecn.min_threshold, "max": qs.ecn.max_threshold}
+                for q, qs in port.queues.items()
+                if qs.ecn is not None
+            },
+            "watchdog": port.watchdog.model_dump() if port.watchdog else None,
+        }
+    return out
+
+
+def pfc_counters(state: DeviceState) -> dict[str, Any]:
+    return {
+        name: {
+            "rx": {str(p): n for p, n in port.counters.pfc_rx.items()},
+            "tx": {str(p): n for p, n in port.counters.pfc_tx.items()},
+        }
+        for name, port in state.ports.items()
+        if port.counters is not None
+    }
+
+
+def _natural(name: str) -> tuple[str, int]:
+    digits = "".join(ch for ch in name if ch.isdigit())
+    return (name.rstrip("0123456789"), int(digits) if digits else -1)
