@@ -19,8 +19,8 @@ from agent.cli import app
 from agent.errors import EXIT_CANNOT_RUN, InputProblem
 from agent.policy.headroom import ASIC_PARAMS, dynamic_headroom, physical_headroom_bound
 from agent.policy.loader import PolicyReport, check_policy_file
-from agent.policy.model import Policy
-from agent.policy.units import parse_length_m, parse_speed_mbps
+from agent.policy.model import Policy, TrafficClass
+from agent.policy.units import format_bytes, parse_length_m, parse_speed_mbps
 
 policy_app = typer.Typer(help="Validate and inspect lossless policies; compute PFC headroom.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
@@ -154,14 +154,20 @@ def show(
     _show_tables(policy, rows)
 
 
+def _ecn_text(c: TrafficClass) -> str:
+    if c.ecn is None:
+        return "-"
+    return f"{format_bytes(c.ecn.min_threshold)}-{format_bytes(c.ecn.max_threshold)} {c.ecn.probability}%"
+
+
 def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, width=max(Console().width, 100))
     base = f" (baseline {policy.baseline})" if policy.baseline else ""
     console.print(f"policy {policy.name!r}{base}: trust {policy.trust.value}, buffer model {policy.buffer_model.value}")
-    classes = Table("class", "dscp", "pcp", "prio", "lossless", "sched", "ecn min/max/p%", "role", title="classes")
+    classes = Table("class", "dscp", "pcp", "prio", "lossless", "sched", "ecn", "role", title="classes")
     for c in policy.classes:
         sched = c.scheduling.type.value + (f" {c.scheduling.weight}" if c.scheduling.weight else "")
-        ecn = f"{c.ecn.min_threshold}/{c.ecn.max_threshold}/{c.ecn.probability}" if c.ecn else "-"
+        ecn = _ecn_text(c)
         role = ",".join(r for r, on in (("default", c.default), ("cnp", c.cnp), ("roce", c.roce)) if on) or "-"
         dscp = ",".join(map(str, c.dscp)) or "-"
         pcp = ",".join(map(str, c.pcp)) or "-"

@@ -187,6 +187,7 @@ def warning_issues(policy: Policy, speeds_mbps: Iterable[int] = ()) -> list[Issu
     out += _class_warnings(policy)
     out += _cable_warnings(policy, tuple(speeds_mbps))
     out += _host_warnings(policy)
+    out += _override_warnings(policy)
     if policy.lossless_priorities and not policy.pfc.watchdog.enabled:
         out.append(
             Issue(
@@ -235,6 +236,12 @@ def _cable_warnings(policy: Policy, speeds: tuple[int, ...]) -> Iterator[Issue]:
                     f"{metres}m {at} needs large headroom per lossless priority; some ASICs refuse it "
                     '("accumulative headroom size exceeds limit")',
                 )
+
+
+def _override_warnings(policy: Policy) -> Iterator[Issue]:
+    for i, ov in enumerate(policy.overrides):
+        if ov.cable_length is None and ov.mtu is None and ov.buffer_model is None:
+            yield Issue(("overrides", i), "this override changes nothing (no cable_length, mtu or buffer_model)")
 
 
 def _host_warnings(policy: Policy) -> Iterator[Issue]:

@@ -34,7 +34,7 @@ from agent.yamlfile import defer_issues, field_error
 _SIZE_SCHEMA = {
     "anyOf": [
         {"type": "integer", "minimum": 0},
-        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB)?\s*$"},
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*([Bb]|[KkMm][Ii]?[Bb])?\s*$"},
     ]
 }
 _LENGTH_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\s*[1-9]\d*\s*m\s*$"}]}

@@ -76,3 +76,11 @@ def parse_speed_mbps(value: int | str) -> int:
 
 def format_length_m(metres: int) -> str:
     return f"{metres}m"
+
+
+def format_bytes(value: int) -> str:
+    """Shortest exact spelling in the units parse_bytes reads back (1500000 -> "1500KB", 2097152 -> "2MiB")."""
+    for unit, size in (("MiB", 1024**2), ("MB", 1000**2), ("KiB", 1024), ("KB", 1000)):
+        if value and value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value}B"

@@ -113,3 +113,17 @@ def test_traffic_class_rejects_repeated_values() -> None:
 def test_baseline_field_accepts_exactly_the_shipped_baselines() -> None:
     literal = next(a for a in get_args(Policy.model_fields["baseline"].annotation) if a is not type(None))
     assert set(get_args(literal)) == set(BASELINES)
+
+
+def test_json_round_trip_gives_the_same_policy() -> None:
+    # Snapshots and reports store the resolved policy as JSON; reading it back must not change it.
+    for source in ({"baseline": "sonic-azure"}, {"baseline": "nvidia-roce", "overrides": [{"match": {"host": "h1"}}]}):
+        p = Policy.model_validate(source)
+        assert Policy.model_validate_json(p.model_dump_json()) == p
+
+
+def test_empty_override_is_a_warning() -> None:
+    from agent.policy.loader import policy_warnings
+
+    p = Policy.model_validate({"baseline": "nvidia-roce", "overrides": [{"match": {"host": "h1"}}]})
+    assert policy_warnings(p) == ["overrides[0]: this override changes nothing (no cable_length, mtu or buffer_model)"]

@@ -1,6 +1,6 @@
 import pytest
 
-from agent.policy.units import parse_bytes, parse_duration_ms, parse_length_m, parse_speed_mbps
+from agent.policy.units import format_bytes, parse_bytes, parse_duration_ms, parse_length_m, parse_speed_mbps
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,12 @@ def test_lengths_durations_speeds() -> None:
         parse_length_m("0m")
     with pytest.raises(ValueError, match="metres"):
         parse_length_m("40")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(150_000, "150KB"), (1_500_000, "1500KB"), (2_097_152, "2MiB"), (2_000_000, "2MB"), (4096, "4KiB"), (7, "7B")],
+)
+def test_format_bytes_round_trips(value: int, text: str) -> None:
+    assert format_bytes(value) == text
+    assert parse_bytes(text) == value
