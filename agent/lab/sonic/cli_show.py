@@ -29,6 +29,10 @@ def run_show(twin: SonicTwin, argv: list[str]) -> CommandResult:
         return _pfc_priority(twin, args[2:])
     if args[:2] == ["queue", "counters"]:
         return queue_counters(twin, args[2:])
+    if args[:2] == ["queue", "wredcounters"]:
+        return queue_counters(twin, args[2:], wred=True)
+    if args[:1] == ["priority-group"] and args[1:2] in (["watermark"], ["persistent-watermark"]):
+        return _pg_watermark(twin, args[2:])
     if args[:2] == ["interfaces", "status"]:
         return _interfaces_status(twin, args[2:])
     if args[:1] == ["pfcwd"] and len(args) >= 2:
@@ -58,7 +62,7 @@ def _pfc_priority(twin: SonicTwin, args: list[str]) -> CommandResult:
     return CommandResult(stdout=show.pfc_priority(rows))
 
 
-def queue_counters(twin: SonicTwin, args: list[str]) -> CommandResult:
+def queue_counters(twin: SonicTwin, args: list[str], *, wred: bool = False) -> CommandResult:
     as_json = "-j" in args or "--json" in args
     ports = [a for a in args if not a.startswith("-")]
     names = twin.counters.hgetall("COUNTERS_QUEUE_NAME_MAP")
@@ -69,7 +73,20 @@ def queue_counters(twin: SonicTwin, args: list[str]) -> CommandResult:
     data = {
         port: {q: twin.counters.hgetall(f"COUNTERS:{names[f'{port}:{q}']}") for q in range(QUEUES)} for port in selected
     }
+    if wred:
+        return CommandResult(stdout=show.wred_counters(data))
     return CommandResult(stdout=show.queue_counters_json(data) if as_json else show.queue_counters(data))
+
+
+def _pg_watermark(twin: SonicTwin, args: list[str]) -> CommandResult:
+    if args[:1] not in (["headroom"], ["shared"]):
+        return _usage("show priority-group watermark", "Missing argument: headroom|shared")
+    names = twin.counters.hgetall("COUNTERS_PG_NAME_MAP")
+    data = {
+        port: {pg: twin.counters.hgetall(f"COUNTERS:{names[f'{port}:{pg}']}") for pg in range(8)}
+        for port in twin.counters.hgetall("COUNTERS_PORT_NAME_MAP")
+    }
+    return CommandResult(stdout=show.pg_watermark(args[0], data))
 
 
 def _interfaces_status(twin: SonicTwin, args: list[str]) -> CommandResult:

@@ -1,8 +1,9 @@
-"""A small bash: `;`, `&&`, `||`, pipes into grep/head/tail/wc, echo/cat/sleep, and `sudo` per command.
+"""A small bash: `;`, `&&`, `||`, pipes into grep/head/tail/wc, redirections, and `sudo` per command.
 
 Agents batch reads into one round trip (`echo ==BEGIN x==; cmd; echo ==END x==`), so the twin must split a
 line the way bash does. Words are split with shlex (quotes honoured); an unquoted `|` is a pipe, exactly
-as in bash, so redis keys like `PORT|Ethernet0` must be quoted.
+as in bash, so redis keys like `PORT|Ethernet0` must be quoted. Redirections: `>`/`>>` FILE (`/dev/null`
+discards), `2>` FILE, `2>&1`, `&>` FILE, `<` FILE (ignored: no command reads stdin).
 """
 
 from __future__ import annotations
@@ -10,43 +11,81 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from agent.lab.twin import CommandResult
 
 Runner = Callable[[list[str], bool], CommandResult]
+Writer = Callable[[str, bytes, bool], None]  # path, data, append
 CONNECTORS = (";", "&&", "||", "&")
+REDIRECTS = (">", ">>", ">|", ">&", "&>", "<")
 FILTERS = ("grep", "head", "tail", "wc")
+DEV_NULL = "/dev/null"
 
 
-def split_line(line: str) -> list[tuple[str, list[list[str]]]]:
-    """`a x; b | c && d` -> [(";", [[a, x]]), (";", [[b], [c]]), ("&&", [[d]])] (connector before each part)."""
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+@dataclass
+class Simple:
+    """One simple command: words plus where its stdout/stderr go (None: the terminal)."""
+
+    words: list[str] = field(default_factory=list)
+    stdout_to: tuple[str, bool] | None = None  # (path, append)
+    stderr_to: tuple[str, bool] | None = None
+    err_to_out: bool = False
+
+
+def _redirect(cmd: Simple, op: str, target: str) -> None:
+    fd = cmd.words.pop() if op in (">", ">>", ">|", ">&") and cmd.words and cmd.words[-1] in ("1", "2") else "1"
+    if op == "<":
+        return
+    if op == "&>":
+        cmd.stdout_to = cmd.stderr_to = (target, False)
+    elif op == ">&":
+        if fd == "2" and target == "1":
+            cmd.err_to_out = True
+    elif fd == "2":
+        cmd.stderr_to = (target, op == ">>")
+    else:
+        cmd.stdout_to = (target, op == ">>")
+
+
+def split_line(line: str) -> list[tuple[str, list[Simple]]]:
+    """`a x; b | c && d` -> [(";", [a x]), (";", [b, c]), ("&&", [d])] (the connector before each part)."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
     lexer.whitespace_split = True
     lexer.commenters = ""
-    parts: list[tuple[str, list[list[str]]]] = []
-    connector, pipeline, words = ";", [], []  # type: tuple[str, list[list[str]], list[str]]
-    for token in lexer:
+    tokens = list(lexer)
+    parts: list[tuple[str, list[Simple]]] = []
+    connector, pipeline, cmd = ";", [], Simple()  # type: tuple[str, list[Simple], Simple]
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
         if token in CONNECTORS:
-            if words:
-                pipeline.append(words)
+            if cmd.words:
+                pipeline.append(cmd)
             if pipeline:
                 parts.append((connector, pipeline))
-            connector, pipeline, words = token, [], []
+            connector, pipeline, cmd = token, [], Simple()
         elif token == "|":
-            pipeline.append(words)
-            words = []
-        elif set(token) <= set(";&|"):
+            pipeline.append(cmd)
+            cmd = Simple()
+        elif token in REDIRECTS:
+            if i + 1 >= len(tokens) or set(tokens[i + 1]) <= set(";&|<>"):
+                raise ValueError("syntax error near unexpected token `newline'")
+            _redirect(cmd, token, tokens[i + 1])
+            i += 1
+        elif set(token) <= set(";&|<>"):
             raise ValueError(f"syntax error near unexpected token `{token}'")
         else:
-            words.append(token)
-    if words:
-        pipeline.append(words)
+            cmd.words.append(token)
+        i += 1
+    if cmd.words:
+        pipeline.append(cmd)
     if pipeline:
         parts.append((connector, pipeline))
     return parts
 
 
-def run_line(line: str, runner: Runner, sudo: bool) -> CommandResult:
+def run_line(line: str, runner: Runner, sudo: bool, writer: Writer | None = None) -> CommandResult:
     try:
         parts = split_line(line)
     except ValueError as exc:
@@ -59,7 +98,7 @@ def run_line(line: str, runner: Runner, sudo: bool) -> CommandResult:
     for connector, pipeline in parts:
         if (connector == "&&" and last != 0) or (connector == "||" and last == 0):
             continue
-        result = _run_pipeline(pipeline, runner, sudo)
+        result = _run_pipeline(pipeline, runner, sudo, writer)
         total.stdout += result.stdout
         total.stderr += result.stderr
         total.delay_s += result.delay_s
@@ -70,16 +109,31 @@ def run_line(line: str, runner: Runner, sudo: bool) -> CommandResult:
     return total
 
 
-def _run_pipeline(pipeline: list[list[str]], runner: Runner, sudo: bool) -> CommandResult:
-    if any(not words for words in pipeline):
+def _run_pipeline(pipeline: list[Simple], runner: Runner, sudo: bool, writer: Writer | None) -> CommandResult:
+    if any(not cmd.words for cmd in pipeline):
         return CommandResult(stderr="-bash: syntax error near unexpected token `|'\n", exit_code=2)
     first, *filters = pipeline
-    result = _run_words(first, runner, sudo)
-    for words in filters:
-        if words[0] not in FILTERS:
-            return CommandResult(stderr=f"-bash: {words[0]}: command not found\n", exit_code=127)
-        out, code = apply_filter(words, result.stdout)
-        result = CommandResult(out, result.stderr, code, result.delay_s, result.disconnect)
+    result = _apply_redirects(first, _run_words(first.words, runner, sudo), writer)
+    for cmd in filters:
+        if cmd.words[0] not in FILTERS:
+            return CommandResult(stderr=f"-bash: {cmd.words[0]}: command not found\n", exit_code=127)
+        out, code = apply_filter(cmd.words, result.stdout)
+        result = _apply_redirects(
+            cmd, CommandResult(out, result.stderr, code, result.delay_s, result.disconnect), writer
+        )
+    return result
+
+
+def _apply_redirects(cmd: Simple, result: CommandResult, writer: Writer | None) -> CommandResult:
+    if cmd.err_to_out:
+        result.stdout, result.stderr = result.stdout + result.stderr, ""
+    for attr, target in (("stdout", cmd.stdout_to), ("stderr", cmd.stderr_to)):
+        if target is None:
+            continue
+        path, append = target
+        if path != DEV_NULL and writer is not None:
+            writer(path, getattr(result, attr).encode(), append)
+        setattr(result, attr, "")
     return result
 
 

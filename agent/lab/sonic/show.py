@@ -153,7 +153,10 @@ def speed_text(speed: str) -> str:
     return f"{mbps // 1000}G" if mbps >= 1000 and mbps % 1000 == 0 else f"{mbps}M"
 
 
-def interfaces_status(ports: Mapping[str, Mapping[str, str]], oper: Mapping[str, str]) -> str:
+def interfaces_status(
+    ports: Mapping[str, Mapping[str, str]], oper: Mapping[str, str], vlan: Mapping[str, str] | None = None
+) -> str:
+    """`show interfaces status` (intfutil); a port in no VLAN/PortChannel is `routed`."""
     table = [
         [
             name,
@@ -162,7 +165,7 @@ def interfaces_status(ports: Mapping[str, Mapping[str, str]], oper: Mapping[str,
             row.get("mtu", "N/A"),
             row.get("fec", "N/A"),
             row.get("alias", "N/A"),
-            "routed",
+            (vlan or {}).get(name, "routed"),
             oper.get(name, "down"),
             row.get("admin_status", "down"),
             "N/A",
@@ -176,3 +179,33 @@ def interfaces_status(ports: Mapping[str, Mapping[str, str]], oper: Mapping[str,
 def config_json(data: Mapping[str, object]) -> str:
     """`sonic-cfggen -d --print-data`: sorted, 4-space-indented JSON."""
     return json.dumps(data, indent=4, sort_keys=True) + "\n"
+
+
+WRED_HEADER = ["Port", "TxQ", "WredDrp/pkts", "WredDrp/bytes", "EcnMarked/pkts", "EcnMarked/bytes"]
+WRED_FIELDS = (
+    "SAI_QUEUE_STAT_WRED_DROPPED_PACKETS",
+    "SAI_QUEUE_STAT_WRED_DROPPED_BYTES",
+    "SAI_QUEUE_STAT_WRED_ECN_MARKED_PACKETS",
+    "SAI_QUEUE_STAT_WRED_ECN_MARKED_BYTES",
+)
+PG_WATERMARK = {
+    "headroom": ("Ingress headroom per PG:", "SAI_INGRESS_PRIORITY_GROUP_STAT_XOFF_ROOM_WATERMARK_BYTES"),
+    "shared": ("Ingress shared pool occupancy per PG:", "SAI_INGRESS_PRIORITY_GROUP_STAT_SHARED_WATERMARK_BYTES"),
+}
+
+
+def wred_counters(ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
+    """`show queue wredcounters` (wredstat, >= 202505): one table per port, each followed by a blank line."""
+    out = []
+    for port in natsorted(ports):
+        table = [[port, queue_name(q), *(number(ports[port][q].get(f)) for f in WRED_FIELDS)] for q in range(QUEUES)]
+        out.append(tabulate(table, WRED_HEADER, tablefmt="simple", stralign="right") + "\n\n")
+    return "".join(out)
+
+
+def pg_watermark(kind: str, ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
+    """`show priority-group watermark headroom|shared` (watermarkstat): bytes per PG."""
+    title, field = PG_WATERMARK[kind]
+    table = [[port] + [ports[port][pg].get(field, "0") for pg in range(8)] for port in natsorted(ports)]
+    header = ["Port"] + [f"PG{pg}" for pg in range(8)]
+    return f"{title}\n" + tabulate(table, header, tablefmt="simple", stralign="right") + "\n"

@@ -8,6 +8,8 @@ which drives counters and the PFC watchdog deterministically.
 from __future__ import annotations
 
 import posixpath
+import re
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -65,6 +67,8 @@ class SonicTwin:
         self.state = DerivedDb("STATE_DB", 6, "|", lambda: render_state_db(self.config, cabled))
         self.faults = Faults()
         self.gcu = Gcu(self.config, self.after_config_write, state_dir, self.faults.refused_tables)
+        self.wall: Callable[[], float] = time.monotonic  # real time, for `setsid -f sh -c 'sleep N; ...'` timers
+        self.timers: list[tuple[float, str, bool]] = []
 
     def _now(self) -> int:
         return self.clock
@@ -73,6 +77,7 @@ class SonicTwin:
     def run(self, command: str, *, sudo: bool) -> CommandResult:
         self.clock += 1
         self._invalidate()
+        self.run_due_timers()
         if self.faults.hang_next:
             self.faults.hang_next = False
             return CommandResult(delay_s=HANG_SECONDS)
@@ -80,7 +85,7 @@ class SonicTwin:
         if message is not None:
             result = CommandResult(stderr=message.rstrip("\n") + "\n", exit_code=1)
         else:
-            result = run_line(command, self._dispatch, sudo)
+            result = run_line(command, self._dispatch, sudo, self._write_redirect)
         result.delay_s += self.faults.latency_s
         if self.faults.take_command_drop():
             result.disconnect = True
@@ -142,6 +147,20 @@ class SonicTwin:
         else:
             self.files[self._abs(path)] = text.encode()
 
+    def run_due_timers(self) -> None:
+        """Run background jobs whose `sleep` has elapsed (checked whenever the switch is used)."""
+        now = self.wall()
+        due = [t for t in self.timers if t[0] <= now]
+        if not due:
+            return
+        self.timers = [t for t in self.timers if t[0] > now]
+        for _, script, sudo in sorted(due):
+            run_line(script, self._dispatch, sudo, self._write_redirect)
+
+    def _write_redirect(self, path: str, data: bytes, append: bool) -> None:
+        path = self._abs(path)
+        self.files[path] = (self.files.get(path, b"") if append else b"") + data
+
     def _abs(self, path: str) -> str:
         return posixpath.normpath(posixpath.join(HOME, path))
 
@@ -171,7 +190,47 @@ class SonicTwin:
             "pfcwd": lambda w, s: cli_show.run_pfcwd(self, w, s),
             "ecnconfig": lambda w, s: cli_show.run_ecnconfig(self, w, s),
             "config": lambda w, s: cli_config.run_config(self, w, s),
+            "sh": self._sh,
+            "bash": self._sh,
+            "setsid": self._setsid,
+            "test": lambda w, s: self._test(w[1:]),
+            "[": lambda w, s: self._test(w[1:-1] if w[-1] == "]" else w[1:]),
+            "rm": lambda w, s: self._rm(w),
         }
+
+    def _sh(self, words: list[str], sudo: bool) -> CommandResult:
+        if len(words) < 3 or words[1] != "-c":
+            return CommandResult(stderr=f"{words[0]}: only -c SCRIPT is available here\n", exit_code=2)
+        return run_line(words[2], self._dispatch, sudo, self._write_redirect)
+
+    def _setsid(self, words: list[str], sudo: bool) -> CommandResult:
+        """`setsid -f sh -c 'sleep N; rest'` starts a detached timer; anything else runs detached at once."""
+        rest = [w for w in words[1:] if w not in ("-f", "--fork", "-w", "--wait")]
+        if not rest:
+            return CommandResult(stderr="setsid: no command specified\n", exit_code=1)
+        script = rest[2] if rest[:2] == ["sh", "-c"] and len(rest) > 2 else ""
+        match = re.match(r"\s*sleep\s+(\d+(?:\.\d+)?)\s*;\s*(.*)\Z", script, re.S)
+        if match:
+            self.timers.append((self.wall() + float(match.group(1)), match.group(2), sudo))
+            return CommandResult()
+        self._dispatch(rest, sudo)
+        return CommandResult()
+
+    def _test(self, args: list[str]) -> CommandResult:
+        if len(args) == 2 and args[0] in ("-e", "-f"):
+            return CommandResult(exit_code=0 if self.read_file(args[1]) is not None else 1)
+        if len(args) == 2 and args[0] == "-d":
+            return CommandResult(exit_code=0 if args[1] in ("/", "/tmp", "/etc/sonic", HOME) else 1)
+        return CommandResult(exit_code=2, stderr="test: only -e/-f/-d PATH are available here\n")
+
+    def _rm(self, words: list[str]) -> CommandResult:
+        force = any(w.startswith("-") and "f" in w for w in words[1:])
+        err, code = "", 0
+        for path in (w for w in words[1:] if not w.startswith("-")):
+            if self.files.pop(self._abs(path), None) is None and not force:
+                err += f"rm: cannot remove '{path}': No such file or directory\n"
+                code = 1
+        return CommandResult(stderr=err, exit_code=code)
 
     def _cat(self, words: list[str]) -> CommandResult:
         out, err, code = "", "", 0

@@ -1,0 +1,177 @@
+"""GCU semantics of the twin: YANG-like refusal writes nothing, dry-run writes nothing, non-atomic apply,
+checkpoint/rollback repairs a partial apply (reference lossless-engineering.md §3.2, sonic.md §2.3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sonic_twin_helpers import config, leaf, ok, patch
+
+ROCE_PROFILE = {
+    "ecn": "ecn_green",
+    "wred_green_enable": "true",
+    "green_min_threshold": "150000",
+    "green_max_threshold": "1500000",
+    "green_drop_probability": "10",
+}
+
+
+def test_valid_patch_applies_and_prints_gcu_success() -> None:
+    twin = leaf()
+    res = patch(
+        twin,
+        [
+            {"op": "add", "path": "/WRED_PROFILE/ROCE_LOSSLESS", "value": ROCE_PROFILE},
+            {"op": "replace", "path": "/QUEUE/Ethernet0|3/wred_profile", "value": "ROCE_LOSSLESS"},
+            {"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/pfc_enable", "value": "3"},
+        ],
+    )
+    assert (res.exit_code, res.stdout) == (0, "Patch applied successfully.\n")
+    cfg = config(twin)
+    assert cfg["QUEUE"]["Ethernet0|3"]["wred_profile"] == "ROCE_LOSSLESS"
+    assert cfg["PORT_QOS_MAP"]["Ethernet0"]["pfc_enable"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("ops", "needle"),
+    [
+        ([{"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/pfc_enable", "value": "3,9"}], "pfc_enable"),
+        ([{"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "9300"}], "68..9216"),
+        ([{"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "40"}], "[0-9]+m"),
+        ([{"op": "replace", "path": "/QUEUE/Ethernet0|3/wred_profile", "value": "NOPE"}], "leafref 'NOPE'"),
+        ([{"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/dscp_to_tc_map", "value": "ROCE"}], "DSCP_TO_TC_MAP"),
+        ([{"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold", "value": "3000000"}], ">="),
+        ([{"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_drop_probability", "value": "101"}], "0..100"),
+        ([{"op": "add", "path": "/DSCP_TO_TC_MAP/AZURE/64", "value": "3"}], "0..63"),
+        ([{"op": "replace", "path": "/PFC_WD/Ethernet0/detection_time", "value": "50"}], "100..5000"),
+        ([{"op": "add", "path": "/PORT_QOS_MAP/Ethernet0,Ethernet4", "value": {"pfc_enable": "3"}}], "one port"),
+        ([{"op": "remove", "path": "/SCHEDULER/scheduler.1"}], "SCHEDULER"),
+        ([{"op": "replace", "path": "/BUFFER_POOL/ingress_lossless_pool/size", "value": "1"}], "BUFFER_POOL table"),
+        ([{"op": "replace", "path": "/BUFFER_PROFILE/ingress_lossy_profile/size", "value": "1"}], "illegal"),
+        ([{"op": "add", "path": "/NO_SUCH_TABLE", "value": {"x": {"a": "b"}}}], "without YANG"),
+        (
+            [
+                {"op": "add", "path": "/WRED_PROFILE/ROCE", "value": ROCE_PROFILE},
+                {"op": "remove", "path": "/WRED_PROFILE/AZURE_LOSSLESS"},
+            ],
+            "leafref 'AZURE_LOSSLESS'",
+        ),
+    ],
+)
+def test_invalid_patch_is_refused_and_nothing_is_written(ops: list[dict[str, Any]], needle: str) -> None:
+    twin = leaf()
+    before = config(twin)
+    good_first = [{"op": "replace", "path": "/PORT/Ethernet4/mtu", "value": "9000"}]
+    res = patch(twin, good_first + ops)
+    assert res.exit_code == 2
+    assert res.stderr.startswith("Failed to apply patch due to: ")
+    assert needle in res.stderr
+    assert "Usage: config apply-patch [OPTIONS] PATCH_FILE_PATH" in res.stderr
+    assert config(twin) == before
+
+
+def test_empty_table_result_is_refused() -> None:
+    twin = leaf()
+    res = patch(twin, [{"op": "remove", "path": "/PFC_WD/GLOBAL"}, {"op": "remove", "path": "/PFC_WD/Ethernet0"}])
+    assert res.exit_code == 0  # PFC_WD|Ethernet4 is still there
+    res = patch(twin, [{"op": "remove", "path": "/PFC_WD/Ethernet4"}])
+    assert res.exit_code == 2
+    assert "empty tables" in res.stderr
+
+
+def test_dry_run_validates_and_changes_nothing() -> None:
+    twin = leaf()
+    before = config(twin)
+    res = patch(twin, [{"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "4200"}], dry_run=True)
+    assert (res.exit_code, res.stdout) == (0, "Patch applied successfully.\n")
+    assert config(twin) == before
+    bad = patch(twin, [{"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "42"}], dry_run=True)
+    assert bad.exit_code == 2
+
+
+def test_missing_patch_file_is_a_click_usage_error() -> None:
+    res = leaf().run("config apply-patch /tmp/nope.json", sudo=True)
+    assert res.exit_code == 2
+    assert "Path '/tmp/nope.json' does not exist." in res.stderr
+
+
+def test_config_commands_need_root() -> None:
+    res = leaf().run("config checkpoint x", sudo=False)
+    assert (res.exit_code, res.stderr) == (1, "Root privileges are required for this operation\n")
+
+
+def test_interrupted_patch_leaves_partial_state_that_rollback_repairs() -> None:
+    twin = leaf()
+    before = config(twin)
+    assert ok(twin, "config checkpoint before", sudo=True) == "Checkpoint created successfully.\n"
+    ops = [{"op": "replace", "path": f"/PORT_QOS_MAP/Ethernet{4 * i}/pfc_enable", "value": "3"} for i in range(4)]
+    twin.inject_fault("drop-after-writes", {"k": "2"})
+    res = patch(twin, ops)
+    assert res.disconnect
+    partial = config(twin)["PORT_QOS_MAP"]
+    assert [partial[f"Ethernet{4 * i}"]["pfc_enable"] for i in range(4)] == ["3", "3", "3,4", "3,4"]
+    assert ok(twin, "config rollback before", sudo=True) == "Config rolled back successfully.\n"
+    assert config(twin) == before
+
+
+def test_rollback_removes_daemon_written_rows_too() -> None:
+    twin = leaf()
+    before = config(twin)
+    ok(twin, "config checkpoint cp1", sudo=True)
+    assert patch(twin, [{"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "40m"}]).exit_code == 0
+    assert "Ethernet0|3-4" in config(twin)["BUFFER_PG"]
+    ok(twin, "config rollback cp1", sudo=True)
+    assert config(twin) == before
+
+
+def test_replace_with_full_config_file() -> None:
+    twin = leaf()
+    target = config(twin)
+    target["PORT"]["Ethernet0"]["mtu"] = "4096"
+    twin.write_file("/home/admin/target.json", json.dumps(target).encode())
+    assert ok(twin, "config replace target.json", sudo=True) == "Config replaced successfully.\n"
+    assert config(twin) == target
+
+
+def test_checkpoint_list_delete_and_unknown_names() -> None:
+    twin = leaf()
+    ok(twin, "config checkpoint a", sudo=True)
+    ok(twin, "config checkpoint b", sudo=True)
+    assert json.loads(ok(twin, "config list-checkpoints", sudo=True)) == ["b", "a"]
+    assert ok(twin, "config delete-checkpoint a", sudo=True) == "Checkpoint deleted successfully.\n"
+    assert ok(twin, "config list-checkpoints", sudo=True) == '[\n    "b"\n]\n'
+    res = twin.run("config rollback a", sudo=True)
+    assert res.exit_code == 2
+    assert "Checkpoint 'a' does not exist" in res.stderr
+
+
+def test_checkpoints_are_files_under_state_dir(tmp_path: Path) -> None:
+    twin = leaf(state_dir=tmp_path)
+    ok(twin, "config checkpoint txid-1", sudo=True)
+    saved = tmp_path / "checkpoints" / "txid-1.cp.json"
+    assert json.loads(saved.read_text()) == config(twin)
+    assert twin.read_file("/etc/sonic/checkpoints/txid-1.cp.json") is not None
+    fresh = leaf(state_dir=tmp_path)  # a restarted lab finds its checkpoints again
+    assert json.loads(ok(fresh, "config list-checkpoints", sudo=True)) == ["txid-1"]
+
+
+def test_refuse_table_fault_makes_gcu_refuse_that_table() -> None:
+    twin = leaf()
+    twin.inject_fault("refuse-table", {"table": "WRED_PROFILE"})
+    op = {"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_drop_probability", "value": "9"}
+    res = patch(twin, [op])
+    assert res.exit_code == 2
+    assert "Modification of WRED_PROFILE table is illegal" in res.stderr
+    twin.inject_fault("clear", {})
+    ok_res = patch(twin, [op])
+    assert ok_res.exit_code == 0
+
+
+def test_reads_accept_abnf_references() -> None:
+    twin = leaf()
+    res = patch(twin, [{"op": "replace", "path": "/QUEUE/Ethernet0|3/scheduler", "value": "[SCHEDULER|scheduler.1]"}])
+    assert res.exit_code == 0
+    assert config(twin)["QUEUE"]["Ethernet0|3"]["scheduler"] == "[SCHEDULER|scheduler.1]"

@@ -1,0 +1,136 @@
+"""Counters and the PFC watchdog: deterministic, monotonic, consistent with the configuration."""
+
+from __future__ import annotations
+
+import ast
+
+from sonic_twin_helpers import leaf, ok, patch
+
+from agent.lab.sonic import SonicTwin
+
+
+def queue_row(twin: SonicTwin, port: str, q: int) -> dict[str, str]:
+    oid = ok(twin, f"sonic-db-cli COUNTERS_DB hget COUNTERS_QUEUE_NAME_MAP {port}:{q}").strip()
+    row: dict[str, str] = ast.literal_eval(ok(twin, f"sonic-db-cli COUNTERS_DB hgetall COUNTERS:{oid}"))
+    return row
+
+
+def port_row(twin: SonicTwin, port: str) -> dict[str, str]:
+    oid = ok(twin, f"sonic-db-cli COUNTERS_DB hget COUNTERS_PORT_NAME_MAP {port}").strip()
+    row: dict[str, str] = ast.literal_eval(ok(twin, f"sonic-db-cli COUNTERS_DB hgetall COUNTERS:{oid}"))
+    return row
+
+
+def with_headroom(twin: SonicTwin, port: str = "Ethernet0") -> None:
+    res = patch(twin, [{"op": "replace", "path": f"/CABLE_LENGTH/AZURE/{port}", "value": "40m"}])
+    assert res.exit_code == 0
+
+
+def test_idle_twin_counts_nothing() -> None:
+    twin = leaf()
+    assert set(port_row(twin, "Ethernet0").values()) == {"0"}
+    assert queue_row(twin, "Ethernet0", 3)["SAI_QUEUE_STAT_PACKETS"] == "0"
+
+
+def test_incast_without_headroom_drops_lossless_traffic_and_sends_no_pfc() -> None:
+    twin = leaf()
+    twin.set_traffic("Ethernet0", "incast")
+    ok(twin, "true")
+    row = queue_row(twin, "Ethernet0", 3)
+    assert int(row["SAI_QUEUE_STAT_DROPPED_PACKETS"]) > 0
+    assert port_row(twin, "Ethernet0")["SAI_PORT_STAT_PFC_3_TX_PKTS"] == "0"
+
+
+def test_incast_with_headroom_sends_pfc_on_pfc_enabled_priorities_only_and_marks_ecn() -> None:
+    twin = leaf()
+    with_headroom(twin)
+    twin.set_traffic("Ethernet0", "incast")
+    ok(twin, "true")
+    ports = port_row(twin, "Ethernet0")
+    assert int(ports["SAI_PORT_STAT_PFC_3_TX_PKTS"]) > 0
+    assert int(ports["SAI_PORT_STAT_PFC_4_TX_PKTS"]) > 0
+    assert all(ports[f"SAI_PORT_STAT_PFC_{p}_TX_PKTS"] == "0" for p in (0, 1, 2, 5, 6, 7))
+    q3 = queue_row(twin, "Ethernet0", 3)
+    assert q3["SAI_QUEUE_STAT_DROPPED_PACKETS"] == "0"
+    assert int(q3["SAI_QUEUE_STAT_WRED_ECN_MARKED_PACKETS"]) > 0
+    pg_oid = ok(twin, "sonic-db-cli COUNTERS_DB hget COUNTERS_PG_NAME_MAP Ethernet0:3").strip()
+    field = "SAI_INGRESS_PRIORITY_GROUP_STAT_XOFF_ROOM_WATERMARK_BYTES"
+    headroom = int(twin.counters.hget(f"COUNTERS:{pg_oid}", field) or "0")
+    xoff = int(twin.config.hget("BUFFER_PROFILE|pg_lossless_400000_40m_profile", "xoff") or "0")
+    assert 0 < headroom <= xoff
+
+
+def test_no_ecn_marks_when_queue_has_no_wred_profile() -> None:
+    twin = leaf()
+    with_headroom(twin)
+    assert patch(twin, [{"op": "remove", "path": "/QUEUE/Ethernet0|3/wred_profile"}]).exit_code == 0
+    twin.set_traffic("Ethernet0", "incast")
+    ok(twin, "true")
+    assert queue_row(twin, "Ethernet0", 3)["SAI_QUEUE_STAT_WRED_ECN_MARKED_PACKETS"] == "0"
+    assert int(queue_row(twin, "Ethernet0", 4)["SAI_QUEUE_STAT_WRED_ECN_MARKED_PACKETS"]) > 0
+
+
+def test_counters_only_increase_across_pattern_and_config_changes() -> None:
+    twin = leaf()
+    with_headroom(twin)
+    seen: dict[str, int] = {}
+    steps = [
+        lambda: twin.set_traffic("Ethernet0", "steady"),
+        lambda: twin.set_traffic("Ethernet0", "incast"),
+        lambda: ok(twin, "config interface pfc priority Ethernet0 3 off", sudo=True),
+        lambda: twin.set_traffic("Ethernet0", "storm"),
+        lambda: twin.set_traffic("Ethernet0", "idle"),
+    ]
+    for step in steps:
+        step()
+        for _ in range(2):
+            now = {**port_row(twin, "Ethernet0"), **queue_row(twin, "Ethernet0", 3)}
+            for name, value in now.items():
+                if name.startswith(("SAI_", "PFC_WD_QUEUE_STATS")):
+                    assert int(value) >= seen.get(name, 0), name
+                    seen[name] = int(value)
+    assert seen["SAI_QUEUE_STAT_PACKETS"] > 0
+
+
+def test_same_commands_give_same_counters() -> None:
+    outputs = []
+    for _ in range(2):
+        twin = leaf()
+        twin.set_traffic("Ethernet4", "steady")
+        outputs.append(ok(twin, "show queue counters Ethernet4; show pfc counters"))
+    assert outputs[0] == outputs[1]
+
+
+def test_debug_storm_moves_queue_to_stormed_then_operational_after_restoration() -> None:
+    twin = leaf()
+    oid = ok(twin, "redis-cli -n 2 hget COUNTERS_QUEUE_NAME_MAP Ethernet0:3").strip().strip('"')
+    assert ok(twin, f"redis-cli -n 2 hset COUNTERS:{oid} DEBUG_STORM enabled") == "(integer) 1\n"
+    assert queue_row(twin, "Ethernet0", 3)["PFC_WD_STATUS"] == "stormed"  # 200 ms = 2 ticks have passed
+    assert ok(twin, "pfcwd show stats").splitlines()[2].split()[:3] == ["Ethernet0:3", "stormed", "1/0"]
+    assert ok(twin, "sonic-db-cli APPL_DB hgetall PFC_WD_TABLE_INSTORM:Ethernet0") == "{'3': 'storm'}\n"
+    ok(twin, f"sonic-db-cli COUNTERS_DB hset COUNTERS:{oid} DEBUG_STORM disabled")
+    ok(twin, "true")
+    row = queue_row(twin, "Ethernet0", 3)
+    assert row["PFC_WD_STATUS"] == "operational"
+    assert (row["PFC_WD_QUEUE_STATS_DEADLOCK_DETECTED"], row["PFC_WD_QUEUE_STATS_DEADLOCK_RESTORED"]) == ("1", "1")
+
+
+def test_storm_traffic_on_port_without_watchdog_is_not_detected() -> None:
+    twin = leaf(cabled=1)  # Ethernet4 has no PFC_WD row
+    twin.set_traffic("Ethernet4", "storm")
+    ok(twin, "sleep 1")
+    assert "PFC_WD_STATUS" not in queue_row(twin, "Ethernet4", 3)
+    assert int(port_row(twin, "Ethernet4")["SAI_PORT_STAT_PFC_3_RX_PKTS"]) > 0
+    twin.set_traffic("Ethernet0", "storm")
+    ok(twin, "sleep 1")
+    assert queue_row(twin, "Ethernet0", 4)["PFC_WD_STATUS"] == "stormed"
+
+
+def test_watchdog_follows_pfcwd_sw_enable() -> None:
+    twin = leaf()
+    res = patch(twin, [{"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/pfcwd_sw_enable", "value": "3"}])
+    assert res.exit_code == 0
+    twin.set_traffic("Ethernet0", "storm")
+    ok(twin, "sleep 1")
+    assert queue_row(twin, "Ethernet0", 3)["PFC_WD_STATUS"] == "stormed"
+    assert "PFC_WD_STATUS" not in queue_row(twin, "Ethernet0", 4)
