@@ -115,9 +115,14 @@ def roce_path(ctx: FabricCtx) -> Iterator[Finding]:
     if exp is None or not exp.roce_dscps:
         return
     default = next(iter(exp.roce_dscps))
-    sent = {name: _sent_dscp(p, default) for name, s in ctx.states.items() for p in s.ports.values() if p.nic}
-    dscps = sorted(set(sent.values()) | {default})
+    policy_dscps = sorted(exp.roce_dscps)
+    seen: set[tuple[str, str, int | None]] = set()
     for link, tx, rx, ptx, prx in _hops(ctx):
+        # Every hop must carry the policy's RoCE DSCP losslessly. A host that marks another DSCP is
+        # judged on its own uplink only: that is where the wrong marking enters the fabric.
+        dscps = list(policy_dscps)
+        if ptx.nic is not None and _sent_dscp(ptx, default) not in exp.roce_dscps:
+            dscps.append(_sent_dscp(ptx, default))
         for dscp in dscps:
             p_tx, p_rx = ptx.dscp_to_priority.get(dscp), prx.dscp_to_priority.get(dscp)
             if (
@@ -127,17 +132,27 @@ def roce_path(ctx: FabricCtx) -> Iterator[Finding]:
                 and p_rx in prx.lossless_priorities
             ):
                 continue
-            bad_rx = p_rx is None or p_rx not in prx.lossless_priorities
+            host_marking = dscp not in exp.roce_dscps
+            bad_rx = not host_marking and (p_rx is None or p_rx not in prx.lossless_priorities)
             where = rx if bad_rx else tx
+            prio = exp.roce_dscps.get(dscp, exp.roce_dscps[default])
+            if (where.device, where.port, prio) in seen:
+                continue
+            seen.add((where.device, where.port, prio))
+            hint = (
+                f"mark RoCE with DSCP {default} on {tx.device} (HOST-ROCE-001)"
+                if host_marking
+                else f"fix DSCP map / pfc_enable on {where}; see SW-QOS-002, SW-PFC-001, HOST-PFC-001"
+            )
             yield finding(
                 "FAB-PATH-001",
                 where.device,
                 port=where.port,
-                priority=exp.roce_dscps.get(dscp, p_rx),
+                priority=prio,
                 expected=f"DSCP {dscp} lossless on {tx} -> {rx} ({link.role} link)",
                 actual=f"{tx} priority {p_tx} (pfc {sorted(ptx.lossless_priorities)}), "
                 f"{rx} priority {p_rx} (pfc {sorted(prx.lossless_priorities)})",
-                remediation=f"fix DSCP map / pfc_enable on {where}; see SW-QOS-002, SW-PFC-001, HOST-PFC-001",
+                remediation=hint,
             )
 
 
@@ -157,14 +172,18 @@ def cnp_path(ctx: FabricCtx) -> Iterator[Finding]:
     sent = {
         p.nic.cnp_dscp for s in ctx.states.values() for p in s.ports.values() if p.nic and p.nic.cnp_dscp is not None
     }
+    reported: set[tuple[Endpoint, int]] = set()
     for link, tx, rx, ptx, _prx in _hops(ctx):
         for dscp in sorted(sent | {exp.cnp_dscps[0]}):
+            if (tx, dscp) in reported:
+                continue
             prio = ptx.dscp_to_priority.get(dscp)
             queue = ptx.priority_to_queue.get(prio, prio) if prio is not None else None
             q = ptx.queues.get(queue) if queue is not None else None
             strict = q is not None and q.scheduler is not None and q.scheduler.type == "strict"
             if prio is not None and strict and prio not in ptx.lossless_priorities:
                 continue
+            reported.add((tx, dscp))
             yield finding(
                 "FAB-PATH-002",
                 tx.device,
