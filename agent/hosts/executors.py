@@ -8,9 +8,9 @@ through pyroute2. A batch is one round trip. Remote hosts use the shared Netmiko
 
 from __future__ import annotations
 
+import asyncio
 import glob as globmod
 import os
-import select
 import shlex
 import socket
 import subprocess
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pyroute2 import IPRoute
+from pyroute2 import AsyncIPRoute, IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 from pyroute2.netlink.rtnl import RTMGRP_LINK
 
@@ -26,7 +26,12 @@ from agent.hosts import commands as C
 from agent.hosts.batch import Batch, Section
 from agent.platforms.base import RunResult
 
-_SHELL_TOKENS = frozenset({"|", "||", "&&", ";", ">", ">>", "<", "&", "2>&1"})
+
+def _has_shell_syntax(command: str) -> bool:
+    """True for `;`, `|`, `&&`, redirections ... outside quotes: things only a shell would act on."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    return any(tok and set(tok) <= set("();<>|&") for tok in lexer)
 
 
 def _iproute(netns: str | None) -> IPRoute:
@@ -35,27 +40,45 @@ def _iproute(netns: str | None) -> IPRoute:
 
 
 class Pyroute2LinkWaiter:
-    """Waits for a netdev to be operationally UP using rtnetlink link events (no polling)."""
+    """Waits for a netdev to be operationally UP using rtnetlink link events (no polling).
+
+    Uses pyroute2's async API: the sync wrapper queues several events per read internally, so a
+    `select()` on its socket can miss the one that matters.
+    """
 
     def __init__(self, netns: str | None = None) -> None:
         self.netns = netns
 
     def wait_netdev_up(self, ifname: str, timeout: float) -> bool:
+        return asyncio.run(self._wait(ifname, timeout))
+
+    def _open(self) -> AsyncIPRoute:
+        return AsyncIPRoute(netns=self.netns, flags=0) if self.netns else AsyncIPRoute()
+
+    async def _wait(self, ifname: str, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        with _iproute(self.netns) as events:
-            events.bind(groups=RTMGRP_LINK)
-            with _iproute(self.netns) as ipr:  # read the current state only after subscribing: no lost edge
-                found = ipr.link_lookup(ifname=ifname)
+        async with self._open() as events:
+            await events.bind(groups=RTMGRP_LINK)
+            async with self._open() as ipr:  # read the current state only after subscribing: no lost edge
+                found = await ipr.link_lookup(ifname=ifname)
                 if not found:
                     return False
                 index = found[0]
-                if ipr.link("get", index=index)[0].get("operstate") == "UP":
+                current = await ipr.link("get", index=index)  # "get" answers a list, "dump" a generator
+                if any(m.get("operstate") == "UP" for m in current):
                     return True
             while (left := deadline - time.monotonic()) > 0:
-                ready, _, _ = select.select([events.fileno()], [], [], left)
-                if ready and any(_is_up(m, index) for m in events.get()):
+                try:
+                    batch = await asyncio.wait_for(_next_events(events), left)
+                except asyncio.TimeoutError:
+                    return False
+                if any(_is_up(m, index) for m in batch):
                     return True
         return False
+
+
+async def _next_events(events: AsyncIPRoute) -> list[Any]:
+    return [m async for m in events.get()]
 
 
 def _is_up(msg: Any, index: int) -> bool:
@@ -126,7 +149,7 @@ class LocalRunner:
         """A single command line split into arguments; shell syntax is refused, never interpreted."""
         self.round_trips += 1
         argv = shlex.split(command)
-        if not argv or any(tok in _SHELL_TOKENS for tok in argv):
+        if not argv or _has_shell_syntax(command):
             return RunResult(output="", exit_code=2, stderr="LocalRunner runs one command without a shell\n")
         if self.netns:
             argv = ["ip", "netns", "exec", self.netns, *argv]
