@@ -172,18 +172,38 @@ def _sysctl(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
 
 
 def _grep(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
-    flags = {a for a in argv[1:] if a.startswith("-")}
-    rest = [a for a in argv[1:] if not a.startswith("-")]
+    """grep [-HhcqviE] PATTERN [FILE...]: enough for `grep -H . FILES` and `grep -H -c '' GLOB`."""
+    flags: set[str] = set()
+    rest: list[str] = []
+    for word in argv[1:]:
+        if word.startswith("-") and len(word) > 1 and not rest:
+            flags |= set(word[1:])
+        else:
+            rest.append(word)
     if not rest:
         return Outcome(stderr="Usage: grep [OPTION]... PATTERNS [FILE]...\n", rc=2)
-    pattern = re.compile(rest[0], re.IGNORECASE if "-i" in flags else 0)
-    text = stdin if len(rest) == 1 else _cat(sh, ["cat", *rest[1:]], "", root).stdout
-    keep = [line for line in text.splitlines() if bool(pattern.search(line)) != ("-v" in flags)]
-    if "-q" in flags:
-        return Outcome(rc=0 if keep else 1)
-    if "-c" in flags:
-        return Outcome(f"{len(keep)}\n", rc=0 if keep else 1)
-    return Outcome("".join(f"{line}\n" for line in keep), rc=0 if keep else 1)
+    pattern = re.compile(rest[0], re.IGNORECASE if "i" in flags else 0)
+    sources: list[tuple[str, str | None]] = [("(standard input)", stdin)] if len(rest) == 1 else []
+    result = Outcome()
+    for path in rest[1:]:
+        try:
+            sources.append((path, files.read(sh.twin, path)))
+        except files.FsError as problem:
+            result.stderr += f"grep: {path}: {problem}\n"
+    label = "H" in flags or (len(rest) > 2 and "h" not in flags)
+    matched = False
+    for name, text in sources:
+        keep = [ln for ln in (text or "").splitlines() if bool(pattern.search(ln)) != ("v" in flags)]
+        matched = matched or bool(keep)
+        prefix = f"{name}:" if label else ""
+        if "c" in flags:
+            result.stdout += f"{prefix}{len(keep)}\n"
+        elif "q" not in flags:
+            result.stdout += "".join(f"{prefix}{ln}\n" for ln in keep)
+    result.rc = 2 if result.stderr and not (matched and "q" in flags) else (0 if matched else 1)
+    if "q" in flags:
+        result.stdout = ""
+    return result
 
 
 def _which(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:

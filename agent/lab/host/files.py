@@ -13,7 +13,7 @@ import os
 from typing import TYPE_CHECKING
 
 from agent.lab.host import counters
-from agent.lab.host.nic import MLX5, NP_PARAM_DEFAULTS, RP_PARAM_DEFAULTS, Nic
+from agent.lab.host.nic import BNXT, MLX5, NP_PARAM_DEFAULTS, RP_PARAM_DEFAULTS, Nic
 
 if TYPE_CHECKING:
     from agent.lab.host.twin import HostTwin
@@ -24,6 +24,12 @@ OS_RELEASE = (
     'SUPPORT_URL="https://www.debian.org/support"\nBUG_REPORT_URL="https://bugs.debian.org/"\n'
 )
 _ROCE_MODES = ("IB/RoCE v1", "RoCE v2")
+_UEVENT = {
+    MLX5: "DRIVER=mlx5_core\nPCI_CLASS=20000\nPCI_ID=15B3:1021\nPCI_SUBSYS_ID=15B3:0041\nPCI_SLOT_NAME={pci}\n"
+    "MODALIAS=pci:v000015B3d00001021sv000015B3sd00000041bc02sc00i00\n",
+    BNXT: "DRIVER=bnxt_en\nPCI_CLASS=20000\nPCI_ID=14E4:1760\nPCI_SUBSYS_ID=14E4:2100\nPCI_SLOT_NAME={pci}\n"
+    "MODALIAS=pci:v000014E4d00001760sv000014E4sd00002100bc02sc00i00\n",
+}
 
 
 class FsError(Exception):
@@ -86,6 +92,10 @@ def _read_netdev(twin: HostTwin, nic: Nic, rest: list[str]) -> str | None:
     }
     if len(rest) == 1 and rest[0] in simple:
         return simple[rest[0]] + "\n"
+    if rest == ["carrier_changes"]:
+        return f"{2 + 2 * nic.link_down_events - (0 if up else 1)}\n"  # 2 = down/up at boot
+    if rest == ["device", "uevent"] and nic.driver in _UEVENT:
+        return _UEVENT[nic.driver].format(pci=nic.pci)
     if nic.driver != MLX5:
         return None
     if rest == ["settings", "pfc_stall_prevention"]:

@@ -31,7 +31,47 @@ _LO: dict[str, Any] = {
 }
 
 
-def link_record(twin: HostTwin, nic: Nic) -> dict[str, Any]:
+_MAX_MTU = {"mlx5_core": 9978, "bnxt_en": 9500, VETH: 65535}
+
+
+def _details(nic: Nic) -> dict[str, Any]:
+    """`ip -d` extras in iproute2 6.1 order (observed on a veth; PCI parent for physical NICs)."""
+    veth = nic.driver == VETH
+    extra: dict[str, Any] = {"promiscuity": 0, "allmulti": 0, "min_mtu": 68, "max_mtu": _MAX_MTU[nic.driver]}
+    if veth:
+        extra["linkinfo"] = {"info_kind": "veth"}
+    extra |= {
+        "inet6_addr_gen_mode": "eui64",
+        "num_tx_queues": 1 if veth else 256,
+        "num_rx_queues": 1 if veth else 63,
+        "gso_max_size": 65536,
+        "gso_max_segs": 65535,
+        "tso_max_size": 524280,
+        "tso_max_segs": 65535,
+        "gro_max_size": 65536,
+    }
+    if not veth:
+        extra |= {"parentbus": "pci", "parentdev": nic.pci}
+    return extra
+
+
+_LO_DETAILS: dict[str, Any] = {
+    "promiscuity": 0,
+    "allmulti": 0,
+    "min_mtu": 0,
+    "max_mtu": 0,
+    "inet6_addr_gen_mode": "eui64",
+    "num_tx_queues": 1,
+    "num_rx_queues": 1,
+    "gso_max_size": 65536,
+    "gso_max_segs": 65535,
+    "tso_max_size": 524280,
+    "tso_max_segs": 65535,
+    "gro_max_size": 65536,
+}
+
+
+def link_record(twin: HostTwin, nic: Nic, *, details: bool = False) -> dict[str, Any]:
     carrier = twin.carrier(nic)
     veth = nic.driver == VETH
     flags = ["BROADCAST", "MULTICAST"]
@@ -61,6 +101,8 @@ def link_record(twin: HostTwin, nic: Nic) -> dict[str, Any]:
     }
     if veth:
         record["link_netnsid"] = 0
+    if details:
+        record |= _details(nic)
     return record
 
 
@@ -73,11 +115,18 @@ def _text(record: dict[str, Any]) -> str:
     link = f"    link/{record['link_type']} {record['address']} brd {record['broadcast']}"
     if "link_netnsid" in record:
         link += f" link-netnsid {record['link_netnsid']}"
+    if "min_mtu" in record:
+        link += f" promiscuity 0  allmulti 0 minmtu {record['min_mtu']} maxmtu {record['max_mtu']} \n    "
+        link += "veth " if "linkinfo" in record else ""
+        link += f"addrgenmode eui64 numtxqueues {record['num_tx_queues']} numrxqueues {record['num_rx_queues']} "
+        link += "gso_max_size 65536 gso_max_segs 65535 tso_max_size 524280 tso_max_segs 65535 gro_max_size 65536 "
+        if "parentbus" in record:
+            link += f"parentbus pci parentdev {record['parentdev']} "
     return head + link + "\n"
 
 
 def run_ip(twin: HostTwin, argv: list[str], *, root: bool) -> tuple[str, str, int]:
-    as_json = False
+    as_json = details = False
     pos = 0
     while pos < len(argv) and argv[pos].startswith("-"):
         flag = argv[pos]
@@ -85,7 +134,9 @@ def run_ip(twin: HostTwin, argv: list[str], *, root: bool) -> tuple[str, str, in
             return f"ip utility, iproute2-{twin.iproute2_version}, libbpf 1.1.2\n", "", 0
         if flag in ("-j", "-json"):
             as_json = True
-        elif flag not in ("-d", "-details", "-p", "-pretty", "-s", "-stats"):
+        elif flag in ("-d", "-details"):
+            details = True
+        elif flag not in ("-p", "-pretty", "-s", "-stats"):
             return "", f'Option "{flag}" is unknown, try "ip -help".\n', 255
         pos += 1
     args = argv[pos:]
@@ -95,13 +146,13 @@ def run_ip(twin: HostTwin, argv: list[str], *, root: bool) -> tuple[str, str, in
     if "link".startswith(obj):
         if rest and rest[0] == "set":
             return _link_set(twin, rest[1:], root=root)
-        return _show(twin, rest, as_json, addresses=False)
+        return _show(twin, rest, as_json, details, addresses=False)
     if "address".startswith(obj) and obj:
-        return _show(twin, rest, as_json, addresses=True)
+        return _show(twin, rest, as_json, details, addresses=True)
     return "", f'Object "{obj}" is unknown, try "ip help".\n', 1
 
 
-def _show(twin: HostTwin, args: list[str], as_json: bool, *, addresses: bool) -> tuple[str, str, int]:
+def _show(twin: HostTwin, args: list[str], as_json: bool, details: bool, *, addresses: bool) -> tuple[str, str, int]:
     if args and args[0] in ("show", "list", "ls", "lst"):
         args = args[1:]
     if args and args[0] == "dev":
@@ -111,9 +162,10 @@ def _show(twin: HostTwin, args: list[str], as_json: bool, *, addresses: bool) ->
         nic = twin.nic(args[0])
         if nic is None:
             return ("\n" if as_json else ""), f'Device "{args[0]}" does not exist.\n', 1
-        records = [link_record(twin, nic)]
+        records = [link_record(twin, nic, details=details)]
     else:
-        records = [dict(_LO), *(link_record(twin, n) for n in twin.nics())]
+        lo = dict(_LO) | (_LO_DETAILS if details else {})
+        records = [lo, *(link_record(twin, n, details=details) for n in twin.nics())]
     if addresses:
         for record in records:
             record["addr_info"] = []

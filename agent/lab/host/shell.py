@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from agent.lab.host.twin import HostTwin
 
 _OPERATORS = ("&&", "||", ";", "|", "&", "\n")
+STATUS = "\x00?"  # `$?` outside single quotes; replaced by the last exit status when the command runs
 
 
 class ShellSyntaxError(Exception):
@@ -86,6 +87,9 @@ def tokenize(line: str) -> list[Word | str]:
             started, i = True, i + 2
         elif c == "#" and not started:
             break
+        elif line.startswith("$?", i):
+            buf.append(STATUS)
+            started, i = True, i + 2
         elif c in ";&|<>\n":
             i = _operator(line, i, buf, tokens, started, flush)
             started = False
@@ -99,6 +103,10 @@ def tokenize(line: str) -> list[Word | str]:
 
 def _double_quoted(line: str, i: int, buf: list[str]) -> int:
     while i < len(line) and line[i] != '"':
+        if line.startswith("$?", i):
+            buf.append(STATUS)
+            i += 2
+            continue
         if line[i] == "\\" and i + 1 < len(line) and line[i + 1] in '"\\$`':
             i += 1
         buf.append(line[i])
@@ -185,6 +193,7 @@ class Shell:
 
     def __init__(self, twin: HostTwin, builtins: dict[str, Builtin], *, root: bool) -> None:
         self.twin, self.builtins, self.root = twin, builtins, root
+        self.last_rc = 0
 
     def execute(self, line: str) -> Outcome:
         try:
@@ -198,7 +207,7 @@ class Shell:
             step = self._pipeline(pipeline)
             total.stdout += step.stdout
             total.stderr += step.stderr
-            rc = step.rc
+            rc = self.last_rc = step.rc
         total.rc = rc
         return total
 
@@ -219,6 +228,8 @@ class Shell:
 
     def expand(self, word: Word) -> list[str]:
         """Pathname expansion over the twin's virtual files; no match keeps the word (bash default)."""
+        if STATUS in word.text:
+            word = Word(word.text.replace(STATUS, str(self.last_rc)), word.glob)
         if not word.glob or not word.text.startswith("/"):
             return [word.text]
         from agent.lab.host import files
