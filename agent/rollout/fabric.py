@@ -1,0 +1,146 @@
+"""What the rollout runner needs from the devices, behind one small interface.
+
+`Fabric` is the seam between the staged runner (gates, locks, trail) and the platform adapters
+(gather/plan/apply). The production implementation, `AdapterFabric`, resolves each device's adapter
+from `agent.platforms.registry` by its intent's platform and talks to it through a CommandRunner; tests
+use the same class with an in-memory adapter registered in the registry, so the runner's logic is
+exercised exactly as in production.
+
+Commit-confirm and rollback go beyond `PlatformAdapter.apply`: adapters that support them have
+`confirm(runner)` (confirm what is pending on the device) and `rollback(runner)` (undo the pending
+change, or return to the newest agent checkpoint), as the SONiC adapter does. A rollback is only
+believed when re-planning shows the device back on the exact state planned against (same
+`ChangePlan.base_fingerprint`), so the proof does not depend on each adapter's own verification.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from agent.checks.finding import Finding, Severity
+from agent.errors import DeviceError
+from agent.intent import DeviceIntent
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner, PlatformAdapter
+from agent.platforms.registry import adapter_for
+from agent.state import DeviceKind, DeviceState
+from agent.topology.model import Topology
+
+
+class TransactionalAdapter(Protocol):
+    def confirm(self, runner: CommandRunner) -> str | None: ...
+
+    def rollback(self, runner: CommandRunner) -> str | None: ...
+
+
+class Fabric(Protocol):
+    def kind_of(self, device: str) -> DeviceKind: ...
+
+    def command_runner(self, device: str) -> CommandRunner: ...
+
+    def plan(self, device: str) -> ChangePlan: ...
+
+    def apply(self, device: str, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome: ...
+
+    def confirm(self, device: str) -> None: ...
+
+    def rollback(self, device: str, before_fingerprint: str | None) -> ApplyOutcome: ...
+
+    def observe(self, device: str) -> DeviceState: ...
+
+    def findings(self, states: dict[str, DeviceState], check_ids: list[str]) -> list[Finding]: ...
+
+    def lossless_priorities(self, device: str) -> tuple[int, ...]: ...
+
+
+RunnerFactory = Callable[[str], CommandRunner]
+ChecksFn = Callable[[dict[str, DeviceIntent], dict[str, DeviceState], Topology], list[Finding]]
+
+
+class AdapterFabric:
+    """Devices reached through registered platform adapters and one CommandRunner per device."""
+
+    def __init__(
+        self,
+        intents: dict[str, DeviceIntent],
+        topology: Topology,
+        runner_factory: RunnerFactory,
+        checks: ChecksFn | None = None,
+    ) -> None:
+        self.intents = intents
+        self.topology = topology
+        self._factory = runner_factory
+        self._checks = checks
+        self._runners: dict[str, CommandRunner] = {}
+        self._lock = threading.Lock()
+
+    def _intent(self, device: str) -> DeviceIntent:
+        try:
+            return self.intents[device]
+        except KeyError:
+            raise DeviceError(device, "plan", "no intent for this device (not in the inventory?)") from None
+
+    def _adapter(self, device: str) -> PlatformAdapter:
+        return adapter_for(self._intent(device).platform)
+
+    def kind_of(self, device: str) -> DeviceKind:
+        return self._intent(device).kind
+
+    def lossless_priorities(self, device: str) -> tuple[int, ...]:
+        return self._intent(device).policy.lossless_priorities
+
+    def command_runner(self, device: str) -> CommandRunner:
+        with self._lock:
+            if device not in self._runners:
+                self._runners[device] = self._factory(device)
+            return self._runners[device]
+
+    def gather(self, device: str) -> Any:
+        return self._adapter(device).gather(self.command_runner(device), self._intent(device))
+
+    def plan(self, device: str) -> ChangePlan:
+        return self._adapter(device).plan(self._intent(device), self.gather(device))
+
+    def apply(self, device: str, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
+        return self._adapter(device).apply(self.command_runner(device), self._intent(device), plan, opts)
+
+    def _transactional(self, device: str, action: str) -> TransactionalAdapter:
+        adapter = self._adapter(device)
+        if not (callable(getattr(adapter, "confirm", None)) and callable(getattr(adapter, "rollback", None))):
+            raise DeviceError(device, action, f"platform adapter {adapter.name!r} has no confirm/rollback")
+        return adapter  # type: ignore[return-value]  # checked structurally above
+
+    def confirm(self, device: str) -> None:
+        self._transactional(device, "confirm").confirm(self.command_runner(device))
+
+    def rollback(self, device: str, before_fingerprint: str | None) -> ApplyOutcome:
+        """Undo this rollout's change and prove it: the re-read state must be the one planned against."""
+        checkpoint = self._transactional(device, "rollback").rollback(self.command_runner(device))
+        after = self.plan(device)
+        if before_fingerprint is not None and after.base_fingerprint != before_fingerprint:
+            detail = f"after rollback to {checkpoint} the device is not in its before state (fingerprint differs)"
+            return ApplyOutcome(device, ApplyStatus.failed, detail, checkpoint=checkpoint, plan=after)
+        return ApplyOutcome(device, ApplyStatus.rolled_back, f"back to checkpoint {checkpoint}", checkpoint=checkpoint)
+
+    def observe(self, device: str) -> DeviceState:
+        return self._adapter(device).normalize(device, self.gather(device))
+
+    def findings(self, states: dict[str, DeviceState], check_ids: list[str]) -> list[Finding]:
+        if self._checks is None:
+            raise RuntimeError("gates name checks but no checks engine is available")
+        intents = {d: self.intents[d] for d in states if d in self.intents}
+        return select_findings(self._checks(intents, states, self.topology), check_ids, states)
+
+
+def select_findings(found: Iterable[Finding], check_ids: list[str], states: dict[str, DeviceState]) -> list[Finding]:
+    """Errors of the named checks (a trailing `*` matches a prefix) on the devices observed."""
+
+    def wanted(check_id: str) -> bool:
+        return any(check_id.startswith(c[:-1]) if c.endswith("*") else check_id == c for c in check_ids)
+
+    return [f for f in found if f.severity is Severity.error and f.device in states and wanted(f.check_id)]
+
+
+def unchanged(device: str, plan: ChangePlan) -> ApplyOutcome:
+    return ApplyOutcome(device, ApplyStatus.unchanged, "already in the intended state", plan=plan)

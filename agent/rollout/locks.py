@@ -1,0 +1,196 @@
+"""Locks: one per device ON the device, one per inventory on the machine running the agent.
+
+SONiC's GCU has no lock (`ConfigLock.acquire_lock` is a TODO) and hosts have none at all, so the agent
+brings its own. The device lock is a small JSON file (owner, txid, expiry) written through the
+CommandRunner (`cat`, SFTP upload, `rm -f`): every SSH-reachable Linux, SONiC or twin supports that, and
+any other agent or operator can read who holds it with `cat`. The inventory lock is a local file created
+with O_EXCL under `<inventory>/.state/`, so two rollouts from one checkout cannot even start.
+
+A lock past its expiry, or whose process is gone, is *stale*; it is never silently taken over. The
+rollout that left it can `--resume`/`--abort` (same txid); anything else needs an explicit `--break-lock`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import os
+import shlex
+import socket
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from agent.platforms.base import CommandRunner
+
+LOCAL_LOCK_FILE = "rollout.lock"
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    owner: str  # user@machine
+    pid: int
+    txid: str
+    playbook: str
+    acquired_at: float
+    expires_at: float
+
+    @classmethod
+    def new(cls, txid: str, playbook: str, ttl_s: int) -> LockInfo:
+        now = time.time()
+        return cls(f"{getpass.getuser()}@{socket.gethostname()}", os.getpid(), txid, playbook, now, now + ttl_s)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> LockInfo | None:
+        try:
+            raw = json.loads(text)
+            return cls(
+                str(raw["owner"]),
+                int(raw["pid"]),
+                str(raw["txid"]),
+                str(raw.get("playbook", "")),
+                float(raw["acquired_at"]),
+                float(raw["expires_at"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    @property
+    def expired(self) -> bool:
+        return time.time() > self.expires_at
+
+    def describe(self) -> str:
+        left = int(self.expires_at - time.time())
+        when = f"expires in {left}s" if left > 0 else f"expired {-left}s ago"
+        return f"{self.owner} pid {self.pid} txid {self.txid} ({self.playbook}; {when})"
+
+
+class LockHeld(Exception):
+    """Someone else holds the lock; the message says who, and how to proceed."""
+
+    def __init__(self, where: str, holder: LockInfo | None, hint: str) -> None:
+        who = holder.describe() if holder else "an unreadable lock record"
+        super().__init__(f"{where} is locked by {who}; {hint}")
+        self.where = where
+        self.holder = holder
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def holder_alive(info: LockInfo) -> bool:
+    """Only a process on this machine can be checked; a remote holder is alive until its lock expires."""
+    if info.pid <= 0:
+        return False
+    same_machine = info.owner.endswith("@" + socket.gethostname())
+    return not info.expired and (not same_machine or _pid_alive(info.pid))
+
+
+class LocalLock:
+    """`<inventory>/.state/rollout.lock`, created atomically (O_EXCL)."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = Path(state_dir) / LOCAL_LOCK_FILE
+
+    def read(self) -> LockInfo | None:
+        try:
+            return LockInfo.from_json(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def acquire(self, info: LockInfo, *, takeover_txid: str | None = None) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        holder = self.read() if self.path.exists() else None
+        if self.path.exists():
+            if holder is not None and holder.txid == takeover_txid and not holder_alive(holder):
+                self.path.unlink()
+            elif holder is not None and holder_alive(holder):
+                raise LockHeld(f"inventory {self.path.parent.parent}", holder, "wait for it to finish")
+            else:
+                raise LockHeld(
+                    f"inventory {self.path.parent.parent}",
+                    holder,
+                    "that rollout was interrupted: run `roce-agent rollout PLAYBOOK --resume` or `--abort`, "
+                    "or `--break-lock @inventory` if you know it is safe",
+                )
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            where = f"inventory {self.path.parent.parent}"
+            raise LockHeld(where, self.read(), "another rollout just started") from None
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(info.to_json())
+
+    def release(self, txid: str) -> None:
+        holder = self.read()
+        if holder is not None and holder.txid == txid:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+    def mark_interrupted(self, txid: str) -> None:
+        """The runner stopped without finishing (exception, Ctrl-C): keep the lock for --resume/--abort but
+        record that no process is running it any more (pid 0), so only that txid can take it over."""
+        holder = self.read()
+        if holder is not None and holder.txid == txid:
+            stopped = LockInfo(holder.owner, 0, holder.txid, holder.playbook, holder.acquired_at, holder.expires_at)
+            self.path.write_text(stopped.to_json(), encoding="utf-8")
+
+    def break_lock(self) -> LockInfo | None:
+        holder = self.read()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        return holder
+
+
+class DeviceLock:
+    """A JSON lock file on the device. Acquire = read, write if free or ours, read back to confirm."""
+
+    def __init__(self, runner: CommandRunner, path: str) -> None:
+        self.runner = runner
+        self.path = path
+        self.qpath = shlex.quote(path)
+
+    def read(self) -> tuple[bool, LockInfo | None]:
+        """(present, holder); present with holder None = a lock file that is not ours to parse."""
+        res = self.runner.run(f"cat -- {self.qpath}", timeout=30.0)
+        if res.exit_code != 0:
+            return False, None
+        text = res.output.strip()
+        if not text:
+            return False, None
+        return True, LockInfo.from_json(text)
+
+    def acquire(self, info: LockInfo) -> None:
+        present, holder = self.read()
+        if present and (holder is None or holder.txid != info.txid):
+            hint = (
+                f"the lock expired; break it with `roce-agent rollout PLAYBOOK --break-lock {self.runner.device}`"
+                if holder is not None and holder.expired
+                else "wait for it, or `--break-lock` it if you know it is stale"
+            )
+            raise LockHeld(f"device {self.runner.device}", holder, hint)
+        self.runner.upload(self.path, (info.to_json() + "\n").encode())
+        _, mine = self.read()
+        if mine is None or mine.txid != info.txid:
+            raise LockHeld(f"device {self.runner.device}", mine, "another agent took it at the same moment")
+
+    def release(self, txid: str) -> None:
+        _, holder = self.read()
+        if holder is not None and holder.txid == txid:
+            self.runner.run(f"rm -f -- {self.qpath}", timeout=30.0)
+
+    def break_lock(self) -> LockInfo | None:
+        _, holder = self.read()
+        self.runner.run(f"rm -f -- {self.qpath}", timeout=30.0)
+        return holder

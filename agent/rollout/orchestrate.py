@@ -1,0 +1,130 @@
+"""The rollout as a library call: run, resume, abort, preview (`--check`) and break a lock.
+
+The CLI (`agent/cli/rollout_cmd.py`) and embedders (`make demo`, CI) call these; they take a validated
+RolloutSession and a Fabric, so tests drive exactly the code the CLI runs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+from nornir.core.task import Result, Task
+
+from agent.errors import InputError, InputProblem
+from agent.platforms.base import ChangePlan
+from agent.platforms.sonic.deadman import new_txid
+from agent.rollout.fabric import Fabric
+from agent.rollout.locks import DeviceLock, LocalLock, LockInfo
+from agent.rollout.playbook import file_hash
+from agent.rollout.progress import DeviceProgress, ProgressSink
+from agent.rollout.runner import Hooks, RolloutResult, RolloutRunner
+from agent.rollout.session import RolloutSession
+from agent.rollout.stages import ResolvedStage
+from agent.rollout.trail import RolloutJournal, journal, last_interrupted
+
+
+def who_am_i() -> str:
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def _runner(
+    session: RolloutSession,
+    fabric: Fabric,
+    sink: ProgressSink,
+    txid: str,
+    stages: list[ResolvedStage],
+    hooks: Hooks | None,
+) -> RolloutRunner:
+    return RolloutRunner(
+        session.playbook,
+        stages,
+        session.nr,
+        fabric,
+        session.trail(),
+        sink,
+        LocalLock(session.state_dir),
+        txid,
+        session.meta(who_am_i()),
+        hooks,
+    )
+
+
+def run(session: RolloutSession, fabric: Fabric, sink: ProgressSink, hooks: Hooks | None = None) -> RolloutResult:
+    return _runner(session, fabric, sink, new_txid(), session.stages, hooks).run()
+
+
+def interrupted_journal(session: RolloutSession) -> RolloutJournal:
+    """The journal of the interrupted rollout this playbook may resume or abort; InputError otherwise."""
+    trail = session.trail()
+    txid = last_interrupted(trail.records())
+    j = journal(trail.records(txid), txid) if txid else None
+    if j is None:
+        raise InputError([InputProblem(trail.path, None, "", "no interrupted rollout recorded in this trail")])
+    if j.started.get("playbook_hash") != file_hash(session.playbook_path):
+        why = f"the interrupted rollout {j.txid} ran {j.started.get('playbook')} with different contents; "
+        raise InputError([InputProblem(session.playbook_path, None, "", why + "resume or abort it with that file")])
+    return j
+
+
+def _journal_stages(j: RolloutJournal) -> list[ResolvedStage]:
+    return [ResolvedStage(str(s["name"]), [list(b) for b in s["batches"]]) for s in j.started.get("stages", [])]
+
+
+def resume(session: RolloutSession, fabric: Fabric, sink: ProgressSink, hooks: Hooks | None = None) -> RolloutResult:
+    j = interrupted_journal(session)
+    return _runner(session, fabric, sink, j.txid, _journal_stages(j), hooks).run(j)
+
+
+def abort(session: RolloutSession, fabric: Fabric, sink: ProgressSink) -> RolloutResult:
+    j = interrupted_journal(session)
+    return _runner(session, fabric, sink, j.txid, _journal_stages(j), None).abort(j)
+
+
+@dataclass
+class DevicePreview:
+    device: str
+    plan: ChangePlan | None = None
+    error: str | None = None
+
+
+@dataclass
+class StagePreview:
+    name: str
+    batches: list[list[DevicePreview]] = field(default_factory=list)
+
+
+def _plan_task(task: Task, fabric: Fabric) -> Result:
+    return Result(host=task.host, result=fabric.plan(task.host.name))
+
+
+def preview(session: RolloutSession, fabric: Fabric, sink: ProgressSink | None = None) -> list[StagePreview]:
+    """`--check`: plan every staged device (reads only: no lock, no trail, no write)."""
+    nr = session.nr.with_processors([DeviceProgress(sink, "plan")]) if sink else session.nr
+    agg = nr.run(task=_plan_task, fabric=fabric, name="plan", on_failed=True)
+    out: list[StagePreview] = []
+    for stage in session.stages:
+        sp = StagePreview(stage.name)
+        for batch in stage.batches:
+            row: list[DevicePreview] = []
+            for dev in batch:
+                r = agg[dev][0]
+                row.append(DevicePreview(dev, error=str(r.exception)) if r.failed else DevicePreview(dev, r.result))
+            sp.batches.append(row)
+        out.append(sp)
+    return out
+
+
+def break_lock(session: RolloutSession, fabric: Fabric, device: str) -> LockInfo | None:
+    """Remove a stale lock (`@inventory` = the local one) and record who held it in the trail."""
+    if device == "@inventory":
+        holder = LocalLock(session.state_dir).break_lock()
+    else:
+        if device not in session.nr.inventory.hosts:
+            raise InputError([InputProblem(session.inventory_dir, None, "", f"{device}: not a targeted device")])
+        holder = DeviceLock(fabric.command_runner(device), session.playbook.options.lock_path).break_lock()
+    broken: dict[str, Any] = {"device": device, "holder": holder.to_json() if holder else None, "who": who_am_i()}
+    session.trail().append(holder.txid if holder else "-", "lock_broken", **broken)
+    return holder

@@ -1,0 +1,148 @@
+"""`kind: precheck` playbooks: the CI pre-deployment check as one command with one JUnit file.
+
+Steps run in order: validate the policy, roll the policy out to a lab with a rollout playbook, audit the
+result with an audit playbook. A failed step marks the later ones skipped (their results would mean
+nothing). The built-in lab is started if none runs (and stopped again); `lab: containerlab` deploys the
+topology with the containerlab CLI and destroys it afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from agent.errors import EXIT_OK, InputError, InputProblem
+from agent.inventory.loader import POLICY_FILE
+from agent.policy.loader import check_policy_file
+from agent.rollout import orchestrate
+from agent.rollout.playbook import PrecheckPlaybook, PrecheckStep
+from agent.rollout.progress import make_progress
+from agent.rollout.session import make_fabric, open_rollout
+
+
+@dataclass
+class Case:
+    name: str
+    seconds: float = 0.0
+    failure: str | None = None
+    skipped: bool = False
+
+
+def write_junit(path: Path, suite: str, cases: list[Case]) -> None:
+    """JUnit XML; the explanation goes into the failure body (GitLab ignores the message attribute)."""
+    failures = sum(1 for c in cases if c.failure is not None)
+    skipped = sum(1 for c in cases if c.skipped)
+    root = ET.Element("testsuites")
+    ts = ET.SubElement(root, "testsuite", name=suite, tests=str(len(cases)), failures=str(failures),
+                       errors="0", skipped=str(skipped), time=f"{sum(c.seconds for c in cases):.3f}")  # fmt: skip
+    for c in cases:
+        tc = ET.SubElement(ts, "testcase", classname=suite, name=c.name, time=f"{c.seconds:.3f}")
+        if c.failure is not None:
+            ET.SubElement(tc, "failure", message=c.failure.splitlines()[0][:200], type="precheck").text = c.failure
+        elif c.skipped:
+            ET.SubElement(tc, "skipped", message="an earlier step failed")
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _step_name(step: PrecheckStep) -> str:
+    if step.rollout:
+        return f"rollout {step.rollout}"
+    return f"audit {step.audit}" if step.audit else "validate-policy"
+
+
+def _validate(pb: PrecheckPlaybook, base: Path, inventory: Path) -> str | None:
+    report = check_policy_file((base / pb.policy) if pb.policy else inventory / POLICY_FILE)
+    return "\n".join(str(p) for p in report.errors) or None
+
+
+def _rollout(playbook: Path, inventory: Path, json_lines: bool, verify: bool) -> str | None:
+    session = open_rollout(playbook, inventory, verify_host_keys=verify)
+    sink = make_progress(json_lines)
+    try:
+        result = orchestrate.run(session, make_fabric(session), sink)
+    finally:
+        sink.close()
+    if result.exit_code == 0:
+        return None
+    summary = result.summary()
+    lines = [f"rollout {result.result}: " + "; ".join(result.reasons)]
+    lines += [f"{d}: {why}" for key in ("rolled_back", "needs_attention") for d, why in summary[key].items()]
+    return "\n".join(lines)
+
+
+def _audit(playbook: Path, inventory: Path, json_lines: bool) -> str | None:
+    from agent.rollout.loader import load_playbook
+
+    pb = load_playbook(playbook)
+    try:
+        from agent.cli.audit_cmd import run_audit_playbook  # type: ignore[attr-defined]
+    except ImportError:
+        return "the audit command (agent/cli/audit_cmd.py) is not installed"
+    code = int(run_audit_playbook(pb, playbook, inventory, json_lines=json_lines))
+    return None if code == EXIT_OK else f"audit exited {code} (findings or unreachable devices)"
+
+
+@contextmanager
+def lab_running(pb: PrecheckPlaybook, base: Path, inventory: Path) -> Iterator[None]:
+    if pb.lab == "containerlab":
+        clab = shutil.which("containerlab")
+        if clab is None:
+            why = "lab: containerlab, but the containerlab CLI is not installed (use lab: builtin)"
+            raise InputError([InputProblem(base, None, "lab", why)])
+        topo = str((base / pb.topology).resolve())
+        subprocess.run([clab, "deploy", "-t", topo, "--reconfigure"], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run([clab, "destroy", "-t", topo, "--cleanup"], check=False)
+        return
+    from agent.lab.control import lab_status, start_lab, stop_lab
+    from agent.lab.paths import LabPaths, default_state_dir
+    from agent.lab.runtime import RuntimeOptions
+
+    paths = LabPaths(default_state_dir())
+    if lab_status(paths) is not None:
+        yield  # reuse the running lab, leave it running
+        return
+    start_lab(RuntimeOptions((base / pb.topology).resolve(), inventory, paths.root))
+    try:
+        yield
+    finally:
+        stop_lab(paths)
+
+
+def run_precheck(pb: PrecheckPlaybook, path: Path, *, json_lines: bool = False, verify_host_keys: bool = True) -> int:
+    base = Path(path).resolve().parent
+    inventory = (base / pb.inventory).resolve() if pb.inventory else base
+    steps: list[tuple[str, Callable[[], str | None]]] = []
+    for step in pb.steps:
+        fn: Callable[[], str | None]
+        if step.rollout:
+            fn = partial(_rollout, base / step.rollout, inventory, json_lines, verify_host_keys)
+        elif step.audit:
+            fn = partial(_audit, base / step.audit, inventory, json_lines)
+        else:
+            fn = partial(_validate, pb, base, inventory)
+        steps.append((_step_name(step), fn))
+    cases: list[Case] = []
+    with lab_running(pb, base, inventory):
+        for name, fn in steps:
+            if any(c.failure for c in cases):
+                cases.append(Case(name, skipped=True))
+                continue
+            start = time.monotonic()
+            try:
+                failure = fn()
+            except InputError as exc:
+                failure = str(exc)
+            cases.append(Case(name, time.monotonic() - start, failure))
+            print(f"{'FAIL' if failure else 'ok  '} {name}" + (f"\n{failure}" if failure else ""))
+    write_junit(base / pb.junit, pb.name, cases)
+    return 0 if not any(c.failure for c in cases) else 1

@@ -1,0 +1,453 @@
+"""The staged runner: per batch, pre-checks -> plan -> lock -> re-check base -> apply (commit-confirm) ->
+post-checks -> soak with a counter gate -> confirm; on a failed gate, the failure action.
+
+Invariant: at the end of every run (converged, halted, aborted) each device is in its before state
+or its after state. A device whose rollback cannot be proven is reported as needing a human (and is the
+only exception). Every decision goes to the trail before the next step, so a killed runner can be
+resumed (`--resume`) or undone (`--abort`) from it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nornir.core import Nornir
+from nornir.core.task import Result, Task
+from nornir.plugins.runners import ThreadedRunner
+
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
+from agent.rollout.fabric import Fabric
+from agent.rollout.gates import counter_gate, finding_reasons
+from agent.rollout.locks import DeviceLock, LocalLock, LockHeld, LockInfo
+from agent.rollout.playbook import FailureAction, RolloutPlaybook, Stage
+from agent.rollout.progress import DeviceProgress, ProgressSink
+from agent.rollout.stages import ResolvedStage
+from agent.rollout.trail import AFTER, BEFORE, FAILED, PENDING, RolloutJournal, Trail
+from agent.state import DeviceKind, DeviceState
+
+
+class DeviceAborted(Exception):
+    """The device changed since it was planned (or could not be locked): not touched, counted as failed."""
+
+
+class LocksRefused(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Hooks:
+    """Test and embedding seams: `after_batch` runs after a batch is recorded done (raise to simulate a
+    kill); `sleep` is the wait used for soak and link-flap windows."""
+
+    after_batch: Callable[[str, int], None] | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class DeviceRecord:
+    state: str = BEFORE  # after | pending | before | failed
+    changed: bool = False  # this rollout changed it (so a rollback has something to undo)
+    stage: str | None = None
+    checkpoint: str | None = None
+    base_fingerprint: str | None = None  # state planned against = the before state a rollback must restore
+    rolled_back: bool = False
+    reason: str = ""
+
+
+@dataclass
+class RolloutResult:
+    txid: str
+    result: str  # converged | halted | aborted
+    devices: dict[str, DeviceRecord] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        bad = any(r.state in (FAILED, PENDING) for r in self.devices.values())
+        return 0 if self.result == "converged" and not bad else 1
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"after": [], "already_compliant": [], "rolled_back": {}, "needs_attention": {}}
+        out["not_changed"] = {}
+        for name, r in sorted(self.devices.items()):
+            if r.state == AFTER:
+                out["after" if r.changed else "already_compliant"].append(name)
+            elif r.state in (FAILED, PENDING):
+                out["needs_attention"][name] = r.reason or "state could not be proven"
+            elif r.rolled_back:
+                out["rolled_back"][name] = r.reason
+            else:
+                out["not_changed"][name] = r.reason or "not reached"
+        return out
+
+
+Where = tuple[str, int]  # (stage name, batch index)
+
+
+def _at(where: Where | None) -> dict[str, Any]:
+    return {"stage": where[0], "batch": where[1]} if where else {}
+
+
+def _call(task: Task, fn: Callable[[str], Any]) -> Result:
+    return Result(host=task.host, result=fn(task.host.name))
+
+
+class RolloutRunner:
+    def __init__(
+        self,
+        playbook: RolloutPlaybook,
+        stages: list[ResolvedStage],
+        nr: Nornir,
+        fabric: Fabric,
+        trail: Trail,
+        sink: ProgressSink,
+        local_lock: LocalLock,
+        txid: str,
+        meta: dict[str, Any],
+        hooks: Hooks | None = None,
+    ) -> None:
+        self.pb = playbook
+        self.stages = stages
+        self.nr = nr
+        self.fabric = fabric
+        self.trail = trail
+        self.sink = sink
+        self.local_lock = local_lock
+        self.txid = txid
+        self.meta = meta
+        self.hooks = hooks or Hooks()
+        self.devices: dict[str, DeviceRecord] = {d: DeviceRecord() for s in stages for d in s.devices}
+        self.change_order: list[str] = []
+        self.lock_info = LockInfo.new(txid, playbook.name, playbook.options.lock_ttl)
+
+    # ---- plumbing -------------------------------------------------------------------------------------
+
+    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
+        record = self.trail.append(self.txid, event, **fields)
+        self.sink.event(record)
+        return record
+
+    def on_devices(
+        self,
+        devices: Iterable[str],
+        step: str,
+        fn: Callable[[str], Any],
+        *,
+        parallel: int | None = None,
+        where: Where | None = None,
+    ) -> dict[str, Any]:
+        """Run fn(device) on each device through Nornir; value or the exception it raised, per device."""
+        wanted = list(devices)
+        if not wanted:
+            return {}
+        names = set(wanted)
+        sub = self.nr.filter(filter_func=lambda h: h.name in names)
+        if parallel:
+            sub = sub.with_runner(ThreadedRunner(num_workers=parallel))
+        sub = sub.with_processors([DeviceProgress(self.sink, step, *(where or (None, None)))])
+        agg = sub.run(task=_call, fn=fn, name=step, on_failed=True)
+        out: dict[str, Any] = {}
+        for name in wanted:
+            mr = agg.get(name)
+            if mr is None:
+                out[name] = DeviceAborted(f"{name} is not in the inventory")
+            else:
+                out[name] = mr[0].exception if mr[0].failed else mr[0].result
+        return out
+
+    # ---- locks ----------------------------------------------------------------------------------------
+
+    def lock_all(self, takeover: str | None = None) -> None:
+        self.local_lock.acquire(self.lock_info, takeover_txid=takeover)
+        path = self.pb.options.lock_path
+
+        def take(dev: str) -> None:
+            DeviceLock(self.fabric.command_runner(dev), path).acquire(self.lock_info)
+
+        results = self.on_devices(self.devices, "lock", take)
+        problems = [f"{d}: {r}" for d, r in results.items() if isinstance(r, BaseException)]
+        if problems:
+            self.unlock_all(only=[d for d, r in results.items() if not isinstance(r, BaseException)])
+            raise LocksRefused(problems)
+
+    def unlock_all(self, only: list[str] | None = None) -> None:
+        path = self.pb.options.lock_path
+        devices = list(self.devices) if only is None else only
+        self.on_devices(devices, "unlock", lambda d: DeviceLock(self.fabric.command_runner(d), path).release(self.txid))
+        self.local_lock.release(self.txid)
+
+    # ---- one batch ------------------------------------------------------------------------------------
+
+    def observe(self, devices: list[str], step: str, where: Where) -> tuple[dict[str, DeviceState], list[str]]:
+        res = self.on_devices(devices, step, self.fabric.observe, where=where)
+        states = {d: r for d, r in res.items() if isinstance(r, DeviceState)}
+        errors = [f"{d}: could not read state: {r}" for d, r in res.items() if isinstance(r, BaseException)]
+        return states, errors
+
+    def check_gate(self, kind: str, devices: list[str], ids: list[str], where: Where) -> list[str]:
+        if not ids:
+            return []
+        states, errors = self.observe(devices, kind, where)
+        reasons = errors + finding_reasons(kind, self.fabric.findings(states, ids))
+        self.emit("gate", **_at(where), gate_name=kind, checks=ids, passed=not reasons, reasons=reasons)
+        return reasons
+
+    def plan_batch(self, batch: list[str], where: Where) -> tuple[dict[str, ChangePlan], list[str]]:
+        plans: dict[str, ChangePlan] = {}
+        reasons: list[str] = []
+        for dev, res in self.on_devices(batch, "plan", self.fabric.plan, where=where).items():
+            if isinstance(res, ChangePlan):
+                plans[dev] = res
+                self.devices[dev].base_fingerprint = res.base_fingerprint
+                self.emit(
+                    "planned",
+                    **_at(where),
+                    device=dev,
+                    platform=res.platform,
+                    operations=res.operations,
+                    lines=res.lines,
+                    warnings=res.warnings,
+                    base_fingerprint=res.base_fingerprint,
+                )
+            else:
+                reasons.append(f"{dev}: could not plan: {res}")
+                self.devices[dev].reason = f"could not plan: {res}"
+                self.emit("device_aborted", **_at(where), device=dev, reason=f"could not plan: {res}")
+        return plans, reasons
+
+    def apply_one(self, dev: str, plan: ChangePlan) -> ApplyOutcome:
+        runner = self.fabric.command_runner(dev)
+        try:
+            DeviceLock(runner, self.pb.options.lock_path).acquire(self.lock_info)  # still ours; extends expiry
+        except LockHeld as exc:
+            raise DeviceAborted(str(exc)) from None
+        fresh = self.fabric.plan(dev)
+        if fresh.base_fingerprint != plan.base_fingerprint or (
+            plan.base_fingerprint is None and fresh.operations != plan.operations
+        ):
+            raise DeviceAborted("the device changed since it was planned (base fingerprint differs); not touched")
+        if plan.empty:
+            return ApplyOutcome(dev, ApplyStatus.unchanged, "already in the intended state", plan=plan)
+        opts = ApplyOptions(
+            confirm_timeout_s=self.pb.options.confirm_timeout,
+            txid=self.txid,
+            allow_fallback_writer=self.pb.options.allow_fallback_writer,
+        )
+        return self.fabric.apply(dev, plan, opts)
+
+    def record_outcome(self, dev: str, res: Any, where: Where) -> str | None:
+        """Update the device record from an apply result; returns a reason if the device failed."""
+        rec = self.devices[dev]
+        if isinstance(res, BaseException):
+            rec.reason = f"not changed: {res}"
+            self.emit("device_aborted", **_at(where), device=dev, reason=str(res))
+            return f"{dev}: {res}"
+        out: ApplyOutcome = res
+        rec.checkpoint = out.checkpoint or rec.checkpoint
+        self.emit(
+            "applied",
+            **_at(where),
+            device=dev,
+            status=out.status.value,
+            detail=out.detail,
+            checkpoint=out.checkpoint,
+            verification=out.verification,
+            events=out.events,
+        )
+        if out.status in (ApplyStatus.applied, ApplyStatus.pending_confirm):
+            rec.state = PENDING if out.status is ApplyStatus.pending_confirm else AFTER
+            rec.changed, rec.stage = True, where[0]
+            self.change_order.append(dev)
+            return None
+        if out.status is ApplyStatus.unchanged:
+            rec.state = AFTER
+            return None
+        rec.state = BEFORE if out.status is ApplyStatus.rolled_back else FAILED
+        rec.rolled_back = out.status is ApplyStatus.rolled_back
+        rec.reason = f"apply {out.status.value}: {out.detail}"
+        return f"{dev}: apply {out.status.value}: {out.detail}"
+
+    def run_batch(self, stage: Stage, idx: int, batch: list[str]) -> list[str]:
+        """Returns the reasons the gate failed (empty = batch confirmed)."""
+        where = (stage.name, idx)
+        self.emit("batch_started", stage=stage.name, batch=idx, devices=batch)
+        reasons = self.check_gate("pre-check", batch, stage.pre_checks, where)
+        if reasons:
+            return reasons
+        plans, failures = self.plan_batch(batch, where)
+        results = self.on_devices(
+            plans, "apply", lambda d: self.apply_one(d, plans[d]), parallel=stage.parallel, where=where
+        )
+        for dev, res in results.items():
+            reason = self.record_outcome(dev, res, where)
+            if reason:
+                failures.append(reason)
+        if len(failures) > stage.gate.max_failed_devices:
+            self.emit("gate", stage=stage.name, batch=idx, gate_name="devices", passed=False, reasons=failures)
+            return failures
+        self.wait_for_links(batch, where)
+        reasons = self.check_gate("post-check", batch, stage.post_checks, where)
+        reasons = reasons or self.soak(stage, batch, where)
+        return reasons or self.confirm(batch, where)
+
+    def wait_for_links(self, batch: list[str], where: Where) -> None:
+        """mlx5 flaps the link when the PFC mask changes; let RDMA links come back before judging them."""
+        flapped = [d for d in batch if self.devices[d].changed and self.fabric.kind_of(d) is DeviceKind.host]
+        wait = self.pb.options.link_flap_wait
+        if flapped and wait:
+            self.sink.waiting(f"link flap on {', '.join(flapped)}: RDMA links coming back up", wait)
+            self.hooks.sleep(wait)
+
+    def soak(self, stage: Stage, batch: list[str], where: Where) -> list[str]:
+        if not stage.soak:
+            return []
+        before, errors = self.observe(batch, "counters", where)
+        gate = stage.gate
+        self.sink.waiting(
+            f"soak {stage.soak}s on {', '.join(batch)}: no new lossless drops (max {gate.max_new_lossless_drops}), "
+            f"no new PFC watchdog storms (max {gate.max_new_watchdog_storms})",
+            stage.soak,
+        )
+        self.hooks.sleep(stage.soak)
+        after, errors2 = self.observe(batch, "counters", where)
+        reasons, deltas = counter_gate(
+            before,
+            after,
+            self.fabric.lossless_priorities,
+            stage.gate.max_new_lossless_drops,
+            stage.gate.max_new_watchdog_storms,
+        )
+        reasons = errors + errors2 + reasons
+        self.emit(
+            "gate",
+            **_at(where),
+            gate_name="soak",
+            seconds=stage.soak,
+            deltas=deltas,
+            passed=not reasons,
+            reasons=reasons,
+        )
+        return reasons
+
+    def confirm(self, batch: list[str], where: Where) -> list[str]:
+        pending = [d for d in batch if self.devices[d].state == PENDING]
+
+        reasons = []
+        for dev, res in self.on_devices(pending, "confirm", self.fabric.confirm, where=where).items():
+            if isinstance(res, BaseException):
+                reasons.append(f"{dev}: confirm failed: {res}")
+            else:
+                self.devices[dev].state = AFTER
+                self.emit("confirmed", **_at(where), device=dev, checkpoint=self.devices[dev].checkpoint)
+        return reasons
+
+    # ---- failure handling -----------------------------------------------------------------------------
+
+    def rollback_set(self, action: FailureAction, stage: str, batch: list[str]) -> list[str]:
+        changed = [d for d in reversed(self.change_order) if self.devices[d].state in (AFTER, PENDING)]
+        pending = [d for d in changed if self.devices[d].state == PENDING]
+        if action is FailureAction.rollback_all:
+            return changed
+        if action is FailureAction.rollback_stage:
+            return [d for d in changed if self.devices[d].stage == stage or d in pending]
+        return [d for d in changed if d in batch or d in pending]
+
+    def roll_back(self, devices: list[str], reason: str, where: Where | None = None) -> None:
+        def undo(dev: str) -> ApplyOutcome:
+            return self.fabric.rollback(dev, self.devices[dev].base_fingerprint)
+
+        # one device at a time, newest change first: the reverse of the order the rollout made them
+        for dev in devices:
+            res = self.on_devices([dev], "rollback", undo, where=where)[dev]
+            rec = self.devices[dev]
+            ok = isinstance(res, ApplyOutcome) and res.status is ApplyStatus.rolled_back
+            rec.state = BEFORE if ok else FAILED
+            rec.rolled_back = ok
+            rec.reason = reason if ok else f"rollback failed ({res if isinstance(res, BaseException) else res.detail})"
+            status = "rolled_back" if ok else "failed"
+            self.emit(
+                "rolled_back", **_at(where), device=dev, status=status, reason=rec.reason, checkpoint=rec.checkpoint
+            )
+
+    # ---- the rollout ----------------------------------------------------------------------------------
+
+    def run(self, journal: RolloutJournal | None = None) -> RolloutResult:
+        """Run (or, with the journal of an interrupted run, resume) the rollout."""
+        try:
+            return self._run(journal)
+        except (LocksRefused, LockHeld) as exc:
+            self.trail.append(self.txid, "rollout_refused", **self.meta, reason=str(exc))
+            raise
+        except BaseException as exc:
+            self.interrupted(exc)
+            raise
+
+    def interrupted(self, exc: BaseException) -> None:
+        """Stopped mid-way: the trail says where; locks stay (owned by no process) for --resume/--abort."""
+        self.local_lock.mark_interrupted(self.txid)
+        self.emit("interrupted", error=f"{type(exc).__name__}: {exc}")
+
+    def _run(self, journal: RolloutJournal | None) -> RolloutResult:
+        done: set[tuple[str, int]] = set()
+        if journal is None:
+            self.lock_all()  # before the first record: a refused run must not look like an interrupted one
+            stages = [{"name": s.name, "batches": s.batches} for s in self.stages]
+            self.emit("rollout_started", **self.meta, stages=stages)
+        else:
+            done = self.restore(journal)
+            self.emit("resumed", **self.meta)
+            self.lock_all(takeover=journal.txid)
+            interrupted = [d for d, r in self.devices.items() if r.state == PENDING]
+            self.roll_back(interrupted, "the rollout was interrupted before this device's gate passed")
+        by_name = {s.name: s for s in self.pb.stages}
+        for resolved in self.stages:
+            stage = by_name[resolved.name]
+            for idx, batch in enumerate(resolved.batches):
+                if (stage.name, idx) in done:
+                    continue
+                reasons = self.run_batch(stage, idx, batch)
+                if reasons:
+                    return self.fail(stage, idx, batch, reasons)
+                self.emit("batch_done", stage=stage.name, batch=idx)
+                if self.hooks.after_batch:
+                    self.hooks.after_batch(stage.name, idx)
+        return self.finish("converged", [])
+
+    def fail(self, stage: Stage, idx: int, batch: list[str], reasons: list[str]) -> RolloutResult:
+        action = stage.failure_action or self.pb.options.failure_action
+        why = f"stage {stage.name} batch {idx + 1} failed its gate ({action.value}): " + "; ".join(reasons)
+        self.roll_back(self.rollback_set(action, stage.name, batch), why, (stage.name, idx))
+        for rec in self.devices.values():
+            if rec.state == BEFORE and not rec.reason:
+                rec.reason = f"not reached: rollout halted at stage {stage.name}"
+        return self.finish("halted", reasons, action=action.value, failed_stage=stage.name)
+
+    def abort(self, journal: RolloutJournal) -> RolloutResult:
+        self.restore(journal)
+        self.emit("abort_started", **self.meta)
+        self.lock_all(takeover=journal.txid)
+        changed = [d for d in reversed(self.change_order) if self.devices[d].state in (AFTER, PENDING)]
+        self.roll_back(changed, "rollout aborted by the operator")
+        return self.finish("aborted", ["aborted by the operator"])
+
+    def restore(self, journal: RolloutJournal) -> set[tuple[str, int]]:
+        for dev, state in journal.device_state.items():
+            rec = self.devices.setdefault(dev, DeviceRecord())
+            rec.state = state
+            rec.checkpoint = journal.checkpoints.get(dev)
+            rec.base_fingerprint = journal.fingerprints.get(dev)
+            if dev in journal.changed_in:
+                rec.changed, rec.stage = True, journal.changed_in[dev]
+                self.change_order.append(dev)
+        return set(journal.done_batches)
+
+    def finish(self, result: str, reasons: list[str], **extra: Any) -> RolloutResult:
+        out = RolloutResult(self.txid, result, self.devices, reasons)
+        self.emit("rollout_finished", result=result, reasons=reasons, summary=out.summary(), **extra)
+        self.unlock_all()
+        return out

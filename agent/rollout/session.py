@@ -1,0 +1,179 @@
+"""Everything a rollout needs, resolved and validated before any device is contacted.
+
+`open_rollout` reads the playbook, the inventory (Nornir), the policy and links, applies the playbook's
+targets and resolves stages into batches. Any problem is an InputError (exit 2) naming the file, line
+and field. `make_fabric` then wires the device side (adapters, SSH runners, the checks engine).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nornir.core import Nornir
+from nornir.core.inventory import Host
+
+from agent.errors import InputError, InputProblem
+from agent.intent import DeviceIntent, build_intents
+from agent.inventory.loader import KNOWN_HOSTS_FILE, POLICY_FILE, inventory_devices, load_nornir, load_topology
+from agent.platforms.base import CommandRunner
+from agent.policy.loader import load_policy
+from agent.rollout.fabric import AdapterFabric, ChecksFn, RunnerFactory
+from agent.rollout.loader import load_playbook
+from agent.rollout.playbook import Playbook, RolloutPlaybook, file_hash
+from agent.rollout.stages import Candidate, ResolvedStage, resolve_stages, unstaged
+from agent.rollout.targets import target_filter
+from agent.rollout.trail import Trail, secrets_from_environment
+from agent.topology.model import Topology
+from agent.yamlfile import line_of, read_yaml
+
+STATE_DIR = ".state"
+
+
+@dataclass
+class RolloutSession:
+    playbook: RolloutPlaybook
+    playbook_path: Path
+    inventory_dir: Path
+    policy_path: Path
+    nr: Nornir  # filtered to the playbook's targets
+    stages: list[ResolvedStage]
+    unstaged: list[str]
+    intents: dict[str, DeviceIntent]
+    topology: Topology
+    secrets: list[str] = field(default_factory=list, repr=False)
+    verify_host_keys: bool = True
+
+    @property
+    def state_dir(self) -> Path:
+        return self.inventory_dir / STATE_DIR
+
+    def trail(self) -> Trail:
+        return Trail.for_state_dir(self.state_dir, self.secrets)
+
+    def meta(self, who: str) -> dict[str, object]:
+        """What the trail records about the inputs of this run (hashes tie it to exact files)."""
+        return {
+            "who": who,
+            "playbook": str(self.playbook_path),
+            "playbook_name": self.playbook.name,
+            "playbook_hash": file_hash(self.playbook_path),
+            "policy": str(self.policy_path),
+            "policy_hash": file_hash(self.policy_path),
+            "inventory": str(self.inventory_dir),
+            "failure_action": self.playbook.options.failure_action.value,
+        }
+
+
+def resolve_inventory(pb: Playbook, playbook_path: Path, override: Path | None) -> Path:
+    if override is not None:
+        return Path(override)
+    if pb.inventory:
+        return (playbook_path.parent / pb.inventory).resolve()
+    raise InputError(
+        [InputProblem(playbook_path, 1, "inventory", "no inventory: pass -i DIR or set `inventory:` in the playbook")]
+    )
+
+
+def resolve_policy(pb: Playbook, playbook_path: Path, inventory_dir: Path) -> Path:
+    return (playbook_path.parent / pb.policy).resolve() if pb.policy else inventory_dir / POLICY_FILE
+
+
+def candidate(host: Host) -> Candidate:
+    return Candidate(host.name, host.get("role"), tuple(g.name for g in host.groups), dict(host.items()))
+
+
+def inventory_secrets(nr: Nornir) -> list[str]:
+    """Every password the inventory resolved (from files or the environment): masked in the trail."""
+    found = {h.password for h in nr.inventory.hosts.values() if h.password}
+    env_names = {str(h.get("password_env")) for h in nr.inventory.hosts.values() if h.get("password_env")}
+    return sorted(found | set(secrets_from_environment(env_names)))
+
+
+def _located(path: Path, loc: tuple[str | int, ...], field_name: str, message: str) -> InputProblem:
+    return InputProblem(path, line_of(read_yaml(path), loc), field_name, message)
+
+
+def _stages(pb: RolloutPlaybook, path: Path, candidates: list[Candidate]) -> list[ResolvedStage]:
+    if not candidates:
+        raise InputError([_located(path, ("targets",), "targets", "selects no device of the inventory")])
+    stages, unknown = resolve_stages([(s.name, s.select, s.batch) for s in pb.stages], candidates)
+    problems = [
+        _located(path, ("stages", i, "select"), f"stages[{i}].select", f"{s.select!r} names no group, role or "
+                 "device of the targeted inventory")
+        for i, s in enumerate(pb.stages)
+        if any(u in s.select.split() for u in unknown)
+    ]  # fmt: skip
+    if problems:
+        raise InputError(problems)
+    return stages
+
+
+def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys: bool = True) -> RolloutSession:
+    path = Path(path).resolve()
+    pb = load_playbook(path)
+    if not isinstance(pb, RolloutPlaybook):
+        raise InputError([_located(path, ("kind",), "kind", f"expected kind: rollout here, not {pb.kind}")])
+    inv = resolve_inventory(pb, path, inventory)
+    policy_path = resolve_policy(pb, path, inv)
+    policy = load_policy(policy_path)
+    full = load_nornir(inv, verify_host_keys=verify_host_keys)
+    t = pb.targets
+    nr = full.filter(target_filter(t.groups, t.roles, t.names, t.filter, t.exclude))
+    candidates = [candidate(h) for h in nr.inventory.hosts.values()]
+    stages = _stages(pb, path, candidates)
+    topology = load_topology(inv, {d.name: d.kind.value for d in inventory_devices(full)})
+    intents = build_intents(inventory_devices(nr), policy, topology)
+    session = RolloutSession(pb, path, inv, policy_path, nr, stages, unstaged(stages, candidates), intents, topology)
+    session.secrets = inventory_secrets(full)
+    session.verify_host_keys = verify_host_keys
+    return session
+
+
+def ssh_runner_factory(session: RolloutSession) -> RunnerFactory:
+    """One Netmiko `linux` session per device (switches and hosts alike), host keys pinned by known_hosts."""
+    from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
+
+    known = session.inventory_dir / KNOWN_HOSTS_FILE
+
+    def factory(device: str) -> CommandRunner:
+        host = session.nr.inventory.hosts[device]
+        target = SshTarget(
+            device=device,
+            host=host.hostname or device,
+            port=host.port or 22,
+            username=host.username or "admin",
+            password=host.password,
+            known_hosts=str(known) if known.is_file() else None,
+            verify_host_key=session.verify_host_keys,
+        )
+        return NetmikoRunner.connect(target)
+
+    return factory
+
+
+def default_checks() -> ChecksFn | None:
+    """The checks engine's entry point, if it is installed in this tree."""
+    try:
+        engine = importlib.import_module("agent.checks.engine")
+    except ImportError:
+        return None
+    run: Callable[..., list[object]] = engine.run_checks
+
+    def checks(intents, states, topology):  # type: ignore[no-untyped-def]
+        return run(intents, states, topology, None)
+
+    return checks  # type: ignore[return-value]
+
+
+def make_fabric(
+    session: RolloutSession, runner_factory: RunnerFactory | None = None, checks: ChecksFn | None = None
+) -> AdapterFabric:
+    checks = checks or default_checks()
+    gated = [s.name for s in session.playbook.stages if s.pre_checks or s.post_checks]
+    if gated and checks is None:
+        why = f"stages {', '.join(gated)} gate on checks, but no checks engine is installed"
+        raise InputError([InputProblem(session.playbook_path, None, "stages", why)])
+    return AdapterFabric(session.intents, session.topology, runner_factory or ssh_runner_factory(session), checks)

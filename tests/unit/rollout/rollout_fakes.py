@@ -1,0 +1,168 @@
+"""An in-memory platform for the rollout runner's tests: devices, a CommandRunner and an adapter.
+
+The fake adapter honours the same contract as the SONiC and host adapters (gather/normalize/plan/
+apply with commit-confirm, confirm(runner), rollback(runner)) and is registered in
+agent.platforms.registry for the test, so the runner, fabric, locks and trail run unchanged. Faults are
+armed per device: `apply-fails`, `bad-after` (apply "succeeds" but leaves a wrong MTU: post-checks
+catch it), `drift` (someone changes the device between plan and apply), `rollback-fails`, and
+`secret-in-plan` (the plan carries the password, to prove the trail redacts it).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.checks.finding import Finding, Severity
+from agent.errors import DeviceError
+from agent.intent import DeviceIntent
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, RunResult
+from agent.state import DeviceKind, DeviceState, PortCounters, PortState
+from agent.topology.model import Topology
+
+BEFORE = {"mtu": 1500, "pfc": []}
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rollout"
+DEVICES = [f"spine{i}" for i in (1, 2)] + [f"leaf{i}" for i in range(1, 5)] + [f"host{i}" for i in range(1, 9)]
+
+
+@dataclass
+class FakeDevice:
+    name: str
+    config: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(BEFORE))
+    files: dict[str, bytes] = field(default_factory=dict)
+    checkpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pending: str | None = None
+    drops: int = 0
+    storms: int = 0
+    faults: set[str] = field(default_factory=set)
+    gathers: int = 0
+    applies: int = 0
+
+
+class FakeRunner:
+    """Speaks the only shell the lock needs: `cat -- PATH`, `rm -f -- PATH`, and SFTP-like upload."""
+
+    def __init__(self, box: FakeDevice) -> None:
+        self.device = box.name
+        self.box = box
+        self.round_trips = 0
+
+    def run(self, command: str, *, timeout: float = 60.0) -> RunResult:
+        self.round_trips += 1
+        argv = shlex.split(command)
+        if argv[:2] == ["cat", "--"]:
+            data = self.box.files.get(argv[2])
+            if data is None:
+                return RunResult(f"cat: {argv[2]}: No such file or directory\n", 1)
+            return RunResult(data.decode())
+        if argv[:3] == ["rm", "-f", "--"]:
+            self.box.files.pop(argv[3], None)
+            return RunResult("")
+        return RunResult(f"bash: {argv[0]}: command not found\n", 127)
+
+    def upload(self, path: str, data: bytes) -> None:
+        self.box.files[path] = data
+
+
+def _fingerprint(config: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def desired(intent: DeviceIntent) -> dict[str, Any]:
+    mtu = intent.policy.mtu.switch if intent.kind is DeviceKind.switch else intent.policy.mtu.host
+    return {"mtu": mtu, "pfc": list(intent.policy.lossless_priorities)}
+
+
+class FakeAdapter:
+    name = "fake"
+
+    def gather(self, runner: FakeRunner, intent: DeviceIntent | None) -> dict[str, Any]:
+        box = runner.box
+        box.gathers += 1
+        if "drift" in box.faults and box.gathers == 2:  # between the plan and the re-check before apply
+            box.config["mtu"] = 1280
+        kind = intent.kind.value if intent else "switch"
+        return {"config": copy.deepcopy(box.config), "drops": box.drops, "storms": box.storms, "kind": kind}
+
+    def normalize(self, device: str, raw: Any) -> DeviceState:
+        counters = PortCounters(queue_drops={3: raw["drops"]}, watchdog_storms={3: raw["storms"]})
+        port = PortState(
+            name="p0", mtu=raw["config"]["mtu"], lossless_priorities=raw["config"]["pfc"], counters=counters
+        )
+        return DeviceState(name=device, kind=DeviceKind(raw["kind"]), platform="fake", ports={"p0": port})
+
+    def plan(self, intent: DeviceIntent, raw: Any) -> ChangePlan:
+        live, want = raw["config"], desired(intent)
+        ops = [{"op": "replace", "path": f"/{k}", "value": v} for k, v in want.items() if live.get(k) != v]
+        lines = [f"~ {o['path']}: {live.get(o['path'][1:])!r} -> {o['value']!r}" for o in ops]
+        plan = ChangePlan(intent.name, self.name, ops, lines, base_fingerprint=_fingerprint(live))
+        return plan
+
+    def apply(self, runner: FakeRunner, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
+        box = runner.box
+        box.applies += 1
+        if box.pending is not None:
+            raise DeviceError(box.name, "apply", f"a commit is pending confirmation ({box.pending})")
+        if "apply-fails" in box.faults:
+            return ApplyOutcome(box.name, ApplyStatus.rolled_back, "verification failed; rolled back", plan=plan)
+        checkpoint = str(opts.txid)
+        box.checkpoints[checkpoint] = copy.deepcopy(box.config)
+        for op in plan.operations:
+            box.config[op["path"][1:]] = op["value"]
+        if "bad-after" in box.faults:
+            box.config["mtu"] = 1500
+        if "secret-in-plan" in box.faults:
+            detail = f"applied with password {os.environ.get('ROCE_AGENT_PASSWORD', '')}"
+        else:
+            detail = "applied"
+        status = ApplyStatus.pending_confirm if opts.confirm_timeout_s else ApplyStatus.applied
+        if opts.confirm_timeout_s:
+            box.pending = checkpoint
+        return ApplyOutcome(box.name, status, detail, checkpoint=checkpoint, plan=plan)
+
+    def confirm(self, runner: FakeRunner) -> str | None:
+        done, runner.box.pending = runner.box.pending, None
+        return done
+
+    def rollback(self, runner: FakeRunner) -> str | None:
+        box = runner.box
+        if "rollback-fails" in box.faults:
+            raise DeviceError(box.name, "config rollback", "exit 1: rollback failed")
+        checkpoint = box.pending or (sorted(box.checkpoints)[-1] if box.checkpoints else None)
+        if checkpoint is not None:
+            box.config = copy.deepcopy(box.checkpoints[checkpoint])
+        box.pending = None
+        return checkpoint
+
+
+ADAPTER = FakeAdapter()
+
+
+def finding(check_id: str, title: str, device: str, expected: object, actual: object) -> Finding:
+    return Finding(
+        check_id=check_id,
+        title=title,
+        severity=Severity.error,
+        device=device,
+        port="p0",
+        expected=str(expected),
+        actual=str(actual),
+    )
+
+
+def fake_checks(intents: dict[str, DeviceIntent], states: dict[str, DeviceState], topology: Topology) -> list[Finding]:
+    """FAKE-MTU-001 / FAKE-PFC-001: the device's values equal its intent."""
+    out: list[Finding] = []
+    for name, state in states.items():
+        want, port = desired(intents[name]), state.ports["p0"]
+        if port.mtu != want["mtu"]:
+            out.append(finding("FAKE-MTU-001", "MTU differs from policy", name, want["mtu"], port.mtu))
+        if port.lossless_priorities != want["pfc"]:
+            out.append(finding("FAKE-PFC-001", "PFC priorities differ", name, want["pfc"], port.lossless_priorities))
+    return out

@@ -1,0 +1,282 @@
+"""The staged runner against in-memory devices: convergence, gates, failure actions, locks, resume, abort."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import FakeLab
+from rollout_fakes import BEFORE, DEVICES
+
+from agent.rollout.locks import LockHeld, LockInfo
+from agent.rollout.runner import Hooks, LocksRefused
+
+SWITCH_AFTER = {"mtu": 9100, "pfc": [3]}
+HOST_AFTER = {"mtu": 9000, "pfc": [3]}
+LOCK = "/tmp/roce-agent.lock"
+
+
+def after_of(device: str) -> dict[str, object]:
+    return HOST_AFTER if device.startswith("host") else SWITCH_AFTER
+
+
+def assert_no_locks(lab: FakeLab) -> None:
+    assert all(LOCK not in b.files for b in lab.boxes.values())
+    assert not (lab.inventory / ".state" / "rollout.lock").exists()
+
+
+def test_full_rollout_converges_in_stage_order(lab: FakeLab) -> None:
+    result = lab.run("staged.yaml")
+
+    assert result.result == "converged"
+    assert result.exit_code == 0
+    assert lab.configs() == {d: after_of(d) for d in DEVICES}
+    assert all(b.pending is None for b in lab.boxes.values())  # every commit confirmed
+    order = [(r["stage"], r["batch"], r["devices"]) for r in lab.events("batch_started")]
+    assert order == [
+        ("canary", 0, ["leaf1"]),
+        ("leaves", 0, ["leaf2", "leaf3"]),
+        ("leaves", 1, ["leaf4"]),
+        ("spines", 0, ["spine1", "spine2"]),
+        ("hosts", 0, ["host1", "host2", "host3", "host4"]),
+        ("hosts", 1, ["host5", "host6", "host7", "host8"]),
+    ]
+    assert sorted(result.summary()["after"]) == sorted(DEVICES)
+    assert_no_locks(lab)
+
+
+def test_second_run_changes_nothing(lab: FakeLab) -> None:
+    lab.run("staged.yaml")
+    applies = {d: b.applies for d, b in lab.boxes.items()}
+
+    result = lab.run("staged.yaml")
+
+    assert result.result == "converged"
+    assert {d: b.applies for d, b in lab.boxes.items()} == applies
+    assert sorted(result.summary()["already_compliant"]) == sorted(DEVICES)
+
+
+def test_canary_fault_halts_and_leaves_every_device_before_or_after(lab: FakeLab) -> None:
+    lab.boxes["leaf1"].faults.add("bad-after")
+
+    result = lab.run("halt.yaml")
+
+    assert result.result == "halted"
+    assert result.exit_code == 1
+    assert lab.configs() == {d: BEFORE for d in DEVICES}  # canary rolled back, nothing else touched
+    assert lab.boxes["leaf1"].applies == 1
+    assert all(b.applies == 0 for d, b in lab.boxes.items() if d != "leaf1")
+    summary = result.summary()
+    assert list(summary["rolled_back"]) == ["leaf1"]
+    assert "post-check FAKE-MTU-001 failed on leaf1:p0" in summary["rolled_back"]["leaf1"]
+    assert summary["not_changed"]["spine1"].startswith("not reached")
+    gate = [g for g in lab.events("gate") if not g["passed"]]
+    assert gate[0]["gate_name"] == "post-check"
+    assert gate[0]["stage"] == "canary"
+    assert_no_locks(lab)
+
+
+def test_rollback_stage_undoes_earlier_batches_of_the_stage_only(lab: FakeLab) -> None:
+    lab.boxes["leaf4"].faults.add("bad-after")  # second batch of stage "leaves"
+
+    result = lab.run("staged.yaml")
+
+    assert result.result == "halted"
+    assert lab.boxes["leaf1"].config == SWITCH_AFTER  # canary stage stays in the after state
+    stage2 = ("leaf2", "leaf3", "leaf4")
+    assert {d: lab.boxes[d].config for d in stage2} == dict.fromkeys(stage2, BEFORE)
+    assert sorted(result.summary()["rolled_back"]) == ["leaf2", "leaf3", "leaf4"]
+    rolled = [r["device"] for r in lab.events("rolled_back")]
+    assert rolled == ["leaf4", "leaf3", "leaf2"] or rolled == ["leaf4", "leaf2", "leaf3"]  # newest change first
+
+
+def test_rollback_all_returns_every_changed_device_to_before(lab: FakeLab) -> None:
+    lab.boxes["spine2"].faults.add("apply-fails")
+
+    result = lab.run("rollback-all.yaml")
+
+    assert result.result == "halted"
+    assert lab.configs() == {d: BEFORE for d in DEVICES}
+    assert "spine2: apply rolled_back" in " ".join(result.reasons)
+    assert sorted(result.summary()["rolled_back"]) == ["leaf1", "leaf2", "leaf3", "leaf4", "spine1", "spine2"]
+
+
+def test_soak_gate_stops_on_new_lossless_drops(lab: FakeLab) -> None:
+    def traffic_during_soak(seconds: float) -> None:
+        lab.boxes["leaf1"].drops += 7  # drops on lossless priority 3 while the canary soaks
+
+    result = lab.run("halt.yaml", Hooks(sleep=traffic_during_soak))
+
+    assert result.result == "halted"
+    assert lab.boxes["leaf1"].config == BEFORE
+    soak = next(g for g in lab.events("gate") if g["gate_name"] == "soak")
+    assert soak["passed"] is False
+    assert soak["deltas"]["leaf1"] == {"drops:p0/3": 7}
+    assert "7 new lossless drops" in soak["reasons"][0]
+
+
+def test_device_changed_between_plan_and_apply_is_not_touched(lab: FakeLab) -> None:
+    lab.boxes["leaf1"].faults.add("drift")
+
+    result = lab.run("halt.yaml")
+
+    assert result.result == "halted"
+    assert lab.boxes["leaf1"].applies == 0
+    assert lab.boxes["leaf1"].config == {"mtu": 1280, "pfc": []}  # the other party's change, left alone
+    aborted = lab.events("device_aborted")
+    assert aborted[0]["device"] == "leaf1"
+    assert "changed since it was planned" in aborted[0]["reason"]
+
+
+def test_failed_rollback_is_reported_as_needing_attention(lab: FakeLab) -> None:
+    lab.boxes["leaf1"].faults.update({"bad-after", "rollback-fails"})
+
+    result = lab.run("halt.yaml")
+
+    assert result.exit_code == 1
+    assert "rollback failed" in result.summary()["needs_attention"]["leaf1"]
+
+
+def test_second_rollout_is_refused_while_the_first_runs(lab: FakeLab) -> None:
+    refused: list[str] = []
+
+    def start_another(stage: str, batch: int) -> None:
+        if stage == "canary":
+            with pytest.raises(LockHeld) as exc:
+                lab.run("staged.yaml")
+            refused.append(str(exc.value))
+
+    result = lab.run("staged.yaml", Hooks(after_batch=start_another, sleep=lambda _s: None))
+
+    assert result.result == "converged"
+    assert "is locked by" in refused[0]
+    assert "wait for it to finish" in refused[0]
+
+
+def test_device_locked_by_another_agent_refuses_before_any_change(lab: FakeLab) -> None:
+    other = LockInfo("ops@elsewhere", 4242, "roce-agent-20260101T000000Z-abcdef", "other", 0.0, 9e12)
+    lab.boxes["spine2"].files[LOCK] = other.to_json().encode()
+
+    with pytest.raises(LocksRefused) as exc:
+        lab.run("staged.yaml")
+
+    assert "spine2" in str(exc.value)
+    assert "ops@elsewhere" in str(exc.value)
+    assert all(b.applies == 0 for b in lab.boxes.values())
+    assert lab.boxes["spine2"].files[LOCK] == other.to_json().encode()  # theirs, untouched
+    assert all(LOCK not in b.files for d, b in lab.boxes.items() if d != "spine2")  # ours released
+    assert not (lab.inventory / ".state" / "rollout.lock").exists()
+
+
+class Killed(Exception):
+    """Stands in for the runner process dying."""
+
+
+def kill_after(stage_name: str) -> Hooks:
+    def hook(stage: str, batch: int) -> None:
+        if stage == stage_name:
+            raise Killed(stage)
+
+    return Hooks(after_batch=hook, sleep=lambda _s: None)
+
+
+def test_killed_rollout_resumes_from_its_trail(lab: FakeLab) -> None:
+    with pytest.raises(Killed):
+        lab.run("staged.yaml", kill_after("leaves"))
+    assert lab.boxes["leaf2"].config == SWITCH_AFTER
+    assert lab.boxes["spine1"].config == BEFORE
+
+    with pytest.raises(LockHeld) as exc:  # a fresh run is refused and told what to do
+        lab.run("staged.yaml")
+    assert "--resume" in str(exc.value)
+
+    result = lab.run("staged.yaml", mode="resume")
+
+    assert result.result == "converged"
+    assert lab.configs() == {d: after_of(d) for d in DEVICES}
+    assert lab.boxes["leaf1"].applies == 1
+    assert lab.boxes["leaf2"].applies == 1
+    txids = {r["txid"] for r in lab.trail() if r["event"] != "rollout_refused"}
+    assert len(txids) == 1  # the resumed run continues the same transaction
+    assert [r["event"] for r in lab.trail()].count("rollout_refused") == 1
+    assert_no_locks(lab)
+
+
+def test_kill_during_soak_resume_rolls_pending_devices_back_first(lab: FakeLab) -> None:
+    def die_in_soak(seconds: float) -> None:
+        raise Killed("soak")
+
+    with pytest.raises(Killed):
+        lab.run("staged.yaml", Hooks(sleep=die_in_soak))
+    assert lab.boxes["leaf1"].pending is not None  # applied, gate not passed, not confirmed
+
+    result = lab.run("staged.yaml", mode="resume")
+
+    assert result.result == "converged"
+    assert lab.boxes["leaf1"].applies == 2  # rolled back, then applied again through its gates
+    first = next(r for r in lab.events("rolled_back") if r["device"] == "leaf1")
+    assert "interrupted" in first["reason"]
+    assert lab.configs() == {d: after_of(d) for d in DEVICES}
+
+
+def test_abort_rolls_back_everything_the_interrupted_rollout_changed(lab: FakeLab) -> None:
+    with pytest.raises(Killed):
+        lab.run("staged.yaml", kill_after("spines"))
+
+    result = lab.run("staged.yaml", mode="abort")
+
+    assert result.result == "aborted"
+    assert lab.configs() == {d: BEFORE for d in DEVICES}
+    assert sorted(result.summary()["rolled_back"]) == ["leaf1", "leaf2", "leaf3", "leaf4", "spine1", "spine2"]
+    assert_no_locks(lab)
+
+
+def test_trail_never_contains_the_password(lab: FakeLab, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "Tr0ub4dor&3-not-a-real-one"
+    monkeypatch.setenv("ROCE_AGENT_PASSWORD", secret)
+    hosts = lab.inventory / "hosts.yaml"
+    hosts.write_text(hosts.read_text().replace("spine1:\n", "spine1:\n  password: inline-Secret-42\n", 1))
+    lab.boxes["leaf1"].faults.add("secret-in-plan")  # the adapter leaks it into a detail string
+
+    result = lab.run("staged.yaml")
+
+    assert result.result == "converged"
+    text = (lab.inventory / ".state" / "trail.jsonl").read_text()
+    assert secret not in text
+    assert "inline-Secret-42" not in text
+    assert "applied with password ***REDACTED***" in text
+    assert secret not in lab.out.getvalue()
+
+
+def test_trail_records_inputs_plans_checkpoints_and_decisions(lab: FakeLab) -> None:
+    lab.run("staged.yaml")
+
+    started = lab.events("rollout_started")[0]
+    assert started["playbook_hash"].startswith("sha256:")
+    assert started["policy_hash"].startswith("sha256:")
+    assert started["who"]
+    assert started["stages"][0] == {"name": "canary", "batches": [["leaf1"]]}
+    planned = {r["device"]: r for r in lab.events("planned")}
+    assert planned["leaf1"]["operations"] == [
+        {"op": "replace", "path": "/mtu", "value": 9100},
+        {"op": "replace", "path": "/pfc", "value": [3]},
+    ]
+    applied = {r["device"]: r for r in lab.events("applied")}
+    assert applied["leaf1"]["status"] == "pending_confirm"
+    assert applied["leaf1"]["checkpoint"] == started["txid"]
+    assert {r["device"] for r in lab.events("confirmed")} == set(DEVICES)
+    finished = lab.events("rollout_finished")[0]
+    assert finished["result"] == "converged"
+    for line in lab.out.getvalue().splitlines():
+        json.loads(line)  # --json progress is one JSON object per line
+
+
+def test_link_flap_wait_is_announced_for_host_batches(lab: FakeLab) -> None:
+    waits: list[float] = []
+    lab.run("staged.yaml", Hooks(sleep=waits.append))
+
+    progress = [json.loads(line) for line in lab.out.getvalue().splitlines()]
+    flaps = [p for p in progress if p.get("event") == "waiting" and "link flap" in p["for"]]
+    assert len(flaps) == 2
+    assert "host1" in flaps[0]["for"]
+    assert waits.count(2) == 2  # link_flap_wait: 2s, once per host batch
