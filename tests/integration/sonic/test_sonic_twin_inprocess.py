@@ -1,0 +1,162 @@
+"""The SONiC adapter against the lab's SONiC twin in-process: convergence and every fault kind.
+
+Each fault test ends by reading the twin's CONFIG_DB (running and saved) and checking it is exactly
+the before state or the converged after state.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sonic_twin_runner import TwinRunner
+
+from agent.intent import DeviceIntent
+from agent.lab.sonic.twin import SonicTwin
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus
+from agent.platforms.sonic import deadman
+from agent.platforms.sonic.adapter import SonicAdapter
+from agent.platforms.sonic.transaction import TxSettings, comparable
+
+ADAPTER = SonicAdapter(TxSettings(verify_attempts=2, verify_interval_s=0, sleep=lambda _s: None))
+
+
+def config_db(twin: SonicTwin) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(twin.run("sonic-cfggen -d --print-data", sudo=False).stdout)
+    return doc
+
+
+def saved_db(twin: SonicTwin) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(twin.run("cat /etc/sonic/config_db.json", sudo=False).stdout)
+    return doc
+
+
+def apply(runner: TwinRunner, intent: DeviceIntent, **opts: Any) -> ApplyOutcome:
+    plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
+    return ADAPTER.apply(runner, intent, plan, ApplyOptions(**opts))
+
+
+def converged(runner: TwinRunner, intent: DeviceIntent) -> bool:
+    return ADAPTER.plan(intent, ADAPTER.gather(runner, intent)).empty
+
+
+def test_gather_is_two_round_trips_and_normalizes(runner: TwinRunner, intent: DeviceIntent) -> None:
+    raw = ADAPTER.gather(runner, intent)
+    assert runner.round_trips == 2
+    state = ADAPTER.normalize("leaf1", raw)
+    assert state.raw_errors == []
+    port = state.ports["Ethernet0"]
+    assert (port.speed_mbps, port.cable_m, port.lossless_priorities) == (400000, 0, [3, 4])
+    assert not any(g.programmed for g in port.priority_groups if 3 in g.priorities)  # 0m: no headroom yet
+
+
+def test_plan_from_defaults_apply_converges_second_plan_empty(
+    runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin
+) -> None:
+    plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
+    assert "~ PORT_QOS_MAP|Ethernet0 pfc_enable: '3,4' -> '3'" in plan.lines
+    out = ADAPTER.apply(runner, intent, plan, ApplyOptions())
+    assert out.status is ApplyStatus.applied, out.detail
+    assert converged(runner, intent)
+    state = ADAPTER.normalize("leaf1", ADAPTER.gather(runner, intent))
+    pg = next(g for g in state.ports["Ethernet0"].priority_groups if 3 in g.priorities)
+    assert pg.programmed is not None
+    assert pg.programmed.name == "pg_lossless_400000_5m_profile"
+    assert pg.programmed.xoff
+    assert pg.programmed.xoff > 0
+    assert state.config_saved is True
+    assert saved_db(twin) == config_db(twin)
+    assert twin.run(f"cat {deadman.INDEX}", sudo=False).exit_code == 1
+
+
+def test_gcu_refusal_is_clear_and_writes_nothing(runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin) -> None:
+    before = config_db(twin)
+    twin.inject_fault("refuse-table", {"table": "WRED_PROFILE"})
+    out = apply(runner, intent)
+    assert out.status is ApplyStatus.rolled_back
+    assert "GCU refused" in out.detail
+    assert "--allow-fallback-writer" in out.detail
+    assert config_db(twin) == before
+    assert saved_db(twin) == before
+
+
+def test_gcu_refusal_with_fallback_writer_converges(runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin) -> None:
+    twin.inject_fault("refuse-table", {"table": "WRED_PROFILE"})
+    out = apply(runner, intent, allow_fallback_writer=True)
+    assert out.status is ApplyStatus.applied, out.detail
+    assert converged(runner, intent)
+    assert saved_db(twin) == config_db(twin)
+
+
+@pytest.mark.parametrize("k", [0, 5, 60])
+def test_session_dropped_after_k_changes_ends_in_before_state(
+    runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin, k: int
+) -> None:
+    before = config_db(twin)
+
+    def arm(command: str) -> None:
+        # armed right before the real write: the twin's budget would otherwise go to the dry run
+        if command.startswith("sudo config apply-patch /tmp/"):
+            twin.inject_fault("drop-after-writes", {"k": str(k)})
+
+    runner.before_run = arm
+    out = apply(runner, intent)
+    assert out.status is ApplyStatus.rolled_back, out.detail
+    assert "reconnected" in out.events
+    assert comparable(config_db(twin)) == comparable(before)
+    assert comparable(saved_db(twin)) == comparable(before)
+
+
+def test_lost_controller_device_timer_rolls_back(runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin) -> None:
+    before = config_db(twin)
+    runner.before_run = lambda c: (
+        twin.inject_fault("drop-after-writes", {"k": "30"}) if c.startswith("sudo config apply-patch /tmp/") else None
+    )
+    runner.can_reconnect = False
+    out = apply(runner, intent)
+    assert out.status is ApplyStatus.failed
+    assert "rolls back to" in out.detail
+    assert config_db(twin) != before  # half applied, until the switch's own timer fires
+    start = twin.wall()
+    twin.wall = lambda: start + 301.0
+    assert comparable(config_db(twin)) == comparable(before)
+    assert twin.run(f"cat {deadman.INDEX}", sudo=False).exit_code == 1
+
+
+def test_verification_mismatch_when_appl_db_lacks_the_lossless_pg(
+    runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin
+) -> None:
+    """A 7 m host cable has no pg_profile_lookup.ini row: buffermgrd creates no lossless PG."""
+    before = config_db(twin)
+    policy = intent.policy.model_copy(update={"cable_length": {"host": 7, "fabric": 40, "default": 40}})
+    ports = {
+        n: p.model_copy(update={"cable_m": 7 if p.link_role == "host" else p.cable_m}) for n, p in intent.ports.items()
+    }
+    odd = intent.model_copy(update={"policy": policy, "ports": ports})
+    out = apply(runner, odd)
+    assert out.status is ApplyStatus.rolled_back, out.detail
+    assert any("Ethernet0: priority 3 has no lossless PG" in v for v in out.verification)
+    assert comparable(config_db(twin)) == comparable(before)
+    assert saved_db(twin) == before
+
+
+def test_commit_confirm_on_the_twin(runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin) -> None:
+    before = config_db(twin)
+    out = apply(runner, intent, confirm_timeout_s=120)
+    assert out.status is ApplyStatus.pending_confirm, out.detail
+    assert saved_db(twin) == before
+    assert ADAPTER.confirm(runner) == out.checkpoint
+    start = twin.wall()
+    twin.wall = lambda: start + 500.0  # the timer expires after confirmation: nothing happens
+    assert converged(runner, intent)
+    assert saved_db(twin) == config_db(twin)
+
+
+def test_unconfirmed_commit_reverts_on_the_twin(runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin) -> None:
+    before = config_db(twin)
+    assert apply(runner, intent, confirm_timeout_s=60).status is ApplyStatus.pending_confirm
+    start = twin.wall()
+    twin.wall = lambda: start + 61.0
+    assert comparable(config_db(twin)) == comparable(before)
+    assert deadman.pending(runner) is None
