@@ -54,7 +54,11 @@ def pfc_counters(rows: Mapping[str, Mapping[str, str]]) -> str:
             [port] + [number(rows[port].get(f"SAI_PORT_STAT_PFC_{p}_{direction.upper()}_PKTS")) for p in range(8)]
             for port in natsorted(rows)
         ]
-        parts.append(tabulate(table, [f"Port {direction}", *PFC_HEADER], tablefmt="simple", stralign="right"))
+        parts.append(
+            tabulate(
+                table, [f"Port {direction}", *PFC_HEADER], tablefmt="simple", stralign="right", disable_numparse=True
+            )
+        )
     return parts[0] + "\n\n" + parts[1] + "\n"
 
 
@@ -82,7 +86,11 @@ def queue_counters(ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
     out = []
     for port in natsorted(ports):
         table = [[port, queue_name(q), *_queue_cells(ports[port][q])] for q in range(QUEUES)]
-        out.append("For namespace :\n" + tabulate(table, QUEUE_HEADER, tablefmt="simple", stralign="right") + "\n\n")
+        out.append(
+            "For namespace :\n"
+            + tabulate(table, QUEUE_HEADER, tablefmt="simple", stralign="right", disable_numparse=True)
+            + "\n\n"
+        )
     return "".join(out)
 
 
@@ -111,7 +119,7 @@ def pfcwd_config(global_row: Mapping[str, str], ports: Mapping[str, Mapping[str,
         ]
         for port, row in ((p, ports[p]) for p in natsorted(ports))
     ]
-    lines.append(tabulate(table, PFCWD_CONFIG_HEADER, tablefmt="simple", stralign="right"))
+    lines.append(tabulate(table, PFCWD_CONFIG_HEADER, tablefmt="simple", stralign="right", disable_numparse=True))
     return "\n".join(lines) + "\n"
 
 
@@ -134,7 +142,7 @@ def pfcwd_stats(queues: Mapping[str, Mapping[str, str]], *, empty: bool) -> str:
         if not empty and all(c == "0/0" for c in cells):
             continue
         table.append([name, row.get("PFC_WD_STATUS", "N/A"), *cells])
-    return tabulate(table, PFCWD_STATS_HEADER, tablefmt="simple", stralign="right") + "\n"
+    return tabulate(table, PFCWD_STATS_HEADER, tablefmt="simple", stralign="right", disable_numparse=True) + "\n"
 
 
 def ecn_profiles(profiles: Mapping[str, Mapping[str, str]]) -> str:
@@ -173,7 +181,7 @@ def interfaces_status(
         ]
         for name, row in ((n, ports[n]) for n in natsorted(ports))
     ]
-    return tabulate(table, INTF_HEADER, tablefmt="simple", stralign="right") + "\n"
+    return tabulate(table, INTF_HEADER, tablefmt="simple", stralign="right", disable_numparse=True) + "\n"
 
 
 def config_json(data: Mapping[str, object]) -> str:
@@ -199,7 +207,7 @@ def wred_counters(ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
     out = []
     for port in natsorted(ports):
         table = [[port, queue_name(q), *(number(ports[port][q].get(f)) for f in WRED_FIELDS)] for q in range(QUEUES)]
-        out.append(tabulate(table, WRED_HEADER, tablefmt="simple", stralign="right") + "\n\n")
+        out.append(tabulate(table, WRED_HEADER, tablefmt="simple", stralign="right", disable_numparse=True) + "\n\n")
     return "".join(out)
 
 
@@ -208,4 +216,4 @@ def pg_watermark(kind: str, ports: Mapping[str, Mapping[int, Mapping[str, str]]]
     title, field = PG_WATERMARK[kind]
     table = [[port] + [ports[port][pg].get(field, "0") for pg in range(8)] for port in natsorted(ports)]
     header = ["Port"] + [f"PG{pg}" for pg in range(8)]
-    return f"{title}\n" + tabulate(table, header, tablefmt="simple", stralign="right") + "\n"
+    return f"{title}\n" + tabulate(table, header, tablefmt="simple", stralign="right", disable_numparse=True) + "\n"
