@@ -189,9 +189,9 @@ def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
         f"{policy.cnp_priority}, ECN NP {list(policy.ecn_notification_priorities)} "
         f"RP {list(policy.ecn_reaction_priorities)}"
     )
-    table = Table(
-        "speed", "cable", "xon", "xoff", "size", "physical bound", "per port", title="headroom per PG (bytes)"
-    )
+    asic = rows[0]["asic"] if rows else "-"
+    columns = ("speed", "cable", "xon", "xoff", "size", "physical bound", "per port")
+    table = Table(*columns, title=f"headroom per PG (bytes), SONiC dynamic-model formula on {asic}")
     for r in rows:
         bound = str(r["physical_bound"]) if r["physical_bound"] is not None else "-"
         table.add_row(
@@ -199,6 +199,8 @@ def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
             bound, str(r["per_port_bytes"]),
         )  # fmt: skip
     console.print(table)
+    if policy.buffer_model.value == "traditional":
+        console.print("note: in the traditional buffer model the switch takes headroom from pg_profile_lookup.ini")
 
 
 @policy_app.command("schema")
