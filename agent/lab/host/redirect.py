@@ -60,7 +60,9 @@ def _route(sh: Shell, argv: list[str], result: Outcome, fd1: Target, fd2: Target
 
     routed = Outcome(rc=result.rc)
     pending: dict[str, str] = {}
-    for text, target in ((result.stdout, fd1), (result.stderr, fd2)):
+    # Merged streams: stderr first. Tools write errors unbuffered and flush stdout (block-buffered into
+    # a pipe) at exit, so `dcb -j ... 2>&1` shows the error before the JSON writer's closing newline.
+    for text, target in ((result.stderr, fd2), (result.stdout, fd1)):
         kind, path, _append = target
         if kind == "out":
             routed.stdout += text

@@ -147,7 +147,7 @@ class HostTwin:
         """mlx5_toggle_port_link: carrier and RDMA port go down for the configured flap time."""
         nic.link_down_events += 1
         if self._flap_commands:
-            nic.flap_commands_left = self._flap_commands
+            nic.flap_commands_left = self._flap_commands + 1  # `run` counts down before each command
         else:
             nic.flap_until = self.now() + self._flap_seconds
 

@@ -81,11 +81,13 @@ def test_dcbx_json_after_host_ieee() -> None:
 def test_buffer_json_follows_pfc_in_auto_mode() -> None:
     host = twin()
     before = json.loads(host.run("dcb -j buffer show dev eth1", sudo=False).stdout)
-    assert before["prio_buffer"] == [0] * 8 and before["buffer_size"][1] == 0
+    assert before["prio_buffer"] == [0] * 8
+    assert before["buffer_size"][1] == 0
     host.run("dcb pfc set dev eth1 prio-pfc 3:on", sudo=True)
     after = json.loads(host.run("dcb -j buffer show dev eth1", sudo=False).stdout)
     assert after["prio_buffer"] == [0, 0, 0, 1, 0, 0, 0, 0]
-    assert after["buffer_size"][1] > 0 and after["buffer_size"][1] % 128 == 0
+    assert after["buffer_size"][1] > 0
+    assert after["buffer_size"][1] % 128 == 0
     assert list(after) == ["prio_buffer", "buffer_size", "total_size"]
 
 
