@@ -16,6 +16,7 @@ from pathlib import Path
 
 from agent.lab.sonic import cli_config, cli_db, cli_show
 from agent.lab.sonic.appl import render_appl_db, render_state_db
+from agent.lab.sonic.asicdb import render_asic_db
 from agent.lab.sonic.buffermgr import BufferManager
 from agent.lab.sonic.counters import PATTERNS, CountersDb, TrafficModel
 from agent.lab.sonic.db import ConfigDb, DerivedDb, HashDb
@@ -65,6 +66,9 @@ class SonicTwin:
         watchdog = self.traffic.watchdog
         self.appl = DerivedDb("APPL_DB", 0, ":", lambda: render_appl_db(self.config, cabled, watchdog, self._now))
         self.state = DerivedDb("STATE_DB", 6, "|", lambda: render_state_db(self.config, cabled))
+        self.asic = DerivedDb(
+            "ASIC_DB", 1, ":", lambda: render_asic_db(self.config, self._appl_table, watchdog, self.clock)
+        )
         self.faults = Faults()
         self.gcu = Gcu(self.config, self.after_config_write, state_dir, self.faults.refused_tables)
         self.wall: Callable[[], float] = time.monotonic  # real time, for `setsid -f sh -c 'sleep N; ...'` timers
@@ -122,7 +126,10 @@ class SonicTwin:
         return None if db_id is None else self.db_by_id(db_id)
 
     def db_by_id(self, db_id: int) -> HashDb | None:
-        return {4: self.config, 0: self.appl, 6: self.state, 2: self.counters}.get(db_id)
+        return {4: self.config, 0: self.appl, 6: self.state, 2: self.counters, 1: self.asic}.get(db_id)
+
+    def _appl_table(self, table: str) -> dict[str, dict[str, str]]:
+        return self.appl.table(table)
 
     def after_config_write(self) -> None:
         """What SONiC's daemons do after a CONFIG_DB change: buffermgrd reacts, derived DBs follow."""
@@ -167,6 +174,7 @@ class SonicTwin:
     def _invalidate(self) -> None:
         self.appl.invalidate()
         self.state.invalidate()
+        self.asic.invalidate()
 
     # -- dispatch ------------------------------------------------------------------------------------
     def _dispatch(self, words: list[str], sudo: bool) -> CommandResult:

@@ -134,3 +134,19 @@ def test_watchdog_follows_pfcwd_sw_enable() -> None:
     ok(twin, "sleep 1")
     assert queue_row(twin, "Ethernet0", 3)["PFC_WD_STATUS"] == "stormed"
     assert "PFC_WD_STATUS" not in queue_row(twin, "Ethernet0", 4)
+
+
+def test_asic_db_pfc_bitmask_drops_stormed_priority_and_wred_follows_config() -> None:
+    twin = leaf()
+    oid = ok(twin, "sonic-db-cli COUNTERS_DB hget COUNTERS_PORT_NAME_MAP Ethernet0").strip()
+    key = f"ASIC_STATE:SAI_OBJECT_TYPE_PORT:{oid}"
+    assert ok(twin, f"sonic-db-cli ASIC_DB hget {key} SAI_PORT_ATTR_PRIORITY_FLOW_CONTROL") == "24\n"
+    assert ok(twin, f"sonic-db-cli ASIC_DB hget {key} SAI_PORT_ATTR_MTU") == "9122\n"
+    twin.set_traffic("Ethernet0", "storm")
+    ok(twin, "sleep 1")
+    assert ok(twin, f"sonic-db-cli ASIC_DB hget {key} SAI_PORT_ATTR_PRIORITY_FLOW_CONTROL") == "0\n"
+    op = {"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold", "value": "150000"}
+    assert patch(twin, [op]).exit_code == 0
+    wred_key = ok(twin, "sonic-db-cli ASIC_DB keys '*SAI_OBJECT_TYPE_WRED:*'").strip()
+    assert twin.asic.hget(wred_key, "SAI_WRED_ATTR_GREEN_MIN_THRESHOLD") == "150000"
+    assert twin.asic.hget(wred_key, "SAI_WRED_ATTR_ECN_MARK_MODE") == "SAI_ECN_MARK_MODE_ALL"
