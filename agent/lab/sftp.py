@@ -129,7 +129,10 @@ class TwinSFTPServer(asyncssh.SFTPServer):
     def close(self, file_obj: object) -> None:
         handle = _handle(file_obj)
         if handle.dirty:
-            self._twin_of().write_file(handle.path, bytes(handle.data))
+            try:
+                self._twin_of().write_file(handle.path, bytes(handle.data))
+            except PermissionError as exc:  # e.g. a host twin refusing /sys or /etc for user admin
+                raise asyncssh.SFTPPermissionDenied(str(exc)) from exc
 
     async def scandir(self, path: bytes) -> AsyncIterator[asyncssh.SFTPName]:
         name = self.normalize(path)

@@ -1,27 +1,33 @@
-"""The bash-like layer between an SSH session and a twin: prompt, `sudo`, lists, builtins, `exit`.
+"""The login shell around a twin: prompt, session builtins, `sudo` per the Twin contract, `exit`.
 
 It is transport-free (no sockets, no asyncio) so that its behaviour is unit-testable and identical for
-interactive shells and `exec` requests. Twins only ever see one simple command and whether it runs
-with sudo; everything a login shell does around that lives here:
+interactive shells and `exec` requests. The twins carry their own small bash (lists, pipes,
+redirections, `echo`, `$?`, `sudo` inside lines), so a command line goes to the twin *whole*; this layer
+only owns what belongs to the session rather than the device:
 
-* lists: `a; b`, `a && b`, `a || b` (quote-aware; pipes and redirections stay inside the command and
-  are the twin's business);
-* `sudo [-n|-E|-H|-S|-k] CMD` -> twin.run(CMD, sudo=True); `sudo -s` / `sudo -i` / `sudo su` open a root
-  shell (prompt `#`) that `exit` leaves, which is what Netmiko's `linux` enable()/config_mode() send;
+* `sudo [-n|-E|-H|-S|-k] CMD` as the whole line -> twin.run(CMD, sudo=True) (the Twin contract). A line
+  with list operators, pipes or redirections goes unchanged with sudo=False and the twin's shell applies
+  `sudo` per command, so `sudo a; b` runs `b` unprivileged and `sudo echo 1 > /sys/x` fails as on Linux;
+* `sudo -s` / `sudo -i` / `sudo su` open a root shell (prompt `#`, every line runs with sudo=True) that
+  `exit` leaves: what Netmiko's `linux` enable()/config_mode() send;
 * what automation sends on connect: `stty ...` (`-echo` turns echo off), `export VAR=...`, `unset VAR`,
-  `VAR=value`, `PS1=...` (honoured: `\\u \\h \\w \\$` are expanded), `true`, `false`, `:`, `echo`
-  (with `$?` and `$VAR`);
+  `VAR=value`, `PS1=...` (honoured: `\\u \\h \\w \\$` are expanded);
 * `exit [N]` / `logout` end the session.
+
+A list mixing builtins and commands (`export LANG=C; show version`) runs item by item, each command
+item going to the twin on its own.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 from dataclasses import dataclass, field
 
 from agent.lab.twin import CommandResult, Twin
 
+log = logging.getLogger(__name__)
 DEFAULT_PS1 = r"\u@\h:\w\$ "
 USER = "admin"
 HOME = "/home/admin"
@@ -83,6 +89,23 @@ def split_list(line: str) -> list[tuple[str, str]]:
     return [(o, c) for o, c in parts if c]
 
 
+def has_operator(text: str) -> bool:
+    """True when `text` has an unquoted list operator, pipe or redirection (`;` `&` `|` `<` `>`)."""
+    quote, escaped = "", False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif quote:
+            quote = "" if ch == quote else quote
+        elif ch == "\\":
+            escaped = True
+        elif ch in "'\"":
+            quote = ch
+        elif ch in ";&|<>":
+            return True
+    return False
+
+
 @dataclass
 class TwinShell:
     """Shell state of one SSH session (variables, root shell, last exit code) around one twin."""
@@ -101,92 +124,83 @@ class TwinShell:
         return re.sub(r"\\([uhHwW$])", lambda m: swaps[m.group(1)], ps1)
 
     def run_line(self, line: str) -> ShellOutcome:
-        """Run one input line (a list of commands); latency applies once per non-empty line."""
+        """Run one input line; latency applies once per non-empty line."""
+        line = line.strip()
         outcome = ShellOutcome(exit_code=self.last_status)
-        commands = split_list(line.strip())
-        if commands:
-            outcome.delay_s += self.latency_s
-        for op, command in commands:
-            if (op == "&&" and outcome.exit_code != 0) or (op == "||" and outcome.exit_code == 0):
-                continue
-            self.run_command(command, outcome)
-            self.last_status = outcome.exit_code
-            if outcome.disconnect or outcome.end_session:
-                break
+        items = split_list(line)
+        if not items:
+            return outcome
+        outcome.delay_s += self.latency_s
+        if not any(self.builtin_words(cmd) for _, cmd in items):
+            self.to_twin(line, outcome)
+        else:
+            self.run_items(items, outcome)
+        self.last_status = outcome.exit_code
         return outcome
 
-    def run_command(self, command: str, outcome: ShellOutcome) -> None:
-        try:
-            words = shlex.split(command)
-        except ValueError:
-            outcome.add(CommandResult(stderr="-bash: syntax error: unexpected end of file\n", exit_code=2))
-            return
-        if self.builtin(words, outcome):
-            return
-        if words and words[0] == "sudo":
-            self.sudo(command, words, outcome)
-            return
-        outcome.add(self.twin.run(command, sudo=self.root))
-
-    def sudo(self, command: str, words: list[str], outcome: ShellOutcome) -> None:
-        args = words[1:]
-        while args and args[0] in _SUDO_FLAGS:
-            args = args[1:]
-        if args and args[0] == "--":
-            args = args[1:]
-        if tuple(args) in _ROOT_SHELLS:
-            self.root = True
-            outcome.add(CommandResult())
-            return
-        if not args or args[0].startswith("-"):
-            usage = "usage: sudo [-nEHSk] command\n" if not args else f"sudo: unsupported option {args[0]!r}\n"
-            outcome.add(CommandResult(stderr=usage, exit_code=1))
-            return
-        outcome.add(self.twin.run(_strip_sudo_prefix(command, len(words) - len(args)), sudo=True))
-
-    def builtin(self, words: list[str], outcome: ShellOutcome) -> bool:
-        """Handle shell builtins; False when the command belongs to the twin."""
-        if not words:
-            return True
-        name, args = words[0], words[1:]
-        if name in ("exit", "logout"):
-            code = int(args[0]) if args and args[0].isdigit() else self.last_status
-            if self.root:
-                self.root = False
+    def run_items(self, items: list[tuple[str, str]], outcome: ShellOutcome) -> None:
+        for op, command in items:
+            if (op == "&&" and outcome.exit_code != 0) or (op == "||" and outcome.exit_code == 0):
+                continue
+            words = self.builtin_words(command)
+            if words:
+                self.builtin(words, outcome)
             else:
-                outcome.end_session = True
-            outcome.exit_code = code
-            return True
-        if name == "stty":
-            outcome.echo = False if "-echo" in args else (True if "echo" in args else outcome.echo)
-            outcome.add(CommandResult())
-            return True
-        if name in ("true", ":", "false"):
-            outcome.add(CommandResult(exit_code=1 if name == "false" else 0))
-            return True
-        if name == "echo":
-            newline = "" if args[:1] == ["-n"] else "\n"
-            text = " ".join(self.expand(a) for a in (args[1:] if not newline else args))
-            outcome.add(CommandResult(stdout=text + newline))
-            return True
-        return self.assignment(words, outcome)
+                self.to_twin(command, outcome)
+            if outcome.disconnect or outcome.end_session:
+                return
 
-    def assignment(self, words: list[str], outcome: ShellOutcome) -> bool:
+    def to_twin(self, text: str, outcome: ShellOutcome) -> None:
+        command, sudo = text, self.root
+        if not has_operator(text):
+            words = _split(text)
+            flags = 1
+            while flags < len(words) and words[flags] in _SUDO_FLAGS:
+                flags += 1
+            flags += 1 if words[flags : flags + 1] == ["--"] else 0
+            if words[:1] == ["sudo"] and flags < len(words) and not words[flags].startswith("-"):
+                command, sudo = _strip_sudo_prefix(text, flags), True
+        try:
+            outcome.add(self.twin.run(command, sudo=sudo))
+        except Exception as exc:  # a twin bug must not hang the client; it is logged by the server
+            log.exception("%s: twin failed on %r", self.hostname, command)
+            outcome.add(CommandResult(stderr=f"-bash: lab twin error: {exc}\n", exit_code=1))
+
+    def builtin_words(self, command: str) -> list[str]:
+        """The words of `command` when it is a session builtin; [] when it belongs to the twin."""
+        if has_operator(command):
+            return []
+        words = _split(command)
+        if not words:
+            return []
         name, args = words[0], words[1:]
-        if name == "unset":
+        if name in ("exit", "logout", "stty", "export", "unset"):
+            return words
+        if name == "sudo":
+            while args and args[0] in _SUDO_FLAGS:
+                args = args[1:]
+            return words if tuple(args) in _ROOT_SHELLS else []
+        return words if all(_ASSIGNMENT.match(w) for w in words) else []
+
+    def builtin(self, words: list[str], outcome: ShellOutcome) -> None:
+        name, args = words[0], words[1:]
+        outcome.add(CommandResult())
+        if name in ("exit", "logout"):
+            outcome.exit_code = int(args[0]) if args and args[0].isdigit() else self.last_status
+            outcome.end_session = not self.root
+            self.root = False
+        elif name == "sudo":
+            self.root = True
+        elif name == "stty":
+            outcome.echo = False if "-echo" in args else (True if "echo" in args else outcome.echo)
+        elif name == "unset":
             for var in args:
                 self.env.pop(var, None)
-            outcome.add(CommandResult())
-            return True
-        targets = args if name == "export" else words
-        matches = [_ASSIGNMENT.match(w) for w in targets]
-        if name != "export" and not all(matches):
-            return False
-        for m in matches:
-            if m:
-                self.env[m.group(1)] = self.expand(m.group(2))
-        outcome.add(CommandResult())
-        return True
+        else:
+            for word in args if name == "export" else words:
+                match = _ASSIGNMENT.match(word)
+                if match:
+                    self.env[match.group(1)] = self.expand(match.group(2))
 
     def expand(self, word: str) -> str:
         def value(m: re.Match[str]) -> str:
@@ -196,9 +210,17 @@ class TwinShell:
         return _VAR_REF.sub(value, word)
 
 
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return []  # unbalanced quotes: the twin's shell reports the syntax error as bash would
+
+
 def _strip_sudo_prefix(command: str, n_words: int) -> str:
     """Drop the first `n_words` words (sudo and its flags) from the raw text, keeping the rest's quoting."""
-    rest = command.lstrip()
+    rest = command.strip()
     for _ in range(n_words):
-        rest = rest.split(None, 1)[1] if len(rest.split(None, 1)) > 1 else ""
+        parts = rest.split(None, 1)
+        rest = parts[1] if len(parts) > 1 else ""
     return rest.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.lab.shell import TwinShell, split_list
+from agent.lab.shell import TwinShell, has_operator, split_list
 from agent.lab.twin import CommandResult
 
 
@@ -75,6 +75,15 @@ def test_plain_command_reaches_twin_without_sudo(shell: TwinShell, twin: Recordi
     assert twin.calls == [("show interfaces status", False)]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("a; b", True), ("a && b", True), ("a | grep x", True), ("echo 1 > /sys/x", True), ("cmd 2>&1", True),
+     ("show 'PORT|Ethernet0'", False), ('echo "a;b"', False), ("a \\; b", False), ("config save -y", False)],
+)  # fmt: skip
+def test_has_operator_ignores_quoted_and_escaped_characters(text: str, expected: bool) -> None:
+    assert has_operator(text) is expected
+
+
 @pytest.mark.parametrize("line", ["sudo config save -y", "sudo -n config save -y", "sudo -E -- config save -y"])
 def test_sudo_prefix_and_flags_are_stripped(shell: TwinShell, twin: RecordingTwin, line: str) -> None:
     shell.run_line(line)
@@ -86,29 +95,42 @@ def test_sudo_keeps_the_commands_quoting(shell: TwinShell, twin: RecordingTwin) 
     assert twin.calls == [("sonic-db-cli CONFIG_DB HSET 'PORT|Ethernet0' mtu 9100", True)]
 
 
-def test_sudo_without_command_or_with_unknown_flag_fails(shell: TwinShell, twin: RecordingTwin) -> None:
-    assert shell.run_line("sudo").exit_code == 1
-    assert "unsupported option" in shell.run_line("sudo -u nobody id").stderr
-    assert twin.calls == []
+@pytest.mark.parametrize(
+    "line",
+    ["sudo config save -y; show version", "sudo echo 1 > /sys/class/net/eth1/mtu", "sudo -u nobody id", "sudo"],
+)
+def test_lines_the_twin_must_see_whole_go_unchanged_without_sudo(
+    shell: TwinShell, twin: RecordingTwin, line: str
+) -> None:
+    # lists, pipes and redirections: the twin's shell applies sudo per command, as bash would
+    shell.run_line(line)
+    assert twin.calls == [(line, False)]
 
 
-def test_lists_honour_exit_codes(shell: TwinShell, twin: RecordingTwin) -> None:
-    out = shell.run_line("rc 3 && never; echo status=$? || not-run; rc 4 || recovered")
-    assert [c for c, _ in twin.calls] == ["rc 3", "rc 4", "recovered"]
-    assert out.stdout == "status=3\n<recovered>\n"
-    assert out.terminal == "failed\nstatus=3\nfailed\n<recovered>\n"
+def test_a_list_goes_to_the_twin_whole(shell: TwinShell, twin: RecordingTwin) -> None:
+    out = shell.run_line("echo ==BEGIN a==; show a; echo ==END a==")
+    assert twin.calls == [("echo ==BEGIN a==; show a; echo ==END a==", False)]
+    assert out.stdout == "<echo ==BEGIN a==; show a; echo ==END a==>\n"
+
+
+def test_mixed_lists_run_builtins_here_and_commands_on_the_twin(shell: TwinShell, twin: RecordingTwin) -> None:
+    out = shell.run_line("export LANG=C && rc 3 || recovered; unset LANG")
+    assert twin.calls == [("rc 3", False), ("recovered", False)]
+    assert out.terminal == "failed\n<recovered>\n"
     assert out.exit_code == 0
+    assert "LANG" not in shell.env
 
 
 def test_root_shell_runs_everything_with_sudo_until_exit(shell: TwinShell, twin: RecordingTwin) -> None:
     shell.run_line("sudo -s")
     assert shell.prompt() == "root@leaf1:~# "
     shell.run_line("config reload -y")
+    shell.run_line("a; b")
     out = shell.run_line("exit")
     assert not out.end_session
     assert shell.prompt() == "admin@leaf1:~$ "
     shell.run_line("show version")
-    assert twin.calls == [("config reload -y", True), ("show version", False)]
+    assert twin.calls == [("config reload -y", True), ("a; b", True), ("show version", False)]
 
 
 @pytest.mark.parametrize(("line", "code"), [("exit", 0), ("logout", 0), ("exit 5", 5)])
@@ -121,6 +143,15 @@ def test_exit_ends_the_login_shell(shell: TwinShell, line: str, code: int) -> No
 def test_exit_stops_the_rest_of_the_list(shell: TwinShell, twin: RecordingTwin) -> None:
     assert shell.run_line("exit; show version").end_session
     assert twin.calls == []
+    out = TwinShell(twin, "leaf1").run_line("show version; exit 3")
+    assert out.end_session
+    assert out.exit_code == 3
+    assert twin.calls == [("show version", False)]
+
+
+def test_exit_without_code_returns_the_last_status(shell: TwinShell) -> None:
+    shell.run_line("rc 4")
+    assert shell.run_line("exit").exit_code == 4
 
 
 def test_what_netmiko_and_scripts_send_on_connect_is_accepted(shell: TwinShell, twin: RecordingTwin) -> None:
@@ -133,28 +164,32 @@ def test_what_netmiko_and_scripts_send_on_connect_is_accepted(shell: TwinShell, 
     assert shell.run_line("stty cols 200").echo is None
 
 
-def test_echo_expands_status_and_variables(shell: TwinShell) -> None:
-    shell.run_line("export MARK=--end--")
+def test_exported_values_expand_status_and_variables(shell: TwinShell) -> None:
+    shell.run_line("export BASE=/etc")
     shell.run_line("rc 7")
-    assert shell.run_line("echo rc=$? ${MARK} $MARK").stdout == "rc=7 --end-- --end--\n"
-    assert shell.run_line("echo -n x").stdout == "x"
+    shell.run_line("export WHERE=${BASE}/sonic LAST=$?")
+    assert (shell.env["WHERE"], shell.env["LAST"]) == ("/etc/sonic", "7")
 
 
-def test_syntax_error_does_not_reach_the_twin(shell: TwinShell, twin: RecordingTwin) -> None:
-    out = shell.run_line("show 'unterminated")
-    assert out.exit_code == 2
-    assert "syntax error" in out.stderr
-    assert twin.calls == []
+def test_a_twin_exception_becomes_an_error_not_a_hang(shell: TwinShell, twin: RecordingTwin) -> None:
+    def broken(command: str, *, sudo: bool) -> CommandResult:
+        raise KeyError("boom")
+
+    twin.run = broken  # type: ignore[method-assign]
+    out = shell.run_line("show version")
+    assert out.exit_code == 1
+    assert "lab twin error" in out.stderr
 
 
-def test_disconnect_stops_the_list_and_keeps_output(shell: TwinShell, twin: RecordingTwin) -> None:
-    out = shell.run_line("first; drop; never")
+def test_disconnect_in_a_mixed_list_stops_it_and_keeps_output(shell: TwinShell, twin: RecordingTwin) -> None:
+    out = shell.run_line("export A=1; drop; never")
     assert out.disconnect
-    assert out.stdout == "<first>\npartial\n"
-    assert [c for c, _ in twin.calls] == ["first", "drop"]
+    assert out.stdout == "partial\n"
+    assert [c for c, _ in twin.calls] == ["drop"]
 
 
 def test_latency_applies_once_per_line_plus_twin_delays(twin: RecordingTwin) -> None:
     shell = TwinShell(twin, "leaf1", latency_s=0.5)
-    assert shell.run_line("a; wait; b").delay_s == pytest.approx(0.75)
+    assert shell.run_line("wait").delay_s == pytest.approx(0.75)
+    assert shell.run_line("a; b").delay_s == pytest.approx(0.5)
     assert shell.run_line("").delay_s == 0.0  # a bare Enter (prompt detection) is not a command
