@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from agent.yamlfile import Issue, suggest
 
 if TYPE_CHECKING:
-    from agent.policy.model import Policy, TrafficClass
+    from agent.policy.model import Mtu, Override, Policy, TrafficClass
 
 #: RoCE's largest MTU (4096) needs this much netdev MTU on the host (4096 + RoCE/IP/UDP headers).
 ROCE_4096_HOST_MTU = 4192
@@ -148,23 +148,30 @@ def _reachable(classes: Mapping[int, TrafficClass], trust: str) -> Iterator[Issu
         )
 
 
-def policy_issues(policy: Policy) -> list[Issue]:
-    """Rules that span sections (classes vs pfc, mtu roles)."""
-    issues: list[Issue] = []
-    lossless = policy.lossless_priorities
-    allowed = policy.pfc.max_lossless_priorities
-    if len(lossless) > allowed:
-        issues.append(
-            Issue(
-                ("classes",),
-                f"{len(lossless)} lossless priorities {list(lossless)} but pfc.max_lossless_priorities is {allowed}: "
-                "each lossless priority reserves headroom on every port",
-            )
+def lossless_budget_issues(classes: Sequence[TrafficClass], allowed: int) -> list[Issue]:
+    """More lossless priorities than the policy allows (each one reserves headroom on every port)."""
+    lossless = sorted({c.priority for c in classes if c.lossless})
+    if len(lossless) <= allowed:
+        return []
+    return [
+        Issue(
+            ("classes",),
+            f"{len(lossless)} lossless priorities {lossless} but pfc.max_lossless_priorities is {allowed}: "
+            "each lossless priority reserves headroom on every port",
         )
-    issues += _mtu_issues(policy.mtu.host, policy.mtu.switch, ("mtu", "host"))
-    for i, ov in enumerate(policy.overrides):
+    ]
+
+
+def mtu_issues(mtu: Mtu) -> list[Issue]:
+    return _mtu_issues(mtu.host, mtu.switch, ("mtu", "host"))
+
+
+def override_mtu_issues(overrides: Sequence[Override], mtu: Mtu) -> list[Issue]:
+    """An override's MTU, combined with the policy's for the roles it leaves out, must still fit."""
+    issues: list[Issue] = []
+    for i, ov in enumerate(overrides):
         if ov.mtu is not None and ov.mtu.model_fields_set:
-            fields = {"host": policy.mtu.host, "switch": policy.mtu.switch}
+            fields = {"host": mtu.host, "switch": mtu.switch}
             fields.update({k: getattr(ov.mtu, k) for k in ov.mtu.model_fields_set})
             issues += _mtu_issues(fields["host"], fields["switch"], ("overrides", i, "mtu"))
     return issues

@@ -207,6 +207,13 @@ class Override(Strict):
         return _check_cable_roles(lengths)
 
 
+def _raw_max_lossless(value: Any) -> int | None:
+    """pfc.max_lossless_priorities from an otherwise invalid pfc section, when it is itself valid."""
+    default = Pfc.model_fields["max_lossless_priorities"].default
+    raw = value.get("max_lossless_priorities", default) if isinstance(value, dict) else default
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 8 else None
+
+
 def _valid_classes(value: Any) -> dict[int, TrafficClass]:
     """The classes of a partly invalid list that are valid on their own, by position."""
     valid: dict[int, TrafficClass] = {}
@@ -223,8 +230,8 @@ class Policy(Strict):
     baseline: Literal["nvidia-roce", "sonic-azure"] | None = None
     trust: Trust = Trust.dscp
     classes: list[TrafficClass] = Field(min_length=1)
-    pfc: Pfc = Field(default_factory=Pfc)
-    mtu: Mtu = Field(default_factory=Mtu)
+    pfc: Pfc = Field(default_factory=Pfc, validate_default=True)  # budget rule runs on the default too
+    mtu: Mtu = Field(default_factory=Mtu, validate_default=True)
     # Cable length per link role ("host" = switch-host, "fabric" = switch-switch); "default" for the rest.
     cable_length: dict[str, Metres] = Field(default_factory=lambda: {"host": 5, "fabric": 40, "default": 40})
     buffer_model: BufferModel = BufferModel.auto
@@ -260,10 +267,37 @@ class Policy(Strict):
         defer_issues(info, invariants.class_issues(classes, trust))
         return classes
 
-    @model_validator(mode="after")
-    def _sections_consistent(self, info: ValidationInfo) -> Policy:
-        defer_issues(info, invariants.policy_issues(self))
-        return self
+    # Rules spanning sections are field validators on the later field (reading the earlier one from
+    # info.data), so they run even when unrelated sections of the file are invalid.
+
+    @field_validator("pfc", mode="wrap")
+    @classmethod
+    def _lossless_budget(cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Pfc:
+        classes = info.data.get("classes")
+        try:
+            pfc: Pfc = handler(value)
+        except ValidationError:
+            allowed = _raw_max_lossless(value)
+            if classes is not None and allowed is not None:
+                defer_issues(info, invariants.lossless_budget_issues(classes, allowed))
+            raise
+        if classes is not None:
+            defer_issues(info, invariants.lossless_budget_issues(classes, pfc.max_lossless_priorities))
+        return pfc
+
+    @field_validator("mtu")
+    @classmethod
+    def _host_fits_switch(cls, mtu: Mtu, info: ValidationInfo) -> Mtu:
+        defer_issues(info, invariants.mtu_issues(mtu))
+        return mtu
+
+    @field_validator("overrides")
+    @classmethod
+    def _override_mtu_fits(cls, overrides: list[Override], info: ValidationInfo) -> list[Override]:
+        mtu = info.data.get("mtu")
+        if mtu is not None:
+            defer_issues(info, invariants.override_mtu_issues(overrides, mtu))
+        return overrides
 
     # ---- derived views used by render and checks (pure, no I/O) -------------------------------------
 

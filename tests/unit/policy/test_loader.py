@@ -153,3 +153,14 @@ def test_class_rules_still_run_when_one_class_is_invalid() -> None:
         (13, "classes[2].dscp[0]"),
     ]
     assert "DSCP 10 is already in class 'bulk' (classes[1])" in report.errors[1].message
+
+
+def test_cross_section_rules_run_alongside_unrelated_errors() -> None:
+    report = check_policy_file(FIXTURES / "multi" / "cross-section.yaml")
+    assert [(p.line, p.field) for p in report.errors] == [
+        (2, "classes"),  # 3 lossless priorities, pfc section itself invalid: the default maximum (2) applies
+        (22, "pfc.watchdog.action"),
+        (25, "mtu.host"),
+        (26, "buffer_modle"),
+    ]
+    assert "3 lossless priorities [3, 4, 5]" in report.errors[0].message
