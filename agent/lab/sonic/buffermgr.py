@@ -11,7 +11,7 @@ calculated profile only exists in APPL_DB; the headroom maths lives in `agent.po
 
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from agent.lab.sonic.db import ConfigDb, Row
@@ -54,7 +54,7 @@ def cable_metres(cable: str) -> int | None:
 class BufferManager:
     """Per-twin buffermgrd state: the last port signature it reacted to and the PG keys it wrote."""
 
-    def __init__(self, model: str, log: deque[str]) -> None:
+    def __init__(self, model: str, log: Callable[[str], None]) -> None:
         self.model = model
         self._seen: dict[str, tuple[str, ...]] = {}
         self._written: dict[str, tuple[str, ...]] = {}
@@ -78,17 +78,17 @@ class BufferManager:
 
     def _update_port(self, config: ConfigDb, port: str, speed: str, cable: str, mtu: str, pfc: str) -> None:
         if not cable:
-            self._log.append(f"NOTICE swss#buffermgrd: :- doSpeedUpdateTask: Cable length is not set for {port}")
+            self._log(f"NOTICE swss#buffermgrd: :- doSpeedUpdateTask: Cable length is not set for {port}")
             return
         if cable == "0m":
-            self._log.append(
+            self._log(
                 f"NOTICE swss#buffermgrd: :- doSpeedUpdateTask: Not creating/updating PG profile for port {port}. "
                 "Cable length is set to 0m"
             )
             return
         row = pg_profile_lookup().get((speed, cable))
         if row is None:
-            self._log.append(
+            self._log(
                 f"ERR swss#buffermgrd: :- doSpeedUpdateTask: No PG profile configured for speed {speed} "
                 f"and cable length {cable}"
             )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from agent.lab.sonic import show
-from agent.lab.sonic.counters import QUEUES
+from agent.lab.sonic.counters import QUEUES, port_oid, queue_oid
 from agent.lab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION
+from agent.lab.sonic.qosview import TICK_MS
+from agent.lab.sonic.watchdog import timer_ticks
 from agent.lab.twin import CommandResult
 
 if TYPE_CHECKING:
@@ -44,8 +47,48 @@ def run_show(twin: SonicTwin, argv: list[str]) -> CommandResult:
     if args[:1] == ["version"]:
         return CommandResult(stdout=_version(twin))
     if args[:1] == ["logging"]:
-        return CommandResult(stdout="".join(f"{line}\n" for line in twin.syslog))
+        return CommandResult(stdout=_logging(twin))
     return _usage("show", f'No such command "{args[0] if args else ""}".')
+
+
+BOOT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _logging(twin: SonicTwin) -> str:
+    """`show logging`: daemon messages with syslog timestamps on the logical clock (tick = TICK_MS)."""
+    lines = list(twin.syslog) + _watchdog_log(twin)
+    out = []
+    for tick, text in sorted(lines, key=lambda item: item[0]):
+        stamp = (BOOT + timedelta(milliseconds=tick * TICK_MS)).strftime("%b %d %H:%M:%S.%f")
+        out.append(f"{stamp} {twin.hostname} {text}\n")
+    return "".join(out)
+
+
+def _watchdog_log(twin: SonicTwin) -> list[tuple[int, str]]:
+    """orchagent's storm/restore lines (reference sonic.md §1.6), derived from the watchdog's history."""
+    wd_model = twin.traffic.watchdog
+    out: list[tuple[int, str]] = []
+    for (port, queue), runs in wd_model.storms.items():
+        wd = wd_model.watched(twin.config, port, queue)
+        index = twin.counters.port_index(port)
+        if wd is None or index is None:
+            continue
+        detect, restore = timer_ticks(wd)
+        ids = f"queue id 0x{queue_oid(index, queue)[6:]} and port id 0x{port_oid(index)[6:]}"
+        for run in runs:
+            hit = run.start + detect
+            if hit > twin.clock or (run.end is not None and run.end < hit):
+                continue
+            msg = (
+                f"NOTICE swss#orchagent: :- PFC Watchdog detected PFC storm on port {port}, queue index {queue}, {ids}"
+            )
+            out.append((hit, msg))
+            if run.end is not None and run.end + restore <= twin.clock:
+                msg = (
+                    f"NOTICE swss#orchagent: :- PFC Watchdog storm restored on port {port}, queue index {queue}, {ids}"
+                )
+                out.append((run.end + restore, msg))
+    return out
 
 
 def _port_counters(twin: SonicTwin) -> dict[str, dict[str, str]]:

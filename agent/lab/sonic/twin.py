@@ -53,12 +53,12 @@ class SonicTwin:
         self.buffer_model = buffer_model
         self.seed = seed
         self.clock = 0
-        self.syslog: deque[str] = deque(maxlen=64)
+        self.syslog: deque[tuple[int, str]] = deque(maxlen=64)  # (tick, "SEVERITY tag: message")
         self.files: dict[str, bytes] = {}
         self._saved: str | None = None  # None: still the config the image booted with
         self.config = ConfigDb()
         seed_config(self.config, hostname, self.ports, buffer_model, seed)
-        self.buffers = BufferManager(buffer_model, self.syslog)
+        self.buffers = BufferManager(buffer_model, lambda text: self.syslog.append((self.clock, text)))
         self.buffers.reconcile(self.config, self.port_names)
         cabled = frozenset(p.name for p in self.ports if p.neighbor)
         self.traffic = TrafficModel(self.config, self._now)

@@ -18,6 +18,14 @@ from agent.lab.sonic.qosview import ms_to_ticks
 DROPS_PER_STORMED_TICK = 50
 
 
+def timer_ticks(wd: dict[str, str]) -> tuple[int, int]:
+    """(detection, restoration) in clock ticks; a missing restoration time is 2 x detection (pfcwd CLI)."""
+    detection = wd.get("detection_time", "200")
+    detect = ms_to_ticks(detection, 200)
+    restore = ms_to_ticks(wd.get("restoration_time"), 2 * int(detection) if detection.isdigit() else 400)
+    return detect, restore
+
+
 @dataclass
 class StormInterval:
     start: int
@@ -62,8 +70,7 @@ class Watchdog:
         return wd
 
     def evaluate(self, wd: dict[str, str], port: str, queue: int, now: int) -> QueueWatch:
-        detect = ms_to_ticks(wd.get("detection_time"), 200)
-        restore = ms_to_ticks(wd.get("restoration_time"), 2 * int(wd.get("detection_time", "200") or 200))
+        detect, restore = timer_ticks(wd)
         detected = restored = stormed = last = 0
         status = "operational"
         for run in self.storms.get((port, queue), []):

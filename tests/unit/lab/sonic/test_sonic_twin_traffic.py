@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from sonic_twin_helpers import leaf, ok, patch
 
@@ -150,3 +151,15 @@ def test_asic_db_pfc_bitmask_drops_stormed_priority_and_wred_follows_config() ->
     wred_key = ok(twin, "sonic-db-cli ASIC_DB keys '*SAI_OBJECT_TYPE_WRED:*'").strip()
     assert twin.asic.hget(wred_key, "SAI_WRED_ATTR_GREEN_MIN_THRESHOLD") == "150000"
     assert twin.asic.hget(wred_key, "SAI_WRED_ATTR_ECN_MARK_MODE") == "SAI_ECN_MARK_MODE_ALL"
+
+
+def test_show_logging_has_orchagent_storm_lines_sonic_mgmt_matches() -> None:
+    twin = leaf()
+    twin.set_traffic("Ethernet0", "storm")
+    ok(twin, "sleep 1")
+    twin.set_traffic("Ethernet0", "idle")
+    ok(twin, "sleep 1")
+    log = ok(twin, "show logging")
+    line = r"^Jan 01 00:00:\d\d\.\d{6} leaf1 NOTICE swss#orchagent: .* detected PFC storm .*Ethernet0"
+    assert re.search(line, log, re.M)
+    assert re.search(r".*storm restored.*queue index 4", log)
