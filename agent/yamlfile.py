@@ -13,8 +13,9 @@ How problems are located:
   ancestor that does.
 * Cross-field checks inside models use two helpers from here, so their findings are located too:
   :func:`field_error` (a validator error whose path continues below the model that raised it) and
-  :func:`defer_issues` (a root-model validator that has several findings hands all of them over,
-  each with its own path, instead of stopping at the first).
+  :func:`defer_issues` (a validator of the root model that has several findings hands all of them
+  over, each with its own absolute path, instead of stopping at the first; the model is still built
+  so that checks on other sections run in the same pass).
 """
 
 from __future__ import annotations
@@ -150,6 +151,9 @@ def field_error(at: str | int | Sequence[str | int], message: str) -> PydanticCu
 
 def defer_issues(info: ValidationInfo, issues: Iterable[Issue]) -> None:
     """Hand all findings of a root-model validator to the loader, or raise them together without one.
+
+    Issue paths are absolute (from the document root), so only validators of the root model (its own
+    field and model validators) should use this.
 
     With a loader (validation context holding ISSUES_KEY) the model is still built so the remaining
     checks can run; the loader then refuses the file and reports each finding at its own line.
