@@ -148,6 +148,15 @@ def listdir(twin: HostTwin, path: str) -> list[str] | None:
     if len(parts) == 6 and parts[:3] == ["sys", "class", "net"] and parts[4:] == ["device", "infiniband"]:
         nic = twin.nic(parts[3])
         return [nic.rdma_device] if nic and nic.has_rdma and nic.rdma_device else None
+    if len(parts) == 4 and parts[:3] == ["sys", "class", "infiniband"]:
+        nic = twin.rdma_nic(parts[3])
+        return (["fw_ver", "ports", "tc"] if nic.driver == MLX5 else ["fw_ver", "ports"]) if nic else None
+    if len(parts) == 5 and parts[:3] == ["sys", "class", "infiniband"] and parts[4] in ("ports", "tc"):
+        nic = twin.rdma_nic(parts[3])
+        return ["1"] if nic and (parts[4] == "ports" or nic.driver == MLX5) else None
+    if len(parts) == 6 and parts[:3] == ["sys", "class", "infiniband"] and parts[4:] == ["tc", "1"]:
+        nic = twin.rdma_nic(parts[3])
+        return ["traffic_class"] if nic and nic.driver == MLX5 else None
     if len(parts) == 6 and parts[:3] == ["sys", "class", "infiniband"] and parts[4:] == ["ports", "1"]:
         return ["hw_counters", "link_layer", "phys_state", "rate", "state"] if twin.rdma_nic(parts[3]) else None
     if len(parts) == 7 and parts[:3] == ["sys", "class", "infiniband"] and parts[4:] == ["ports", "1", "hw_counters"]:

@@ -93,6 +93,8 @@ def test_globs_and_grep_labels() -> None:
     host.run("mkdir -p /sys/kernel/config/rdma_cm/mlx5_0", sudo=True)
     found = host.run("grep -H -c '' /sys/kernel/config/rdma_cm/*/ports/*/default_roce_tos", sudo=False)
     assert found.stdout == "/sys/kernel/config/rdma_cm/mlx5_0/ports/1/default_roce_tos:1\n"
+    empty = host.run("grep -H -c '' /sys/class/infiniband/*/tc/*/traffic_class", sudo=False)
+    assert (empty.stdout, empty.exit_code) == ("/sys/class/infiniband/mlx5_0/tc/1/traffic_class:0\n", 1)
 
 
 def test_system_identity_commands() -> None:
