@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent.lab.sonic.buffermgr import dynamic_profile
+from agent.lab.sonic.buffermgr import dynamic_profile, pg_range
 from agent.lab.sonic.db import ConfigDb, Row
 from agent.lab.sonic.defaults import DEFAULT_MTU
 from agent.lab.sonic.watchdog import Watchdog
@@ -32,12 +32,32 @@ def render_appl_db(
         elif table == "PORT":
             oper = "up" if row.get("admin_status") == "up" and rest in cabled else "down"
             out[f"PORT_TABLE:{rest}"] = {**row, "oper_status": oper}
+    if dynamic:
+        _size_pools(out)
     for (port, queue), _runs in watchdog.storms.items():
         wd = watchdog.watched(config, port, queue)
         if wd and watchdog.evaluate(wd, port, queue, now()).status == "stormed":
             key = f"PFC_WD_TABLE_INSTORM:{port}"
             out[key] = {**out.get(key, {}), str(queue): "storm"}
     return out
+
+
+MMU_BYTES = 12766208  # TD2 ingress_lossless_pool size of the vs SKU (sonic.md §1.5)
+
+
+def _size_pools(out: dict[str, Row]) -> None:
+    """buffermgrd-dyn gives every pool without a configured size what headroom leaves of the MMU
+    (lossless-engineering.md §1.2, simplified: no management/mirror/SHP terms)."""
+    headroom = 0
+    for key, row in out.items():
+        if key.startswith("BUFFER_PG_TABLE:"):
+            profile = out.get(f"BUFFER_PROFILE_TABLE:{row.get('profile', '')}", {})
+            size = profile.get("size", "0")
+            if "xoff" in profile and size.isdigit():
+                headroom += int(size) * len(pg_range(key.rsplit(":", 1)[1]))
+    for key in [k for k in out if k.startswith("BUFFER_POOL_TABLE:")]:
+        if "size" not in out[key]:
+            out[key] = {**out[key], "size": str(MMU_BYTES - headroom)}
 
 
 def _buffer_pg(config: ConfigDb, out: dict[str, Row], rest: str, row: Row, dynamic: bool) -> None:

@@ -86,3 +86,13 @@ def test_dynamic_model_keeps_null_in_config_db_and_calculates_appl_db_profile() 
     assert config(twin)["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "NULL"}
     ok(twin, "config interface mtu Ethernet0 4096", sudo=True)
     assert twin.appl.hgetall("BUFFER_PG_TABLE:Ethernet0:3-4") == {"profile": "pg_lossless_400000_40m_mtu4096_profile"}
+
+
+def test_dynamic_model_pool_size_shrinks_by_calculated_headroom() -> None:
+    twin = leaf(model="dynamic")
+    full = int(twin.appl.hget("BUFFER_POOL_TABLE:ingress_lossless_pool", "size") or "0")
+    set_cable(twin, "Ethernet0", "40m")
+    size = int(twin.appl.hget("BUFFER_PROFILE_TABLE:pg_lossless_400000_40m_profile", "size") or "0")
+    after = int(twin.appl.hget("BUFFER_POOL_TABLE:ingress_lossless_pool", "size") or "0")
+    assert full - after == 2 * size  # PG 3-4 reserves headroom for two priorities
+    assert twin.appl.hget("BUFFER_POOL_TABLE:egress_lossless_pool", "size") == "12766208"  # configured, kept
