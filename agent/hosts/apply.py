@@ -52,6 +52,36 @@ class _Tx:
     current: HostNative
     touched: dict[str, set[str]] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    created_dirs: list[str] = field(default_factory=list)
+
+    def open_configfs(self, plan: ChangePlan) -> str | None:
+        """Create the rdma_cm configfs directories first, so the snapshot holds their real values.
+
+        An absent directory hides the driver's current RoCE ToS/mode; creating it changes no value. On
+        rollback the values are restored and the directories removed again.
+        """
+        dirs = sorted({str(op["mkdir"]) for op in plan.operations if op.get("mkdir")})
+        if not dirs:
+            return None
+        writes = [(f"write:{i}", C.mkdir(d)) for i, d in enumerate(dirs)]
+        sections = self.shell.batch(writes + gather_batch(self.interfaces))
+        failed = [s for k, s in sections.items() if k.startswith("write:") and not s.ok]
+        self.created_dirs = dirs
+        if failed:
+            first = failed[0].output.strip().splitlines()[:1]
+            return f"cannot create {', '.join(dirs)} (is rdma_cm loaded and configfs mounted?): {first}"
+        self.snap = self.current = self._native(sections)
+        return None
+
+    def close_configfs(self) -> list[str]:
+        if not self.created_dirs:
+            return []
+        sections = self.shell.batch([(f"rmdir:{i}", C.rmdir(d)) for i, d in enumerate(self.created_dirs)])
+        return [
+            f"rmdir {d}: {s.output.strip()}"
+            for d, s in zip(self.created_dirs, sections.values(), strict=True)
+            if not s.ok
+        ]
 
     def step(self, op: dict[str, Any], *, strict: bool = True) -> None:
         """Write one operation, re-read in the same round trip, wait out a link flap, check the effect."""
@@ -65,11 +95,11 @@ class _Tx:
         link_up_before = _link_up(self.current, ifname)
         sections = self.shell.batch(writes + gather_batch(self.interfaces))
         self.current = self._native(sections)
-        if op["kind"] == "pfc" and op.get("flaps_link") and link_up_before:
+        failed = [(k, s) for k, s in sections.items() if k.startswith("write:") and not s.ok]
+        if op["kind"] == "pfc" and op.get("flaps_link") and link_up_before and not failed:
             self._wait_flap(op)
         if not strict:
             return
-        failed = [(k, s) for k, s in sections.items() if k.startswith("write:") and not s.ok]
         if local_error or failed:
             raise StepFailed(local_error or _write_error(op, failed, self.current))
         mismatches = op_mismatches(op, self.current)
@@ -113,6 +143,7 @@ class _Tx:
         if left:
             detail = f"{reason}; ROLLBACK INCOMPLETE, still different from the snapshot: {'; '.join(left)}"
             return self._outcome(ApplyStatus.failed, detail, left + notes)
+        notes += self.close_configfs()
         return self._outcome(ApplyStatus.rolled_back, f"{reason}; snapshot restored and verified", notes)
 
     def _outcome(self, status: ApplyStatus, detail: str, verification: list[str]) -> ApplyOutcome:
@@ -139,9 +170,11 @@ def apply_host(
     tx = _Tx(shell, intent, snap, interfaces, settings, current=snap)
     refusal = _preflight(plan, snap)
     if refusal:
-        outcome = tx._outcome(ApplyStatus.rolled_back, f"refused before any write: {refusal}", [])
-        outcome.plan = plan
-        return outcome
+        return _with_plan(tx._outcome(ApplyStatus.rolled_back, f"refused before any write: {refusal}", []), plan)
+    problem = tx.open_configfs(plan)
+    if problem:
+        notes = tx.close_configfs()
+        return _with_plan(tx._outcome(ApplyStatus.rolled_back, f"nothing changed: {problem}", notes), plan)
     for op in plan.operations:
         try:
             tx.step(op)

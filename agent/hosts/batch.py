@@ -19,7 +19,7 @@ from agent.platforms.base import CommandRunner
 
 MARK = "@@roce-agent"
 _BEGIN_RE = re.compile(re.escape(MARK) + r":begin:(\S+)")
-_END_RE = re.compile(re.escape(MARK) + r":end:(\S+?):(\d+)")
+_END_RE = re.compile(re.escape(MARK) + r":end:(\S+):(\d+)\s*$")  # the status is the last field
 
 
 @dataclass

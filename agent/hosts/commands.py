@@ -6,7 +6,7 @@ against a strict pattern or range here first and then passed as one argument: ar
 below (constants, never inventory data), which must reach the remote shell unquoted to expand.
 
 Shell surface the remote side must offer (real bash and the host twin): `;`, `|`, `2>&1`, `$?`,
-`echo`, `cat`, `grep -H . FILE...` (with `*` globs), `mkdir -p`, `tee`, `sudo`.
+`echo`, `printf`, `grep -H . FILE...` and `grep -H -c '' GLOB` (with `*` globs), `mkdir -p`, `tee`, `sudo`.
 """
 
 from __future__ import annotations
@@ -95,8 +95,8 @@ class Cmd:
             line = " ".join([line, *self.globs])
         if self.sudo and use_sudo:
             line = "sudo " + line
-        if self.stdin is not None:
-            line = f"echo {shlex.quote(self.stdin)} | {line}"
+        if self.stdin is not None:  # printf, not echo: a login shell's `echo` builtin may not see the pipe
+            line = f"printf '%s\\n' {shlex.quote(self.stdin)} | {line}"
         return line
 
 
@@ -222,13 +222,22 @@ def ethtool_pause_set(ifname: str, rx: bool, tx: bool) -> Cmd:
     return Cmd(("ethtool", "-A", check_ifname(ifname), "rx", onoff[rx], "tx", onoff[tx]), sudo=True)
 
 
-def mkdir(path: str) -> Cmd:
+def _configfs_dir(path: str) -> str:
     if not re.match(r"^/sys/kernel/config/rdma_cm/[A-Za-z][A-Za-z0-9_.-]{0,63}$", path):
         raise ValueError(f"{path!r} is not a directory the agent creates")
-    return Cmd(("mkdir", "-p", path), sudo=True)
+    return path
+
+
+def mkdir(path: str) -> Cmd:
+    return Cmd(("mkdir", "-p", _configfs_dir(path)), sudo=True)
+
+
+def rmdir(path: str) -> Cmd:
+    """Removing an rdma_cm configfs directory keeps the values in the driver (what `cma_roce_tos` does)."""
+    return Cmd(("rmdir", _configfs_dir(path)), sudo=True)
 
 
 def write_file(path: str, value: str) -> Cmd:
-    """`echo VALUE | sudo tee PATH`: sysfs/configfs/procfs writes that work with or without root."""
+    """`printf '%s\\n' VALUE | sudo tee PATH`: sysfs/configfs/procfs writes that work with or without root."""
     check_writable(path, value)
     return Cmd(("tee", path), sudo=True, stdin=value)

@@ -146,6 +146,12 @@ def _pairs(pairs: list[tuple[int, int]]) -> str:
     return " ".join(f"{d}:{p}" for d, p in pairs)
 
 
+def _ets_bw(nic: Nic) -> list[int | None]:
+    """Bandwidth of ETS TCs only: what strict/vendor TCs report differs between drivers and kernels."""
+    assert nic.ets is not None
+    return [b if tsa == "ets" else None for b, tsa in zip(nic.ets.bw, nic.ets.tsa, strict=True)]
+
+
 def fingerprint(host: HostNative) -> str:
     """Hash of the configuration the agent owns (no counters, no link state): detects a concurrent change."""
     doc: dict[str, Any] = {}
@@ -153,7 +159,7 @@ def fingerprint(host: HostNative) -> str:
         doc[name] = {
             "mtu": nic.link.mtu if nic.link else None,
             "pfc": [list(nic.pfc.enabled), nic.pfc.delay] if nic.pfc else None,
-            "ets": [list(nic.ets.tsa), list(nic.ets.bw), list(nic.ets.prio_tc)] if nic.ets else None,
+            "ets": [list(nic.ets.tsa), _ets_bw(nic), list(nic.ets.prio_tc)] if nic.ets else None,
             "app": sorted(nic.app.dscp) if nic.app else None,
             "buffer": list(nic.buffer.prio_buffer) if nic.buffer else None,
             "pause": [nic.pause_rx, nic.pause_tx],

@@ -199,7 +199,9 @@ def target_from_snapshot(host: HostNative, nic: Nic, touched: set[str]) -> NicTa
     if "mtu" in touched and nic.link is not None:
         t.mtu = nic.link.mtu
     if "ets" in touched and nic.ets is not None:
-        t.ets = (nic.ets.tsa, nic.ets.bw, nic.ets.prio_tc)
+        # `dcb` wants 0 % on non-ETS TCs (it validates the sum); mlx5 reads 100 % back for them anyway.
+        bw = tuple(b if tsa == "ets" else 0 for b, tsa in zip(nic.ets.bw, nic.ets.tsa, strict=True))
+        t.ets = (nic.ets.tsa, bw, nic.ets.prio_tc)
     if touched & {"app_replace", "app_del"} and nic.app is not None:
         t.dscp_required = t.dscp_allowed = nic.app.dscp
     if "buffer" in touched and nic.buffer is not None:

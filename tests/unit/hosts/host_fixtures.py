@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from agent.errors import DeviceError
 from agent.hosts.batch import Section
 from agent.hosts.gather import HostRaw, gather_batch
 from agent.intent import DeviceIntent, PortIntent
+from agent.lab.host.twin import HostTwin
+from agent.lab.twin import TwinNic
+from agent.platforms.base import RunResult
 from agent.policy.model import Policy, TrafficClass
 from agent.state import DeviceKind
 
@@ -58,3 +62,43 @@ def host_intent(
         lossless_priorities=policy.lossless_priorities,
     )
     return DeviceIntent(name=name, kind=DeviceKind.host, platform="linux-rdma", policy=policy, ports={"eth1": port})
+
+
+class FakeClock:
+    """The twin's wall clock and the apply's sleep share this, so link flaps pass without real waiting."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+
+class TwinRunner:
+    """CommandRunner over an in-process HostTwin: one `run` = one round trip, as over SSH."""
+
+    def __init__(self, twin: HostTwin) -> None:
+        self.twin = twin
+        self.device = twin.hostname
+        self.round_trips = 0
+        self.commands: list[str] = []
+
+    def run(self, command: str, *, timeout: float = 60.0) -> RunResult:
+        self.round_trips += 1
+        self.commands.append(command)
+        result = self.twin.run(command, sudo=False)
+        if result.disconnect:
+            raise DeviceError(self.device, command[:40], "session lost")
+        return RunResult(output=result.stdout + result.stderr, exit_code=result.exit_code)
+
+    def upload(self, path: str, data: bytes) -> None:
+        self.twin.write_file(path, data)
+
+
+def twin_host(*, driver: str = "mlx5_core", flavour: str = "6.1") -> tuple[HostTwin, TwinRunner, FakeClock]:
+    clock = FakeClock()
+    twin = HostTwin("host1", [TwinNic(driver=driver)], iproute2_flavour=flavour, clock=clock)
+    return twin, TwinRunner(twin), clock

@@ -30,3 +30,10 @@ def test_output_cut_short_is_an_error_naming_the_missing_sections() -> None:
     cut = text[: text.index("@@roce-agent:end:eth1:dcb:pfc")]
     with pytest.raises(ParseError, match=r"no result for eth1:dcb:pfc, eth1:dcb:app"):
         split_batch("host1", cut, ["ver:dcb", "eth1:dcb:pfc", "eth1:dcb:app"])
+
+
+def test_keys_ending_in_digits_do_not_swallow_the_exit_status() -> None:
+    line = render_batch([("write:1", C.version("dcb"))], use_sudo=False)
+    assert line.endswith('echo "@@roce-agent:end:write:1:$?"')
+    text = "@@roce-agent:begin:write:1\n106\n@@roce-agent:end:write:1:0\n"
+    assert split_batch("host1", text, ["write:1"])["write:1"].rc == 0

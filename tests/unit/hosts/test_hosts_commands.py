@@ -43,7 +43,7 @@ def test_numbers_must_be_real_ints_in_range() -> None:
 def test_file_writes_only_to_known_knobs_with_quoted_values() -> None:
     cmd = C.write_file("/sys/kernel/config/rdma_cm/mlx5_0/ports/1/default_roce_mode", "RoCE v2")
     path = "/sys/kernel/config/rdma_cm/mlx5_0/ports/1/default_roce_mode"
-    assert cmd.shell(use_sudo=True) == f"echo 'RoCE v2' | sudo tee {path}"
+    assert cmd.shell(use_sudo=True) == f"printf '%s\\n' 'RoCE v2' | sudo tee {path}"
     with pytest.raises(ValueError, match="not a file the agent writes"):
         C.write_file("/etc/passwd", "x")
     with pytest.raises(ValueError, match="not a value"):

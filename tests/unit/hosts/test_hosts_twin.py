@@ -1,0 +1,107 @@
+"""gather/plan/apply against the in-process RDMA host twin (mlx5 semantics, real command surface)."""
+
+from __future__ import annotations
+
+import pytest
+from host_fixtures import host_intent, twin_host
+
+from agent.hosts.adapter import HostAdapter
+from agent.hosts.apply import ApplySettings
+from agent.hosts.gather import native_from_raw
+from agent.hosts.plan import fingerprint
+from agent.platforms.base import ApplyOptions, ApplyStatus
+
+
+def _adapter(clock: object) -> HostAdapter:
+    return HostAdapter(ApplySettings(link_timeout_s=30.0, poll_interval_s=0.5, sleep=clock.sleep))  # type: ignore[attr-defined]
+
+
+def test_gather_is_one_round_trip_per_host() -> None:
+    _, runner, clock = twin_host()
+    raw = _adapter(clock).gather(runner, host_intent())
+    assert runner.round_trips == 1
+    assert raw.round_trips == 1
+    nic = native_from_raw(raw).nics["eth1"]
+    assert nic.is_mlx5
+    assert nic.rdma is not None
+    assert nic.rdma.device == "mlx5_0"
+
+
+def test_plan_apply_converges_and_a_second_plan_is_empty() -> None:
+    _, runner, clock = twin_host()
+    adapter, intent = _adapter(clock), host_intent()
+    plan = adapter.plan(intent, adapter.gather(runner, intent))
+    assert {"pause", "mtu", "ets", "app_replace", "buffer", "pfc"} <= {op["kind"] for op in plan.operations}
+    assert any("mtu 1500 -> 9000" in line for line in plan.lines)
+    outcome = adapter.apply(runner, intent, plan, ApplyOptions())
+    assert outcome.status is ApplyStatus.applied, outcome.detail
+    assert any(e.startswith("link flap on eth1 (PFC mask change") and "RDMA port ACTIVE" in e for e in outcome.events)
+    again = adapter.plan(intent, adapter.gather(runner, intent))
+    assert again.empty, again.lines
+    state = adapter.normalize("host1", adapter.gather(runner, intent))
+    port = state.ports["eth1"]
+    assert port.lossless_priorities == [3]
+    assert port.dscp_to_priority == {26: 3, 48: 6}
+    assert port.mtu == 9000
+    assert port.nic is not None
+    assert (port.nic.roce_tos, port.nic.pfc_delay, port.nic.tcp_ecn) == (106, 5, 1)
+
+
+def test_dry_run_and_empty_plans_touch_nothing() -> None:
+    _, runner, clock = twin_host()
+    adapter, intent = _adapter(clock), host_intent()
+    plan = adapter.plan(intent, adapter.gather(runner, intent))
+    before = runner.round_trips
+    outcome = adapter.apply(runner, intent, plan, ApplyOptions(dry_run=True))
+    assert outcome.status is ApplyStatus.unchanged
+    assert runner.round_trips == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "needle"),
+    [
+        ("fail-command", {"pattern": "tee /sys/class/infiniband/.*/traffic_class"}, "traffic_class"),
+        ("reject-app", {"errno": "EINVAL"}, "re-read differs"),  # `dcb app replace` exits 0 anyway
+        ("fail-command", {"pattern": "dcb pfc set", "message": "Attribute write: Invalid argument"}, "Invalid"),
+    ],
+)
+def test_a_failed_write_restores_the_snapshot(kind: str, options: dict[str, str], needle: str) -> None:
+    twin, runner, clock = twin_host()
+    adapter, intent = _adapter(clock), host_intent()
+    raw = adapter.gather(runner, intent)
+    before = fingerprint(native_from_raw(raw))
+    plan = adapter.plan(intent, raw)
+    twin.inject_fault(kind, options)
+    outcome = adapter.apply(runner, intent, plan, ApplyOptions())
+    assert outcome.status is ApplyStatus.rolled_back, outcome.detail
+    assert needle in outcome.detail
+    twin.inject_fault("clear", {})
+    assert fingerprint(native_from_raw(adapter.gather(runner, intent))) == before
+
+
+def test_a_plan_made_before_someone_else_changed_the_nic_is_refused() -> None:
+    _, runner, clock = twin_host()
+    adapter, intent = _adapter(clock), host_intent()
+    plan = adapter.plan(intent, adapter.gather(runner, intent))
+    runner.run("sudo dcb pfc set dev eth1 prio-pfc 4:on")
+    outcome = adapter.apply(runner, intent, plan, ApplyOptions())
+    assert outcome.status is ApplyStatus.rolled_back
+    assert "changed since the plan" in outcome.detail
+
+
+def test_iproute2_65_twin_converges_too() -> None:
+    _, runner, clock = twin_host(flavour="6.5")
+    adapter, intent = _adapter(clock), host_intent()
+    outcome = adapter.apply(runner, intent, adapter.plan(intent, adapter.gather(runner, intent)), ApplyOptions())
+    assert outcome.status is ApplyStatus.applied, outcome.detail
+    assert adapter.plan(intent, adapter.gather(runner, intent)).empty
+
+
+def test_veth_and_firmware_owned_nics_are_refused_with_actionable_errors() -> None:
+    _, runner, clock = twin_host(driver="veth")
+    adapter, intent = _adapter(clock), host_intent()
+    with pytest.raises(Exception, match="configure the physical function"):
+        adapter.plan(intent, adapter.gather(runner, intent))
+    _, runner, clock = twin_host(driver="bnxt_en")
+    with pytest.raises(Exception, match="firmware LLDP/DCBX agent owns eth1"):
+        adapter.plan(intent, adapter.gather(runner, intent))
