@@ -21,6 +21,15 @@ from agent.lab.ssh import LabCredentials, TwinEndpoint, serve_twin
 from tests.integration.lab.echo_twin import EchoTwin
 
 PASSWORD = "lab-test-password"  # only ever used against the in-process twin of these tests
+ROOT = Path(__file__).resolve().parents[3]
+TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
+
+
+def lab_env(monkeypatch: pytest.MonkeyPatch, state_dir: Path) -> None:
+    """A lab state dir of the test's own; the lab process can import the test twins (PYTHONPATH)."""
+    monkeypatch.setenv("ROCE_AGENT_LAB_DIR", str(state_dir))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    monkeypatch.delenv("ROCE_AGENT_LAB_PASSWORD", raising=False)
 
 
 def free_base_port(count: int) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
 from collections.abc import Iterator
@@ -18,12 +17,10 @@ from agent.cli import app
 from agent.inventory.loader import load_nornir
 from agent.lab.inventory_writer import INVENTORY_FILES
 from agent.lab.spec import DEFAULT_BASE_PORT
-from tests.integration.lab.conftest import free_base_port
+from tests.integration.lab.conftest import ROOT, TOPOLOGY, free_base_port, lab_env
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[3]
-TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
 ECHO_FACTORY = "tests.integration.lab.echo_twin:build"
 runner = CliRunner()
 
@@ -40,12 +37,6 @@ class Lab:
         return result.exit_code, result.output
 
 
-def _lab_env(monkeypatch: pytest.MonkeyPatch, state_dir: Path) -> None:
-    monkeypatch.setenv("ROCE_AGENT_LAB_DIR", str(state_dir))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    monkeypatch.delenv("ROCE_AGENT_LAB_PASSWORD", raising=False)
-
-
 def _up(state_dir: Path, inventory: Path, base: int, *extra: str) -> tuple[int, str]:
     args = ["lab", "up", str(TOPOLOGY), "--inventory", str(inventory), "--base-port", str(base)]
     result = runner.invoke(app, [*args, "--twin-factory", ECHO_FACTORY, *extra])
@@ -57,7 +48,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     mp = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("lab")
     state_dir, inventory = root / ".lab", root / "inventories" / "lab"  # same layout as the project
-    _lab_env(mp, state_dir)
+    lab_env(mp, state_dir)
     base = free_base_port(8)
     code, output = _up(state_dir, inventory, base)
     assert code == 0, output
@@ -170,7 +161,7 @@ def test_bad_fault_or_traffic_requests_exit_2(lab: Lab, args: tuple[str, ...], m
 
 def test_down_stops_the_process_and_removes_the_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     state_dir = tmp_path / "state"
-    _lab_env(monkeypatch, state_dir)
+    lab_env(monkeypatch, state_dir)
     code, output = _up(state_dir, tmp_path / "inv", free_base_port(8), "--latency", "5")
     assert code == 0, output
     pid = int((state_dir / "lab.pid").read_text())
@@ -187,7 +178,7 @@ def test_down_stops_the_process_and_removes_the_state_dir(tmp_path: Path, monkey
 
 
 def test_bad_topology_exits_2_and_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _lab_env(monkeypatch, tmp_path / "state")
+    lab_env(monkeypatch, tmp_path / "state")
     bad = tmp_path / "bad.clab.yml"
     bad.write_text("name: bad\ntopology:\n  nodes:\n    r1: {kind: nokia_srlinux}\n")
     result = runner.invoke(app, ["lab", "up", str(bad), "--base-port", str(free_base_port(1))])
@@ -200,7 +191,7 @@ def test_a_busy_port_fails_up_with_exit_2_and_cleans_up(tmp_path: Path, monkeypa
     import socket
 
     state_dir = tmp_path / "state"
-    _lab_env(monkeypatch, state_dir)
+    lab_env(monkeypatch, state_dir)
     base = free_base_port(8)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", base + 4))
