@@ -87,8 +87,9 @@ def _apply_patch(twin: SonicTwin, rest: list[str]) -> CommandResult:
     text = twin.read_text(files[0])
     if text is None:
         return fail("apply-patch", f"Invalid value for 'PATCH_FILE_PATH': Path '{files[0]}' does not exist.")
+    dry = _dry(rest)
     try:
-        result = twin.gcu.apply_patch(text, dry_run=_dry(rest), max_changes=twin.faults.take_write_budget())
+        result = twin.gcu.apply_patch(text, dry_run=dry, max_changes=twin.faults.take_write_budget(dry_run=dry))
     except GcuError as exc:
         return fail("apply-patch", str(exc), prefix=f"Failed to apply patch due to: {exc}\n")
     return _gcu_result(twin, result, "Patch applied successfully.")
@@ -100,9 +101,10 @@ def _replace(twin: SonicTwin, rest: list[str]) -> CommandResult:
     if text is None:
         shown = files[0] if files else ""
         return fail("replace", f"Invalid value for 'TARGET_FILE_PATH': Path '{shown}' does not exist.")
+    dry = _dry(rest)
     try:
         target = json.loads(text)
-        result = twin.gcu.replace(target, dry_run=_dry(rest), max_changes=twin.faults.take_write_budget())
+        result = twin.gcu.replace(target, dry_run=dry, max_changes=twin.faults.take_write_budget(dry_run=dry))
     except (GcuError, json.JSONDecodeError) as exc:
         return fail("replace", str(exc), prefix=f"Failed to replace config due to: {exc}\n")
     return _gcu_result(twin, result, "Config replaced successfully.")
@@ -120,9 +122,10 @@ def _rollback(twin: SonicTwin, rest: list[str]) -> CommandResult:
     names = _positional(rest)
     if len(names) != 1:
         return fail("rollback", "Missing argument 'CHECKPOINT_NAME'.")
+    dry = _dry(rest)
     try:
         target = twin.gcu.load_checkpoint(names[0])
-        result = twin.gcu.replace(target, dry_run=_dry(rest), max_changes=twin.faults.take_write_budget())
+        result = twin.gcu.replace(target, dry_run=dry, max_changes=twin.faults.take_write_budget(dry_run=dry))
     except GcuError as exc:
         return fail("rollback", str(exc), prefix=f"Failed to rollback config due to: {exc}\n")
     return _gcu_result(twin, result, "Config rolled back successfully.")

@@ -24,6 +24,7 @@ class DbHost(Protocol):
     def db_by_name(self, name: str) -> HashDb | None: ...
     def db_by_id(self, db_id: int) -> HashDb | None: ...
     def after_config_write(self) -> None: ...
+    def allow_config_write(self) -> bool: ...
 
 
 def execute(db: HashDb, args: list[str]) -> Reply:
@@ -112,12 +113,21 @@ def sonic_db_cli(host: DbHost, argv: list[str]) -> CommandResult:
     db = host.db_by_name(args[0])
     if db is None:
         return CommandResult(stderr=f"Invalid database name input : '{args[0]}'\n", exit_code=1)
+    if not _write_allowed(host, db, args[1:]):
+        return CommandResult(disconnect=True, exit_code=255)
     try:
         reply = execute(db, args[1:])
     except ValueError as exc:
         return CommandResult(stdout=f"{exc}\n")
     _after(host, db, args[1:])
     return CommandResult(stdout=_plain(reply))
+
+
+def _write_allowed(host: DbHost, db: HashDb, args: list[str]) -> bool:
+    """drop-after-writes also covers direct CONFIG_DB writes (the agent's fallback writer)."""
+    if db is host.config and args and args[0].lower() in _WRITES:
+        return host.allow_config_write()
+    return True
 
 
 def _after(host: DbHost, db: HashDb, args: list[str]) -> None:
@@ -145,6 +155,8 @@ def redis_cli(host: DbHost, argv: list[str]) -> CommandResult:
         else:
             args = args[1:]
     db = host.db_by_id(db_id)
+    if db is not None and not _write_allowed(host, db, args):
+        return CommandResult(disconnect=True, exit_code=255)
     if not args:
         return CommandResult(stderr="redis-cli: interactive mode is not available here\n", exit_code=1)
     if db is None:

@@ -43,7 +43,7 @@ class Faults:
             return f"drop the session after {self.drop_after_commands} more command(s)"
         if kind == "drop-after-writes":
             self.drop_after_writes = _count(options)
-            return f"drop the session after {self.drop_after_writes} change(s) of the next config write"
+            return f"drop the session after {self.drop_after_writes} more CONFIG_DB write(s)"
         if kind == "fail-command":
             pattern = _option(options, "pattern", "command", "value")
             if not pattern:
@@ -90,6 +90,19 @@ class Faults:
             return True
         return False
 
-    def take_write_budget(self) -> int | None:
+    def take_write_budget(self, *, dry_run: bool = False) -> int | None:
+        """The whole budget for one GCU apply (a dry run writes nothing and leaves the fault armed)."""
+        if dry_run:
+            return None
         budget, self.drop_after_writes = self.drop_after_writes, None
         return budget
+
+    def allow_single_write(self) -> bool:
+        """One `sonic-db-cli ... hset|hdel|del` on CONFIG_DB; False means: drop the session instead."""
+        if self.drop_after_writes is None:
+            return True
+        if self.drop_after_writes <= 0:
+            self.drop_after_writes = None
+            return False
+        self.drop_after_writes -= 1
+        return True

@@ -136,6 +136,9 @@ class SonicTwin:
         self.buffers.reconcile(self.config, self.port_names)
         self._invalidate()
 
+    def allow_config_write(self) -> bool:
+        return self.faults.allow_single_write()
+
     def read_text(self, path: str) -> str | None:
         data = self.read_file(path)
         return None if data is None else data.decode("utf-8", errors="replace")

@@ -154,3 +154,15 @@ def test_fault_and_traffic_input_errors() -> None:
         twin.set_traffic("Ethernet99", "steady")
     with pytest.raises(ValueError, match="pattern"):
         twin.set_traffic("Ethernet0", "tsunami")
+
+
+def test_drop_after_writes_survives_dry_run_and_covers_db_cli_writes() -> None:
+    twin = leaf()
+    twin.inject_fault("drop-after-writes", {"k": "1"})
+    twin.write_file("/tmp/p.json", b'[{"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "9000"}]')
+    assert not twin.run("config apply-patch --dry-run /tmp/p.json", sudo=True).disconnect
+    assert not twin.run("sonic-db-cli CONFIG_DB hset 'PORT|Ethernet4' mtu 9000", sudo=True).disconnect
+    res = twin.run("sonic-db-cli CONFIG_DB hset 'PORT|Ethernet8' mtu 9000", sudo=True)
+    assert res.disconnect
+    assert config(twin)["PORT"]["Ethernet8"]["mtu"] == "9100"  # the dropped write never happened
+    assert not twin.run("config apply-patch /tmp/p.json", sudo=True).disconnect  # one-shot: disarmed
