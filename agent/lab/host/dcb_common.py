@@ -4,12 +4,12 @@ helpers (`matches`, `parse_mapping`) and the GET/SET error paths (`Attribute rea
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from agent.lab.host import jsonw
 from agent.lab.host.nic import Nic
 
 
@@ -74,9 +74,7 @@ class DcbCtx:
             return "".join(self.text)
         if self.obj is None:
             return "\n"
-        if self.pretty:
-            return json.dumps(self.obj, indent=4) + "\n"
-        return json.dumps(self.obj, separators=(",", ":")) + "\n"
+        return jsonw.dumps(self.obj, pretty=self.pretty)
 
 
 def matches(arg: str, keyword: str) -> bool:

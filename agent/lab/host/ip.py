@@ -7,9 +7,9 @@ M-DOWN instead, as observed, fixture tests/fixtures/hosts/observed-veth). Error 
 from __future__ import annotations
 
 import errno
-import json
 from typing import TYPE_CHECKING, Any
 
+from agent.lab.host import jsonw
 from agent.lab.host.nic import VETH, Nic
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def _text(record: dict[str, Any]) -> str:
 
 
 def run_ip(twin: HostTwin, argv: list[str], *, root: bool) -> tuple[str, str, int]:
-    as_json = details = False
+    as_json = details = pretty = False
     pos = 0
     while pos < len(argv) and argv[pos].startswith("-"):
         flag = argv[pos]
@@ -136,7 +136,9 @@ def run_ip(twin: HostTwin, argv: list[str], *, root: bool) -> tuple[str, str, in
             as_json = True
         elif flag in ("-d", "-details"):
             details = True
-        elif flag not in ("-p", "-pretty", "-s", "-stats"):
+        elif flag in ("-p", "-pretty"):
+            pretty = True
+        elif flag not in ("-s", "-stats"):
             return "", f'Option "{flag}" is unknown, try "ip -help".\n', 255
         pos += 1
     args = argv[pos:]
@@ -146,13 +148,16 @@ def run_ip(twin: HostTwin, argv: list[str], *, root: bool) -> tuple[str, str, in
     if "link".startswith(obj):
         if rest and rest[0] == "set":
             return _link_set(twin, rest[1:], root=root)
-        return _show(twin, rest, as_json, details, addresses=False)
+        return _show(twin, rest, (as_json, pretty), details, addresses=False)
     if "address".startswith(obj) and obj:
-        return _show(twin, rest, as_json, details, addresses=True)
+        return _show(twin, rest, (as_json, pretty), details, addresses=True)
     return "", f'Object "{obj}" is unknown, try "ip help".\n', 1
 
 
-def _show(twin: HostTwin, args: list[str], as_json: bool, details: bool, *, addresses: bool) -> tuple[str, str, int]:
+def _show(
+    twin: HostTwin, args: list[str], json_mode: tuple[bool, bool], details: bool, *, addresses: bool
+) -> tuple[str, str, int]:
+    as_json, pretty = json_mode
     if args and args[0] in ("show", "list", "ls", "lst"):
         args = args[1:]
     if args and args[0] == "dev":
@@ -170,7 +175,7 @@ def _show(twin: HostTwin, args: list[str], as_json: bool, details: bool, *, addr
         for record in records:
             record["addr_info"] = []
     if as_json:
-        return json.dumps(records, separators=(",", ":")) + "\n", "", 0
+        return jsonw.dumps(records, pretty=pretty), "", 0
     return "".join(_text(r) for r in records), "", 0
 
 

@@ -6,10 +6,9 @@ key per mlx5 hw counter. A host whose NICs have no RDMA device behaves like a ke
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from agent.lab.host import counters
+from agent.lab.host import counters, jsonw
 from agent.lab.host.nic import MLX5, Nic
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ def _stats(nic: Nic) -> dict[str, Any]:
 
 
 def run_rdma(twin: HostTwin, argv: list[str]) -> tuple[str, str, int]:
-    as_json = details = False
+    as_json = details = pretty = False
     pos = 0
     while pos < len(argv) and argv[pos].startswith("-"):
         flag = argv[pos]
@@ -65,7 +64,9 @@ def run_rdma(twin: HostTwin, argv: list[str]) -> tuple[str, str, int]:
             as_json = True
         elif flag in ("-d", "-details"):
             details = True
-        elif flag not in ("-p", "-pretty"):
+        elif flag in ("-p", "-pretty"):
+            pretty = True
+        else:
             return "", f'Unknown option "{flag}"\n', 1
         pos += 1
     nics = [n for n in twin.nics() if n.has_rdma]
@@ -76,19 +77,20 @@ def run_rdma(twin: HostTwin, argv: list[str]) -> tuple[str, str, int]:
     if rest and rest[0] in ("show", "list"):
         rest = rest[1:]
     if "link".startswith(obj):
-        return _emit(twin, nics, rest, as_json, details, "link")
+        return _emit(twin, nics, rest, (as_json, pretty), details, "link")
     if "dev".startswith(obj):
-        return _emit(twin, nics, rest, as_json, details, "dev")
+        return _emit(twin, nics, rest, (as_json, pretty), details, "dev")
     if "statistic".startswith(obj) and len(obj) >= 2:
         if rest and rest[0] == "link":
             rest = rest[1:]
-        return _emit(twin, nics, rest, as_json, details, "statistic")
+        return _emit(twin, nics, rest, (as_json, pretty), details, "statistic")
     return "", f'Unknown object "{obj}"\n', 1
 
 
 def _emit(
-    twin: HostTwin, nics: list[Nic], rest: list[str], as_json: bool, details: bool, kind: str
+    twin: HostTwin, nics: list[Nic], rest: list[str], json_mode: tuple[bool, bool], details: bool, kind: str
 ) -> tuple[str, str, int]:
+    as_json, pretty = json_mode
     if rest:
         name, _, port = rest[0].partition("/")
         nics = [n for n in nics if n.rdma_device == name]
@@ -103,7 +105,7 @@ def _emit(
     else:
         records = [_stats(n) for n in nics]
     if as_json:
-        return json.dumps(records, separators=(",", ":")) + "\n", "", 0
+        return jsonw.dumps(records, pretty=pretty), "", 0
     return "".join(_text(kind, r, details) for r in records), "", 0
 
 
