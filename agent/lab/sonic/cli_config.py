@@ -159,6 +159,12 @@ def _interface(twin: SonicTwin, rest: list[str]) -> CommandResult:
         return _mtu(twin, rest[1], rest[2])
     if rest[:2] == ["pfc", "priority"] and len(rest) == 5:
         return _pfc_priority(twin, rest[2], rest[3], rest[4])
+    if rest[:2] == ["pfc", "asymmetric"] and len(rest) == 4 and rest[3] in ("on", "off"):
+        if not twin.config.exists(f"PORT|{rest[2]}"):
+            return fail("interface pfc asymmetric", "Interface name is invalid. Please enter a valid interface name!!")
+        twin.config.hset(f"PORT|{rest[2]}", {"pfc_asym": rest[3]})
+        twin.after_config_write()
+        return CommandResult()
     return fail("interface", "Missing or unsupported interface subcommand.")
 
 

@@ -30,6 +30,11 @@ def run_show(twin: SonicTwin, argv: list[str]) -> CommandResult:
         return CommandResult(stdout=show.pfc_counters(_port_counters(twin)))
     if args[:2] == ["pfc", "priority"]:
         return _pfc_priority(twin, args[2:])
+    if args[:2] == ["pfc", "asymmetric"]:
+        rows = twin.config.table("PORT")
+        return CommandResult(
+            stdout=show.pfc_asymmetric({k: v for k, v in rows.items() if not args[2:] or k in args[2:]})
+        )
     if args[:2] == ["queue", "counters"]:
         return queue_counters(twin, args[2:])
     if args[:2] == ["queue", "wredcounters"]:
@@ -168,7 +173,10 @@ def run_pfcwd(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:
         glob = rows.pop("GLOBAL", {})
         return CommandResult(stdout=show.pfcwd_config(glob, rows))
     if args[:2] == ["show", "stats"]:
-        return CommandResult(stdout=show.pfcwd_stats(_wd_queues(twin), empty="-e" in args or "--empty" in args))
+        queues = _wd_queues(twin)
+        text = show.pfcwd_stats(queues, empty="-e" in args or "--empty" in args)
+        stormed = any(row.get("PFC_WD_STATUS") == "stormed" for row in queues.values())
+        return CommandResult(stdout=text, exit_code=1 if "--check-storm" in args and stormed else 0)
     if args[:1] in (["start"], ["stop"], ["interval"], ["start_default"], ["counter_poll"], ["big_red_switch"]):
         from agent.lab.sonic.cli_config import run_config  # same code path as `config pfcwd ...`
 

@@ -68,6 +68,13 @@ def pfc_priority(qos_rows: Mapping[str, Mapping[str, str]]) -> str:
     return "\n" + tabulate(table, ["Interface", "Lossless priorities"], tablefmt="simple") + "\n\n"
 
 
+def pfc_asymmetric(port_rows: Mapping[str, Mapping[str, str]]) -> str:
+    """`show pfc asymmetric`: PORT.pfc_asym per Ethernet port, `N/A` when unset."""
+    names = [n for n in natsorted(port_rows) if n.startswith("Ethernet")]
+    table = [[name, port_rows[name].get("pfc_asym", "N/A")] for name in names]
+    return "\n" + tabulate(table, ["Interface", "Asymmetric"], tablefmt="simple") + "\n\n"
+
+
 def queue_name(q: int) -> str:
     return f"UC{q}" if q < UC_QUEUES else f"MC{q}"
 

@@ -166,3 +166,20 @@ def test_drop_after_writes_survives_dry_run_and_covers_db_cli_writes() -> None:
     assert res.disconnect
     assert config(twin)["PORT"]["Ethernet8"]["mtu"] == "9100"  # the dropped write never happened
     assert not twin.run("config apply-patch /tmp/p.json", sudo=True).disconnect  # one-shot: disarmed
+
+
+def test_pfc_asymmetric_show_and_config() -> None:
+    twin = leaf(ports=2)
+    assert ok(twin, "show pfc asymmetric") == (
+        "\nInterface    Asymmetric\n-----------  ------------\nEthernet0    N/A\nEthernet4    N/A\n\n"
+    )
+    ok(twin, "config interface pfc asymmetric Ethernet4 off", sudo=True)
+    assert "Ethernet4    off" in ok(twin, "show pfc asymmetric")
+
+
+def test_pfcwd_check_storm_exit_code() -> None:
+    twin = leaf()
+    assert twin.run("pfcwd show stats --check-storm", sudo=False).exit_code == 0
+    twin.set_traffic("Ethernet0", "storm")
+    ok(twin, "sleep 1")
+    assert twin.run("pfcwd show stats --check-storm", sudo=False).exit_code == 1
