@@ -44,9 +44,8 @@ _LONG |= {"--statistics": "s", "--help": "h", "--netns": "n", "--batch": "b"}
 def run_dcb(argv: list[str], host: DcbHost, *, root: bool, flavour: tuple[int, int]) -> tuple[str, str, int]:
     """Run `dcb ARGS`; returns (stdout, stderr, exit status)."""
     ctx = DcbCtx(host=host, root=root, flavour=flavour)
-    pos = 0
-    while pos < len(argv) and argv[pos].startswith("-") and argv[pos] != "-":
-        word = argv[pos]
+    options, words = _permute(argv)
+    for word in options:
         letters = _LONG.get(word, "?") if word.startswith("--") else word[1:]
         for letter in letters:
             if letter == "V":
@@ -58,13 +57,23 @@ def run_dcb(argv: list[str], host: DcbHost, *, root: bool, flavour: tuple[int, i
             if letter not in _SHORT:
                 return "", "Unknown option.\n" + dcb_help.MAIN, 1
             setattr(ctx, _SHORT[letter], True)
-        pos += 1
     try:
-        _dispatch(ctx, argv[pos:])
+        _dispatch(ctx, words)
         rc = 0
     except DcbExit as done:
         rc = done.rc
     return ctx.stdout(), "".join(ctx.err), rc
+
+
+def _permute(argv: list[str]) -> tuple[list[str], list[str]]:
+    """GNU getopt_long permutes: options may follow the object (`dcb pfc show dev X -j`); `--` ends them."""
+    options: list[str] = []
+    words: list[str] = []
+    for index, word in enumerate(argv):
+        if word == "--":
+            return options, words + argv[index + 1 :]
+        (options if word.startswith("-") and len(word) > 1 else words).append(word)
+    return options, words
 
 
 def _dispatch(ctx: DcbCtx, args: list[str]) -> None:

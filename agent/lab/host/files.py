@@ -219,13 +219,14 @@ def write(twin: HostTwin, path: str, data: str, *, root: bool, append: bool = Fa
     twin.put_user_file(path, (old or b"") + data.encode())
 
 
-def _int(text: str, low: int, high: int) -> int:
+def _int(text: str, low: int, high: int, overflow: int = errno.EINVAL) -> int:
+    """kstrto*: EINVAL for text that is not a number; `overflow` (kstrtou8: ERANGE) outside the range."""
     try:
         value = int(text, 0)
     except ValueError:
         raise FsError(errno.EINVAL) from None
     if not low <= value <= high:
-        raise FsError(errno.EINVAL)
+        raise FsError(overflow)
     return value
 
 
@@ -251,7 +252,7 @@ def _store(twin: HostTwin, parts: list[str], value: str) -> None:
         nic = twin.rdma_nic(parts[4])
         assert nic is not None
         if parts[7] == "default_roce_tos":
-            nic.roce_tos = _int(value, 0, 255)
+            nic.roce_tos = _int(value, 0, 255, errno.ERANGE)  # cma_configfs: kstrtou8
         elif value in _ROCE_MODES:
             nic.roce_mode = value
         else:

@@ -130,3 +130,8 @@ def test_apptrust_needs_iproute2_6_2_and_driver_support() -> None:
     assert twin("6.1").run("dcb apptrust show dev eth1", sudo=False).stderr == 'Object "apptrust" is unknown\n'
     result = twin("6.5").run("dcb apptrust show dev eth1", sudo=False)
     assert (result.stderr, result.exit_code) == ("Attribute not found: Success\n", 1)
+
+
+def test_options_after_the_object_are_permuted_like_getopt() -> None:
+    result = twin().run("dcb pfc show dev eth1 -j", sudo=False)
+    assert result.stdout == fixture("dcb-j-pfc-default.json")

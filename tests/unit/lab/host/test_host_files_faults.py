@@ -28,6 +28,8 @@ def test_rdma_cm_tos_needs_the_configfs_mkdir_and_survives_rmdir() -> None:
         "0\nRoCE v2\n"
     )
     assert host.run(f"echo 106 | tee {CM}/ports/1/default_roce_tos", sudo=True).exit_code == 0
+    too_big = host.run(f"echo 300 | tee {CM}/ports/1/default_roce_tos", sudo=True)
+    assert too_big.stderr == f"tee: {CM}/ports/1/default_roce_tos: Numerical result out of range\n"
     bad_mode = host.run(f"echo 'RoCE v3' | tee {CM}/ports/1/default_roce_mode", sudo=True)
     assert bad_mode.stderr.endswith("Invalid argument\n")
     host.run(f"rmdir {CM}", sudo=True)

@@ -163,3 +163,27 @@ def test_dcbx_modes_the_driver_refuses() -> None:
     host = twin()
     result = host.run("dcb dcbx set dev eth1 lld-managed ieee", sudo=True)
     assert (result.exit_code, result.stderr) == (1, "Attribute write: Unknown error -1\n")
+
+
+def test_app_flush_removes_dscp_entries_and_restores_pcp_trust() -> None:
+    host = twin()
+    host.run("dcb app add dev eth1 dscp-prio 24:3 26:3 48:6", sudo=True)
+    assert host.run("dcb app flush dev eth1 dscp-prio", sudo=True).exit_code == 0
+    assert dscp_entries(host) == []
+    assert trust(host) == "pcp"
+
+
+def test_buffer_set_switches_to_manual_mode_and_validates() -> None:
+    host = twin()
+    command = "dcb buffer set dev eth1 prio-buffer all:0 3:1 buffer-size 0:128K 1:100000"
+    assert host.run(command, sudo=True).exit_code == 0
+    data = json.loads(host.run("dcb -j buffer show dev eth1", sudo=False).stdout)
+    assert data["prio_buffer"] == [0, 0, 0, 1, 0, 0, 0, 0]
+    assert data["buffer_size"][:2] == [131072, 99968]  # rounded down to 128-byte cells
+    host.run("dcb pfc set dev eth1 prio-pfc 5:on", sudo=True)  # manual mode: PFC no longer moves buffers
+    assert json.loads(host.run("dcb -j buffer show dev eth1", sudo=False).stdout)["prio_buffer"][5] == 0
+    bad = host.run("dcb buffer set dev eth1 prio-buffer 3:8", sudo=True)
+    assert bad.stderr == "In PRIO:BUFFER mapping, BUFFER is expected to be 0..7\nInvalid priority mapping 3\n"
+    too_big = host.run("dcb buffer set dev eth1 buffer-size 0:2M", sudo=True)
+    assert (too_big.exit_code, too_big.stderr) == (1, "Attribute write: Invalid argument\n")
+    assert host.run("dcb buffer show dev eth1 total-size", sudo=False).stdout == "total-size 1Mb \n"
