@@ -107,6 +107,7 @@ class HashDb:
             self.delete(key)
             return
         self.rows[intern_key(key)] = row
+        self._deleted.discard(key)
         if self._base_row(key) is not None:
             self._deleted_fields[key] = frozenset(self._base_row(key) or {}) - set(row)
         self.version += 1
@@ -165,6 +166,11 @@ class ConfigDb(HashDb):
             table, _, rest = key.partition("|")
             out.setdefault(table, {})[rest] = dict(row)
         return out
+
+    def table_json(self, table: str) -> dict[str, dict[str, str]]:
+        """One table of the to_json() view (fresh dicts, safe to mutate)."""
+        prefix = table + "|"
+        return {k[len(prefix) :]: dict(row) for k, row in self.rows.items() if k.startswith(prefix)}
 
     def table_names(self) -> set[str]:
         return {k.partition("|")[0] for k in self.rows}

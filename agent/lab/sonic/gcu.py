@@ -63,7 +63,7 @@ class Gcu:
         self._check_target(current, target, _touched(ops, current))
         if dry_run:
             return ApplyResult()
-        return self._apply(current, _ordered(ops), max_changes)
+        return self._apply(_ordered(ops), max_changes)
 
     def replace(self, target: dict[str, Any], *, dry_run: bool, max_changes: int | None = None) -> ApplyResult:
         current = self.config.to_json()
@@ -72,7 +72,7 @@ class Gcu:
         self._check_target(current, target, set(current) | set(target))
         if dry_run:
             return ApplyResult()
-        return self._apply(current, _ordered(ops), max_changes)
+        return self._apply(_ordered(ops), max_changes)
 
     def _check_operations(self, ops: list[dict[str, Any]]) -> None:
         for op in ops:
@@ -109,7 +109,8 @@ class Gcu:
         except YangError as exc:
             raise GcuError(f"Given patch will produce invalid config. Error: {exc}") from exc
 
-    def _apply(self, doc: dict[str, Any], ops: list[dict[str, Any]], max_changes: int | None) -> ApplyResult:
+    def _apply(self, ops: list[dict[str, Any]], max_changes: int | None) -> ApplyResult:
+        """Write change by change; each change starts from live CONFIG_DB, where daemons may have written."""
         result = ApplyResult()
         for op in ops:
             if max_changes is not None and result.applied >= max_changes:
@@ -117,17 +118,22 @@ class Gcu:
                 return result
             tables = {t for t in (_table_of(op.get("from")), _table_of(op["path"])) if t is not None}
             if "" in tables:
-                tables = set(doc) | set(self.config.table_names())
-            before = {t: {k: dict(v) for k, v in doc.get(t, {}).items()} for t in tables}
-            jsonpatch.JsonPatch([op]).apply(doc, in_place=True)
-            self._write(before, doc)
+                doc: Any = self.config.to_json()
+            else:
+                doc = {t: rows for t in tables if (rows := self.config.table_json(t))}
+            before = {t: {k: dict(v) for k, v in rows.items()} for t, rows in doc.items()}
+            try:
+                doc = jsonpatch.JsonPatch([op]).apply(doc, in_place=True)
+            except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+                raise GcuError(f"change {result.applied + 1} of {len(ops)} failed after earlier ones: {exc}") from exc
+            self._write(before, doc if isinstance(doc, dict) else {})
             result.applied += 1
             self.on_change()
         return result
 
     def _write(self, before: dict[str, dict[str, dict[str, str]]], doc: dict[str, Any]) -> None:
-        for table, old_rows in before.items():
-            new_rows = doc.get(table, {})
+        for table in before.keys() | doc.keys():
+            old_rows, new_rows = before.get(table, {}), doc.get(table, {})
             for key in old_rows.keys() - new_rows.keys():
                 self.config.delete(f"{table}|{key}")
             for key, row in new_rows.items():

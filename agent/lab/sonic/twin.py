@@ -89,7 +89,12 @@ class SonicTwin:
         if message is not None:
             result = CommandResult(stderr=message.rstrip("\n") + "\n", exit_code=1)
         else:
-            result = run_line(command, self._dispatch, sudo, self._write_redirect)
+            try:
+                result = run_line(command, self._dispatch, sudo, self._write_redirect)
+            except Exception as exc:  # a twin bug must look like a crashing tool, not kill the SSH session
+                name = command.split()[0] if command.split() else "bash"
+                text = f'Traceback (most recent call last):\n  File "{name}"\n{type(exc).__name__}: {exc}\n'
+                result = CommandResult(stderr=text, exit_code=1)
         result.delay_s += self.faults.latency_s
         if self.faults.take_command_drop():
             result.disconnect = True

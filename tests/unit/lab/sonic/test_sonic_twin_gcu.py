@@ -175,3 +175,28 @@ def test_reads_accept_abnf_references() -> None:
     res = patch(twin, [{"op": "replace", "path": "/QUEUE/Ethernet0|3/scheduler", "value": "[SCHEDULER|scheduler.1]"}])
     assert res.exit_code == 0
     assert config(twin)["QUEUE"]["Ethernet0|3"]["scheduler"] == "[SCHEDULER|scheduler.1]"
+
+
+def test_later_change_in_same_patch_sees_rows_buffermgrd_wrote() -> None:
+    twin = leaf()
+    custom = {"pool": "ingress_lossless_pool", "size": "20000", "xon": "18432", "xoff": "150000", "dynamic_th": "0"}
+    res = patch(
+        twin,
+        [
+            {"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "40m"},
+            {"op": "add", "path": "/BUFFER_PROFILE/ROCE_HEADROOM", "value": custom},
+            {"op": "add", "path": "/BUFFER_PG/Ethernet0|3-4", "value": {"profile": "ROCE_HEADROOM"}},
+        ],
+    )
+    assert res.exit_code == 0, res.stderr
+    assert config(twin)["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "ROCE_HEADROOM"}
+
+
+def test_whole_document_replace_operation() -> None:
+    twin = leaf()
+    target = config(twin)
+    target["PORT"]["Ethernet4"]["mtu"] = "4200"
+    del target["QUEUE"]["Ethernet4|6"]
+    res = patch(twin, [{"op": "replace", "path": "", "value": target}])
+    assert res.exit_code == 0, res.stderr
+    assert config(twin) == target
