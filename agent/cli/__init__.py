@@ -38,6 +38,7 @@ def _register() -> None:
     from agent.cli import policy_cmd  # noqa: F401
     from agent.cli import lab_cmd  # noqa: F401
     from agent.cli import rollout_cmd  # noqa: F401
+    from agent.cli import host_cmd  # noqa: F401
 
 
 _register()

@@ -199,8 +199,8 @@ def _nic_ethtool(raw: HostRaw, nic: Nic) -> None:
         sec = _section(raw, f"{nic.ifname}:ethtool:{name}")
         if not sec.ok:
             problem = P.classify(sec.output, sec.rc, command=f"ethtool {flag} {nic.ifname}", interface=nic.ifname)
-            if problem.kind != "not_supported":  # e.g. no pause ops on veth: simply unknown
-                nic.problems.append(problem)
+            if problem.kind not in ("not_supported", "tool_missing"):  # no pause ops on veth: simply unknown;
+                nic.problems.append(problem)  # a missing ethtool is reported once, host-wide
             continue
         if name == "stats":
             nic.ethtool_stats = P.parse_ethtool_stats(sec.output)

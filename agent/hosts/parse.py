@@ -34,7 +34,8 @@ def classify(text: str, rc: int, *, command: str, interface: str | None = None, 
     first = out.splitlines()[0] if out else f"exit code {rc}"
     tool = command.split()[0] if command else "command"
     where = interface or "this host"
-    if rc == 127 or "command not found" in out or ("No such file or directory" in out and out.startswith(tool)):
+    exec_failed = f'exec of "{tool}" failed' in out  # `ip netns exec NS TOOL` when TOOL is not installed
+    if rc == 127 or "command not found" in out or exec_failed or (out.startswith(tool) and "No such file" in out):
         return Problem("tool_missing", interface, command, f"`{tool}` is not installed: {_install_hint(tool)}")
     if "password is required" in out or "Operation not permitted" in out or "Permission denied" in out:
         return Problem(
