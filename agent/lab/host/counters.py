@@ -193,10 +193,13 @@ def advance(nic: Nic, to_tick: int, seed: int, link_up: bool) -> None:
     """Move the counters of one NIC forward to `to_tick` under its current traffic and configuration."""
     ticks = to_tick - nic.counted_tick
     nic.counted_tick = to_tick
-    if ticks <= 0 or nic.traffic == "idle" or not link_up or nic.driver != MLX5:
-        if ticks > 0 and nic.traffic != "idle" and link_up and nic.driver == BNXT:
-            _advance_bnxt(nic, ticks, seed, to_tick)
+    if ticks <= 0 or nic.traffic == "idle" or not link_up:
         return
+    if nic.driver == BNXT:
+        _advance_bnxt(nic, ticks, seed, to_tick)
+        return
+    if nic.driver != MLX5:
+        return  # veth: no RoCE, no PFC
     d = _Delta(nic, ticks, seed, to_tick)
     prio = nic.roce_priority()
     pkts = max(1, nic.speed_mbps // 40)  # packets per tick at a steady half-line-rate load
@@ -258,7 +261,8 @@ def _storm(d: _Delta, nic: Nic, prio: int, pkts: int) -> None:
         d.bump(f"tx_prio{prio}_pause", pkts // 2)
         d.bump(f"tx_prio{prio}_pause_duration", 1_000_000)
         d.bump("tx_pause_storm_warning_events", 1)
-        if d.ticks + nic.counted_tick > 3:
+        # The watchdog escalates to an error once the storm outlasts a few warnings.
+        if value(nic, "tx_pause_storm_warning_events") + d.ticks > 2:
             d.bump("tx_pause_storm_error_events", 1)
         return
     d.bump("rx_discards_phy", pkts // 5)

@@ -175,3 +175,23 @@ def test_bad_traffic_requests_are_refused() -> None:
     with pytest.raises(ValueError, match="no NIC"):
         host.set_traffic("eth7", "steady")
     assert host.set_traffic("mlx5_0/1", "steady") == "host1 eth1: traffic steady"
+
+
+def test_counters_stop_while_the_link_is_down() -> None:
+    host = converged()
+    host.set_traffic("eth1", "steady")
+    host.run("ip link set dev eth1 down", sudo=True)
+    before = ethtool(host)["tx_prio3_packets"]
+    for _ in range(3):
+        host.run("true", sudo=False)
+    assert ethtool(host)["tx_prio3_packets"] == before
+
+
+def test_bnxt_counters_use_the_bnxt_names() -> None:
+    host = HostTwin("host1", [TwinNic(driver="bnxt_en", rdma_device="bnxt_re0")], clock=lambda: 0.0)
+    host.set_traffic("eth1", "steady")
+    host.run("true", sudo=False)
+    stats = ethtool(host)
+    assert stats["rx_ucast_packets"] > 0
+    assert "rx_pfc_ena_frames_pri3" in stats
+    assert "rx_prio3_pause" not in stats
