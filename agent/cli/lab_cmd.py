@@ -63,13 +63,13 @@ def _print_summary(state: dict[str, Any]) -> None:
 
 @lab_app.command("up")
 def up(
-    topology: Path | None = typer.Argument(None, help=f"containerlab topology file [default: {DEFAULT_TOPOLOGY}]"),
+    topology: Path | None = typer.Argument(None, help=f"containerlab topology file (default: {DEFAULT_TOPOLOGY})"),
     inventory: Path | None = typer.Option(
         None,
         "--inventory",
         "-i",
-        help=f"where to write the Nornir inventory [default: {DEFAULT_INVENTORY} for the "
-        "default topology, else <state dir>/inventory]",
+        help=f"where to write the Nornir inventory (default: {DEFAULT_INVENTORY} for the "
+        "default topology, else the state dir's inventory/)",
     ),
     latency: float = typer.Option(0.0, "--latency", min=0.0, help="added to every command, in milliseconds"),
     base_port: int = typer.Option(DEFAULT_BASE_PORT, "--base-port", help="port of the first node (sorted by name)"),

@@ -154,7 +154,10 @@ async def _interactive(process: asyncssh.SSHServerProcess[str], shell: TwinShell
     while True:
         try:
             line = await process.stdin.readline()
-        except (asyncssh.TerminalSizeChanged, asyncssh.BreakReceived, asyncssh.SignalReceived):
+        except asyncssh.BreakReceived:  # Ctrl-C at the prompt: bash shows ^C and a fresh prompt
+            process.stdout.write("^C\n" + shell.prompt())
+            continue
+        except (asyncssh.TerminalSizeChanged, asyncssh.SignalReceived):
             continue
         if not line:  # EOF (client closed its side or sent Ctrl-D on an empty line)
             process.exit(shell.last_status)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from netmiko import ConnectHandler
+from netmiko.base_connection import BaseConnection
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -100,13 +102,17 @@ def test_second_up_while_running_says_so(lab: Lab) -> None:
     assert "already running" in output
 
 
+def _key_login(inventory: Path, name: str) -> BaseConnection:
+    """Netmiko exactly as the inventory describes the device: key login, strict pinned host keys."""
+    host = load_nornir(inventory).inventory.hosts[name]
+    params = host.get_connection_parameters("netmiko")
+    return ConnectHandler(device_type=params.platform, host=params.hostname, port=params.port,
+                          username=params.username, **params.extras, **host.data["_ssh_options"])  # fmt: skip
+
+
 def test_nornir_inventory_reaches_the_twins_with_strict_host_keys(lab: Lab) -> None:
-    nr = load_nornir(lab.inventory)
     for name in ("leaf1", "host3"):
-        host = nr.inventory.hosts[name]
-        params = host.get_connection_parameters("netmiko")
-        conn = ConnectHandler(device_type=params.platform, host=params.hostname, port=params.port,
-                              username=params.username, **params.extras, **host.data["_ssh_options"])  # fmt: skip
+        conn = _key_login(lab.inventory, name)
         try:
             assert conn.send_command("hostname") == name
         finally:
@@ -131,11 +137,7 @@ def test_fault_and_traffic_reach_the_twin(lab: Lab) -> None:
     code, output = lab.invoke("traffic", "leaf2", "Ethernet0", "incast", "--json")
     assert code == 0
     assert json.loads(output)["ok"] is True
-    nr = load_nornir(lab.inventory)
-    host = nr.inventory.hosts["leaf2"]
-    params = host.get_connection_parameters("netmiko")
-    conn = ConnectHandler(device_type="linux", host=params.hostname, port=params.port, username="admin",
-                          **params.extras, **host.data["_ssh_options"])  # fmt: skip
+    conn = _key_login(lab.inventory, "leaf2")
     try:
         assert conn.send_command("hostname") == "injected failure of 'hostname'"
         assert conn.send_command("hostname") == "leaf2"  # the fault was for one command
@@ -162,8 +164,17 @@ def test_bad_fault_or_traffic_requests_exit_2(lab: Lab, args: tuple[str, ...], m
 def test_down_stops_the_process_and_removes_the_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     state_dir = tmp_path / "state"
     lab_env(monkeypatch, state_dir)
-    code, output = _up(state_dir, tmp_path / "inv", free_base_port(8), "--latency", "5")
+    code, output = _up(state_dir, tmp_path / "inv", free_base_port(8), "--latency", "300", "--json")
     assert code == 0, output
+    state = json.loads(output)
+    assert state["latency_ms"] == 300
+    conn = _key_login(tmp_path / "inv", "leaf1")
+    try:
+        started = time.monotonic()
+        assert conn.send_command("hostname") == "leaf1"
+        assert time.monotonic() - started >= 0.3  # --latency is added to every command
+    finally:
+        conn.disconnect()
     pid = int((state_dir / "lab.pid").read_text())
     code, output = runner.invoke(app, ["lab", "down"]).exit_code, ""
     assert code == 0

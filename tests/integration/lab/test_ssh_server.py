@@ -188,3 +188,16 @@ def test_scp_upload_and_download(served: ServedTwin, tmp_path: Path) -> None:
     asyncio.run(copy())
     assert served.twin.files["/tmp/cfg.json"] == src.read_bytes()
     assert (tmp_path / "back.json").read_bytes() == src.read_bytes()
+
+
+def test_ctrl_c_at_the_prompt_gives_a_fresh_prompt(served: ServedTwin) -> None:
+    client = _paramiko(served)
+    chan = client.invoke_shell(term="vt100")
+    try:
+        _read_until(chan, b"$ ")
+        chan.send(b"\x03")
+        assert _read_until(chan, b"$ ").endswith(b"^C\r\nadmin@t1:~$ ")
+        chan.send(b"logout\n")
+        assert chan.recv_exit_status() == 0
+    finally:
+        client.close()
