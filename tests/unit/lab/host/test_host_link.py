@@ -105,3 +105,14 @@ def test_veth_link_json_has_the_observed_keys() -> None:
     assert detailed["linkinfo"] == captured["linkinfo"]
     extra = [k for k in captured if k not in observed]
     assert [k for k in detailed if k in extra] == extra
+
+
+def test_rdma_statistic_and_dev_json_shapes() -> None:
+    host = HostTwin("host1", [TwinNic()], iproute2_flavour="6.5", clock=FakeClock())
+    stats = host.run("rdma -j statistic show link mlx5_0/1", sudo=False).stdout
+    assert stats == (MLX5 / "rdma-j-statistic-idle.json").read_text()
+    assert host.run("rdma -j dev show", sudo=False).stdout == (MLX5 / "rdma-j-dev-6.5.json").read_text()
+    old = HostTwin("host1", [TwinNic()], iproute2_flavour="6.1", clock=FakeClock())
+    assert "protocol" not in json.loads(old.run("rdma -j dev show mlx5_0", sudo=False).stdout)[0]
+    wrong = host.run("rdma -j link show mlx5_9", sudo=False)
+    assert (wrong.exit_code, wrong.stderr) == (1, "Wrong device name\n")
