@@ -98,7 +98,30 @@ def _watchdog_log(twin: SonicTwin) -> list[tuple[int, str]]:
 
 def _port_counters(twin: SonicTwin) -> dict[str, dict[str, str]]:
     names = twin.counters.hgetall("COUNTERS_PORT_NAME_MAP")
-    return {port: twin.counters.hgetall(f"COUNTERS:{oid}") for port, oid in names.items()}
+    return {port: _since_clear(twin, "pfc", oid) for port, oid in names.items()}
+
+
+def _since_clear(twin: SonicTwin, group: str, oid: str) -> dict[str, str]:
+    """pfcstat/queuestat print deltas against the snapshot `sonic-clear` saved (sonic.md §2.1)."""
+    row = twin.counters.hgetall(f"COUNTERS:{oid}")
+    snap = twin.counter_snapshots.get(group, {}).get(oid)
+    if not snap:
+        return row
+    return {k: str(max(0, int(v) - snap.get(k, 0))) if v.isdigit() else v for k, v in row.items()}
+
+
+def run_sonic_clear(twin: SonicTwin, argv: list[str]) -> CommandResult:
+    """`sonic-clear pfccounters|queuecounters`: save the current counters as the new zero."""
+    groups = {"pfccounters": ("pfc", "COUNTERS_PORT_NAME_MAP"), "queuecounters": ("queue", "COUNTERS_QUEUE_NAME_MAP")}
+    if len(argv) < 2 or argv[1] not in groups:
+        return _usage("sonic-clear", f'No such command "{argv[1] if len(argv) > 1 else ""}".')
+    group, name_map = groups[argv[1]]
+    snapshot = {}
+    for oid in twin.counters.hgetall(name_map).values():
+        row = twin.counters.hgetall(f"COUNTERS:{oid}")
+        snapshot[oid] = {k: int(v) for k, v in row.items() if v.isdigit() and "WATERMARK" not in k}
+    twin.counter_snapshots[group] = snapshot
+    return CommandResult(stdout="Clear saved counters\n")
 
 
 def _pfc_priority(twin: SonicTwin, args: list[str]) -> CommandResult:
@@ -118,9 +141,7 @@ def queue_counters(twin: SonicTwin, args: list[str], *, wred: bool = False) -> C
     for port in ports:
         if f"{port}:0" not in names:
             return CommandResult(stdout=f"Port doesn't exist! {port}\n", exit_code=1)
-    data = {
-        port: {q: twin.counters.hgetall(f"COUNTERS:{names[f'{port}:{q}']}") for q in range(QUEUES)} for port in selected
-    }
+    data = {port: {q: _since_clear(twin, "queue", names[f"{port}:{q}"]) for q in range(QUEUES)} for port in selected}
     if wred:
         return CommandResult(stdout=show.wred_counters(data))
     return CommandResult(stdout=show.queue_counters_json(data) if as_json else show.queue_counters(data))

@@ -24,8 +24,8 @@ _GLOB_CACHE: dict[str, re.Pattern[str]] = {}
 def glob_match(pattern: str, key: str) -> bool:
     """Redis KEYS glob (`*`, `?`, `[...]`), case-sensitive like redis."""
     rx = _GLOB_CACHE.get(pattern)
-    if rx is None:
-        rx = re.compile(fnmatch.translate(pattern))
+    if rx is None:  # redis negates a class with `[^...]`, fnmatch with `[!...]`
+        rx = re.compile(fnmatch.translate(pattern.replace("[^", "[!")))
         _GLOB_CACHE[pattern] = rx
     return rx.match(key) is not None
 

@@ -55,6 +55,7 @@ class SonicTwin:
         self.clock = 0
         self.syslog: deque[tuple[int, str]] = deque(maxlen=64)  # (tick, "SEVERITY tag: message")
         self.files: dict[str, bytes] = {}
+        self.counter_snapshots: dict[str, dict[str, dict[str, int]]] = {}  # `sonic-clear` baselines
         self._saved: str | None = None  # None: still the config the image booted with
         self.config = ConfigDb()
         seed_config(self.config, hostname, self.ports, buffer_model, seed)
@@ -205,6 +206,7 @@ class SonicTwin:
             "show": lambda w, s: cli_show.run_show(self, w),
             "pfcwd": lambda w, s: cli_show.run_pfcwd(self, w, s),
             "ecnconfig": lambda w, s: cli_show.run_ecnconfig(self, w, s),
+            "sonic-clear": lambda w, s: cli_show.run_sonic_clear(self, w),
             "config": lambda w, s: cli_config.run_config(self, w, s),
             "sh": self._sh,
             "bash": self._sh,

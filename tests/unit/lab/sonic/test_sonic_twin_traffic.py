@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 
 from sonic_twin_helpers import leaf, ok, patch
@@ -163,3 +164,19 @@ def test_show_logging_has_orchagent_storm_lines_sonic_mgmt_matches() -> None:
     line = r"^Jan 01 00:00:\d\d\.\d{6} leaf1 NOTICE swss#orchagent: .* detected PFC storm .*Ethernet0"
     assert re.search(line, log, re.M)
     assert re.search(r".*storm restored.*queue index 4", log)
+
+
+def test_sonic_clear_makes_show_print_deltas_while_counters_db_stays_absolute() -> None:
+    twin = leaf()
+    with_headroom(twin)
+    twin.set_traffic("Ethernet0", "incast")
+    ok(twin, "sleep 1")
+    assert ok(twin, "sonic-clear pfccounters") == "Clear saved counters\n"
+    ok(twin, "sonic-clear queuecounters")
+    twin.set_traffic("Ethernet0", "idle")
+    tx_row = ok(twin, "show pfc counters").split("Port Tx")[1].splitlines()[2].split()
+    assert tx_row[0] == "Ethernet0"
+    assert int(tx_row[4].replace(",", "")) <= 400  # at most the tick between clear and idle
+    assert int(port_row(twin, "Ethernet0")["SAI_PORT_STAT_PFC_3_TX_PKTS"]) >= 4000
+    queue_json = json.loads(ok(twin, "show queue counters -j Ethernet0"))
+    assert int(queue_json["Ethernet0"]["UC3"]["totalpacket"].replace(",", "")) <= 20000
