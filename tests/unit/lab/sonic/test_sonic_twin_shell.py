@@ -188,4 +188,5 @@ def test_pfcwd_check_storm_exit_code() -> None:
 def test_keys_glob_follows_redis_syntax() -> None:
     twin = leaf()
     assert ok(twin, "sonic-db-cli CONFIG_DB keys 'QUEUE|Ethernet0|[^0-4]'") == "QUEUE|Ethernet0|5\nQUEUE|Ethernet0|6\n"
-    assert ok(twin, "sonic-db-cli CONFIG_DB keys 'PORT|Ethernet?'") == "PORT|Ethernet0\nPORT|Ethernet4\nPORT|Ethernet8\n"
+    expected = "PORT|Ethernet0\nPORT|Ethernet4\nPORT|Ethernet8\n"
+    assert ok(twin, "sonic-db-cli CONFIG_DB keys 'PORT|Ethernet?'") == expected
