@@ -30,8 +30,9 @@ USAGE_ARGS = {
 
 def fail(cmd: str, message: str, prefix: str = "") -> CommandResult:
     """click `ctx.fail`: usage hint and the error on stderr, exit code 2."""
-    usage = f"Usage: config {cmd} [OPTIONS] {USAGE_ARGS.get(cmd, '')}".rstrip()
-    return CommandResult(stderr=f'{prefix}{usage}\nTry "config {cmd} -h" for help.\n\nError: {message}\n', exit_code=2)
+    name = f"config {cmd}" if cmd else "config"
+    usage = f"Usage: {name} [OPTIONS] {USAGE_ARGS.get(cmd, 'COMMAND [ARGS]...' if not cmd else '')}".rstrip()
+    return CommandResult(stderr=f'{prefix}{usage}\nTry "{name} -h" for help.\n\nError: {message}\n', exit_code=2)
 
 
 def run_config(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:

@@ -31,6 +31,9 @@ REFERENCED = frozenset(
 )  # fmt: skip
 
 
+PFC_WD_FIELDS = frozenset({"detection_time", "restoration_time", "action", "POLL_INTERVAL", "pfc_stat_history"})
+
+
 class GcuError(Exception):
     """A refusal; str() is the text after `... due to: `."""
 
@@ -88,6 +91,8 @@ class Gcu:
                 raise GcuError(_illegal(table))
             field_level = len(parts) >= 3
             if table == "BUFFER_PROFILE" and field_level and not (op["op"] == "replace" and parts[2] == "dynamic_th"):
+                raise GcuError(_illegal(table))
+            if table == "PFC_WD" and field_level and parts[2] not in PFC_WD_FIELDS:
                 raise GcuError(_illegal(table))
 
     def _simulate(self, current: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]:

@@ -200,3 +200,17 @@ def test_whole_document_replace_operation() -> None:
     res = patch(twin, [{"op": "replace", "path": "", "value": target}])
     assert res.exit_code == 0, res.stderr
     assert config(twin) == target
+
+
+def test_pfc_wd_allow_list_covers_timers_but_not_big_red_switch() -> None:
+    twin = leaf()
+    assert patch(twin, [{"op": "replace", "path": "/PFC_WD/GLOBAL/POLL_INTERVAL", "value": "100"}]).exit_code == 0
+    res = patch(twin, [{"op": "add", "path": "/PFC_WD/GLOBAL/BIG_RED_SWITCH", "value": "enable"}])
+    assert res.exit_code == 2
+    assert "Modification of PFC_WD table is illegal" in res.stderr
+
+
+def test_unknown_config_subcommand_is_a_click_error() -> None:
+    res = leaf().run("config frobnicate", sudo=True)
+    assert res.exit_code == 2
+    assert res.stderr.startswith('Usage: config [OPTIONS] COMMAND [ARGS]...\nTry "config -h" for help.')
