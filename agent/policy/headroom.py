@@ -173,7 +173,12 @@ def physical_headroom_bound(speed_mbps: int, cable_m: int, mtu: int = 9216) -> i
 
     2 frames in progress (ours and the sender's) + the PFC frame + the cable both ways at 5 ns/m + the
     sender's IEEE response time + interface delays where IEEE gives them (not for 200G+: then this is an
-    under-estimate). No cell inflation: a platform value below this is certainly too small.
+    under-estimate). No cell inflation.
+
+    Caution: at 100G this bound is *above* what SONiC's own formula programs for every cable length in
+    the reference table (e.g. 100G/40m: bound 64,092 B vs xoff 53,248 on Spectrum-3 and 48,128 on
+    docker-sonic-vs), because SONiC counts one port MTU plus a 1024 B lossless MTU and no IEEE
+    interface delay. Used as a hard floor for a switch's xoff it flags healthy SONiC ports.
     """
     quanta = PAUSE_QUANTA.get(speed_mbps)
     if quanta is None:

@@ -93,3 +93,12 @@ def test_asic_table_covers_spectrum_1_to_4_and_vs() -> None:
     assert {"spectrum1", "spectrum2", "spectrum3", "spectrum4", "vs"} <= set(ASIC_PARAMS)
     assert ASIC_PARAMS["vs"].cell_size == 128
     assert (ASIC_PARAMS["spectrum1"].cell_size, ASIC_PARAMS["spectrum4"].cell_size) == (96, 192)
+
+
+def test_physical_bound_is_above_sonic_xoff_at_100g() -> None:
+    # Documented caution: the vendor-neutral bound (2 jumbo frames + IEEE interface delay) exceeds what
+    # SONiC programs at 100G, so it must not be used as a hard floor for a SONiC switch's xoff.
+    for cable in (5, 40, 300):
+        bound = physical_headroom_bound(100_000, cable)
+        assert dynamic_headroom(100_000, cable, asic="spectrum3").xoff < bound
+        assert dynamic_headroom(100_000, cable, asic="vs").xoff < bound
