@@ -37,6 +37,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to `app`; order = order in --help.
     from agent.cli import policy_cmd  # noqa: F401
     from agent.cli import lab_cmd  # noqa: F401
+    from agent.cli import change_cmd  # noqa: F401
     from agent.cli import rollout_cmd  # noqa: F401
     from agent.cli import host_cmd  # noqa: F401
 

@@ -25,7 +25,7 @@ class SonicAdapter:
         self.settings = settings or TxSettings()
 
     def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> SonicRaw:
-        return gather(runner)
+        return gather(runner, list(intent.ports) if intent is not None else None)
 
     def normalize(self, device: str, raw: Any) -> DeviceState:
         sonic_raw = raw if isinstance(raw, SonicRaw) else SonicRaw.from_json(raw)

@@ -58,6 +58,7 @@ def _ssh_runner(driver: RoceSonicDriver) -> CommandRunner:
         known_hosts=opts.get("alt_key_file") or opts.get("known_hosts"),
         verify_host_key=bool(opts.get("ssh_strict", True)),
         timeout=float(driver.timeout),
+        key_file=opts.get("key_file") if opts.get("use_keys", bool(opts.get("key_file"))) else None,
     )
     return NetmikoRunner.connect(target)
 

@@ -16,6 +16,7 @@ import json
 import secrets
 import shlex
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,8 +78,13 @@ def parse_config_db(device: str, text: str) -> dict[str, Any]:
     return doc
 
 
-def state_commands(config_db: dict[str, Any]) -> list[tuple[str, str]]:
-    """(section name, command) pairs for round trip 2, derived from the CONFIG_DB just read."""
+def state_commands(config_db: dict[str, Any], ports: Collection[str] | None = None) -> list[tuple[str, str]]:
+    """(section name, command) pairs for round trip 2, derived from the CONFIG_DB just read.
+
+    Per-port reads cover `ports` (the intent's ports) or, without an intent, every port with PFC on:
+    the line stays short enough for any shell even on a 64-port switch with an intent.
+    """
+    focus = set(ports) if ports is not None else lossless_ports(config_db)
     cmds: list[tuple[str, str]] = [
         ("interfaces", "show interfaces status"),
         ("pfc_counters", "show pfc counters"),
@@ -88,13 +94,13 @@ def state_commands(config_db: dict[str, Any]) -> list[tuple[str, str]]:
         ("pg_headroom_wm", "show priority-group watermark headroom"),
         ("appl_pg_keys", "sonic-db-cli APPL_DB keys " + shlex.quote("BUFFER_PG_TABLE:*")),
     ]
-    for key in expected_pg_keys(config_db):
+    for key in expected_pg_keys(config_db, focus):
         cmds.append((f"appl_pg {key}", "sonic-db-cli APPL_DB hgetall " + shlex.quote(f"BUFFER_PG_TABLE:{key}")))
-    for name in candidate_profiles(config_db):
+    for name in candidate_profiles(config_db, focus):
         cmds.append(
             (f"appl_profile {name}", "sonic-db-cli APPL_DB hgetall " + shlex.quote(f"BUFFER_PROFILE_TABLE:{name}"))
         )
-    for port in sorted(config_db.get("PORT") or {}):
+    for port in sorted(focus & set(config_db.get("PORT") or {})):
         key = shlex.quote(f"BUFFER_MAX_PARAM_TABLE|{port}")
         cmds.append((f"state_max_param {port}", f"sonic-db-cli STATE_DB hgetall {key}"))
     cmds.append(("saved_config", "cat " + SAVED_CONFIG_PATH))
@@ -111,31 +117,49 @@ def parse_priorities(text: str) -> list[int]:
     return sorted({int(p) for p in text.split(",") if p.strip() != ""})
 
 
-def expected_pg_keys(config_db: dict[str, Any]) -> list[str]:
-    """APPL_DB PG keys ("Ethernet0:3-4") worth reading: from pfc_enable and from CONFIG_DB BUFFER_PG."""
+def key_priorities(key: str) -> set[int]:
+    """PG/queue range key "3-4" -> {3, 4}; anything unparseable -> empty (normalize reports it)."""
+    lo, _, hi = key.partition("-")
+    if not lo.isdigit() or (hi and not hi.isdigit()):
+        return set()
+    return set(range(int(lo), int(hi or lo) + 1))
+
+
+def lossless_ports(config_db: dict[str, Any]) -> set[str]:
+    qos = config_db.get("PORT_QOS_MAP") or {}
+    return {p for p, e in qos.items() if p != "global" and parse_priorities(str(e.get("pfc_enable", "")))}
+
+
+def expected_pg_keys(config_db: dict[str, Any], ports: Collection[str]) -> list[str]:
+    """Lossless APPL_DB PG keys ("Ethernet0:3-4") of `ports`: from pfc_enable and from CONFIG_DB BUFFER_PG."""
     keys: set[str] = set()
-    for port, entry in (config_db.get("PORT_QOS_MAP") or {}).items():
-        prios = parse_priorities(str(entry.get("pfc_enable", "")))
-        if port != "global" and prios:
+    qos = config_db.get("PORT_QOS_MAP") or {}
+    for port in ports:
+        prios = parse_priorities(str((qos.get(port) or {}).get("pfc_enable", "")))
+        if prios:
             keys.add(f"{port}:{pg_range(prios)}")
-    for key in config_db.get("BUFFER_PG") or {}:
-        keys.add(key.replace("|", ":"))
+        for key in config_db.get("BUFFER_PG") or {}:
+            pg_port, _, pgs = key.partition("|")
+            if pg_port == port and key_priorities(pgs) & set(prios):
+                keys.add(f"{port}:{pgs}")
     return sorted(keys)
 
 
-def candidate_profiles(config_db: dict[str, Any]) -> list[str]:
-    """Profiles the lossless PGs may use: referenced by BUFFER_PG, plus buffermgrd's naming guess."""
+def candidate_profiles(config_db: dict[str, Any], ports: Collection[str]) -> list[str]:
+    """Profiles the lossless PGs of `ports` may use: from BUFFER_PG, plus buffermgrd's naming rule."""
     names: set[str] = set()
-    for entry in (config_db.get("BUFFER_PG") or {}).values():
+    lossless = {k.replace(":", "|", 1) for k in expected_pg_keys(config_db, ports)}
+    for key, entry in (config_db.get("BUFFER_PG") or {}).items():
         profile = strip_reference(str(entry.get("profile", "")))
-        if profile and profile != "NULL":
+        if key in lossless and profile and profile != "NULL":
             names.add(profile)
     cables: dict[str, str] = {}
     for table in (config_db.get("CABLE_LENGTH") or {}).values():
         cables.update({p: str(v) for p, v in table.items()})
-    for port, entry in (config_db.get("PORT_QOS_MAP") or {}).items():
+    qos = config_db.get("PORT_QOS_MAP") or {}
+    for port in ports:
         speed = (config_db.get("PORT") or {}).get(port, {}).get("speed")
-        if entry.get("pfc_enable") and speed and port in cables:
+        if (qos.get(port) or {}).get("pfc_enable") and speed and port in cables:
             names.add(f"pg_lossless_{speed}_{cables[port]}_profile")
     return sorted(names)
 
@@ -178,10 +202,10 @@ def split_sections(device: str, text: str, cmds: list[tuple[str, str]], nonce: s
     return sections
 
 
-def gather(runner: CommandRunner) -> SonicRaw:
+def gather(runner: CommandRunner, ports: Collection[str] | None = None) -> SonicRaw:
     """Both round trips. Raises DeviceError/ParseError naming the device and command."""
     config_db = read_config_db(runner)
-    cmds = state_commands(config_db)
+    cmds = state_commands(config_db, ports)
     nonce = secrets.token_hex(4)
     res = runner.run(batch_line(cmds, nonce), timeout=120.0)
     sections = split_sections(runner.device, res.output, cmds, nonce)

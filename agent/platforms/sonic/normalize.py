@@ -245,7 +245,9 @@ def _priority_groups(ctx: _Ctx, port: str) -> list[PriorityGroupState]:
             name = strip_reference(appl["profile"])
             programmed = _profile(name, ctx.appl_profiles.get(name, {}))
         elif key in programmed_keys:
-            programmed = BufferProfileState(name="unknown")
+            # listed in APPL_DB but not read (not a lossless PG of interest): buffermgrd copies CONFIG_DB
+            name = strip_reference(str(profile)) if profile else "unknown"
+            programmed = _profile(name, ctx.table("BUFFER_PROFILE").get(name, {}))
         groups.append(
             PriorityGroupState(
                 key=key,

@@ -132,12 +132,20 @@ def describe(ops: list[Operation], live: Mapping[str, Any]) -> list[str]:
         if op["op"] == "remove":
             lines.append(f"- {where}" + (f" {fld} (was {old!r})" if fld else ""))
         elif op["op"] == "add" and fld is None:
-            lines.append(f"+ {where} {json.dumps(op['value'], sort_keys=True)}")
+            lines.append(f"+ {where} {_fields(op['value'])}")
         elif op["op"] == "add":
             lines.append(f"+ {where} {fld}: {op['value']!r}")
         else:
             lines.append(f"~ {where} {fld}: {old!r} -> {op['value']!r}")
     return lines
+
+
+def _fields(value: Any) -> str:
+    """`{"26": "3", "3": "0"}` -> `3=0 26=3` (numeric keys in numeric order), nested tables as JSON."""
+    if not isinstance(value, Mapping) or any(isinstance(v, Mapping) for v in value.values()):
+        return json.dumps(value, sort_keys=True)
+    keys = sorted(value, key=lambda k: (0, int(k), "") if str(k).isdigit() else (1, 0, str(k)))
+    return " ".join(f"{k}={value[k]}" for k in keys)
 
 
 def _lookup(config: Mapping[str, Any], parts: list[str]) -> Any:

@@ -1,22 +1,23 @@
-"""NetmikoRunner: a CommandRunner over a Netmiko `linux` SSH session (SONiC switches and Linux hosts).
+"""NetmikoRunner: a CommandRunner over a Netmiko `linux` SSH connection (SONiC switches and Linux hosts).
 
-Exit status: each command line is followed by ``echo "@@RC-<nonce>@@$?"`` with a fresh random nonce,
-so a command cannot fake its own status and the marker is found even when the echo of a long command
-line wraps. Files go over SFTP on the same SSH transport. Transport errors become DeviceError
-subclasses that name the device and say what to do; a drop mid-command is SessionLost.
+Netmiko opens and authenticates the session (device type `linux`, host keys verified against the
+inventory's known_hosts). Commands then run as SSH `exec` requests on that same transport: the exit
+status is the SSH protocol's own `exit-status` message (it cannot be faked by output or lost in a
+prompt), there is no echo or prompt to strip, and batched command lines have no terminal line-length
+limit. stdout and stderr are merged in the order the device wrote them, as a terminal shows them.
+Files go over SFTP on the same transport. Transport errors become DeviceError subclasses that name
+the device and say what to do; a drop mid-command is SessionLost.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 import paramiko
 from netmiko import ConnectHandler
-from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
 from agent.errors import DeviceError, SessionLost
 from agent.platforms.base import RunResult
@@ -34,6 +35,7 @@ class SshTarget:
     known_hosts: str | None = None  # an OpenSSH known_hosts file pinning the device's key
     verify_host_key: bool = True
     timeout: float = 30.0
+    key_file: str | None = None  # private key for key-based login (the lab's default)
 
 
 def connect_kwargs(target: SshTarget) -> dict[str, Any]:
@@ -49,8 +51,10 @@ def connect_kwargs(target: SshTarget) -> dict[str, Any]:
         "auth_timeout": target.timeout,
         "banner_timeout": target.timeout,
         "allow_agent": False,
-        "use_keys": False,
+        "use_keys": bool(target.key_file),
     }
+    if target.key_file:
+        kwargs["key_file"] = target.key_file
     if target.known_hosts and target.verify_host_key:
         kwargs.update({"alt_host_keys": True, "alt_key_file": target.known_hosts})
     return kwargs
@@ -109,28 +113,32 @@ class NetmikoRunner:
         return self
 
     def run(self, command: str, *, timeout: float = 60.0) -> RunResult:
-        nonce = secrets.token_hex(6)
-        status = re.compile(rf"@@RC-{nonce}@@(\d+)")
-        line = f'{command}; echo "@@RC-{nonce}@@$?"'
+        """One SSH `exec` request on the session's transport: no prompt, no echo, no line-length limit,
+        and the exit status is the protocol's own `exit-status` message (stderr merged in order)."""
         self.round_trips += 1
         try:
-            text = self.connection.send_command(line, read_timeout=timeout, cmd_verify=False, strip_command=True)
-        except ReadTimeout:
+            transport = self.connection.remote_conn.get_transport()
+            if transport is None or not transport.is_active():
+                raise OSError("transport is closed")
+            chan = transport.open_session(timeout=timeout)
+            with chan:
+                chan.set_combine_stderr(True)
+                chan.settimeout(timeout)
+                chan.exec_command(command)
+                output = _read_all(chan)
+                if not chan.status_event.wait(timeout):
+                    raise TimeoutError("no exit status")
+                code = chan.recv_exit_status()
+        except TimeoutError:
             self._drop()
             raise SessionLost(self.device, _short(command), f"no answer within {timeout:.0f}s") from None
         except (OSError, EOFError, paramiko.SSHException, AttributeError) as exc:
             self._drop()
             raise SessionLost(self.device, _short(command), f"session lost ({exc or type(exc).__name__})") from None
-        found = list(status.finditer(str(text)))
-        if not found:
+        if code < 0:  # the channel closed without an exit status: the session dropped mid-command
             self._drop()
-            raise SessionLost(self.device, _short(command), "output ended without an exit status (session dropped?)")
-        last = found[-1]
-        output = str(text)[: last.start()]
-        first_line = output.split("\n", 1)
-        if first_line and command[:40] in first_line[0]:  # an echoed (wrapped) command line
-            output = first_line[1] if len(first_line) > 1 else ""
-        return RunResult(output=output, exit_code=int(last.group(1)))
+            raise SessionLost(self.device, _short(command), "session closed before the command finished")
+        return RunResult(output=output, exit_code=code)
 
     def upload(self, path: str, data: bytes) -> None:
         try:
@@ -166,6 +174,15 @@ class _Closed:
     @property
     def remote_conn(self) -> Any:
         raise OSError("session is closed")
+
+
+def _read_all(chan: paramiko.Channel) -> str:
+    chunks: list[bytes] = []
+    while True:
+        data = chan.recv(65536)
+        if not data:
+            return b"".join(chunks).decode("utf-8", errors="replace")
+        chunks.append(data)
 
 
 def _short(command: str) -> str:

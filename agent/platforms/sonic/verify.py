@@ -41,7 +41,7 @@ def intent_verifier(desired: ConfigDb, ports: list[str]) -> Verifier:
     """Owned cells equal the render, and lossless PGs are programmed on the intent's ports."""
 
     def verify(runner: CommandRunner) -> list[str]:
-        raw = gather(runner)
+        raw = gather(runner, ports)
         left = plan_ops(raw.config_db, desired)
         problems = [f"CONFIG_DB still differs: {line}" for line in describe(left, raw.config_db)]
         return problems + lossless_problems(normalize(raw), ports)
@@ -80,7 +80,7 @@ def patch_verifier(before: Mapping[str, Any], ops: list[Operation]) -> Verifier:
     qos_ports = sorted(_ports_affected(ops, expected))
 
     def verify(runner: CommandRunner) -> list[str]:
-        raw = gather(runner)
+        raw = gather(runner, qos_ports)
         problems = []
         for table, key in keys:
             want = (expected.get(table) or {}).get(key)

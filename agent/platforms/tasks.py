@@ -1,0 +1,182 @@
+"""Generic Nornir tasks: gather, plan, apply, confirm, rollback on any device, by its platform's adapter.
+
+Each task looks the adapter up with `agent.platforms.registry.adapter_for` (SONiC switches, RDMA
+hosts, later EOS/Cumulus) and talks to the device through a CommandRunner:
+
+* switches ride on the NAPALM connection (platform ``rocesonic``), so `napalm_confirm_commit` and
+  `napalm_rollback` from nornir_napalm work on the very same session;
+* other devices use the ``roce_ssh`` connection plugin below (a Netmiko ``linux`` session).
+
+A device failure is a failed Nornir Result for that host (Nornir catches the exception); other hosts
+carry on. Connection parameters come from the inventory: credentials, key_file from the Netmiko
+connection extras, and the host-key policy that `agent.inventory.loader` stores in ``_ssh_options``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nornir.core import Nornir
+from nornir.core.configuration import Config
+from nornir.core.inventory import Host
+from nornir.core.plugins.connections import ConnectionPluginRegister
+from nornir.core.task import Result, Task
+from nornir_napalm.plugins.tasks import napalm_confirm_commit, napalm_rollback
+
+from agent.intent import DeviceIntent, build_intents
+from agent.inventory.loader import inventory_devices, load_topology
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.registry import adapter_for
+from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
+from agent.policy.model import Policy
+from agent.state import DeviceState
+
+SSH_CONNECTION = "roce_ssh"
+NAPALM_CONNECTION = "napalm"
+NAPALM_PLATFORM = "rocesonic"
+OK_STATUSES = (ApplyStatus.applied, ApplyStatus.unchanged, ApplyStatus.pending_confirm)
+
+
+# -- intents ------------------------------------------------------------------------------------------
+def intents_for(nr: Nornir, inventory_dir: Path, policy: Policy) -> dict[str, DeviceIntent]:
+    """Intents for the hosts of `nr` (possibly filtered); links come from the whole inventory directory."""
+    devices = inventory_devices(nr)
+    topology = load_topology(inventory_dir, {d.name: d.kind.value for d in devices})
+    return build_intents(devices, policy, topology)
+
+
+# -- connections --------------------------------------------------------------------------------------
+def ssh_target(host: Host, *, timeout: float = 30.0) -> SshTarget:
+    """Where/how to reach a host, from its inventory record (password never leaves memory)."""
+    extras = dict(host.get_connection_parameters("netmiko").extras or {})
+    policy = dict(host.get("_ssh_options") or {})
+    key_file = extras.get("key_file") if extras.get("use_keys", bool(extras.get("key_file"))) else None
+    return SshTarget(
+        device=host.name,
+        host=host.hostname or host.name,
+        port=host.port or 22,
+        username=host.username or "admin",
+        password=host.password,
+        known_hosts=policy.get("alt_key_file"),
+        verify_host_key=bool(policy.get("ssh_strict", True)),
+        timeout=timeout,
+        key_file=key_file,
+    )
+
+
+class RoceSsh:
+    """Nornir connection plugin holding a NetmikoRunner (opened from the host's own record)."""
+
+    def open(
+        self,
+        hostname: str | None,
+        username: str | None,
+        password: str | None,
+        port: int | None,
+        platform: str | None,
+        extras: dict[str, Any] | None = None,
+        configuration: Config | None = None,
+    ) -> None:
+        target: SshTarget = (extras or {})["target"]
+        self.connection = NetmikoRunner.connect(target)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+ConnectionPluginRegister.register(SSH_CONNECTION, RoceSsh)
+
+
+def napalm_driver(task: Task) -> Any:
+    """The host's rocesonic NAPALM driver, opened with the inventory's keys and host-key policy."""
+    host = task.host
+    if NAPALM_CONNECTION not in host.connections:
+        target = ssh_target(host)
+        optional_args = {
+            "port": target.port,
+            "device_name": host.name,
+            "ssh_strict": target.verify_host_key,
+            "alt_key_file": target.known_hosts,
+            "key_file": target.key_file,
+            "use_keys": bool(target.key_file),
+        }
+        extras = {"optional_args": {k: v for k, v in optional_args.items() if v is not None}}
+        host.open_connection(
+            NAPALM_CONNECTION, task.nornir.config, hostname=target.host, username=target.username,
+            password=target.password, port=target.port, platform=NAPALM_PLATFORM, extras=extras,
+        )  # fmt: skip
+    return host.get_connection(NAPALM_CONNECTION, task.nornir.config)
+
+
+def runner_for(task: Task, intent: DeviceIntent) -> CommandRunner:
+    if intent.platform == "sonic":
+        runner: CommandRunner = napalm_driver(task).runner
+        return runner
+    if SSH_CONNECTION not in task.host.connections:
+        task.host.open_connection(SSH_CONNECTION, task.nornir.config, extras={"target": ssh_target(task.host)})
+    ssh: CommandRunner = task.host.get_connection(SSH_CONNECTION, task.nornir.config)
+    return ssh
+
+
+def _intent(task: Task, intents: dict[str, DeviceIntent]) -> DeviceIntent:
+    try:
+        return intents[task.host.name]
+    except KeyError:
+        raise KeyError(f"{task.host.name}: no intent (is it in the inventory the policy was built for?)") from None
+
+
+# -- tasks --------------------------------------------------------------------------------------------
+def gather_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
+    """Read the device (counted round trips in `round_trips`); result is its DeviceState."""
+    intent = _intent(task, intents)
+    adapter = adapter_for(intent.platform)
+    runner = runner_for(task, intent)
+    before = runner.round_trips
+    raw = adapter.gather(runner, intent)
+    state: DeviceState = adapter.normalize(task.host.name, raw)
+    return Result(host=task.host, result=state, raw=raw, round_trips=runner.round_trips - before)
+
+
+def plan_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
+    """Never writes. Result is the ChangePlan; `diff` is its human-readable form."""
+    intent = _intent(task, intents)
+    adapter = adapter_for(intent.platform)
+    raw = adapter.gather(runner_for(task, intent), intent)
+    plan: ChangePlan = adapter.plan(intent, raw)
+    return Result(host=task.host, result=plan, changed=not plan.empty, diff="\n".join(plan.lines))
+
+
+def apply_task(task: Task, intents: dict[str, DeviceIntent], opts: ApplyOptions) -> Result:
+    """Plan and apply as one transaction; failed unless the device ends applied/unchanged/pending."""
+    intent = _intent(task, intents)
+    adapter = adapter_for(intent.platform)
+    runner = runner_for(task, intent)
+    plan = adapter.plan(intent, adapter.gather(runner, intent))
+    outcome: ApplyOutcome = adapter.apply(runner, intent, plan, opts)
+    failed = outcome.status not in OK_STATUSES
+    changed = outcome.status in (ApplyStatus.applied, ApplyStatus.pending_confirm)
+    return Result(host=task.host, result=outcome, changed=changed, failed=failed, diff="\n".join(plan.lines))
+
+
+def confirm_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
+    """Confirm a pending commit (switches: nornir_napalm's `napalm_confirm_commit`)."""
+    intent = _intent(task, intents)
+    if intent.platform == "sonic":
+        napalm_driver(task)
+        sub = task.run(task=napalm_confirm_commit)
+        return Result(host=task.host, result=sub[0].result, changed=sub[0].changed)
+    return Result(host=task.host, result="no commit-confirm on this platform: applied changes are final")
+
+
+def rollback_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
+    """Roll back the pending commit or the last agent change (switches: nornir_napalm's `napalm_rollback`)."""
+    intent = _intent(task, intents)
+    if intent.platform == "sonic":
+        napalm_driver(task)
+        sub = task.run(task=napalm_rollback)
+        return Result(host=task.host, result=sub[0].result, changed=sub[0].changed)
+    rollback = getattr(adapter_for(intent.platform), "rollback", None)
+    if rollback is None:
+        return Result(host=task.host, failed=True, result=f"platform {intent.platform} has no rollback")
+    return Result(host=task.host, result=rollback(runner_for(task, intent)), changed=True)
