@@ -1,8 +1,9 @@
 """`sonic-db-cli`, `redis-cli -n N` and `sonic-cfggen -d` against the twin's databases.
 
-Output conventions: sonic-db-cli prints a Python dict repr for HGETALL, one key per line for KEYS and
-bare integers for writes; redis-cli (interactive, as over an SSH terminal) prints its numbered form
-(`1) "key"`, `(integer) 1`, `(nil)`, `(empty array)`).
+Output conventions: sonic-db-cli (sonic-swss-common's C++ tool, common/replyformatter.cpp) prints HGETALL
+as `{'f': 'v', ...}`, arrays one element per line, nil as an empty line, integers bare, HEXISTS as
+True/False and HMSET as True; redis errors go to stderr with exit code 1. redis-cli (interactive, as over
+an SSH terminal) prints its numbered form (`1) "key"`, `(integer) 1`, `(nil)`, `(empty array)`).
 """
 
 from __future__ import annotations
@@ -85,6 +86,11 @@ def _hexists(db: HashDb, rest: list[str]) -> Reply:
     return int(db.hget(rest[0], rest[1]) is not None)
 
 
+def _hmset(db: HashDb, rest: list[str]) -> Reply:
+    _hset(db, rest)
+    return "OK"
+
+
 def _ping(db: HashDb, rest: list[str]) -> Reply:
     return "PONG"
 
@@ -93,7 +99,7 @@ _COMMANDS: dict[str, Callable[[HashDb, list[str]], Reply]] = {
     "hgetall": _hgetall,
     "hget": _hget,
     "hset": _hset,
-    "hmset": _hset,
+    "hmset": _hmset,
     "hdel": _hdel,
     "keys": _keys,
     "del": _del,
@@ -118,9 +124,9 @@ def sonic_db_cli(host: DbHost, argv: list[str]) -> CommandResult:
     try:
         reply = execute(db, args[1:])
     except ValueError as exc:
-        return CommandResult(stdout=f"{exc}\n")
+        return CommandResult(stderr=f"{exc}\n", exit_code=1)
     _after(host, db, args[1:])
-    return CommandResult(stdout=_plain(reply))
+    return CommandResult(stdout=_plain(reply, args[1].upper() if len(args) > 1 else "") + "\n")
 
 
 def _write_allowed(host: DbHost, db: HashDb, args: list[str]) -> bool:
@@ -135,14 +141,19 @@ def _after(host: DbHost, db: HashDb, args: list[str]) -> None:
         host.after_config_write()
 
 
-def _plain(reply: Reply) -> str:
+def _plain(reply: Reply, command: str) -> str:
+    """One reply in sonic-db-cli's format (without the final newline)."""
     if reply is None:
-        return "\n"
+        return ""
     if isinstance(reply, dict):
-        return f"{reply!r}\n"
+        return "{" + ", ".join(f"'{k}': '{v}'" for k, v in reply.items()) + "}"
     if isinstance(reply, list):
-        return "".join(f"{k}\n" for k in reply)
-    return f"{reply}\n"
+        return "\n".join(reply)
+    if command == "HEXISTS" and isinstance(reply, int):
+        return "True" if reply else "False"
+    if command == "HMSET" and reply == "OK":
+        return "True"
+    return str(reply)
 
 
 def redis_cli(host: DbHost, argv: list[str]) -> CommandResult:

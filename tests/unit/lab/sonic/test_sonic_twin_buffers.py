@@ -77,7 +77,7 @@ def test_dynamic_model_keeps_null_in_config_db_and_calculates_appl_db_profile() 
     cfg = config(twin)
     assert cfg["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "NULL"}
     assert "size" not in cfg["BUFFER_POOL"]["ingress_lossless_pool"]
-    assert ok(twin, "sonic-db-cli APPL_DB keys 'BUFFER_PG_TABLE:Ethernet0:3-4'") == ""  # 0m: nothing to compute
+    assert ok(twin, "sonic-db-cli APPL_DB keys 'BUFFER_PG_TABLE:Ethernet0:3-4'") == "\n"  # 0m: no PG (empty array)
     set_cable(twin, "Ethernet0", "40m")
     expected = dynamic_headroom(400_000, 40, 9100, asic="vs")
     row = twin.appl.hgetall("BUFFER_PROFILE_TABLE:pg_lossless_400000_40m_profile")

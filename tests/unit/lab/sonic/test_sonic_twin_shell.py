@@ -54,8 +54,13 @@ def test_sonic_db_cli_reads_writes_and_globs() -> None:
     assert ok(twin, "sonic-db-cli CONFIG_DB hgetall 'QUEUE|Ethernet0|6'") == "{}\n"
     assert ok(twin, "sonic-db-cli STATE_DB hget 'PORT_TABLE|Ethernet0' netdev_oper_status") == "up\n"
     assert ok(twin, "sonic-db-cli APPL_DB hget PORT_TABLE:Ethernet8 oper_status") == "down\n"
+    assert ok(twin, "sonic-db-cli CONFIG_DB hexists 'PORT|Ethernet0' mtu") == "True\n"
+    assert ok(twin, "sonic-db-cli CONFIG_DB keys 'NOPE*'") == "\n"
     bad = twin.run("sonic-db-cli NOPE_DB keys '*'", sudo=False)
     assert bad.exit_code == 1
+    wrong = twin.run("sonic-db-cli CONFIG_DB hget 'PORT|Ethernet0'", sudo=False)
+    assert (wrong.stdout, wrong.exit_code) == ("", 1)
+    assert "wrong number of arguments" in wrong.stderr
 
 
 def test_redis_cli_numbered_output() -> None:
