@@ -10,10 +10,12 @@ Exact command lines (real SONiC bash and the lab twin must both run them; `TXID`
 
       upload /tmp/roce-agent-TXID.pending   (JSON: txid, checkpoint, deadline)
       upload /tmp/roce-agent.pending        (same JSON: "which commit is pending on this switch")
-      sudo setsid -f sh -c 'sleep N; test -e /tmp/roce-agent-TXID.pending && config rollback TXID \
-          && rm -f /tmp/roce-agent-TXID.pending /tmp/roce-agent.pending' >/dev/null 2>&1 </dev/null
+      sudo setsid -f sh -c 'sleep N; T; T; T' >/dev/null 2>&1 </dev/null
+      where T = test -e /tmp/roce-agent-TXID.pending && config rollback TXID
+                && rm -f /tmp/roce-agent-TXID.pending /tmp/roce-agent.pending
 
-  (one line on the wire; wrapped here).
+  (one line on the wire; wrapped here). T runs again only while the marker is still there, i.e. after
+  a failed rollback pass.
   `setsid -f` (util-linux) forks into a new session and returns at once, so the timer survives the
   SSH session's SIGHUP and needs no trailing `&`.
 * confirm / disarm: ``rm -f /tmp/roce-agent-TXID.pending /tmp/roce-agent.pending``
@@ -61,9 +63,16 @@ def check_txid(txid: str) -> str:
     return txid
 
 
+ROLLBACK_TRIES = 3
+
+
 def timer_command(txid: str, seconds: int) -> str:
+    """The timer script tries the rollback up to ROLLBACK_TRIES times while the marker remains: GCU
+    replays a rollback change by change and buffermgrd can remove a BUFFER_PG row under it, failing one
+    pass (sonic-buildimage #11328); the next pass diffs against what is really there."""
     check_txid(txid)
-    script = f"sleep {int(seconds)}; test -e {marker(txid)} && config rollback {txid} && rm -f {marker(txid)} {INDEX}"
+    once = f"test -e {marker(txid)} && config rollback {txid} && rm -f {marker(txid)} {INDEX}"
+    script = f"sleep {int(seconds)}; " + "; ".join([once] * ROLLBACK_TRIES)
     return f"sudo setsid -f sh -c '{script}' >/dev/null 2>&1 </dev/null"
 
 

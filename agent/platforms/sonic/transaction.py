@@ -177,8 +177,17 @@ class SonicTransaction:
             self.runner.run(f"sudo config delete-checkpoint {name}")
         return old
 
-    def rollback_to(self, txid: str) -> None:
-        sudo(self.runner, f"config rollback {txid}", "config rollback", timeout=600.0)
+    def rollback_to(self, txid: str, attempts: int = 3) -> None:
+        """`config rollback`, retried: GCU applies it change by change while buffermgrd rewrites
+        BUFFER_PG underneath (sonic-buildimage #11328), so one pass can fail on an entry the daemon
+        already removed; the next pass diffs against the state that is really there."""
+        for attempt in range(1, attempts + 1):
+            try:
+                sudo(self.runner, f"config rollback {txid}", "config rollback", timeout=600.0)
+                break
+            except DeviceError:
+                if attempt == attempts:
+                    raise
         deadman.disarm(self.runner, txid)
 
     def _rollback(self, out: ApplyOutcome, before: dict[str, Any], txid: str, why: str) -> ApplyOutcome:
