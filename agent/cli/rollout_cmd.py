@@ -31,7 +31,7 @@ err = Console(stderr=True)
 
 
 def _fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
-    err.print(message, markup=False, highlight=False)
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

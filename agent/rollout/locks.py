@@ -2,9 +2,10 @@
 
 SONiC's GCU has no lock (`ConfigLock.acquire_lock` is a TODO) and hosts have none at all, so the agent
 brings its own. The device lock is a small JSON file (owner, txid, expiry) written through the
-CommandRunner (`cat`, SFTP upload, `rm -f`): every SSH-reachable Linux, SONiC or twin supports that, and
-any other agent or operator can read who holds it with `cat`. The inventory lock is a local file created
-with O_EXCL under `<inventory>/.state/`, so two rollouts from one checkout cannot even start.
+CommandRunner (`cat`, SFTP upload, `rm -f`; an empty file also counts as free): every SSH-reachable
+Linux, SONiC or twin supports that, and any other agent or operator can read who holds it with `cat`.
+The inventory lock is a local file created with O_EXCL under `<inventory>/.state/`, so two rollouts
+from one checkout cannot even start.
 
 A lock past its expiry, or whose process is gone, is *stale*; it is never silently taken over. The
 rollout that left it can `--resume`/`--abort` (same txid); anything else needs an explicit `--break-lock`.
@@ -163,7 +164,7 @@ class DeviceLock:
 
     def read(self) -> tuple[bool, LockInfo | None]:
         """(present, holder); present with holder None = a lock file that is not ours to parse."""
-        res = self.runner.run(f"cat -- {self.qpath}", timeout=30.0)
+        res = self.runner.run(f"cat {self.qpath}", timeout=30.0)  # path validated absolute: no option confusion
         if res.exit_code != 0:
             return False, None
         text = res.output.strip()
@@ -188,9 +189,14 @@ class DeviceLock:
     def release(self, txid: str) -> None:
         _, holder = self.read()
         if holder is not None and holder.txid == txid:
-            self.runner.run(f"rm -f -- {self.qpath}", timeout=30.0)
+            self._remove()
 
     def break_lock(self) -> LockInfo | None:
         _, holder = self.read()
-        self.runner.run(f"rm -f -- {self.qpath}", timeout=30.0)
+        self._remove()
         return holder
+
+    def _remove(self) -> None:
+        """`rm -f`; where there is no `rm` (minimal images), an empty lock file also means "free"."""
+        if self.runner.run(f"rm -f {self.qpath}", timeout=30.0).exit_code != 0:
+            self.runner.upload(self.path, b"")

@@ -20,7 +20,7 @@ from agent.rollout.fabric import Fabric
 from agent.rollout.locks import DeviceLock, LocalLock, LockInfo
 from agent.rollout.playbook import file_hash
 from agent.rollout.progress import DeviceProgress, ProgressSink
-from agent.rollout.runner import Hooks, RolloutResult, RolloutRunner
+from agent.rollout.runner import Hooks, RolloutResult, RolloutRunner, _call
 from agent.rollout.session import RolloutSession
 from agent.rollout.stages import ResolvedStage
 from agent.rollout.trail import RolloutJournal, journal, last_interrupted
@@ -97,7 +97,7 @@ class StagePreview:
 
 
 def _plan_task(task: Task, fabric: Fabric) -> Result:
-    return Result(host=task.host, result=fabric.plan(task.host.name))
+    return _call(task, fabric.plan)
 
 
 def preview(session: RolloutSession, fabric: Fabric, sink: ProgressSink | None = None) -> list[StagePreview]:

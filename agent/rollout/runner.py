@@ -39,13 +39,18 @@ class LocksRefused(Exception):
         self.problems = problems
 
 
+def wait(seconds: float) -> None:
+    """The real wait for soak and link-flap windows (module-level so an embedder can replace it)."""
+    time.sleep(seconds)
+
+
 @dataclass
 class Hooks:
     """Test and embedding seams: `after_batch` runs after a batch is recorded done (raise to simulate a
     kill); `sleep` is the wait used for soak and link-flap windows."""
 
     after_batch: Callable[[str, int], None] | None = None
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = field(default_factory=lambda: wait)
 
 
 @dataclass
@@ -94,7 +99,12 @@ def _at(where: Where | None) -> dict[str, Any]:
 
 
 def _call(task: Task, fn: Callable[[str], Any]) -> Result:
-    return Result(host=task.host, result=fn(task.host.name))
+    """Per-device step as a Nornir task. Exceptions become a failed Result here rather than in Nornir,
+    whose own handler would print a traceback to stderr: the runner reports device errors itself."""
+    try:
+        return Result(host=task.host, result=fn(task.host.name))
+    except Exception as exc:
+        return Result(host=task.host, result=str(exc), exception=exc, failed=True)
 
 
 class RolloutRunner:

@@ -46,7 +46,7 @@ class FakeDevice:
 
 
 class FakeRunner:
-    """Speaks the only shell the lock needs: `cat -- PATH`, `rm -f -- PATH`, and SFTP-like upload."""
+    """Speaks the only shell the lock needs: `cat PATH`, `rm -f PATH` (absent with the `no-rm` fault), upload."""
 
     def __init__(self, box: FakeDevice) -> None:
         self.device = box.name
@@ -56,13 +56,13 @@ class FakeRunner:
     def run(self, command: str, *, timeout: float = 60.0) -> RunResult:
         self.round_trips += 1
         argv = shlex.split(command)
-        if argv[:2] == ["cat", "--"]:
-            data = self.box.files.get(argv[2])
+        if argv[0] == "cat" and len(argv) == 2:
+            data = self.box.files.get(argv[1])
             if data is None:
-                return RunResult(f"cat: {argv[2]}: No such file or directory\n", 1)
+                return RunResult(f"cat: {argv[1]}: No such file or directory\n", 1)
             return RunResult(data.decode())
-        if argv[:3] == ["rm", "-f", "--"]:
-            self.box.files.pop(argv[3], None)
+        if argv[:2] == ["rm", "-f"] and len(argv) == 3 and "no-rm" not in self.box.faults:
+            self.box.files.pop(argv[2], None)
             return RunResult("")
         return RunResult(f"bash: {argv[0]}: command not found\n", 127)
 

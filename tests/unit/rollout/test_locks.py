@@ -87,3 +87,11 @@ def test_lock_path_is_quoted_in_commands() -> None:
     odd = "/tmp/x y;rm -rf ~"
     DeviceLock(runner, odd).acquire(info())
     assert odd in box.files  # the whole path reached `cat`/upload as one argument
+
+
+def test_release_without_rm_leaves_an_empty_file_that_counts_as_free() -> None:
+    box = FakeDevice("host1", faults={"no-rm"})
+    DeviceLock(FakeRunner(box), PATH).acquire(info("tx-a"))
+    DeviceLock(FakeRunner(box), PATH).release("tx-a")
+    assert box.files[PATH] == b""
+    DeviceLock(FakeRunner(box), PATH).acquire(info("tx-b"))

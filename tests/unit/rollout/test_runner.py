@@ -21,7 +21,7 @@ def after_of(device: str) -> dict[str, object]:
 
 
 def assert_no_locks(lab: FakeLab) -> None:
-    assert all(LOCK not in b.files for b in lab.boxes.values())
+    assert all(not b.files.get(LOCK) for b in lab.boxes.values())
     assert not (lab.inventory / ".state" / "rollout.lock").exists()
 
 
