@@ -36,6 +36,7 @@ class ApplySettings:
     link_timeout_s: float = 60.0  # how long a flapped mlx5 port may take to come back
     poll_interval_s: float = 0.5
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
 
 class StepFailed(Exception):
@@ -83,26 +84,35 @@ class _Tx:
             if not s.ok
         ]
 
-    def step(self, op: dict[str, Any], *, strict: bool = True) -> None:
-        """Write one operation, re-read in the same round trip, wait out a link flap, check the effect."""
-        ifname = op["interface"]
-        self.touched.setdefault(ifname, set()).add(touched_key(op))
-        writes = [(f"write:{i}", cmd) for i, cmd in enumerate(op_commands(op))]
-        setter = getattr(self.shell, "set_mtu", None)
+    def step(self, ops: list[dict[str, Any]], *, strict: bool = True) -> None:
+        """Write one operation (or a run of file writes), re-read in the same round trip, check each effect.
+
+        A PFC change that flaps an mlx5 link is waited out before the check.
+        """
+        writes: list[tuple[str, C.Cmd]] = []
+        for n, op in enumerate(ops):
+            self.touched.setdefault(op["interface"], set()).add(touched_key(op))
+            writes += [(f"write:{n}:{i}", cmd) for i, cmd in enumerate(op_commands(op))]
+        first = ops[0]
+        ifname = first["interface"]
         local_error = None
-        if op["kind"] == "mtu" and callable(setter):  # LocalRunner: pyroute2, not `ip link set`
-            writes, local_error = [], setter(ifname, int(op["mtu"]))
-        link_up_before = _link_up(self.current, ifname)
+        setter = getattr(self.shell, "set_mtu", None)
+        if first["kind"] == "mtu" and callable(setter):  # LocalRunner: pyroute2, not `ip link set`
+            writes, local_error = [], setter(ifname, int(first["mtu"]))
+        flaps = first["kind"] == "pfc" and bool(first.get("flaps_link")) and _link_up(self.current, ifname)
+        carrier_before = self.current.nics[ifname].carrier_changes
         sections = self.shell.batch(writes + gather_batch(self.interfaces))
         self.current = self._native(sections)
         failed = [(k, s) for k, s in sections.items() if k.startswith("write:") and not s.ok]
-        if op["kind"] == "pfc" and op.get("flaps_link") and link_up_before and not failed:
-            self._wait_flap(op)
+        if flaps and not failed:
+            self._wait_flap(first, carrier_before)
         if not strict:
             return
-        if local_error or failed:
-            raise StepFailed(local_error or _write_error(op, failed, self.current))
-        mismatches = op_mismatches(op, self.current)
+        if local_error:
+            raise StepFailed(f"{ifname}: {first['summary']}: {local_error}")
+        if failed:
+            raise StepFailed(_write_error(ops, failed, self.current))
+        mismatches = [m for op in ops for m in op_mismatches(op, self.current)]
         if mismatches:
             raise StepFailed("write reported success but the re-read differs: " + "; ".join(mismatches))
 
@@ -110,9 +120,8 @@ class _Tx:
         reads = {k: v for k, v in sections.items() if not k.startswith("write:")}
         return native_from_raw(HostRaw(self.shell.device, self.interfaces, reads, time.time()))
 
-    def _wait_flap(self, op: dict[str, Any]) -> None:
+    def _wait_flap(self, op: dict[str, Any], before: int | None) -> None:
         ifname = op["interface"]
-        before = self.snap.nics[ifname].carrier_changes
         waiter: LinkWaiter | None = getattr(self.shell, "link_waiter", None)
         result = wait_for_link(self.shell, ifname, op.get("rdma"), self.settings, waiter)
         self.current = native_from_raw(gather(self.shell, self.interfaces))
@@ -126,11 +135,11 @@ class _Tx:
         notes: list[str] = []
         for ifname, touched in self.touched.items():
             target = target_from_snapshot(self.snap, self.snap.nics[ifname], touched)
-            for op in diff(target, self.current, self.current.nics[ifname]):
+            for group in _groups(diff(target, self.current, self.current.nics[ifname])):
                 try:
-                    self.step(op, strict=False)
+                    self.step(group, strict=False)
                 except (DeviceError, StepFailed, ValueError) as exc:
-                    notes.append(f"restore {op['summary']}: {exc}")
+                    notes.append(f"restore {', '.join(op['summary'] for op in group)}: {exc}")
         try:
             final = native_from_raw(gather(self.shell, self.interfaces))
         except DeviceError as exc:
@@ -175,14 +184,15 @@ def apply_host(
     if problem:
         notes = tx.close_configfs()
         return _with_plan(tx._outcome(ApplyStatus.rolled_back, f"nothing changed: {problem}", notes), plan)
-    for op in plan.operations:
+    for group in _groups(plan.operations):
         try:
-            tx.step(op)
+            tx.step(group)
         except StepFailed as exc:
-            return _with_plan(tx.rollback(f"{op['interface']}: {op['summary']}: {exc}"), plan)
+            return _with_plan(tx.rollback(str(exc)), plan)
         except DeviceError as exc:
             _reconnect(shell)
-            return _with_plan(tx.rollback(f"{op['interface']}: {op['summary']}: {exc.detail}"), plan)
+            what = "; ".join(f"{op['interface']}: {op['summary']}" for op in group)
+            return _with_plan(tx.rollback(f"{what}: {exc.detail}"), plan)
     left = _remaining(intent, tx.current)
     if left:
         reason = "after all writes the NIC still differs from the policy: " + "; ".join(left)
@@ -226,15 +236,27 @@ def _remaining(intent: DeviceIntent, host: HostNative) -> list[str]:
     return left
 
 
-def _write_error(op: dict[str, Any], failed: list[tuple[str, Section]], host: HostNative) -> str:
-    nic = host.nics.get(op["interface"])
-    cmds = op_commands(op)
+def _groups(ops: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Consecutive file writes (ECN/CNP/ToS knobs) share one round trip; everything else goes alone."""
+    groups: list[list[dict[str, Any]]] = []
+    for op in ops:
+        if op["kind"] == "file" and groups and groups[-1][0]["kind"] == "file":
+            groups[-1].append(op)
+        else:
+            groups.append([op])
+    return groups
+
+
+def _write_error(ops: list[dict[str, Any]], failed: list[tuple[str, Section]], host: HostNative) -> str:
     parts = []
     for key, sec in failed:
-        cmd = cmds[int(key.split(":")[1])]
+        _, n, i = key.split(":")
+        op = ops[int(n)]
+        nic = host.nics.get(op["interface"])
+        cmd = op_commands(op)[int(i)]
         problem = P.classify(sec.output, sec.rc, command=" ".join(cmd.argv), interface=op["interface"],
                              driver=nic.driver if nic else None)  # fmt: skip
-        parts.append(problem.message)
+        parts.append(f"{op['interface']}: {op['summary']}: {problem.message}")
     return "; ".join(parts)
 
 

@@ -9,7 +9,6 @@ cannot see, is still checked with `rdma`.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -49,13 +48,14 @@ class LinkResult:
 def wait_for_link(
     shell: HostShell, ifname: str, rdma: str | None, settings: ApplySettings, waiter: LinkWaiter | None
 ) -> LinkResult:
-    start = time.monotonic()
+    clock = settings.clock
+    start = clock()
     deadline = start + settings.link_timeout_s
     how = "polling"
     if waiter is not None:
         how = "pyroute2 link events"
         if not waiter.wait_netdev_up(ifname, settings.link_timeout_s):
-            return LinkResult(False, None, time.monotonic() - start, how)
+            return LinkResult(False, None, clock() - start, how)
     batch: list[tuple[str, C.Cmd]] = [("link", C.ip_link_show(ifname))]
     port = _rdma_port(rdma)
     if port:
@@ -63,8 +63,8 @@ def wait_for_link(
     while True:
         sections = shell.batch(batch)
         netdev_up, rdma_active = _states(shell.device, sections, ifname, port is not None)
-        if (netdev_up and rdma_active is not False) or time.monotonic() >= deadline:
-            return LinkResult(netdev_up, rdma_active, time.monotonic() - start, how)
+        if (netdev_up and rdma_active is not False) or clock() >= deadline:
+            return LinkResult(netdev_up, rdma_active, clock() - start, how)
         settings.sleep(settings.poll_interval_s)
 
 

@@ -13,7 +13,8 @@ from agent.platforms.base import ApplyOptions, ApplyStatus
 
 
 def _adapter(clock: object) -> HostAdapter:
-    return HostAdapter(ApplySettings(link_timeout_s=30.0, poll_interval_s=0.5, sleep=clock.sleep))  # type: ignore[attr-defined]
+    settings = ApplySettings(link_timeout_s=30.0, poll_interval_s=0.5, sleep=clock.sleep, clock=clock)  # type: ignore[attr-defined]
+    return HostAdapter(settings)
 
 
 def test_gather_is_one_round_trip_per_host() -> None:
@@ -33,9 +34,13 @@ def test_plan_apply_converges_and_a_second_plan_is_empty() -> None:
     plan = adapter.plan(intent, adapter.gather(runner, intent))
     assert {"pause", "mtu", "ets", "app_replace", "buffer", "pfc"} <= {op["kind"] for op in plan.operations}
     assert any("mtu 1500 -> 9000" in line for line in plan.lines)
+    trips = runner.round_trips
     outcome = adapter.apply(runner, intent, plan, ApplyOptions())
     assert outcome.status is ApplyStatus.applied, outcome.detail
-    assert any(e.startswith("link flap on eth1 (PFC mask change") and "RDMA port ACTIVE" in e for e in outcome.events)
+    flaps = [e for e in outcome.events if e.startswith("link flap on eth1 (PFC mask change")]
+    assert len(flaps) == 1
+    assert "RDMA port ACTIVE after 2.0s (polling)" in flaps[0]  # the twin's mlx5 link is down 2 s
+    assert runner.round_trips - trips < len(plan.operations)  # file writes share round trips
     again = adapter.plan(intent, adapter.gather(runner, intent))
     assert again.empty, again.lines
     state = adapter.normalize("host1", adapter.gather(runner, intent))
