@@ -75,10 +75,21 @@ def _dry(rest: list[str]) -> bool:
     return "-d" in rest or "--dry-run" in rest
 
 
-def _gcu_result(twin: SonicTwin, result: ApplyResult, ok: str) -> CommandResult:
-    if result.interrupted:  # drop-after-writes: the session dies mid-apply, nothing is printed
-        return CommandResult(disconnect=True, exit_code=255)
-    return CommandResult(stdout=f"{ok}\n")
+def _console(twin: SonicTwin) -> str:
+    """What GCU's loggers printed (they log to the console as well as to syslog)."""
+    return "".join(f"{line}\n" for line in twin.gcu.console)
+
+
+def _gcu_done(twin: SonicTwin, result: ApplyResult, ok: str) -> CommandResult:
+    if result.interrupted:  # drop-after-writes: the session dies mid-apply
+        return CommandResult(stdout=_console(twin), disconnect=True, exit_code=255)
+    return CommandResult(stdout=f"{_console(twin)}{ok}\n")
+
+
+def _gcu_failed(twin: SonicTwin, cmd: str, action: str, exc: Exception) -> CommandResult:
+    res = fail(cmd, str(exc), prefix=f"Failed to {action} due to: {exc}\n")
+    res.stdout = _console(twin)
+    return res
 
 
 def _apply_patch(twin: SonicTwin, rest: list[str]) -> CommandResult:
@@ -92,8 +103,8 @@ def _apply_patch(twin: SonicTwin, rest: list[str]) -> CommandResult:
     try:
         result = twin.gcu.apply_patch(text, dry_run=dry, max_changes=twin.faults.take_write_budget(dry_run=dry))
     except GcuError as exc:
-        return fail("apply-patch", str(exc), prefix=f"Failed to apply patch due to: {exc}\n")
-    return _gcu_result(twin, result, "Patch applied successfully.")
+        return _gcu_failed(twin, "apply-patch", "apply patch", exc)
+    return _gcu_done(twin, result, "Patch applied successfully.")
 
 
 def _replace(twin: SonicTwin, rest: list[str]) -> CommandResult:
@@ -103,12 +114,13 @@ def _replace(twin: SonicTwin, rest: list[str]) -> CommandResult:
         shown = files[0] if files else ""
         return fail("replace", f"Invalid value for 'TARGET_FILE_PATH': Path '{shown}' does not exist.")
     dry = _dry(rest)
+    twin.gcu.console = []
     try:
         target = json.loads(text)
         result = twin.gcu.replace(target, dry_run=dry, max_changes=twin.faults.take_write_budget(dry_run=dry))
     except (GcuError, json.JSONDecodeError) as exc:
-        return fail("replace", str(exc), prefix=f"Failed to replace config due to: {exc}\n")
-    return _gcu_result(twin, result, "Config replaced successfully.")
+        return _gcu_failed(twin, "replace", "replace config", exc)
+    return _gcu_done(twin, result, "Config replaced successfully.")
 
 
 def _checkpoint(twin: SonicTwin, rest: list[str]) -> CommandResult:
@@ -116,7 +128,7 @@ def _checkpoint(twin: SonicTwin, rest: list[str]) -> CommandResult:
     if len(names) != 1:
         return fail("checkpoint", "Missing argument 'CHECKPOINT_NAME'.")
     twin.gcu.checkpoint(names[0])
-    return CommandResult(stdout="Checkpoint created successfully.\n")
+    return CommandResult(stdout=f"{_console(twin)}Checkpoint created successfully.\n")
 
 
 def _rollback(twin: SonicTwin, rest: list[str]) -> CommandResult:
@@ -125,11 +137,10 @@ def _rollback(twin: SonicTwin, rest: list[str]) -> CommandResult:
         return fail("rollback", "Missing argument 'CHECKPOINT_NAME'.")
     dry = _dry(rest)
     try:
-        target = twin.gcu.load_checkpoint(names[0])
-        result = twin.gcu.replace(target, dry_run=dry, max_changes=twin.faults.take_write_budget(dry_run=dry))
+        result = twin.gcu.rollback(names[0], dry_run=dry, max_changes=twin.faults.take_write_budget(dry_run=dry))
     except GcuError as exc:
-        return fail("rollback", str(exc), prefix=f"Failed to rollback config due to: {exc}\n")
-    return _gcu_result(twin, result, "Config rolled back successfully.")
+        return _gcu_failed(twin, "rollback", "rollback config", exc)
+    return _gcu_done(twin, result, "Config rolled back successfully.")
 
 
 def _list_checkpoints(twin: SonicTwin, rest: list[str]) -> CommandResult:
@@ -143,8 +154,8 @@ def _delete_checkpoint(twin: SonicTwin, rest: list[str]) -> CommandResult:
     try:
         twin.gcu.delete_checkpoint(names[0])
     except GcuError as exc:
-        return fail("delete-checkpoint", str(exc), prefix=f"Failed to delete checkpoint due to: {exc}\n")
-    return CommandResult(stdout="Checkpoint deleted successfully.\n")
+        return _gcu_failed(twin, "delete-checkpoint", "delete checkpoint", exc)
+    return CommandResult(stdout=f"{_console(twin)}Checkpoint deleted successfully.\n")
 
 
 def _save(twin: SonicTwin, rest: list[str]) -> CommandResult:

@@ -18,6 +18,7 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
+from agent.lab.sonic.checkpoints import CheckpointStore
 from agent.lab.sonic.db import ConfigDb
 from agent.lab.sonic.yang import KNOWN_TABLES, YangError, validate
 
@@ -44,56 +45,130 @@ class ApplyResult:
     interrupted: bool = False
 
 
+HOST = "localhost"  # GCU's scope name on a single-ASIC switch
+APPLIER, REPLACER, ROLLBACKER = "Patch Applier", "Config Replacer", "Config Rollbacker"
+
+
 @dataclass
 class Gcu:
+    """GCU over one CONFIG_DB. `console` collects what GCU's loggers print (NOTICE level, `Title: msg`)."""
+
     config: ConfigDb
     on_change: Callable[[], None]  # daemons react after every single change (buffermgrd)
     state_dir: Path | None = None
     refused_tables: set[str] = field(default_factory=set)
-    _memory: dict[str, str] = field(default_factory=dict)
+    console: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.store = CheckpointStore(self.state_dir)
+
+    def _say(self, title: str, message: str) -> None:
+        self.console.append(f"{title}: {message}")
 
     # -- patch ---------------------------------------------------------------------------------------
     def apply_patch(self, text: str, *, dry_run: bool, max_changes: int | None = None) -> ApplyResult:
+        self.console = []
         try:
             ops = json.loads(text)
         except json.JSONDecodeError as exc:
             raise GcuError(f"Expecting a JSON patch: {exc}") from exc
         if not isinstance(ops, list) or not all(isinstance(o, dict) and "op" in o and "path" in o for o in ops):
             raise GcuError("A JSON patch must be a list of operations with 'op' and 'path'")
+        return self._patch_applier(ops, dry_run, max_changes)
+
+    def _patch_applier(self, ops: list[dict[str, Any]], dry_run: bool, max_changes: int | None) -> ApplyResult:
+        """GCU's PatchApplier.apply: simulate, field validators, empty tables, YANG (sorter), apply, verify."""
+        self._say(APPLIER, f"{HOST}: Patch application starting.")
+        self._say(APPLIER, f"{HOST}: Patch: {json.dumps(ops)}")
+        self._say(APPLIER, f"{HOST} getting current config db.")
         current = self.config.to_json()
-        self._check_operations(ops)
+        self._say(APPLIER, f"{HOST}: simulating the target full config after applying the patch.")
         target = self._simulate(current, ops)
-        self._check_target(current, target, _touched(ops, current))
+        self._say(APPLIER, f"{HOST}: validating all JsonPatch operations are permitted on the specified fields")
+        self._check_field_operations(ops)
+        self._say(
+            APPLIER,
+            f"{HOST}: validating target config does not have empty tables,\n"
+            "                            since they do not show up in ConfigDb.",
+        )
+        self._check_empty_tables(target)
+        self._say(APPLIER, f"{HOST}: sorting patch updates.")
+        self._check_yang(ops, target)
+        ordered = _ordered(ops)
+        n, s = len(ordered), "s" if len(ordered) != 1 else ""
+        self._say(APPLIER, f"The {HOST} patch was converted into {n} change{s}{':' if n else '.'}")
+        self._say(APPLIER, f"{HOST}: applying {n} change{s} in order{':' if n else '.'}")
         if dry_run:
-            return ApplyResult()
-        return self._apply(_ordered(ops), max_changes)
+            for op in ordered:
+                self._say(APPLIER, f"  * {json.dumps([op])}")
+            result = ApplyResult()
+        else:
+            result = self._apply(ordered, max_changes)
+            if result.interrupted:
+                return result
+        self._say(APPLIER, f"{HOST}: verifying patch updates are reflected on ConfigDB.")
+        self._say(APPLIER, f"{HOST} patch application completed.")
+        return result
 
     def replace(self, target: dict[str, Any], *, dry_run: bool, max_changes: int | None = None) -> ApplyResult:
+        if not self.console or not self.console[-1].startswith(ROLLBACKER):
+            self.console = []
+        self._say(REPLACER, "Config replacement starting.")
+        self._say(REPLACER, f"Target config length: {len(json.dumps(target))}.")
+        self._say(REPLACER, "Getting current config db.")
         current = self.config.to_json()
+        self._say(REPLACER, "Generating patch between target config and current config db.")
         ops = jsonpatch.make_patch(current, target).patch
-        self._check_operations(ops)
-        self._check_target(current, target, set(current) | set(target))
-        if dry_run:
-            return ApplyResult()
-        return self._apply(_ordered(ops), max_changes)
+        self._say(REPLACER, "Applying patch using 'Patch Applier'.")
+        result = self._patch_applier(ops, dry_run, max_changes)
+        if not result.interrupted:
+            self._say(REPLACER, "Verifying config replacement is reflected on ConfigDB.")
+            self._say(REPLACER, "Config replacement completed.")
+        return result
 
-    def _check_operations(self, ops: list[dict[str, Any]]) -> None:
+    def rollback(self, name: str, *, dry_run: bool, max_changes: int | None = None) -> ApplyResult:
+        self.console = []
+        self._say(ROLLBACKER, "Config rollbacking starting.")
+        self._say(ROLLBACKER, f"Checkpoint name: {name}.")
+        self._say(ROLLBACKER, f"Verifying '{name}' exists.")
+        target = self.load_checkpoint(name)
+        self._say(ROLLBACKER, "Loading checkpoint into memory.")
+        self._say(ROLLBACKER, "Replacing config using 'Config Replacer'.")
+        result = self.replace(target, dry_run=dry_run, max_changes=max_changes)
+        if not result.interrupted:
+            self._say(ROLLBACKER, "Config rollbacking completed.")
+        return result
+
+    def _check_field_operations(self, ops: list[dict[str, Any]]) -> None:
+        """gcu_field_operation_validators for the vs SKU's td2 class, plus the refuse-table fault."""
         for op in ops:
             parts = _pointer(op["path"])
             table = parts[0] if parts else ""
-            if not table:
-                continue
-            if table not in KNOWN_TABLES:
-                raise GcuError(
-                    f"Given patch is not valid because it has changes to tables without YANG models: ['{table}']"
-                )
+            field_level = len(parts) >= 3
             if table in self.refused_tables or table == "BUFFER_POOL":
                 raise GcuError(_illegal(table))
-            field_level = len(parts) >= 3
             if table == "BUFFER_PROFILE" and field_level and not (op["op"] == "replace" and parts[2] == "dynamic_th"):
                 raise GcuError(_illegal(table))
             if table == "PFC_WD" and field_level and parts[2] not in PFC_WD_FIELDS:
                 raise GcuError(_illegal(table))
+
+    def _check_empty_tables(self, target: dict[str, Any]) -> None:
+        empty = sorted(t for t in target if isinstance(target[t], dict) and not target[t])
+        if empty:
+            raise GcuError(
+                "Given patch is not valid because it will result in empty tables which is not allowed in "
+                f"ConfigDb. Table{'s' if len(empty) != 1 else ''}: {', '.join(empty)}"
+            )
+
+    def _check_yang(self, ops: list[dict[str, Any]], target: dict[str, Any]) -> None:
+        """The strict patch sorter: no tables without YANG models, and a YANG-valid target."""
+        tables = sorted({t for op in ops if (t := _table_of(op["path"]))} - KNOWN_TABLES)
+        if tables:
+            raise GcuError(f"Given patch is not valid because it has changes to tables without YANG models: {tables}")
+        try:
+            validate(target, {t for t in set(target) if t in KNOWN_TABLES})
+        except YangError as exc:
+            raise GcuError(f"Given patch will produce invalid config. Error: {exc}") from exc
 
     def _simulate(self, current: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]:
         try:
@@ -101,18 +176,6 @@ class Gcu:
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
             raise GcuError(str(exc)) from exc
         return result
-
-    def _check_target(self, current: dict[str, Any], target: dict[str, Any], touched: set[str]) -> None:
-        empty = sorted(t for t in target if isinstance(target[t], dict) and not target[t])
-        if empty:
-            raise GcuError(
-                "Given patch is not valid because it will result in empty tables which is not allowed in "
-                f"ConfigDb. Table{'s' if len(empty) != 1 else ''}: {', '.join(empty)}"
-            )
-        try:
-            validate(target, {t for t in set(target) if t in KNOWN_TABLES})
-        except YangError as exc:
-            raise GcuError(f"Given patch will produce invalid config. Error: {exc}") from exc
 
     def _apply(self, ops: list[dict[str, Any]], max_changes: int | None) -> ApplyResult:
         """Write change by change; each change starts from live CONFIG_DB, where daemons may have written."""
@@ -131,6 +194,7 @@ class Gcu:
                 doc = jsonpatch.JsonPatch([op]).apply(doc, in_place=True)
             except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
                 raise GcuError(f"change {result.applied + 1} of {len(ops)} failed after earlier ones: {exc}") from exc
+            self._say(APPLIER, f"  * {json.dumps([op])}")
             self._write(before, doc if isinstance(doc, dict) else {})
             result.applied += 1
             self.on_change()
@@ -146,54 +210,44 @@ class Gcu:
                     self.config.set_row(f"{table}|{key}", {str(f): str(v) for f, v in row.items()})
 
     # -- checkpoints ---------------------------------------------------------------------------------
-    def _dir(self) -> Path | None:
-        return None if self.state_dir is None else self.state_dir / "checkpoints"
-
     def checkpoint(self, name: str) -> None:
-        text = json.dumps(self.config.to_json(), indent=4, sort_keys=True)
-        folder = self._dir()
-        if folder is None:
-            self._memory.pop(name, None)
-            self._memory[name] = text
-            return
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{name}.cp.json").write_text(text, encoding="utf-8")
+        self.console = []
+        self._say(ROLLBACKER, "Config checkpoint starting.")
+        self._say(ROLLBACKER, f"Checkpoint name: {name}.")
+        self._say(ROLLBACKER, "Getting current config db.")
+        text = json.dumps(self.config.to_json())
+        self._say(ROLLBACKER, "Getting checkpoint full-path.")
+        self._say(ROLLBACKER, "Ensuring checkpoint directory exist.")
+        self._say(ROLLBACKER, f"Saving config db content to /etc/sonic/checkpoints/{name}.cp.json.")
+        self.store.save(name, text)
+        self._say(ROLLBACKER, "Config checkpoint completed.")
 
     def load_checkpoint(self, name: str) -> dict[str, Any]:
-        folder = self._dir()
-        text = self._memory.get(name) if folder is None else _read(folder / f"{name}.cp.json")
+        text = self.store.read(name)
         if text is None:
             raise GcuError(f"Checkpoint '{name}' does not exist")
         loaded: dict[str, Any] = json.loads(text)
         return loaded
 
+    def checkpoint_text(self, name: str) -> str | None:
+        return self.store.read(name)
+
     def list_checkpoints(self) -> list[str]:
-        folder = self._dir()
-        if folder is None:
-            return list(reversed(self._memory))
-        if not folder.is_dir():
-            return []
-        files = sorted(folder.glob("*.cp.json"), key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
-        return [p.name.removesuffix(".cp.json") for p in files]
+        return self.store.names()
 
     def delete_checkpoint(self, name: str) -> None:
-        folder = self._dir()
-        if folder is None:
-            if self._memory.pop(name, None) is None:
-                raise GcuError(f"Checkpoint '{name}' does not exist")
-            return
-        path = folder / f"{name}.cp.json"
-        if not path.is_file():
+        self.console = []
+        self._say(ROLLBACKER, "Deleting checkpoint starting.")
+        self._say(ROLLBACKER, f"Checkpoint name: {name}.")
+        self._say(ROLLBACKER, "Checking checkpoint exists.")
+        if not self.store.delete(name):
             raise GcuError(f"Checkpoint '{name}' does not exist")
-        path.unlink()
+        self._say(ROLLBACKER, "Deleting checkpoint.")
+        self._say(ROLLBACKER, "Deleting checkpoint completed.")
 
 
 def _illegal(table: str) -> str:
     return f"Modification of {table} table is illegal- validating function {VALIDATOR} returned False"
-
-
-def _read(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def _pointer(path: str) -> list[str]:
@@ -207,11 +261,6 @@ def _table_of(path: str | None) -> str | None:
         return None
     parts = _pointer(path)
     return parts[0] if parts else ""
-
-
-def _touched(ops: list[dict[str, Any]], current: dict[str, Any]) -> set[str]:
-    tables = {_table_of(op["path"]) for op in ops} | {_table_of(op.get("from")) for op in ops}
-    return set(current) if "" in tables else {t for t in tables if t}
 
 
 def _ordered(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -109,9 +109,8 @@ class SonicTwin:
         if path == cli_config.SAVED_CONFIG:
             return self.saved_config().encode()
         if path.startswith(CHECKPOINT_DIR) and path.endswith(".cp.json"):
-            name = path[len(CHECKPOINT_DIR) : -len(".cp.json")]
-            if name in self.gcu.list_checkpoints():
-                return config_json(self.gcu.load_checkpoint(name)).encode()
+            text = self.gcu.checkpoint_text(path[len(CHECKPOINT_DIR) : -len(".cp.json")])
+            return None if text is None else text.encode()
         return self.files.get(path)
 
     def inject_fault(self, kind: str, options: dict[str, str]) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sonic_twin_helpers import config, leaf, ok, patch
+from sonic_twin_helpers import config, golden, leaf, ok, patch
 
 ROCE_PROFILE = {
     "ecn": "ecn_green",
@@ -29,7 +29,8 @@ def test_valid_patch_applies_and_prints_gcu_success() -> None:
             {"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/pfc_enable", "value": "3"},
         ],
     )
-    assert (res.exit_code, res.stdout) == (0, "Patch applied successfully.\n")
+    assert res.exit_code == 0
+    assert res.stdout.endswith("Patch applied successfully.\n")
     cfg = config(twin)
     assert cfg["QUEUE"]["Ethernet0|3"]["wred_profile"] == "ROCE_LOSSLESS"
     assert cfg["PORT_QOS_MAP"]["Ethernet0"]["pfc_enable"] == "3"
@@ -82,11 +83,17 @@ def test_empty_table_result_is_refused() -> None:
     assert "empty tables" in res.stderr
 
 
+def test_apply_patch_console_output_matches_gcu_golden() -> None:
+    res = patch(leaf(), [{"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "9000"}])
+    assert (res.stdout, res.stderr, res.exit_code) == (golden("gcu_apply_patch.txt"), "", 0)
+
+
 def test_dry_run_validates_and_changes_nothing() -> None:
     twin = leaf()
     before = config(twin)
     res = patch(twin, [{"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "4200"}], dry_run=True)
-    assert (res.exit_code, res.stdout) == (0, "Patch applied successfully.\n")
+    assert res.exit_code == 0
+    assert res.stdout.endswith("Patch applied successfully.\n")
     assert config(twin) == before
     bad = patch(twin, [{"op": "replace", "path": "/PORT/Ethernet0/mtu", "value": "42"}], dry_run=True)
     assert bad.exit_code == 2
@@ -106,14 +113,18 @@ def test_config_commands_need_root() -> None:
 def test_interrupted_patch_leaves_partial_state_that_rollback_repairs() -> None:
     twin = leaf()
     before = config(twin)
-    assert ok(twin, "config checkpoint before", sudo=True) == "Checkpoint created successfully.\n"
+    assert ok(twin, "config checkpoint before", sudo=True).endswith(
+        "Config Rollbacker: Config checkpoint completed.\nCheckpoint created successfully.\n"
+    )
     ops = [{"op": "replace", "path": f"/PORT_QOS_MAP/Ethernet{4 * i}/pfc_enable", "value": "3"} for i in range(4)]
     twin.inject_fault("drop-after-writes", {"k": "2"})
     res = patch(twin, ops)
     assert res.disconnect
     partial = config(twin)["PORT_QOS_MAP"]
     assert [partial[f"Ethernet{4 * i}"]["pfc_enable"] for i in range(4)] == ["3", "3", "3,4", "3,4"]
-    assert ok(twin, "config rollback before", sudo=True) == "Config rolled back successfully.\n"
+    out = ok(twin, "config rollback before", sudo=True)
+    assert out.startswith("Config Rollbacker: Config rollbacking starting.\n")
+    assert out.endswith("Config Rollbacker: Config rollbacking completed.\nConfig rolled back successfully.\n")
     assert config(twin) == before
 
 
@@ -132,7 +143,9 @@ def test_replace_with_full_config_file() -> None:
     target = config(twin)
     target["PORT"]["Ethernet0"]["mtu"] = "4096"
     twin.write_file("/home/admin/target.json", json.dumps(target).encode())
-    assert ok(twin, "config replace target.json", sudo=True) == "Config replaced successfully.\n"
+    assert ok(twin, "config replace target.json", sudo=True).endswith(
+        "Config Replacer: Config replacement completed.\nConfig replaced successfully.\n"
+    )
     assert config(twin) == target
 
 
@@ -141,7 +154,7 @@ def test_checkpoint_list_delete_and_unknown_names() -> None:
     ok(twin, "config checkpoint a", sudo=True)
     ok(twin, "config checkpoint b", sudo=True)
     assert json.loads(ok(twin, "config list-checkpoints", sudo=True)) == ["b", "a"]
-    assert ok(twin, "config delete-checkpoint a", sudo=True) == "Checkpoint deleted successfully.\n"
+    assert ok(twin, "config delete-checkpoint a", sudo=True).endswith("Checkpoint deleted successfully.\n")
     assert ok(twin, "config list-checkpoints", sudo=True) == '[\n    "b"\n]\n'
     res = twin.run("config rollback a", sudo=True)
     assert res.exit_code == 2
@@ -153,6 +166,7 @@ def test_checkpoints_are_files_under_state_dir(tmp_path: Path) -> None:
     ok(twin, "config checkpoint txid-1", sudo=True)
     saved = tmp_path / "checkpoints" / "txid-1.cp.json"
     assert json.loads(saved.read_text()) == config(twin)
+    assert "\n" not in saved.read_text()  # GCU writes json.dumps(config): compact
     assert twin.read_file("/etc/sonic/checkpoints/txid-1.cp.json") is not None
     fresh = leaf(state_dir=tmp_path)  # a restarted lab finds its checkpoints again
     assert json.loads(ok(fresh, "config list-checkpoints", sudo=True)) == ["txid-1"]
