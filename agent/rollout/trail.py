@@ -25,24 +25,27 @@ REDACTED = "***REDACTED***"
 _SECRET_KEY_RE = re.compile(
     r"(pass(word|wd|phrase)|secret|token|private[_-]?key|api[_-]?key|community|credential)", re.IGNORECASE
 )
-_MIN_SECRET_LEN = 4  # shorter values would mask ordinary words and numbers everywhere
+_MIN_SECRET_LEN = 4  # shorter values are masked only as whole strings (inside text they would mangle words)
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
     """A copy of `value` with secret-looking keys and every known secret value masked."""
     known = sorted({s for s in secrets if s and len(s) >= _MIN_SECRET_LEN}, key=len, reverse=True)
-    return _redact(value, known)
+    short = {s for s in secrets if s and len(s) < _MIN_SECRET_LEN}
+    return _redact(value, known, short)
 
 
-def _redact(value: Any, known: list[str]) -> Any:
+def _redact(value: Any, known: list[str], short: set[str]) -> Any:
     if isinstance(value, dict):
         return {
-            str(k): REDACTED if _SECRET_KEY_RE.search(str(k)) and v not in (None, "") else _redact(v, known)
+            str(k): REDACTED if _SECRET_KEY_RE.search(str(k)) and v not in (None, "") else _redact(v, known, short)
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):
-        return [_redact(v, known) for v in value]
+        return [_redact(v, known, short) for v in value]
     if isinstance(value, str):
+        if value in short:
+            return REDACTED  # too short to mask inside text without mangling it; masked when it stands alone
         for secret in known:
             value = value.replace(secret, REDACTED)
         return value

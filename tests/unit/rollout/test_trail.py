@@ -29,8 +29,8 @@ def test_redact_masks_secret_keys_and_known_values_everywhere() -> None:
     assert "hunter22" not in json.dumps(out)
 
 
-def test_short_values_are_not_used_as_secrets() -> None:
-    assert redact({"m": "a b c"}, ["a"]) == {"m": "a b c"}
+def test_short_secrets_are_masked_only_where_they_stand_alone() -> None:
+    assert redact({"m": "a b c", "n": "pw1"}, ["a", "pw1"]) == {"m": "a b c", "n": REDACTED}
 
 
 def test_every_appended_record_is_redacted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
