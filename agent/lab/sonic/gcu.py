@@ -4,7 +4,10 @@ Semantics (reference lossless-engineering.md §3.2, sonic.md §2.1/§2.3): the R
 the CONFIG_DB JSON, checked by the field-operation validators (td2 allow-list of the vs SKU: BUFFER_POOL
 refused, BUFFER_PROFILE field-level only `dynamic_th` replace), refused when it leaves empty tables or
 touches tables without YANG, YANG-validated, and only then applied change by change. The apply is not
-atomic: a failure after k changes leaves k changes written. Rollback is replace(checkpoint).
+atomic: a failure after k changes leaves k changes written. Afterwards CONFIG_DB is compared with the
+simulated target, ignoring the tables daemons write (sonic-utilities change_applier.py backend_tables);
+replace/rollback compare the whole config, so a buffermgrd write during a rollback fails it, as on a switch.
+Rollback is replace(checkpoint).
 """
 
 from __future__ import annotations
@@ -107,6 +110,8 @@ class Gcu:
             if result.interrupted:
                 return result
         self._say(APPLIER, f"{HOST}: verifying patch updates are reflected on ConfigDB.")
+        if not dry_run and _without_backend(self.config.to_json()) != _without_backend(target):
+            raise GcuError(f"{HOST}: after applying patch to config, there are still some parts not updated")
         self._say(APPLIER, f"{HOST} patch application completed.")
         return result
 
@@ -123,6 +128,8 @@ class Gcu:
         result = self._patch_applier(ops, dry_run, max_changes)
         if not result.interrupted:
             self._say(REPLACER, "Verifying config replacement is reflected on ConfigDB.")
+            if not dry_run and self.config.to_json() != target:  # no backend-table exemption here, like GCU
+                raise GcuError("After replacing config, there is still some parts not updated")
             self._say(REPLACER, "Config replacement completed.")
         return result
 
@@ -244,6 +251,14 @@ class Gcu:
             raise GcuError(f"Checkpoint '{name}' does not exist")
         self._say(ROLLBACKER, "Deleting checkpoint.")
         self._say(ROLLBACKER, "Deleting checkpoint completed.")
+
+
+BACKEND_TABLES = ("BUFFER_PG", "BUFFER_PROFILE", "FLEX_COUNTER_TABLE")  # daemons write them (ChangeApplier)
+
+
+def _without_backend(config: dict[str, Any]) -> dict[str, Any]:
+    """PatchApplier's final check ignores tables daemons write themselves (buffermgrd: BUFFER_PG/PROFILE)."""
+    return {t: rows for t, rows in config.items() if t not in BACKEND_TABLES}
 
 
 def _illegal(table: str) -> str:

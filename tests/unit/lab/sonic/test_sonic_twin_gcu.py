@@ -228,3 +228,18 @@ def test_unknown_config_subcommand_is_a_click_error() -> None:
     res = leaf().run("config frobnicate", sudo=True)
     assert res.exit_code == 2
     assert res.stderr.startswith('Usage: config [OPTIONS] COMMAND [ARGS]...\nTry "config -h" for help.')
+
+
+def test_replace_fails_verification_when_buffermgrd_adds_rows_the_target_lacks() -> None:
+    twin = leaf()
+    target = config(twin)
+    target["CABLE_LENGTH"]["AZURE"]["Ethernet0"] = "40m"  # but no BUFFER_PG|Ethernet0|3-4 in the target
+    twin.write_file("/tmp/target.json", json.dumps(target).encode())
+    res = twin.run("config replace /tmp/target.json", sudo=True)
+    assert res.exit_code == 2
+    assert "Failed to replace config due to: After replacing config, there is still some parts not updated" in (
+        res.stderr
+    )
+    assert config(twin)["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "pg_lossless_400000_40m_profile"}
+    patched = patch(twin, [{"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet4", "value": "40m"}])
+    assert patched.exit_code == 0  # apply-patch ignores backend tables (BUFFER_PG/BUFFER_PROFILE) when verifying
