@@ -28,7 +28,7 @@ from agent.hosts.render import target_from_policy, target_from_snapshot
 from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
 
-DCB_KINDS = ("ets", "app_replace", "app_del", "buffer", "pfc")
+DCB_KINDS = ("dcbx", "ets", "app_replace", "app_del", "buffer", "pfc")
 
 
 @dataclass
@@ -153,6 +153,12 @@ class _Tx:
             detail = f"{reason}; ROLLBACK INCOMPLETE, still different from the snapshot: {'; '.join(left)}"
             return self._outcome(ApplyStatus.failed, detail, left + notes)
         notes += self.close_configfs()
+        notes += [
+            f"{ifname}: DCBX stays OS-controlled (host): dcb cannot hand it back to the firmware; "
+            f"`mlnx_qos -i {ifname} -d fw` does, if wanted"
+            for ifname, touched in self.touched.items()
+            if "dcbx" in touched
+        ]
         return self._outcome(ApplyStatus.rolled_back, f"{reason}; snapshot restored and verified", notes)
 
     def _outcome(self, status: ApplyStatus, detail: str, verification: list[str]) -> ApplyOutcome:

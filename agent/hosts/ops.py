@@ -15,12 +15,14 @@ from agent.hosts.native import HostNative
 from agent.hosts.plan import ets_matches, pfc_matches
 from agent.hosts.render import current_files
 
-KINDS = ("pause", "mtu", "ets", "app_replace", "app_del", "buffer", "pfc", "file")
+KINDS = ("dcbx", "pause", "mtu", "ets", "app_replace", "app_del", "buffer", "pfc", "file")
 
 
 def op_commands(op: dict[str, Any]) -> list[C.Cmd]:
     kind = op.get("kind")
     ifname = C.check_ifname(op["interface"])
+    if kind == "dcbx":
+        return [C.dcb_dcbx_set(ifname, [str(f) for f in op["flags"]])]
     if kind == "pause":
         return [C.ethtool_pause_set(ifname, bool(op["rx"]), bool(op["tx"]))]
     if kind == "mtu":
@@ -54,7 +56,10 @@ def op_mismatches(op: dict[str, Any], host: HostNative) -> list[str]:
         return [f"{ifname}: not in the re-read"]
     kind = op["kind"]
     got: Any
-    if kind == "pause":
+    if kind == "dcbx":
+        got = sorted(nic.dcbx) if nic.dcbx is not None else None
+        ok = nic.dcbx is not None and "host" in nic.dcbx
+    elif kind == "pause":
         ok, got = (nic.pause_rx, nic.pause_tx) == (op["rx"], op["tx"]), (nic.pause_rx, nic.pause_tx)
     elif kind == "mtu":
         got = nic.link.mtu if nic.link else None

@@ -44,8 +44,7 @@ def check_writable(host: HostNative, nic: Nic) -> None:
     if dcb_missing:
         raise DeviceError(host.device, "plan", dcb_missing.message)
     blocking = next((p for p in nic.problems if p.kind in BLOCKING), None)
-    fw_owned = nic.dcbx is not None and ("lld_managed" in nic.dcbx or (not nic.is_mlx5 and "host" not in nic.dcbx))
-    if blocking is None and fw_owned:
+    if blocking is None and nic.dcbx is not None and "lld_managed" in nic.dcbx:
         blocking = P.fw_lldp_problem(nic.ifname, nic.driver, f"dcb -j dcbx show dev {nic.ifname}")
     if blocking is not None:
         raise DeviceError(host.device, "plan", str(blocking))
@@ -58,6 +57,9 @@ def check_writable(host: HostNative, nic: Nic) -> None:
 def diff(target: NicTarget, host: HostNative, nic: Nic) -> list[dict[str, Any]]:
     ops: list[dict[str, Any]] = []
     ifname = nic.ifname
+    if target.dcbx_host and nic.dcbx is not None and "host" not in nic.dcbx:
+        owner = ",".join(sorted(nic.dcbx)) or "none"
+        ops.append(_op(ifname, "dcbx", f"dcbx host ieee (OS-controlled; was {owner})", flags=["host", "ieee"]))
     if target.pause is not None and (nic.pause_rx, nic.pause_tx) != target.pause:
         rx, tx = target.pause
         ops.append(_op(ifname, "pause", f"global pause rx {_onoff(rx)} tx {_onoff(tx)}", rx=rx, tx=tx))
@@ -69,11 +71,11 @@ def diff(target: NicTarget, host: HostNative, nic: Nic) -> list[dict[str, Any]]:
         summary = f"ets tc-tsa {_list(tsa)} tc-bw {_list(bw)} prio-tc {_list(prio_tc)}"
         ops.append(_op(ifname, "ets", summary, tsa=list(tsa), bw=list(bw), prio_tc=list(prio_tc)))
     ops += _app_ops(target, nic)
-    if target.prio_buffer is not None and (nic.buffer is None or nic.buffer.prio_buffer != target.prio_buffer):
-        bufs = list(target.prio_buffer)
-        ops.append(_op(ifname, "buffer", f"prio-buffer {_list(bufs)}", prio_buffer=bufs))
     if target.pfc_enabled is not None and not pfc_matches(nic, target.pfc_enabled, target.pfc_delay):
         ops.append(_pfc_op(nic, target.pfc_enabled, target.pfc_delay))
+    if target.prio_buffer is not None and not buffer_ok(nic, target):
+        bufs = list(target.prio_buffer)
+        ops.append(_op(ifname, "buffer", f"prio-buffer {_list(bufs)}", prio_buffer=bufs))
     now = current_files(host, nic)
     for f in target.files:
         if now.get(f.path) != f.expect:
@@ -90,6 +92,27 @@ def ets_matches(nic: Nic, ets: tuple[tuple[str, ...], tuple[int, ...], tuple[int
     if nic.ets.tsa != tsa or nic.ets.prio_tc != prio_tc:
         return False
     return all(nic.ets.bw[tc] == bw[tc] for tc in range(8) if tsa[tc] == "ets")
+
+
+def buffer_ok(nic: Nic, target: NicTarget) -> bool:
+    """Policy: every lossless priority in a non-empty buffer no lossy priority shares. mlx5 in firmware
+    (auto) buffer mode lays buffers out like that by itself once PFC is on, and any `dcb buffer set`
+    switches it to manual mode for good, so an auto layout is left to the firmware."""
+    if nic.buffer is None or target.prio_buffer is None:
+        return False
+    prio_buffer, sizes = nic.buffer.prio_buffer, nic.buffer.buffer_size
+    if target.buffer_exact:
+        return prio_buffer == target.prio_buffer
+    lossless = set(target.pfc_enabled or ())
+    current_pfc = set(nic.pfc.enabled) if nic.pfc else set()
+    if prio_buffer == tuple(1 if p in current_pfc else 0 for p in range(8)) and (nic.is_mlx5 or not lossless):
+        return True  # firmware auto layout (re-derived when PFC changes)
+    for p in lossless:
+        b = prio_buffer[p]
+        shared = any(prio_buffer[q] == b for q in range(8) if q not in lossless)
+        if shared or b >= len(sizes) or sizes[b] <= 0:
+            return False
+    return True
 
 
 def pfc_matches(nic: Nic, enabled: tuple[int, ...], delay: int | None) -> bool:

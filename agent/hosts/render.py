@@ -32,6 +32,8 @@ class NicTarget:
     dscp_required: frozenset[tuple[int, int]] | None = None
     dscp_allowed: frozenset[tuple[int, int]] | None = None
     prio_buffer: tuple[int, ...] | None = None
+    buffer_exact: bool = False  # restore: exactly this map; policy: lossless priorities isolated is enough
+    dcbx_host: bool | None = None  # OS-controlled DCBX (`dcb dcbx set dev IF host ieee`)
     pause: tuple[bool, bool] | None = None
     pfc_enabled: tuple[int, ...] | None = None
     pfc_delay: int | None = None
@@ -55,7 +57,7 @@ def configfs_dir(dev: str) -> str:
 
 
 def target_from_policy(policy: Policy, port: PortIntent, host: HostNative, nic: Nic) -> NicTarget:
-    t = NicTarget(ifname=nic.ifname, mtu=port.mtu)
+    t = NicTarget(ifname=nic.ifname, mtu=port.mtu, dcbx_host=True if nic.dcbx is not None else None)
     lossless = tuple(sorted(port.lossless_priorities))
     t.ets = ets_from_policy(policy)
     _dscp(policy, t)
@@ -205,7 +207,7 @@ def target_from_snapshot(host: HostNative, nic: Nic, touched: set[str]) -> NicTa
     if touched & {"app_replace", "app_del"} and nic.app is not None:
         t.dscp_required = t.dscp_allowed = nic.app.dscp
     if "buffer" in touched and nic.buffer is not None:
-        t.prio_buffer = nic.buffer.prio_buffer
+        t.prio_buffer, t.buffer_exact = nic.buffer.prio_buffer, True
     if "pause" in touched and nic.pause_rx is not None and nic.pause_tx is not None:
         t.pause = (nic.pause_rx, nic.pause_tx)
     if "pfc" in touched and nic.pfc is not None:

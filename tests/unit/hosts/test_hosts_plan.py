@@ -14,7 +14,8 @@ from agent.policy.model import Policy, TrafficClass
 def test_default_mlx5_plans_every_difference_in_a_safe_order() -> None:
     plan = ADAPTER.plan(host_intent(), raw_from("mlx5_default"))
     kinds = [op["kind"] for op in plan.operations]
-    assert kinds[:6] == ["pause", "mtu", "ets", "app_replace", "buffer", "pfc"]
+    assert kinds[:6] == ["dcbx", "pause", "mtu", "ets", "app_replace", "pfc"]
+    assert "buffer" not in kinds  # firmware (auto) buffer layout follows PFC by itself
     ops = {op["kind"]: op for op in plan.operations if op["kind"] != "file"}
     assert ops["app_replace"]["dscp_prio"] == [(26, 3), (48, 6)]
     assert ops["pfc"]["enabled"] == [3]
@@ -24,7 +25,7 @@ def test_default_mlx5_plans_every_difference_in_a_safe_order() -> None:
     assert ops["ets"]["tsa"] == ["ets", "ets", "ets", "ets", "ets", "ets", "strict", "ets"]
     assert ops["ets"]["bw"] == [50, 0, 0, 50, 0, 0, 0, 0]
     assert ops["ets"]["prio_tc"] == [0, 0, 0, 3, 0, 0, 6, 0]
-    assert ops["buffer"]["prio_buffer"] == [0, 0, 0, 1, 0, 0, 0, 0]
+    assert ops["dcbx"]["flags"] == ["host", "ieee"]
     files = {op["path"]: op for op in plan.operations if op["kind"] == "file"}
     # ECN only on the lossless priority: 7 NP + 7 RP files go from 1 to 0; priority 3 already 1.
     assert "/sys/class/net/eth1/ecn/roce_np/enable/3" not in files
@@ -57,6 +58,28 @@ def test_firmware_dscp_map_entries_that_contradict_the_policy_are_deleted() -> N
     assert (24, 3) in deleted
     assert (63, 7) in deleted
     assert len(deleted) == 64 - 8 - 2
+
+
+def test_a_manual_buffer_layout_sharing_the_lossless_priority_is_rewritten_after_pfc() -> None:
+    raw = raw_from("mlx5_default", "converged")
+    raw.sections["eth1:dcb:buffer"].output = json.dumps(
+        {
+            "prio_buffer": [0, 0, 0, 0, 0, 0, 1, 0],
+            "buffer_size": [130944, 65536, 0, 0, 0, 0, 0, 0],
+            "total_size": 1048576,
+        }
+    )
+    ops = ADAPTER.plan(host_intent(), raw).operations
+    assert [op["kind"] for op in ops] == ["buffer"]
+    assert ops[0]["prio_buffer"] == [0, 0, 0, 1, 0, 0, 0, 0]
+    raw.sections["eth1:dcb:buffer"].output = json.dumps(
+        {
+            "prio_buffer": [0, 0, 0, 2, 0, 0, 0, 0],
+            "buffer_size": [130944, 0, 65536, 0, 0, 0, 0, 0],
+            "total_size": 1048576,
+        }
+    )
+    assert ADAPTER.plan(host_intent(), raw).empty  # isolated in buffer 2 with a size: fine as it is
 
 
 def test_full_dscp_map_when_the_policy_asks_for_it() -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from host_fixtures import host_intent, twin_host
 
+from agent.checks.engine import run_checks
+from agent.checks.finding import Severity
 from agent.hosts.adapter import HostAdapter
 from agent.hosts.apply import ApplySettings
 from agent.hosts.gather import native_from_raw
 from agent.hosts.plan import fingerprint
 from agent.platforms.base import ApplyOptions, ApplyStatus
+from agent.topology.model import Topology
 
 
 def _adapter(clock: object) -> HostAdapter:
@@ -32,7 +35,7 @@ def test_plan_apply_converges_and_a_second_plan_is_empty() -> None:
     _, runner, clock = twin_host()
     adapter, intent = _adapter(clock), host_intent()
     plan = adapter.plan(intent, adapter.gather(runner, intent))
-    assert {"pause", "mtu", "ets", "app_replace", "buffer", "pfc"} <= {op["kind"] for op in plan.operations}
+    assert {"dcbx", "pause", "mtu", "ets", "app_replace", "pfc"} <= {op["kind"] for op in plan.operations}
     assert any("mtu 1500 -> 9000" in line for line in plan.lines)
     trips = runner.round_trips
     outcome = adapter.apply(runner, intent, plan, ApplyOptions())
@@ -50,6 +53,10 @@ def test_plan_apply_converges_and_a_second_plan_is_empty() -> None:
     assert port.mtu == 9000
     assert port.nic is not None
     assert (port.nic.roce_tos, port.nic.pfc_delay, port.nic.tcp_ecn) == (106, 5, 1)
+    assert port.nic.dcbx_owner == "host"
+    assert port.nic.prio_buffer[3] != port.nic.prio_buffer[0]  # firmware put the lossless priority apart
+    findings = run_checks({"host1": intent}, {"host1": state}, Topology())
+    assert [f for f in findings if f.severity is not Severity.info] == []
 
 
 def test_dry_run_and_empty_plans_touch_nothing() -> None:
@@ -110,3 +117,13 @@ def test_veth_and_firmware_owned_nics_are_refused_with_actionable_errors() -> No
     _, runner, clock = twin_host(driver="bnxt_en")
     with pytest.raises(Exception, match="firmware LLDP/DCBX agent owns eth1"):
         adapter.plan(intent, adapter.gather(runner, intent))
+
+
+def test_rollback_says_dcbx_stays_with_the_os() -> None:
+    twin, runner, clock = twin_host()
+    adapter, intent = _adapter(clock), host_intent()
+    plan = adapter.plan(intent, adapter.gather(runner, intent))
+    twin.inject_fault("fail-command", {"pattern": "dcb ets set"})
+    outcome = adapter.apply(runner, intent, plan, ApplyOptions())
+    assert outcome.status is ApplyStatus.rolled_back, outcome.detail
+    assert any("DCBX stays OS-controlled" in v and "mlnx_qos -i eth1 -d fw" in v for v in outcome.verification)
