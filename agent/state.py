@@ -121,6 +121,7 @@ class NicState(Model):
     rdma_device: str | None = None
     rdma_state: str | None = None  # ACTIVE, DOWN ...
     rdma_physical_state: str | None = None
+    roce_mtu: int | None = None  # RoCE path MTU the port gets: largest IB MTU <= netdev MTU - 96 (ib_addr.h)
     global_pause_rx: bool | None = None
     global_pause_tx: bool | None = None
     tcp_ecn: int | None = None

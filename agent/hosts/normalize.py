@@ -153,11 +153,18 @@ def _nic_state(host: HostNative, nic: Nic) -> NicState:
         rdma_device=rdma.device if rdma else None,
         rdma_state=rdma.state if rdma else None,
         rdma_physical_state=rdma.physical_state if rdma else None,
+        roce_mtu=roce_mtu(nic.link.mtu) if rdma and nic.link and nic.link.mtu else None,
         global_pause_rx=nic.pause_rx,
         global_pause_tx=nic.pause_tx,
         tcp_ecn=host.tcp_ecn,
         rdma_counters=dict(host.rdma_stats.get(key, {})) if key else {},
     )
+
+
+def roce_mtu(netdev_mtu: int) -> int | None:
+    """The kernel's rule (`iboe_get_mtu`): 96 B of RoCEv2 headers, then the largest IB MTU that fits."""
+    usable = netdev_mtu - 96
+    return next((m for m in (4096, 2048, 1024, 512, 256) if m <= usable), None)
 
 
 def _dcbx_owner(nic: Nic) -> Literal["host", "firmware", "unknown"] | None:

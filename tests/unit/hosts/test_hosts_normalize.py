@@ -1,6 +1,8 @@
+import pytest
 from host_fixtures import raw_from
 
 from agent.hosts.adapter import ADAPTER
+from agent.hosts.normalize import roce_mtu
 from agent.state import DeviceKind, TrustMode
 
 
@@ -24,6 +26,7 @@ def test_converged_nic_as_device_state() -> None:
     nic = port.nic
     assert nic is not None
     assert (nic.roce_tos, nic.roce_mode, nic.tcp_ecn) == (106, "RoCE v2", 1)
+    assert nic.roce_mtu == 4096
     assert (nic.cnp_dscp, nic.cnp_priority, nic.pfc_delay) == (48, 6, 5)
     assert nic.prio_buffer[3] == 1
     assert nic.buffer_size[1] == 130944
@@ -51,3 +54,10 @@ def test_unreadable_parts_are_none_with_the_reason_in_raw_errors() -> None:
     assert port.nic is not None
     assert port.nic.dcb_supported is False
     assert any("configure the physical function" in e for e in state.raw_errors)
+
+
+@pytest.mark.parametrize(
+    ("mtu", "roce"), [(9000, 4096), (4200, 4096), (4192, 4096), (4191, 2048), (1500, 1024), (300, None)]
+)
+def test_roce_mtu_follows_the_kernel_rule(mtu: int, roce: int | None) -> None:
+    assert roce_mtu(mtu) == roce
