@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -24,36 +25,39 @@ def _usage(cmd: str, message: str) -> CommandResult:
     )
 
 
+ShowHandler = Callable[["SonicTwin", list[str]], CommandResult]
+
+
+def _show_table() -> dict[tuple[str, ...], ShowHandler]:
+    """`show` subcommand prefix -> handler(twin, remaining args)."""
+    return {
+        ("pfc", "counters"): lambda t, a: CommandResult(stdout=show.pfc_counters(_port_counters(t))),
+        ("pfc", "priority"): _pfc_priority,
+        ("pfc", "asymmetric"): _pfc_asymmetric,
+        ("queue", "counters"): queue_counters,
+        ("queue", "wredcounters"): lambda t, a: queue_counters(t, a, wred=True),
+        ("priority-group", "watermark"): _pg_watermark,
+        ("priority-group", "persistent-watermark"): _pg_watermark,
+        ("interfaces", "status"): _interfaces_status,
+        ("pfcwd",): lambda t, a: run_pfcwd(t, ["pfcwd", "show", *a], sudo=False),
+        ("ecn",): lambda t, a: CommandResult(stdout=show.ecn_profiles(t.config.table("WRED_PROFILE"))),
+        ("runningconfiguration", "all"): lambda t, a: _running_config(t),
+        ("version",): lambda t, a: CommandResult(stdout=_version(t)),
+        ("logging",): lambda t, a: CommandResult(stdout=_logging(t)),
+    }
+
+
 def run_show(twin: SonicTwin, argv: list[str]) -> CommandResult:
     args = argv[1:]
-    if args[:2] == ["pfc", "counters"]:
-        return CommandResult(stdout=show.pfc_counters(_port_counters(twin)))
-    if args[:2] == ["pfc", "priority"]:
-        return _pfc_priority(twin, args[2:])
-    if args[:2] == ["pfc", "asymmetric"]:
-        rows = twin.config.table("PORT")
-        return CommandResult(
-            stdout=show.pfc_asymmetric({k: v for k, v in rows.items() if not args[2:] or k in args[2:]})
-        )
-    if args[:2] == ["queue", "counters"]:
-        return queue_counters(twin, args[2:])
-    if args[:2] == ["queue", "wredcounters"]:
-        return queue_counters(twin, args[2:], wred=True)
-    if args[:1] == ["priority-group"] and args[1:2] in (["watermark"], ["persistent-watermark"]):
-        return _pg_watermark(twin, args[2:])
-    if args[:2] == ["interfaces", "status"]:
-        return _interfaces_status(twin, args[2:])
-    if args[:1] == ["pfcwd"] and len(args) >= 2:
-        return run_pfcwd(twin, ["pfcwd", "show", *args[1:]], sudo=False)
-    if args[:1] == ["ecn"]:
-        return CommandResult(stdout=show.ecn_profiles(twin.config.table("WRED_PROFILE")))
-    if args[:2] == ["runningconfiguration", "all"]:
-        return _running_config(twin)
-    if args[:1] == ["version"]:
-        return CommandResult(stdout=_version(twin))
-    if args[:1] == ["logging"]:
-        return CommandResult(stdout=_logging(twin))
+    for prefix, handler in _show_table().items():
+        if tuple(args[: len(prefix)]) == prefix:
+            return handler(twin, args[len(prefix) :])
     return _usage("show", f'No such command "{args[0] if args else ""}".')
+
+
+def _pfc_asymmetric(twin: SonicTwin, args: list[str]) -> CommandResult:
+    rows = twin.config.table("PORT")
+    return CommandResult(stdout=show.pfc_asymmetric({k: v for k, v in rows.items() if not args or k in args}))
 
 
 BOOT = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -38,41 +38,59 @@ class Faults:
 
     def arm(self, kind: str, options: dict[str, str]) -> str:
         """Arm one fault; raises ValueError for an unknown kind or bad options."""
-        if kind == "drop-after-commands":
-            self.drop_after_commands = _count(options)
-            return f"drop the session after {self.drop_after_commands} more command(s)"
-        if kind == "drop-after-writes":
-            self.drop_after_writes = _count(options)
-            return f"drop the session after {self.drop_after_writes} more CONFIG_DB write(s)"
-        if kind == "fail-command":
-            pattern = _option(options, "pattern", "command", "value")
-            if not pattern:
-                raise ValueError("fail-command needs pattern=TEXT")
-            self.fail_pattern = pattern
-            self.fail_message = _option(options, "message") or "Error: injected failure"
-            return f"fail the next command containing {pattern!r}"
-        if kind == "latency":
-            raw = _option(options, "seconds", "s", "value") or ""
-            try:
-                self.latency_s = float(raw)
-            except ValueError as exc:
-                raise ValueError("latency needs seconds=S") from exc
-            return f"add {self.latency_s:g}s to every command"
-        if kind == "refuse-table":
-            table = _option(options, "table", "value")
-            if not table:
-                raise ValueError("refuse-table needs table=NAME")
-            self.refused_tables.add(table)
-            return f"GCU refuses patches touching {table}"
-        if kind == "hang":
-            self.hang_next = True
-            return "the next command never answers"
-        if kind == "clear":
-            self.drop_after_commands = self.drop_after_writes = self.fail_pattern = None
-            self.latency_s, self.hang_next = 0.0, False
-            self.refused_tables.clear()  # shared with the GCU, so cleared in place
-            return "all faults cleared"
-        raise ValueError(f"unknown fault kind {kind!r}; allowed: {', '.join(KINDS)}")
+        handlers = {
+            "drop-after-commands": self._drop_after_commands,
+            "drop-after-writes": self._drop_after_writes,
+            "fail-command": self._fail_command,
+            "latency": self._latency,
+            "refuse-table": self._refuse_table,
+            "hang": self._hang,
+            "clear": self._clear,
+        }
+        handler = handlers.get(kind)
+        if handler is None:
+            raise ValueError(f"unknown fault kind {kind!r}; allowed: {', '.join(KINDS)}")
+        return handler(options)
+
+    def _drop_after_commands(self, options: dict[str, str]) -> str:
+        self.drop_after_commands = _count(options)
+        return f"drop the session after {self.drop_after_commands} more command(s)"
+
+    def _drop_after_writes(self, options: dict[str, str]) -> str:
+        self.drop_after_writes = _count(options)
+        return f"drop the session after {self.drop_after_writes} more CONFIG_DB write(s)"
+
+    def _fail_command(self, options: dict[str, str]) -> str:
+        pattern = _option(options, "pattern", "command", "value")
+        if not pattern:
+            raise ValueError("fail-command needs pattern=TEXT")
+        self.fail_pattern = pattern
+        self.fail_message = _option(options, "message") or "Error: injected failure"
+        return f"fail the next command containing {pattern!r}"
+
+    def _latency(self, options: dict[str, str]) -> str:
+        try:
+            self.latency_s = float(_option(options, "seconds", "s", "value") or "")
+        except ValueError as exc:
+            raise ValueError("latency needs seconds=S") from exc
+        return f"add {self.latency_s:g}s to every command"
+
+    def _refuse_table(self, options: dict[str, str]) -> str:
+        table = _option(options, "table", "value")
+        if not table:
+            raise ValueError("refuse-table needs table=NAME")
+        self.refused_tables.add(table)
+        return f"GCU refuses patches touching {table}"
+
+    def _hang(self, options: dict[str, str]) -> str:
+        self.hang_next = True
+        return "the next command never answers"
+
+    def _clear(self, options: dict[str, str]) -> str:
+        self.drop_after_commands = self.drop_after_writes = self.fail_pattern = None
+        self.latency_s, self.hang_next = 0.0, False
+        self.refused_tables.clear()  # shared with the GCU, so cleared in place
+        return "all faults cleared"
 
     def take_fail(self, command: str) -> str | None:
         if self.fail_pattern is not None and self.fail_pattern in command:

@@ -48,6 +48,17 @@ def _redirect(cmd: Simple, op: str, target: str) -> None:
         cmd.stdout_to = (target, op == ">>")
 
 
+def _is_operator(token: str) -> bool:
+    return set(token) <= set(";&|<>")
+
+
+def _close(parts: list[tuple[str, list[Simple]]], connector: str, pipeline: list[Simple], cmd: Simple) -> None:
+    if cmd.words:
+        pipeline.append(cmd)
+    if pipeline:
+        parts.append((connector, pipeline))
+
+
 def split_line(line: str) -> list[tuple[str, list[Simple]]]:
     """`a x; b | c && d` -> [(";", [a x]), (";", [b, c]), ("&&", [d])] (the connector before each part)."""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
@@ -60,28 +71,22 @@ def split_line(line: str) -> list[tuple[str, list[Simple]]]:
     while i < len(tokens):
         token = tokens[i]
         if token in CONNECTORS:
-            if cmd.words:
-                pipeline.append(cmd)
-            if pipeline:
-                parts.append((connector, pipeline))
+            _close(parts, connector, pipeline, cmd)
             connector, pipeline, cmd = token, [], Simple()
         elif token == "|":
             pipeline.append(cmd)
             cmd = Simple()
         elif token in REDIRECTS:
-            if i + 1 >= len(tokens) or set(tokens[i + 1]) <= set(";&|<>"):
+            if i + 1 >= len(tokens) or _is_operator(tokens[i + 1]):
                 raise ValueError("syntax error near unexpected token `newline'")
             _redirect(cmd, token, tokens[i + 1])
             i += 1
-        elif set(token) <= set(";&|<>"):
+        elif _is_operator(token):
             raise ValueError(f"syntax error near unexpected token `{token}'")
         else:
             cmd.words.append(token)
         i += 1
-    if cmd.words:
-        pipeline.append(cmd)
-    if pipeline:
-        parts.append((connector, pipeline))
+    _close(parts, connector, pipeline, cmd)
     return parts
 
 
