@@ -21,6 +21,10 @@ _STAT_RE = re.compile(r"^\s*([^:\s][^:]*):\s*(-?\d+)\s*$")
 
 # ---- errors ---------------------------------------------------------------------------------------
 
+# First iproute2 release with each dcb object (reference host-nic.md §1.1).
+_FIRST_IPROUTE2 = {"ets": "5.11", "pfc": "5.11", "buffer": "5.11", "maxrate": "5.11", "app": "5.12", "dcbx": "5.12"}
+_FIRST_IPROUTE2 |= {"apptrust": "6.2", "pcp-prio": "6.2", "rewr": "6.5"}
+
 FW_LLDP_HINT = {
     "ice": "ethtool --set-priv-flags {ifname} fw-lldp-agent off",
     "i40e": "ethtool --set-priv-flags {ifname} disable-fw-lldp on",
@@ -56,11 +60,12 @@ def classify(text: str, rc: int, *, command: str, interface: str | None = None, 
     m = re.search(r'Object "([^"]+)" is unknown|What is "([^"]+)"\?', out)
     if m:
         word = m.group(1) or m.group(2)
+        need = _FIRST_IPROUTE2.get(word, "6.1")
         return Problem(
             "tool_too_old",
             interface,
             command,
-            f"`{tool}` is too old for '{word}' ({first}): install iproute2 >= 6.2",
+            f"`{tool}` is too old for '{word}' ({first}): install iproute2 >= {need}",
         )
     if "Operation not supported" in out and tool == "dcb":
         return Problem(

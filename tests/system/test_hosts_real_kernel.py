@@ -59,6 +59,16 @@ def _mtu(name: str) -> int:
         return int(ipr.link("get", index=ipr.link_lookup(ifname=IF)[0])[0].get("mtu"))
 
 
+def _link_facts(name: str) -> dict[str, object]:
+    """What a write could have changed on the veth, read with pyroute2 (not with the tools under test)."""
+    with IPRoute(netns=name, flags=0) as ipr:
+        (msg,) = ipr.link("get", index=ipr.link_lookup(ifname=IF)[0])
+        facts = {key: msg.get(key) for key in ("mtu", "operstate", "txqlen", "address", "qdisc", "carrier_changes")}
+        facts["flags"] = msg["flags"]
+        facts["qdiscs"] = sorted(m.get("kind") for m in ipr.get_qdiscs(index=msg["index"]))
+        return facts
+
+
 def _tcp_ecn(name: str) -> str:
     runner = LocalRunner("ns", netns=name)
     return runner.run("cat /proc/sys/net/ipv4/tcp_ecn").output.strip()
@@ -94,15 +104,17 @@ def test_gather_is_one_round_trip_and_reports_no_dcb_on_the_veth(ns: str) -> Non
 def test_plan_refuses_the_veth_and_changes_nothing(ns: str) -> None:
     runner = LocalRunner("ns-host", netns=ns)
     intent = _intent()
-    before = _tcp_ecn(ns)
+    before, facts = _tcp_ecn(ns), _link_facts(ns)
     with pytest.raises(Exception, match="no DCB support on this interface, configure the physical function"):
         ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
     assert _mtu(ns) == 1500
+    assert _link_facts(ns) == facts
     assert _tcp_ecn(ns) == before
 
 
 def test_apply_refuses_before_writing_when_the_plan_touches_dcb(ns: str) -> None:
     runner = LocalRunner("ns-host", netns=ns)
+    facts = _link_facts(ns)
     ops = [
         {"interface": IF, "kind": "mtu", "mtu": 9000, "summary": "mtu 1500 -> 9000"},
         {"interface": IF, "kind": "pfc", "enabled": [3], "delay": None, "flaps_link": False, "rdma": None,
@@ -113,6 +125,7 @@ def test_apply_refuses_before_writing_when_the_plan_touches_dcb(ns: str) -> None
     assert "refused before any write" in outcome.detail
     assert "configure the physical function" in outcome.detail
     assert _mtu(ns) == 1500
+    assert _link_facts(ns) == facts
 
 
 def test_a_failed_write_restores_mtu_and_sysctl_on_the_real_kernel(ns: str) -> None:

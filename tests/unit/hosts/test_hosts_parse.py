@@ -48,6 +48,7 @@ def test_versions() -> None:
         ("Failed to open NETLINK_RDMA socket\n", 1, "rdma -j link show", None, "no_rdma", "modprobe mlx5_ib"),
         ("-bash: dcb: command not found\n", 127, "dcb -V", None, "tool_missing", "install iproute2"),
         ('Object "apptrust" is unknown\n', 1, "dcb apptrust show dev eth1", None, "tool_too_old", "iproute2 >= 6.2"),
+        ('Object "app" is unknown\n', 1, "dcb -j app show dev eth1", None, "tool_too_old", "iproute2 >= 5.12"),
         ("Attribute write: Operation not permitted\n", 1, "dcb pfc set dev eth1", None, "permission", "passwordless"),
         ("Attribute read: No such device\n", 1, "dcb -j pfc show dev eth9", None, "no_device", "rdma_interfaces"),
         ("Attribute not found: Success\n", 1, "dcb -j buffer show dev eth1", "bnxt_en", "not_supported", "driver"),
