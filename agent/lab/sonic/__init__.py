@@ -10,15 +10,17 @@ What it answers (formats from /work/shared/reference/sonic.md §2, golden files 
   `show interfaces status`, `show ecn`, `show version`, `show logging`, `pfcwd show config|stats [-e]`,
   `ecnconfig -l`, `cat /etc/sonic/config_db.json`;
 * writes (root): `config apply-patch|replace|checkpoint|rollback|list-checkpoints|delete-checkpoint`,
-  `config save -y`, `config interface mtu|pfc priority`, `config pfcwd start|stop|interval|start_default|
-  big_red_switch|counter_poll` (also as `pfcwd ...`);
+  `config save -y`, `config reload -y`, `config interface mtu|pfc priority|pfc asymmetric|shutdown|startup`,
+  `config pfcwd start|stop|interval|start_default|big_red_switch|counter_poll` (also as `pfcwd ...`);
+  without root: `sonic-db-cli`/`redis-cli` writes, `sonic-cfggen -j FILE --write-to-db`, `sonic-clear
+  pfccounters|queuecounters`;
 * shell: `;`, `&&`, `||`, pipes into grep/head/tail/wc, `>`/`>>`/`2>&1` redirections, echo, cat, sleep,
   test, rm, `sh -c`, `setsid -f sh -c 'sleep N; ...'` (a detached timer, run when due);
 * daemons: buffermgrd (traditional lookup table / dynamic headroom), PFC watchdog, a traffic model
   (`set_traffic`), fault injection (`inject_fault`).
 
-Not modelled: `config reload`, `config qos reload`, `sonic-clear` snapshots, GCU's post-apply verification
-failure when buffermgrd writes CONFIG_DB during a patch, flex-counter gating of counters.
+Not modelled: `config qos reload`, `ecnconfig -p`/`-q` writes, `mmuconfig`, flex-counter gating of counters,
+ASIC_DB QoS map objects, multi-ASIC namespaces.
 """
 
 from agent.lab.sonic.twin import SonicTwin

@@ -50,6 +50,7 @@ def run_config(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:
         "list-checkpoints": _list_checkpoints,
         "delete-checkpoint": _delete_checkpoint,
         "save": _save,
+        "reload": _reload,
         "interface": _interface,
         "pfcwd": _pfcwd,
     }
@@ -166,6 +167,22 @@ def _save(twin: SonicTwin, rest: list[str]) -> CommandResult:
     return CommandResult(stdout=f"Running command: /usr/local/bin/sonic-cfggen -d --print-data > {target}\n")
 
 
+def _reload(twin: SonicTwin, rest: list[str]) -> CommandResult:
+    """`config reload -y [FILE]`: CONFIG_DB becomes the file; swss restarts, so counters start from zero."""
+    if "-y" not in rest and "--yes" not in rest:
+        target = (_positional(rest) or [SAVED_CONFIG])[0]
+        return CommandResult(
+            stdout=f"Clear current config and reload config in configdb format from {target}? [y/N]: \nAborted!\n",
+            exit_code=1,
+        )
+    path = (_positional(rest) or [SAVED_CONFIG])[0]
+    text = twin.read_text(path)
+    if text is None:
+        return CommandResult(stdout=f"The config file {path} doesn't exist\n", exit_code=1)
+    twin.reload_config(json.loads(text))
+    return CommandResult(stdout=f"Running command: /usr/local/bin/sonic-cfggen -j {path} --write-to-db\n")
+
+
 def _interface(twin: SonicTwin, rest: list[str]) -> CommandResult:
     if rest[:1] == ["mtu"] and len(rest) == 3:
         return _mtu(twin, rest[1], rest[2])
@@ -175,6 +192,12 @@ def _interface(twin: SonicTwin, rest: list[str]) -> CommandResult:
         if not twin.config.exists(f"PORT|{rest[2]}"):
             return fail("interface pfc asymmetric", "Interface name is invalid. Please enter a valid interface name!!")
         twin.config.hset(f"PORT|{rest[2]}", {"pfc_asym": rest[3]})
+        twin.after_config_write()
+        return CommandResult()
+    if rest[:1] in (["shutdown"], ["startup"]) and len(rest) == 2:
+        if not twin.config.exists(f"PORT|{rest[1]}"):
+            return fail(f"interface {rest[0]}", "Interface name is invalid. Please enter a valid interface name!!")
+        twin.config.hset(f"PORT|{rest[1]}", {"admin_status": "down" if rest[0] == "shutdown" else "up"})
         twin.after_config_write()
         return CommandResult()
     return fail("interface", "Missing or unsupported interface subcommand.")

@@ -26,6 +26,7 @@ class DbHost(Protocol):
     def db_by_id(self, db_id: int) -> HashDb | None: ...
     def after_config_write(self) -> None: ...
     def allow_config_write(self) -> bool: ...
+    def read_text(self, path: str) -> str | None: ...
 
 
 def execute(db: HashDb, args: list[str]) -> Reply:
@@ -202,6 +203,8 @@ def _numbered(reply: Reply) -> str:
 
 def sonic_cfggen(host: DbHost, argv: list[str]) -> CommandResult:
     args = argv[1:]
+    if "--write-to-db" in args or "-w" in args:
+        return _write_to_db(host, args)
     if "-d" not in args and "--from-db" not in args:
         return CommandResult(stderr="sonic-cfggen: only -d (read CONFIG_DB) is available on this device\n", exit_code=1)
     data = host.config.to_json()
@@ -215,6 +218,38 @@ def sonic_cfggen(host: DbHost, argv: list[str]) -> CommandResult:
                 return CommandResult(stderr=message, exit_code=2)
             return _var(data, args[index + 1], as_json=flag == "--var-json")
     return CommandResult(stderr="sonic-cfggen: nothing to do (use --print-data or --var-json TABLE)\n", exit_code=1)
+
+
+def _write_to_db(host: DbHost, args: list[str]) -> CommandResult:
+    """`sonic-cfggen -j FILE [-j FILE2] --write-to-db`: ConfigDBConnector.mod_config, fields merged per key.
+
+    The fallback writer of reference sonic.md §2.3 (for tables GCU refuses); no validation, like the tool.
+    """
+    files = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-j", "--json")]
+    if not files:
+        return CommandResult(stderr="sonic-cfggen: --write-to-db needs -j FILE here\n", exit_code=1)
+    merged: dict[str, dict[str, dict[str, object]]] = {}
+    for path in files:
+        text = host.read_text(path)
+        if text is None:
+            return CommandResult(
+                stderr=f"FileNotFoundError: [Errno 2] No such file or directory: '{path}'\n", exit_code=1
+            )
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return CommandResult(stderr=f"json.decoder.JSONDecodeError: {exc}\n", exit_code=1)
+        for table, rows in doc.items():
+            for key, row in rows.items():
+                merged.setdefault(table, {}).setdefault(key, {}).update(row)
+    for table, rows in merged.items():
+        for key, row in rows.items():
+            if not host.allow_config_write():
+                return CommandResult(disconnect=True, exit_code=255)
+            values = {f: ",".join(map(str, v)) if isinstance(v, list) else str(v) for f, v in row.items()}
+            host.config.hset(f"{table}|{key}", values)
+            host.after_config_write()
+    return CommandResult()
 
 
 def _var(data: Mapping[str, dict[str, dict[str, str]]], name: str, *, as_json: bool) -> CommandResult:

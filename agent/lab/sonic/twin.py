@@ -144,6 +144,19 @@ class SonicTwin:
     def allow_config_write(self) -> bool:
         return self.faults.allow_single_write()
 
+    def reload_config(self, doc: dict[str, dict[str, dict[str, str]]]) -> None:
+        """`config reload`: CONFIG_DB is replaced and the daemons restart (fresh counters and watchdog)."""
+        self.config.rows.clear()
+        for table, rows in doc.items():
+            for key, row in rows.items():
+                self.config.rows[f"{table}|{key}"] = {f: str(v) for f, v in row.items()}
+        self.config.version += 1
+        self.buffers = BufferManager(self.buffer_model, lambda text: self.syslog.append((self.clock, text)))
+        self.traffic.flows.clear()
+        self.traffic.watchdog.storms.clear()
+        self.counter_snapshots.clear()
+        self.after_config_write()
+
     def read_text(self, path: str) -> str | None:
         data = self.read_file(path)
         return None if data is None else data.decode("utf-8", errors="replace")

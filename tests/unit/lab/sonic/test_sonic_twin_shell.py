@@ -195,3 +195,26 @@ def test_keys_glob_follows_redis_syntax() -> None:
     assert ok(twin, "sonic-db-cli CONFIG_DB keys 'QUEUE|Ethernet0|[^0-4]'") == "QUEUE|Ethernet0|5\nQUEUE|Ethernet0|6\n"
     expected = "PORT|Ethernet0\nPORT|Ethernet4\nPORT|Ethernet8\n"
     assert ok(twin, "sonic-db-cli CONFIG_DB keys 'PORT|Ethernet?'") == expected
+
+
+def test_cfggen_write_to_db_merges_fields_like_mod_config() -> None:
+    twin = leaf()
+    doc = {"PORT": {"Ethernet0": {"mtu": "9000"}}, "CABLE_LENGTH": {"AZURE": {"Ethernet4": "40m"}}}
+    twin.write_file("/tmp/frag.json", json.dumps(doc).encode())
+    ok(twin, "sonic-cfggen -j /tmp/frag.json --write-to-db")
+    cfg = config(twin)
+    assert cfg["PORT"]["Ethernet0"]["mtu"] == "9000"
+    assert cfg["PORT"]["Ethernet0"]["speed"] == "400000"  # merged, not replaced
+    assert cfg["CABLE_LENGTH"]["AZURE"]["Ethernet0"] == "0m"
+    assert "Ethernet4|3-4" in cfg["BUFFER_PG"]  # buffermgrd reacted
+
+
+def test_config_reload_restores_saved_config_and_restarts_counters() -> None:
+    twin = leaf()
+    twin.set_traffic("Ethernet0", "steady")
+    ok(twin, "sleep 1")
+    ok(twin, "config interface shutdown Ethernet4", sudo=True)
+    assert config(twin)["PORT"]["Ethernet4"]["admin_status"] == "down"
+    assert ok(twin, "config reload -y", sudo=True).startswith("Running command:")
+    assert config(twin)["PORT"]["Ethernet4"]["admin_status"] == "up"
+    assert "Ethernet0    UC3               0" in ok(twin, "show queue counters Ethernet0")
