@@ -102,7 +102,11 @@ class SonicTwin:
         return result
 
     def write_file(self, path: str, data: bytes) -> None:
-        self.files[self._abs(path)] = data
+        path = self._abs(path)
+        if path == cli_config.SAVED_CONFIG:  # a startup config uploaded for `config reload -y`
+            self._saved = data.decode("utf-8", errors="replace")
+            return
+        self.files[path] = data
 
     def read_file(self, path: str) -> bytes | None:
         path = self._abs(path)
@@ -186,8 +190,8 @@ class SonicTwin:
             run_line(script, self._dispatch, sudo, self._write_redirect)
 
     def _write_redirect(self, path: str, data: bytes, append: bool) -> None:
-        path = self._abs(path)
-        self.files[path] = (self.files.get(path, b"") if append else b"") + data
+        old = (self.read_file(path) or b"") if append else b""
+        self.write_file(path, old + data)
 
     def _abs(self, path: str) -> str:
         return posixpath.normpath(posixpath.join(HOME, path))

@@ -218,3 +218,13 @@ def test_config_reload_restores_saved_config_and_restarts_counters() -> None:
     assert ok(twin, "config reload -y", sudo=True).startswith("Running command:")
     assert config(twin)["PORT"]["Ethernet4"]["admin_status"] == "up"
     assert "Ethernet0    UC3               0" in ok(twin, "show queue counters Ethernet0")
+
+
+def test_uploaded_startup_config_is_loaded_by_config_reload() -> None:
+    twin = leaf()
+    startup = config(twin)
+    startup["PORT"]["Ethernet0"]["mtu"] = "4096"
+    twin.write_file("/etc/sonic/config_db.json", json.dumps(startup).encode())
+    assert json.loads(ok(twin, "cat /etc/sonic/config_db.json")) == startup
+    ok(twin, "config reload -y", sudo=True)
+    assert config(twin) == startup
