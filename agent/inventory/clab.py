@@ -106,6 +106,7 @@ class ClabTopology:
     nodes: dict[str, ClabNode]
     links: list[ClabLink]
     mgmt_subnet: str | None = None
+    prefix: str | None = None  # containerlab `prefix` (container names); None = the default `clab`
 
     def device_endpoint(self, end: ClabEndpoint) -> Endpoint:
         """A containerlab endpoint in the agent's naming (leaf1:eth1 -> leaf1:Ethernet0)."""
@@ -198,7 +199,9 @@ class _Parser:
         links = self.links(topo, nodes)
         mgmt = doc.get("mgmt")
         subnet = mgmt.get("ipv4-subnet") if isinstance(mgmt, Mapping) else None
-        return ClabTopology(str(name), self.path, nodes, links, str(subnet) if subnet else None)
+        prefix = doc.get("prefix")
+        prefix_text = None if prefix is None else str(prefix)
+        return ClabTopology(str(name), self.path, nodes, links, str(subnet) if subnet else None, prefix_text)
 
     def nodes(self, topo: Mapping[str, Any]) -> dict[str, ClabNode]:
         raw_nodes = topo.get("nodes")

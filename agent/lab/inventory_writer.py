@@ -18,15 +18,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from agent.inventory.clab import SONIC_KINDS, ClabTopology
+from agent.inventory.clab import ClabTopology
+from agent.inventory.clab_inventory import groups_doc, host_data, host_groups, links_doc
 from agent.lab.shell import USER
-from agent.lab.spec import LabNode, LabSpec
+from agent.lab.spec import LabSpec
 
 LAB_ADDRESS = "127.0.0.1"
-SWITCH_GROUP = "sonic"
-HOST_GROUP = "rdma-hosts"
-NETMIKO_DEVICE_TYPE = "linux"
-NAPALM_PLATFORM = "rocesonic"
 INVENTORY_FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml", "links.yaml")
 
 
@@ -47,40 +44,17 @@ def _header(spec: LabSpec, what: str) -> str:
     )
 
 
-def host_groups(node: LabNode) -> list[str]:
-    platform = SWITCH_GROUP if node.device_kind == "switch" else HOST_GROUP
-    return [platform, *(g for g in node.groups if g != platform)]
-
-
 def hosts_doc(spec: LabSpec, topo: ClabTopology) -> dict[str, Any]:
+    """Groups and data come from the topology (shared with `inventory from-clab`); address and port are the lab's."""
     doc: dict[str, Any] = {}
     for node in spec.nodes:
-        data: dict[str, Any] = {"device_kind": node.device_kind}
-        if node.clab_kind in SONIC_KINDS:
-            data["nos"] = "sonic"
-        if node.role:
-            data["role"] = node.role
-        data["port_speed"] = node.port_speed
-        if node.device_kind == "host":
-            data["rdma_interfaces"] = [nic.netdev for nic in node.nics]
-        data["clab_kind"] = node.clab_kind
-        if node.mgmt_ipv4:
-            data["mgmt_ipv4"] = node.mgmt_ipv4
-        doc[node.name] = {"hostname": LAB_ADDRESS, "port": node.port, "groups": host_groups(node), "data": data}
-    return doc
-
-
-def groups_doc(spec: LabSpec) -> dict[str, Any]:
-    doc: dict[str, Any] = {}
-    if any(n.device_kind == "switch" for n in spec.nodes):
-        doc[SWITCH_GROUP] = {
-            "platform": NETMIKO_DEVICE_TYPE,
-            "connection_options": {"napalm": {"platform": NAPALM_PLATFORM}},
+        clab_node = topo.nodes[node.name]
+        doc[node.name] = {
+            "hostname": LAB_ADDRESS,
+            "port": node.port,
+            "groups": host_groups(clab_node),
+            "data": host_data(clab_node, topo),
         }
-    if any(n.device_kind == "host" for n in spec.nodes):
-        doc[HOST_GROUP] = {"platform": NETMIKO_DEVICE_TYPE}
-    for group in sorted({g for n in spec.nodes for g in n.groups} - set(doc)):
-        doc[group] = {}
     return doc
 
 
@@ -104,10 +78,6 @@ def defaults_doc(spec: LabSpec, key_ref: str) -> dict[str, Any]:
     }
 
 
-def links_doc(topo: ClabTopology) -> dict[str, Any]:
-    return {"links": [{"a": str(lk.a), "b": str(lk.b), "role": lk.role} for lk in topo.agent_links()]}
-
-
 def render_inventory(spec: LabSpec, topo: ClabTopology, key_ref: str) -> dict[str, str]:
     """File name -> content of the four YAML files (no key material, no secrets)."""
     return {
@@ -116,7 +86,7 @@ def render_inventory(spec: LabSpec, topo: ClabTopology, key_ref: str) -> dict[st
         ),
         "groups.yaml": _dump(
             _header(spec, "Platform groups carry connection settings; label groups come from nornir-group labels."),
-            groups_doc(spec),
+            groups_doc(topo.nodes.values()),
         ),
         "defaults.yaml": _dump(
             _header(spec, "Key-based login for user admin; no password is stored (see ROCE_AGENT_PASSWORD)."),

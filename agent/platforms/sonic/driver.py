@@ -45,6 +45,7 @@ from agent.platforms.sonic.patch import Operation, describe, diff_ops, fingerpri
 from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
 from agent.platforms.sonic.transaction import SonicTransaction, TxSettings
 from agent.platforms.sonic.verify import patch_verifier
+from agent.transports.docker_exec import napalm_docker_runner
 
 
 def _ssh_runner(driver: RoceSonicDriver) -> CommandRunner:
@@ -64,9 +65,7 @@ def _ssh_runner(driver: RoceSonicDriver) -> CommandRunner:
 
 
 def _docker_runner(driver: RoceSonicDriver) -> CommandRunner:
-    raise NotImplementedError(
-        "transport 'docker' (docker exec into containerlab sonic-vs) is not implemented yet; use transport 'ssh'"
-    )
+    return napalm_docker_runner(driver)  # docker exec into containerlab sonic-vs (agent.transports.docker_exec)
 
 
 # transport name -> factory; a new transport (docker exec, a local shell) is one entry here.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import napalm
 import pytest
-from napalm.base.exceptions import CommitError, MergeConfigException, ReplaceConfigException
+from napalm.base.exceptions import CommitError, ConnectionException, MergeConfigException, ReplaceConfigException
 from napalm.base.test.getters import BaseTestGetters
 from sonic_fake_switch import FakeSonic
 
@@ -143,7 +143,8 @@ def test_cli_returns_text(device: RoceSonicDriver) -> None:
     assert "Port Rx" in str(out["show pfc counters"])
 
 
-def test_docker_transport_is_a_clear_seam() -> None:
+def test_docker_transport_without_docker_is_a_connection_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # no `docker` executable: open() must say so, not crash
     dev = RoceSonicDriver("leaf1", "admin", "x", optional_args={"transport": "docker"})
-    with pytest.raises(NotImplementedError, match="docker"):
+    with pytest.raises(ConnectionException, match="docker executable"):
         dev.open()

@@ -1,0 +1,72 @@
+"""What a containerlab topology says about each device, as Nornir inventory documents.
+
+One place decides the groups, host data and links of a topology, so the three ways to get an
+inventory agree by construction: the built-in lab's writer (`agent.lab.inventory_writer`, twins on
+127.0.0.1), the Nornir plugin `ClabInventory` and `roce-agent inventory from-clab` (real containerlab,
+management IPs). Only how a device is *reached* differs between them, and that is not decided here.
+
+Groups: a platform group by kind (`sonic` for SONiC kinds, `rdma-hosts` for linux) that carries the
+connection settings, then the node's `nornir-group`, `nornir-group-2`, ... labels (containerlab's
+convention; the default topology uses them for the roles: spines, leaves, rdma-hosts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from agent.inventory.clab import SONIC_KINDS, ClabNode, ClabTopology
+
+SWITCH_GROUP = "sonic"
+HOST_GROUP = "rdma-hosts"
+NETMIKO_DEVICE_TYPE = "linux"
+NAPALM_PLATFORM = "rocesonic"
+DEFAULT_PORT_SPEED = "400G"
+PORT_SPEED_LABEL = "roce-port-speed"
+
+
+def platform_group(node: ClabNode) -> str:
+    return SWITCH_GROUP if node.device_kind == "switch" else HOST_GROUP
+
+
+def host_groups(node: ClabNode) -> list[str]:
+    """Platform group first (its connection settings win), then the label groups in label order."""
+    platform = platform_group(node)
+    return [platform, *(g for g in node.nornir_groups() if g != platform)]
+
+
+def host_data(node: ClabNode, topo: ClabTopology) -> dict[str, Any]:
+    """The flat data keys the agent reads (see agent.inventory.loader), in a fixed order."""
+    data: dict[str, Any] = {"device_kind": node.device_kind}
+    if node.kind in SONIC_KINDS:
+        data["nos"] = "sonic"
+    if node.role:
+        data["role"] = node.role
+    data["port_speed"] = node.labels.get(PORT_SPEED_LABEL, DEFAULT_PORT_SPEED)
+    if node.device_kind == "host":
+        data["rdma_interfaces"] = topo.interfaces_of(node.name)
+    data["clab_kind"] = node.kind
+    if node.mgmt_ipv4:
+        data["mgmt_ipv4"] = node.mgmt_ipv4
+    return data
+
+
+def groups_doc(nodes: Iterable[ClabNode]) -> dict[str, Any]:
+    """Platform groups with their connection settings, then every label group (empty), sorted."""
+    managed = [n for n in nodes if n.device_kind is not None]
+    doc: dict[str, Any] = {}
+    if any(n.device_kind == "switch" for n in managed):
+        doc[SWITCH_GROUP] = {
+            "platform": NETMIKO_DEVICE_TYPE,
+            "connection_options": {"napalm": {"platform": NAPALM_PLATFORM}},
+        }
+    if any(n.device_kind == "host" for n in managed):
+        doc[HOST_GROUP] = {"platform": NETMIKO_DEVICE_TYPE}
+    for group in sorted({g for n in managed for g in n.nornir_groups()} - set(doc)):
+        doc[group] = {}
+    return doc
+
+
+def links_doc(topo: ClabTopology) -> dict[str, Any]:
+    """links.yaml: agent port names (eth3 on a SONiC node -> Ethernet8), switch end first on host links."""
+    return {"links": [{"a": str(lk.a), "b": str(lk.b), "role": lk.role} for lk in topo.agent_links()]}
