@@ -133,6 +133,10 @@ class _Tx:
 
     def rollback(self, reason: str) -> ApplyOutcome:
         notes: list[str] = []
+        try:  # after a failure the state is unknown (a dropped session may have run the write): read it
+            self.current = native_from_raw(gather(self.shell, self.interfaces))
+        except DeviceError as exc:
+            return self._outcome(ApplyStatus.failed, f"{reason}; ROLLBACK NOT POSSIBLE, cannot read: {exc.detail}", [])
         for ifname, touched in self.touched.items():
             target = target_from_snapshot(self.snap, self.snap.nics[ifname], touched)
             for group in _groups(diff(target, self.current, self.current.nics[ifname])):

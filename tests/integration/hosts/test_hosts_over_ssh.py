@@ -129,3 +129,19 @@ def test_a_write_failing_over_ssh_is_rolled_back(lab: Lab) -> None:
         assert fingerprint(native_from_raw(adapter.gather(runner, intent))) == before
     finally:
         runner.close()
+
+
+def test_a_session_dropped_mid_apply_is_reconnected_and_rolled_back(lab: Lab) -> None:
+    runner = NetmikoRunner.connect(lab.target)
+    adapter, intent = _adapter(), _intent()
+    try:
+        raw = adapter.gather(runner, intent)
+        before = fingerprint(native_from_raw(raw))
+        plan = adapter.plan(intent, raw)
+        lab.twin.inject_fault("drop-after-commands", {"k": "5"})  # snapshot, configfs, dcbx, pause, then drop
+        outcome = adapter.apply(runner, intent, plan, ApplyOptions())
+        assert outcome.status is ApplyStatus.rolled_back, outcome.detail
+        assert "session" in outcome.detail
+        assert fingerprint(native_from_raw(adapter.gather(runner, intent))) == before
+    finally:
+        runner.close()

@@ -127,3 +127,16 @@ def test_rollback_says_dcbx_stays_with_the_os() -> None:
     outcome = adapter.apply(runner, intent, plan, ApplyOptions())
     assert outcome.status is ApplyStatus.rolled_back, outcome.detail
     assert any("DCBX stays OS-controlled" in v and "mlnx_qos -i eth1 -d fw" in v for v in outcome.verification)
+
+
+def test_a_link_that_does_not_come_back_in_time_fails_the_step_and_rolls_back() -> None:
+    twin, runner, clock = twin_host()
+    twin.inject_fault("flap-time", {"seconds": "100"})  # longer than the 30 s the agent waits
+    adapter, intent = _adapter(clock), host_intent()
+    raw = adapter.gather(runner, intent)
+    before = fingerprint(native_from_raw(raw))
+    outcome = adapter.apply(runner, intent, adapter.plan(intent, raw), ApplyOptions())
+    assert outcome.status is ApplyStatus.rolled_back, outcome.detail
+    assert "eth1 did not come back after the PFC change: netdev still DOWN" in outcome.detail
+    assert any("netdev still DOWN" in e for e in outcome.events)
+    assert fingerprint(native_from_raw(adapter.gather(runner, intent))) == before
