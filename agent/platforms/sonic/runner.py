@@ -70,24 +70,35 @@ def open_netmiko(target: SshTarget) -> Any:
             target.device,
             "login",
             f"authentication failed for user {target.username!r} at {where}; "
-            "check the password ($ROCE_AGENT_PASSWORD or the host's password_env)",
+            "check the key or password ($ROCE_AGENT_PASSWORD or the host's password_env)",
         ) from None
-    except NetmikoTimeoutException:
-        raise DeviceError(
-            target.device, "connect", f"{where} unreachable (timed out after {target.timeout:.0f}s)"
-        ) from None
-    except paramiko.SSHException as exc:
-        if "known_hosts" in str(exc) or "not found in" in str(exc):
-            raise DeviceError(
-                target.device,
-                "verify host key",
-                f"{where} presented a host key that is not pinned "
-                "(add it to the inventory's known_hosts, or pass --insecure-skip-host-key-check "
-                "for a throwaway lab)",
-            ) from None
-        raise DeviceError(target.device, "connect", f"{where}: SSH error: {exc}") from None
-    except OSError as exc:
-        raise DeviceError(target.device, "connect", f"{where}: {exc.strerror or exc}") from None
+    except (paramiko.SSHException, OSError) as exc:
+        raise connect_error(target, where, exc) from None
+
+
+def connect_error(target: SshTarget, where: str, exc: Exception) -> DeviceError:
+    """Netmiko wraps host-key refusals in NetmikoTimeoutException: classify by the message first."""
+    text = str(exc)
+    if "known_hosts" in text:
+        return DeviceError(
+            target.device,
+            "verify host key",
+            f"{where} presented a host key that is not pinned (add it to the inventory's known_hosts, "
+            "or pass --insecure-skip-host-key-check for a throwaway lab)",
+        )
+    if isinstance(exc, (NetmikoTimeoutException, TimeoutError, ConnectionError)):
+        return DeviceError(target.device, "connect", f"{where} unreachable ({_first_line(text) or 'timed out'})")
+    return DeviceError(target.device, "connect", f"{where}: SSH error: {_last_line(text)}")
+
+
+def _first_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[0] if lines else ""
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
 
 
 class NetmikoRunner:

@@ -89,10 +89,11 @@ class SonicTransaction:
             return self._untouched(out, f"stopped before any write: {exc}")
         if refusal is not None:
             if not opts.allow_fallback_writer or replace_config is not None:
-                tables = ", ".join(tables_of(plan.operations))
+                touched = tables_of(plan.operations)
+                tables = ", ".join([t for t in touched if t in refusal] or touched)
                 return self._untouched(
                     out,
-                    f"GCU refused the change (dry run, tables {tables}): {refusal}. Nothing was written. Re-run "
+                    f"GCU refused the change to {tables} (dry run): {refusal}. Nothing was written. Re-run "
                     "with --allow-fallback-writer to write these tables with sonic-db-cli (rolled back from "
                     "the agent's own snapshot on failure), or fix the refused fields.",
                 )
