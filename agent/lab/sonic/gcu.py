@@ -185,24 +185,26 @@ class Gcu:
         return result
 
     def _apply(self, ops: list[dict[str, Any]], max_changes: int | None) -> ApplyResult:
-        """Write change by change; each change starts from live CONFIG_DB, where daemons may have written."""
+        """ChangeApplier: apply each change to GCU's own view of the config and write the rows it changed.
+
+        Like GCU, the view is the config read at the start, so rows a daemon writes meanwhile are neither
+        seen nor overwritten unless a later change touches the same row.
+        """
         result = ApplyResult()
+        doc: Any = self.config.to_json()
         for op in ops:
             if max_changes is not None and result.applied >= max_changes:
                 result.interrupted = True
                 return result
             tables = {t for t in (_table_of(op.get("from")), _table_of(op["path"])) if t is not None}
-            if "" in tables:
-                doc: Any = self.config.to_json()
-            else:
-                doc = {t: rows for t in tables if (rows := self.config.table_json(t))}
-            before = {t: {k: dict(v) for k, v in rows.items()} for t, rows in doc.items()}
+            touched = set(doc) if "" in tables else tables
+            before = {t: {k: dict(v) for k, v in doc.get(t, {}).items()} for t in touched}
             try:
                 doc = jsonpatch.JsonPatch([op]).apply(doc, in_place=True)
             except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
                 raise GcuError(f"change {result.applied + 1} of {len(ops)} failed after earlier ones: {exc}") from exc
             self._say(APPLIER, f"  * {json.dumps([op])}")
-            self._write(before, doc if isinstance(doc, dict) else {})
+            self._write(before, {t: doc.get(t, {}) for t in touched | (set(doc) if "" in tables else set())})
             result.applied += 1
             self.on_change()
         return result
@@ -279,16 +281,17 @@ def _table_of(path: str | None) -> str | None:
 
 
 def _ordered(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Order changes so no leafref dangles in between, as GCU's patch sorter does.
+    """Order changes so no leafref dangles in between and buffermgrd sees sane inputs (GCU's sorter role).
 
-    Adds/replaces of referenced objects (maps, profiles, schedulers) first; removals of referenced objects
-    last; everything else keeps its order.
+    1. adds/replaces of referenced objects (maps, profiles, schedulers, ports); 2. CABLE_LENGTH, so the
+    lossless PG follows the new cable before `pfc_enable` moves it; 3. everything else in patch order;
+    4. removals of referenced objects.
     """
 
     def phase(op: dict[str, Any]) -> int:
         table = _table_of(op["path"])
         if table in REFERENCED:
-            return 2 if op["op"] == "remove" else 0
-        return 1
+            return 3 if op["op"] == "remove" else 0
+        return 1 if table == "CABLE_LENGTH" else 2
 
     return sorted(ops, key=phase)

@@ -243,3 +243,16 @@ def test_replace_fails_verification_when_buffermgrd_adds_rows_the_target_lacks()
     assert config(twin)["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "pg_lossless_400000_40m_profile"}
     patched = patch(twin, [{"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet4", "value": "40m"}])
     assert patched.exit_code == 0  # apply-patch ignores backend tables (BUFFER_PG/BUFFER_PROFILE) when verifying
+
+
+def test_rollback_of_cable_and_pfc_change_returns_exactly_to_checkpoint() -> None:
+    twin = leaf()
+    before = config(twin)
+    ok(twin, "config checkpoint cp", sudo=True)
+    ops = [{"op": "replace", "path": f"/PORT_QOS_MAP/Ethernet{4 * i}/pfc_enable", "value": "3"} for i in range(4)]
+    ops += [{"op": "replace", "path": f"/CABLE_LENGTH/AZURE/Ethernet{4 * i}", "value": "40m"} for i in range(4)]
+    assert patch(twin, ops).exit_code == 0
+    assert sorted(k for k in config(twin)["BUFFER_PG"] if k.startswith("Ethernet0|")) == ["Ethernet0|0", "Ethernet0|3"]
+    res = twin.run("config rollback cp", sudo=True)
+    assert res.exit_code == 0, res.stderr
+    assert config(twin) == before
