@@ -182,14 +182,15 @@ def apply_host(
     device = shell.device
     if plan.empty:
         return ApplyOutcome(device, ApplyStatus.unchanged, "nothing to change", plan=plan)
-    if opts.dry_run:
-        return ApplyOutcome(device, ApplyStatus.unchanged, f"dry run: {len(plan.operations)} operation(s)", plan=plan)
     interfaces = _interfaces(intent, plan)
     snap = native_from_raw(gather(shell, interfaces))
     tx = _Tx(shell, intent, snap, interfaces, settings, current=snap)
     refusal = _preflight(plan, snap)
     if refusal:
         return _with_plan(tx._outcome(ApplyStatus.rolled_back, f"refused before any write: {refusal}", []), plan)
+    if opts.dry_run:  # read-only: the snapshot and every pre-write check, no write
+        detail = f"dry run: {len(plan.operations)} operation(s) would be applied; pre-write checks passed"
+        return _with_plan(tx._outcome(ApplyStatus.unchanged, detail, []), plan)
     problem = tx.open_configfs(plan)
     if problem:
         notes = tx.close_configfs()

@@ -62,11 +62,20 @@ def test_plan_apply_converges_and_a_second_plan_is_empty() -> None:
 def test_dry_run_and_empty_plans_touch_nothing() -> None:
     _, runner, clock = twin_host()
     adapter, intent = _adapter(clock), host_intent()
-    plan = adapter.plan(intent, adapter.gather(runner, intent))
+    raw = adapter.gather(runner, intent)
+    plan = adapter.plan(intent, raw)
     before = runner.round_trips
     outcome = adapter.apply(runner, intent, plan, ApplyOptions(dry_run=True))
     assert outcome.status is ApplyStatus.unchanged
-    assert runner.round_trips == before
+    assert "pre-write checks passed" in outcome.detail
+    assert runner.round_trips == before + 1  # the snapshot read, nothing else
+    assert not any("sudo" in c for c in runner.commands)
+    assert fingerprint(native_from_raw(adapter.gather(runner, intent))) == fingerprint(native_from_raw(raw))
+    empty = adapter.plan(intent, adapter.gather(runner, intent))
+    empty.operations = []
+    trips = runner.round_trips
+    assert adapter.apply(runner, intent, empty, ApplyOptions()).status is ApplyStatus.unchanged
+    assert runner.round_trips == trips
 
 
 @pytest.mark.parametrize(
