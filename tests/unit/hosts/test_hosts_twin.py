@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from host_fixtures import host_intent, twin_host
+from host_fixtures import FakeClock, TwinRunner, host_intent, twin_host
 
 from agent.checks.engine import run_checks
 from agent.checks.finding import Severity
@@ -11,6 +11,8 @@ from agent.hosts.adapter import HostAdapter
 from agent.hosts.apply import ApplySettings
 from agent.hosts.gather import native_from_raw
 from agent.hosts.plan import fingerprint
+from agent.lab.host.twin import HostTwin
+from agent.lab.twin import TwinNic
 from agent.platforms.base import ApplyOptions, ApplyStatus
 from agent.topology.model import Topology
 
@@ -149,3 +151,25 @@ def test_a_link_that_does_not_come_back_in_time_fails_the_step_and_rolls_back() 
     assert "eth1 did not come back after the PFC change: netdev still DOWN" in outcome.detail
     assert any("netdev still DOWN" in e for e in outcome.events)
     assert fingerprint(native_from_raw(adapter.gather(runner, intent))) == before
+
+
+def test_two_nics_on_one_host_converge_in_one_gather_each_time() -> None:
+    clock = FakeClock()
+    twin = HostTwin("host1", [TwinNic("eth1", "mlx5_0"), TwinNic("eth2", "mlx5_1")], clock=clock)
+    runner = TwinRunner(twin)
+    adapter = _adapter(clock)
+    one = host_intent()
+    intent = one.model_copy(
+        update={"ports": {**one.ports, "eth2": one.ports["eth1"].model_copy(update={"name": "eth2"})}}
+    )
+    raw = adapter.gather(runner, intent)
+    assert runner.round_trips == 1
+    plan = adapter.plan(intent, raw)
+    assert {op["interface"] for op in plan.operations} == {"eth1", "eth2"}
+    assert any(op.get("path", "").startswith("/sys/kernel/config/rdma_cm/mlx5_1/") for op in plan.operations)
+    outcome = adapter.apply(runner, intent, plan, ApplyOptions())
+    assert outcome.status is ApplyStatus.applied, outcome.detail
+    assert len([e for e in outcome.events if e.startswith("link flap")]) == 2
+    state = adapter.normalize("host1", adapter.gather(runner, intent))
+    assert {n: p.nic.rdma_device for n, p in state.ports.items() if p.nic} == {"eth1": "mlx5_0", "eth2": "mlx5_1"}
+    assert adapter.plan(intent, adapter.gather(runner, intent)).empty
