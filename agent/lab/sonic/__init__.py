@@ -11,7 +11,8 @@ What it answers (formats from /work/shared/reference/sonic.md §2, golden files 
   `ecnconfig -l`, `cat /etc/sonic/config_db.json`;
 * writes (root): `config apply-patch|replace|checkpoint|rollback|list-checkpoints|delete-checkpoint`,
   `config save -y`, `config reload -y`, `config interface mtu|pfc priority|pfc asymmetric|shutdown|startup`,
-  `config pfcwd start|stop|interval|start_default|big_red_switch|counter_poll` (also as `pfcwd ...`);
+  `config pfcwd start|stop|interval|start_default|big_red_switch|counter_poll` (also as `pfcwd ...`),
+  `ecnconfig -p PROFILE -gmin N ...`, `ecnconfig -q 3,4 [on|off]`;
   without root: `sonic-db-cli`/`redis-cli` writes, `sonic-cfggen -j FILE --write-to-db`, `sonic-clear
   pfccounters|queuecounters`;
 * shell: `;`, `&&`, `||`, pipes into grep/head/tail/wc, `>`/`>>`/`2>&1` redirections, echo, cat, sleep,
@@ -19,7 +20,7 @@ What it answers (formats from /work/shared/reference/sonic.md §2, golden files 
 * daemons: buffermgrd (traditional lookup table / dynamic headroom), PFC watchdog, a traffic model
   (`set_traffic`), fault injection (`inject_fault`).
 
-Not modelled: `config qos reload`, `ecnconfig -p`/`-q` writes, `mmuconfig`, flex-counter gating of counters,
+Not modelled: `config qos reload`, `mmuconfig`, flex-counter gating of counters,
 ASIC_DB QoS map objects, multi-ASIC namespaces.
 """
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from agent.lab.sonic import show
 from agent.lab.sonic.counters import QUEUES, port_oid, queue_oid
+from agent.lab.sonic.ecn import ecn_profile_set, ecn_queue_set
 from agent.lab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION
 from agent.lab.sonic.qosview import TICK_MS
 from agent.lab.sonic.watchdog import timer_ticks
@@ -226,6 +227,8 @@ def run_ecnconfig(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult
         if "-vv" in args:
             out += f"Total profiles: {len(twin.config.table('WRED_PROFILE'))}\n"
         return CommandResult(stdout=out)
-    if not sudo:
-        return CommandResult(stderr="Root privileges required for this operation\n", exit_code=1)
-    return CommandResult(stderr="ecnconfig: only -l is available on this device\n", exit_code=1)
+    if "-q" in args:
+        return ecn_queue_set(twin, args, sudo)
+    if "-p" in args:
+        return ecn_profile_set(twin, args, sudo)
+    return CommandResult(stderr="ecnconfig: use -l, -p PROFILE [-gmin N ...] or -q QUEUES [on|off]\n", exit_code=1)

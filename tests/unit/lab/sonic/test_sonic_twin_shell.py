@@ -228,3 +228,23 @@ def test_uploaded_startup_config_is_loaded_by_config_reload() -> None:
     assert json.loads(ok(twin, "cat /etc/sonic/config_db.json")) == startup
     ok(twin, "config reload -y", sudo=True)
     assert config(twin) == startup
+
+
+def test_ecnconfig_profile_and_queue_writes() -> None:
+    twin = leaf(cabled=2)
+    assert twin.run("ecnconfig -p AZURE_LOSSLESS -gmin 150000", sudo=False).exit_code == 1  # root only
+    ok(twin, "ecnconfig -p AZURE_LOSSLESS -gmin 150000 -gmax 1500000 -gdrop 10", sudo=True)
+    wred = config(twin)["WRED_PROFILE"]["AZURE_LOSSLESS"]
+    assert (wred["green_min_threshold"], wred["green_max_threshold"], wred["green_drop_probability"]) == (
+        "150000",
+        "1500000",
+        "10",
+    )
+    bad = twin.run("ecnconfig -p AZURE_LOSSLESS -gmin 3000000", sudo=True)
+    assert bad.exit_code == 1  # min > max after merging with the profile
+    assert twin.run("ecnconfig -p NOPE -gmin 1", sudo=True).stderr == "Invalid WRED profile NOPE\n"
+    ok(twin, "ecnconfig -q 3 off", sudo=True)
+    assert "wred_profile" not in config(twin)["QUEUE"]["Ethernet0|3"]
+    assert "wred_profile" in config(twin)["QUEUE"]["Ethernet8|3"]  # not a DEVICE_NEIGHBOR port: untouched
+    assert ok(twin, "ecnconfig -q 3") == "ECN status:\nqueue 3: off\n"
+    assert leaf(cabled=0).run("ecnconfig -q 3 on", sudo=True).stderr.startswith("No active ports detected")
