@@ -86,13 +86,18 @@ def served(tmp_path: Path) -> Iterator[ServedTwin]:
     try:
         yield ServedTwin(twin, port, host_key, key_file, known_hosts)
     finally:
-        loop.call_soon_threadsafe(endpoint.close_sessions)
-        acceptor.close()
-        asyncio.run_coroutine_threadsafe(acceptor.wait_closed(), loop).result(10)
-        asyncio.run_coroutine_threadsafe(_drain_tasks(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(_shutdown(endpoint, acceptor), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+async def _shutdown(endpoint: TwinEndpoint, acceptor: asyncssh.SSHAcceptor) -> None:
+    """On the loop's own thread (asyncio is not thread-safe): stop listening, drop clients, drain tasks."""
+    acceptor.close()
+    endpoint.close_sessions()
+    await acceptor.wait_closed()
+    await _drain_tasks()
 
 
 async def _drain_tasks() -> None:
