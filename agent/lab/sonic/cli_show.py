@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from agent.lab.sonic import show
 from agent.lab.sonic.counters import QUEUES, port_oid, queue_oid
-from agent.lab.sonic.ecn import ecn_profile_set, ecn_queue_set
 from agent.lab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION
+from agent.lab.sonic.ecn import ecn_profile_set, ecn_queue_set
 from agent.lab.sonic.qosview import TICK_MS
 from agent.lab.sonic.watchdog import timer_ticks
 from agent.lab.twin import CommandResult
