@@ -1,4 +1,4 @@
-"""`show ...`, `pfcwd show ...` and `ecnconfig -l`: read-only commands (no root needed)."""
+"""`show ...`, `pfcwd ...`, `ecnconfig ...` and `sonic-clear ...`: the show side needs no root."""
 
 from __future__ import annotations
 

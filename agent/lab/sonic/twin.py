@@ -102,6 +102,7 @@ class SonicTwin:
         return result
 
     def write_file(self, path: str, data: bytes) -> None:
+        self.run_due_timers()
         path = self._abs(path)
         if path == cli_config.SAVED_CONFIG:  # a startup config uploaded for `config reload -y`
             self._saved = data.decode("utf-8", errors="replace")
@@ -109,6 +110,7 @@ class SonicTwin:
         self.files[path] = data
 
     def read_file(self, path: str) -> bytes | None:
+        self.run_due_timers()
         path = self._abs(path)
         if path == cli_config.SAVED_CONFIG:
             return self.saved_config().encode()
@@ -187,7 +189,10 @@ class SonicTwin:
             return
         self.timers = [t for t in self.timers if t[0] > now]
         for _, script, sudo in sorted(due):
-            run_line(script, self._dispatch, sudo, self._write_redirect)
+            try:
+                run_line(script, self._dispatch, sudo, self._write_redirect)
+            except Exception as exc:  # a background job's failure is logged, like a crashed process
+                self.syslog.append((self.clock, f"ERR bash: background job failed: {type(exc).__name__}: {exc}"))
 
     def _write_redirect(self, path: str, data: bytes, append: bool) -> None:
         old = (self.read_file(path) or b"") if append else b""
