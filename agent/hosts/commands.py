@@ -140,6 +140,11 @@ def uname() -> Cmd:
     return Cmd(("uname", "-r"))
 
 
+def lldpad_running() -> Cmd:
+    """`pgrep -x lldpad`: exit 0 when lldpad runs (it can push a willing peer's DCB over ours)."""
+    return Cmd(("pgrep", "-x", "lldpad"))
+
+
 def read_files(paths: list[str], globs: tuple[str, ...] = ()) -> Cmd:
     """`grep -H . FILES` prints `path:line` for every non-empty line: many files, labelled, one command."""
     for p in paths:

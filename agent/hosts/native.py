@@ -137,5 +137,6 @@ class HostNative:
     roce_mode: dict[str, str] = field(default_factory=dict)  # "mlx5_0/1" -> configfs default_roce_mode
     traffic_class: dict[str, int | None] = field(default_factory=dict)  # "mlx5_0/1" -> OFED Global tclass
     tcp_ecn: int | None = None
+    lldpad_running: bool | None = None
     problems: list[Problem] = field(default_factory=list)  # host-wide (tools, RDMA core)
     gathered_at: float | None = None

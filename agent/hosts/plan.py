@@ -25,6 +25,11 @@ BLOCKING = ("no_dcb", "no_device", "fw_lldp", "permission")
 
 def plan_host(intent: DeviceIntent, host: HostNative) -> ChangePlan:
     plan = ChangePlan(device=intent.name, platform=PLATFORM, base_fingerprint=fingerprint(host))
+    if host.lldpad_running:
+        plan.warnings.append(
+            f"{intent.name}: lldpad is running and may overwrite these DCB settings from a willing peer: "
+            "stop it (`systemctl stop lldpad`) or configure it not to manage these interfaces"
+        )
     for ifname, port in intent.ports.items():
         nic = host.nics.get(ifname)
         if nic is None:

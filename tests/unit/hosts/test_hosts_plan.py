@@ -135,3 +135,10 @@ def test_fingerprint_ignores_counters_but_not_configuration() -> None:
     assert fingerprint(native_from_raw(raw)) == base
     raw.sections["eth1:dcb:pfc"].output = raw.sections["eth1:dcb:pfc"].output.replace('"delay":5', '"delay":7')
     assert fingerprint(native_from_raw(raw)) != base
+
+
+def test_a_running_lldpad_is_a_warning_with_what_to_do() -> None:
+    plan = ADAPTER.plan(host_intent(), raw_from("mlx5_default", "converged", "lldpad_running"))
+    assert plan.empty
+    assert any("lldpad is running" in w and "systemctl stop lldpad" in w for w in plan.warnings)
+    assert not any("lldpad" in w for w in ADAPTER.plan(host_intent(), raw_from("mlx5_default")).warnings)
