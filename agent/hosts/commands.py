@@ -32,6 +32,7 @@ WRITABLE_FILES = (
     re.compile(r"^/sys/kernel/config/rdma_cm/[A-Za-z][A-Za-z0-9_.-]{0,63}/ports/[0-9]{1,3}/default_roce_(tos|mode)$"),
     re.compile(r"^/sys/class/infiniband/[A-Za-z][A-Za-z0-9_.-]{0,63}/tc/[0-9]{1,3}/traffic_class$"),
     re.compile(r"^/proc/sys/net/ipv4/tcp_ecn$"),
+    re.compile(r"^/sys/kernel/debug/mlx5/[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/cc_params/np_cnp_(dscp|prio)$"),
 )
 WRITE_VALUE_RE = re.compile(r"^[A-Za-z0-9 /=.-]{1,32}$")
 
@@ -40,6 +41,11 @@ ROCE_TOS_GLOB = "/sys/kernel/config/rdma_cm/*/ports/*/default_roce_tos"
 ROCE_MODE_GLOB = "/sys/kernel/config/rdma_cm/*/ports/*/default_roce_mode"
 TRAFFIC_CLASS_GLOB = "/sys/class/infiniband/*/tc/*/traffic_class"
 TCP_ECN_PATH = "/proc/sys/net/ipv4/tcp_ecn"
+# Upstream mlx5 (no MLNX_OFED) keeps CNP DSCP/priority in debugfs: root-only, so the glob must expand
+# in a root shell (a constant command line, no inventory data in it).
+DEBUGFS_CNP_READ = (
+    "grep -H . /sys/kernel/debug/mlx5/*/cc_params/np_cnp_dscp /sys/kernel/debug/mlx5/*/cc_params/np_cnp_prio"
+)
 
 
 def check_ifname(name: str) -> str:
@@ -88,13 +94,14 @@ class Cmd:
     sudo: bool = False
     stdin: str | None = None
     globs: tuple[str, ...] = ()
+    sudo_flags: tuple[str, ...] = ()  # e.g. ("-n",): never wait for a password on a read
 
     def shell(self, use_sudo: bool) -> str:
         line = shlex.join(self.argv)
         if self.globs:
             line = " ".join([line, *self.globs])
         if self.sudo and use_sudo:
-            line = "sudo " + line
+            line = " ".join(["sudo", *self.sudo_flags, line])
         if self.stdin is not None:  # printf, not echo: a login shell's `echo` builtin may not see the pipe
             line = f"printf '%s\\n' {shlex.quote(self.stdin)} | {line}"
         return line
@@ -158,6 +165,11 @@ def count_lines(glob: str) -> Cmd:
     if glob not in (ROCE_TOS_GLOB, ROCE_MODE_GLOB, TRAFFIC_CLASS_GLOB):
         raise ValueError(f"{glob!r} is not a glob the agent reads")
     return Cmd(("grep", "-H", "-c", ""), globs=(glob,))
+
+
+def read_debugfs_cnp() -> Cmd:
+    """`sudo -n sh -c 'grep -H . <debugfs cc_params globs>'`; without passwordless sudo it just fails."""
+    return Cmd(("sh", "-c", DEBUGFS_CNP_READ), sudo=True, sudo_flags=("-n",))
 
 
 def nic_files(ifname: str) -> list[str]:

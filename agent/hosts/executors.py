@@ -109,7 +109,7 @@ class LocalRunner:
         for pattern in cmd.globs:  # what the shell would do: expand, or pass the pattern through unmatched
             argv += sorted(globmod.glob(pattern)) or [pattern]
         if cmd.sudo and self.use_sudo:
-            argv = ["sudo", "-n", *argv]
+            argv = ["sudo", "-n", *argv]  # a local run never prompts for a password
         if self.netns:
             argv = ["ip", "netns", "exec", self.netns, *argv]
         stdin = None if cmd.stdin is None else cmd.stdin + "\n"

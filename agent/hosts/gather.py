@@ -68,6 +68,7 @@ def gather_batch(interfaces: list[str]) -> list[tuple[str, C.Cmd]]:
     globs = (C.ROCE_TOS_GLOB, C.ROCE_MODE_GLOB, C.TRAFFIC_CLASS_GLOB)
     batch.append(("files", C.read_files(files, globs)))
     batch.append(("files:tc", C.count_lines(C.TRAFFIC_CLASS_GLOB)))
+    batch.append(("files:debugfs", C.read_debugfs_cnp()))
     return batch
 
 
@@ -98,6 +99,9 @@ def native_from_raw(raw: HostRaw) -> HostNative:
     host = HostNative(device=raw.device, gathered_at=raw.gathered_at)
     _host_wide(raw, host)
     values, errors = P.parse_grep_files(raw.sections["files"].output)
+    debugfs = raw.sections.get("files:debugfs")  # absent in snapshots taken before this read existed
+    if debugfs is not None:
+        values.update(P.parse_grep_files(debugfs.output)[0])
     _files_host(values, host)
     _traffic_class_files(raw, host)
     for ifname in raw.interfaces:
@@ -221,13 +225,21 @@ def _nic_files(nic: Nic, values: dict[str, list[str]]) -> None:
         key, _, value = line.partition("=")
         if key == "DRIVER" and not nic.driver:
             nic.driver = value
+        if key == "PCI_SLOT_NAME" and not nic.bus_info:
+            nic.bus_info = value
     nic.carrier_changes = _int_file(values, f"{base}/carrier_changes")
     for point in ("np", "rp"):
         flags = {p: _int_file(values, f"{base}/ecn/roce_{point}/enable/{p}") for p in range(8)}
         if all(v is not None for v in flags.values()):
             setattr(nic, f"ecn_{point}", {p: bool(v) for p, v in flags.items()})
-    nic.cnp_dscp = _int_file(values, f"{base}/ecn/roce_np/cnp_dscp")
-    nic.cnp_prio = _int_file(values, f"{base}/ecn/roce_np/cnp_802p_prio")
+    for attr, ofed, upstream in (("dscp", "cnp_dscp", "np_cnp_dscp"), ("prio", "cnp_802p_prio", "np_cnp_prio")):
+        path = f"{base}/ecn/roce_np/{ofed}"
+        if path not in values and nic.bus_info:  # upstream mlx5: debugfs, keyed by the PCI address
+            path = f"/sys/kernel/debug/mlx5/{nic.bus_info}/cc_params/{upstream}"
+        number = _int_file(values, path)
+        if number is not None:
+            setattr(nic, f"cnp_{attr}", number)
+            setattr(nic, f"cnp_{attr}_path", path)
 
 
 def _int_file(values: dict[str, list[str]], path: str) -> int | None:

@@ -109,6 +109,8 @@ class Nic:
     ecn_rp: dict[int, bool] | None = None
     cnp_dscp: int | None = None
     cnp_prio: int | None = None
+    cnp_dscp_path: str | None = None  # where they were read: MLNX_OFED sysfs or upstream debugfs
+    cnp_prio_path: str | None = None
     rdma: RdmaLink | None = None
     problems: list[Problem] = field(default_factory=list)
 

@@ -16,6 +16,7 @@ from agent.hosts.native import App, Buffer, Ets, Link, Pfc, Problem, RdmaDev, Rd
 
 _VERSION_RE = re.compile(r"iproute2[- ](?:ss)?(\d+(?:\.\d+)*)")
 _ETHTOOL_VERSION_RE = re.compile(r"ethtool version (\d+(?:\.\d+)*)")
+_DEBUGFS_LINE = re.compile(r"^(/sys/kernel/debug/mlx5/[0-9a-f:.]+/cc_params/\w+):(.*)$")
 _STAT_RE = re.compile(r"^\s*([^:\s][^:]*):\s*(-?\d+)\s*$")
 
 
@@ -314,7 +315,8 @@ def parse_grep_files(text: str) -> tuple[dict[str, list[str]], dict[str, str]]:
             path, _, message = line[len("grep: ") :].rpartition(": ")
             errors[path] = message
             continue
-        path, sep, value = line.partition(":")
+        debugfs = _DEBUGFS_LINE.match(line)  # the PCI address in these paths has colons of its own
+        path, sep, value = (debugfs.group(1), ":", debugfs.group(2)) if debugfs else line.partition(":")
         if sep and path.startswith("/"):
             values.setdefault(path, []).append(value)
     return values, errors

@@ -45,10 +45,6 @@ def ecn_path(ifname: str, point: str, prio: int) -> str:
     return f"/sys/class/net/{ifname}/ecn/roce_{point}/enable/{prio}"
 
 
-def cnp_path(ifname: str, name: str) -> str:
-    return f"/sys/class/net/{ifname}/ecn/roce_np/{name}"
-
-
 def configfs_dir(dev: str) -> str:
     return f"/sys/kernel/config/rdma_cm/{dev}"
 
@@ -143,12 +139,15 @@ def _ecn_files(policy: Policy, lossless: tuple[int, ...], nic: Nic, t: NicTarget
     cnp = policy.cnp_class
     if cnp is None:
         return
-    if cnp.dscp and nic.cnp_dscp is not None:
-        t.files.append(FileTarget(cnp_path(nic.ifname, "cnp_dscp"), str(cnp.dscp[0]), str(cnp.dscp[0])))
-    if nic.cnp_prio is not None:
-        t.files.append(FileTarget(cnp_path(nic.ifname, "cnp_802p_prio"), str(cnp.priority), str(cnp.priority)))
-    if nic.cnp_dscp is None and nic.cnp_prio is None:
-        t.warnings.append(f"{nic.ifname}: CNP DSCP/priority (ecn/roce_np) not exposed by this driver; not configured")
+    if cnp.dscp and nic.cnp_dscp_path is not None:
+        t.files.append(FileTarget(nic.cnp_dscp_path, str(cnp.dscp[0]), str(cnp.dscp[0])))
+    if nic.cnp_prio_path is not None:
+        t.files.append(FileTarget(nic.cnp_prio_path, str(cnp.priority), str(cnp.priority)))
+    if nic.cnp_dscp_path is None and nic.cnp_prio_path is None:
+        t.warnings.append(
+            f"{nic.ifname}: CNP DSCP/priority not readable (MLNX_OFED ecn/roce_np, or upstream debugfs "
+            "cc_params which needs passwordless sudo); not configured"
+        )
 
 
 def _roce_files(policy: Policy, host: HostNative, nic: Nic, t: NicTarget) -> None:
@@ -176,10 +175,10 @@ def current_files(host: HostNative, nic: Nic) -> dict[str, str]:
     for point, flags in (("np", nic.ecn_np), ("rp", nic.ecn_rp)):
         for p, on in (flags or {}).items():
             out[ecn_path(nic.ifname, point, p)] = "1" if on else "0"
-    if nic.cnp_dscp is not None:
-        out[cnp_path(nic.ifname, "cnp_dscp")] = str(nic.cnp_dscp)
-    if nic.cnp_prio is not None:
-        out[cnp_path(nic.ifname, "cnp_802p_prio")] = str(nic.cnp_prio)
+    if nic.cnp_dscp is not None and nic.cnp_dscp_path:
+        out[nic.cnp_dscp_path] = str(nic.cnp_dscp)
+    if nic.cnp_prio is not None and nic.cnp_prio_path:
+        out[nic.cnp_prio_path] = str(nic.cnp_prio)
     if host.tcp_ecn is not None:
         out["/proc/sys/net/ipv4/tcp_ecn"] = str(host.tcp_ecn)
     if nic.rdma is not None:

@@ -56,3 +56,11 @@ def test_read_globs_stay_unquoted_so_the_remote_shell_expands_them() -> None:
     assert cmd.shell(use_sudo=True) == expected
     with pytest.raises(ValueError, match="sysfs/procfs"):
         C.read_files(["/etc/shadow"])
+
+
+def test_debugfs_cnp_writes_need_a_real_pci_address_and_read_without_a_password_prompt() -> None:
+    path = "/sys/kernel/debug/mlx5/0000:08:00.0/cc_params/np_cnp_dscp"
+    assert C.write_file(path, "48").shell(use_sudo=True) == f"printf '%s\\n' 48 | sudo tee {path}"
+    with pytest.raises(ValueError, match="not a file the agent writes"):
+        C.write_file("/sys/kernel/debug/mlx5/../../../etc/cc_params/np_cnp_dscp", "48")
+    assert C.read_debugfs_cnp().shell(use_sudo=True).startswith("sudo -n sh -c 'grep -H . /sys/kernel/debug/mlx5/*/")

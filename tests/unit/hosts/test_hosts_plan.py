@@ -114,11 +114,26 @@ def test_firmware_lldp_owner_is_refused_with_how_to_hand_control_to_the_os() -> 
         ADAPTER.plan(host_intent(), raw_from("mlx5_default", "bnxt_fw_lldp"))
 
 
-def test_upstream_mlx5_without_ofed_knobs_warns_instead_of_writing() -> None:
-    plan = ADAPTER.plan(host_intent(), raw_from("mlx5_default", "converged", "upstream_mlx5"))
+def test_upstream_mlx5_reads_cnp_from_debugfs_and_warns_about_per_priority_ecn() -> None:
+    raw = raw_from("mlx5_default", "converged", "upstream_mlx5")
+    nic = native_from_raw(raw).nics["eth1"]
+    assert (nic.cnp_dscp, nic.cnp_prio) == (48, 6)
+    assert nic.cnp_dscp_path == "/sys/kernel/debug/mlx5/0000:08:00.0/cc_params/np_cnp_dscp"
+    plan = ADAPTER.plan(host_intent(), raw)
     assert plan.empty
     assert any("ecn/roce_np" in w and "ROCE_CC_PRIO_MASK_P1" in w for w in plan.warnings)
-    assert any("CNP" in w for w in plan.warnings)
+    assert not any("CNP" in w for w in plan.warnings)
+    raw.sections["files:debugfs"].output = raw.sections["files:debugfs"].output.replace(
+        "np_cnp_dscp:48", "np_cnp_dscp:46"
+    )
+    (op,) = ADAPTER.plan(host_intent(), raw).operations
+    assert (op["path"], op["value"]) == ("/sys/kernel/debug/mlx5/0000:08:00.0/cc_params/np_cnp_dscp", "48")
+
+
+def test_cnp_unreadable_without_passwordless_sudo_is_a_warning() -> None:
+    plan = ADAPTER.plan(host_intent(), raw_from("mlx5_default", "converged", "upstream_mlx5", "no_sudo"))
+    assert plan.empty
+    assert any("CNP DSCP/priority not readable" in w and "passwordless sudo" in w for w in plan.warnings)
 
 
 def test_mlx5_cable_out_of_range_is_refused() -> None:
