@@ -229,3 +229,33 @@ def test_commit_confirm_through_napalm_confirm(lab: Lab, tmp_path: Path) -> None
         assert dev["detail"].endswith("confirmed and saved")
     spine = lab.config_db("spine1")
     assert spine["WRED_PROFILE"]["ROCE_ECN_3"]["green_drop_probability"] == "20"
+
+
+def test_napalm_getters_and_validate_over_ssh(lab: Lab) -> None:
+    """nornir_napalm's own tasks on the rocesonic driver, after convergence: the lossless getters comply."""
+    from nornir.core.task import Task
+    from nornir_napalm.plugins.tasks import napalm_get, napalm_validate
+
+    from agent.inventory.loader import load_nornir
+    from agent.platforms.tasks import napalm_driver
+
+    source = ROOT / "tests" / "fixtures" / "sonic_platform" / "napalm" / "validate_lossless.yaml"
+
+    def check(task: Task) -> tuple[Any, Any]:
+        napalm_driver(task)
+        got = task.run(task=napalm_get, getters=["facts", "get_lossless_config", "get_pfc_counters"])
+        report = task.run(task=napalm_validate, src=str(source))
+        return got[0].result, report[0].result
+
+    nr = load_nornir(lab.inv).filter(name="leaf1")
+    try:
+        result = nr.run(task=check)
+    finally:
+        nr.close_connections()
+    assert not result.failed, result["leaf1"][0].result
+    got, report = result["leaf1"][0].result
+    assert got["facts"]["vendor"] == "SONiC"
+    assert got["facts"]["hostname"] == "leaf1"
+    assert got["get_lossless_config"]["Ethernet0"]["pfc_enable"] == "3"
+    assert set(got["get_pfc_counters"]["Ethernet0"]["rx"]) == {str(p) for p in range(8)}
+    assert report["complies"] is True, report
