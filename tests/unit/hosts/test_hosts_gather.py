@@ -1,5 +1,10 @@
+import json
+
+import pytest
 from host_fixtures import raw_from
 
+from agent.errors import ParseError
+from agent.hosts.adapter import ADAPTER
 from agent.hosts.gather import HostRaw, gather_batch, native_from_raw
 
 
@@ -74,3 +79,14 @@ def test_raw_gather_round_trips_through_json() -> None:
     again = HostRaw.from_dict(raw.to_dict())
     assert again.sections == raw.sections
     assert native_from_raw(again).nics["eth1"].pfc == native_from_raw(raw).nics["eth1"].pfc
+
+
+def test_a_saved_snapshot_is_checked_offline_and_junk_is_refused() -> None:
+    doc = json.loads(json.dumps(raw_from("mlx5_default", "converged").to_dict()))
+    state = ADAPTER.normalize("host1", doc)
+    assert state.ports["eth1"].lossless_priorities == [3]
+    with pytest.raises(ParseError, match="not a host gather snapshot"):
+        ADAPTER.normalize("host1", {"device": "host1"})
+    doc["sections"]["eth1:dcb:pfc"]["output"] = "{not json"
+    with pytest.raises(ParseError, match=r"dcb -j pfc show dev eth1: not JSON"):
+        ADAPTER.normalize("host1", doc)
