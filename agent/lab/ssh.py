@@ -22,6 +22,7 @@ from agent.lab.shell import USER, ShellOutcome, TwinShell
 from agent.lab.twin import Twin
 
 log = logging.getLogger(__name__)
+MAX_LINE = 1 << 20  # asyncssh's default (1024) would cut batched command lines
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ async def serve_twin(
         process_factory=handle,
         sftp_factory=lambda chan: TwinSFTPServer(chan, endpoint.twin_of, endpoint.made_dirs),
         allow_scp=True,
+        max_line_length=MAX_LINE,
         agent_forwarding=False,
         x11_forwarding=False,
         allow_pty=True,

@@ -201,3 +201,15 @@ def test_ctrl_c_at_the_prompt_gives_a_fresh_prompt(served: ServedTwin) -> None:
         assert chan.recv_exit_status() == 0
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("words", [120, 1500])
+def test_long_command_lines_round_trip_through_netmiko(served: ServedTwin, words: int) -> None:
+    # longer than the pty width (511) and than asyncssh's default line limit (1024): batched gathers are
+    command = "show " + " ".join(f"arg{i}" for i in range(words))
+    conn = served.netmiko()
+    try:
+        assert conn.send_command(command, read_timeout=30) == f"ran: {command}"
+    finally:
+        conn.disconnect()
+    assert served.twin.commands == [(command, False)]
