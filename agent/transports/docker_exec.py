@@ -35,8 +35,8 @@ DEFAULT_DOCKER = "docker"
 DEFAULT_SHELL = "bash"
 DEFAULT_CLAB_PREFIX = "clab"
 LAB_NAME_ONLY_PREFIX = "__lab-name"
-_CONTAINER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # docker's own rule for container names
-_SHELL_NAME = re.compile(r"^/?[A-Za-z0-9_./-]+$")
+_CONTAINER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # docker's own rule for container names
+_SHELL_NAME = re.compile(r"/?[A-Za-z0-9_./-]+")
 _DAEMON_ERROR = "Error response from daemon:"
 _EXEC_FAILED = "OCI runtime exec failed"
 UPLOAD_SCRIPT = 'cat > "$1"'
@@ -56,7 +56,7 @@ def clab_container_name(lab: str, node: str, prefix: str | None = None) -> str:
 
 def check_container_name(name: str) -> str:
     """Refuse names docker would not accept (and anything that could be read as an option)."""
-    if not _CONTAINER_NAME.match(name):
+    if not _CONTAINER_NAME.fullmatch(name):
         raise ValueError(f"{name!r} is not a docker container name (letters, digits, `_`, `.`, `-`; no leading `-`)")
     return name
 
@@ -74,9 +74,9 @@ class DockerTarget:
 
     def __post_init__(self) -> None:
         check_container_name(self.container)
-        if not _SHELL_NAME.match(self.shell):
+        if not _SHELL_NAME.fullmatch(self.shell):
             raise ValueError(f"{self.shell!r} is not a shell name or path (e.g. bash, sh, /bin/ash)")
-        if self.user is not None and not _CONTAINER_NAME.match(self.user):
+        if self.user is not None and not _CONTAINER_NAME.fullmatch(self.user):
             raise ValueError(f"{self.user!r} is not a user name")
 
     def exec_argv(self, *argv: str) -> list[str]:
