@@ -114,8 +114,7 @@ def _dscp(policy: Policy, t: NicTarget) -> None:
         return
     table = policy.dscp_to_priority()
     t.dscp_allowed = frozenset(table.items())
-    # `dscp_map` is an additive HostSettings field; read defensively while the policy model is in flux.
-    if getattr(policy.host, "dscp_map", "classes") == "full":
+    if policy.host.dscp_map == "full":
         t.dscp_required = t.dscp_allowed
     else:
         t.dscp_required = frozenset((d, table[d]) for cls in policy.classes for d in cls.dscp)
