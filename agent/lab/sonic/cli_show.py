@@ -42,6 +42,8 @@ def _show_table() -> dict[tuple[str, ...], ShowHandler]:
         ("interfaces", "status"): _interfaces_status,
         ("pfcwd",): lambda t, a: run_pfcwd(t, ["pfcwd", "show", *a], sudo=False),
         ("ecn",): lambda t, a: CommandResult(stdout=show.ecn_profiles(t.config.table("WRED_PROFILE"))),
+        ("mmu",): lambda t, a: mmu_config(t),
+        ("buffer", "configuration"): lambda t, a: mmu_config(t),
         ("runningconfiguration", "all"): lambda t, a: _running_config(t),
         ("version",): lambda t, a: CommandResult(stdout=_version(t)),
         ("logging",): lambda t, a: CommandResult(stdout=_logging(t)),
@@ -218,6 +220,12 @@ def _wd_queues(twin: SonicTwin) -> dict[str, dict[str, str]]:
         if "PFC_WD_STATUS" in row:
             out[name] = row
     return out
+
+
+def mmu_config(twin: SonicTwin) -> CommandResult:
+    lossless = twin.config.hgetall("DEFAULT_LOSSLESS_BUFFER_PARAMETER|AZURE")
+    pools, profiles = twin.config.table("BUFFER_POOL"), twin.config.table("BUFFER_PROFILE")
+    return CommandResult(stdout=show.mmu_config(lossless, pools, profiles))
 
 
 def run_ecnconfig(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:

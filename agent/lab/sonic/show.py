@@ -152,13 +152,24 @@ def pfcwd_stats(queues: Mapping[str, Mapping[str, str]], *, empty: bool) -> str:
     return tabulate(table, PFCWD_STATS_HEADER, tablefmt="simple", stralign="right", disable_numparse=True) + "\n"
 
 
+def _block(title: str, row: Mapping[str, str]) -> str:
+    """A titled header-less two-column table followed by a blank line (ecnconfig, mmuconfig)."""
+    body = tabulate([[k, v] for k, v in row.items()], tablefmt="simple", disable_numparse=True)
+    return f"{title}\n{body}\n\n"
+
+
 def ecn_profiles(profiles: Mapping[str, Mapping[str, str]]) -> str:
     """`ecnconfig -l`: one header-less two-column table per WRED profile, fields in hash order."""
-    out = []
-    for name, row in profiles.items():
-        body = tabulate([[k, v] for k, v in row.items()], tablefmt="simple", disable_numparse=True)
-        out.append(f"Profile: {name}\n{body}\n\n")
-    return "".join(out)
+    return "".join(_block(f"Profile: {name}", row) for name, row in profiles.items())
+
+
+def mmu_config(
+    lossless: Mapping[str, str], pools: Mapping[str, Mapping[str, str]], profiles: Mapping[str, Mapping[str, str]]
+) -> str:
+    """`mmuconfig -l` / `show mmu` / `show buffer configuration` (SU tests/mmuconfig_input)."""
+    out = _block("Lossless traffic pattern:", lossless) if lossless else ""
+    out += "".join(_block(f"Pool: {name}", row) for name, row in pools.items())
+    return out + "".join(_block(f"Profile: {name}", row) for name, row in profiles.items())
 
 
 def speed_text(speed: str) -> str:

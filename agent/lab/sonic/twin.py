@@ -228,6 +228,7 @@ class SonicTwin:
             "pfcwd": lambda w, s: cli_show.run_pfcwd(self, w, s),
             "ecnconfig": lambda w, s: cli_show.run_ecnconfig(self, w, s),
             "sonic-clear": lambda w, s: cli_show.run_sonic_clear(self, w),
+            "mmuconfig": lambda w, s: cli_show.mmu_config(self) if w[1:2] == ["-l"] else self._root_only(w, s),
             "config": lambda w, s: cli_config.run_config(self, w, s),
             "sh": self._sh,
             "bash": self._sh,
@@ -236,6 +237,11 @@ class SonicTwin:
             "[": lambda w, s: self._test(w[1:-1] if w[-1] == "]" else w[1:]),
             "rm": lambda w, s: self._rm(w),
         }
+
+    def _root_only(self, words: list[str], sudo: bool) -> CommandResult:
+        if not sudo:
+            return CommandResult(stderr="Root privileges required for this operation\n", exit_code=1)
+        return CommandResult(stderr=f"{words[0]}: this option is not available on this device\n", exit_code=1)
 
     def _sh(self, words: list[str], sudo: bool) -> CommandResult:
         if len(words) < 3 or words[1] != "-c":

@@ -126,3 +126,10 @@ def test_print_data_is_sorted_four_space_json_of_config_db() -> None:
     running = json.loads(ok(leaf(), "show runningconfiguration all"))
     assert list(running)[-1] == "bgpraw"
     assert {k: v for k, v in running.items() if k != "bgpraw"} == doc
+
+
+def test_mmuconfig_list_layout() -> None:
+    text = ok(leaf(model="dynamic"), "mmuconfig -l")
+    assert text.startswith(golden("mmuconfig_l_dynamic_head.txt"))
+    assert "Profile: egress_lossy_profile\n----------  -----------------\ndynamic_th  3\n" in text
+    assert ok(leaf(model="dynamic"), "show buffer configuration") == text
