@@ -13,7 +13,7 @@ from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import describe, fingerprint, plan_ops
 from agent.platforms.sonic.render import render
-from agent.platforms.sonic.transaction import SonicTransaction, TxSettings
+from agent.platforms.sonic.transaction import Reconnect, SonicTransaction, TxSettings
 from agent.platforms.sonic.verify import intent_verifier
 from agent.state import DeviceState
 
@@ -54,8 +54,9 @@ class SonicAdapter:
         intent: DeviceIntent,
         plan: ChangePlan,
         opts: ApplyOptions,
-        reconnect: Any = None,
+        reconnect: Reconnect | None = None,
     ) -> ApplyOutcome:
+        """The transaction; `reconnect` (default: the runner's own) reopens a session after a drop."""
         tx = SonicTransaction(runner, reconnect=reconnect or getattr(runner, "reconnect", None), settings=self.settings)
         verifier = intent_verifier(render(intent), list(intent.ports))
         try:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -51,8 +52,6 @@ def marker(txid: str) -> str:
 
 
 def new_txid(now: float | None = None) -> str:
-    import secrets
-
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now if now is not None else time.time()))
     return f"roce-agent-{stamp}-{secrets.token_hex(3)}"
 

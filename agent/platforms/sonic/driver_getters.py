@@ -11,6 +11,7 @@ from typing import Any
 from agent.platforms.base import CommandRunner
 from agent.platforms.sonic import parsers
 from agent.platforms.sonic.gather import read_config_db
+from agent.platforms.sonic.normalize import port_sort_key
 from agent.state import DeviceState
 
 VERSION_FILE = "/etc/sonic/sonic_version.yml"
@@ -33,7 +34,7 @@ def facts(runner: CommandRunner) -> dict[str, Any]:
         "model": str(meta.get("hwsku", "")),
         "hostname": hostname,
         "fqdn": hostname,
-        "interface_list": sorted(cfg.get("PORT") or {}, key=_natural),
+        "interface_list": sorted(cfg.get("PORT") or {}, key=port_sort_key),
     }
 
 
@@ -43,7 +44,7 @@ def interfaces(runner: CommandRunner) -> dict[str, Any]:
     res = runner.run(command)
     status = parsers.parse_interfaces_status(runner.device, command, res.output)
     out: dict[str, Any] = {}
-    for name, port in sorted((cfg.get("PORT") or {}).items(), key=lambda kv: _natural(kv[0])):
+    for name, port in sorted((cfg.get("PORT") or {}).items(), key=lambda kv: port_sort_key(kv[0])):
         row = status.get(name, {})
         out[name] = {
             "is_up": row.get("Oper") == "up",
@@ -96,8 +97,3 @@ def pfc_counters(state: DeviceState) -> dict[str, Any]:
         for name, port in state.ports.items()
         if port.counters is not None
     }
-
-
-def _natural(name: str) -> tuple[str, int]:
-    digits = "".join(ch for ch in name if ch.isdigit())
-    return (name.rstrip("0123456789"), int(digits) if digits else -1)

@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from agent.platforms.sonic.patch import Operation, apply_ops
+from agent.platforms.sonic.patch import Operation, apply_ops, path_parts
 
 Key = tuple[str, str]
 
@@ -19,7 +19,7 @@ Key = tuple[str, str]
 def touched_keys(ops: list[Operation], before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Key]:
     keys: set[Key] = set()
     for op in ops:
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
+        parts = path_parts(op["path"])
         table = parts[0]
         if len(parts) == 1:
             names = set(before.get(table) or {}) | set(after.get(table) or {})

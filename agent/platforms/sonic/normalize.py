@@ -12,7 +12,7 @@ from typing import Any
 
 from agent.errors import ParseError
 from agent.platforms.sonic import parsers as p
-from agent.platforms.sonic.gather import CONFIG_DB_COMMAND, SonicRaw, parse_priorities
+from agent.platforms.sonic.gather import CONFIG_DB_COMMAND, SonicRaw, key_priorities, parse_priorities
 from agent.platforms.sonic.tables import QOS_GLOBAL, strip_reference
 from agent.state import (
     BufferProfileState,
@@ -98,13 +98,14 @@ def normalize(raw: SonicRaw) -> DeviceState:
         config_saved=_config_saved(ctx),
         gathered_at=raw.gathered_at,
     )
-    for port in sorted(ctx.table("PORT"), key=_port_key):
+    for port in sorted(ctx.table("PORT"), key=port_sort_key):
         state.ports[port] = _port(ctx, port)
     state.raw_errors.extend(ctx.errors)
     return state
 
 
-def _port_key(name: str) -> tuple[str, int]:
+def port_sort_key(name: str) -> tuple[str, int]:
+    """Ethernet4 before Ethernet12 (numeric, not lexical)."""
     digits = "".join(ch for ch in name if ch.isdigit())
     return (name.rstrip("0123456789"), int(digits) if digits else -1)
 
@@ -225,11 +226,12 @@ def _cable(ctx: _Ctx, port: str) -> int | None:
     return None
 
 
-def _pg_priorities(ctx: _Ctx, key: str) -> list[int]:
-    lo, _, hi = key.partition("-")
-    if not lo.isdigit() or (hi and not hi.isdigit()):
-        raise ParseError(ctx.device, CONFIG_DB_COMMAND, f"priority-group key {key!r} is not N or N-M")
-    return list(range(int(lo), int(hi or lo) + 1))
+def _range(ctx: _Ctx, key: str) -> list[int]:
+    """PG / queue range key "3-4" -> [3, 4]; anything else is a ParseError."""
+    values = key_priorities(key)
+    if not values:
+        raise ParseError(ctx.device, CONFIG_DB_COMMAND, f"priority-group/queue key {key!r} is not N or N-M")
+    return sorted(values)
 
 
 def _priority_groups(ctx: _Ctx, port: str) -> list[PriorityGroupState]:
@@ -251,16 +253,12 @@ def _priority_groups(ctx: _Ctx, port: str) -> list[PriorityGroupState]:
         groups.append(
             PriorityGroupState(
                 key=key,
-                priorities=_pg_priorities(ctx, key),
+                priorities=_range(ctx, key),
                 configured_profile=strip_reference(str(profile)) if profile else None,
                 programmed=programmed,
             )
         )
     return groups
-
-
-def _queue_indexes(ctx: _Ctx, key: str) -> list[int]:
-    return _pg_priorities(ctx, key)
 
 
 def _queues(ctx: _Ctx, port: str) -> dict[int, QueueState]:
@@ -270,7 +268,7 @@ def _queues(ctx: _Ctx, port: str) -> dict[int, QueueState]:
         q_port, _, q_key = key.rpartition("|")
         if q_port != port:
             continue
-        for q in _queue_indexes(ctx, q_key):
+        for q in _range(ctx, q_key):
             out[q] = QueueState(
                 index=q,
                 scheduler=_scheduler(ctx, entry.get("scheduler")),

@@ -27,6 +27,11 @@ def pointer(*parts: str) -> str:
     return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def path_parts(path: str) -> list[str]:
+    """Inverse of `pointer`: "/QUEUE/Ethernet0|3" -> ["QUEUE", "Ethernet0|3"]."""
+    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]]
+
+
 def target_config(live: Mapping[str, Any], desired: ConfigDb) -> dict[str, Any]:
     """Live CONFIG_DB with every owned cell set to its desired value (and un-rendered owned fields gone)."""
     target: dict[str, Any] = copy.deepcopy(dict(live))
@@ -106,7 +111,7 @@ def apply_ops(config: Mapping[str, Any], ops: list[Operation]) -> dict[str, Any]
 
 
 def tables_of(ops: list[Operation]) -> list[str]:
-    return sorted({op["path"].split("/")[1] for op in ops})
+    return sorted({path_parts(op["path"])[0] for op in ops})
 
 
 def _assert_writable(ops: list[Operation]) -> None:
@@ -125,7 +130,7 @@ def describe(ops: list[Operation], live: Mapping[str, Any]) -> list[str]:
     """Human-readable diff lines: `~ PORT_QOS_MAP|Ethernet0 pfc_enable: '3,4' -> '3'`."""
     lines: list[str] = []
     for op in ops:
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
+        parts = path_parts(op["path"])
         where = "|".join(parts[:2]) if len(parts) >= 2 else parts[0]
         fld = parts[2] if len(parts) > 2 else None
         old = _lookup(live, parts)

@@ -74,19 +74,3 @@ def owned_fields(table: str, key: str, desired_entry: Mapping[str, Any]) -> froz
     if table in PER_PORT_FIELD_TABLES:
         return frozenset(desired_entry)
     return OWNED_FIELDS.get(table, frozenset()) | frozenset(desired_entry)
-
-
-def owned_view(config: Mapping[str, Mapping[str, Mapping[str, Any]]], desired: ConfigDb) -> ConfigDb:
-    """The owned cells of `config` (live or desired), shaped like CONFIG_DB: what diff and verify compare."""
-    view: ConfigDb = {}
-    for table, entries in desired.items():
-        live_table = config.get(table) or {}
-        for key, desired_entry in entries.items():
-            live_entry = live_table.get(key)
-            if live_entry is None:
-                continue
-            fields = owned_fields(table, key, desired_entry)
-            cells = {f: str(v) for f, v in live_entry.items() if fields is None or f in fields}
-            if cells:
-                view.setdefault(table, {})[key] = cells
-    return view

@@ -78,10 +78,10 @@ class SonicTransaction:
         if plan.base_fingerprint and fingerprint(before) != plan.base_fingerprint:
             return self._untouched(out, "CONFIG_DB changed since the plan was made; run plan again")
         txid = deadman.check_txid(opts.txid or deadman.new_txid())
-        if replace_config is None:
-            verb, payload_file, payload = "apply-patch", f"/tmp/{txid}.json-patch", plan.operations
-        else:
-            verb, payload_file, payload = "replace", f"/tmp/{txid}.json", replace_config  # type: ignore[assignment]
+        payload: Any = plan.operations if replace_config is None else replace_config
+        verb, payload_file = (
+            ("apply-patch", f"/tmp/{txid}.json-patch") if replace_config is None else ("replace", f"/tmp/{txid}.json")
+        )
         try:
             self.runner.upload(payload_file, json.dumps(payload, indent=1).encode())
             refusal = self._dry_run(verb, payload_file)

@@ -14,7 +14,7 @@ from agent.platforms.base import CommandRunner
 from agent.platforms.sonic.fallback import touched_keys
 from agent.platforms.sonic.gather import gather
 from agent.platforms.sonic.normalize import normalize
-from agent.platforms.sonic.patch import Operation, apply_ops, describe, plan_ops
+from agent.platforms.sonic.patch import Operation, apply_ops, describe, path_parts, plan_ops
 from agent.platforms.sonic.tables import ConfigDb
 from agent.platforms.sonic.transaction import Verifier
 from agent.state import DeviceState
@@ -59,7 +59,7 @@ def _ports_affected(ops: list[Operation], expected: Mapping[str, Any]) -> set[st
     """
     ports: set[str] = set()
     for op in ops:
-        parts = op["path"].split("/")[1:]
+        parts = path_parts(op["path"])
         table = parts[0]
         if table in HEADROOM_FIELDS:
             keys = [parts[1]] if len(parts) > 1 else list(expected.get(table) or {})
