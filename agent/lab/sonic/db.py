@@ -26,6 +26,8 @@ def glob_match(pattern: str, key: str) -> bool:
     rx = _GLOB_CACHE.get(pattern)
     if rx is None:  # redis negates a class with `[^...]`, fnmatch with `[!...]`
         rx = re.compile(fnmatch.translate(pattern.replace("[^", "[!")))
+        if len(_GLOB_CACHE) > 4096:  # bounded: a long-running lab sees many distinct patterns
+            _GLOB_CACHE.clear()
         _GLOB_CACHE[pattern] = rx
     return rx.match(key) is not None
 
