@@ -25,6 +25,7 @@ from agent.policy.units import parse_speed_mbps
 DEFAULT_BASE_PORT = 2201
 DEFAULT_PORT_SPEED = "400G"
 DEFAULT_SONIC_PORTS = 32
+BUFFER_MODELS = ("traditional", "dynamic")
 MAX_PORT = 65535
 
 
@@ -123,6 +124,10 @@ def _lab_node(
         "labels": dict(node.labels),
     }
     if node.device_kind == "switch":
+        model = node.labels.get("roce-buffer-model", "traditional")
+        if model not in BUFFER_MODELS:
+            where = f"topology.nodes.{node.name}.labels.roce-buffer-model"
+            problems.append(InputProblem(topo.path, node.line, where, f"one of {', '.join(BUFFER_MODELS)}"))
         count_text = node.labels.get("roce-port-count", str(DEFAULT_SONIC_PORTS))
         if not count_text.isdigit() or not 1 <= int(count_text) <= 512:
             where = f"topology.nodes.{node.name}.labels.roce-port-count"

@@ -99,7 +99,14 @@ async def serve_twin(
     """Listen for SSH on address:endpoint.port and serve the endpoint's twin."""
 
     async def handle(process: asyncssh.SSHServerProcess[str]) -> None:
-        shell = TwinShell(endpoint.twin_of(), endpoint.hostname, endpoint.latency_s)
+        try:
+            twin = endpoint.twin_of()  # built on first use
+        except Exception as exc:  # a twin that cannot be built must fail the session, not hang it
+            log.exception("%s: twin could not be built", endpoint.hostname)
+            process.stderr.write(f"lab: twin {endpoint.hostname} could not be built: {exc}\n")
+            process.exit(1)
+            return
+        shell = TwinShell(twin, endpoint.hostname, endpoint.latency_s)
         try:
             if process.command is None:
                 await _interactive(process, shell)

@@ -11,7 +11,9 @@ import paramiko
 import pytest
 from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
+from agent.lab.ssh import LabCredentials, TwinEndpoint, serve_twin
 from tests.integration.lab.conftest import PASSWORD, ServedTwin
+from tests.integration.lab.echo_twin import EchoTwin
 
 pytestmark = pytest.mark.integration
 
@@ -213,3 +215,27 @@ def test_long_command_lines_round_trip_through_netmiko(served: ServedTwin, words
     finally:
         conn.disconnect()
     assert served.twin.commands == [(command, False)]
+
+
+def test_a_twin_that_cannot_be_built_fails_the_session_cleanly(tmp_path: Path) -> None:
+    def broken() -> EchoTwin:
+        raise ValueError("iproute2_flavour must be one of 6.1, 6.8")
+
+    async def attempt() -> tuple[int | None, str]:
+        host_key = asyncssh.generate_private_key("ssh-ed25519")
+        creds = LabCredentials(password=PASSWORD)
+        acceptor = await serve_twin(TwinEndpoint("bad", 0, broken, host_key), creds)
+        try:
+            known = asyncssh.import_known_hosts(
+                f"[127.0.0.1]:{acceptor.get_port()} {host_key.export_public_key().decode()}"
+            )
+            async with asyncssh.connect("127.0.0.1", acceptor.get_port(), username="admin", password=PASSWORD,
+                                        known_hosts=known, client_keys=None) as conn:  # fmt: skip
+                result = await asyncio.wait_for(conn.run("hostname"), timeout=10)
+                return result.exit_status, str(result.stderr)
+        finally:
+            acceptor.close()
+
+    status, stderr = asyncio.run(attempt())
+    assert status == 1
+    assert "twin bad could not be built: iproute2_flavour" in stderr

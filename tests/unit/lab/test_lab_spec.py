@@ -69,9 +69,13 @@ def test_bad_labels_are_input_errors(tmp_path: Path) -> None:
     path = tmp_path / "t.clab.yml"
     path.write_text(
         "name: t\ntopology:\n  nodes:\n"
-        "    s1: {kind: sonic-vs, labels: {roce-port-speed: fast, roce-port-count: lots}}\n"
+        "    s1: {kind: sonic-vs, labels: {roce-port-speed: fast, roce-port-count: lots, roce-buffer-model: x}}\n"
     )
     with pytest.raises(InputError) as info:
         build_spec(load_clab(path))
     fields = sorted(p.field for p in info.value.problems)
-    assert fields == ["topology.nodes.s1.labels.roce-port-count", "topology.nodes.s1.labels.roce-port-speed"]
+    assert fields == [
+        "topology.nodes.s1.labels.roce-buffer-model",
+        "topology.nodes.s1.labels.roce-port-count",
+        "topology.nodes.s1.labels.roce-port-speed",
+    ]
