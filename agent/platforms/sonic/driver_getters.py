@@ -14,24 +14,22 @@ from agent.platforms.sonic.gather import read_config_db
 from agent.platforms.sonic.normalize import port_sort_key
 from agent.state import DeviceState
 
-VERSION_FILE = "/etc/sonic/sonic_version.yml"
+VERSION_COMMAND = "show version"
 
 
 def facts(runner: CommandRunner) -> dict[str, Any]:
     cfg = read_config_db(runner)
     meta = (cfg.get("DEVICE_METADATA") or {}).get("localhost", {})
-    version = runner.run(f"cat {VERSION_FILE}")
-    build = ""
-    for line in version.output.splitlines() if version.exit_code == 0 else []:
-        if line.startswith("build_version:"):
-            build = line.split(":", 1)[1].strip().strip("'\"")
+    res = runner.run(VERSION_COMMAND)
+    version = parsers.parse_show_version(runner.device, VERSION_COMMAND, res.output)
+    serial = version.get("Serial Number", "")
     hostname = str(meta.get("hostname", runner.device))
     return {
         "uptime": -1.0,
         "vendor": "SONiC",
-        "os_version": build,
-        "serial_number": "",
-        "model": str(meta.get("hwsku", "")),
+        "os_version": version["SONiC Software Version"],
+        "serial_number": "" if serial == "N/A" else serial,
+        "model": version.get("HwSKU") or str(meta.get("hwsku", "")),
         "hostname": hostname,
         "fqdn": hostname,
         "interface_list": sorted(cfg.get("PORT") or {}, key=port_sort_key),

@@ -86,6 +86,7 @@ def state_commands(config_db: dict[str, Any], ports: Collection[str] | None = No
     """
     focus = set(ports) if ports is not None else lossless_ports(config_db)
     cmds: list[tuple[str, str]] = [
+        ("version", "show version"),
         ("interfaces", "show interfaces status"),
         ("pfc_counters", "show pfc counters"),
         ("queue_counters", "show queue counters --json"),

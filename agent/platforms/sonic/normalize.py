@@ -39,6 +39,7 @@ class _Ctx:
         self.device = raw.device
         self.cfg = raw.config_db
         self.errors: list[str] = []
+        self.version = self._section("version", p.parse_show_version, {})
         self.status = self._section("interfaces", p.parse_interfaces_status, {})
         self.pfc = self._section("pfc_counters", p.parse_pfc_counters, {"rx": {}, "tx": {}})
         self.queues = self._section("queue_counters", p.parse_queue_counters_json, {})
@@ -86,6 +87,7 @@ def normalize(raw: SonicRaw) -> DeviceState:
         kind=DeviceKind.switch,
         platform="sonic",
         hostname=meta.get("hostname"),
+        os_version=ctx.version.get("SONiC Software Version"),
         buffer_model=_buffer_model(meta.get("buffer_model")),
         buffer_profiles={n: _profile(n, e) for n, e in ctx.table("BUFFER_PROFILE").items()},
         buffer_pool_sizes={

@@ -161,6 +161,18 @@ def parse_pg_watermark(device: str, command: str, text: str) -> dict[str, dict[i
     return out
 
 
+def parse_show_version(device: str, command: str, text: str) -> dict[str, str]:
+    """`show version`: "Key: value" lines (SONiC Software Version, HwSKU, Serial Number ...)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith(" "):
+            out.setdefault(key.strip(), value.strip())
+    if "SONiC Software Version" not in out:
+        raise ParseError(device, command, f"no 'SONiC Software Version' line in {text.strip()[:120]!r}")
+    return out
+
+
 def parse_db_keys(text: str) -> list[str]:
     """`sonic-db-cli DB keys PATTERN`: one key per line, nothing when empty."""
     return sorted(line.strip() for line in text.splitlines() if line.strip())

@@ -84,6 +84,8 @@ class FakeSonic:
             return "", 0
         if line == "sonic-cfggen -d --print-data":
             return json.dumps(self.config, indent=4) + "\n", 0
+        if line == "show version":
+            return (FIXTURES / "show_version.txt").read_text(), 0
         if line == "show interfaces status":
             return (FIXTURES / "show_interfaces_status_leaf1.txt").read_text(), 0
         if line == "show pfc counters":
@@ -111,8 +113,6 @@ class FakeSonic:
     def cat(self, path: str) -> tuple[str, int]:
         if path == "/etc/sonic/config_db.json":
             return json.dumps(self.saved, indent=4) + "\n", 0
-        if path == "/etc/sonic/sonic_version.yml":
-            return "build_version: 'SONiC.202511.0-fake'\nasic_type: vs\n", 0
         if path in self.files:
             return self.files[path].decode(), 0
         return f"cat: {path}: No such file or directory\n", 1

@@ -54,7 +54,7 @@ def device(fake: FakeSonic, monkeypatch: pytest.MonkeyPatch) -> Iterator[RoceSon
 def test_facts_and_interfaces(device: RoceSonicDriver) -> None:
     facts = device.get_facts()
     assert facts["vendor"] == "SONiC"
-    assert facts["os_version"] == "SONiC.202511.0-fake"
+    assert facts["os_version"] == "SONiC.202511.0-roce-twin"
     assert facts["model"] == "Force10-S6000"
     assert facts["interface_list"] == ["Ethernet0", "Ethernet4", "Ethernet8", "Ethernet12"]
     ifaces = device.get_interfaces()

@@ -37,6 +37,7 @@ def test_normalize_default_sonic(switch: FakeSonic) -> None:
     state = normalize(gather(switch))
     port = state.ports["Ethernet0"]
     assert state.buffer_model == "traditional"
+    assert state.os_version == "SONiC.202511.0-roce-twin"
     assert (port.speed_mbps, port.mtu, port.cable_m, port.oper_up) == (400000, 9100, 5, True)
     assert state.ports["Ethernet12"].oper_up is False
     assert port.trust is TrustMode.dscp

@@ -64,6 +64,14 @@ def test_pg_headroom_watermark() -> None:
     assert out["Ethernet0"][3] == 103
 
 
+def test_show_version() -> None:
+    out = p.parse_show_version("leaf1", "show version", text("show_version.txt"))
+    assert out["SONiC Software Version"] == "SONiC.202511.0-roce-twin"
+    assert out["HwSKU"] == "Force10-S6000"
+    with pytest.raises(ParseError, match="show version"):
+        p.parse_show_version("leaf1", "show version", "-bash: show: command not found")
+
+
 def test_hgetall_python_dict_and_empty() -> None:
     assert p.parse_hgetall("leaf1", "x", "{'profile': 'pg_lossless_400000_5m_profile'}\n") == {
         "profile": "pg_lossless_400000_5m_profile"
