@@ -91,8 +91,7 @@ def _dispatch(
     sink = make_progress(json_lines)
     try:
         if break_lock:
-            holder = orchestrate.break_lock(session, fabric, break_lock)
-            print(f"lock on {break_lock} removed (was held by {holder.describe() if holder else 'nobody'})")
+            print(f"lock on {break_lock} removed (was held by {orchestrate.break_lock(session, fabric, break_lock)})")
             return EXIT_OK
         if check:
             return _print_preview(session, orchestrate.preview(session, fabric), json_lines)

@@ -191,10 +191,11 @@ class DeviceLock:
         if holder is not None and holder.txid == txid:
             self._remove()
 
-    def break_lock(self) -> LockInfo | None:
-        _, holder = self.read()
+    def break_lock(self) -> tuple[bool, LockInfo | None]:
+        """(a lock file was there, its holder if readable)."""
+        present, holder = self.read()
         self._remove()
-        return holder
+        return present, holder
 
     def _remove(self) -> None:
         """`rm -f`; where there is no `rm` (minimal images), an empty lock file also means "free"."""

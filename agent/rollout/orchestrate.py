@@ -17,7 +17,7 @@ from agent.errors import InputError, InputProblem
 from agent.platforms.base import ChangePlan
 from agent.platforms.sonic.deadman import new_txid
 from agent.rollout.fabric import Fabric
-from agent.rollout.locks import DeviceLock, LocalLock, LockInfo
+from agent.rollout.locks import DeviceLock, LocalLock
 from agent.rollout.playbook import file_hash
 from agent.rollout.progress import DeviceProgress, ProgressSink
 from agent.rollout.runner import Hooks, RolloutResult, RolloutRunner, _call
@@ -117,14 +117,16 @@ def preview(session: RolloutSession, fabric: Fabric, sink: ProgressSink | None =
     return out
 
 
-def break_lock(session: RolloutSession, fabric: Fabric, device: str) -> LockInfo | None:
-    """Remove a stale lock (`@inventory` = the local one) and record who held it in the trail."""
+def break_lock(session: RolloutSession, fabric: Fabric, device: str) -> str:
+    """Remove a stale lock (`@inventory` = the local one), record who held it in the trail, say who it was."""
     if device == "@inventory":
         holder = LocalLock(session.state_dir).break_lock()
+        present = holder is not None
     else:
         if device not in session.nr.inventory.hosts:
             raise InputError([InputProblem(session.inventory_dir, None, "", f"{device}: not a targeted device")])
-        holder = DeviceLock(fabric.command_runner(device), session.playbook.options.lock_path).break_lock()
+        present, holder = DeviceLock(fabric.command_runner(device), session.playbook.options.lock_path).break_lock()
+    who = holder.describe() if holder else ("an unreadable lock record" if present else "nobody (no lock was set)")
     broken: dict[str, Any] = {"device": device, "holder": holder.to_json() if holder else None, "who": who_am_i()}
     session.trail().append(holder.txid if holder else "-", "lock_broken", **broken)
-    return holder
+    return who

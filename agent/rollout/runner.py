@@ -310,7 +310,9 @@ class RolloutRunner:
         flapped = [d for d in batch if self.devices[d].changed and self.fabric.kind_of(d) is DeviceKind.host]
         wait = self.pb.options.link_flap_wait
         if flapped and wait:
-            self.sink.waiting(f"link flap on {', '.join(flapped)}: RDMA links coming back up", wait)
+            self.sink.waiting(
+                f"link flap on {', '.join(flapped)}: letting RDMA links settle after the PFC change", wait
+            )
             self.hooks.sleep(wait)
 
     def soak(self, stage: Stage, batch: list[str], where: Where) -> list[str]:

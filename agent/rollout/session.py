@@ -17,7 +17,7 @@ from nornir.core.inventory import Host
 
 from agent.errors import InputError, InputProblem
 from agent.intent import DeviceIntent, build_intents
-from agent.inventory.loader import KNOWN_HOSTS_FILE, POLICY_FILE, inventory_devices, load_nornir, load_topology
+from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
 from agent.platforms.base import CommandRunner
 from agent.policy.loader import load_policy
 from agent.rollout.fabric import AdapterFabric, ChecksFn, RunnerFactory
@@ -44,7 +44,6 @@ class RolloutSession:
     intents: dict[str, DeviceIntent]
     topology: Topology
     secrets: list[str] = field(default_factory=list, repr=False)
-    verify_host_keys: bool = True
 
     @property
     def state_dir(self) -> Path:
@@ -128,28 +127,17 @@ def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys:
     intents = build_intents(inventory_devices(nr), policy, topology)
     session = RolloutSession(pb, path, inv, policy_path, nr, stages, unstaged(stages, candidates), intents, topology)
     session.secrets = inventory_secrets(full)
-    session.verify_host_keys = verify_host_keys
     return session
 
 
 def ssh_runner_factory(session: RolloutSession) -> RunnerFactory:
-    """One Netmiko `linux` session per device (switches and hosts alike), host keys pinned by known_hosts."""
-    from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
-
-    known = session.inventory_dir / KNOWN_HOSTS_FILE
+    """One SSH session per device (switches and hosts alike), with the inventory's credentials, key file and
+    host-key policy, exactly as `roce-agent plan/apply` connect (agent.platforms.tasks.ssh_target)."""
+    from agent.platforms.sonic.runner import NetmikoRunner
+    from agent.platforms.tasks import ssh_target
 
     def factory(device: str) -> CommandRunner:
-        host = session.nr.inventory.hosts[device]
-        target = SshTarget(
-            device=device,
-            host=host.hostname or device,
-            port=host.port or 22,
-            username=host.username or "admin",
-            password=host.password,
-            known_hosts=str(known) if known.is_file() else None,
-            verify_host_key=session.verify_host_keys,
-        )
-        return NetmikoRunner.connect(target)
+        return NetmikoRunner.connect(ssh_target(session.nr.inventory.hosts[device]))
 
     return factory
 

@@ -70,7 +70,7 @@ def test_expired_device_lock_needs_an_explicit_break() -> None:
     box.files[PATH] = old.to_json().encode()
     with pytest.raises(LockHeld, match=r"expired; break it with .*--break-lock spine1"):
         DeviceLock(FakeRunner(box), PATH).acquire(info())
-    assert DeviceLock(FakeRunner(box), PATH).break_lock() == old
+    assert DeviceLock(FakeRunner(box), PATH).break_lock() == (True, old)
     DeviceLock(FakeRunner(box), PATH).acquire(info())
 
 

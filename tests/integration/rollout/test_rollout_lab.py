@@ -1,0 +1,197 @@
+"""Staged rollout against the built-in lab: SONiC and RDMA-host twins over real SSH, a real lab process.
+
+Each test starts its own lab (fresh devices) in a temp dir. Device state is judged through the agent's
+own read path: a device's plan equals its initial plan (before state) or is empty (after state).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from agent.lab.control import request
+from agent.lab.paths import LabPaths
+from agent.rollout import orchestrate
+from agent.rollout.progress import JsonProgress
+from agent.rollout.runner import Hooks
+from agent.rollout.session import make_fabric, open_rollout
+from tests.integration.lab.conftest import free_base_port
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[3]
+TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
+POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
+PLAYBOOK = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "lab.yaml"
+PASSWORD = "rollout-it-Pw-5e1f0c"  # only ever used against the twins these tests start
+DEVICES = ["host1", "host2", "host3", "host4", "leaf1", "leaf2", "spine1", "spine2"]
+cli = CliRunner()
+
+
+@dataclass
+class Lab:
+    state_dir: Path
+    inventory: Path
+
+    @property
+    def trail_path(self) -> Path:
+        return self.inventory / ".state" / "trail.jsonl"
+
+    def trail(self) -> list[dict[str, object]]:
+        return [json.loads(line) for line in self.trail_path.read_text().splitlines()]
+
+    def rollout(self, *args: str) -> tuple[int, str]:
+        result = cli.invoke(app, ["rollout", str(PLAYBOOK), "-i", str(self.inventory), *args])
+        return result.exit_code, result.output
+
+    def plans(self) -> dict[str, list[str]]:
+        """Each device's plan lines right now (read-only)."""
+        session = open_rollout(PLAYBOOK, self.inventory)
+        out: dict[str, list[str]] = {}
+        for stage in orchestrate.preview(session, make_fabric(session)):
+            for batch in stage.batches:
+                for d in batch:
+                    assert d.error is None, f"{d.device}: {d.error}"
+                    out[d.device] = d.plan.lines if d.plan else []
+        return out
+
+    def control(self, **payload: str) -> None:
+        reply = request(LabPaths(self.state_dir), dict(payload))
+        assert reply.get("ok", True), reply
+
+
+@pytest.fixture
+def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
+    state_dir, inventory = tmp_path / ".lab", tmp_path / "inventories" / "lab"
+    monkeypatch.setenv("ROCE_AGENT_LAB_DIR", str(state_dir))
+    monkeypatch.setenv("ROCE_AGENT_LAB_PASSWORD", PASSWORD)
+    monkeypatch.setenv("ROCE_AGENT_PASSWORD", PASSWORD)
+    args = ["lab", "up", str(TOPOLOGY), "--inventory", str(inventory), "--base-port", str(free_base_port(8))]
+    result = cli.invoke(app, [*args, "--policy", str(POLICY)])
+    assert result.exit_code == 0, result.output
+    try:
+        yield Lab(state_dir, inventory)
+    finally:
+        cli.invoke(app, ["lab", "down"])
+
+
+def assert_before_or_after(now: dict[str, list[str]], before: dict[str, list[str]]) -> None:
+    for device in DEVICES:
+        assert now[device] in (before[device], []), f"{device} is half-configured: {now[device][:5]}"
+
+
+def test_full_rollout_converges_idempotently_and_the_trail_holds_no_secret(lab: Lab) -> None:
+    before = lab.plans()
+    assert all(before[d] for d in DEVICES)  # every twin starts away from the policy
+
+    code, out = lab.rollout("--yes", "--json")
+
+    assert code == 0, out
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["result"] == "converged"
+    assert sorted(summary["after"]) == DEVICES
+    assert lab.plans() == {key: [] for key in DEVICES}
+    code, out = lab.rollout("--yes", "--json")
+    assert code == 0, out
+    assert sorted(json.loads(out.splitlines()[-1])["already_compliant"]) == DEVICES
+    trail = lab.trail_path.read_text()
+    assert PASSWORD not in trail
+    assert PASSWORD not in out
+    confirmed = [r["device"] for r in lab.trail() if r["event"] == "confirmed"]
+    assert sorted(confirmed) == ["leaf1", "leaf2", "spine1", "spine2"]  # switches: commit-confirm
+
+
+def test_storm_during_canary_soak_halts_and_rolls_the_canary_back(lab: Lab) -> None:
+    before = lab.plans()
+
+    def storm_then_wait(seconds: float) -> None:
+        lab.control(op="traffic", device="leaf1", port="Ethernet0", pattern="storm")
+        time.sleep(seconds)
+
+    session = open_rollout(PLAYBOOK, lab.inventory)
+    result = orchestrate.run(session, make_fabric(session), JsonProgress(io.StringIO()), Hooks(sleep=storm_then_wait))
+
+    assert result.result == "halted"
+    assert result.exit_code == 1
+    summary = result.summary()
+    assert list(summary["rolled_back"]) == ["leaf1"]
+    assert "new PFC watchdog storms" in summary["rolled_back"]["leaf1"]
+    now = lab.plans()
+    assert_before_or_after(now, before)
+    assert now == before  # the canary is back where it started; nobody else was touched
+
+
+def test_device_refusing_the_patch_halts_the_canary_with_nothing_changed(lab: Lab) -> None:
+    before = lab.plans()
+    lab.control(op="fault", device="leaf1", kind="refuse-table", options={"table": "WRED_PROFILE"})  # type: ignore[arg-type]
+
+    code, out = lab.rollout("--yes")
+
+    assert code == 1
+    assert "rollout halted" in out
+    assert lab.plans() == before
+
+
+def test_second_rollout_is_refused_while_one_runs(lab: Lab) -> None:
+    first = subprocess.Popen(
+        [sys.executable, "-m", "agent", "rollout", str(PLAYBOOK), "-i", str(lab.inventory), "--yes", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (lab.trail_path.exists() and "rollout_started" in lab.trail_path.read_text()):
+            assert time.monotonic() < deadline, "the first rollout did not start"
+            time.sleep(0.2)
+
+        code, out = lab.rollout("--yes")
+
+        assert code == 2
+        assert "refused:" in out
+        assert "is locked by" in out
+        stdout, stderr = first.communicate(timeout=600)
+        assert first.returncode == 0, stderr
+        assert json.loads(stdout.splitlines()[-1])["result"] == "converged"
+    finally:
+        if first.poll() is None:
+            first.kill()
+
+
+def test_killed_rollout_refuses_a_fresh_run_and_resumes_from_its_trail(lab: Lab) -> None:
+    argv = [sys.executable, "-m", "agent", "rollout", str(PLAYBOOK), "-i", str(lab.inventory), "--yes", "--json"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dict(os.environ))
+    assert proc.stdout is not None
+    for line in proc.stdout:  # kill it while leaf2 (stage "leaves") soaks: applied, not yet confirmed
+        event = json.loads(line)
+        if event.get("event") == "waiting" and "leaf2" in str(event.get("for")):
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert not any(r["event"] == "rollout_finished" for r in lab.trail())
+
+    code, out = lab.rollout("--yes")
+    assert code == 2
+    assert "--resume" in out
+
+    code, out = lab.rollout("--resume", "--json")
+
+    assert code == 0, out
+    assert json.loads(out.splitlines()[-1])["result"] == "converged"
+    undone = [r for r in lab.trail() if r["event"] == "rolled_back"]
+    assert [r["device"] for r in undone] == ["leaf2"]
+    assert "interrupted" in str(undone[0]["reason"])
+    applied = [r["device"] for r in lab.trail() if r["event"] == "applied"]
+    assert applied.count("leaf1") == 1  # the canary finished before the kill and is not redone
+    assert lab.plans() == {key: [] for key in DEVICES}
