@@ -202,9 +202,16 @@ def plan_cmd(
     limit: str | None = LIMIT_OPT,
     group: str | None = GROUP_OPT,
     as_json: bool = JSON_OPT,
+    patch_dir: Path | None = typer.Option(
+        None,
+        "--patch-dir",
+        help="Also write each switch's JSON Patch to DIR/<device>.json-patch (what `config apply-patch` takes).",
+        file_okay=False,
+    ),
     insecure: bool = INSECURE_OPT,
 ) -> None:
-    """Show, per device, what `apply` would change (human-readable diff and RFC 6902 JSON Patch). Never writes."""
+    """Show, per device, what `apply` would change: a readable diff, and the RFC 6902 JSON Patch with
+    --json or --patch-dir. Never writes to a device."""
     from agent.platforms.tasks import plan_task
 
     try:
@@ -213,7 +220,18 @@ def plan_cmd(
         raise _input_error(exc) from None
     results = _run(sel, "planning", plan_task, quiet=False)
     devices = _emit(results, sel, as_json)
+    if patch_dir is not None:
+        _write_patches(patch_dir, devices)
     raise typer.Exit(EXIT_FINDINGS if any(d["status"] == "failed" for d in devices) else EXIT_OK)
+
+
+def _write_patches(directory: Path, devices: list[dict[str, Any]]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for dev in devices:
+        if dev.get("platform") == "sonic" and dev.get("patch"):
+            path = directory / f"{dev['device']}.json-patch"
+            path.write_text(json.dumps(dev["patch"], indent=2) + "\n")
+            typer.echo(f"{dev['device']}: JSON Patch written to {path}", err=True)
 
 
 @app.command("apply")

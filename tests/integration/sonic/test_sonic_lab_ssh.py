@@ -118,8 +118,8 @@ def test_unknown_limit_exits_2(lab: Lab) -> None:
     assert "unknown device(s) ['leaf9']" in res.stderr
 
 
-def test_plan_shows_the_diff_from_sonic_defaults(lab: Lab) -> None:
-    res = lab.cli("plan", "-i", str(lab.inv), "--limit", "leaf1,spine1", "--json")
+def test_plan_shows_the_diff_from_sonic_defaults(lab: Lab, tmp_path: Path) -> None:
+    res = lab.cli("plan", "-i", str(lab.inv), "--limit", "leaf1,spine1", "--json", "--patch-dir", str(tmp_path))
     assert res.returncode == 0, res.stderr
     devices = {d["device"]: d for d in json.loads(res.stdout)["devices"]}
     leaf = devices["leaf1"]
@@ -128,6 +128,7 @@ def test_plan_shows_the_diff_from_sonic_defaults(lab: Lab) -> None:
     assert "~ CABLE_LENGTH|AZURE Ethernet0: '0m' -> '5m'" in leaf["diff"]
     assert {"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "40m"} in devices["spine1"]["patch"]
     assert "leaf1: planning ..." in res.stderr
+    assert json.loads((tmp_path / "leaf1.json-patch").read_text()) == leaf["patch"]
 
 
 def test_unknown_host_key_is_refused_unless_skipped(lab: Lab, tmp_path: Path) -> None:
