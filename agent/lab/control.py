@@ -36,7 +36,7 @@ class LabError(Exception):
         self.code = code
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     with contextlib.suppress(ChildProcessError):
         if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child that exited: reap it
             return False
@@ -70,7 +70,7 @@ def running_pid(paths: LabPaths) -> int | None:
     if not text.isdigit():
         return None
     pid = int(text)
-    return pid if _alive(pid) and _is_runtime(pid) else None
+    return pid if pid_alive(pid) and _is_runtime(pid) else None
 
 
 def read_state(paths: LabPaths) -> dict[str, Any] | None:
@@ -198,7 +198,7 @@ def stop_lab(paths: LabPaths, timeout_s: float = 15.0) -> int | None:
     except (OSError, ValueError):
         _terminate(pid)
     deadline = time.monotonic() + timeout_s
-    while _alive(pid):
+    while pid_alive(pid):
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             deadline += 5.0

@@ -225,6 +225,29 @@ class LabRuntime:
         log.info("lab %s stopped", self.spec.name)
 
 
+async def watch_lock(paths: LabPaths, stopped: asyncio.Event, interval_s: float = 2.0) -> None:
+    """Stop when our lock file disappears or names another process (state dir wiped, lab replaced).
+
+    Arms only once the lock has named this process (the CLI writes it just after spawning us), so a
+    runtime started by hand without a lock file is never stopped by it. Prevents orphaned labs, e.g.
+    after a test run whose temporary state dir was removed without `lab down`.
+    """
+    mine, armed = str(os.getpid()), False
+    while not stopped.is_set():
+        try:
+            owner = paths.lock.read_text().strip()
+        except OSError:
+            owner = None
+        if owner == mine:
+            armed = True
+        elif armed and owner != "":
+            log.warning("lock %s no longer names this lab (%r); stopping", paths.lock, owner)
+            stopped.set()
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stopped.wait(), timeout=interval_s)
+
+
 async def run(options: RuntimeOptions) -> int:
     topo = load_clab(options.topology)
     spec = build_spec(topo, options.base_port)
@@ -232,10 +255,13 @@ async def run(options: RuntimeOptions) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, runtime.stopped.set)
+    watchdog = asyncio.create_task(watch_lock(runtime.paths, runtime.stopped))
     try:
         await runtime.start()
         await runtime.stopped.wait()
     finally:
+        runtime.stopped.set()
+        await watchdog
         await runtime.stop()
     return 0
 

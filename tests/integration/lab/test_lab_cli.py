@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.inventory.loader import load_nornir
+from agent.lab.control import pid_alive
 from agent.lab.inventory_writer import INVENTORY_FILES
 from agent.lab.spec import DEFAULT_BASE_PORT
 from tests.integration.lab.conftest import ROOT, TOPOLOGY, free_base_port, lab_env
@@ -211,3 +212,18 @@ def test_a_busy_port_fails_up_with_exit_2_and_cleans_up(tmp_path: Path, monkeypa
     assert code == 2
     assert f"leaf1: cannot listen on 127.0.0.1:{base + 4}" in output
     assert not (state_dir / "lab.pid").exists()
+
+
+def test_a_lab_whose_state_dir_is_wiped_stops_by_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state_dir = tmp_path / "state"
+    lab_env(monkeypatch, state_dir)
+    code, output = _up(state_dir, tmp_path / "inv", free_base_port(8))
+    assert code == 0, output
+    pid = int((state_dir / "lab.pid").read_text())
+    (state_dir / "lab.pid").unlink()  # e.g. a test's temporary dir removed without `lab down`
+    deadline = time.monotonic() + 20
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not pid_alive(pid)
+    runner.invoke(app, ["lab", "down"])  # cleans the rest of the state dir
+    assert not state_dir.exists()
