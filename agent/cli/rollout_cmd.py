@@ -24,7 +24,8 @@ from agent.rollout.locks import LockHeld
 from agent.rollout.playbook import AuditPlaybook, PrecheckPlaybook
 from agent.rollout.precheck import run_precheck
 from agent.rollout.progress import make_progress
-from agent.rollout.runner import LocksRefused, RolloutResult
+from agent.rollout.result import RolloutResult
+from agent.rollout.runner import LocksRefused
 from agent.rollout.session import RolloutSession, make_fabric, open_rollout
 
 err = Console(stderr=True)

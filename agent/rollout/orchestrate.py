@@ -11,18 +11,18 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any
 
-from nornir.core.task import Result, Task
-
 from agent.errors import InputError, InputProblem
 from agent.platforms.base import ChangePlan
 from agent.platforms.sonic.deadman import new_txid
 from agent.rollout.fabric import Fabric
 from agent.rollout.locks import DeviceLock, LocalLock
 from agent.rollout.playbook import file_hash
-from agent.rollout.progress import DeviceProgress, ProgressSink
-from agent.rollout.runner import Hooks, RolloutResult, RolloutRunner, _call
+from agent.rollout.progress import ProgressSink
+from agent.rollout.result import RolloutResult
+from agent.rollout.runner import Hooks, RolloutRunner
 from agent.rollout.session import RolloutSession
 from agent.rollout.stages import ResolvedStage
+from agent.rollout.steps import on_devices
 from agent.rollout.trail import RolloutJournal, journal, last_interrupted
 
 
@@ -96,25 +96,21 @@ class StagePreview:
     batches: list[list[DevicePreview]] = field(default_factory=list)
 
 
-def _plan_task(task: Task, fabric: Fabric) -> Result:
-    return _call(task, fabric.plan)
-
-
 def preview(session: RolloutSession, fabric: Fabric, sink: ProgressSink | None = None) -> list[StagePreview]:
     """`--check`: plan every staged device (reads only: no lock, no trail, no write)."""
-    nr = session.nr.with_processors([DeviceProgress(sink, "plan")]) if sink else session.nr
-    agg = nr.run(task=_plan_task, fabric=fabric, name="plan", on_failed=True)
+    staged = [d for s in session.stages for d in s.devices]
+    plans = on_devices(session.nr, sink, staged, "plan", fabric.plan)
     out: list[StagePreview] = []
     for stage in session.stages:
         sp = StagePreview(stage.name)
         for batch in stage.batches:
-            row: list[DevicePreview] = []
-            for dev in batch:
-                r = agg[dev][0]
-                row.append(DevicePreview(dev, error=str(r.exception)) if r.failed else DevicePreview(dev, r.result))
-            sp.batches.append(row)
+            sp.batches.append([_device_preview(d, plans[d]) for d in batch])
         out.append(sp)
     return out
+
+
+def _device_preview(device: str, res: Any) -> DevicePreview:
+    return DevicePreview(device, plan=res) if isinstance(res, ChangePlan) else DevicePreview(device, error=str(res))
 
 
 def break_lock(session: RolloutSession, fabric: Fabric, device: str) -> str:

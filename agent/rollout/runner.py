@@ -15,22 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nornir.core import Nornir
-from nornir.core.task import Result, Task
-from nornir.plugins.runners import ThreadedRunner
 
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
 from agent.rollout.fabric import Fabric
 from agent.rollout.gates import counter_gate, finding_reasons
 from agent.rollout.locks import DeviceLock, LocalLock, LockHeld, LockInfo
 from agent.rollout.playbook import FailureAction, RolloutPlaybook, Stage
-from agent.rollout.progress import DeviceProgress, ProgressSink
+from agent.rollout.progress import ProgressSink
+from agent.rollout.result import DeviceRecord, RolloutResult
 from agent.rollout.stages import ResolvedStage
+from agent.rollout.steps import DeviceAborted, Where, on_devices
 from agent.rollout.trail import AFTER, BEFORE, FAILED, PENDING, RolloutJournal, Trail
 from agent.state import DeviceKind, DeviceState
-
-
-class DeviceAborted(Exception):
-    """The device changed since it was planned (or could not be locked): not touched, counted as failed."""
 
 
 class LocksRefused(Exception):
@@ -53,58 +49,8 @@ class Hooks:
     sleep: Callable[[float], None] = field(default_factory=lambda: wait)
 
 
-@dataclass
-class DeviceRecord:
-    state: str = BEFORE  # after | pending | before | failed
-    changed: bool = False  # this rollout changed it (so a rollback has something to undo)
-    stage: str | None = None
-    checkpoint: str | None = None
-    base_fingerprint: str | None = None  # state planned against = the before state a rollback must restore
-    rolled_back: bool = False
-    reason: str = ""
-
-
-@dataclass
-class RolloutResult:
-    txid: str
-    result: str  # converged | halted | aborted
-    devices: dict[str, DeviceRecord] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        bad = any(r.state in (FAILED, PENDING) for r in self.devices.values())
-        return 0 if self.result == "converged" and not bad else 1
-
-    def summary(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"after": [], "already_compliant": [], "rolled_back": {}, "needs_attention": {}}
-        out["not_changed"] = {}
-        for name, r in sorted(self.devices.items()):
-            if r.state == AFTER:
-                out["after" if r.changed else "already_compliant"].append(name)
-            elif r.state in (FAILED, PENDING):
-                out["needs_attention"][name] = r.reason or "state could not be proven"
-            elif r.rolled_back:
-                out["rolled_back"][name] = r.reason
-            else:
-                out["not_changed"][name] = r.reason or "not reached"
-        return out
-
-
-Where = tuple[str, int]  # (stage name, batch index)
-
-
 def _at(where: Where | None) -> dict[str, Any]:
     return {"stage": where[0], "batch": where[1]} if where else {}
-
-
-def _call(task: Task, fn: Callable[[str], Any]) -> Result:
-    """Per-device step as a Nornir task. Exceptions become a failed Result here rather than in Nornir,
-    whose own handler would print a traceback to stderr: the runner reports device errors itself."""
-    try:
-        return Result(host=task.host, result=fn(task.host.name))
-    except Exception as exc:
-        return Result(host=task.host, result=str(exc), exception=exc, failed=True)
 
 
 class RolloutRunner:
@@ -151,24 +97,7 @@ class RolloutRunner:
         parallel: int | None = None,
         where: Where | None = None,
     ) -> dict[str, Any]:
-        """Run fn(device) on each device through Nornir; value or the exception it raised, per device."""
-        wanted = list(devices)
-        if not wanted:
-            return {}
-        names = set(wanted)
-        sub = self.nr.filter(filter_func=lambda h: h.name in names)
-        if parallel:
-            sub = sub.with_runner(ThreadedRunner(num_workers=parallel))
-        sub = sub.with_processors([DeviceProgress(self.sink, step, *(where or (None, None)))])
-        agg = sub.run(task=_call, fn=fn, name=step, on_failed=True)
-        out: dict[str, Any] = {}
-        for name in wanted:
-            mr = agg.get(name)
-            if mr is None:
-                out[name] = DeviceAborted(f"{name} is not in the inventory")
-            else:
-                out[name] = mr[0].exception if mr[0].failed else mr[0].result
-        return out
+        return on_devices(self.nr, self.sink, devices, step, fn, parallel=parallel, where=where)
 
     # ---- locks ----------------------------------------------------------------------------------------
 
