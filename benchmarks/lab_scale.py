@@ -58,9 +58,9 @@ def build_trivial_twin(node: LabNode, state_dir: Path | None) -> TrivialTwin:
     return TrivialTwin(node.name)
 
 
-def scale_topology(n: int) -> str:
-    """A leaf/host containerlab topology with n nodes: one leaf per 16 nodes, the rest hosts."""
-    leaves = max(1, n // 16)
+def scale_topology(n: int, leaf_every: int = 16) -> str:
+    """A leaf/host containerlab topology with n nodes: one SONiC leaf per `leaf_every` nodes, the rest hosts."""
+    leaves = max(1, n // leaf_every)
     lines = ["name: scale", "topology:", "  nodes:"]
     lines += [
         f"    leaf{i}: {{kind: sonic-vs, labels: {{roce-role: leaf, nornir-group: leaves}}}}" for i in range(leaves)
@@ -107,13 +107,15 @@ async def _login_all(state: dict[str, object], key_file: Path, known_hosts: Path
     await asyncio.gather(*(one(int(n["port"])) for n in nodes))
 
 
-def measure_lab(n: int, *, twins: str = "trivial", base_port: int = 21000, login: bool = True) -> LabScale:
+def measure_lab(
+    n: int, *, twins: str = "trivial", base_port: int = 21000, login: bool = True, leaf_every: int = 16
+) -> LabScale:
     """Start a lab of n twins, measure, stop it. `twins`: "trivial" or "real" (the product's twins)."""
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="lab-scale-") as tmp:
         work = Path(tmp)
         topo = work / "scale.clab.yml"
-        topo.write_text(scale_topology(n))
+        topo.write_text(scale_topology(n, leaf_every))
         options = RuntimeOptions(
             topology=topo,
             inventory=work / "inventory",
@@ -146,8 +148,11 @@ def main() -> None:
     p.add_argument("--twins", choices=["trivial", "real"], default="trivial")
     p.add_argument("--base-port", type=int, default=21000)
     p.add_argument("--no-login", action="store_true", help="only start and measure idle memory")
+    p.add_argument("--leaf-every", type=int, default=16, help="one SONiC node per N nodes (1: all switches)")
     args = p.parse_args()
-    result = measure_lab(args.nodes, twins=args.twins, base_port=args.base_port, login=not args.no_login)
+    result = measure_lab(
+        args.nodes, twins=args.twins, base_port=args.base_port, login=not args.no_login, leaf_every=args.leaf_every
+    )
     print(json.dumps(asdict(result)))
 
 
