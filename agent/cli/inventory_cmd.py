@@ -2,7 +2,8 @@
 
 `from-clab` is for people who prefer files to the `ClabInventory` plugin: same hosts, groups and links
 (agent.inventory.clab_plugin), written as hosts/groups/defaults/links.yaml that `-i DIR` reads.
-Exit codes: 0 = done, 2 = the topology/inventory is invalid or the output cannot be written.
+`wait-ready` polls a deployed containerlab lab until SONiC inside it can be configured (CI).
+Exit codes: 0 = done / ready, 1 = not ready by the deadline, 2 = invalid input or unwritable output.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from agent.errors import EXIT_CANNOT_RUN, InputError
 from agent.inventory.clab_plugin import ClabSource, build_inventory, read_source, render_docs, topology_from_inventory
 from agent.inventory.loader import load_nornir, load_topology
 from agent.topology.model import Topology
+from agent.transports.clab_ready import Readiness, wait_ready
 
 inventory_app = typer.Typer(
     help="Build Nornir inventories from containerlab and inspect inventories.", no_args_is_help=True
@@ -161,3 +163,33 @@ def _print_tables(hosts: list[dict[str, Any]], groups: list[dict[str, Any]], lin
     for lk in links:
         ltable.add_row(lk["a"], lk["b"], lk["role"])
     console.print(ltable)
+
+
+@inventory_app.command("wait-ready")
+def wait_ready_cmd(
+    topology: Path = typer.Argument(..., help="The lab's *.clab.yml, topology-data.json or clab-<lab>/ directory."),
+    timeout: float = typer.Option(600.0, "--timeout", min=0, help="Give up after this many seconds."),
+    poll: float = typer.Option(5.0, "--poll", min=0.1, help="Seconds between polling rounds."),
+    as_json: bool = typer.Option(False, "--json", help="Final state of every node as JSON on stdout."),
+) -> None:
+    """Poll a deployed lab (docker exec) until swss/syncd run and every cabled port is up. Exit 0 ready, 1 not."""
+    try:
+        src = read_source(topology)
+    except InputError as exc:
+        raise _fail(exc) from None
+    if shutil.which("docker") is None:
+        typer.echo("error: the docker CLI is not on PATH; wait-ready reaches the nodes with docker exec", err=True)
+        raise typer.Exit(EXIT_CANNOT_RUN)
+
+    def progress(results: list[Readiness]) -> None:
+        waiting = [f"{r.device}: {r.detail}" for r in results if not r.ready]
+        typer.echo(f"waiting for {len(waiting)} node(s): " + "; ".join(waiting) if waiting else "all ready", err=True)
+
+    results = wait_ready(src, timeout_s=timeout, poll_s=poll, on_poll=progress)
+    if as_json:
+        typer.echo(json.dumps([{"device": r.device, "ready": r.ready, "detail": r.detail} for r in results], indent=2))
+    if not all(r.ready for r in results):
+        for r in results:
+            if not r.ready:
+                typer.echo(f"not ready: {r.device}: {r.detail}", err=True)
+        raise typer.Exit(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -82,3 +83,10 @@ def test_show_missing_inventory_exits_2(tmp_path: Path) -> None:
     res = RUNNER.invoke(app, ["inventory", "show", "-i", str(tmp_path / "nothing.clab.yml")])
     assert res.exit_code == 2
     assert "cannot read" in res.output
+
+
+def test_wait_ready_without_docker_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    res = RUNNER.invoke(app, ["inventory", "wait-ready", str(DEFAULT_TOPOLOGY), "--timeout", "0"])
+    assert res.exit_code == 2
+    assert "docker CLI is not on PATH" in res.output
