@@ -13,7 +13,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -111,38 +111,48 @@ def lab_running(pb: PrecheckPlaybook, base: Path, inventory: Path) -> Iterator[N
     if lab_status(paths) is not None:
         yield  # reuse the running lab, leave it running
         return
-    start_lab(RuntimeOptions((base / pb.topology).resolve(), inventory, paths.root))
+    policy = (base / pb.policy).resolve() if pb.policy else None
+    start_lab(RuntimeOptions((base / pb.topology).resolve(), inventory, paths.root, policy=policy))
     try:
         yield
     finally:
         stop_lab(paths)
 
 
+def _step_fn(step: PrecheckStep, pb: PrecheckPlaybook, base: Path, inventory: Path, json_lines: bool,
+             verify: bool) -> Callable[[], str | None]:  # fmt: skip
+    if step.rollout:
+        return partial(_rollout, base / step.rollout, inventory, json_lines, verify)
+    if step.audit:
+        return partial(_audit, base / step.audit, inventory, json_lines)
+    return partial(_validate, pb, base, inventory)
+
+
+def _timed(name: str, fn: Callable[[], str | None]) -> Case:
+    start = time.monotonic()
+    try:
+        failure = fn()
+    except InputError as exc:
+        failure = str(exc)
+    print(f"{'FAIL' if failure else 'ok  '} {name}" + (f"\n{failure}" if failure else ""))
+    return Case(name, time.monotonic() - start, failure)
+
+
 def run_precheck(pb: PrecheckPlaybook, path: Path, *, json_lines: bool = False, verify_host_keys: bool = True) -> int:
+    """Run the steps, write JUnit next to the playbook (`junit:`); 0 only if every step passed."""
     base = Path(path).resolve().parent
     inventory = (base / pb.inventory).resolve() if pb.inventory else base
-    steps: list[tuple[str, Callable[[], str | None]]] = []
-    for step in pb.steps:
-        fn: Callable[[], str | None]
-        if step.rollout:
-            fn = partial(_rollout, base / step.rollout, inventory, json_lines, verify_host_keys)
-        elif step.audit:
-            fn = partial(_audit, base / step.audit, inventory, json_lines)
-        else:
-            fn = partial(_validate, pb, base, inventory)
-        steps.append((_step_name(step), fn))
     cases: list[Case] = []
-    with lab_running(pb, base, inventory):
-        for name, fn in steps:
+    with ExitStack() as stack:
+        lab_up = False
+        for step in pb.steps:
+            name = _step_name(step)
             if any(c.failure for c in cases):
                 cases.append(Case(name, skipped=True))
                 continue
-            start = time.monotonic()
-            try:
-                failure = fn()
-            except InputError as exc:
-                failure = str(exc)
-            cases.append(Case(name, time.monotonic() - start, failure))
-            print(f"{'FAIL' if failure else 'ok  '} {name}" + (f"\n{failure}" if failure else ""))
+            if (step.rollout or step.audit) and not lab_up:  # no lab for a policy that does not validate
+                stack.enter_context(lab_running(pb, base, inventory))
+                lab_up = True
+            cases.append(_timed(name, _step_fn(step, pb, base, inventory, json_lines, verify_host_keys)))
     write_junit(base / pb.junit, pb.name, cases)
     return 0 if not any(c.failure for c in cases) else 1
