@@ -76,6 +76,11 @@ def diff_ops(live: Mapping[str, Any], target: Mapping[str, Any]) -> list[Operati
     return ops
 
 
+# GCU's patch sorter handles field removal badly on these tables ("QUEUE / BUFFER_PG / BUFFER_QUEUE
+# need entry-level (not field-level) removal", sonic.md 2.3): an entry losing a field is replaced whole.
+ENTRY_LEVEL_TABLES = frozenset({"QUEUE", "BUFFER_PG", "BUFFER_QUEUE"})
+
+
 def _entry_ops(table: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Operation]:
     ops: list[Operation] = []
     for key in sorted(set(before) | set(after)):
@@ -86,14 +91,22 @@ def _entry_ops(table: str, before: Mapping[str, Any], after: Mapping[str, Any]) 
             ops.append({"op": "add", "path": pointer(table, key), "value": new})
         elif new is None:
             ops.append({"op": "remove", "path": pointer(table, key)})
+        elif table in ENTRY_LEVEL_TABLES and set(old) - set(new):
+            ops.append({"op": "replace", "path": pointer(table, key), "value": new})
         else:
-            for fld in sorted(set(old) | set(new)):
-                if fld not in new:
-                    ops.append({"op": "remove", "path": pointer(table, key, fld)})
-                elif fld not in old:
-                    ops.append({"op": "add", "path": pointer(table, key, fld), "value": new[fld]})
-                elif old[fld] != new[fld]:
-                    ops.append({"op": "replace", "path": pointer(table, key, fld), "value": new[fld]})
+            ops.extend(_field_ops(table, key, old, new))
+    return ops
+
+
+def _field_ops(table: str, key: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Operation]:
+    ops: list[Operation] = []
+    for fld in sorted(set(old) | set(new)):
+        if fld not in new:
+            ops.append({"op": "remove", "path": pointer(table, key, fld)})
+        elif fld not in old:
+            ops.append({"op": "add", "path": pointer(table, key, fld), "value": new[fld]})
+        elif old[fld] != new[fld]:
+            ops.append({"op": "replace", "path": pointer(table, key, fld), "value": new[fld]})
     return ops
 
 
@@ -138,6 +151,8 @@ def describe(ops: list[Operation], live: Mapping[str, Any]) -> list[str]:
             lines.append(f"- {where}" + (f" {fld} (was {old!r})" if fld else ""))
         elif op["op"] == "add" and fld is None:
             lines.append(f"+ {where} {_fields(op['value'])}")
+        elif fld is None:
+            lines.append(f"~ {where} {_fields(old)} -> {_fields(op['value'])}")
         elif op["op"] == "add":
             lines.append(f"+ {where} {fld}: {op['value']!r}")
         else:

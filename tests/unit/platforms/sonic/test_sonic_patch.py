@@ -34,7 +34,13 @@ def test_plan_from_sonic_defaults_changes_the_lossless_settings(intent: DeviceIn
     assert ops["/CABLE_LENGTH/AZURE/Ethernet0"]["value"] == "5m"
     assert ops["/DSCP_TO_TC_MAP/ROCE"]["op"] == "add"
     # queue 4 was lossless in AZURE; the policy has no ECN there, so the stale binding goes
-    assert ops["/QUEUE/Ethernet0|4/wred_profile"] == {"op": "remove", "path": "/QUEUE/Ethernet0|4/wred_profile"}
+    # (replaced as a whole entry: GCU's sorter needs entry-level changes on QUEUE)
+    assert ops["/QUEUE/Ethernet0|4"] == {
+        "op": "replace",
+        "path": "/QUEUE/Ethernet0|4",
+        "value": {"scheduler": "ROCE_best-effort"},
+    }
+    assert ops["/QUEUE/Ethernet0|3/scheduler"]["value"] == "ROCE_roce"  # no field lost: field-level
     # queue 7 has no row on a fresh image: a whole entry is added
     assert ops["/QUEUE/Ethernet0|7"]["value"] == {"scheduler": "ROCE_best-effort"}
 
@@ -101,4 +107,6 @@ def test_describe_is_readable(intent: DeviceIntent) -> None:
     cfg = live()
     lines = describe(plan_ops(cfg, render(intent)), cfg)
     assert "~ PORT_QOS_MAP|Ethernet0 pfc_enable: '3,4' -> '3'" in lines
-    assert "- QUEUE|Ethernet0|4 wred_profile (was 'AZURE_LOSSLESS')" in lines
+    assert (
+        "~ QUEUE|Ethernet0|4 scheduler=scheduler.1 wred_profile=AZURE_LOSSLESS -> scheduler=ROCE_best-effort" in lines
+    )
