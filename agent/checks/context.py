@@ -8,13 +8,14 @@ shared; a check then only compares.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from agent.checks.finding import Finding, Severity
 from agent.checks.registry import REGISTRY
 from agent.intent import DeviceIntent, PortIntent
 from agent.policy.model import Ecn, Policy, Scheduling, SchedulingType, Watchdog
 from agent.state import DeviceState, PortState
-from agent.topology.model import Link, Topology
+from agent.topology.model import Endpoint, Link, Topology
 
 
 @dataclass(frozen=True)
@@ -154,12 +155,44 @@ class LinkCtx:
     b_port: PortState
 
 
+Hop = tuple[Link, Endpoint, Endpoint, PortState, PortState]  # link, sender end, receiver end, their ports
+
+
 @dataclass
 class FabricCtx:
+    """The whole fabric. Derived indexes are computed once and shared by every fabric check."""
+
     intents: dict[str, DeviceIntent]
     states: dict[str, DeviceState]
     topology: Topology
     expect: ExpectCache
+
+    @cached_property
+    def kinds(self) -> dict[str, str]:
+        """device -> "switch" | "host": intent first, then observed state, then the topology's own label."""
+        out = dict(self.topology.kinds)
+        out.update({n: s.kind.value for n, s in self.states.items()})
+        out.update({n: i.kind.value for n, i in self.intents.items()})
+        return out
+
+    @cached_property
+    def hops(self) -> list[Hop]:
+        """Every cable in both directions where both ends were read."""
+        out: list[Hop] = []
+        for link in self.topology.links:
+            sa, sb = self.states.get(link.a.device), self.states.get(link.b.device)
+            pa = sa.ports.get(link.a.port) if sa is not None else None
+            pb = sb.ports.get(link.b.port) if sb is not None else None
+            if pa is None or pb is None:
+                continue
+            out.append((link, link.a, link.b, pa, pb))
+            out.append((link, link.b, link.a, pb, pa))
+        return out
+
+    def any_expect(self) -> Expect | None:
+        """Fabric checks compare with the fabric-wide policy (overrides never change classes)."""
+        intent = next(iter(self.intents.values()), None)
+        return self.expect.get(intent.policy) if intent is not None else None
 
 
 @dataclass

@@ -34,18 +34,33 @@ from agent.topology.model import Endpoint
 Hop = tuple[Endpoint, Endpoint]  # directed switch-switch link: (sender end, receiver end)
 
 
+class _Link:
+    """One directed link with its classification precomputed; identity-hashed so sets and graphs of
+    them stay cheap on fabrics with tens of thousands of cables."""
+
+    __slots__ = ("dst", "hop", "kind", "lossless", "src")
+
+    def __init__(self, src: Endpoint, dst: Endpoint, kind: str, lossless: bool) -> None:
+        self.src, self.dst, self.kind, self.lossless = src, dst, kind, lossless
+        self.hop: Hop = (src, dst)
+
+
 @dataclass
 class Fabric:
     """Switch-level view for one lossless priority: which directed links are lossless nodes."""
 
     tier: dict[str, int]
-    hops: list[Hop] = field(default_factory=list)  # every directed switch-switch link
-    lossless: set[Hop] = field(default_factory=set)  # the dependency-graph nodes
-    out: dict[str, list[Hop]] = field(default_factory=lambda: defaultdict(list))
+    links: list[_Link] = field(default_factory=list)  # every directed switch-switch link
+    out: dict[str, list[_Link]] = field(default_factory=lambda: defaultdict(list))
 
-    def kind(self, hop: Hop) -> str:
-        a, b = self.tier[hop[0].device], self.tier[hop[1].device]
-        return "up" if b > a else "down" if b < a else "lateral"
+    @property
+    def hops(self) -> list[Hop]:
+        return [lk.hop for lk in self.links]
+
+    @property
+    def lossless(self) -> set[Hop]:
+        """The dependency-graph nodes (for callers and tests; the analysis itself uses `links`)."""
+        return {lk.hop for lk in self.links if lk.lossless}
 
 
 @dataclass(frozen=True)
@@ -85,58 +100,62 @@ def build_fabric(
 ) -> Fabric:
     fab = Fabric(tier=tier)
     for a, b in switch_links:
-        for hop in ((a, b), (b, a)):
-            fab.hops.append(hop)
-            fab.out[hop[0].device].append(hop)
-            if is_lossless(hop[0]) and is_lossless(hop[1]):
-                fab.lossless.add(hop)
+        both = is_lossless(a) and is_lossless(b)
+        ta, tb = tier[a.device], tier[b.device]
+        for src, dst, t_src, t_dst in ((a, b, ta, tb), (b, a, tb, ta)):
+            kind = "up" if t_dst > t_src else "down" if t_dst < t_src else "lateral"
+            link = _Link(src, dst, kind, both)
+            fab.links.append(link)
+            fab.out[src.device].append(link)
     return fab
 
 
 def base_cycle(fab: Fabric) -> Cycle | None:
     """A cycle under normal up-down routing (only possible with lateral links)."""
-    if not any(fab.kind(h) == "lateral" for h in fab.lossless):
+    if not any(lk.kind == "lateral" and lk.lossless for lk in fab.links):
         return None  # up*down* walks cannot close: acyclic by construction
     g: nx.DiGraph = nx.DiGraph()
-    for hop in fab.lossless:
-        arrived = fab.kind(hop)
-        for nxt in fab.out[hop[1].device]:
-            if nxt not in fab.lossless or nxt[1] == hop[0]:
+    for lk in fab.links:
+        if not lk.lossless:
+            continue
+        for nxt in fab.out[lk.dst.device]:
+            if not nxt.lossless or nxt.dst == lk.src:
                 continue
-            if arrived == "up" or fab.kind(nxt) == "down" or (arrived == "lateral" and fab.kind(nxt) == "lateral"):
-                g.add_edge(hop, nxt)
+            if lk.kind == "up" or nxt.kind == "down" or (lk.kind == "lateral" and nxt.kind == "lateral"):
+                g.add_edge(lk, nxt)
     try:
         edges = nx.find_cycle(g)
     except nx.NetworkXNoCycle:
         return None
-    return Cycle(tuple(e[0] for e in edges), None)
+    return Cycle(tuple(e[0].hop for e in edges), None)
 
 
-def _closure(fab: Fabric, direction: str) -> dict[str, dict[str, Hop]]:
-    """node -> {reachable switch: first hop towards it} walking lossless hops of `direction` only.
+def _closure(fab: Fabric, direction: str) -> dict[str, dict[str, _Link]]:
+    """node -> {reachable switch: first link towards it} walking lossless links of one direction.
 
     "up": switches reachable upward from node. "down-anc": switches that reach node downward, with the
-    hop that leaves that switch (used to rebuild the path).
+    link that leaves that switch (used to rebuild the path).
     """
     order = sorted(fab.tier, key=lambda n: fab.tier[n], reverse=True)  # top tier first
-    result: dict[str, dict[str, Hop]] = {n: {} for n in fab.tier}
+    result: dict[str, dict[str, _Link]] = {n: {} for n in fab.tier}
     if direction == "up":
         for node in order:
-            for hop in fab.out[node]:
-                if hop in fab.lossless and fab.kind(hop) == "up":
-                    above = hop[1].device
-                    result[node].setdefault(above, hop)
+            mine = result[node]
+            for lk in fab.out[node]:
+                if lk.lossless and lk.kind == "up":
+                    above = lk.dst.device
+                    mine.setdefault(above, lk)
                     for far in result[above]:
-                        result[node].setdefault(far, hop)
+                        mine.setdefault(far, lk)
         return result
     # down-ancestors: T reaches node downward. Process top first so parents are complete.
     for node in order:
-        for hop in fab.out[node]:
-            if hop in fab.lossless and fab.kind(hop) == "down":
-                below = hop[1].device
-                result[below].setdefault(node, hop)
+        for lk in fab.out[node]:
+            if lk.lossless and lk.kind == "down":
+                below = result[lk.dst.device]
+                below.setdefault(node, lk)
                 for far, first in result[node].items():
-                    result[below].setdefault(far, first)
+                    below.setdefault(far, first)
     return result
 
 
@@ -145,17 +164,14 @@ def failure_cycles(fab: Fabric) -> list[Cycle]:
     up = _closure(fab, "up")
     anc = _closure(fab, "down-anc")
     parents: dict[str, set[str]] = defaultdict(set)
-    for a, b in fab.hops:
-        if fab.tier[b.device] > fab.tier[a.device]:
-            parents[a.device].add(b.device)
+    for lk in fab.links:
+        if lk.kind == "up":
+            parents[lk.src.device].add(lk.dst.device)
     found: list[Cycle] = []
-    seen: set[tuple[Endpoint, Endpoint]] = set()
-    for a_end, b_end in fab.hops:
-        low, high = a_end.device, b_end.device
-        if fab.tier[high] <= fab.tier[low] or not anc[high] or (a_end, b_end) in seen:
-            continue
-        seen.add((a_end, b_end))
-        cycle = _scenario(fab, up, anc, parents, low, high, (a_end, b_end))
+    for lk in fab.links:
+        if lk.kind != "up" or not anc[lk.dst.device]:
+            continue  # each cable once (its upward direction); no ancestors above B means no way back
+        cycle = _scenario(fab, up, anc, parents[lk.src.device] - {lk.dst.device}, lk)
         if cycle is not None:
             found.append(cycle)
     return found
@@ -163,45 +179,44 @@ def failure_cycles(fab: Fabric) -> list[Cycle]:
 
 def _scenario(
     fab: Fabric,
-    up: dict[str, dict[str, Hop]],
-    anc: dict[str, dict[str, Hop]],
-    parents: dict[str, set[str]],
-    low: str,
-    high: str,
-    failed: tuple[Endpoint, Endpoint],
+    up: dict[str, dict[str, _Link]],
+    anc: dict[str, dict[str, _Link]],
+    other_parents: set[str],
+    failed: _Link,
 ) -> Cycle | None:
-    other_parents = parents[low] - {high}
+    low, high = failed.src.device, failed.dst.device
     for down in fab.out[high]:
-        child = down[1].device
-        if down not in fab.lossless or fab.kind(down) != "down" or child == low:
+        child = down.dst.device
+        if not down.lossless or down.kind != "down" or child == low:
             continue
         for rise in fab.out[child]:
-            d = rise[1].device
-            if rise not in fab.lossless or d not in other_parents:
+            d = rise.dst.device
+            if not rise.lossless or d not in other_parents:
                 continue
             meet = next((t for t in up[d] if t in anc[high]), None)
             if meet is not None:
-                return Cycle((down, rise, *_walk(up, d, meet), *_walk_down(anc, high, meet)), failed)
+                path = [down, rise, *_walk(up, d, meet), *_walk_down(anc, high, meet)]
+                return Cycle(tuple(lk.hop for lk in path), failed.hop)
     return None
 
 
-def _walk(up: dict[str, dict[str, Hop]], start: str, goal: str) -> list[Hop]:
-    hops: list[Hop] = []
+def _walk(up: dict[str, dict[str, _Link]], start: str, goal: str) -> list[_Link]:
+    links: list[_Link] = []
     node = start
     while node != goal:
-        hop = up[node][goal]
-        hops.append(hop)
-        node = hop[1].device
-    return hops
+        lk = up[node][goal]
+        links.append(lk)
+        node = lk.dst.device
+    return links
 
 
-def _walk_down(anc: dict[str, dict[str, Hop]], target: str, top: str) -> list[Hop]:
-    hops: list[Hop] = []
+def _walk_down(anc: dict[str, dict[str, _Link]], target: str, top: str) -> list[_Link]:
+    links: list[_Link] = []
     node = top
     while node != target:
-        hop = anc[target].get(node)
-        if hop is None:
+        lk = anc[target].get(node)
+        if lk is None:
             break
-        hops.append(hop)
-        node = hop[1].device
-    return hops
+        links.append(lk)
+        node = lk.dst.device
+    return links

@@ -11,19 +11,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from agent.checks import deadlock
-from agent.checks.context import FabricCtx, finding
+from agent.checks.context import Expect, FabricCtx, Hop, finding
 from agent.checks.finding import Finding
 from agent.checks.registry import check
 from agent.state import DeviceKind, PortState
-from agent.topology.model import Endpoint, Link
+from agent.topology.model import Endpoint
 
 
 def _kind(ctx: FabricCtx, device: str) -> str | None:
-    intent = ctx.intents.get(device)
-    if intent is not None:
-        return intent.kind.value
-    state = ctx.states.get(device)
-    return state.kind.value if state is not None else ctx.topology.kinds.get(device)
+    return ctx.kinds.get(device)
 
 
 def _port(ctx: FabricCtx, end: Endpoint) -> PortState | None:
@@ -40,9 +36,8 @@ def _lossless_at(ctx: FabricCtx, end: Endpoint) -> frozenset[int]:
     return frozenset(pi.lossless_priorities) if pi is not None else frozenset()
 
 
-def _any_expect(ctx: FabricCtx):  # type: ignore[no-untyped-def]
-    intent = next(iter(ctx.intents.values()), None)
-    return ctx.expect.get(intent.policy) if intent is not None else None
+def _any_expect(ctx: FabricCtx) -> Expect | None:
+    return ctx.any_expect()
 
 
 @check(
@@ -85,13 +80,8 @@ def dscp_meaning(ctx: FabricCtx) -> Iterator[Finding]:
             )
 
 
-def _hops(ctx: FabricCtx) -> Iterator[tuple[Link, Endpoint, Endpoint, PortState, PortState]]:
-    for link in ctx.topology.links:
-        pa, pb = _port(ctx, link.a), _port(ctx, link.b)
-        if pa is None or pb is None:
-            continue
-        yield link, link.a, link.b, pa, pb
-        yield link, link.b, link.a, pb, pa
+def _hops(ctx: FabricCtx) -> list[Hop]:
+    return ctx.hops
 
 
 def _sent_dscp(port: PortState, default: int) -> int:
@@ -173,8 +163,9 @@ def cnp_path(ctx: FabricCtx) -> Iterator[Finding]:
         p.nic.cnp_dscp for s in ctx.states.values() for p in s.ports.values() if p.nic and p.nic.cnp_dscp is not None
     }
     reported: set[tuple[Endpoint, int]] = set()
+    dscps = sorted(sent | {exp.cnp_dscps[0]})
     for link, tx, rx, ptx, _prx in _hops(ctx):
-        for dscp in sorted(sent | {exp.cnp_dscps[0]}):
+        for dscp in dscps:
             if (tx, dscp) in reported:
                 continue
             prio = ptx.dscp_to_priority.get(dscp)

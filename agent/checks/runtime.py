@@ -56,11 +56,17 @@ def lossless_drops(ctx: RuntimeCtx) -> Iterator[Finding]:
         for prio in lossless:
             queue = port.priority_to_queue.get(prio, prio)
             pg = port.priority_to_pg.get(prio, prio)
+            dq = _delta(c0.queue_drops, c1.queue_drops, queue)
+            dpg = _delta(c0.pg_drops, c1.pg_drops, pg)
+            dnic = _delta(c0.extra, c1.extra, f"rx_prio{prio}_discards") if c1.extra else 0
+            dbuf = _delta(c0.extra, c1.extra, f"rx_prio{prio}_buf_discard") if c1.extra else 0
+            if dq <= 0 and dpg <= 0 and dnic <= 0 and dbuf <= 0:
+                continue
             parts = {
-                f"queue {queue}": _delta(c0.queue_drops, c1.queue_drops, queue),
-                f"PG {pg}": _delta(c0.pg_drops, c1.pg_drops, pg),
-                f"rx_prio{prio}_discards": _delta(c0.extra, c1.extra, f"rx_prio{prio}_discards"),
-                f"rx_prio{prio}_buf_discard": _delta(c0.extra, c1.extra, f"rx_prio{prio}_buf_discard"),
+                f"queue {queue}": dq,
+                f"PG {pg}": dpg,
+                f"rx_prio{prio}_discards": dnic,
+                f"rx_prio{prio}_buf_discard": dbuf,
             }
             seen = {k: v for k, v in parts.items() if v > 0}
             if seen:
@@ -87,7 +93,9 @@ def lossless_drops(ctx: RuntimeCtx) -> Iterator[Finding]:
 )
 def watchdog_storms(ctx: RuntimeCtx) -> Iterator[Finding]:
     for port, c0, c1 in _port_pairs(ctx):
-        queues = set(c1.watchdog_storms) | {q for q, st in port.queues.items() if st.watchdog_status == "stormed"}
+        queues = {q for q, st in port.queues.items() if st.watchdog_status == "stormed"}
+        if c1.watchdog_storms:
+            queues.update(c1.watchdog_storms)
         for queue in sorted(queues):
             storms = _delta(c0.watchdog_storms, c1.watchdog_storms, queue)
             qs = port.queues.get(queue)

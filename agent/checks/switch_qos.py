@@ -60,8 +60,11 @@ def trust_mode(ctx: DeviceCtx) -> Iterator[Finding]:
 )
 def roce_dscp_lossless(ctx: DeviceCtx) -> Iterator[Finding]:
     roce = ctx.expect.roce_dscps
+    policy_map = ctx.expect.dscp_map
     for _pi, port in ctx.ports:
         table = port.dscp_to_priority
+        if table == policy_map:
+            continue  # fast path: the port runs the policy's own map
         for dscp, prio in roce.items():
             have = table.get(dscp)
             if have == prio:
@@ -94,6 +97,8 @@ def cnp_dscp(ctx: DeviceCtx) -> Iterator[Finding]:
     if exp.cnp_priority is None:
         return
     for _pi, port in ctx.ports:
+        if port.dscp_to_priority == exp.dscp_map and exp.cnp_priority not in port.lossless_priorities:
+            continue  # fast path: the policy's own map, CNP priority not paused
         for dscp in exp.cnp_dscps:
             have = port.dscp_to_priority.get(dscp)
             lossless_now = have is not None and have in port.lossless_priorities
@@ -126,6 +131,8 @@ def lossy_in_lossless(ctx: DeviceCtx) -> Iterator[Finding]:
     lossy = ctx.expect.lossy_dscps
     policy_map = ctx.expect.dscp_map
     for _pi, port in ctx.ports:
+        if port.dscp_to_priority == policy_map:
+            continue  # fast path: the policy's map puts only RoCE DSCPs in lossless TCs
         bad = sorted(d for d, tc in port.dscp_to_priority.items() if tc in lossless and d in lossy)
         if not bad:
             continue
