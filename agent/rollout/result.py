@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.rollout.trail import AFTER, BEFORE, FAILED, PENDING
+from agent.rollout.trail import AFTER, BEFORE, FAILED, PENDING, RolloutJournal
 
 
 @dataclass
@@ -26,7 +26,7 @@ class DeviceRecord:
 @dataclass
 class RolloutResult:
     txid: str
-    result: str  # converged | halted | aborted
+    result: str  # converged (every device in the after state) | partial (tolerated failures) | halted | aborted
     devices: dict[str, DeviceRecord] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
 
@@ -48,3 +48,17 @@ class RolloutResult:
             else:
                 out["not_changed"][name] = r.reason or "not reached"
         return out
+
+
+def records_from_journal(journal: RolloutJournal) -> dict[str, DeviceRecord]:
+    """Device records as an interrupted rollout left them (for --resume and --abort)."""
+    out: dict[str, DeviceRecord] = {}
+    for dev, state in journal.device_state.items():
+        out[dev] = DeviceRecord(
+            state=state,
+            changed=dev in journal.changed_in,
+            stage=journal.changed_in.get(dev),
+            checkpoint=journal.checkpoints.get(dev),
+            base_fingerprint=journal.fingerprints.get(dev),
+        )
+    return out

@@ -22,7 +22,7 @@ from agent.rollout.gates import counter_gate, finding_reasons
 from agent.rollout.locks import DeviceLock, LocalLock, LockHeld, LockInfo
 from agent.rollout.playbook import FailureAction, RolloutPlaybook, Stage
 from agent.rollout.progress import ProgressSink
-from agent.rollout.result import DeviceRecord, RolloutResult
+from agent.rollout.result import DeviceRecord, RolloutResult, records_from_journal
 from agent.rollout.stages import ResolvedStage
 from agent.rollout.steps import DeviceAborted, Where, on_devices
 from agent.rollout.trail import AFTER, BEFORE, FAILED, PENDING, RolloutJournal, Trail
@@ -79,7 +79,6 @@ class RolloutRunner:
         self.hooks = hooks or Hooks()
         self.devices: dict[str, DeviceRecord] = {d: DeviceRecord() for s in stages for d in s.devices}
         self.change_order: list[str] = []
-        self.lock_info = LockInfo.new(txid, playbook.name, playbook.options.lock_ttl)
 
     # ---- plumbing -------------------------------------------------------------------------------------
 
@@ -101,12 +100,16 @@ class RolloutRunner:
 
     # ---- locks ----------------------------------------------------------------------------------------
 
+    def lock_record(self) -> LockInfo:
+        """Who holds the locks, with an expiry counted from now (every re-acquire extends it)."""
+        return LockInfo.new(self.txid, self.pb.name, self.pb.options.lock_ttl)
+
     def lock_all(self, takeover: str | None = None) -> None:
-        self.local_lock.acquire(self.lock_info, takeover_txid=takeover)
+        self.local_lock.acquire(self.lock_record(), takeover_txid=takeover)
         path = self.pb.options.lock_path
 
         def take(dev: str) -> None:
-            DeviceLock(self.fabric.command_runner(dev), path).acquire(self.lock_info)
+            DeviceLock(self.fabric.command_runner(dev), path).acquire(self.lock_record())
 
         results = self.on_devices(self.devices, "lock", take)
         problems = [f"{d}: {r}" for d, r in results.items() if isinstance(r, BaseException)]
@@ -117,7 +120,12 @@ class RolloutRunner:
     def unlock_all(self, only: list[str] | None = None) -> None:
         path = self.pb.options.lock_path
         devices = list(self.devices) if only is None else only
-        self.on_devices(devices, "unlock", lambda d: DeviceLock(self.fabric.command_runner(d), path).release(self.txid))
+        results = self.on_devices(
+            devices, "unlock", lambda d: DeviceLock(self.fabric.command_runner(d), path).release(self.txid)
+        )
+        for dev, res in results.items():
+            if isinstance(res, BaseException):  # the lock expires on its own; until then --break-lock clears it
+                self.trail.append(self.txid, "unlock_failed", device=dev, error=str(res))
         self.local_lock.release(self.txid)
 
     # ---- one batch ------------------------------------------------------------------------------------
@@ -162,7 +170,7 @@ class RolloutRunner:
     def apply_one(self, dev: str, plan: ChangePlan) -> ApplyOutcome:
         runner = self.fabric.command_runner(dev)
         try:
-            DeviceLock(runner, self.pb.options.lock_path).acquire(self.lock_info)  # still ours; extends expiry
+            DeviceLock(runner, self.pb.options.lock_path).acquire(self.lock_record())  # still ours; new expiry
         except LockHeld as exc:
             raise DeviceAborted(str(exc)) from None
         fresh = self.fabric.plan(dev)
@@ -229,10 +237,11 @@ class RolloutRunner:
         if len(failures) > stage.gate.max_failed_devices:
             self.emit("gate", stage=stage.name, batch=idx, gate_name="devices", passed=False, reasons=failures)
             return failures
-        self.wait_for_links(batch, where)
-        reasons = self.check_gate("post-check", batch, stage.post_checks, where)
-        reasons = reasons or self.soak(stage, batch, where)
-        return reasons or self.confirm(batch, where)
+        landed = [d for d in batch if self.devices[d].state in (AFTER, PENDING)]  # failed ones are judged above
+        self.wait_for_links(landed, where)
+        reasons = self.check_gate("post-check", landed, stage.post_checks, where)
+        reasons = reasons or self.soak(stage, landed, where)
+        return reasons or self.confirm(landed, where)
 
     def wait_for_links(self, batch: list[str], where: Where) -> None:
         """mlx5 flaps the link when the PFC mask changes; let RDMA links come back before judging them."""
@@ -343,6 +352,8 @@ class RolloutRunner:
             done = self.restore(journal)
             self.emit("resumed", **self.meta)
             self.lock_all(takeover=journal.txid)
+            if journal.halting is not None:  # it died while applying a failure action: finish that, no more
+                return self.finish_halting(journal.halting)
             interrupted = [d for d, r in self.devices.items() if r.state == PENDING]
             self.roll_back(interrupted, "the rollout was interrupted before this device's gate passed")
         by_name = {s.name: s for s in self.pb.stages}
@@ -357,11 +368,19 @@ class RolloutRunner:
                 self.emit("batch_done", stage=stage.name, batch=idx)
                 if self.hooks.after_batch:
                     self.hooks.after_batch(stage.name, idx)
-        return self.finish("converged", [])
+        tolerated = [f"{d}: {r.reason}" for d, r in self.devices.items() if r.state != AFTER]
+        return self.finish("partial" if tolerated else "converged", tolerated)
+
+    def finish_halting(self, halting: dict[str, Any]) -> RolloutResult:
+        stage = next(s for s in self.pb.stages if s.name == halting["stage"])
+        idx = int(halting["batch"])
+        batch = next(r.batches[idx] for r in self.stages if r.name == stage.name)
+        return self.fail(stage, idx, batch, [str(r) for r in halting.get("reasons", [])])
 
     def fail(self, stage: Stage, idx: int, batch: list[str], reasons: list[str]) -> RolloutResult:
         action = stage.failure_action or self.pb.options.failure_action
         why = f"stage {stage.name} batch {idx + 1} failed its gate ({action.value}): " + "; ".join(reasons)
+        self.emit("halting", stage=stage.name, batch=idx, action=action.value, reasons=reasons)
         self.roll_back(self.rollback_set(action, stage.name, batch), why, (stage.name, idx))
         for rec in self.devices.values():
             if rec.state == BEFORE and not rec.reason:
@@ -377,14 +396,8 @@ class RolloutRunner:
         return self.finish("aborted", ["aborted by the operator"])
 
     def restore(self, journal: RolloutJournal) -> set[tuple[str, int]]:
-        for dev, state in journal.device_state.items():
-            rec = self.devices.setdefault(dev, DeviceRecord())
-            rec.state = state
-            rec.checkpoint = journal.checkpoints.get(dev)
-            rec.base_fingerprint = journal.fingerprints.get(dev)
-            if dev in journal.changed_in:
-                rec.changed, rec.stage = True, journal.changed_in[dev]
-                self.change_order.append(dev)
+        self.devices.update(records_from_journal(journal))
+        self.change_order = list(journal.changed_in)  # the order the interrupted run changed them
         return set(journal.done_batches)
 
     def finish(self, result: str, reasons: list[str], **extra: Any) -> RolloutResult:

@@ -111,6 +111,7 @@ class RolloutJournal:
     checkpoints: dict[str, str] = field(default_factory=dict)  # device -> checkpoint name
     fingerprints: dict[str, str] = field(default_factory=dict)  # device -> base fingerprint of its plan
     changed_in: dict[str, str] = field(default_factory=dict)  # device -> stage that changed it
+    halting: dict[str, Any] | None = None  # a gate failed and the failure action had started
 
     @property
     def interrupted(self) -> bool:
@@ -131,13 +132,16 @@ def journal(records: Iterable[dict[str, Any]], txid: str) -> RolloutJournal | No
     return j
 
 
+_STATE_AFTER_APPLY = {"applied": AFTER, "unchanged": AFTER, "pending_confirm": PENDING, "failed": FAILED}
+
+
 def _fold(j: RolloutJournal, event: Any, rec: dict[str, Any]) -> None:
     dev = rec.get("device")
     if event == "planned" and isinstance(dev, str) and rec.get("base_fingerprint") and dev not in j.changed_in:
         j.fingerprints[dev] = str(rec["base_fingerprint"])
     elif event == "applied" and isinstance(dev, str):
         status = rec.get("status")
-        j.device_state[dev] = {"applied": AFTER, "pending_confirm": PENDING, "failed": FAILED}.get(str(status), BEFORE)
+        j.device_state[dev] = _STATE_AFTER_APPLY.get(str(status), BEFORE)
         if rec.get("checkpoint"):
             j.checkpoints[dev] = str(rec["checkpoint"])
         if status in ("applied", "pending_confirm"):
@@ -148,6 +152,8 @@ def _fold(j: RolloutJournal, event: Any, rec: dict[str, Any]) -> None:
         j.device_state[dev] = BEFORE if rec.get("status") == "rolled_back" else FAILED
     elif event == "batch_done":
         j.done_batches.add((str(rec.get("stage")), int(rec.get("batch", 0))))
+    elif event == "halting":
+        j.halting = rec
     elif event == "rollout_finished":
         j.finished = rec
 

@@ -5,7 +5,8 @@ apply with commit-confirm, confirm(runner), rollback(runner)) and is registered 
 agent.platforms.registry for the test, so the runner, fabric, locks and trail run unchanged. Faults are
 armed per device: `apply-fails`, `bad-after` (apply "succeeds" but leaves a wrong MTU: post-checks
 catch it), `drift` (someone changes the device between plan and apply), `rollback-fails`, and
-`secret-in-plan` (the plan carries the password, to prove the trail redacts it).
+`secret-in-plan` (the plan carries the password, to prove the trail redacts it), `dies-in-rollback`
+(the agent process dies during this device's rollback, once).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class FakeDevice:
     faults: set[str] = field(default_factory=set)
     gathers: int = 0
     applies: int = 0
+
+
+class ProcessDied(BaseException):
+    """Stands in for the agent process dying (not an Exception: nothing in the agent may catch it)."""
 
 
 class FakeRunner:
@@ -134,6 +139,9 @@ class FakeAdapter:
         box = runner.box
         if "rollback-fails" in box.faults:
             raise DeviceError(box.name, "config rollback", "exit 1: rollback failed")
+        if "dies-in-rollback" in box.faults:
+            box.faults.discard("dies-in-rollback")
+            raise ProcessDied(f"agent killed while rolling back {box.name}")
         checkpoint = box.pending or (sorted(box.checkpoints)[-1] if box.checkpoints else None)
         if checkpoint is not None:
             box.config = copy.deepcopy(box.checkpoints[checkpoint])

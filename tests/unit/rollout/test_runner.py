@@ -6,7 +6,7 @@ import json
 
 import pytest
 from conftest import FakeLab
-from rollout_fakes import BEFORE, DEVICES
+from rollout_fakes import BEFORE, DEVICES, ProcessDied
 
 from agent.rollout.locks import LockHeld, LockInfo
 from agent.rollout.runner import Hooks, LocksRefused
@@ -280,3 +280,33 @@ def test_link_flap_wait_is_announced_for_host_batches(lab: FakeLab) -> None:
     assert len(flaps) == 2
     assert "host1" in flaps[0]["for"]
     assert waits.count(2) == 2  # link_flap_wait: 2s, once per host batch
+
+
+def test_killed_during_the_failure_action_resumes_by_finishing_it(lab: FakeLab) -> None:
+    lab.boxes["spine2"].faults.add("apply-fails")
+    lab.boxes["leaf3"].faults.add("dies-in-rollback")  # rollback-all goes newest first: spine1, leaf4, leaf3 ...
+    with pytest.raises(ProcessDied):
+        lab.run("rollback-all.yaml")
+    assert lab.boxes["spine1"].config == BEFORE
+    assert lab.boxes["leaf2"].config == SWITCH_AFTER  # not yet undone when the agent died
+
+    result = lab.run("rollback-all.yaml", mode="resume")
+
+    assert result.result == "halted"  # the gate had failed: resuming finishes the rollback, never continues
+    assert lab.configs() == {d: BEFORE for d in DEVICES}
+    assert all(lab.boxes[d].applies == 0 for d in DEVICES if d.startswith("host"))
+    assert_no_locks(lab)
+
+
+def test_tolerated_device_failure_continues_and_is_reported(lab: FakeLab) -> None:
+    lab.boxes["leaf3"].faults.add("drift")
+
+    result = lab.run("tolerant.yaml")
+
+    assert result.result == "partial"  # all stages ran, but not every device is in the after state
+    assert result.exit_code == 1
+    summary = result.summary()
+    assert "changed since it was planned" in summary["not_changed"]["leaf3"]
+    assert "leaf3" in result.reasons[0]
+    assert lab.boxes["leaf3"].config == {"mtu": 1280, "pfc": []}
+    assert lab.boxes["leaf2"].config == SWITCH_AFTER  # its batch-mate passed its post-checks alone

@@ -58,6 +58,7 @@ def test_journal_rebuilds_device_states(tmp_path: Path) -> None:
     trail.append("tx1", "confirmed", stage="a", batch=0, device="d1")
     trail.append("tx1", "batch_done", stage="a", batch=0)
     trail.append("tx1", "applied", stage="b", batch=0, device="d2", status="pending_confirm", checkpoint="cp")
+    trail.append("tx1", "applied", stage="b", batch=0, device="d3", status="unchanged")
     trail.append("tx2", "rollout_started", stages=[])
     trail.append("tx2", "rollout_finished", result="converged")
 
@@ -65,7 +66,7 @@ def test_journal_rebuilds_device_states(tmp_path: Path) -> None:
     j = journal(trail.records(), "tx1")
     assert j is not None
     assert j.interrupted
-    assert j.device_state == {"d1": AFTER, "d2": PENDING}
+    assert j.device_state == {"d1": AFTER, "d2": PENDING, "d3": AFTER}
     assert j.done_batches == {("a", 0)}
     assert j.fingerprints == {"d1": "fp1"}
     assert list(j.changed_in) == ["d1", "d2"]
