@@ -253,3 +253,18 @@ def napalm_docker_runner(driver: Any) -> DockerExecRunner:
     except ValueError as exc:
         raise DeviceError(device, "docker exec", str(exc)) from None
     return DockerExecRunner.connect(target)
+
+
+def uses_docker(host: Host) -> bool:
+    """Host data `transport: docker` (what ClabInventory and `inventory from-clab` write for sonic-vs/linux)."""
+    return host.get("transport") == "docker"
+
+
+def connect_host(host: Host) -> DockerExecRunner:
+    """A runner for one inventory host, outside Nornir's connection cache (for runner factories)."""
+    extras = dict(host.get_connection_parameters(CONNECTION_NAME).extras or {})
+    try:
+        target = target_from_extras(host.name, container_for_host(host), extras)
+    except ValueError as exc:
+        raise DeviceError(host.name, "docker exec", str(exc)) from None
+    return DockerExecRunner.connect(target)

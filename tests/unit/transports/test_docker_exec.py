@@ -13,7 +13,9 @@ from agent.transports.docker_exec import (
     DockerTarget,
     check_container_name,
     clab_container_name,
+    connect_host,
     container_for_host,
+    uses_docker,
 )
 
 
@@ -77,3 +79,12 @@ def test_container_resolution_order() -> None:
         container_for_host(_host({}))
     with pytest.raises(ValueError, match="container name"):
         container_for_host(_host({"container": "--privileged"}))
+
+
+def test_uses_docker_follows_host_data_and_connect_host_names_the_host() -> None:
+    assert uses_docker(_host({"transport": "docker"}))
+    assert not uses_docker(_host({"transport": "ssh"}))
+    assert not uses_docker(_host({}))
+    host = _host({"lab": "roce-fabric"}, {"docker": "/nonexistent/docker"})
+    with pytest.raises(DeviceError, match=r"^leaf1: docker inspect: .*not found"):
+        connect_host(host)
