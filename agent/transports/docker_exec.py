@@ -257,7 +257,7 @@ def napalm_docker_runner(driver: Any) -> DockerExecRunner:
 
 def uses_docker(host: Host) -> bool:
     """Host data `transport: docker` (what ClabInventory and `inventory from-clab` write for sonic-vs/linux)."""
-    return host.get("transport") == "docker"
+    return bool(host.get("transport") == "docker")
 
 
 def connect_host(host: Host) -> DockerExecRunner:
