@@ -77,6 +77,12 @@ class SonicTransaction:
         before = read_config_db(self.runner)
         if plan.base_fingerprint and fingerprint(before) != plan.base_fingerprint:
             return self._untouched(out, "CONFIG_DB changed since the plan was made; run plan again")
+        waiting = deadman.pending(self.runner)
+        if waiting is not None:
+            return self._untouched(
+                out,
+                f"commit {waiting.txid} is still awaiting confirmation on this switch: confirm or roll it back first",
+            )
         txid = deadman.check_txid(opts.txid or deadman.new_txid())
         payload: Any = plan.operations if replace_config is None else replace_config
         verb, payload_file = (

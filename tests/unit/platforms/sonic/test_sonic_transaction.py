@@ -143,6 +143,17 @@ def test_commit_confirm_pending_then_confirmed(switch: FakeSonic, intent: Device
     assert converged(switch, intent)
 
 
+def test_no_second_change_while_a_commit_awaits_confirmation(switch: FakeSonic, intent: DeviceIntent) -> None:
+    first = apply(switch, intent, confirm_timeout_s=60)
+    assert first.status is ApplyStatus.pending_confirm
+    changed = intent.model_copy(update={"policy": intent.policy.model_copy(update={"name": "other"})})
+    mtu = {n: p.model_copy(update={"mtu": 9000}) for n, p in changed.ports.items()}
+    second = apply(switch, changed.model_copy(update={"ports": mtu}))
+    assert second.status is ApplyStatus.rolled_back
+    assert f"commit {first.checkpoint} is still awaiting confirmation" in second.detail
+    assert switch.config["PORT"]["Ethernet0"]["mtu"] == "9100"
+
+
 def test_commit_confirm_not_confirmed_reverts(switch: FakeSonic, intent: DeviceIntent) -> None:
     before = copy.deepcopy(switch.config)
     assert apply(switch, intent, confirm_timeout_s=60).status is ApplyStatus.pending_confirm
