@@ -28,6 +28,10 @@ from agent.state import DeviceKind, DeviceState
 from agent.topology.model import Topology
 
 
+class RollbackUnsupported(DeviceError):
+    """The platform cannot undo an applied change (its apply is final once verified, e.g. RDMA hosts today)."""
+
+
 class TransactionalAdapter(Protocol):
     def confirm(self, runner: CommandRunner) -> str | None: ...
 
@@ -107,8 +111,8 @@ class AdapterFabric:
 
     def _transactional(self, device: str, action: str) -> TransactionalAdapter:
         adapter = self._adapter(device)
-        if not (callable(getattr(adapter, "confirm", None)) and callable(getattr(adapter, "rollback", None))):
-            raise DeviceError(device, action, f"platform adapter {adapter.name!r} has no confirm/rollback")
+        if not callable(getattr(adapter, action, None)):
+            raise RollbackUnsupported(device, action, f"platform {adapter.name!r} cannot {action} a finished change")
         return adapter  # type: ignore[return-value]  # checked structurally above
 
     def confirm(self, device: str) -> None:

@@ -20,6 +20,7 @@ class DeviceRecord:
     checkpoint: str | None = None
     base_fingerprint: str | None = None  # state planned against = the before state a rollback must restore
     rolled_back: bool = False
+    attention: bool = False  # in a proven state, but not the one the failure action wanted
     reason: str = ""
 
 
@@ -32,17 +33,17 @@ class RolloutResult:
 
     @property
     def exit_code(self) -> int:
-        bad = any(r.state in (FAILED, PENDING) for r in self.devices.values())
+        bad = any(r.attention or r.state in (FAILED, PENDING) for r in self.devices.values())
         return 0 if self.result == "converged" and not bad else 1
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"after": [], "already_compliant": [], "rolled_back": {}, "not_changed": {}}
         out["needs_attention"] = {}
         for name, r in sorted(self.devices.items()):
-            if r.state == AFTER:
-                out["after" if r.changed else "already_compliant"].append(name)
-            elif r.state in (FAILED, PENDING):
+            if r.attention or r.state in (FAILED, PENDING):
                 out["needs_attention"][name] = r.reason or "state could not be proven"
+            elif r.state == AFTER:
+                out["after" if r.changed else "already_compliant"].append(name)
             elif r.rolled_back:
                 out["rolled_back"][name] = r.reason
             else:

@@ -17,7 +17,7 @@ from typing import Any
 from nornir.core import Nornir
 
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
-from agent.rollout.fabric import Fabric
+from agent.rollout.fabric import Fabric, RollbackUnsupported
 from agent.rollout.gates import counter_gate, finding_reasons
 from agent.rollout.locks import DeviceLock, LocalLock, LockHeld, LockInfo
 from agent.rollout.playbook import FailureAction, RolloutPlaybook, Stage
@@ -51,6 +51,20 @@ class Hooks:
 
 def _at(where: Where | None) -> dict[str, Any]:
     return {"stage": where[0], "batch": where[1]} if where else {}
+
+
+def _record_rollback(rec: DeviceRecord, res: Any, reason: str) -> str:
+    """Device record after a rollback attempt; returns the trail status (rolled_back|unsupported|failed)."""
+    if isinstance(res, ApplyOutcome) and res.status is ApplyStatus.rolled_back:
+        rec.state, rec.rolled_back, rec.reason = BEFORE, True, reason
+        return "rolled_back"
+    if isinstance(res, RollbackUnsupported):  # nothing was touched: the device stays verified in the after state
+        rec.attention = True
+        rec.reason = f"left in the after state, {res.detail} ({reason})"
+        return "unsupported"
+    rec.state = FAILED
+    rec.reason = f"rollback failed ({res if isinstance(res, BaseException) else res.detail})"
+    return "failed"
 
 
 class RolloutRunner:
@@ -314,12 +328,8 @@ class RolloutRunner:
         # one device at a time, newest change first: the reverse of the order the rollout made them
         for dev in devices:
             res = self.on_devices([dev], "rollback", undo, where=where)[dev]
+            status = _record_rollback(self.devices[dev], res, reason)
             rec = self.devices[dev]
-            ok = isinstance(res, ApplyOutcome) and res.status is ApplyStatus.rolled_back
-            rec.state = BEFORE if ok else FAILED
-            rec.rolled_back = ok
-            rec.reason = reason if ok else f"rollback failed ({res if isinstance(res, BaseException) else res.detail})"
-            status = "rolled_back" if ok else "failed"
             self.emit(
                 "rolled_back", **_at(where), device=dev, status=status, reason=rec.reason, checkpoint=rec.checkpoint
             )

@@ -149,7 +149,7 @@ def _fold(j: RolloutJournal, event: Any, rec: dict[str, Any]) -> None:
     elif event == "confirmed" and isinstance(dev, str):
         j.device_state[dev] = AFTER
     elif event == "rolled_back" and isinstance(dev, str):
-        j.device_state[dev] = BEFORE if rec.get("status") == "rolled_back" else FAILED
+        j.device_state[dev] = {"rolled_back": BEFORE, "unsupported": AFTER}.get(str(rec.get("status")), FAILED)
     elif event == "batch_done":
         j.done_batches.add((str(rec.get("stage")), int(rec.get("batch", 0))))
     elif event == "halting":

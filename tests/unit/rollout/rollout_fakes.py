@@ -174,3 +174,22 @@ def fake_checks(intents: dict[str, DeviceIntent], states: dict[str, DeviceState]
         if port.lossless_priorities != want["pfc"]:
             out.append(finding("FAKE-PFC-001", "PFC priorities differ", name, want["pfc"], port.lossless_priorities))
     return out
+
+
+class FinalAdapter:
+    """Like the RDMA host adapter today: apply is final once verified (no commit-confirm, no rollback)."""
+
+    name = "fake-final"
+
+    def __init__(self) -> None:
+        self._inner = FakeAdapter()
+        self.gather = self._inner.gather
+        self.normalize = self._inner.normalize
+        self.plan = self._inner.plan
+
+    def apply(self, runner: FakeRunner, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
+        final = ApplyOptions(dry_run=opts.dry_run, confirm_timeout_s=None, txid=opts.txid)
+        return self._inner.apply(runner, intent, plan, final)
+
+
+FINAL_ADAPTER = FinalAdapter()

@@ -310,3 +310,25 @@ def test_tolerated_device_failure_continues_and_is_reported(lab: FakeLab) -> Non
     assert "leaf3" in result.reasons[0]
     assert lab.boxes["leaf3"].config == {"mtu": 1280, "pfc": []}
     assert lab.boxes["leaf2"].config == SWITCH_AFTER  # its batch-mate passed its post-checks alone
+
+
+def test_platform_without_rollback_is_left_in_its_after_state_and_flagged(
+    lab: FakeLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.platforms import registry
+
+    monkeypatch.setitem(registry.ADAPTERS, "linux-rdma", "rollout_fakes:FINAL_ADAPTER")
+    lab.boxes["host6"].faults.add("apply-fails")  # second host batch (rack r2); its own apply undoes itself
+
+    result = lab.run("staged.yaml")  # rollback-stage: would undo hosts 1-8, but hosts cannot roll back
+
+    assert result.result == "halted"
+    assert result.exit_code == 1
+    attention = result.summary()["needs_attention"]
+    assert sorted(attention) == [f"host{i}" for i in (1, 2, 3, 4, 5, 7, 8)]
+    assert "host6" in result.summary()["rolled_back"]
+    assert "left in the after state, platform 'fake-final' cannot rollback" in attention["host1"]
+    assert lab.boxes["host1"].config == HOST_AFTER  # untouched by the failed undo: still a proven state
+    assert lab.boxes["leaf1"].config == SWITCH_AFTER  # earlier stages are not part of rollback-stage
+    statuses = {r["device"]: r["status"] for r in lab.events("rolled_back")}
+    assert set(statuses.values()) == {"unsupported"}
