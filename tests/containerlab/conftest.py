@@ -6,7 +6,8 @@ the reason (pytest -ra prints it). Deploy once per session, poll readiness (no f
 the end even when tests fail.
 
 Environment: CONTAINERLAB (command, default `containerlab`; e.g. `sudo -E containerlab`),
-ROCE_CLAB_READY_TIMEOUT (seconds, default 600), ROCE_CLAB_KEEP=1 (leave the lab running for debugging).
+ROCE_CLAB_READY_TIMEOUT (seconds, default 600), ROCE_CLAB_KEEP=1 (leave the lab running for debugging),
+ROCE_CLAB_DEPLOYED=1 (the caller, e.g. CI, deployed the lab and destroys it: no deploy, no destroy here).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def lab() -> Iterator[DeployedLab]:
     if reason is not None:
         pytest.skip(f"containerlab end-to-end tests skipped: {reason}")
     clab = containerlab_cmd()
-    subprocess.run([*clab, "deploy", "-t", str(TOPOLOGY), "--reconfigure"], check=True)
+    owned = os.environ.get("ROCE_CLAB_DEPLOYED") != "1"
+    if owned:
+        subprocess.run([*clab, "deploy", "-t", str(TOPOLOGY), "--reconfigure"], check=True)
     try:
         lab_dir = TOPOLOGY.parent / f"clab-{load_clab(TOPOLOGY).name}"
         source = read_source(lab_dir)
@@ -72,5 +75,5 @@ def lab() -> Iterator[DeployedLab]:
             pytest.fail(f"lab not ready after {timeout:.0f}s: " + "; ".join(not_ready))
         yield DeployedLab(source, lab_dir)
     finally:
-        if os.environ.get("ROCE_CLAB_KEEP") != "1":
+        if owned and os.environ.get("ROCE_CLAB_KEEP") != "1":
             subprocess.run([*clab, "destroy", "-t", str(TOPOLOGY), "--cleanup"], check=False)
