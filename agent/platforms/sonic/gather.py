@@ -26,6 +26,7 @@ from agent.platforms.sonic.tables import strip_reference
 
 CONFIG_DB_COMMAND = "sonic-cfggen -d --print-data"
 SAVED_CONFIG_PATH = "/etc/sonic/config_db.json"
+DEFAULT_MTU = "9100"  # portmgrd's default; the dynamic model leaves it out of profile names
 
 
 @dataclass
@@ -159,9 +160,12 @@ def candidate_profiles(config_db: dict[str, Any], ports: Collection[str]) -> lis
         cables.update({p: str(v) for p, v in table.items()})
     qos = config_db.get("PORT_QOS_MAP") or {}
     for port in ports:
-        speed = (config_db.get("PORT") or {}).get(port, {}).get("speed")
+        entry = (config_db.get("PORT") or {}).get(port, {})
+        speed, mtu = entry.get("speed"), str(entry.get("mtu", DEFAULT_MTU))
         if (qos.get(port) or {}).get("pfc_enable") and speed and port in cables:
             names.add(f"pg_lossless_{speed}_{cables[port]}_profile")
+            if mtu != DEFAULT_MTU:  # the dynamic model names non-default MTUs (buffermgrdyn getDynamicProfileName)
+                names.add(f"pg_lossless_{speed}_{cables[port]}_mtu{mtu}_profile")
     return sorted(names)
 
 

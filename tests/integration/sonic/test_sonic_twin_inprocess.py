@@ -160,3 +160,23 @@ def test_unconfirmed_commit_reverts_on_the_twin(runner: TwinRunner, intent: Devi
     twin.wall = lambda: start + 61.0
     assert comparable(config_db(twin)) == comparable(before)
     assert deadman.pending(runner) is None
+
+
+def test_dynamic_buffer_model_converges(intent: DeviceIntent) -> None:
+    """Dynamic model: CONFIG_DB keeps `BUFFER_PG|port|3-4 = NULL`; APPL_DB holds the computed profile."""
+    from conftest import CABLED
+
+    from agent.lab.twin import TwinPort
+
+    twin = SonicTwin(
+        "leaf1", [TwinPort(n, 400_000, nb, role) for n, (nb, role) in CABLED.items()], buffer_model="dynamic"
+    )
+    runner = TwinRunner(twin)
+    assert apply(runner, intent).status is ApplyStatus.applied
+    assert converged(runner, intent)
+    state = ADAPTER.normalize("leaf1", ADAPTER.gather(runner, intent))
+    assert state.buffer_model == "dynamic"
+    pg = next(g for g in state.ports["Ethernet0"].priority_groups if 3 in g.priorities)
+    assert pg.configured_profile == "NULL"
+    assert pg.programmed is not None
+    assert pg.programmed.xoff

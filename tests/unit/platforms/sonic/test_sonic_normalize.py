@@ -31,6 +31,14 @@ def test_state_read_predicts_appl_db_keys_from_config_db(switch: FakeSonic) -> N
     assert cmds["appl_pg_keys"] == "sonic-db-cli APPL_DB keys 'BUFFER_PG_TABLE:*'"
 
 
+def test_dynamic_model_profile_names_include_a_non_default_mtu(switch: FakeSonic) -> None:
+    switch.config["CABLE_LENGTH"]["AZURE"]["Ethernet0"] = "40m"
+    switch.config["PORT"]["Ethernet0"]["mtu"] = "4200"
+    names = {name for name, _ in state_commands(switch.config, ["Ethernet0"])}
+    assert "appl_profile pg_lossless_400000_40m_profile" in names
+    assert "appl_profile pg_lossless_400000_40m_mtu4200_profile" in names
+
+
 def test_normalize_default_sonic(switch: FakeSonic) -> None:
     switch.config["CABLE_LENGTH"]["AZURE"]["Ethernet0"] = "5m"
     switch.one("config save -y")
