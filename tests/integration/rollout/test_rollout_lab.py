@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.lab.control import request
+from agent.lab.control import lab_status, request
 from agent.lab.paths import LabPaths
 from agent.rollout import orchestrate
 from agent.rollout.progress import JsonProgress
@@ -195,3 +197,19 @@ def test_killed_rollout_refuses_a_fresh_run_and_resumes_from_its_trail(lab: Lab)
     applied = [r["device"] for r in lab.trail() if r["event"] == "applied"]
     assert applied.count("leaf1") == 1  # the canary finished before the kill and is not redone
     assert lab.plans() == {key: [] for key in DEVICES}
+
+
+def test_precheck_playbook_validates_rolls_out_and_writes_junit(lab: Lab) -> None:
+    ci = lab.inventory.parent.parent / "ci"  # next to inventories/lab, as the playbook expects
+    ci.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "rollout" / "precheck" / "lab-ci.yaml", ci / "precheck.yaml")
+    shutil.copy(PLAYBOOK, ci / "lab.yaml")
+
+    result = cli.invoke(app, ["rollout", str(ci / "precheck.yaml")])
+
+    assert result.exit_code == 0, result.output
+    assert "ok   validate-policy" in result.output
+    suite = ET.parse(ci / "results.xml").getroot()[0]
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("2", "0", "0")
+    assert lab.plans() == {d: [] for d in DEVICES}
+    assert lab_status(LabPaths(lab.state_dir)) is not None  # the running lab was reused and left running
