@@ -98,7 +98,9 @@ class Selection:
         return cls(frozenset(_split(include)), frozenset(_split(exclude)))
 
     def selects(self, spec: CheckSpec) -> bool:
-        if self.include and not _matches(spec, self.include):
+        """Audit-scope checks (unreachable device, partial read) run under any --checks selection: a
+        narrower selection must not turn an unreadable device into a silent pass. --exclude still wins."""
+        if self.include and spec.scope != "audit" and not _matches(spec, self.include):
             return False
         return not _matches(spec, self.exclude)
 

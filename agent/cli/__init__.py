@@ -41,6 +41,7 @@ def _register() -> None:
     from agent.cli import rollout_cmd  # noqa: F401
     from agent.cli import host_cmd  # noqa: F401
     from agent.cli import inventory_cmd  # noqa: F401
+    from agent.cli import audit_cmd, checks_cmd  # noqa: F401
 
 
 _register()

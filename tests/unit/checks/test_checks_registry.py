@@ -12,6 +12,7 @@ from agent.checks.engine import FABRIC, audit, run_checks
 from agent.checks.registry import Selection, catalogue
 
 CATALOGUE = catalogue()
+AUDIT = {"AUDIT-001", "AUDIT-002", "AUDIT-003"}
 TABLES = sorted(p.name for p in FIXTURES.glob("*.yaml") if not p.name.startswith(("links", "policy")))
 
 
@@ -41,9 +42,9 @@ def test_every_check_has_failing_and_passing_cases() -> None:
 
 
 SELECTIONS = [
-    (["SW-PFC-001"], [], {"SW-PFC-001"}),
-    (["SW-PFC"], [], {"SW-PFC-001", "SW-PFC-002"}),
-    (["watchdog"], ["runtime"], {"SW-WD-001", "SW-WD-002", "SW-WD-003"}),
+    (["SW-PFC-001"], [], {"SW-PFC-001", *AUDIT}),
+    (["SW-PFC"], ["AUDIT"], {"SW-PFC-001", "SW-PFC-002"}),
+    (["watchdog"], ["runtime"], {"SW-WD-001", "SW-WD-002", "SW-WD-003", *AUDIT}),
     (["host,link"], ["HOST-TCP-001"], None),  # checked by property below
     ([], ["switch", "host", "link", "runtime", "audit"], {c for c in CATALOGUE if c.startswith("FAB-")}),
 ]
@@ -54,7 +55,7 @@ def test_selection(include: list[str], exclude: list[str], want: set[str] | None
     sel = Selection.parse(include, exclude)
     got = {cid for cid, spec in CATALOGUE.items() if sel.selects(spec)}
     if want is None:
-        assert got == {c for c in CATALOGUE if c.startswith(("HOST-", "LINK-"))} - {"HOST-TCP-001"}
+        assert got == {c for c in CATALOGUE if c.startswith(("HOST-", "LINK-", "AUDIT-"))} - {"HOST-TCP-001"}
     else:
         assert got == want
 
