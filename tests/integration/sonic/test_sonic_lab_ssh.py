@@ -260,3 +260,32 @@ def test_napalm_getters_and_validate_over_ssh(lab: Lab) -> None:
     assert got["get_lossless_config"]["Ethernet0"]["pfc_enable"] == "3"
     assert set(got["get_pfc_counters"]["Ethernet0"]["rx"]) == {str(p) for p in range(8)}
     assert report["complies"] is True, report
+
+
+def test_napalm_configure_with_revert_in_then_confirm(lab: Lab) -> None:
+    """The plain NAPALM flow through nornir_napalm: merge a CONFIG_DB fragment with revert_in, confirm."""
+    from nornir.core.task import Task
+    from nornir_napalm.plugins.tasks import napalm_configure, napalm_confirm_commit
+
+    from agent.inventory.loader import load_nornir
+    from agent.platforms.tasks import napalm_driver
+
+    fragment = json.dumps({"PFC_WD": {"Ethernet0": {"detection_time": "400"}}})
+
+    def push(task: Task) -> tuple[str, bool, bool]:
+        driver = napalm_driver(task)
+        configured = task.run(task=napalm_configure, configuration=fragment, revert_in=120)
+        pending = driver.has_pending_commit()
+        task.run(task=napalm_confirm_commit)
+        return configured[0].diff, pending, driver.has_pending_commit()
+
+    nr = load_nornir(lab.inv).filter(name="spine1")
+    try:
+        result = nr.run(task=push)
+    finally:
+        nr.close_connections()
+    assert not result.failed, result["spine1"][0].result
+    diff, pending_before, pending_after = result["spine1"][0].result
+    assert diff == "~ PFC_WD|Ethernet0 detection_time: '200' -> '400'"
+    assert (pending_before, pending_after) == (True, False)
+    assert lab.config_db("spine1")["PFC_WD"]["Ethernet0"]["detection_time"] == "400"
