@@ -1,0 +1,117 @@
+"""The audit and checks commands through typer's CliRunner, offline (--from-snapshot): exit codes,
+formats, history and input validation. Live gathering over SSH is covered by the integration tier."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "report"
+runner = CliRunner()
+
+
+@pytest.fixture
+def inv(tmp_path: Path) -> Path:
+    target = tmp_path / "inv"
+    shutil.copytree(FIXTURES / "inventory", target)
+    return target
+
+
+def _audit(inv: Path, *args: str) -> tuple[int, str]:
+    res = runner.invoke(app, ["audit", "-i", str(inv), "-q", *args])
+    return res.exit_code, res.output
+
+
+EXIT_CODES = [
+    ("snapshot-clean", [], 0),
+    ("snapshot-faults", [], 1),
+    ("snapshot-faults", ["--checks", "SW-CFG-001"], 1),  # warning only, but host4 unreachable (AUDIT-001)
+    ("snapshot-faults", ["--checks", "SW-CFG-001", "--exclude", "AUDIT"], 0),
+    ("snapshot-dead", [], 2),
+]
+
+
+@pytest.mark.parametrize(("snap", "extra", "code"), EXIT_CODES)
+def test_exit_codes(inv: Path, snap: str, extra: list[str], code: int) -> None:
+    rc, out = _audit(inv, "--from-snapshot", str(FIXTURES / snap), *extra)
+    assert rc == code, out
+
+
+def test_json_report_and_history(inv: Path) -> None:
+    rc, out = _audit(inv, "--from-snapshot", str(FIXTURES / "snapshot-clean"), "-f", "json")
+    assert rc == 0
+    assert json.loads(out)["complies"] is True
+    rc, out = _audit(inv, "--from-snapshot", str(FIXTURES / "snapshot-faults"), "-f", "json")
+    doc = json.loads(out)
+    assert rc == 1
+    assert doc["history"]["previous_audit"] == 1
+    assert "SW-QOS-002|leaf1|Ethernet8|3" in doc["history"]["new"]
+    assert doc["source"].startswith("snapshot:")
+    assert (inv / ".state" / "history.sqlite").is_file()
+    res = runner.invoke(app, ["audit", "history", "-i", str(inv), "--json"])
+    assert res.exit_code == 0
+    audits = json.loads(res.output)["audits"]
+    assert [a["id"] for a in audits] == [2, 1]
+    assert audits[0]["complies"] is False
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("junit", "r.xml"), ("prom", "r.prom"), ("html", "r.html"), ("table", "r.txt")]
+)
+def test_output_files(inv: Path, tmp_path: Path, fmt: str, name: str) -> None:
+    out = tmp_path / name
+    rc, _ = _audit(inv, "--from-snapshot", str(FIXTURES / "snapshot-faults"), "-f", fmt, "-o", str(out), "--no-history")
+    assert rc == 1
+    text = out.read_text()
+    assert "SW-QOS-002" in text
+    assert not (inv / ".state").exists()
+
+
+def test_save_snapshot_round_trip(inv: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "again"
+    _audit(inv, "--from-snapshot", str(FIXTURES / "snapshot-faults"), "--save-snapshot", str(saved), "--no-history")
+    rc, out = _audit(inv, "--from-snapshot", str(saved), "-f", "json", "--no-history")
+    assert rc == 1
+    keys = {f["key"] for f in json.loads(out)["findings"]}
+    assert "RT-DROP-001|leaf2|Ethernet0|3" in keys  # previous/ read came along
+    assert "AUDIT-001|host4||" in keys
+
+
+BAD_INPUT = [
+    (["--checks", "SW-NOPE-001"], "no check matches"),
+    (["--interval", "5"], "--interval needs live reads"),
+    (["--limit", "leaf9"], "unknown device"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUT)
+def test_bad_input_exits_2(inv: Path, extra: list[str], message: str) -> None:
+    rc, out = _audit(inv, "--from-snapshot", str(FIXTURES / "snapshot-clean"), *extra)
+    assert rc == 2
+    assert message in out
+    assert "no device was contacted" in out
+
+
+def test_invalid_policy_exits_2(inv: Path) -> None:
+    (inv / "policy.yaml").write_text("classes: []\ntrust: maybe\n")
+    rc, out = _audit(inv, "--from-snapshot", str(FIXTURES / "snapshot-clean"))
+    assert rc == 2
+    assert "policy.yaml" in out
+
+
+def test_checks_list_and_explain() -> None:
+    res = runner.invoke(app, ["checks", "list", "--json"])
+    assert res.exit_code == 0
+    rows = json.loads(res.output)
+    assert {"SW-PFC-001", "FAB-DLK-001", "HOST-MTU-001", "RT-ECN-001", "AUDIT-001"} <= {r["id"] for r in rows}
+    res = runner.invoke(app, ["checks", "explain", "sw-wd-001"])
+    assert res.exit_code == 0
+    assert "pfcwd_sw_enable" in res.output
+    res = runner.invoke(app, ["checks", "explain", "XX-1"])
+    assert res.exit_code == 2
