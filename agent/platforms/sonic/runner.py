@@ -110,6 +110,7 @@ class NetmikoRunner:
         self.target = target
         self.round_trips = 0
         self.uploads = 0
+        self._sftp: paramiko.SFTPClient | None = None
 
     @classmethod
     def connect(cls, target: SshTarget) -> NetmikoRunner:
@@ -152,12 +153,14 @@ class NetmikoRunner:
         return RunResult(output=output, exit_code=code)
 
     def upload(self, path: str, data: bytes) -> None:
+        """Write a file over SFTP; one SFTP channel is kept open for the session (fewer round trips)."""
         try:
-            transport = self.connection.remote_conn.get_transport()
-            sftp = paramiko.SFTPClient.from_transport(transport)
-            if sftp is None:
-                raise OSError("SFTP subsystem refused")
-            with sftp, sftp.open(path, "wb") as fh:
+            if self._sftp is None:
+                transport = self.connection.remote_conn.get_transport()
+                self._sftp = paramiko.SFTPClient.from_transport(transport)
+                if self._sftp is None:
+                    raise OSError("SFTP subsystem refused")
+            with self._sftp.open(path, "wb") as fh:
                 fh.write(data)
         except (OSError, EOFError, paramiko.SSHException, AttributeError) as exc:
             self._drop()
@@ -169,7 +172,10 @@ class NetmikoRunner:
 
     def _drop(self) -> None:
         conn, self.connection = self.connection, _Closed()
+        sftp, self._sftp = self._sftp, None
         with contextlib.suppress(Exception):  # closing a broken session must never mask the real error
+            if sftp is not None:
+                sftp.close()
             conn.disconnect()
 
 
