@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
-from sonic_twin_runner import TwinRunner
 
 from agent.intent import DeviceIntent, InventoryDevice, build_device_intent
 from agent.lab.sonic.twin import SonicTwin
@@ -15,13 +14,9 @@ from agent.policy.model import Policy
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Link, Topology
 
+from .sonic_twin_runner import CABLED, TwinRunner
+
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "sonic_platform"
-CABLED = {
-    "Ethernet0": ("host1:eth1", "host"),
-    "Ethernet4": ("host2:eth1", "host"),
-    "Ethernet8": ("spine1:Ethernet0", "fabric"),
-    "Ethernet12": ("spine2:Ethernet0", "fabric"),
-}
 
 
 def leaf1_twin() -> SonicTwin:

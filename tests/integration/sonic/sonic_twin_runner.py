@@ -12,6 +12,14 @@ from agent.errors import SessionLost
 from agent.lab.twin import Twin
 from agent.platforms.base import RunResult
 
+# leaf1 of the default lab: cabled ports, their peers and link roles
+CABLED = {
+    "Ethernet0": ("host1:eth1", "host"),
+    "Ethernet4": ("host2:eth1", "host"),
+    "Ethernet8": ("spine1:Ethernet0", "fabric"),
+    "Ethernet12": ("spine2:Ethernet0", "fabric"),
+}
+
 
 class TwinRunner:
     def __init__(self, twin: Twin, device: str | None = None) -> None:

@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 import pytest
-from sonic_twin_runner import TwinRunner
 
 from agent.intent import DeviceIntent
 from agent.lab.sonic.twin import SonicTwin
@@ -18,6 +17,8 @@ from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus
 from agent.platforms.sonic import deadman
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.transaction import TxSettings, comparable
+
+from .sonic_twin_runner import CABLED, TwinRunner
 
 ADAPTER = SonicAdapter(TxSettings(verify_attempts=2, verify_interval_s=0, sleep=lambda _s: None))
 
@@ -164,8 +165,6 @@ def test_unconfirmed_commit_reverts_on_the_twin(runner: TwinRunner, intent: Devi
 
 def test_dynamic_buffer_model_converges(intent: DeviceIntent) -> None:
     """Dynamic model: CONFIG_DB keeps `BUFFER_PG|port|3-4 = NULL`; APPL_DB holds the computed profile."""
-    from conftest import CABLED
-
     from agent.lab.twin import TwinPort
 
     twin = SonicTwin(

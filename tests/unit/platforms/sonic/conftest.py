@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
-from sonic_fake_switch import FakeSonic
 
 from agent.intent import DeviceIntent, InventoryDevice, build_device_intent
 from agent.policy.model import Policy
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Link, Topology
+
+from .sonic_fake_switch import FakeSonic
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "sonic_platform"
 

@@ -8,13 +8,14 @@ import pytest
 from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.inventory import Defaults, Groups, Host, Hosts, Inventory
-from sonic_fake_switch import FakeSonic
 
 from agent.errors import DeviceError
 from agent.intent import DeviceIntent
 from agent.platforms import tasks
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
 from agent.state import DeviceState
+
+from .sonic_fake_switch import FakeSonic
 
 
 class _DictInventory:

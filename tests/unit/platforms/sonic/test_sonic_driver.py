@@ -11,10 +11,11 @@ import napalm
 import pytest
 from napalm.base.exceptions import CommitError, ConnectionException, MergeConfigException, ReplaceConfigException
 from napalm.base.test.getters import BaseTestGetters
-from sonic_fake_switch import FakeSonic
 
 from agent.platforms.sonic import driver as driver_mod
 from agent.platforms.sonic.driver import RoceSonicDriver
+
+from .sonic_fake_switch import FakeSonic
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "sonic_platform"
 

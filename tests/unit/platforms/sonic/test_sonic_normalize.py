@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from sonic_fake_switch import FakeSonic
 
 from agent.errors import ParseError
 from agent.platforms.base import RunResult
 from agent.platforms.sonic.gather import SonicRaw, gather, split_sections, state_commands
 from agent.platforms.sonic.normalize import normalize
 from agent.state import TrustMode
+
+from .sonic_fake_switch import FakeSonic
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "sonic_platform"
 

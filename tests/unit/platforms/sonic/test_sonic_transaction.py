@@ -9,13 +9,14 @@ import copy
 from typing import Any
 
 import pytest
-from sonic_fake_switch import FakeSonic
 
 from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus
 from agent.platforms.sonic import deadman
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.transaction import TxSettings, comparable
+
+from .sonic_fake_switch import FakeSonic
 
 ADAPTER = SonicAdapter(TxSettings(verify_attempts=2, verify_interval_s=0, sleep=lambda _s: None))
 
