@@ -16,7 +16,7 @@ believed when re-planning shows the device back on the exact state planned again
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from agent.checks.finding import Finding, Severity
@@ -59,7 +59,8 @@ class Fabric(Protocol):
 
 
 RunnerFactory = Callable[[str], CommandRunner]
-ChecksFn = Callable[[dict[str, DeviceIntent], dict[str, DeviceState], Topology], list[Finding]]
+# (intents, states, topology, selection terms) -> findings of the selected checks
+ChecksFn = Callable[[dict[str, DeviceIntent], dict[str, DeviceState], Topology, list[str]], list[Finding]]
 
 
 class AdapterFabric:
@@ -130,21 +131,10 @@ class AdapterFabric:
     def observe(self, device: str) -> DeviceState:
         return self._adapter(device).normalize(device, self.gather(device))
 
-    def findings(self, states: dict[str, DeviceState], check_ids: list[str]) -> list[Finding]:
+    def findings(self, states: dict[str, DeviceState], terms: list[str]) -> list[Finding]:
+        """Errors of the selected checks on the devices observed (a gate passes when there are none)."""
         if self._checks is None:
             raise RuntimeError("gates name checks but no checks engine is available")
         intents = {d: self.intents[d] for d in states if d in self.intents}
-        return select_findings(self._checks(intents, states, self.topology), check_ids, states)
-
-
-def select_findings(found: Iterable[Finding], check_ids: list[str], states: dict[str, DeviceState]) -> list[Finding]:
-    """Errors of the named checks (a trailing `*` matches a prefix) on the devices observed."""
-
-    def wanted(check_id: str) -> bool:
-        return any(check_id.startswith(c[:-1]) if c.endswith("*") else check_id == c for c in check_ids)
-
-    return [f for f in found if f.severity is Severity.error and f.device in states and wanted(f.check_id)]
-
-
-def unchanged(device: str, plan: ChangePlan) -> ApplyOutcome:
-    return ApplyOutcome(device, ApplyStatus.unchanged, "already in the intended state", plan=plan)
+        found = self._checks(intents, states, self.topology, terms)
+        return [f for f in found if f.severity is Severity.error and f.device in states]

@@ -23,7 +23,7 @@ from agent.rollout.targets import parse_filter
 
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|sec|min|m|h)?\s*$")
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}
-_CHECK_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-(\d{3}|\*)$")
+_CHECK_TERM_RE = re.compile(r"^([A-Z][A-Z0-9]*(-[A-Z0-9]+)*(-\*)?|[a-z][a-z0-9-]*)$")
 
 
 def parse_seconds(value: int | str) -> int:
@@ -43,14 +43,17 @@ def parse_seconds(value: int | str) -> int:
 Seconds = Annotated[int, BeforeValidator(parse_seconds)]
 
 
-def check_id(value: str) -> str:
-    if not _CHECK_ID_RE.match(value):
-        raise ValueError(f"{value!r} is not a check id; use an id such as SW-PFC-001, or a prefix such as SW-PFC-*")
+def check_term(value: str) -> str:
+    """Check selection as the checks engine reads it: an id, an id prefix or a tag (checked against the
+    catalogue when the rollout opens)."""
+    if not _CHECK_TERM_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a check selection; use an id (SW-PFC-001), a prefix (SW-PFC-* or SW-PFC) or a tag (pfc)"
+        )
     return value
 
 
-CheckId = Annotated[str, AfterValidator(check_id)]
-CheckSelector = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9-]*\*?$")]
+CheckTerm = Annotated[str, AfterValidator(check_term)]
 Name = Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$")]
 
 
@@ -96,8 +99,8 @@ class Stage(Strict):
     select: str
     batch: int | str | None = None  # "25%" or a device count per batch; None = one batch
     parallel: Annotated[int, Field(ge=1, le=256)] | None = None  # devices changed at the same time
-    pre_checks: list[CheckId] = Field(default_factory=list)
-    post_checks: list[CheckId] = Field(default_factory=list)
+    pre_checks: list[CheckTerm] = Field(default_factory=list)
+    post_checks: list[CheckTerm] = Field(default_factory=list)
     soak: Seconds = 0
     gate: Gate = Field(default_factory=Gate)
     failure_action: FailureAction | None = None
@@ -161,8 +164,8 @@ class AuditPlaybook(Strict):
     policy: str | None = None
     targets: Targets = Field(default_factory=Targets)
     schedule: str | None = None
-    checks: list[CheckSelector] = Field(default_factory=list)  # ids, prefixes (SW-PFC-*) or tags (pfc); [] = all
-    skip_checks: list[CheckSelector] = Field(default_factory=list)
+    checks: list[CheckTerm] = Field(default_factory=list)  # ids, prefixes (SW-PFC-*) or tags (pfc); [] = all
+    skip_checks: list[CheckTerm] = Field(default_factory=list)
     counters: bool = True  # read counters (two reads, `counter_interval` apart) for runtime checks
     counter_interval: Seconds = 10
     fail_on: Literal["error", "warning"] = "error"

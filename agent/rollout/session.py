@@ -7,14 +7,15 @@ and field. `make_fabric` then wires the device side (adapters, SSH runners, the 
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nornir.core import Nornir
 from nornir.core.inventory import Host
 
+from agent.checks.engine import run_checks
+from agent.checks.finding import Finding
+from agent.checks.registry import Selection, catalogue
 from agent.errors import InputError, InputProblem
 from agent.intent import DeviceIntent, build_intents
 from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
@@ -26,8 +27,9 @@ from agent.rollout.playbook import Playbook, RolloutPlaybook, file_hash
 from agent.rollout.stages import Candidate, ResolvedStage, resolve_stages, unstaged
 from agent.rollout.targets import target_filter
 from agent.rollout.trail import Trail, secrets_from_environment
+from agent.state import DeviceState
 from agent.topology.model import Topology
-from agent.yamlfile import line_of, read_yaml
+from agent.yamlfile import format_loc, line_of, read_yaml
 
 STATE_DIR = ".state"
 
@@ -142,26 +144,38 @@ def ssh_runner_factory(session: RolloutSession) -> RunnerFactory:
     return factory
 
 
-def default_checks() -> ChecksFn | None:
-    """The checks engine's entry point, if it is installed in this tree."""
-    try:
-        engine = importlib.import_module("agent.checks.engine")
-    except ImportError:
-        return None
-    run: Callable[..., list[object]] = engine.run_checks
+def engine_checks(intents: dict[str, DeviceIntent], states: dict[str, DeviceState], topology: Topology,
+                  terms: list[str]) -> list[Finding]:  # fmt: skip
+    """The checks engine, running only the checks a gate selects (ids, id prefixes or tags)."""
+    return run_checks(intents, states, topology, Selection.parse(include=gate_terms(terms)))
 
-    def checks(intents, states, topology):  # type: ignore[no-untyped-def]
-        return run(intents, states, topology, None)
 
-    return checks  # type: ignore[return-value]
+def gate_terms(terms: list[str]) -> list[str]:
+    """Playbook terms in the engine's vocabulary (`SW-PFC-*` is the prefix `SW-PFC`)."""
+    return [t.removesuffix("-*") for t in terms]
+
+
+def _unknown_gate_terms(session: RolloutSession) -> list[InputProblem]:
+    specs = list(catalogue().values())
+    problems = []
+    for i, stage in enumerate(session.playbook.stages):
+        for key in ("pre_checks", "post_checks"):
+            terms: list[str] = getattr(stage, key)
+            for j, term in enumerate(terms):
+                if Selection.parse(include=gate_terms([term])).unknown_terms(specs):
+                    where = ("stages", i, key, j)
+                    msg = f"{term!r} matches no check; use an id (SW-PFC-001), a prefix (SW-PFC-*) or a tag (pfc)"
+                    problems.append(_located(session.playbook_path, where, format_loc(where), msg))
+    return problems
 
 
 def make_fabric(
     session: RolloutSession, runner_factory: RunnerFactory | None = None, checks: ChecksFn | None = None
 ) -> AdapterFabric:
-    checks = checks or default_checks()
-    gated = [s.name for s in session.playbook.stages if s.pre_checks or s.post_checks]
-    if gated and checks is None:
-        why = f"stages {', '.join(gated)} gate on checks, but no checks engine is installed"
-        raise InputError([InputProblem(session.playbook_path, None, "stages", why)])
+    """The device side of a rollout; with the default checks engine, gate terms are validated first (exit 2)."""
+    if checks is None:
+        problems = _unknown_gate_terms(session)
+        if problems:
+            raise InputError(problems)
+        checks = engine_checks
     return AdapterFabric(session.intents, session.topology, runner_factory or ssh_runner_factory(session), checks)

@@ -164,8 +164,18 @@ def finding(check_id: str, title: str, device: str, expected: object, actual: ob
     )
 
 
-def fake_checks(intents: dict[str, DeviceIntent], states: dict[str, DeviceState], topology: Topology) -> list[Finding]:
-    """FAKE-MTU-001 / FAKE-PFC-001: the device's values equal its intent."""
+def fake_checks(
+    intents: dict[str, DeviceIntent], states: dict[str, DeviceState], topology: Topology, terms: list[str]
+) -> list[Finding]:
+    """FAKE-MTU-001 / FAKE-PFC-001 (selected by id or `FAKE-*`): the device's values equal its intent."""
+    return [f for f in _all_fake_findings(intents, states) if any(_selects(t, f.check_id) for t in terms)]
+
+
+def _selects(term: str, check_id: str) -> bool:
+    return check_id.startswith(term[:-1]) if term.endswith("*") else check_id == term
+
+
+def _all_fake_findings(intents: dict[str, DeviceIntent], states: dict[str, DeviceState]) -> list[Finding]:
     out: list[Finding] = []
     for name, state in states.items():
         want, port = desired(intents[name]), state.ports["p0"]

@@ -8,7 +8,7 @@ import paramiko
 import pytest
 
 from agent.inventory.loader import load_nornir
-from agent.rollout.session import open_rollout
+from agent.rollout.session import make_fabric, open_rollout
 
 ROOT = Path(__file__).resolve().parents[3]
 INV = ROOT / "inventories" / "example-prod"
@@ -50,3 +50,11 @@ def test_known_hosts_pins_one_valid_key_per_device() -> None:
         assert entry is not None, host.name
         assert entry["ssh-ed25519"].get_bits() == 256
     assert len(keys.keys()) == len(nr.inventory.hosts)
+
+
+def test_shipped_rollout_gates_name_real_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROCE_PROD_SWITCH_PASSWORD", "x" * 8)
+    monkeypatch.setenv("ROCE_PROD_HOST_PASSWORD", "y" * 8)
+    session = open_rollout(ROOT / "playbooks" / "rollout.yaml", INV)
+    fabric = make_fabric(session, runner_factory=lambda device: pytest.fail(f"{device} contacted"))
+    assert fabric.intents.keys() == session.intents.keys()  # built without touching a device; terms all known

@@ -6,12 +6,11 @@ import json
 
 import pytest
 from conftest import FIXTURES, FakeLab
-from rollout_fakes import BEFORE, FakeRunner, fake_checks
+from rollout_fakes import BEFORE
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.cli import app, rollout_cmd
 from agent.rollout import runner as runner_mod
-from agent.rollout import session as session_mod
 from agent.rollout.locks import LockInfo
 
 runner = CliRunner()
@@ -20,8 +19,7 @@ LOCK = "/tmp/roce-agent.lock"
 
 @pytest.fixture
 def cli_lab(lab: FakeLab, monkeypatch: pytest.MonkeyPatch) -> FakeLab:
-    monkeypatch.setattr(session_mod, "ssh_runner_factory", lambda s: lambda d: FakeRunner(lab.boxes[d]))
-    monkeypatch.setattr(session_mod, "default_checks", lambda: fake_checks)
+    monkeypatch.setattr(rollout_cmd, "make_fabric", lambda s: lab.fabric(s))  # devices: in memory
     monkeypatch.setattr(runner_mod, "wait", lambda _seconds: None)  # soak windows pass instantly
     return lab
 
@@ -108,3 +106,11 @@ def test_halted_rollout_exits_1_and_says_why(cli_lab: FakeLab) -> None:
     assert code == 1
     assert "rollout halted" in out
     assert "rolled back: leaf1: stage canary batch 1 failed its gate (halt): post-check FAKE-MTU-001" in out
+
+
+def test_gate_naming_no_real_check_exits_2_before_any_device(lab: FakeLab) -> None:
+    # no fake checks here: the real catalogue judges the terms
+    code, out = invoke(lab, "staged.yaml", "--check")
+    assert code == 2
+    assert "staged.yaml:11: stages[0].post_checks[0]: 'FAKE-MTU-001' matches no check" in out
+    assert all(b.gathers == 0 for b in lab.boxes.values())
