@@ -189,6 +189,16 @@ class FabricCtx:
             out.append((link, link.b, link.a, pb, pa))
         return out
 
+    def active_ports(self, device: str) -> list[PortState]:
+        """The device's ports in the topology (what the policy governs); every port without a topology."""
+        state = self.states.get(device)
+        if state is None:
+            return []
+        intent = self.intents.get(device)
+        if intent is None or not intent.ports:
+            return list(state.ports.values())
+        return [state.ports[p] for p in intent.ports if p in state.ports]
+
     def any_expect(self) -> Expect | None:
         """Fabric checks compare with the fabric-wide policy (overrides never change classes)."""
         intent = next(iter(self.intents.values()), None)

@@ -57,8 +57,8 @@ def dscp_meaning(ctx: FabricCtx) -> Iterator[Finding]:
     declared = sorted(set(exp.roce_dscps) | set(exp.cnp_dscps))
     for dscp in declared:
         meaning: dict[str, tuple[str, int | None]] = {}
-        for name, state in ctx.states.items():
-            for port in state.ports.values():
+        for name in ctx.states:
+            for port in ctx.active_ports(name):
                 if port.dscp_to_priority:
                     meaning[name] = (port.name, port.dscp_to_priority.get(dscp))
                     if meaning[name][1] != exp.dscp_map[dscp]:
@@ -269,8 +269,8 @@ def no_lossless_l2(ctx: FabricCtx) -> Iterator[Finding]:
     if not spans:
         return
     lossless_domains: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for name, state in ctx.states.items():
-        for port in state.ports.values():
+    for name in ctx.states:
+        for port in ctx.active_ports(name):
             for vlan in port.vlans:
                 if (vlan, name) in parent:
                     lossless_domains[root((vlan, name))].update(port.lossless_priorities)

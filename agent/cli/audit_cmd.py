@@ -14,6 +14,8 @@ from enum import Enum
 from pathlib import Path
 
 import typer
+from nornir.core.inventory import Host
+from nornir.core.task import MultiResult, Task
 from rich.console import Console
 
 from agent import snapshot
@@ -135,12 +137,25 @@ def _read(sel: Selection_, from_snapshot: Path | None, interval: float, quiet: b
     return snapshot.Snapshot(second, first, errors, time.time())
 
 
+class _GatherProgress(Progress):
+    """One short line per device on stderr (the generic one would print the whole DeviceState)."""
+
+    def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
+        res = result[0]
+        if res.exception is not None or not isinstance(res.result, DeviceState):
+            self._say(
+                f"{host.name}: NOT READ: {snapshot.scrub(str(res.exception or res.result)).splitlines()[0][:200]}"
+            )
+        else:
+            self._say(f"{host.name}: read {len(res.result.ports)} ports")
+
+
 def _gather(sel: Selection_, quiet: bool) -> tuple[dict[str, DeviceState], dict[str, str]]:
     """One Nornir run of gather_task; a failed device is a reason string, never an exception."""
     from agent.platforms.tasks import gather_task
 
     logging.getLogger("nornir").addHandler(logging.NullHandler())
-    nr = sel.nr.with_processors([Progress("gather", quiet)])
+    nr = sel.nr.with_processors([_GatherProgress("gather", quiet)])
     try:
         results = nr.run(task=gather_task, intents=sel.intents, raise_on_error=False)
     finally:

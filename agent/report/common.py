@@ -65,7 +65,7 @@ def counts(findings: list[Finding]) -> dict[str, int]:
 
 def summary_line(result: AuditResult) -> str:
     c = counts(result.findings)
-    failing = {result.bucket_of(f) for f in result.findings if f.severity is Severity.error}
+    failing = {f.device for f in result.findings if f.severity is Severity.error}
     verdict = "COMPLIANT" if result.complies else "NOT COMPLIANT"
     unreachable = sorted(result.skipped)
     n_checks = len({c for ids in result.ran.values() for c in ids})

@@ -19,7 +19,7 @@ def _table_text(result: AuditResult, meta: ReportMeta | None = None) -> str:
 def test_summary_first_then_devices(faults: AuditResult) -> None:
     text = _table_text(faults)
     first = text.splitlines()[0]
-    assert first.startswith("NOT COMPLIANT: 5 errors, 1 warnings, 0 info on 4 of 8 devices")
+    assert first.startswith("NOT COMPLIANT: 5 errors, 1 warnings, 0 info on 3 of 8 devices")
     assert "unreachable: host4" in first
     order = [text.index(name) for name in ("\nhost4", "\nleaf1", "\nleaf2", "\nspine2", "\nfabric-wide")]
     assert order == sorted(order)
