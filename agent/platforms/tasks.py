@@ -5,7 +5,9 @@ hosts, later EOS/Cumulus) and talks to the device through a CommandRunner:
 
 * switches ride on the NAPALM connection (platform ``rocesonic``), so `napalm_confirm_commit` and
   `napalm_rollback` from nornir_napalm work on the very same session;
-* other devices use the ``roce_ssh`` connection plugin below (a Netmiko ``linux`` session).
+* other devices use the ``roce_ssh`` connection plugin below (a Netmiko ``linux`` session);
+* hosts whose data says ``transport: docker`` (containerlab inventories) go through ``docker exec``
+  instead: the driver's docker transport for switches, the ``docker_exec`` plugin for the rest.
 
 A device failure is a failed Nornir Result for that host (Nornir catches the exception); other hosts
 carry on. Connection parameters come from the inventory: credentials, key_file from the Netmiko
@@ -31,6 +33,7 @@ from agent.platforms.registry import adapter_for
 from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
 from agent.policy.model import Policy
 from agent.state import DeviceState
+from agent.transports import docker_exec
 
 SSH_CONNECTION = "roce_ssh"
 NAPALM_CONNECTION = "napalm"
@@ -89,11 +92,12 @@ ConnectionPluginRegister.register(SSH_CONNECTION, RoceSsh)
 
 
 def napalm_driver(task: Task) -> Any:
-    """The host's rocesonic NAPALM driver, opened with the inventory's keys and host-key policy."""
+    """The host's rocesonic NAPALM driver: over SSH with the inventory's keys and host-key policy, or
+    over `docker exec` when host data says `transport: docker` (containerlab sonic-vs has no sshd)."""
     host = task.host
     if NAPALM_CONNECTION not in host.connections:
         target = ssh_target(host)
-        optional_args = {
+        optional_args: dict[str, Any] = {
             "port": target.port,
             "device_name": host.name,
             "ssh_strict": target.verify_host_key,
@@ -101,6 +105,9 @@ def napalm_driver(task: Task) -> Any:
             "key_file": target.key_file,
             "use_keys": bool(target.key_file),
         }
+        if docker_exec.uses_docker(host):
+            optional_args = {"transport": "docker", "device_name": host.name}
+            optional_args["container"] = docker_exec.container_for_host(host)
         extras = {"optional_args": {k: v for k, v in optional_args.items() if v is not None}}
         host.open_connection(
             NAPALM_CONNECTION, task.nornir.config, hostname=target.host, username=target.username,
@@ -113,6 +120,8 @@ def runner_for(task: Task, intent: DeviceIntent) -> CommandRunner:
     if intent.platform == "sonic":
         runner: CommandRunner = napalm_driver(task).runner
         return runner
+    if docker_exec.uses_docker(task.host):
+        return docker_exec.open_for_host(task.host, task.nornir.config)
     if SSH_CONNECTION not in task.host.connections:
         task.host.open_connection(SSH_CONNECTION, task.nornir.config, extras={"target": ssh_target(task.host)})
     ssh: CommandRunner = task.host.get_connection(SSH_CONNECTION, task.nornir.config)
