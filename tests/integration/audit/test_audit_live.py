@@ -1,0 +1,111 @@
+"""`roce-agent audit` over real SSH against the lab twins (SONiC + RDMA hosts), end to end.
+
+Order matters (module-scoped lab): a fresh lab first (SONiC defaults: the AZURE DSCP trap, 0m cables,
+hosts untouched), then an unreachable device, snapshot reproducibility, `apply`, and a PFC storm.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from agent.cli import app
+from tests.integration.lab.conftest import ROOT, TOPOLOGY, free_base_port, lab_env
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
+
+
+@dataclass
+class Lab:
+    root: Path
+    inventory: Path
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("audit-lab")
+    lab_env(mp, root / ".lab")
+    inventory = root / "inventory"
+    args = ["lab", "up", str(TOPOLOGY), "-i", str(inventory), "--base-port", str(free_base_port(8))]
+    up = runner.invoke(app, [*args, "--policy", str(POLICY)])
+    assert up.exit_code == 0, up.output
+    try:
+        yield Lab(root, inventory)
+    finally:
+        runner.invoke(app, ["lab", "down"])
+        mp.undo()
+
+
+def _audit(inventory: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    res = runner.invoke(app, ["audit", "-i", str(inventory), "-q", "-f", "json", "--no-history", *args])
+    assert res.exit_code in (0, 1, 2), res.output
+    return res.exit_code, json.loads(res.stdout) if res.stdout.strip().startswith("{") else {}
+
+
+def _keys(doc: dict) -> set[str]:  # type: ignore[type-arg]
+    return {f["key"] for f in doc["findings"]}
+
+
+def test_fresh_lab_is_not_compliant_for_the_right_reasons(lab: Lab) -> None:
+    code, doc = _audit(lab.inventory)
+    assert code == 1
+    by_key = {f["key"]: f for f in doc["findings"]}
+    trap = by_key["SW-QOS-002|leaf1|Ethernet0|3"]
+    assert "AZURE" in trap["remediation"]
+    assert trap["actual"] == "DSCP 26 -> TC 1"
+    assert by_key["SW-BUF-003|leaf1|Ethernet0|"]["actual"] == "0m"
+    assert "HOST-PFC-001|host1|eth1|" in by_key
+    assert not any(k.startswith("AUDIT-") for k in by_key)  # everything was read
+
+
+def test_unreachable_device_is_a_finding_and_the_rest_is_checked(lab: Lab) -> None:
+    inv = lab.root / "inventory-host4-down"  # next to the original: the key path is relative
+    shutil.copytree(lab.inventory, inv)
+    yaml = YAML()
+    hosts = yaml.load((inv / "hosts.yaml").read_text())
+    hosts["host4"]["port"] = free_base_port(1)  # nothing listens there
+    with (inv / "hosts.yaml").open("w") as fh:
+        yaml.dump(hosts, fh)
+    code, doc = _audit(inv)
+    assert code == 1
+    assert "AUDIT-001|host4||" in _keys(doc)
+    assert doc["devices"]["host4"]["reachable"] is False
+    assert "SW-QOS-002|leaf2|Ethernet0|3" in _keys(doc)
+
+
+def test_snapshot_reproduces_the_audit_offline(lab: Lab, tmp_path: Path) -> None:
+    snap = tmp_path / "snap"
+    code, live = _audit(lab.inventory, "--save-snapshot", str(snap))
+    assert sorted(p.name for p in snap.glob("*.json"))[:2] == ["_audit.json", "host1.json"]
+    assert "password" not in "".join(p.read_text() for p in snap.glob("*.json")).lower()
+    code2, offline = _audit(lab.inventory, "--from-snapshot", str(snap))
+    assert (code2, _keys(offline)) == (code, _keys(live))
+
+
+def test_after_apply_the_fabric_complies(lab: Lab) -> None:
+    res = runner.invoke(app, ["apply", "-i", str(lab.inventory), "--yes"])
+    assert res.exit_code == 0, res.output
+    code, doc = _audit(lab.inventory)
+    errors = [f for f in doc["findings"] if f["severity"] == "error"]
+    assert errors == []
+    assert code == 0
+    history = runner.invoke(app, ["audit", "history", "-i", str(lab.inventory), "--json"])
+    assert json.loads(history.stdout)["audits"] == []  # --no-history kept it empty
+
+
+def test_pfc_storm_shows_in_runtime_checks(lab: Lab) -> None:
+    res = runner.invoke(app, ["lab", "traffic", "leaf1", "Ethernet4", "storm"])
+    assert res.exit_code == 0, res.output
+    code, doc = _audit(lab.inventory, "--checks", "runtime", "--interval", "1")
+    assert code == 1
+    assert "RT-WD-001|leaf1|Ethernet4|3" in _keys(doc)
