@@ -25,7 +25,17 @@ from agent.topology.model import Topology
 FABRIC = "fabric"  # report bucket for fabric-scope checks
 
 
-def selected(selection: Selection | None = None) -> dict[Scope, list[CheckSpec]]:
+SelectionLike = Selection | Iterable[str] | None  # a Selection, or ids/prefixes/tags to include
+
+
+def _as_selection(selection: SelectionLike) -> Selection | None:
+    if selection is None or isinstance(selection, Selection):
+        return selection
+    return Selection.parse([selection] if isinstance(selection, str) else selection)
+
+
+def selected(selection: SelectionLike = None) -> dict[Scope, list[CheckSpec]]:
+    selection = _as_selection(selection)
     by_scope: dict[Scope, list[CheckSpec]] = {}
     for spec in catalogue().values():
         if selection is None or selection.selects(spec):
@@ -37,7 +47,7 @@ def run_checks(
     intents: Mapping[str, DeviceIntent],
     states: Mapping[str, DeviceState],
     topology: Topology,
-    selection: Selection | None = None,
+    selection: SelectionLike = None,
     *,
     previous: Mapping[str, DeviceState] | None = None,
     errors: Mapping[str, str] | None = None,
@@ -62,7 +72,7 @@ def _run(
     intents: Mapping[str, DeviceIntent],
     states: Mapping[str, DeviceState],
     topology: Topology,
-    selection: Selection | None,
+    selection: SelectionLike,
     previous: Mapping[str, DeviceState] | None,
     errors: Mapping[str, str] | None,
 ) -> list[Finding]:
@@ -147,7 +157,7 @@ def audit(
     intents: Mapping[str, DeviceIntent],
     states: Mapping[str, DeviceState],
     topology: Topology,
-    selection: Selection | None = None,
+    selection: SelectionLike = None,
     *,
     previous: Mapping[str, DeviceState] | None = None,
     errors: Mapping[str, str] | None = None,

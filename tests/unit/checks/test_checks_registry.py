@@ -86,3 +86,12 @@ def test_audit_bookkeeping_unreachable_and_fabric() -> None:
 def test_fixture_tables_exist() -> None:
     assert {"switch_qos.yaml", "switch_buffers.yaml", "host.yaml", "link.yaml", "fabric.yaml"} <= set(TABLES)
     assert Path(FIXTURES / "policy.yaml").is_file()
+
+
+def test_run_checks_accepts_plain_terms() -> None:
+    intents, states, topo = golden()
+    states["leaf1"] = states["leaf1"].model_copy(update={"config_saved": False})
+    by_terms = run_checks(intents, states, topo, ["config"])
+    by_selection = run_checks(intents, states, topo, Selection.parse(["config"]))
+    assert by_terms == by_selection
+    assert [f.check_id for f in by_terms] == ["SW-CFG-001"]
