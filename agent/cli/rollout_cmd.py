@@ -19,6 +19,7 @@ from rich.console import Console
 from agent.cli import app
 from agent.errors import EXIT_CANNOT_RUN, EXIT_OK, InputError, InputProblem
 from agent.rollout import orchestrate
+from agent.rollout.audit_playbook import run_audit_playbook
 from agent.rollout.loader import load_playbook
 from agent.rollout.locks import LockHeld
 from agent.rollout.playbook import AuditPlaybook, PrecheckPlaybook
@@ -84,7 +85,7 @@ def _dispatch(
 ) -> int:
     pb = load_playbook(path)
     if isinstance(pb, AuditPlaybook):
-        return _audit(pb, path, inventory, json_lines)
+        return run_audit_playbook(pb, path, inventory, json_lines=json_lines, verify=verify)
     if isinstance(pb, PrecheckPlaybook):
         return run_precheck(pb, path, json_lines=json_lines, verify_host_keys=verify)
     session = open_rollout(path, inventory, verify_host_keys=verify)
@@ -121,15 +122,6 @@ def _confirmed(session: RolloutSession) -> bool:
     if session.unstaged:
         print(f"  not in any stage (left alone): {', '.join(session.unstaged)}")
     return typer.confirm(f"Roll {session.playbook.name} out to {devices} device(s) in {len(session.stages)} stage(s)?")
-
-
-def _audit(pb: AuditPlaybook, path: Path, inventory: Path | None, json_lines: bool) -> int:
-    try:
-        from agent.cli.audit_cmd import run_audit_playbook  # type: ignore[attr-defined]
-    except ImportError:
-        raise _fail("audit playbooks need the audit command (agent/cli/audit_cmd.py), which is not installed") from None
-    code: int = run_audit_playbook(pb, path, inventory, json_lines=json_lines)
-    return code
 
 
 def _print_preview(session: RolloutSession, stages: list[orchestrate.StagePreview], json_lines: bool) -> int:

@@ -151,7 +151,7 @@ class RolloutPlaybook(Strict):
 
 class AuditOutput(Strict):
     format: Literal["table", "json", "junit", "prometheus", "html"]
-    path: str | None = None  # None = stdout
+    path: str | None = None  # None = stdout; relative paths are taken from the working directory
 
 
 class AuditPlaybook(Strict):

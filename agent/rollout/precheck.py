@@ -22,7 +22,9 @@ from agent.errors import EXIT_OK, InputError, InputProblem
 from agent.inventory.loader import POLICY_FILE
 from agent.policy.loader import check_policy_file
 from agent.rollout import orchestrate
-from agent.rollout.playbook import PrecheckPlaybook, PrecheckStep
+from agent.rollout.audit_playbook import run_audit_playbook
+from agent.rollout.loader import load_playbook
+from agent.rollout.playbook import AuditPlaybook, PrecheckPlaybook, PrecheckStep
 from agent.rollout.progress import make_progress
 from agent.rollout.session import make_fabric, open_rollout
 
@@ -77,15 +79,11 @@ def _rollout(playbook: Path, inventory: Path, json_lines: bool, verify: bool) ->
     return "\n".join(lines)
 
 
-def _audit(playbook: Path, inventory: Path, json_lines: bool) -> str | None:
-    from agent.rollout.loader import load_playbook
-
+def _audit(playbook: Path, inventory: Path, json_lines: bool, verify: bool) -> str | None:
     pb = load_playbook(playbook)
-    try:
-        from agent.cli.audit_cmd import run_audit_playbook  # type: ignore[attr-defined]
-    except ImportError:
-        return "the audit command (agent/cli/audit_cmd.py) is not installed"
-    code = int(run_audit_playbook(pb, playbook, inventory, json_lines=json_lines))
+    if not isinstance(pb, AuditPlaybook):
+        return f"{playbook}: expected kind: audit, not {pb.kind}"
+    code = run_audit_playbook(pb, playbook, inventory, json_lines=json_lines, verify=verify)
     return None if code == EXIT_OK else f"audit exited {code} (findings or unreachable devices)"
 
 
@@ -124,7 +122,7 @@ def _step_fn(step: PrecheckStep, pb: PrecheckPlaybook, base: Path, inventory: Pa
     if step.rollout:
         return partial(_rollout, base / step.rollout, inventory, json_lines, verify)
     if step.audit:
-        return partial(_audit, base / step.audit, inventory, json_lines)
+        return partial(_audit, base / step.audit, inventory, json_lines, verify)
     return partial(_validate, pb, base, inventory)
 
 

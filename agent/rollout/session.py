@@ -23,7 +23,7 @@ from agent.platforms.base import CommandRunner
 from agent.policy.loader import load_policy
 from agent.rollout.fabric import AdapterFabric, ChecksFn, RunnerFactory
 from agent.rollout.loader import load_playbook
-from agent.rollout.playbook import Playbook, RolloutPlaybook, file_hash
+from agent.rollout.playbook import Playbook, RolloutPlaybook, Targets, file_hash
 from agent.rollout.stages import Candidate, ResolvedStage, resolve_stages, unstaged
 from agent.rollout.targets import target_filter
 from agent.rollout.trail import Trail, secrets_from_environment
@@ -82,6 +82,11 @@ def resolve_policy(pb: Playbook, playbook_path: Path, inventory_dir: Path) -> Pa
     return (playbook_path.parent / pb.policy).resolve() if pb.policy else inventory_dir / POLICY_FILE
 
 
+def targeted(nr: Nornir, t: Targets) -> Nornir:
+    """The inventory narrowed to a playbook's `targets:`."""
+    return nr.filter(target_filter(t.groups, t.roles, t.names, t.filter, t.exclude))
+
+
 def candidate(host: Host) -> Candidate:
     return Candidate(host.name, host.get("role"), tuple(g.name for g in host.groups), dict(host.items()))
 
@@ -121,8 +126,7 @@ def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys:
     policy_path = resolve_policy(pb, path, inv)
     policy = load_policy(policy_path)
     full = load_nornir(inv, verify_host_keys=verify_host_keys)
-    t = pb.targets
-    nr = full.filter(target_filter(t.groups, t.roles, t.names, t.filter, t.exclude))
+    nr = targeted(full, pb.targets)
     candidates = [candidate(h) for h in nr.inventory.hosts.values()]
     stages = _stages(pb, path, candidates)
     topology = load_topology(inv, {d.name: d.kind.value for d in inventory_devices(full)})

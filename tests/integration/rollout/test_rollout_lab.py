@@ -25,6 +25,8 @@ from typer.testing import CliRunner
 from agent.cli import app
 from agent.lab.control import lab_status, request
 from agent.lab.paths import LabPaths
+from agent.platforms.sonic.runner import NetmikoRunner
+from agent.platforms.tasks import ssh_target
 from agent.rollout import orchestrate
 from agent.rollout.progress import JsonProgress
 from agent.rollout.runner import Hooks
@@ -37,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[3]
 TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
 POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
 PLAYBOOK = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "lab.yaml"
+AUDIT = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "audit-lab.yaml"
 PASSWORD = "rollout-it-Pw-5e1f0c"  # only ever used against the twins these tests start
 DEVICES = ["host1", "host2", "host3", "host4", "leaf1", "leaf2", "spine1", "spine2"]
 cli = CliRunner()
@@ -199,17 +202,52 @@ def test_killed_rollout_refuses_a_fresh_run_and_resumes_from_its_trail(lab: Lab)
     assert lab.plans() == {key: [] for key in DEVICES}
 
 
-def test_precheck_playbook_validates_rolls_out_and_writes_junit(lab: Lab) -> None:
+def test_precheck_playbook_validates_rolls_out_audits_and_writes_junit(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ci = lab.inventory.parent.parent / "ci"  # next to inventories/lab, as the playbook expects
     ci.mkdir()
     shutil.copy(ROOT / "tests" / "fixtures" / "rollout" / "precheck" / "lab-ci.yaml", ci / "precheck.yaml")
     shutil.copy(PLAYBOOK, ci / "lab.yaml")
+    shutil.copy(AUDIT, ci / "audit-lab.yaml")
+    monkeypatch.chdir(ci)  # audit outputs are relative to the working directory
 
     result = cli.invoke(app, ["rollout", str(ci / "precheck.yaml")])
 
     assert result.exit_code == 0, result.output
     assert "ok   validate-policy" in result.output
+    assert "ok   audit audit-lab.yaml" in result.output
     suite = ET.parse(ci / "results.xml").getroot()[0]
-    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("2", "0", "0")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "0", "0")
+    assert json.loads((ci / "audit.json").read_text())["complies"] is True
     assert lab.plans() == {d: [] for d in DEVICES}
     assert lab_status(LabPaths(lab.state_dir)) is not None  # the running lab was reused and left running
+
+
+def test_audit_playbook_reports_compliance_then_catches_an_out_of_band_change(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert lab.rollout("--yes")[0] == 0
+    monkeypatch.chdir(tmp_path)
+    audit = ["rollout", str(AUDIT), "-i", str(lab.inventory)]
+
+    first = cli.invoke(app, audit)
+
+    assert first.exit_code == 0, first.output
+    assert json.loads((tmp_path / "audit.json").read_text())["complies"] is True
+    assert ET.parse(tmp_path / "audit.xml").getroot().tag == "testsuites"
+    assert "# TYPE" in (tmp_path / "lossless_audit.prom").read_text()
+
+    session = open_rollout(PLAYBOOK, lab.inventory)
+    leaf1 = NetmikoRunner.connect(ssh_target(session.nr.inventory.hosts["leaf1"]))
+    try:
+        leaf1.run("sudo sonic-db-cli CONFIG_DB hset 'PORT_QOS_MAP|Ethernet0' pfc_enable 4")
+    finally:
+        leaf1.close()
+
+    second = cli.invoke(app, audit)
+
+    assert second.exit_code == 1, second.output
+    report = json.loads((tmp_path / "audit.json").read_text())
+    assert report["complies"] is False
+    assert any(f["device"] == "leaf1" and f["port"] == "Ethernet0" for f in report["findings"])
