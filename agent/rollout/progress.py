@@ -64,6 +64,8 @@ def describe(record: dict[str, Any]) -> str:
         return f"{where}gate {record.get('gate_name', '')} {verdict}".replace("  ", " ")
     if ev == "batch_started":
         return f"{where}start: {', '.join(record.get('devices') or [])}"
+    if ev == "batch_done":
+        return f"{where}batch done"
     if ev == "rollout_finished":
         return f"rollout {record.get('result')}"
     return f"{where}{ev}{(' ' + str(dev)) if dev else ''}"
@@ -125,7 +127,7 @@ class RichProgress:
                 devices = record.get("devices") or []
                 label = f"{record.get('stage')} batch {int(record.get('batch', 0)) + 1}"
                 self._batch = self.bars.add_task(label, total=len(devices))
-            elif ev == "device_done" and self._batch is not None:
+            elif ev == "device_done" and record.get("step") == "apply" and self._batch is not None:
                 self.bars.advance(self._batch)
             elif ev == "batch_done" and self._batch is not None:
                 self.bars.remove_task(self._batch)
@@ -140,7 +142,8 @@ class RichProgress:
 
     def waiting(self, what: str, seconds: float) -> None:
         with self._lock:
-            self._wait = self.bars.add_task(f"waiting: {what}", total=None)
+            short = what if len(what) <= 60 else what[:57] + "..."
+            self._wait = self.bars.add_task(f"waiting {seconds:g}s: {short}", total=None)
 
     def close(self) -> None:
         self.bars.stop()

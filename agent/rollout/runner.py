@@ -1,6 +1,9 @@
 """The staged runner: per batch, pre-checks -> plan -> lock -> re-check base -> apply (commit-confirm) ->
 post-checks -> soak with a counter gate -> confirm; on a failed gate, the failure action.
 
+Hosts: `parallel` bounds how many hosts change at once; within a host, the host adapter applies its
+operations NIC by NIC and waits for each flapped link, so one NIC at a time per host holds.
+
 Invariant: at the end of every run (converged, halted, aborted) each device is in its before state
 or its after state. A device whose rollback cannot be proven is reported as needing a human (and is the
 only exception). Every decision goes to the trail before the next step, so a killed runner can be
@@ -268,8 +271,8 @@ class RolloutRunner:
             self.hooks.sleep(wait)
 
     def soak(self, stage: Stage, batch: list[str], where: Where) -> list[str]:
-        if not stage.soak:
-            return []
+        if not stage.soak or not any(self.devices[d].changed for d in batch):
+            return []  # nothing changed here: there is nothing for the counters to judge
         before, errors = self.observe(batch, "counters", where)
         gate = stage.gate
         self.sink.waiting(

@@ -49,10 +49,12 @@ def test_second_run_changes_nothing(lab: FakeLab) -> None:
     lab.run("staged.yaml")
     applies = {d: b.applies for d, b in lab.boxes.items()}
 
-    result = lab.run("staged.yaml")
+    waits: list[float] = []
+    result = lab.run("staged.yaml", Hooks(sleep=waits.append))
 
     assert result.result == "converged"
     assert {d: b.applies for d, b in lab.boxes.items()} == applies
+    assert waits == []  # nothing changed: no soak window, no link-flap wait
     assert sorted(result.summary()["already_compliant"]) == sorted(DEVICES)
 
 
