@@ -1,0 +1,1 @@
+"""Scale and speed benchmarks of roce-agent (see benchmarks/README.md)."""

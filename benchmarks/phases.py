@@ -1,0 +1,146 @@
+"""What one benchmark size runs against its lab, and how each command's output is summarised.
+
+Every phase is a real command run as a subprocess against the inventory the lab wrote:
+
+* `audit_defaults` - `roce-agent audit` on the fresh lab (SONiC and host defaults: many findings);
+* `apply`          - `roce-agent apply --yes` from those defaults to the policy;
+* `audit`          - `roce-agent audit` on the converged fabric (the scheduled-audit case; headline);
+* `naive`          - `python -m benchmarks.naive_audit` on the converged fabric, same worker count.
+
+Round trips are the commands each twin served during the phase (device-side count, see
+`benchmarks.counting_twin`), so every tool is counted the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks.measure import Measured, lower_bound_s, run_measured
+from benchmarks.scale_lab import CLI_SCRIPT, ROOT, RunningLab, cli, per_device_delta
+
+
+@dataclass(frozen=True)
+class AuditCli:
+    """Whether `roce-agent audit` exists in this build, and whether it takes --workers."""
+
+    available: bool
+    workers_option: bool
+
+    @classmethod
+    def probe(cls) -> AuditCli:
+        proc = subprocess.run([*cli(), "audit", "--help"], capture_output=True, text=True, check=False)
+        return cls(proc.returncode == 0, "--workers" in proc.stdout)
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    argv: list[str]
+    kind: str  # audit | apply | naive
+
+
+def phases(lab: RunningLab, workers: int, audit: AuditCli, naive: bool = True) -> list[Phase]:
+    inv = str(lab.inventory)
+    out: list[Phase] = []
+    audit_argv = [*cli(), "audit", "-i", inv, "--format", "json"] + (
+        ["--workers", str(workers)] if audit.workers_option else []
+    )
+    if audit.available:
+        out.append(Phase("audit_defaults", audit_argv, "audit"))
+    out.append(Phase("apply", [*cli(), "apply", "-i", inv, "--yes", "--json"], "apply"))
+    if audit.available:
+        out.append(Phase("audit", audit_argv, "audit"))
+    if naive:
+        naive_argv = [sys.executable, "-m", "benchmarks.naive_audit", "-i", inv, "--workers", str(workers), "--json"]
+        out.append(Phase("naive", naive_argv, "naive"))
+    return out
+
+
+def round_trip_summary(delta: dict[str, tuple[int, int]], kinds: dict[str, str]) -> dict[str, Any]:
+    """Per-device command counts -> max per switch / host, mean, total (and SFTP file transfers)."""
+
+    def stats(kind: str) -> dict[str, float | int]:
+        values = [c for d, (c, _) in delta.items() if kinds.get(d) == kind]
+        if not values:
+            return {"devices": 0, "max": 0, "min": 0, "mean": 0.0}
+        return {"devices": len(values), "max": max(values), "min": min(values), "mean": sum(values) / len(values)}
+
+    return {
+        "switch": stats("switch"),
+        "host": stats("host"),
+        "max": max((c for c, _ in delta.values()), default=0),
+        "total": sum(c for c, _ in delta.values()),
+        "file_transfers": sum(f for _, f in delta.values()),
+    }
+
+
+def verdict(kind: str, measured: Measured) -> dict[str, Any]:
+    """What the command concluded, from its --json output (or why that could not be read)."""
+    try:
+        doc = json.loads(measured.stdout)
+    except ValueError:
+        return {"parsed": False, "stderr_tail": measured.stderr[-500:]}
+    if kind == "naive":
+        devices = doc.get("devices", [])
+        return {"devices": len(devices), "passed": sum(1 for d in devices if d["passed"]),
+                "errors": sum(1 for d in devices if d["error"])}  # fmt: skip
+    if kind == "apply":
+        statuses: dict[str, int] = {}
+        for dev in doc.get("devices", []):
+            statuses[dev["status"]] = statuses.get(dev["status"], 0) + 1
+        return {"statuses": statuses}
+    return _audit_verdict(doc)
+
+
+def _audit_verdict(doc: Any) -> dict[str, Any]:
+    """Tolerant of the audit report's exact layout: counts findings and devices where it finds them."""
+    out: dict[str, Any] = {}
+    if isinstance(doc, dict):
+        for key in ("complies", "summary", "duration_seconds"):
+            if key in doc:
+                out[key] = doc[key]
+        findings = doc.get("findings")
+        if isinstance(findings, list):
+            out["findings"] = len(findings)
+        skipped = doc.get("skipped")
+        if isinstance(skipped, list):
+            out["unreachable"] = len(skipped)
+    return out
+
+
+def run_phase(lab: RunningLab, phase: Phase, kinds: dict[str, str], *, workers: int, cores: int) -> dict[str, Any]:
+    before = lab.counts()
+    lab_cpu0 = lab.cpu_s()
+    load = os.getloadavg()[0]
+    measured = run_measured(phase.argv, env=lab.env, cwd=ROOT)
+    lab_cpu = lab.cpu_s() - lab_cpu0
+    delta = per_device_delta(before, lab.counts())
+    trips = round_trip_summary(delta, kinds)
+    bound = lower_bound_s(
+        devices=len(delta), workers=workers, round_trips=int(trips["max"]), latency_s=lab.latency_ms / 1000,
+        controller_cpu_s=measured.cpu_s, cores=cores,
+    )  # fmt: skip
+    return {
+        "command": " ".join(_display(a) for a in phase.argv),
+        **measured.summary(),
+        "lab_cpu_s": round(lab_cpu, 3),
+        "load_1min_before": round(load, 2),
+        "round_trips": trips,
+        "lower_bound_s": round(bound, 3),
+        "wall_over_lower_bound": round(measured.wall_s / bound, 2) if bound > 0 else None,
+        "verdict": verdict(phase.kind, measured),
+    }
+
+
+def _display(arg: str) -> str:
+    """Argument as shown in results: temp paths shortened, the interpreter by name."""
+    if arg == sys.executable:
+        return "python"
+    if arg == str(CLI_SCRIPT):
+        return "roce-agent"
+    return "$INVENTORY" if arg.endswith("/inventory") else arg

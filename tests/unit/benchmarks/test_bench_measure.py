@@ -1,0 +1,42 @@
+"""Lower-bound formula and the subprocess measurement (what it records, never how fast)."""
+
+import sys
+
+import pytest
+
+from benchmarks.measure import lower_bound_s, run_measured
+
+
+def test_latency_bound_counts_whole_rounds_of_workers() -> None:
+    # 33 devices on 32 workers is two rounds: 2 * 2 round trips * 20 ms
+    bound = lower_bound_s(devices=33, workers=32, round_trips=2, latency_s=0.02, controller_cpu_s=0.0, cores=2)
+    assert bound == pytest.approx(0.08)
+
+
+def test_cpu_bound_spreads_cpu_over_cores() -> None:
+    bound = lower_bound_s(devices=512, workers=32, round_trips=2, latency_s=0.02, controller_cpu_s=30.0, cores=2)
+    assert bound == pytest.approx(15.0)
+
+
+def test_larger_of_the_two_wins() -> None:
+    args = {"devices": 512, "workers": 32, "round_trips": 2, "cores": 2}
+    assert lower_bound_s(**args, latency_s=1.0, controller_cpu_s=1.0) == pytest.approx(16 * 2 * 1.0)
+    assert lower_bound_s(**args, latency_s=0.0, controller_cpu_s=1.0) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("bad", [{"workers": 0}, {"cores": 0}, {"latency_s": -1.0}, {"round_trips": -1}])
+def test_nonsense_is_refused(bad: dict[str, float]) -> None:
+    args = {"devices": 16, "workers": 4, "round_trips": 2, "latency_s": 0.02, "controller_cpu_s": 1.0, "cores": 2}
+    with pytest.raises(ValueError, match="must be"):
+        lower_bound_s(**{**args, **bad})  # type: ignore[arg-type]
+
+
+def test_run_measured_records_exit_code_output_and_memory() -> None:
+    code = "import sys; b = bytearray(64 * 2**20); print('out'); print('err', file=sys.stderr); sys.exit(3)"
+    m = run_measured([sys.executable, "-c", code])
+    assert m.exit_code == 3
+    assert m.stdout == "out\n"
+    assert m.stderr == "err\n"
+    assert m.peak_rss_mib >= 64  # the child's own peak, from wait4
+    assert m.cpu_s >= 0
+    assert m.wall_s > 0
