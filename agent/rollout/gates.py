@@ -13,14 +13,16 @@ from agent.state import DeviceState
 
 
 def lossless_drops(state: DeviceState, priorities: tuple[int, ...]) -> dict[str, int]:
-    """ "port/prio" -> drops (queue + PG) on lossless priorities: on a lossless class these must stay 0."""
+    """Drops per "port/prio" on lossless priorities, from the egress queue and the ingress PG the port maps
+    the priority to (identity where the device reports no map): on a lossless class these must stay 0."""
     out: dict[str, int] = {}
     for name, port in state.ports.items():
         c = port.counters
         if c is None:
             continue
         for prio in priorities:
-            out[f"{name}/{prio}"] = c.queue_drops.get(prio, 0) + c.pg_drops.get(prio, 0)
+            queue, pg = port.priority_to_queue.get(prio, prio), port.priority_to_pg.get(prio, prio)
+            out[f"{name}/{prio}"] = c.queue_drops.get(queue, 0) + c.pg_drops.get(pg, 0)
     return out
 
 

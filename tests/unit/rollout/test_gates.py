@@ -32,3 +32,14 @@ def test_allowance_and_counter_reset() -> None:
 def test_watchdog_storms() -> None:
     reasons, _ = counter_gate({"leaf1": state({}, storms={3: 1})}, {"leaf1": state({}, storms={3: 2})}, prios, 0, 0)
     assert reasons == ["leaf1: 1 new PFC watchdog storms (Ethernet0/3 +1); allowed 0"]
+
+
+def test_drops_are_read_from_the_queue_and_pg_the_port_maps_the_priority_to() -> None:
+    def mapped(drops: dict[int, int]) -> DeviceState:
+        counters = PortCounters(queue_drops=drops, pg_drops={7: drops.get(9, 0)})
+        port = PortState(name="Ethernet0", counters=counters, priority_to_queue={3: 5}, priority_to_pg={3: 7})
+        return DeviceState(name="leaf1", kind=DeviceKind.switch, platform="sonic", ports={"Ethernet0": port})
+
+    reasons, deltas = counter_gate({"leaf1": mapped({5: 1, 3: 0})}, {"leaf1": mapped({5: 4, 3: 50})}, prios, 0, 0)
+    assert deltas["leaf1"] == {"drops:Ethernet0/3": 3}  # queue 5 moved by 3; queue 3 is not priority 3's queue
+    assert len(reasons) == 1
