@@ -5,8 +5,9 @@ operations, checkpoint names, verification results, gate results, confirm and ro
 both the audit record and the journal `--resume`/`--abort` rebuild an interrupted rollout from, so every
 record is flushed and fsync'ed before the runner moves on.
 
-Every record passes through `redact` first: values under secret-looking keys are replaced, and any
-known secret value (passwords from the environment or the inventory) is masked wherever it appears.
+Every record passes through `redact` first: values under secret-looking keys are replaced, any known
+secret value (passwords from the environment or the inventory) is masked wherever it appears, and
+free text gets the project's `snapshot.scrub` (values after "password=", "token:" ...).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from agent.snapshot import scrub
 
 TRAIL_FILE = "trail.jsonl"
 REDACTED = "***REDACTED***"
@@ -48,7 +51,7 @@ def _redact(value: Any, known: list[str], short: set[str]) -> Any:
             return REDACTED  # too short to mask inside text without mangling it; masked when it stands alone
         for secret in known:
             value = value.replace(secret, REDACTED)
-        return value
+        return scrub(value)  # and anything after "password=", "token:" ... in device or library messages
     return value
 
 

@@ -78,3 +78,8 @@ def test_journal_rebuilds_device_states(tmp_path: Path) -> None:
     assert not j.interrupted
     assert j.device_state["d2"] == BEFORE
     assert last_interrupted(trail.records()) is None
+
+
+def test_unknown_secrets_after_keywords_in_messages_are_scrubbed() -> None:
+    out = redact({"detail": "login failed: password=Unlisted9 for admin"}, [])
+    assert "Unlisted9" not in out["detail"]
