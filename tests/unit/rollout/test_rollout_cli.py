@@ -114,3 +114,20 @@ def test_gate_naming_no_real_check_exits_2_before_any_device(lab: FakeLab) -> No
     assert code == 2
     assert "staged.yaml:11: stages[0].post_checks[0]: 'FAKE-MTU-001' matches no check" in out
     assert all(b.gathers == 0 for b in lab.boxes.values())
+
+
+def test_ctrl_c_says_how_to_resume_and_keeps_the_locks(cli_lab: FakeLab, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupt(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner_mod, "wait", interrupt)  # Ctrl-C during the canary's soak
+    code, out = invoke(cli_lab, "staged.yaml", "--yes")
+    assert code == 1
+    assert "interrupted" in out
+    assert "--resume" in out
+    assert cli_lab.boxes["leaf1"].files.get(LOCK)  # kept for --resume / --abort
+
+    code, out = invoke(cli_lab, "staged.yaml", "--abort")
+    assert code == 1  # aborted is not converged
+    assert cli_lab.boxes["leaf1"].config == BEFORE
+    assert not cli_lab.boxes["leaf1"].files.get(LOCK)
