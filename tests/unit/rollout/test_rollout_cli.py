@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import FIXTURES, FakeLab
-from rollout_fakes import BEFORE
+from rollout_fakes import BEFORE, FIXTURES, FakeLab
 from typer.testing import CliRunner
 
 from agent.cli import app, rollout_cmd

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import FakeLab
-from rollout_fakes import BEFORE, DEVICES, ProcessDied
+from rollout_fakes import BEFORE, DEVICES, FakeLab, ProcessDied
 
 from agent.rollout.locks import LockHeld, LockInfo
 from agent.rollout.runner import Hooks, LocksRefused
