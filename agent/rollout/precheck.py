@@ -94,12 +94,13 @@ def lab_running(pb: PrecheckPlaybook, base: Path, inventory: Path) -> Iterator[N
         if clab is None:
             why = "lab: containerlab, but the containerlab CLI is not installed (use lab: builtin)"
             raise InputError([InputProblem(base, None, "lab", why)])
-        topo = str((base / pb.topology).resolve())
-        subprocess.run([clab, "deploy", "-t", topo, "--reconfigure"], check=True)
+        topo = (base / pb.topology).resolve()
+        subprocess.run([clab, "deploy", "-t", str(topo), "--reconfigure"], check=True)
         try:
+            _wait_clab_ready(topo)
             yield
         finally:
-            subprocess.run([clab, "destroy", "-t", topo, "--cleanup"], check=False)
+            subprocess.run([clab, "destroy", "-t", str(topo), "--cleanup"], check=False)
         return
     from agent.lab.control import lab_status, start_lab, stop_lab
     from agent.lab.paths import LabPaths, default_state_dir
@@ -115,6 +116,17 @@ def lab_running(pb: PrecheckPlaybook, base: Path, inventory: Path) -> Iterator[N
         yield
     finally:
         stop_lab(paths)
+
+
+def _wait_clab_ready(topology: Path) -> None:
+    """SONiC in containers needs minutes after `deploy` (swss, syncd, ports): poll it as CI would."""
+    from agent.inventory.clab_plugin import read_source
+    from agent.transports.clab_ready import wait_ready
+
+    late = [r for r in wait_ready(read_source(topology)) if not r.ready]
+    if late:
+        why = "; ".join(f"{r.device}: {r.detail}" for r in late)
+        raise InputError([InputProblem(topology, None, "lab", f"containerlab nodes not ready: {why}")])
 
 
 def _step_fn(step: PrecheckStep, pb: PrecheckPlaybook, base: Path, inventory: Path, json_lines: bool,
