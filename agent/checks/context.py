@@ -14,7 +14,7 @@ from agent.checks.finding import Finding, Severity
 from agent.checks.registry import REGISTRY
 from agent.intent import DeviceIntent, PortIntent
 from agent.policy.model import Ecn, Policy, Scheduling, SchedulingType, Watchdog
-from agent.state import DeviceState, PortState
+from agent.state import DeviceState, PortCounters, PortState, PriorityGroupState
 from agent.topology.model import Endpoint, Link, Topology
 
 
@@ -124,10 +124,20 @@ class DeviceCtx:
     state: DeviceState
     expect: Expect
     ports: list[tuple[PortIntent | None, PortState]] = field(default_factory=list)
+    _pgs: dict[str, dict[int, PriorityGroupState]] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
         return self.intent.name
+
+    def pg_for(self, port: PortState, prio: int) -> PriorityGroupState | None:
+        """The PG (CONFIG_DB key + programmed profile) that carries `prio` on `port` (TC -> PG map),
+        indexed once per port because four buffer checks ask the same question."""
+        index = self._pgs.get(port.name)
+        if index is None:
+            index = {p: pg for pg in port.priority_groups for p in pg.priorities}
+            self._pgs[port.name] = index
+        return index.get(port.priority_to_pg.get(prio, prio))
 
     @classmethod
     def build(cls, intent: DeviceIntent, state: DeviceState, expect: Expect) -> DeviceCtx:
@@ -217,6 +227,19 @@ class RuntimeCtx:
     @property
     def name(self) -> str:
         return self.intent.name
+
+    @cached_property
+    def pairs(self) -> list[tuple[PortState, PortCounters, PortCounters]]:
+        """(port as read second, its first counters, its second counters) for the active ports read
+        both times with counters — computed once, shared by every runtime check."""
+        names = self.intent.ports.keys() if self.intent.ports else self.after.ports.keys()
+        out: list[tuple[PortState, PortCounters, PortCounters]] = []
+        for name in names:
+            after, before = self.after.ports.get(name), self.before.ports.get(name)
+            if after is None or before is None or after.counters is None or before.counters is None:
+                continue
+            out.append((after, before.counters, after.counters))
+        return out
 
 
 @dataclass

@@ -30,14 +30,8 @@ def _delta(before: dict[int, int] | dict[str, int], after: dict[int, int] | dict
     return int(now - then if now >= then else now)
 
 
-def _port_pairs(ctx: RuntimeCtx) -> Iterator[tuple[PortState, PortCounters, PortCounters]]:
-    names = ctx.intent.ports.keys() if ctx.intent.ports else ctx.after.ports.keys()
-    for name in names:
-        after = ctx.after.ports.get(name)
-        before = ctx.before.ports.get(name)
-        if after is None or before is None or after.counters is None or before.counters is None:
-            continue
-        yield after, before.counters, after.counters
+def _port_pairs(ctx: RuntimeCtx) -> list[tuple[PortState, PortCounters, PortCounters]]:
+    return ctx.pairs
 
 
 @check(
@@ -153,7 +147,7 @@ def pfc_on_lossy(ctx: RuntimeCtx) -> Iterator[Finding]:
     on the queue, or ECN counters not enabled (flex counter group WRED_ECN_QUEUE).""",
 )
 def pause_without_ecn(ctx: RuntimeCtx) -> Iterator[Finding]:
-    pairs = list(_port_pairs(ctx))
+    pairs = _port_pairs(ctx)
     for prio in ctx.expect.lossless_sorted:
         paused = sum(_delta(c0.pfc_tx, c1.pfc_tx, prio) for _p, c0, c1 in pairs)
         if paused < SUSTAINED_PAUSE_FRAMES:

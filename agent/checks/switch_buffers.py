@@ -10,7 +10,7 @@ from agent.checks.finding import Finding, Severity
 from agent.checks.registry import check
 from agent.policy import ecn as ecn_math
 from agent.policy import headroom as headroom_math
-from agent.state import BufferProfileState, PortState
+from agent.state import PortState
 
 _APPLY = "or run `roce-agent apply`"
 
@@ -32,15 +32,6 @@ def _pfc_trigger(pool: int, dynamic_th: int) -> int | None:
         return None
 
 
-def _pg_for(port: PortState, prio: int) -> tuple[str, str | None, BufferProfileState | None] | None:
-    """(key, configured profile, programmed profile) of the PG covering `prio`, or None."""
-    pg_id = port.priority_to_pg.get(prio, prio)
-    for pg in port.priority_groups:
-        if pg_id in pg.priorities:
-            return pg.key, pg.configured_profile, pg.programmed
-    return None
-
-
 @check(
     "SW-BUF-001",
     "Lossless PG configured for every lossless priority",
@@ -53,8 +44,8 @@ def _pg_for(port: PortState, prio: int) -> tuple[str, str | None, BufferProfileS
 def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
     for _pi, port in ctx.ports:
         for prio in ctx.expect.lossless_sorted:
-            pg = _pg_for(port, prio)
-            if pg is not None and pg[1]:
+            pg = ctx.pg_for(port, prio)
+            if pg is not None and pg.configured_profile:
                 continue
             yield finding(
                 "SW-BUF-001",
@@ -62,7 +53,7 @@ def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
                 port=port.name,
                 priority=prio,
                 expected=f"BUFFER_PG|{port.name}|{prio} with a lossless profile",
-                actual="absent" if pg is None else f"BUFFER_PG|{port.name}|{pg[0]} without profile",
+                actual="absent" if pg is None else f"BUFFER_PG|{port.name}|{pg.key} without profile",
                 remediation=f"check CABLE_LENGTH and speed of {port.name} so buffermgrd creates the PG; "
                 f"dynamic model: config interface buffer priority-group lossless add {port.name} {prio}",
             )
@@ -80,8 +71,8 @@ def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
 def pg_programmed(ctx: DeviceCtx) -> Iterator[Finding]:
     for _pi, port in ctx.ports:
         for prio in ctx.expect.lossless_sorted:
-            pg = _pg_for(port, prio)
-            prog = pg[2] if pg is not None else None
+            pg = ctx.pg_for(port, prio)
+            prog = pg.programmed if pg is not None else None
             if prog is not None and (prog.xoff or 0) > 0:
                 continue
             yield finding(
@@ -148,8 +139,8 @@ def headroom_adequate(ctx: DeviceCtx) -> Iterator[Finding]:
         if need is None:
             continue
         for prio in ctx.expect.lossless_sorted:
-            pg = _pg_for(port, prio)
-            prog = pg[2] if pg is not None else None
+            pg = ctx.pg_for(port, prio)
+            prog = pg.programmed if pg is not None else None
             if prog is None or not prog.xoff or prog.xoff >= need:
                 continue  # absence is SW-BUF-002's finding
             yield finding(
@@ -297,8 +288,8 @@ def ecn_before_pfc(ctx: DeviceCtx) -> Iterator[Finding]:
     pools = ctx.state.buffer_pool_sizes
     for _pi, port in ctx.ports:
         for prio, queue in _lossless_queues(ctx, port):
-            pg = _pg_for(port, prio)
-            prog = pg[2] if pg is not None else None
+            pg = ctx.pg_for(port, prio)
+            prog = pg.programmed if pg is not None else None
             q = port.queues.get(queue)
             ecn = q.ecn if q is not None else None
             if prog is None or prog.dynamic_th is None or ecn is None or not ecn.enabled:
