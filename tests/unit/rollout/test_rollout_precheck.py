@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.errors import InputError
 from agent.rollout.loader import load_playbook
 from agent.rollout.playbook import PrecheckPlaybook
 from agent.rollout.precheck import Case, run_precheck, write_junit
@@ -49,3 +50,16 @@ def test_junit_puts_the_explanation_in_the_failure_body(tmp_path: Path) -> None:
     assert failure.tag == "failure"
     assert failure.get("message") == "line one"
     assert failure.text == "line one\nline two"
+
+
+def test_containerlab_without_its_cli_cannot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "ci"
+    shutil.copytree(FIXTURES / "precheck", work)
+    shutil.copytree(FIXTURES / "inventory", work / "inventory")
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    pb = load_playbook(work / "precheck.yaml")
+    assert isinstance(pb, PrecheckPlaybook)
+    good = pb.model_copy(update={"lab": "containerlab", "policy": None})  # the inventory's valid policy
+
+    with pytest.raises(InputError, match="containerlab CLI is not installed"):
+        run_precheck(good, work / "precheck.yaml")
