@@ -23,17 +23,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from agent.errors import InputError, InputProblem
+from agent.redact import scrub as scrub  # re-exported: agent.rollout.trail imports it from here
 from agent.state import DeviceState
 
 META_FILE = "_audit.json"
 PREVIOUS_DIR = "previous"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_SECRET = re.compile(r"(?i)\b(password|passwd|secret|token|community|api[_-]?key|private[_-]?key)(\s*[:=]\s*|\s+)(\S+)")
-
-
-def scrub(text: str) -> str:
-    """Replace values that follow secret-looking keywords with ***."""
-    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
 
 
 @dataclass

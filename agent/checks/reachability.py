@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from agent.checks.context import AuditCtx, finding
 from agent.checks.finding import Finding, Severity
 from agent.checks.registry import check
+from agent.redact import scrub
 
 
 @check(
@@ -26,7 +27,7 @@ def unreachable(ctx: AuditCtx) -> Iterator[Finding]:
             "AUDIT-001",
             name,
             expected="device read",
-            actual=ctx.errors.get(name, "no state gathered"),
+            actual=scrub(ctx.errors.get(name, "no state gathered")),
             remediation="check reachability and credentials: `ssh` to the host with the inventory's user, "
             "and the host key in the inventory's known_hosts",
         )
@@ -47,7 +48,7 @@ def partial_read(ctx: AuditCtx) -> Iterator[Finding]:
             yield finding(
                 "AUDIT-002",
                 name,
-                actual=problem,
+                actual=scrub(problem),
                 remediation="re-run with -v and read the command's output on the device",
             )
 

@@ -26,6 +26,7 @@ from agent.cli.change_cmd import GROUP_OPT, INSECURE_OPT, LIMIT_OPT, POLICY_OPT,
 from agent.cli.change_cmd import Selection as Selection_
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, InputError, InputProblem
 from agent.inventory.loader import load_topology
+from agent.redact import scrub
 from agent.report import history, html, json_report, junit, prom, table
 from agent.report.common import ReportMeta
 from agent.state import DeviceState
@@ -143,9 +144,7 @@ class _GatherProgress(Progress):
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
         res = result[0]
         if res.exception is not None or not isinstance(res.result, DeviceState):
-            self._say(
-                f"{host.name}: NOT READ: {snapshot.scrub(str(res.exception or res.result)).splitlines()[0][:200]}"
-            )
+            self._say(f"{host.name}: NOT READ: {scrub(str(res.exception or res.result)).splitlines()[0][:200]}")
         else:
             self._say(f"{host.name}: read {len(res.result.ports)} ports")
 
@@ -165,7 +164,7 @@ def _gather(sel: Selection_, quiet: bool) -> tuple[dict[str, DeviceState], dict[
     for name, multi in results.items():
         res = multi[0]
         if res.failed or not isinstance(res.result, DeviceState):
-            errors[name] = snapshot.scrub(str(res.exception or res.result)).splitlines()[0][:300]
+            errors[name] = scrub(str(res.exception or res.result)).splitlines()[0][:300]
         else:
             states[name] = res.result
     return states, errors

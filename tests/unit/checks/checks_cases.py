@@ -1,6 +1,6 @@
 """Runs one case of a check table (tests/fixtures/checks/*.yaml) against the golden fabric.
 
-Case keys: check, name, device, patch (ops on `device`), also ({device: ops}), unreachable ([devices]),
+Case keys: check, name, device, patch (ops on `device`), also ({device: ops}), unreachable ([devices]), error,
 previous ({device: ops} applied to a copy of the golden states taken as the first read), links (file),
 expect ([{device?, port, priority?, severity?, actual_contains?, expected_contains?, remediation_contains?}]).
 """
@@ -31,7 +31,7 @@ def run_case(case: dict[str, Any]) -> list[Finding]:
     errors = {}
     for dev in case.get("unreachable", []):
         del states[dev]
-        errors[dev] = "TCP connection to 127.0.0.1:2201 refused"
+        errors[dev] = case.get("error", "TCP connection to 127.0.0.1:2201 refused")
     selection = Selection.parse([case["check"]])
     return run_checks(intents, states, topo, selection, previous=previous, errors=errors)
 
