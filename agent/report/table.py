@@ -1,4 +1,9 @@
-"""Terminal report (rich): the summary line first, then the findings grouped by device."""
+"""Terminal report (rich): the summary line first, then the findings grouped by device.
+
+Each device gets a compact table (check, severity, where, expected, actual) followed by its fixes, one
+line each, so the report stays readable on an 80-column terminal. Unreachable devices are listed
+together with the reason instead of one table each.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +13,43 @@ from rich.text import Text
 
 from agent.checks.engine import FABRIC, AuditResult
 from agent.checks.finding import Finding, Severity
-from agent.report.common import ReportMeta, grouped, sorted_findings, summary_line
+from agent.report.common import ReportMeta, grouped, location, sorted_findings, summary_line
 
 _STYLE = {Severity.error: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
 
 
-def _table(bucket: str, findings: list[Finding]) -> Table:
+def _where(bucket: str, f: Finding) -> str:
+    return location(f) if bucket != FABRIC else f"{f.device} {location(f)}"
+
+
+def _device_block(console: Console, bucket: str, findings: list[Finding]) -> None:
     title = "fabric-wide" if bucket == FABRIC else bucket
-    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
-    for col in ("check", "sev", "port", "prio", "expected", "actual", "fix"):
+    table = Table(title=title, title_justify="left", title_style="bold", expand=False)
+    for col in ("check", "sev", "where", "expected", "actual"):
         table.add_column(col, overflow="fold")
-    for f in sorted_findings(findings):
+    ordered = sorted_findings(findings)
+    for f in ordered:
         table.add_row(
             f.check_id,
             Text(f.severity.value, style=_STYLE[f.severity]),
-            (f.port or "-") if bucket != FABRIC else f"{f.device}:{f.port or '-'}",
-            "-" if f.priority is None else str(f.priority),
+            _where(bucket, f),
             f.expected or "",
             f.actual or "",
-            f.remediation or "",
         )
-    return table
+    console.print(table)
+    for f in ordered:
+        if f.remediation:
+            console.print(Text(f"  fix {f.check_id} {_where(bucket, f)}: {f.remediation}", style="dim"))
+
+
+def _unreachable_block(console: Console, result: AuditResult, groups: dict[str, dict[str, list[Finding]]]) -> None:
+    table = Table(title="not read", title_justify="left", title_style="bold", expand=False)
+    table.add_column("device")
+    table.add_column("reason", overflow="fold")
+    for bucket in sorted(result.skipped):
+        reasons = [f.actual or "" for f in groups.get(bucket, {}).get("AUDIT-001", [])]
+        table.add_row(bucket, "; ".join(reasons) or "not read")
+    console.print(table)
 
 
 def render(result: AuditResult, console: Console, meta: ReportMeta | None = None) -> None:
@@ -41,13 +62,16 @@ def render(result: AuditResult, console: Console, meta: ReportMeta | None = None
             highlight=False,
         )
     groups = grouped(result)
+    if result.skipped:
+        _unreachable_block(console, result, groups)
     clean: list[str] = []
     for bucket in sorted(groups, key=lambda b: (b == FABRIC, b)):
-        findings = [f for fs in groups[bucket].values() for f in fs]
-        if not findings:
-            if bucket not in result.skipped:
-                clean.append(bucket)
+        if bucket in result.skipped:
             continue
-        console.print(_table(bucket, findings))
+        findings = [f for fs in groups[bucket].values() for f in fs]
+        if findings:
+            _device_block(console, bucket, findings)
+        else:
+            clean.append(bucket)
     if clean:
         console.print(Text("compliant: " + ", ".join(clean), style="green"))

@@ -21,8 +21,10 @@ def test_summary_first_then_devices(faults: AuditResult) -> None:
     first = text.splitlines()[0]
     assert first.startswith("NOT COMPLIANT: 5 errors, 1 warnings, 0 info on 3 of 8 devices")
     assert "unreachable: host4" in first
-    order = [text.index(name) for name in ("\nhost4", "\nleaf1", "\nleaf2", "\nspine2", "\nfabric-wide")]
+    order = [text.index(name) for name in ("\nnot read", "\nleaf1", "\nleaf2", "\nspine2", "\nfabric-wide")]
     assert order == sorted(order)
+    assert "host4  │ TCP connection to 127.0.0.1:2204 refused" in text
+    assert "fix SW-QOS-002 Ethernet8/3: set DSCP_TO_TC_MAP entry 26 -> 3" in text
     assert "compliant: host1, host2, host3, spine1" in text
 
 
