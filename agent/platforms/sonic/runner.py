@@ -21,6 +21,7 @@ from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutExc
 
 from agent.errors import DeviceError, SessionLost
 from agent.platforms.base import RunResult
+from agent.platforms.sonic.hostkeys import pinned_keys_file
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ def connect_kwargs(target: SshTarget) -> dict[str, Any]:
     if target.key_file:
         kwargs["key_file"] = target.key_file
     if target.known_hosts and target.verify_host_key:
-        kwargs.update({"alt_host_keys": True, "alt_key_file": target.known_hosts})
+        # only this device's pins: paramiko's load of a whole N-device file is quadratic (see hostkeys)
+        pinned = pinned_keys_file(target.known_hosts, target.host, target.port)
+        kwargs.update({"alt_host_keys": True, "alt_key_file": pinned})
     return kwargs
 
 
