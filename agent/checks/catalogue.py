@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from agent.checks import fabric, host, link, reachability, runtime, switch_buffers, switch_qos
+from agent.checks import (
+    fabric,
+    host,
+    host_roce,
+    link,
+    reachability,
+    runtime,
+    switch_buffers,
+    switch_qos,
+    switch_watchdog,
+)
 
-MODULES = (reachability, switch_qos, switch_buffers, host, link, fabric, runtime)
+MODULES = (reachability, switch_qos, switch_buffers, switch_watchdog, host, host_roce, link, fabric, runtime)
