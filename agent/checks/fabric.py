@@ -212,13 +212,9 @@ def no_deadlock(ctx: FabricCtx) -> Iterator[Finding]:
     ]
     if not switch_links:
         return
-    host_facing = {
-        end.device
-        for lk in ctx.topology.links
-        if lk.role == "host" or DeviceKind.host.value in (_kind(ctx, lk.a.device), _kind(ctx, lk.b.device))
-        for end in lk.ends()
-        if _kind(ctx, end.device) == "switch"
-    }
+    host_facing = _host_facing(ctx, switch_links)
+    if not host_facing:
+        return  # no host links and no leaf roles: up and down cannot be told apart
     tier = deadlock.tiers(switch_links, host_facing)
     lossless_by_end = {end: _lossless_at(ctx, end) for pair in switch_links for end in pair}
     for prio in exp.lossless_sorted:
@@ -236,6 +232,21 @@ def no_deadlock(ctx: FabricCtx) -> Iterator[Finding]:
                 remediation="remove the bounce: keep the fabric two-tier, or remap bounced traffic to another "
                 "lossless priority (Tagger), or drop PFC on one link of the cycle",
             )
+
+
+def _host_facing(ctx: FabricCtx, switch_links: list[tuple[Endpoint, Endpoint]]) -> set[str]:
+    """Tier-1 switches: those cabled to hosts; without host links, those whose inventory role is leaf/tor."""
+    facing = {
+        end.device
+        for lk in ctx.topology.links
+        if lk.role == "host" or DeviceKind.host.value in (_kind(ctx, lk.a.device), _kind(ctx, lk.b.device))
+        for end in lk.ends()
+        if _kind(ctx, end.device) == "switch"
+    }
+    if facing:
+        return facing
+    switches = {end.device for pair in switch_links for end in pair}
+    return {n for n in switches if n in ctx.intents and (ctx.intents[n].role or "") in ("leaf", "tor", "edge")}
 
 
 @check(
