@@ -83,7 +83,8 @@ def audit_cmd(
     insecure: bool = INSECURE_OPT,
     quiet: bool = QUIET_OPT,
 ) -> None:
-    """Audit the fabric. Subcommand `history` lists past audits."""
+    """Audit the fabric (read-only). Exit 0: no error finding; 1: error findings (an unreachable device is
+    one); 2: could not run (bad input, or no device could be read). `audit history` lists past audits."""
     if ctx.invoked_subcommand is not None:
         return
     if inventory is None:
