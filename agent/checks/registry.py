@@ -110,6 +110,11 @@ class Selection:
         return sorted(t for t in self.include | self.exclude if not any(_matches(s, {t}) for s in specs))
 
 
+def matches(spec: CheckSpec, terms: Iterable[str]) -> bool:
+    """True when one of the terms (id, id prefix or tag, comma lists allowed) names this check."""
+    return _matches(spec, _split(terms))
+
+
 def _split(values: Iterable[str]) -> list[str]:
     out: list[str] = []
     for v in values:

@@ -41,7 +41,8 @@ class Format(str, Enum):
 
 
 audit_app = typer.Typer(
-    help="Prove the fabric matches the policy: per device, per link, end to end, and from counters.",
+    help="Prove the fabric matches the policy: per device, per link, end to end, and from counters. "
+    "Exit 0: no error finding; 1: error findings (an unreachable device is one); 2: could not run.",
     invoke_without_command=True,
 )
 app.add_typer(audit_app, name="audit")

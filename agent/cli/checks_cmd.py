@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from agent.checks.registry import Selection, catalogue
+from agent.checks.registry import catalogue, matches
 from agent.cli import app
 from agent.errors import EXIT_CANNOT_RUN
 
@@ -20,8 +20,7 @@ def list_cmd(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable JSON."),
 ) -> None:
     """Every check with its id, severity, scope and tags."""
-    sel = Selection.parse(only)
-    specs = [s for s in catalogue().values() if sel.selects(s)]
+    specs = [s for s in catalogue().values() if not only or matches(s, only)]
     if as_json:
         rows = [
             {

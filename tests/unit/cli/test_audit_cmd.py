@@ -115,3 +115,8 @@ def test_checks_list_and_explain() -> None:
     assert "pfcwd_sw_enable" in res.output
     res = runner.invoke(app, ["checks", "explain", "XX-1"])
     assert res.exit_code == 2
+
+
+def test_checks_list_filters_by_tag() -> None:
+    res = runner.invoke(app, ["checks", "list", "--checks", "deadlock", "--json"])
+    assert [r["id"] for r in json.loads(res.output)] == ["FAB-DLK-001", "FAB-L2-001"]
