@@ -6,10 +6,12 @@ inventory for it, so every other command can be pointed at the lab exactly as at
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
+import asyncssh
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -167,3 +169,43 @@ def traffic(
 ) -> None:
     """Drive the counter model of one port of one twin."""
     _control({"op": "traffic", "device": device, "port": port, "pattern": pattern}, json_out)
+
+
+@lab_app.command("exec")
+def exec_(
+    device: str = typer.Argument(..., help="lab device, e.g. leaf1"),
+    command: str = typer.Argument(..., help="one command line, as you would type it after `ssh admin@DEVICE`"),
+) -> None:
+    """Run one command on a twin over real SSH (pinned host key, the lab's client key), like an operator would.
+
+    Handy for out-of-band changes the audit should catch, e.g.
+    `roce-agent lab exec leaf1 "sudo sonic-db-cli CONFIG_DB hset 'PORT_QOS_MAP|Ethernet0' pfc_enable 4"`.
+    Exits with the command's own exit status.
+    """
+    state = lab_status(_paths())
+    if state is None:
+        raise _fail("no lab is running; start one with `roce-agent lab up`", EXIT_CANNOT_RUN)
+    node = next((n for n in state["nodes"] if n["name"] == device), None)
+    if node is None:
+        known = ", ".join(n["name"] for n in state["nodes"])
+        raise _fail(f"unknown device {device!r}; devices: {known}", EXIT_CANNOT_RUN)
+    try:
+        result = run_over_ssh(
+            node["address"], int(node["port"]), Path(state["client_key"]), Path(state["known_hosts"]), command
+        )
+    except (OSError, asyncssh.Error) as exc:
+        raise _fail(f"{device}: ssh failed: {exc}", EXIT_FINDINGS) from exc
+    typer.echo(result.stdout, nl=False)
+    if result.stderr:
+        typer.echo(result.stderr, nl=False, err=True)
+    raise typer.Exit(result.exit_status or 0)
+
+
+def run_over_ssh(address: str, port: int, key: Path, known_hosts: Path, command: str) -> asyncssh.SSHCompletedProcess:
+    async def _run() -> asyncssh.SSHCompletedProcess:
+        async with asyncssh.connect(
+            address, port, username="admin", client_keys=[str(key)], known_hosts=str(known_hosts)
+        ) as conn:
+            return await conn.run(command, check=False)
+
+    return asyncio.run(_run())

@@ -162,6 +162,22 @@ def test_bad_fault_or_traffic_requests_exit_2(lab: Lab, args: tuple[str, ...], m
     assert message in output
 
 
+def test_exec_runs_over_ssh_as_admin_with_sudo_and_passes_the_exit_status(lab: Lab) -> None:
+    code, output = lab.invoke("exec", "leaf1", "whoami")
+    assert (code, output) == (0, "admin\n")
+    code, output = lab.invoke("exec", "leaf1", "sudo whoami")
+    assert (code, output) == (0, "root\n")
+    code, output = lab.invoke("exec", "leaf1", "exit-with 3")
+    assert code == 3
+    assert "exiting 3" in output
+
+
+def test_exec_on_an_unknown_device_exits_2(lab: Lab) -> None:
+    code, output = lab.invoke("exec", "leaf9", "whoami")
+    assert code == 2
+    assert "unknown device 'leaf9'" in output
+
+
 def test_down_stops_the_process_and_removes_the_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     state_dir = tmp_path / "state"
     lab_env(monkeypatch, state_dir)
