@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from agent.checks.finding import Severity
@@ -73,8 +74,10 @@ def check(
     return register
 
 
+@lru_cache(maxsize=1)
 def catalogue() -> dict[str, CheckSpec]:
-    """Every registered check, in id order. Importing the check modules registers them."""
+    """Every registered check, in id order (built once; do not mutate). Importing the check modules
+    registers them."""
     import agent.checks.catalogue  # noqa: F401  (side effect: registration)
 
     return dict(sorted(REGISTRY.items(), key=lambda kv: _id_sort_key(kv[0])))
