@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def test_every_appended_record_is_redacted(tmp_path: Path, monkeypatch: pytest.M
     trail = Trail.for_state_dir(tmp_path, ["s3cret-value"])
     trail.append("tx1", "applied", device="leaf1", detail="used s3cret-value", extra={"password": "p4ss-word"})
     text = trail.path.read_text()
+    assert stat.S_IMODE(trail.path.stat().st_mode) == 0o600  # readable by its owner only
     assert "s3cret-value" not in text
     assert "p4ss-word" not in text
     assert len(text.splitlines()) == 1
