@@ -81,6 +81,8 @@ class LockHeld(Exception):
 
 
 def _pid_alive(pid: int) -> bool:
+    """(agent.lab.control has a richer one for its own children; importing the lab runtime here would
+    cost asyncssh on every rollout.)"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -13,8 +13,9 @@ resumed (`--resume`) or undone (`--abort`) from it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from nornir.core import Nornir
@@ -96,6 +97,7 @@ class RolloutRunner:
         self.hooks = hooks or Hooks()
         self.devices: dict[str, DeviceRecord] = {d: DeviceRecord() for s in stages for d in s.devices}
         self.change_order: list[str] = []
+        self.on_devices = partial(on_devices, nr, sink)  # each step on a set of devices, through Nornir
 
     # ---- plumbing -------------------------------------------------------------------------------------
 
@@ -103,17 +105,6 @@ class RolloutRunner:
         record = self.trail.append(self.txid, event, **fields)
         self.sink.event(record)
         return record
-
-    def on_devices(
-        self,
-        devices: Iterable[str],
-        step: str,
-        fn: Callable[[str], Any],
-        *,
-        parallel: int | None = None,
-        where: Where | None = None,
-    ) -> dict[str, Any]:
-        return on_devices(self.nr, self.sink, devices, step, fn, parallel=parallel, where=where)
 
     # ---- locks ----------------------------------------------------------------------------------------
 
