@@ -47,23 +47,35 @@ class Link:
 class Topology:
     links: list[Link] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)  # device -> "switch" | "host"
+    # Per-device index of (port, link), built on first use: fabrics have tens of thousands of links and
+    # intents/checks ask per device, so a scan per question would be quadratic.
+    _index: dict[str, list[tuple[str, Link]]] | None = field(default=None, init=False, repr=False, compare=False)
+    _indexed_count: int = field(default=-1, init=False, repr=False, compare=False)
+
+    def _by_device(self) -> dict[str, list[tuple[str, Link]]]:
+        if self._index is None or self._indexed_count != len(self.links):
+            index: dict[str, list[tuple[str, Link]]] = {}
+            for lk in self.links:
+                for end in lk.ends():
+                    index.setdefault(end.device, []).append((end.port, lk))
+            self._index, self._indexed_count = index, len(self.links)
+        return self._index
 
     def links_of(self, device: str) -> Iterator[Link]:
-        return (lk for lk in self.links if device in (lk.a.device, lk.b.device))
+        seen: set[int] = set()
+        for _, lk in self._by_device().get(device, []):
+            if id(lk) not in seen:  # a link looped back to the same device is listed once
+                seen.add(id(lk))
+                yield lk
 
     def peer(self, end: Endpoint) -> Endpoint | None:
-        for lk in self.links:
-            if end in lk.ends():
+        for port, lk in self._by_device().get(end.device, []):
+            if port == end.port:
                 return lk.peer_of(end)
         return None
 
     def ports_of(self, device: str) -> list[tuple[str, Link]]:
-        out: list[tuple[str, Link]] = []
-        for lk in self.links:
-            for end in lk.ends():
-                if end.device == device:
-                    out.append((end.port, lk))
-        return out
+        return list(self._by_device().get(device, []))
 
     def graph(self) -> nx.MultiGraph:
         """Device-level multigraph; each edge carries its Link."""
