@@ -19,7 +19,7 @@ _APPLY = "or run `roce-agent apply`"
 def _physical_bound(speed_mbps: int, cable_m: int, mtu: int) -> int | None:
     """Cached: thousands of ports share a handful of (speed, cable, MTU) triples. None = speed unknown to IEEE."""
     try:
-        return headroom_math.physical_headroom_bound(speed_mbps, cable_m, mtu)
+        return headroom_math.minimum_xoff(speed_mbps, cable_m, mtu)
     except ValueError:
         return None
 
@@ -118,15 +118,18 @@ def cable_length(ctx: DeviceCtx) -> Iterator[Finding]:
 
 @check(
     "SW-BUF-004",
-    "Headroom (xoff) covers the physical worst case",
+    "Headroom (xoff) covers at least the cable and the sender's response",
     scope="switch",
     tags=("buffer", "pfc"),
-    explanation="""After the PG crosses xoff, bytes keep arriving until the sender stops: one MTU being
-    sent by each end, the PFC frame, the cable round trip at line rate and the sender's response time
-    (IEEE 802.3 Annex 31B pause quanta). The check uses this vendor-neutral physical bound
-    (agent.policy.headroom.physical_headroom_bound, from the port's speed, cable length and MTU) rather
-    than one ASIC's formula, because it is the floor every platform formula must respect ("never below
-    the physical bound") and it needs no per-ASIC cell size. The programmed xoff (APPL_DB) is compared.""",
+    explanation="""After the PG crosses xoff, bytes keep arriving until the sender stops: the frame in
+    flight, the cable round trip at line rate and the sender's response time (IEEE 802.3 Annex 31B pause
+    quanta). The check compares the programmed xoff (APPL_DB) with that floor
+    (agent.policy.headroom.minimum_xoff: port MTU + cable both ways + pause quanta, from the port's speed,
+    cable length and MTU). It deliberately leaves out the second frame, interface delays and cell
+    inflation of the full physical bound: platforms account for those differently (SONiC assumes a
+    1024 B lossless MTU), and the full bound sits above healthy SONiC profiles at 100G. Every SONiC value
+    in the reference is above this floor; a profile below it cannot stop the sender before overflow
+    (typically a traditional pg_profile_lookup.ini row meant for a slower port or a shorter cable).""",
 )
 def headroom_adequate(ctx: DeviceCtx) -> Iterator[Finding]:
     for pi, port in ctx.ports:

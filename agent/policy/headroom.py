@@ -187,3 +187,20 @@ def physical_headroom_bound(speed_mbps: int, cable_m: int, mtu: int = 9216) -> i
     wire = 2 * cable_m * PHYSICAL_NS_PER_M * bits_per_ns / 8
     interface = INTERFACE_DELAY_BITS.get(speed_mbps, 0) / 8
     return math.ceil(2 * mtu + PFC_FRAME_ON_WIRE + wire + quanta * 64 + interface)
+
+
+def minimum_xoff(speed_mbps: int, cable_m: int, port_mtu: int = 9100) -> int:
+    """The floor no platform's programmed xoff may go below (bytes), used as a hard check.
+
+    What must fit after XOFF whatever the ASIC: one port-MTU frame already in flight, the cable both
+    ways (SONiC's 198,000 km/s) and the sender's IEEE response time (pause quanta). It leaves out the
+    second frame, interface delays and cell inflation that `physical_headroom_bound` includes, because
+    platforms account for those differently (SONiC assumes a 1024 B lossless MTU); every SONiC value in
+    lossless-engineering.md §1.5 is above this floor, and a profile below it cannot stop the sender in time.
+    """
+    if speed_mbps <= 0 or cable_m < 0 or port_mtu <= 0:
+        raise ValueError("speed and MTU must be positive and cable length not negative")
+    quanta = PAUSE_QUANTA.get(speed_mbps)
+    if quanta is None:
+        raise ValueError(f"no IEEE pause-quanta bound for {speed_mbps} Mb/s; known: {sorted(PAUSE_QUANTA)}")
+    return math.ceil(port_mtu + cable_round_trip_bytes(speed_mbps, cable_m) + quanta * 64)

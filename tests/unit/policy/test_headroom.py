@@ -10,6 +10,7 @@ from agent.policy.headroom import (
     TrafficPattern,
     cable_round_trip_bytes,
     dynamic_headroom,
+    minimum_xoff,
     peer_response_bytes,
     physical_headroom_bound,
 )
@@ -102,3 +103,26 @@ def test_physical_bound_is_above_sonic_xoff_at_100g() -> None:
         bound = physical_headroom_bound(100_000, cable)
         assert dynamic_headroom(100_000, cable, asic="spectrum3").xoff < bound
         assert dynamic_headroom(100_000, cable, asic="vs").xoff < bound
+
+
+# Every SONiC xoff in lossless-engineering.md §1.5 (SPC3, SPC4, docker-sonic-vs) at port MTU 9100.
+SONIC_REFERENCE_XOFF = [
+    (100_000, 5, (48_128, 44_032)),
+    (100_000, 40, (53_248, 48_128)),
+    (100_000, 300, (94_208, 84_992)),
+    (400_000, 5, (90_112, 98_304, 81_920)),
+    (400_000, 40, (112_640, 119_808, 102_400)),
+    (400_000, 300, (274_432, 281_600, 248_832)),
+]
+
+
+@pytest.mark.parametrize(("speed", "cable", "xoffs"), SONIC_REFERENCE_XOFF)
+def test_minimum_xoff_is_below_every_healthy_sonic_profile(speed: int, cable: int, xoffs: tuple[int, ...]) -> None:
+    floor = minimum_xoff(speed, cable, 9100)
+    assert all(floor < x for x in xoffs)
+    assert floor > xoffs[-1] // 2  # and not a vacuous floor
+
+
+def test_minimum_xoff_flags_a_td2_row_reused_for_400g() -> None:
+    # TD2 BALANCED ships xoff 55120 for every speed; at 400G/40m the sender cannot be stopped in time.
+    assert minimum_xoff(400_000, 40, 9100) > 55_120
