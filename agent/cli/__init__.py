@@ -6,6 +6,8 @@ Exit codes (everywhere): 0 = compliant / done, 1 = findings or a device failed, 
 
 from __future__ import annotations
 
+import importlib
+
 import typer
 
 from agent import __version__
@@ -33,15 +35,14 @@ def _root(
     """roce-agent: one lossless policy, rendered, pushed safely and proven across the fabric."""
 
 
+# Command modules add their commands to `app` when imported; this order is the order in --help:
+# the workflow an operator follows (policy -> lab -> plan/apply -> rollout -> audit), then the helpers.
+COMMAND_MODULES = ("policy", "lab", "change", "rollout", "audit", "checks", "host", "inventory")
+
+
 def _register() -> None:
-    # Imported for their side effect of adding commands to `app`; order = order in --help.
-    from agent.cli import policy_cmd  # noqa: F401
-    from agent.cli import lab_cmd  # noqa: F401
-    from agent.cli import change_cmd  # noqa: F401
-    from agent.cli import rollout_cmd  # noqa: F401
-    from agent.cli import host_cmd  # noqa: F401
-    from agent.cli import inventory_cmd  # noqa: F401
-    from agent.cli import audit_cmd, checks_cmd  # noqa: F401
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"agent.cli.{name}_cmd")
 
 
 _register()
