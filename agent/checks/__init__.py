@@ -6,7 +6,7 @@ Entry points:
     agent.checks.registry.catalogue() -> {id: CheckSpec}   (`roce-agent checks list|explain`)
 
 Modules: registry (ids, tags, selection), context (what checks receive, per-policy expectations),
-switch_qos / switch_buffers / host / link / fabric / runtime / reachability (the checks), deadlock
+switch_qos / switch_port / switch_buffers / host / link / fabric / runtime / reachability (the checks), deadlock
 (cyclic buffer dependency analysis), engine. Importing this package imports none of them, so
 `agent.checks.finding` stays cheap for other layers.
 """

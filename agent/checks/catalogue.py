@@ -10,8 +10,20 @@ from agent.checks import (
     reachability,
     runtime,
     switch_buffers,
+    switch_port,
     switch_qos,
     switch_watchdog,
 )
 
-MODULES = (reachability, switch_qos, switch_buffers, switch_watchdog, host, host_roce, link, fabric, runtime)
+MODULES = (
+    reachability,
+    switch_qos,
+    switch_port,
+    switch_buffers,
+    switch_watchdog,
+    host,
+    host_roce,
+    link,
+    fabric,
+    runtime,
+)

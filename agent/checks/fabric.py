@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from agent.checks import deadlock
-from agent.checks.context import Expect, FabricCtx, Hop, finding
+from agent.checks.context import Expect, FabricCtx, Hop, finding, queue_scheduler
 from agent.checks.finding import Finding
 from agent.checks.registry import check
 from agent.state import DeviceKind, PortState
@@ -170,8 +170,8 @@ def cnp_path(ctx: FabricCtx) -> Iterator[Finding]:
                 continue
             prio = ptx.dscp_to_priority.get(dscp)
             queue = ptx.priority_to_queue.get(prio, prio) if prio is not None else None
-            q = ptx.queues.get(queue) if queue is not None else None
-            strict = q is not None and q.scheduler is not None and q.scheduler.type == "strict"
+            sched = queue_scheduler(ptx, queue)
+            strict = sched is not None and sched.type == "strict"
             if prio is not None and strict and prio not in ptx.lossless_priorities:
                 continue
             reported.add((tx, dscp))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agent.checks.context import DeviceCtx, finding
+from agent.checks.context import DeviceCtx, finding, queue_scheduler
 from agent.checks.finding import Finding, Severity
 from agent.checks.registry import check
 from agent.state import NicState, PortState
@@ -172,8 +172,8 @@ def host_ets(ctx: DeviceCtx) -> Iterator[Finding]:
         cnp = exp.cnp_priority
         if cnp is not None and exp.is_strict(cnp):
             tc = ptc.get(cnp)
-            q = port.queues.get(tc) if tc is not None else None
-            tsa = q.scheduler.type if q is not None and q.scheduler is not None else None
+            sched = queue_scheduler(port, tc)
+            tsa = sched.type if sched is not None else None
             if tsa != "strict":
                 yield finding(
                     "HOST-ETS-001",

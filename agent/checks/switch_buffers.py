@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from agent.checks.context import DeviceCtx, finding
+from agent.checks.context import DeviceCtx, finding, queue_ecn
 from agent.checks.finding import Finding, Severity
 from agent.checks.registry import check
 from agent.policy import ecn as ecn_math
@@ -214,8 +214,7 @@ def _lossless_queues(ctx: DeviceCtx, port: PortState) -> Iterator[tuple[int, int
 def ecn_enabled(ctx: DeviceCtx) -> Iterator[Finding]:
     for _pi, port in ctx.ports:
         for _prio, queue in _lossless_queues(ctx, port):
-            q = port.queues.get(queue)
-            ecn = q.ecn if q is not None else None
+            ecn = queue_ecn(port, queue)
             if ecn is not None and ecn.enabled:
                 continue
             actual = "no WRED profile" if ecn is None else f"profile {ecn.profile} not marking (ecn {ecn.mode})"
@@ -243,8 +242,7 @@ def ecn_enabled(ctx: DeviceCtx) -> Iterator[Finding]:
 def ecn_thresholds(ctx: DeviceCtx) -> Iterator[Finding]:
     for _pi, port in ctx.ports:
         for prio, queue in _lossless_queues(ctx, port):
-            q = port.queues.get(queue)
-            ecn = q.ecn if q is not None else None
+            ecn = queue_ecn(port, queue)
             if ecn is None or not ecn.enabled:
                 continue  # SW-ECN-001
             lo, hi = ecn.min_threshold, ecn.max_threshold
@@ -293,8 +291,7 @@ def ecn_before_pfc(ctx: DeviceCtx) -> Iterator[Finding]:
         for prio, queue in _lossless_queues(ctx, port):
             pg = ctx.pg_for(port, prio)
             prog = pg.programmed if pg is not None else None
-            q = port.queues.get(queue)
-            ecn = q.ecn if q is not None else None
+            ecn = queue_ecn(port, queue)
             if prog is None or prog.dynamic_th is None or ecn is None or not ecn.enabled:
                 continue
             pool = pools.get(prog.pool or "")
