@@ -11,10 +11,15 @@ per table, per port and per check, each a separate `send_command`:
   `ip -j link show dev`, the roce_np / roce_rp ECN sysfs files per lossless priority; once per host:
   `sysctl -n net.ipv4.tcp_ecn`, `rdma -j link show`.
 
-Devices run in a thread pool of the same size as our Nornir runner. The result is the same kind of
-verdict as `roce-agent audit`: per device pass/fail with the failed items, exit 1 when a device fails.
+Devices run in a thread pool of the same size as our Nornir runner. Host keys are verified against the
+inventory's known_hosts; by default each connection gets the same per-device view of it that our runner
+uses (`agent.platforms.sonic.hostkeys`), so connection cost is equal and only the command pattern
+differs. `--whole-known-hosts` hands Netmiko the whole file, as a plain script would: paramiko then
+re-parses all N pins on every connection (quadratic), which is what both tools did before that fix.
+The result is the same kind of verdict as `roce-agent audit`: per device pass/fail with the failed
+items, exit 1 when a device fails.
 
-    python -m benchmarks.naive_audit -i INVENTORY_DIR [--workers 32] [--json]
+    python -m benchmarks.naive_audit -i INVENTORY_DIR [--workers 32] [--whole-known-hosts] [--json]
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 import yaml
 from netmiko import ConnectHandler
 
+from agent.platforms.sonic.hostkeys import pinned_keys_file
 from agent.policy.loader import load_policy
 from agent.policy.model import Policy
 
@@ -174,13 +180,14 @@ class Target:
     ports: list[str]
 
 
-def load_targets(inventory: Path) -> list[Target]:
+def load_targets(inventory: Path, *, whole_known_hosts: bool = False) -> list[Target]:
     """hosts.yaml + links.yaml as a script reads them (plain YAML, no Nornir)."""
     hosts = yaml.safe_load((inventory / "hosts.yaml").read_text())
     defaults = yaml.safe_load((inventory / "defaults.yaml").read_text()) or {}
     links = yaml.safe_load((inventory / "links.yaml").read_text())["links"]
     extras = defaults.get("connection_options", {}).get("netmiko", {}).get("extras", {})
     key_file = str((inventory / extras["key_file"]).resolve()) if extras.get("key_file") else None
+    known_hosts = str(inventory / "known_hosts")
     cabled: dict[str, list[str]] = {}
     for link in links:
         for end in (link["a"], link["b"]):
@@ -200,7 +207,9 @@ def load_targets(inventory: Path) -> list[Target]:
             "ssh_strict": True,
             "system_host_keys": False,
             "alt_host_keys": True,
-            "alt_key_file": str(inventory / "known_hosts"),
+            "alt_key_file": known_hosts
+            if whole_known_hosts
+            else pinned_keys_file(known_hosts, rec["hostname"], rec["port"]),
         }
         kind = data.get("device_kind", "switch")
         ports = data.get("rdma_interfaces", []) if kind == "host" else cabled.get(name, [])
@@ -224,9 +233,9 @@ def audit_device(target: Target, exp: Expected) -> DeviceVerdict:
     return verdict
 
 
-def run(inventory: Path, workers: int) -> list[DeviceVerdict]:
+def run(inventory: Path, workers: int, *, whole_known_hosts: bool = False) -> list[DeviceVerdict]:
     exp = Expected.from_policy(load_policy(inventory / "policy.yaml"))
-    targets = load_targets(inventory)
+    targets = load_targets(inventory, whole_known_hosts=whole_known_hosts)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda t: audit_device(t, exp), targets))
 
@@ -235,9 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-i", "--inventory", type=Path, required=True)
     p.add_argument("--workers", type=int, default=32)
+    p.add_argument("--whole-known-hosts", action="store_true", help="give Netmiko the whole known_hosts file")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    verdicts = run(args.inventory, args.workers)
+    verdicts = run(args.inventory, args.workers, whole_known_hosts=args.whole_known_hosts)
     if args.json:
         doc = {
             "devices": [

@@ -5,7 +5,9 @@ Every phase is a real command run as a subprocess against the inventory the lab 
 * `audit_defaults` - `roce-agent audit` on the fresh lab (SONiC and host defaults: many findings);
 * `apply`          - `roce-agent apply --yes` from those defaults to the policy;
 * `audit`          - `roce-agent audit` on the converged fabric (the scheduled-audit case; headline);
-* `naive`          - `python -m benchmarks.naive_audit` on the converged fabric, same worker count.
+* `naive`          - `python -m benchmarks.naive_audit` on the converged fabric, same worker count and
+                     the same per-device known_hosts view as ours (the fair comparison; headline);
+* `naive_whole_known_hosts` - the same with the whole known_hosts file, as a plain script would do it.
 
 Round trips are the commands each twin served during the phase (device-side count, see
 `benchmarks.counting_twin`), so every tool is counted the same way.
@@ -44,7 +46,9 @@ class Phase:
     kind: str  # audit | apply | naive
 
 
-def phases(lab: RunningLab, workers: int, audit: AuditCli, naive: bool = True) -> list[Phase]:
+def phases(
+    lab: RunningLab, workers: int, audit: AuditCli, *, naive: bool = True, whole_known_hosts: bool = True
+) -> list[Phase]:
     inv = str(lab.inventory)
     out: list[Phase] = []
     audit_argv = [*cli(), "audit", "-i", inv, "--format", "json"] + (
@@ -58,6 +62,8 @@ def phases(lab: RunningLab, workers: int, audit: AuditCli, naive: bool = True) -
     if naive:
         naive_argv = [sys.executable, "-m", "benchmarks.naive_audit", "-i", inv, "--workers", str(workers), "--json"]
         out.append(Phase("naive", naive_argv, "naive"))
+        if whole_known_hosts:
+            out.append(Phase("naive_whole_known_hosts", [*naive_argv, "--whole-known-hosts"], "naive"))
     return out
 
 

@@ -54,7 +54,8 @@ def run_size(n: int, args: argparse.Namespace, audit: AuditCli) -> dict[str, Any
             lab.counts()  # builds every twin (the count is read through it): not charged to the first phase
             lab_result["rss_twins_built_mib"] = round(lab.rss_mib(), 1)
             results: dict[str, Any] = {}
-            for phase in phases(lab, args.workers, audit, naive=not args.no_naive):
+            todo = phases(lab, args.workers, audit, naive=not args.no_naive, whole_known_hosts=not args.no_whole)
+            for phase in todo:
                 print(f"[N={n}] {phase.name}: {' '.join(phase.argv[-6:])}", flush=True)
                 results[phase.name] = run_phase(lab, phase, kinds, workers=args.workers, cores=cores())
                 r = results[phase.name]
@@ -67,7 +68,8 @@ def run_size(n: int, args: argparse.Namespace, audit: AuditCli) -> dict[str, Any
         "shape": {"spines": shape.spines, "leaves": shape.leaves, "hosts": shape.hosts, "links": shape.links},
         "lab": lab_result,
         "phases": results,
-        "speedup_naive_over_audit": _speedup(results),
+        "speedup_naive_over_audit": _speedup(results, "naive"),
+        "speedup_naive_whole_known_hosts_over_audit": _speedup(results, "naive_whole_known_hosts"),
     }
 
 
@@ -76,8 +78,8 @@ def _kinds(lab: RunningLab) -> dict[str, str]:
     return {node["name"]: node["device_kind"] for node in state["nodes"]}
 
 
-def _speedup(results: dict[str, Any]) -> float | None:
-    ours, naive = results.get("audit"), results.get("naive")
+def _speedup(results: dict[str, Any], baseline: str) -> float | None:
+    ours, naive = results.get("audit"), results.get(baseline)
     if not ours or not naive or ours["wall_s"] <= 0:
         return None
     return round(float(naive["wall_s"]) / float(ours["wall_s"]), 2)
@@ -109,6 +111,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic fabric")
     p.add_argument("--no-engine", action="store_true", help="skip the check-engine benchmark")
     p.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    p.add_argument(
+        "--no-whole", action="store_true", help="skip the second baseline run (whole known_hosts, as plain scripts)"
+    )
     p.add_argument("--no-plot", action="store_true")
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     args = p.parse_args(argv)
