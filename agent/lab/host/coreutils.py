@@ -122,6 +122,21 @@ def _rmdir(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     return result
 
 
+def _rm(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    """rm [-f] FILE...: plain files only (no -r); -f is quiet about files that are not there."""
+    force = any(a.startswith("-") and "f" in a for a in argv[1:])
+    result = Outcome()
+    for path in (a for a in argv[1:] if not a.startswith("-")):
+        try:
+            files.remove(sh.twin, path, root=root)
+        except files.FsError as problem:
+            if force and problem.code == 2:
+                continue
+            result.stderr += f"rm: cannot remove '{path}': {problem}\n"
+            result.rc = 1
+    return result
+
+
 def _ls(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     result = Outcome()
     for path in [a for a in argv[1:] if not a.startswith("-")] or ["/home/admin"]:
@@ -241,6 +256,7 @@ def builtins() -> dict[str, Builtin]:
         "tee": _tee,
         "mkdir": _mkdir,
         "rmdir": _rmdir,
+        "rm": _rm,
         "ls": _ls,
         "uname": _uname,
         "sysctl": _sysctl,

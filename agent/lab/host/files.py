@@ -300,8 +300,19 @@ def mkdir(twin: HostTwin, path: str, *, root: bool, parents: bool = False) -> No
         return
     if parts[:1] in (["sys"], ["proc"]):
         raise FsError(errno.EACCES if not root else errno.EPERM)
-    if parts[:1] not in (["tmp"], ["home"]) and not root:
+    if parts[:1] not in (["tmp"], ["home"]) and parts[:2] != ["var", "tmp"] and not root:  # 1777 / home dirs
         raise FsError(errno.EACCES)
+
+
+def remove(twin: HostTwin, path: str, *, root: bool) -> None:
+    """unlink(2) of a plain file the twin keeps; sysfs/procfs files cannot be removed."""
+    parts = _parts(path)
+    if parts[:1] in (["sys"], ["proc"]) or (parts[:1] == ["etc"] and not root):
+        raise FsError(errno.EACCES if not root else errno.EPERM)
+    if listdir(twin, path) is not None:
+        raise FsError(errno.EISDIR)
+    if not twin.remove_user_file(path):
+        raise FsError(errno.ENOENT)
 
 
 def rmdir(twin: HostTwin, path: str, *, root: bool) -> None:

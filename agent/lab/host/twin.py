@@ -173,6 +173,12 @@ class HostTwin:
     def user_file(self, path: str) -> bytes | None:
         return self._files.get(path) if self._files else None
 
+    def remove_user_file(self, path: str) -> bool:
+        removed = self._files is not None and self._files.pop(path, None) is not None
+        if removed:
+            self._save()
+        return removed
+
     def put_user_file(self, path: str, data: bytes) -> None:
         if self._files is None:
             self._files = {}
