@@ -21,7 +21,6 @@ from agent.lab.host.dcb_common import (
     check_range,
     get_nic,
     key_num_all,
-    keys,
     matches,
     need,
     object_handler,
@@ -29,6 +28,7 @@ from agent.lab.host.dcb_common import (
     parse_mapping,
     parse_u,
     show_items,
+    store,
     with_nl,
     write_check,
     write_result,
@@ -150,10 +150,7 @@ def _pfc_set(ctx: DcbCtx, dev: str, args: list[str]) -> None:
         state = on_off("PFC", value)
         if isinstance(state, str):
             return state
-        problem = check_range("PRIO", key, 7, "PFC", 0, 1)
-        for p in keys(key, 7) if problem is None else ():
-            bits[p] = bool(state)
-        return problem
+        return store(bits, key, bool(state), check_range("PRIO", key, 7, "PFC", 0, 1))
 
     pos = 0
     while pos < len(args):

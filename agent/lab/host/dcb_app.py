@@ -23,6 +23,8 @@ from agent.lab.host.dcb_common import (
     parse_dev,
     parse_mapping,
     parse_u,
+    write_check,
+    write_result,
 )
 from agent.lab.host.nic import SEL_ANY, SEL_DGRAM, SEL_DSCP, SEL_ETHERTYPE, SEL_PCP, SEL_STREAM, App, Nic
 
@@ -211,19 +213,9 @@ def _write(ctx: DcbCtx, dev: str, op: str, entries: list[App]) -> None:
     """One RTM_SETDCB IEEE_SET/IEEE_DEL carrying all entries; nothing is sent for an empty table."""
     if not entries:
         return
-    if not ctx.root:
-        raise ctx.fail("Attribute write: Operation not permitted\n")
-    nic = ctx.host.nic(dev)
-    if nic is None:
-        raise ctx.fail("Attribute write: No such device\n")
-    if not nic.has_dcb:
-        raise ctx.fail("Attribute write: Operation not supported\n")
-    fault = ctx.host.app_write_fault(nic)
-    if fault:
-        raise ctx.fail(f"Attribute write: {errno_text(fault)}\n")
-    err = dcb_driver.app_add(nic, entries) if op == "add" else dcb_driver.app_del(nic, entries)
-    if err:
-        raise ctx.fail(f"Attribute write: {errno_text(err)}\n")
+    nic = write_check(ctx, dev)
+    write_result(ctx, ctx.host.app_write_fault(nic))
+    write_result(ctx, dcb_driver.app_add(nic, entries) if op == "add" else dcb_driver.app_del(nic, entries))
 
 
 def _parse_entries(ctx: DcbCtx, args: list[str]) -> list[App] | None:

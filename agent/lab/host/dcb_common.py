@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from agent.lab.host import jsonw
 from agent.lab.host.nic import Nic
@@ -86,26 +86,27 @@ def errno_text(code: int) -> str:
     return os.strerror(code)
 
 
-def get_nic(ctx: DcbCtx, dev: str) -> Nic:
-    """RTM_GETDCB: `Attribute read:` errors for unknown devices and devices without dcbnl_ops."""
+def _dcb_nic(ctx: DcbCtx, dev: str, access: str) -> Nic:
+    """The kernel's device and dcbnl_ops checks, shared by GET and SET; `access` is dcb's word for the
+    request ("read" / "write") in the `Attribute <access>:` message."""
     nic = ctx.host.nic(dev)
     if nic is None:
-        raise ctx.fail("Attribute read: No such device\n")
+        raise ctx.fail(f"Attribute {access}: No such device\n")
     if not nic.has_dcb:
-        raise ctx.fail("Attribute read: Operation not supported\n")
+        raise ctx.fail(f"Attribute {access}: Operation not supported\n")
     return nic
+
+
+def get_nic(ctx: DcbCtx, dev: str) -> Nic:
+    """RTM_GETDCB: `Attribute read:` errors for unknown devices and devices without dcbnl_ops."""
+    return _dcb_nic(ctx, dev, "read")
 
 
 def write_check(ctx: DcbCtx, dev: str) -> Nic:
     """RTM_SETDCB preconditions in kernel order: CAP_NET_ADMIN, device, dcbnl_ops."""
     if not ctx.root:
         raise ctx.fail("Attribute write: Operation not permitted\n")
-    nic = ctx.host.nic(dev)
-    if nic is None:
-        raise ctx.fail("Attribute write: No such device\n")
-    if not nic.has_dcb:
-        raise ctx.fail("Attribute write: Operation not supported\n")
-    return nic
+    return _dcb_nic(ctx, dev, "write")
 
 
 def write_result(ctx: DcbCtx, err: int) -> None:
@@ -168,6 +169,18 @@ def check_range(what_key: str, key: int, max_key: int, what_value: str, value: i
 
 def keys(key: int, max_key: int) -> range:
     return range(max_key + 1) if key == -1 else range(key, key + 1)
+
+
+T = TypeVar("T")
+
+
+def store(target: list[T], key: int, value: T, problem: str | None) -> str | None:
+    """The tail of every KEY:VALUE callback: write `value` at `key` (-1 = every priority/TC 0..7) only
+    when the range check passed, and hand the check's message back to parse_mapping."""
+    if problem is None:
+        for index in keys(key, 7):
+            target[index] = value
+    return problem
 
 
 def on_off(what: str, value: str) -> int | str:

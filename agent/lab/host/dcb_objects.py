@@ -13,7 +13,6 @@ from agent.lab.host.dcb_common import (
     check_range,
     get_nic,
     key_num_all,
-    keys,
     matches,
     need,
     on_off,
@@ -22,6 +21,7 @@ from agent.lab.host.dcb_common import (
     parse_u,
     show_items,
     size_text,
+    store,
     with_nl,
     write_check,
     write_result,
@@ -95,9 +95,7 @@ def _ets_mapping(kind: str, target: list[int]) -> Callable[[int, str], str | Non
             what = ("PRIO", "TC", 7) if kind == "tc" else ("TC", "BW", 100)
             code = number
             problem = check_range(what[0], key, 7, what[1], number, what[2])
-        for index in keys(key, 7) if problem is None else ():
-            target[index] = code
-        return problem
+        return store(target, key, code, problem)
 
     return apply
 
@@ -185,19 +183,13 @@ def _buffer_set(ctx: DcbCtx, dev: str, args: list[str]) -> None:
         number = parse_u(value, 255)
         if number is None:
             return ""
-        problem = check_range("PRIO", key, 7, "BUFFER", number, 7)
-        for index in keys(key, 7) if problem is None else ():
-            prio_buffer[index] = number
-        return problem
+        return store(prio_buffer, key, number, check_range("PRIO", key, 7, "BUFFER", number, 7))
 
     def set_size(key: int, value: str) -> str | None:
         number = parse_size(value)
         if number is None:
             return f"{key}:{value}: Illegal value for buffer size\n"
-        problem = check_range("BUFFER", key, 7, "INTEGER", 0, 1)
-        for index in keys(key, 7) if problem is None else ():
-            sizes[index] = number
-        return problem
+        return store(sizes, key, number, check_range("BUFFER", key, 7, "INTEGER", 0, 1))
 
     pos = 0
     while pos < len(args):
