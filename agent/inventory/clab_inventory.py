@@ -12,8 +12,11 @@ convention; the default topology uses them for the roles: spines, leaves, rdma-h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from ruamel.yaml import YAML
 
 from agent.inventory.clab import SONIC_KINDS, ClabNode, ClabTopology
 
@@ -23,6 +26,17 @@ NETMIKO_DEVICE_TYPE = "linux"
 NAPALM_PLATFORM = "rocesonic"
 DEFAULT_PORT_SPEED = "400G"
 PORT_SPEED_LABEL = "roce-port-speed"
+
+
+def dump_yaml(header: str, doc: Mapping[str, Any]) -> str:
+    """Inventory YAML as both writers (`lab up`, `inventory from-clab`) print it: one layout and no line
+    wrapping, so a committed inventory diffs cleanly against a regenerated one."""
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    return header + buf.getvalue()
 
 
 def platform_group(node: ClabNode) -> str:

@@ -9,31 +9,19 @@ keys go to `known_hosts`, which is gitignored.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from agent.inventory.clab import ClabTopology
-from agent.inventory.clab_inventory import groups_doc, host_data, host_groups, links_doc
+from agent.inventory.clab_inventory import dump_yaml, groups_doc, host_data, host_groups, links_doc
 from agent.lab.shell import USER
 from agent.lab.spec import LabSpec
 
 LAB_ADDRESS = "127.0.0.1"
 INVENTORY_FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml", "links.yaml")
-
-
-def _dump(header: str, doc: Mapping[str, Any]) -> str:
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096
-    buf = io.StringIO()
-    yaml.dump(doc, buf)
-    return header + buf.getvalue()
 
 
 def _header(spec: LabSpec, what: str) -> str:
@@ -81,18 +69,18 @@ def defaults_doc(spec: LabSpec, key_ref: str) -> dict[str, Any]:
 def render_inventory(spec: LabSpec, topo: ClabTopology, key_ref: str) -> dict[str, str]:
     """File name -> content of the four YAML files (no key material, no secrets)."""
     return {
-        "hosts.yaml": _dump(
+        "hosts.yaml": dump_yaml(
             _header(spec, "Lab devices: every twin listens on 127.0.0.1 at its own port."), hosts_doc(spec, topo)
         ),
-        "groups.yaml": _dump(
+        "groups.yaml": dump_yaml(
             _header(spec, "Platform groups carry connection settings; label groups come from nornir-group labels."),
             groups_doc(topo.nodes.values()),
         ),
-        "defaults.yaml": _dump(
+        "defaults.yaml": dump_yaml(
             _header(spec, "Key-based login for user admin; no password is stored (see ROCE_AGENT_PASSWORD)."),
             defaults_doc(spec, key_ref),
         ),
-        "links.yaml": _dump(
+        "links.yaml": dump_yaml(
             _header(spec, "Cabling in the agent's port names (switch end first on host links)."), links_doc(topo)
         ),
     }
