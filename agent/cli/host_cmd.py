@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,16 @@ def _setup(policy_file: Path, interfaces: list[str] | None, netns: str | None) -
     return policy, runner, list(interfaces or [])
 
 
+def _local_intent(
+    policy_file: Path, interfaces: list[str] | None, netns: str | None, role: str, as_json: bool
+) -> tuple[LocalRunner, DeviceIntent]:
+    """What audit, plan and apply start from: validated input (exit 2), then this host's intent (interface
+    discovery already runs commands, so its failures are device failures, exit 1)."""
+    policy, runner, names = _setup(policy_file, interfaces, netns)
+    with _device_step(as_json, runner.device):
+        return runner, _intent(policy, runner, names, role)
+
+
 def _intent(policy: Policy, runner: LocalRunner, interfaces: list[str], role: str) -> DeviceIntent:
     eff = effective_policy(policy, runner.device, (), role)
     names = interfaces or discover_interfaces(runner)
@@ -101,9 +113,15 @@ def _emit(as_json: bool, doc: dict[str, Any], lines: list[str]) -> None:
             typer.echo(line)
 
 
-def _device_failed(as_json: bool, device: str, exc: DeviceError) -> typer.Exit:
-    _emit(as_json, {"device": device, "status": "failed", "error": str(exc)}, [f"{device}: FAILED: {exc.detail}"])
-    return typer.Exit(EXIT_FINDINGS)
+@contextmanager
+def _device_step(as_json: bool, device: str) -> Iterator[None]:
+    """A DeviceError while reading or writing the NICs ends the command as a device failure (exit 1),
+    reported in one shape whichever command hit it."""
+    try:
+        yield
+    except DeviceError as exc:
+        _emit(as_json, {"device": device, "status": "failed", "error": str(exc)}, [f"{device}: FAILED: {exc.detail}"])
+        raise typer.Exit(EXIT_FINDINGS) from None
 
 
 @host_app.command("audit")
@@ -115,12 +133,9 @@ def audit_cmd(
     role: str = ROLE_OPT,
 ) -> None:
     """Read the NICs in one batch and run the host checks; exit 1 if any error-level finding."""
-    policy, runner, names = _setup(policy_file, interface, netns)
-    try:
-        intent = _intent(policy, runner, names, role)
+    runner, intent = _local_intent(policy_file, interface, netns, role, as_json)
+    with _device_step(as_json, runner.device):
         state = ADAPTER.normalize(runner.device, ADAPTER.gather(runner, intent))
-    except DeviceError as exc:
-        raise _device_failed(as_json, runner.device, exc) from None
     findings = run_checks({intent.name: intent}, {intent.name: state}, Topology())
     errors = [f for f in findings if f.severity is Severity.error]
     doc = {
@@ -154,12 +169,9 @@ def plan_cmd(
     role: str = ROLE_OPT,
 ) -> None:
     """Show what `apply` would change on each NIC (nothing is written)."""
-    policy, runner, names = _setup(policy_file, interface, netns)
-    try:
-        intent = _intent(policy, runner, names, role)
+    runner, intent = _local_intent(policy_file, interface, netns, role, as_json)
+    with _device_step(as_json, runner.device):
         plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
-    except DeviceError as exc:
-        raise _device_failed(as_json, runner.device, exc) from None
     _emit(as_json, _plan_doc(plan), _plan_lines(plan))
     raise typer.Exit(EXIT_OK)
 
@@ -190,13 +202,10 @@ def apply_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", help="Plan and snapshot checks only; write nothing."),
 ) -> None:
     """Apply the policy: snapshot, write and re-read each change, wait out mlx5 link flaps, roll back on failure."""
-    policy, runner, names = _setup(policy_file, interface, netns)
-    try:
-        intent = _intent(policy, runner, names, role)
+    runner, intent = _local_intent(policy_file, interface, netns, role, as_json)
+    with _device_step(as_json, runner.device):
         plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
         outcome = ADAPTER.apply(runner, intent, plan, ApplyOptions(dry_run=dry_run))
-    except DeviceError as exc:
-        raise _device_failed(as_json, runner.device, exc) from None
     doc = {
         "device": outcome.device,
         "status": outcome.status.value,
