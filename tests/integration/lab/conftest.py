@@ -17,6 +17,7 @@ import pytest
 from netmiko import ConnectHandler
 from netmiko.base_connection import BaseConnection
 
+from agent.inventory.loader import load_nornir
 from agent.lab.ssh import LabCredentials, TwinEndpoint, serve_twin
 from tests.integration.lab.echo_twin import EchoTwin
 
@@ -32,10 +33,13 @@ def lab_env(monkeypatch: pytest.MonkeyPatch, state_dir: Path) -> None:
     monkeypatch.delenv("ROCE_AGENT_LAB_PASSWORD", raising=False)
 
 
-def free_base_port(count: int) -> int:
-    """A base port with `count` consecutive free ports on 127.0.0.1 (outside the ephemeral range)."""
+def free_base_port(count: int, low: int = 20000, high: int = 30000) -> int:
+    """A base port with `count` consecutive free ports on 127.0.0.1 (outside the ephemeral range).
+
+    Suites that run their own lab next to this one's pass a disjoint [low, high) so they cannot race
+    for the same range."""
     for _ in range(200):
-        base = random.randrange(20000, 30000 - count)
+        base = random.randrange(low, high - count)
         try:
             for port in range(base, base + count):
                 with socket.socket() as s:
@@ -44,6 +48,14 @@ def free_base_port(count: int) -> int:
             continue
         return base
     raise RuntimeError("no free port range found")
+
+
+def inventory_netmiko(inventory: Path, name: str) -> BaseConnection:
+    """Netmiko exactly as the written inventory describes the device: key login, strict pinned host keys."""
+    host = load_nornir(inventory).inventory.hosts[name]
+    params = host.get_connection_parameters("netmiko")
+    return ConnectHandler(device_type=params.platform, host=params.hostname, port=params.port,
+                          username=params.username, **params.extras, **host.data["_ssh_options"])  # fmt: skip
 
 
 @dataclass

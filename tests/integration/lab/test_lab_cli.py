@@ -12,15 +12,13 @@ from pathlib import Path
 
 import pytest
 from netmiko import ConnectHandler
-from netmiko.base_connection import BaseConnection
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.inventory.loader import load_nornir
 from agent.lab.control import pid_alive
 from agent.lab.inventory_writer import INVENTORY_FILES
 from agent.lab.spec import DEFAULT_BASE_PORT
-from tests.integration.lab.conftest import ROOT, TOPOLOGY, free_base_port, lab_env
+from tests.integration.lab.conftest import ROOT, TOPOLOGY, free_base_port, inventory_netmiko, lab_env
 
 pytestmark = pytest.mark.integration
 
@@ -103,17 +101,9 @@ def test_second_up_while_running_says_so(lab: Lab) -> None:
     assert "already running" in output
 
 
-def _key_login(inventory: Path, name: str) -> BaseConnection:
-    """Netmiko exactly as the inventory describes the device: key login, strict pinned host keys."""
-    host = load_nornir(inventory).inventory.hosts[name]
-    params = host.get_connection_parameters("netmiko")
-    return ConnectHandler(device_type=params.platform, host=params.hostname, port=params.port,
-                          username=params.username, **params.extras, **host.data["_ssh_options"])  # fmt: skip
-
-
 def test_nornir_inventory_reaches_the_twins_with_strict_host_keys(lab: Lab) -> None:
     for name in ("leaf1", "host3"):
-        conn = _key_login(lab.inventory, name)
+        conn = inventory_netmiko(lab.inventory, name)
         try:
             assert conn.send_command("hostname") == name
         finally:
@@ -138,7 +128,7 @@ def test_fault_and_traffic_reach_the_twin(lab: Lab) -> None:
     code, output = lab.invoke("traffic", "leaf2", "Ethernet0", "incast", "--json")
     assert code == 0
     assert json.loads(output)["ok"] is True
-    conn = _key_login(lab.inventory, "leaf2")
+    conn = inventory_netmiko(lab.inventory, "leaf2")
     try:
         assert conn.send_command("hostname") == "injected failure of 'hostname'"
         assert conn.send_command("hostname") == "leaf2"  # the fault was for one command
@@ -185,7 +175,7 @@ def test_down_stops_the_process_and_removes_the_state_dir(tmp_path: Path, monkey
     assert code == 0, output
     state = json.loads(output)
     assert state["latency_ms"] == 300
-    conn = _key_login(tmp_path / "inv", "leaf1")
+    conn = inventory_netmiko(tmp_path / "inv", "leaf1")
     try:
         started = time.monotonic()
         assert conn.send_command("hostname") == "leaf1"

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from netmiko import ConnectHandler
-from netmiko.base_connection import BaseConnection
 from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.inventory.loader import load_nornir
-from tests.integration.lab.conftest import TOPOLOGY, free_base_port, lab_env
+from tests.integration.lab.conftest import TOPOLOGY, free_base_port, inventory_netmiko, lab_env
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -41,15 +39,8 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.undo()
 
 
-def _connect(inventory: Path, name: str) -> BaseConnection:
-    host = load_nornir(inventory).inventory.hosts[name]
-    params = host.get_connection_parameters("netmiko")
-    return ConnectHandler(device_type=params.platform, host=params.hostname, port=params.port,
-                          username=params.username, **params.extras, **host.data["_ssh_options"])  # fmt: skip
-
-
 def test_sonic_twin_over_netmiko(inventory: Path) -> None:
-    conn = _connect(inventory, "leaf1")
+    conn = inventory_netmiko(inventory, "leaf1")
     try:
         assert conn.find_prompt() == "admin@leaf1:~$"
         status = conn.send_command("show interfaces status")
@@ -62,7 +53,7 @@ def test_sonic_twin_over_netmiko(inventory: Path) -> None:
 
 
 def test_host_twin_over_netmiko(inventory: Path) -> None:
-    conn = _connect(inventory, "host2")
+    conn = inventory_netmiko(inventory, "host2")
     try:
         assert conn.find_prompt() == "admin@host2:~$"
         (link,) = json.loads(conn.send_command("ip -j link show dev eth1"))
@@ -95,7 +86,7 @@ def test_sftp_upload_to_the_sonic_twin(inventory: Path, tmp_path: Path) -> None:
 def test_lab_fault_reaches_the_sonic_twin(inventory: Path) -> None:
     result = runner.invoke(app, ["lab", "fault", "leaf2", "fail-command", "pattern=show version"])
     assert result.exit_code == 0, result.output
-    conn = _connect(inventory, "leaf2")
+    conn = inventory_netmiko(inventory, "leaf2")
     try:
         assert "injected failure" in conn.send_command("show version")
     finally:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ from ruamel.yaml import YAML
 from agent.platforms.sonic.gather import read_config_db
 from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
 from agent.platforms.sonic.transaction import comparable
+from tests.integration.lab.conftest import free_base_port as lab_free_base_port
 
 pytestmark = pytest.mark.integration
 
@@ -34,16 +33,8 @@ LAB_POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
 
 
 def free_base_port(count: int) -> int:
-    for _ in range(200):
-        base = random.randrange(31000, 39000)
-        try:
-            for port in range(base, base + count):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free port range")
+    """This module's lab stays in 31000-39000, clear of the lab suites' 20000-30000."""
+    return lab_free_base_port(count, low=31000, high=39000)
 
 
 @dataclass
