@@ -70,6 +70,21 @@ def _enum(value: str, allowed: set[str] | frozenset[str], where: str) -> None:
         raise YangError(f"{where}: '{value}' is not one of {', '.join(sorted(allowed))}")
 
 
+U64 = (0, 2**64 - 1)
+LeafRule = tuple[int, int] | set[str]  # an integer range (inclusive), or the enum's values
+
+
+def _optional_leaves(row: Mapping[str, str], where: str, rules: tuple[tuple[str, LeafRule], ...]) -> None:
+    """Optional leaves checked in the order given, so the first violation reported is the model's first."""
+    for leaf, rule in rules:
+        if leaf not in row:
+            continue
+        if isinstance(rule, tuple):
+            _int_in(row[leaf], rule[0], rule[1], f"{where}/{leaf}")
+        else:
+            _enum(row[leaf], rule, f"{where}/{leaf}")
+
+
 def _leafref(cfg: Config, table: str, value: str, where: str) -> None:
     if plain_ref(value) not in cfg.get(table, {}):
         raise YangError(f"{where}: leafref '{value}' does not exist in {table}")
@@ -82,16 +97,39 @@ def _port_key(cfg: Config, port: str, where: str, extra: tuple[str, ...] = ()) -
         raise YangError(f"{where}: port '{port}' does not exist in PORT")
 
 
+_PORT_LEAVES: tuple[tuple[str, LeafRule], ...] = (
+    ("mtu", (68, 9216)),
+    ("admin_status", {"up", "down"}),
+    ("pfc_asym", {"on", "off"}),
+    ("fec", {"rs", "fc", "none", "auto"}),
+)
+_SCHEDULER_LEAVES: tuple[tuple[str, LeafRule], ...] = (
+    ("type", {"DWRR", "WRR", "STRICT"}),
+    ("weight", (1, 100)),
+    ("priority", (0, 9)),
+    ("meter_type", {"packets", "bytes"}),
+)
+_PFC_WD_GLOBAL_LEAVES: tuple[tuple[str, LeafRule], ...] = (
+    ("POLL_INTERVAL", (100, 1000)),
+    ("BIG_RED_SWITCH", {"enable", "disable"}),
+)
+_PFC_WD_PORT_LEAVES: tuple[tuple[str, LeafRule], ...] = (
+    ("action", {"drop", "forward", "alert"}),
+    ("detection_time", (100, 5000)),
+    ("restoration_time", (100, 60000)),
+    ("pfc_stat_history", {"enable", "disable"}),
+)
+_DEVICE_METADATA_LEAVES: tuple[tuple[str, LeafRule], ...] = (
+    ("buffer_model", {"dynamic", "traditional"}),
+    ("default_pfcwd_status", {"enable", "disable"}),
+)
+
+
 def check_port(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
     if "speed" not in row:
         raise YangError(f"{where}: mandatory leaf 'speed' is missing")
     _int_in(row["speed"], 1, 1_600_000, f"{where}/speed")
-    if "mtu" in row:
-        _int_in(row["mtu"], 68, 9216, f"{where}/mtu")
-    checks = {"admin_status": {"up", "down"}, "pfc_asym": {"on", "off"}, "fec": {"rs", "fc", "none", "auto"}}
-    for leaf, allowed in checks.items():
-        if leaf in row:
-            _enum(row[leaf], allowed, f"{where}/{leaf}")
+    _optional_leaves(row, where, _PORT_LEAVES)
 
 
 def check_port_qos_map(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
@@ -117,17 +155,12 @@ def check_map(cfg: Config, table: str, key: str, row: Mapping[str, str], where: 
 def check_wred(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
     for color in ("green", "yellow", "red"):
         lo, hi = row.get(f"{color}_min_threshold"), row.get(f"{color}_max_threshold")
-        for leaf, value in ((f"{color}_min_threshold", lo), (f"{color}_max_threshold", hi)):
-            if value is not None:
-                _int_in(value, 0, 2**64 - 1, f"{where}/{leaf}")
+        _optional_leaves(row, where, ((f"{color}_min_threshold", U64), (f"{color}_max_threshold", U64)))
         if lo is not None and hi is not None and int(hi) < int(lo):
             raise YangError(f"{where}: {color}_max_threshold ({hi}) must be >= {color}_min_threshold ({lo})")
-        if f"{color}_drop_probability" in row:
-            _int_in(row[f"{color}_drop_probability"], 0, 100, f"{where}/{color}_drop_probability")
-        if f"wred_{color}_enable" in row:
-            _enum(row[f"wred_{color}_enable"], {"true", "false"}, f"{where}/wred_{color}_enable")
-    if "ecn" in row:
-        _enum(row["ecn"], ECN_MODES, f"{where}/ecn")
+        probability, enable = f"{color}_drop_probability", f"wred_{color}_enable"
+        _optional_leaves(row, where, ((probability, (0, 100)), (enable, {"true", "false"})))
+    _optional_leaves(row, where, (("ecn", ECN_MODES),))
 
 
 def check_queue(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
@@ -142,14 +175,7 @@ def check_queue(cfg: Config, key: str, row: Mapping[str, str], where: str) -> No
 
 
 def check_scheduler(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
-    if "type" in row:
-        _enum(row["type"], {"DWRR", "WRR", "STRICT"}, f"{where}/type")
-    if "weight" in row:
-        _int_in(row["weight"], 1, 100, f"{where}/weight")
-    if "priority" in row:
-        _int_in(row["priority"], 0, 9, f"{where}/priority")
-    if "meter_type" in row:
-        _enum(row["meter_type"], {"packets", "bytes"}, f"{where}/meter_type")
+    _optional_leaves(row, where, _SCHEDULER_LEAVES)
 
 
 def check_buffer_pool(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
@@ -157,9 +183,13 @@ def check_buffer_pool(cfg: Config, key: str, row: Mapping[str, str], where: str)
         if leaf not in row:
             raise YangError(f"{where}: mandatory leaf '{leaf}' is missing")
         _enum(row[leaf], allowed, f"{where}/{leaf}")
-    for leaf in ("size", "xoff"):
-        if leaf in row:
-            _int_in(row[leaf], 0, 2**64 - 1, f"{where}/{leaf}")
+    _optional_leaves(row, where, (("size", U64), ("xoff", U64)))
+
+
+_BUFFER_PROFILE_LEAVES: tuple[tuple[str, LeafRule], ...] = (
+    ("dynamic_th", (-8, 7)),
+    *((leaf, U64) for leaf in ("size", "static_th", "xon", "xoff", "xon_offset")),
+)
 
 
 def check_buffer_profile(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
@@ -167,11 +197,7 @@ def check_buffer_profile(cfg: Config, key: str, row: Mapping[str, str], where: s
         if leaf not in row:
             raise YangError(f"{where}: mandatory leaf '{leaf}' is missing")
     _leafref(cfg, "BUFFER_POOL", row["pool"], f"{where}/pool")
-    if "dynamic_th" in row:
-        _int_in(row["dynamic_th"], -8, 7, f"{where}/dynamic_th")
-    for leaf in ("size", "static_th", "xon", "xoff", "xon_offset"):
-        if leaf in row:
-            _int_in(row[leaf], 0, 2**64 - 1, f"{where}/{leaf}")
+    _optional_leaves(row, where, _BUFFER_PROFILE_LEAVES)
 
 
 def check_buffer_pg(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
@@ -201,27 +227,14 @@ def check_cable_length(cfg: Config, key: str, row: Mapping[str, str], where: str
 
 def check_pfc_wd(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
     if key == "GLOBAL":
-        if "POLL_INTERVAL" in row:
-            _int_in(row["POLL_INTERVAL"], 100, 1000, f"{where}/POLL_INTERVAL")
-        if "BIG_RED_SWITCH" in row:
-            _enum(row["BIG_RED_SWITCH"], {"enable", "disable"}, f"{where}/BIG_RED_SWITCH")
+        _optional_leaves(row, where, _PFC_WD_GLOBAL_LEAVES)
         return
     _port_key(cfg, key, where)
-    if "action" in row:
-        _enum(row["action"], {"drop", "forward", "alert"}, f"{where}/action")
-    if "detection_time" in row:
-        _int_in(row["detection_time"], 100, 5000, f"{where}/detection_time")
-    if "restoration_time" in row:
-        _int_in(row["restoration_time"], 100, 60000, f"{where}/restoration_time")
-    if "pfc_stat_history" in row:
-        _enum(row["pfc_stat_history"], {"enable", "disable"}, f"{where}/pfc_stat_history")
+    _optional_leaves(row, where, _PFC_WD_PORT_LEAVES)
 
 
 def check_device_metadata(cfg: Config, key: str, row: Mapping[str, str], where: str) -> None:
-    if "buffer_model" in row:
-        _enum(row["buffer_model"], {"dynamic", "traditional"}, f"{where}/buffer_model")
-    if "default_pfcwd_status" in row:
-        _enum(row["default_pfcwd_status"], {"enable", "disable"}, f"{where}/default_pfcwd_status")
+    _optional_leaves(row, where, _DEVICE_METADATA_LEAVES)
 
 
 Checker = Callable[[Config, str, Mapping[str, str], str], None]
