@@ -7,7 +7,8 @@ Error texts are coreutils'/bash's (C locale quoting). `sudo` runs the rest of th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 from agent.lab.host import files
 from agent.lab.host.dcb import run_dcb
@@ -72,69 +73,67 @@ def _printf(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     return Outcome(re.sub(r"%[sd]", lambda _m: next(values, ""), fmt))
 
 
+def _each_operand(
+    result: Outcome,
+    paths: Iterable[str],
+    act: Callable[[str], object],
+    failure: str,
+    quiet: Callable[[files.FsError], bool] = lambda _problem: False,
+) -> Outcome:
+    """coreutils carry on past a failing operand: each failure prints `failure` (with {path}) and the
+    error, and the exit status becomes 1; `quiet` errors (rm -f on a missing file) print nothing."""
+    for path in paths:
+        try:
+            act(path)
+        except files.FsError as problem:
+            if quiet(problem):
+                continue
+            result.stderr += failure.format(path=path) + f"{problem}\n"
+            result.rc = 1
+    return result
+
+
+def _operands(argv: list[str]) -> list[str]:
+    return [a for a in argv[1:] if not a.startswith("-")]
+
+
 def _cat(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     if len(argv) == 1:
         return Outcome(stdin)
     result = Outcome()
-    for path in argv[1:]:
-        try:
-            result.stdout += files.read(sh.twin, path)
-        except files.FsError as problem:
-            result.stderr += f"cat: {path}: {problem}\n"
-            result.rc = 1
-    return result
+
+    def read(path: str) -> None:
+        result.stdout += files.read(sh.twin, path)
+
+    return _each_operand(result, argv[1:], read, "cat: {path}: ")
 
 
 def _tee(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     append = "-a" in argv[1:]
-    result = Outcome(stdin)
-    for path in (a for a in argv[1:] if not a.startswith("-")):
-        if path == "/dev/null":
-            continue
-        try:
-            files.write(sh.twin, path, stdin, root=root, append=append)
-        except files.FsError as problem:
-            result.stderr += f"tee: {path}: {problem}\n"
-            result.rc = 1
-    return result
+    paths = [p for p in _operands(argv) if p != "/dev/null"]
+    write = partial(files.write, sh.twin, data=stdin, root=root, append=append)
+    return _each_operand(Outcome(stdin), paths, write, "tee: {path}: ")
 
 
 def _mkdir(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
-    parents = "-p" in argv[1:]
-    result = Outcome()
-    for path in (a for a in argv[1:] if not a.startswith("-")):
-        try:
-            files.mkdir(sh.twin, path, root=root, parents=parents)
-        except files.FsError as problem:
-            result.stderr += f"mkdir: cannot create directory '{path}': {problem}\n"
-            result.rc = 1
-    return result
+    make = partial(files.mkdir, sh.twin, root=root, parents="-p" in argv[1:])
+    return _each_operand(Outcome(), _operands(argv), make, "mkdir: cannot create directory '{path}': ")
 
 
 def _rmdir(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
-    result = Outcome()
-    for path in argv[1:]:
-        try:
-            files.rmdir(sh.twin, path, root=root)
-        except files.FsError as problem:
-            result.stderr += f"rmdir: failed to remove '{path}': {problem}\n"
-            result.rc = 1
-    return result
+    remove = partial(files.rmdir, sh.twin, root=root)
+    return _each_operand(Outcome(), argv[1:], remove, "rmdir: failed to remove '{path}': ")
 
 
 def _rm(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     """rm [-f] FILE...: plain files only (no -r); -f is quiet about files that are not there."""
     force = any(a.startswith("-") and "f" in a for a in argv[1:])
-    result = Outcome()
-    for path in (a for a in argv[1:] if not a.startswith("-")):
-        try:
-            files.remove(sh.twin, path, root=root)
-        except files.FsError as problem:
-            if force and problem.code == 2:
-                continue
-            result.stderr += f"rm: cannot remove '{path}': {problem}\n"
-            result.rc = 1
-    return result
+    remove = partial(files.remove, sh.twin, root=root)
+
+    def missing_ok(problem: files.FsError) -> bool:
+        return force and problem.code == 2
+
+    return _each_operand(Outcome(), _operands(argv), remove, "rm: cannot remove '{path}': ", missing_ok)
 
 
 def _ls(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
