@@ -10,6 +10,7 @@ import errno
 from typing import TYPE_CHECKING, Any
 
 from agent.lab.host import jsonw
+from agent.lab.host.iproute2_opts import VERSION_FLAGS, parse_output_options
 from agent.lab.host.nic import VETH, Nic
 
 if TYPE_CHECKING:
@@ -126,21 +127,12 @@ def _text(record: dict[str, Any]) -> str:
 
 
 def run_ip(twin: HostTwin, argv: list[str], *, root: bool) -> tuple[str, str, int]:
-    as_json = details = pretty = False
-    pos = 0
-    while pos < len(argv) and argv[pos].startswith("-"):
-        flag = argv[pos]
-        if flag in ("-V", "-Version"):
-            return f"ip utility, iproute2-{twin.iproute2_version}, libbpf 1.1.2\n", "", 0
-        if flag in ("-j", "-json"):
-            as_json = True
-        elif flag in ("-d", "-details"):
-            details = True
-        elif flag in ("-p", "-pretty"):
-            pretty = True
-        elif flag not in ("-s", "-stats"):
-            return "", f'Option "{flag}" is unknown, try "ip -help".\n', 255
-        pos += 1
+    opts, pos, stopped_at = parse_output_options(argv, ignored=("-s", "-stats"))
+    if stopped_at in VERSION_FLAGS:
+        return f"ip utility, iproute2-{twin.iproute2_version}, libbpf 1.1.2\n", "", 0
+    if stopped_at is not None:
+        return "", f'Option "{stopped_at}" is unknown, try "ip -help".\n', 255
+    as_json, details, pretty = opts.as_json, opts.details, opts.pretty
     args = argv[pos:]
     if not args:
         return "", "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n", 255

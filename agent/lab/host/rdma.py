@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agent.lab.host import counters, jsonw
+from agent.lab.host.iproute2_opts import VERSION_FLAGS, parse_output_options
 from agent.lab.host.nic import MLX5, Nic
 
 if TYPE_CHECKING:
@@ -54,21 +55,12 @@ def _stats(nic: Nic) -> dict[str, Any]:
 
 
 def run_rdma(twin: HostTwin, argv: list[str]) -> tuple[str, str, int]:
-    as_json = details = pretty = False
-    pos = 0
-    while pos < len(argv) and argv[pos].startswith("-"):
-        flag = argv[pos]
-        if flag in ("-V", "-Version"):
-            return f"rdma utility, iproute2-{twin.iproute2_version}\n", "", 0
-        if flag in ("-j", "-json"):
-            as_json = True
-        elif flag in ("-d", "-details"):
-            details = True
-        elif flag in ("-p", "-pretty"):
-            pretty = True
-        else:
-            return "", f'Unknown option "{flag}"\n', 1
-        pos += 1
+    opts, pos, stopped_at = parse_output_options(argv)
+    if stopped_at in VERSION_FLAGS:
+        return f"rdma utility, iproute2-{twin.iproute2_version}\n", "", 0
+    if stopped_at is not None:
+        return "", f'Unknown option "{stopped_at}"\n', 1
+    as_json, details, pretty = opts.as_json, opts.details, opts.pretty
     nics = [n for n in twin.nics() if n.has_rdma]
     if not nics:
         return ("\n" if as_json else ""), _NO_RDMA, 1
