@@ -67,13 +67,14 @@ def roce_dscp_lossless(ctx: DeviceCtx) -> Iterator[Finding]:
         table = port.dscp_to_priority
         if table == policy_map:
             continue  # fast path: the port runs the policy's own map
+        trap = ""  # decided once per port, not per RoCE DSCP
+        if _is_azure_trap(table):
+            trap = f"{port.name} still uses SONiC's default AZURE map (DSCP 26 -> lossy TC 1); "
         for dscp, prio in roce.items():
             have = table.get(dscp)
             if have == prio:
                 continue
-            hint = f"set DSCP_TO_TC_MAP entry {dscp} -> {prio} in the map bound to {port.name} {APPLY_HINT}"
-            if _is_azure_trap(table):
-                hint = f"{port.name} still uses SONiC's default AZURE map (DSCP 26 -> lossy TC 1); " + hint
+            hint = f"{trap}set DSCP_TO_TC_MAP entry {dscp} -> {prio} in the map bound to {port.name} {APPLY_HINT}"
             yield finding(
                 "SW-QOS-002",
                 ctx.name,
