@@ -65,16 +65,17 @@ def set_ets(nic: Nic, ets: Ets) -> int:
 
 
 def app_add(nic: Nic, apps: Iterable[App]) -> int:
-    for app in apps:
-        err = _mlx5_setapp(nic, app) if nic.driver == MLX5 else _bnxt_setapp(nic, app)
-        if err:
-            return err
-    return OK
+    return _per_app(nic, apps, _mlx5_setapp if nic.driver == MLX5 else _bnxt_setapp)
 
 
 def app_del(nic: Nic, apps: Iterable[App]) -> int:
+    return _per_app(nic, apps, _mlx5_delapp if nic.driver == MLX5 else _bnxt_delapp)
+
+
+def _per_app(nic: Nic, apps: Iterable[App], driver_op: Callable[[Nic, App], int]) -> int:
+    """dcbnl hands the driver one APP entry at a time and stops at the first error (entries before it stay)."""
     for app in apps:
-        err = _mlx5_delapp(nic, app) if nic.driver == MLX5 else _bnxt_delapp(nic, app)
+        err = driver_op(nic, app)
         if err:
             return err
     return OK
