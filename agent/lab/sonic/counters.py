@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from agent.lab.sonic.db import ConfigDb, HashDb, Row
-from agent.lab.sonic.qosview import PortQos, port_qos
+from agent.lab.sonic.qosview import PortQos, port_qos, ports_qos
 from agent.lab.sonic.watchdog import Watchdog
 
 PATTERNS = ("idle", "steady", "incast", "storm")
@@ -187,9 +187,10 @@ class TrafficModel:
             return
         self._config_version = self.config.version
         now = self.clock()
+        qos_of = ports_qos(self.config, self.flows)
         for port, flow in self.flows.items():
             flow.settle(now)
-            self._rerate(port, flow, port_qos(self.config, port))
+            self._rerate(port, flow, qos_of[port])
 
     def _rerate(self, port: str, flow: PortFlow, qos: PortQos) -> None:
         flow.rates = rates_for(flow.pattern, qos)

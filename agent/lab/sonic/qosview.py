@@ -5,6 +5,7 @@ Reads accept both reference formats (`[TABLE|name]` and plain names).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agent.lab.sonic.buffermgr import parse_priorities, pg_range, plain_ref
@@ -27,23 +28,45 @@ class PortQos:
         return sorted(self.pfc) or [3]
 
 
+Rows = dict[str, dict[str, str]]
+
+
 def port_qos(config: ConfigDb, port: str) -> PortQos:
+    return ports_qos(config, [port])[port]
+
+
+def ports_qos(config: ConfigDb, ports: Iterable[str]) -> dict[str, PortQos]:
+    """PortQos of several ports; BUFFER_PG and QUEUE (keyed `<port>|...`) are scanned once for all of
+    them rather than once per port, since a CONFIG_DB change re-rates every port carrying traffic."""
+    pgs, queues = _by_port(config.table("BUFFER_PG")), _by_port(config.table("QUEUE"))
+    return {port: _port_qos(config, port, pgs.get(port, {}), queues.get(port, {})) for port in ports}
+
+
+def _by_port(table: Rows) -> dict[str, Rows]:
+    out: dict[str, Rows] = {}
+    for key, row in table.items():
+        port, _, rest = key.partition("|")
+        out.setdefault(port, {})[rest] = row
+    return out
+
+
+def _port_qos(config: ConfigDb, port: str, pg_rows: Rows, queue_rows: Rows) -> PortQos:
     qos = config.hgetall(f"PORT_QOS_MAP|{port}")
     speed = config.hget(f"PORT|{port}", "speed") or "0"
     return PortQos(
         pfc=frozenset(parse_priorities(qos.get("pfc_enable", ""))),
         wd_prios=frozenset(parse_priorities(qos.get("pfcwd_sw_enable", ""))),
-        headroom_xoff=_headroom(config, port),
-        ecn_queues=_ecn_queues(config, port),
+        headroom_xoff=_headroom(config, pg_rows),
+        ecn_queues=_ecn_queues(config, queue_rows),
         speed=int(speed) if speed.isdigit() else 0,
     )
 
 
-def _headroom(config: ConfigDb, port: str) -> dict[int, int]:
+def _headroom(config: ConfigDb, pg_rows: Rows) -> dict[int, int]:
+    """Lossless PG -> xoff of its profile, from one port's BUFFER_PG rows (keyed by the PG range)."""
     out: dict[int, int] = {}
-    for key, row in config.table("BUFFER_PG").items():
-        name, _, pgs = key.partition("|")
-        if name != port or not pgs:
+    for pgs, row in pg_rows.items():
+        if not pgs:
             continue
         profile = config.hgetall(f"BUFFER_PROFILE|{plain_ref(row.get('profile', ''))}")
         xoff = profile.get("xoff", "0")
@@ -56,11 +79,11 @@ def _headroom(config: ConfigDb, port: str) -> dict[int, int]:
     return out
 
 
-def _ecn_queues(config: ConfigDb, port: str) -> dict[int, tuple[int, int]]:
+def _ecn_queues(config: ConfigDb, queue_rows: Rows) -> dict[int, tuple[int, int]]:
+    """Queue -> green (Kmin, Kmax) where ECN marks, from one port's QUEUE rows (keyed by queue)."""
     out: dict[int, tuple[int, int]] = {}
-    for key, row in config.table("QUEUE").items():
-        name, _, q = key.partition("|")
-        if name != port or not q.isdigit() or "wred_profile" not in row:
+    for q, row in queue_rows.items():
+        if not q.isdigit() or "wred_profile" not in row:
             continue
         wred = config.hgetall(f"WRED_PROFILE|{plain_ref(row['wred_profile'])}")
         marks_green = wred.get("ecn", "ecn_none") in ("ecn_green", "ecn_green_yellow", "ecn_green_red", "ecn_all")
