@@ -8,6 +8,7 @@ and the others are still checked. Exit: 0 no error finding, 1 at least one, 2 th
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from enum import Enum
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import typer
 from nornir.core.inventory import Host
-from nornir.core.task import MultiResult, Task
+from nornir.core.task import MultiResult, Result, Task
 from rich.console import Console
 
 from agent import snapshot
@@ -140,13 +141,18 @@ def _read(sel: Selection_, from_snapshot: Path | None, interval: float, quiet: b
     return snapshot.Snapshot(second, first, errors, time.time())
 
 
+def _read_failure(res: Result, limit: int) -> str:
+    """First line of why a device was not read, secrets scrubbed, cut to `limit` characters."""
+    return scrub(str(res.exception or res.result)).splitlines()[0][:limit]
+
+
 class _GatherProgress(Progress):
     """One short line per device on stderr (the generic one would print the whole DeviceState)."""
 
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
         res = result[0]
         if res.exception is not None or not isinstance(res.result, DeviceState):
-            self._say(f"{host.name}: NOT READ: {scrub(str(res.exception or res.result)).splitlines()[0][:200]}")
+            self._say(f"{host.name}: NOT READ: {_read_failure(res, 200)}")
         else:
             self._say(f"{host.name}: read {len(res.result.ports)} ports")
 
@@ -166,7 +172,7 @@ def _gather(sel: Selection_, quiet: bool) -> tuple[dict[str, DeviceState], dict[
     for name, multi in results.items():
         res = multi[0]
         if res.failed or not isinstance(res.result, DeviceState):
-            errors[name] = scrub(str(res.exception or res.result)).splitlines()[0][:300]
+            errors[name] = _read_failure(res, 300)
         else:
             states[name] = res.result
     return states, errors
@@ -213,8 +219,6 @@ def history_cmd(
         new, resolved = history.changes(path, row.id)
         entries.append({**row.__dict__, "new": new, "resolved": resolved})
     if as_json:
-        import json
-
         typer.echo(json.dumps({"database": str(path), "audits": entries}, indent=2))
         return
     if not entries:
