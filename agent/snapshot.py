@@ -50,16 +50,20 @@ def _dump(state: DeviceState) -> str:
     return clean.model_dump_json(indent=2) + "\n"
 
 
+def _save_dir(directory: Path, states: dict[str, DeviceState]) -> None:
+    """One file per device (the counterpart of _load_dir)."""
+    for name, state in states.items():
+        _file_for(directory, name).write_text(_dump(state))
+
+
 def save(directory: Path, snap: Snapshot) -> None:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    for name, state in snap.states.items():
-        _file_for(directory, name).write_text(_dump(state))
+    _save_dir(directory, snap.states)
     if snap.previous is not None:
         prev_dir = directory / PREVIOUS_DIR
         prev_dir.mkdir(exist_ok=True)
-        for name, state in snap.previous.items():
-            _file_for(prev_dir, name).write_text(_dump(state))
+        _save_dir(prev_dir, snap.previous)
     meta: dict[str, Any] = {
         "taken_at": snap.taken_at if snap.taken_at is not None else time.time(),
         "devices": sorted(snap.states),
