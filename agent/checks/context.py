@@ -14,7 +14,7 @@ from agent.checks.finding import Finding, Severity
 from agent.checks.registry import REGISTRY
 from agent.intent import DeviceIntent, PortIntent
 from agent.policy.model import Ecn, Policy, Scheduling, SchedulingType, Watchdog
-from agent.state import DeviceState, EcnState, PortCounters, PortState, PriorityGroupState, SchedulerState
+from agent.state import DeviceState, PortCounters, PortState, PriorityGroupState, SchedulerState
 from agent.topology.model import Endpoint, Link, Topology
 
 
@@ -121,12 +121,6 @@ def queue_scheduler(port: PortState, queue: int | None) -> SchedulerState | None
     scheduler: switch, host and fabric checks all treat "not observed" the same way."""
     q = port.queues.get(queue) if queue is not None else None
     return q.scheduler if q is not None else None
-
-
-def queue_ecn(port: PortState, queue: int) -> EcnState | None:
-    """The ECN (WRED) state of `queue` on `port`, or None when the queue or its profile is absent."""
-    q = port.queues.get(queue)
-    return q.ecn if q is not None else None
 
 
 @dataclass

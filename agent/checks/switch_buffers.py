@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from agent.checks.context import DeviceCtx, finding, queue_ecn
+from agent.checks.context import DeviceCtx, finding
 from agent.checks.finding import Finding, Severity
 from agent.checks.registry import check
 from agent.policy import ecn as ecn_math
 from agent.policy import headroom as headroom_math
-from agent.state import PortState
+from agent.state import EcnState, PortState
 
 _APPLY = "or run `roce-agent apply`"
 
@@ -197,9 +197,12 @@ def headroom_budget(ctx: DeviceCtx) -> Iterator[Finding]:
             )
 
 
-def _lossless_queues(ctx: DeviceCtx, port: PortState) -> Iterator[tuple[int, int]]:
+def _lossless_queues(ctx: DeviceCtx, port: PortState) -> Iterator[tuple[int, int, EcnState | None]]:
+    """(lossless priority, the queue it maps to, that queue's ECN state or None): what the ECN checks walk."""
     for prio in ctx.expect.lossless_sorted:
-        yield prio, port.priority_to_queue.get(prio, prio)
+        queue = port.priority_to_queue.get(prio, prio)
+        q = port.queues.get(queue)
+        yield prio, queue, q.ecn if q is not None else None
 
 
 @check(
@@ -213,8 +216,7 @@ def _lossless_queues(ctx: DeviceCtx, port: PortState) -> Iterator[tuple[int, int
 )
 def ecn_enabled(ctx: DeviceCtx) -> Iterator[Finding]:
     for _pi, port in ctx.ports:
-        for _prio, queue in _lossless_queues(ctx, port):
-            ecn = queue_ecn(port, queue)
+        for _prio, queue, ecn in _lossless_queues(ctx, port):
             if ecn is not None and ecn.enabled:
                 continue
             actual = "no WRED profile" if ecn is None else f"profile {ecn.profile} not marking (ecn {ecn.mode})"
@@ -241,8 +243,7 @@ def ecn_enabled(ctx: DeviceCtx) -> Iterator[Finding]:
 )
 def ecn_thresholds(ctx: DeviceCtx) -> Iterator[Finding]:
     for _pi, port in ctx.ports:
-        for prio, queue in _lossless_queues(ctx, port):
-            ecn = queue_ecn(port, queue)
+        for prio, queue, ecn in _lossless_queues(ctx, port):
             if ecn is None or not ecn.enabled:
                 continue  # SW-ECN-001
             lo, hi = ecn.min_threshold, ecn.max_threshold
@@ -288,10 +289,9 @@ def ecn_thresholds(ctx: DeviceCtx) -> Iterator[Finding]:
 def ecn_before_pfc(ctx: DeviceCtx) -> Iterator[Finding]:
     pools = ctx.state.buffer_pool_sizes
     for _pi, port in ctx.ports:
-        for prio, queue in _lossless_queues(ctx, port):
+        for prio, queue, ecn in _lossless_queues(ctx, port):
             pg = ctx.pg_for(port, prio)
             prog = pg.programmed if pg is not None else None
-            ecn = queue_ecn(port, queue)
             if prog is None or prog.dynamic_th is None or ecn is None or not ecn.enabled:
                 continue
             pool = pools.get(prog.pool or "")
