@@ -17,15 +17,15 @@ from agent.lab.host.dcb_common import (
     DcbExit,
     DcbHost,
     ObjectHandler,
+    SetMapping,
+    SetScalar,
     array_text,
     check_range,
     get_nic,
-    key_num_all,
     matches,
-    need,
     object_handler,
     on_off,
-    parse_mapping,
+    parse_set_args,
     parse_u,
     show_items,
     store,
@@ -152,30 +152,25 @@ def _pfc_set(ctx: DcbCtx, dev: str, args: list[str]) -> None:
             return state
         return store(bits, key, bool(state), check_range("PRIO", key, 7, "PFC", 0, 1))
 
-    pos = 0
-    while pos < len(args):
-        word = args[pos]
-        if matches(word, "help"):
-            ctx.stderr(dcb_help.PFC_SET)
-            return
-        if matches(word, "prio-pfc"):
-            pos, problem, key_text = parse_mapping(args, need(ctx, args, pos), key_num_all, set_bit)
-            if problem is not None:
-                raise ctx.fail(problem + f"Invalid pfc mapping {key_text}\n")
-            continue
-        if matches(word, "macsec-bypass"):
-            state = on_off("macsec-bypass", args[need(ctx, args, pos)])
-            if isinstance(state, str):
-                raise ctx.fail(state)
-        elif matches(word, "delay"):
-            value = parse_u(args[need(ctx, args, pos)], 65535)
-            if value is None:
-                raise ctx.fail(f"Invalid delay `{args[pos + 1]}', expected an integer 0..65535\n")
-            delay = value
-        else:
-            ctx.stderr(f'What is "{word}"?\n')
-            raise ctx.fail(dcb_help.PFC_SET)
-        pos += 2
+    def macsec_bypass(word: str) -> None:
+        state = on_off("macsec-bypass", word)
+        if isinstance(state, str):
+            raise ctx.fail(state)
+
+    def set_delay(word: str) -> None:
+        nonlocal delay
+        value = parse_u(word, 65535)
+        if value is None:
+            raise ctx.fail(f"Invalid delay `{word}', expected an integer 0..65535\n")
+        delay = value
+
+    keywords: dict[str, SetMapping | SetScalar] = {
+        "prio-pfc": (set_bit, "pfc"),
+        "macsec-bypass": macsec_bypass,
+        "delay": set_delay,
+    }
+    if not parse_set_args(ctx, args, dcb_help.PFC_SET, keywords):
+        return
     nic = write_check(ctx, dev)
     pfc_en = sum(1 << p for p in range(8) if bits[p])
     write_result(ctx, dcb_driver.set_pfc(nic, pfc_en, delay, ctx.host.toggle_link))

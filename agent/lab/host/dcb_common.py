@@ -276,6 +276,36 @@ def need(ctx: DcbCtx, args: list[str], pos: int) -> int:
     return pos + 1
 
 
+SetMapping = tuple[MappingCb, str]  # KEY:VALUE callback, and the word in "Invalid <word> mapping"
+SetScalar = Callable[[str], None]  # takes the one value word; raises ctx.fail on a bad value
+
+
+def parse_set_args(ctx: DcbCtx, args: list[str], help_text: str, keywords: dict[str, SetMapping | SetScalar]) -> bool:
+    """The argument loop every `dcb OBJ set dev DEV ...` shares: keywords are tried in the order given
+    (iproute2 matches prefixes, so the order decides ambiguous ones), a mapping keyword consumes KEY:VALUE
+    words, a scalar one exactly one value. False when `help` was printed: the caller must not write."""
+    pos = 0
+    while pos < len(args):
+        word = args[pos]
+        if matches(word, "help"):
+            ctx.stderr(help_text)
+            return False
+        keyword = next((k for k in keywords if matches(word, k)), None)
+        if keyword is None:
+            ctx.stderr(f'What is "{word}"?\n')
+            raise ctx.fail(help_text)
+        handler = keywords[keyword]
+        if isinstance(handler, tuple):
+            callback, label = handler
+            pos, problem, key_text = parse_mapping(args, need(ctx, args, pos), key_num_all, callback)
+            if problem is not None:
+                raise ctx.fail(problem + f"Invalid {label} mapping {key_text}\n")
+        else:
+            handler(args[need(ctx, args, pos)])
+            pos += 2
+    return True
+
+
 def show_items(ctx: DcbCtx, args: list[str], printers: dict[str, Callable[[], None]], help_text: str) -> None:
     """`dcb X show dev D item ...`: print the named groups in the order given."""
     ctx.open()

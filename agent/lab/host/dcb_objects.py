@@ -9,14 +9,14 @@ from agent.lab.host import dcb_driver, dcb_help
 from agent.lab.host.dcb_common import (
     DcbCtx,
     ObjectSpec,
+    SetMapping,
+    SetScalar,
     array_text,
     check_range,
     get_nic,
-    key_num_all,
     matches,
-    need,
     on_off,
-    parse_mapping,
+    parse_set_args,
     parse_size,
     parse_u,
     show_items,
@@ -116,27 +116,18 @@ def _ets_set(ctx: DcbCtx, dev: str, args: list[str]) -> None:
     ets = get_nic(ctx, dev).ets
     work = {attr: list(getattr(ets, attr)) for _w, _k, attr, _kind in _ETS_ARRAYS}
     willing = ets.willing
-    pos = 0
-    while pos < len(args):
-        word = args[pos]
-        if matches(word, "help"):
-            ctx.stderr(dcb_help.ETS_SET)
-            return
-        if matches(word, "willing"):
-            state = on_off("willing", args[need(ctx, args, pos)])
-            if isinstance(state, str):
-                raise ctx.fail(state)
-            willing, pos = state, pos + 2
-            continue
-        entry = next((e for e in _ETS_ARRAYS if matches(word, e[0])), None)
-        if entry is None:
-            ctx.stderr(f'What is "{word}"?\n')
-            raise ctx.fail(dcb_help.ETS_SET)
-        pos, problem, key_text = parse_mapping(
-            args, need(ctx, args, pos), key_num_all, _ets_mapping(entry[3], work[entry[2]])
-        )
-        if problem is not None:
-            raise ctx.fail(problem + f"Invalid {entry[0]} mapping {key_text}\n")
+
+    def set_willing(word: str) -> None:
+        nonlocal willing
+        state = on_off("willing", word)
+        if isinstance(state, str):
+            raise ctx.fail(state)
+        willing = state
+
+    keywords: dict[str, SetMapping | SetScalar] = {"willing": set_willing}
+    keywords |= {word: (_ets_mapping(kind, work[attr]), word) for word, _key, attr, kind in _ETS_ARRAYS}
+    if not parse_set_args(ctx, args, dcb_help.ETS_SET, keywords):
+        return
     _validate_bw(ctx, work["tc_bw"], work["tc_tsa"], "tc-bw")
     _validate_bw(ctx, work["reco_tc_bw"], work["reco_tc_tsa"], "reco-tc-bw")
     nic = write_check(ctx, dev)
@@ -191,23 +182,12 @@ def _buffer_set(ctx: DcbCtx, dev: str, args: list[str]) -> None:
             return f"{key}:{value}: Illegal value for buffer size\n"
         return store(sizes, key, number, check_range("BUFFER", key, 7, "INTEGER", 0, 1))
 
-    pos = 0
-    while pos < len(args):
-        word = args[pos]
-        if matches(word, "help"):
-            ctx.stderr(dcb_help.BUFFER_SET)
-            return
-        if matches(word, "prio-buffer"):
-            pos, problem, key_text = parse_mapping(args, need(ctx, args, pos), key_num_all, set_prio)
-            label = "priority"
-        elif matches(word, "buffer-size"):
-            pos, problem, key_text = parse_mapping(args, need(ctx, args, pos), key_num_all, set_size)
-            label = "buffer size"
-        else:
-            ctx.stderr(f'What is "{word}"?\n')
-            raise ctx.fail(dcb_help.BUFFER_SET)
-        if problem is not None:
-            raise ctx.fail(problem + f"Invalid {label} mapping {key_text}\n")
+    keywords: dict[str, SetMapping | SetScalar] = {
+        "prio-buffer": (set_prio, "priority"),
+        "buffer-size": (set_size, "buffer size"),
+    }
+    if not parse_set_args(ctx, args, dcb_help.BUFFER_SET, keywords):
+        return
     nic = write_check(ctx, dev)
     write_result(ctx, dcb_driver.set_buffer(nic, tuple(prio_buffer), tuple(sizes)))
 
