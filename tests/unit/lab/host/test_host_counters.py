@@ -33,6 +33,13 @@ def ethtool(host: HostTwin) -> dict[str, int]:
     return {name.strip(): int(value) for name, value in (line.split(":") for line in lines[1:])}
 
 
+def run_traffic(host: HostTwin, pattern: str, ticks: int = 1) -> None:
+    """Start `pattern` on eth1 and let `ticks` shell commands pass (each advances the twin's clock)."""
+    host.set_traffic("eth1", pattern)
+    for _ in range(ticks):
+        host.run("true", sudo=False)
+
+
 def rdma(host: HostTwin) -> dict[str, int]:
     record = json.loads(host.run("rdma -j statistic show", sudo=False).stdout)[0]
     assert (record.pop("ifname"), record.pop("port")) == ("mlx5_0", 1)
@@ -71,9 +78,7 @@ def test_names_from_the_reference_are_present_when_pfc_is_on() -> None:
 
 def test_steady_traffic_lands_on_the_mapped_priority() -> None:
     host = converged()
-    host.set_traffic("eth1", "steady")
-    for _ in range(3):
-        host.run("true", sudo=False)
+    run_traffic(host, "steady", 3)
     stats = ethtool(host)
     assert stats["tx_prio3_packets"] > 0
     assert stats["rx_prio3_packets"] > 0
@@ -84,8 +89,7 @@ def test_steady_traffic_lands_on_the_mapped_priority() -> None:
 
 def test_untrusted_dscp_puts_roce_on_priority_zero() -> None:
     host = HostTwin("host1", [TwinNic()], clock=lambda: 0.0)
-    host.set_traffic("eth1", "steady")
-    host.run("true", sudo=False)
+    run_traffic(host, "steady")
     stats = ethtool(host)
     assert stats["tx_prio0_packets"] > 0
     assert stats["tx_prio3_packets"] == 0
@@ -93,8 +97,7 @@ def test_untrusted_dscp_puts_roce_on_priority_zero() -> None:
 
 def test_incast_with_pfc_pauses_and_without_pfc_drops() -> None:
     lossless = converged()
-    lossless.set_traffic("eth1", "incast")
-    lossless.run("true", sudo=False)
+    run_traffic(lossless, "incast")
     stats = ethtool(lossless)
     assert stats["rx_prio3_pause"] > 0
     assert stats["rx_discards_phy"] == 0
@@ -105,8 +108,7 @@ def test_incast_with_pfc_pauses_and_without_pfc_drops() -> None:
 
     lossy = converged()
     lossy.run("dcb pfc set dev eth1 prio-pfc all:off", sudo=True)
-    lossy.set_traffic("eth1", "incast")
-    lossy.run("true", sudo=False)
+    run_traffic(lossy, "incast")
     stats = ethtool(lossy)
     assert stats["rx_discards_phy"] > 0
     assert stats["rx_prio3_discards"] > 0
@@ -116,8 +118,7 @@ def test_incast_with_pfc_pauses_and_without_pfc_drops() -> None:
 
 def test_ecn_counters_need_np_and_rp_enabled_on_the_priority() -> None:
     on = converged()
-    on.set_traffic("eth1", "incast")
-    on.run("true", sudo=False)
+    run_traffic(on, "incast")
     counters = rdma(on)
     assert counters["np_ecn_marked_roce_packets"] > 0
     assert counters["np_cnp_sent"] > 0
@@ -126,17 +127,14 @@ def test_ecn_counters_need_np_and_rp_enabled_on_the_priority() -> None:
     off = converged()
     off.run("echo 0 | tee /sys/class/net/eth1/ecn/roce_np/enable/3", sudo=True)
     off.run("echo 0 | tee /sys/class/net/eth1/ecn/roce_rp/enable/3", sudo=True)
-    off.set_traffic("eth1", "incast")
-    off.run("true", sudo=False)
+    run_traffic(off, "incast")
     counters = rdma(off)
     assert counters["np_cnp_sent"] == counters["rp_cnp_handled"] == counters["np_ecn_marked_roce_packets"] == 0
 
 
 def test_storm_fires_the_pause_storm_watchdog() -> None:
     host = converged()
-    host.set_traffic("eth1", "storm")
-    for _ in range(4):
-        host.run("true", sudo=False)
+    run_traffic(host, "storm", 4)
     stats = ethtool(host)
     assert stats["tx_pause_storm_warning_events"] > 0
     assert stats["tx_pause_storm_error_events"] > 0
@@ -189,8 +187,7 @@ def test_counters_stop_while_the_link_is_down() -> None:
 
 def test_bnxt_counters_use_the_bnxt_names() -> None:
     host = HostTwin("host1", [TwinNic(driver="bnxt_en", rdma_device="bnxt_re0")], clock=lambda: 0.0)
-    host.set_traffic("eth1", "steady")
-    host.run("true", sudo=False)
+    run_traffic(host, "steady")
     stats = ethtool(host)
     assert stats["rx_ucast_packets"] > 0
     assert "rx_pfc_ena_frames_pri3" in stats
