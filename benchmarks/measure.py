@@ -74,17 +74,33 @@ def run_measured(
 
 
 def lower_bound_s(
-    *, devices: int, workers: int, round_trips: int, latency_s: float, controller_cpu_s: float, cores: int
+    *,
+    devices: int,
+    workers: int,
+    round_trips: int,
+    latency_s: float,
+    controller_cpu_s: float,
+    cores: int,
+    total_round_trips: int | None = None,
 ) -> float:
     """The fastest this run could physically be: CPU spread over every core, or the latency of the round
-    trips each worker must wait for in turn, whichever is larger.
+    trips the workers must wait for in turn, whichever is larger.
 
     max(controller CPU / cores, ceil(devices / workers) * round trips per device * latency)
+
+    `round_trips` is the most any one device needed. When devices differ (the naive baseline sends 204
+    commands to a spine but 8 to a host), pass `total_round_trips` too: the latency term becomes
+    max(ceil(total / workers), round_trips) * latency, which is still a true bound (the workers share the
+    total, and no device can finish faster than its own chain) and equals the formula above when every
+    device needs the same number.
     """
     if devices < 0 or workers < 1 or cores < 1 or round_trips < 0 or latency_s < 0 or controller_cpu_s < 0:
         raise ValueError("devices, round trips, latency and CPU must be >= 0; workers and cores >= 1")
     cpu_bound = controller_cpu_s / cores
-    latency_bound = math.ceil(devices / workers) * round_trips * latency_s
+    if total_round_trips is None:
+        latency_bound = math.ceil(devices / workers) * round_trips * latency_s
+    else:
+        latency_bound = max(math.ceil(total_round_trips / workers), round_trips) * latency_s
     return max(cpu_bound, latency_bound)
 
 

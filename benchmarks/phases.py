@@ -2,7 +2,8 @@
 
 Every phase is a real command run as a subprocess against the inventory the lab wrote:
 
-* `audit_defaults` - `roce-agent audit` on the fresh lab (SONiC and host defaults: many findings);
+* `audit_defaults` - `roce-agent audit` on the fresh lab (SONiC and host defaults: thousands of findings;
+                     only with `--audit-defaults`);
 * `apply`          - `roce-agent apply --yes` from those defaults to the policy;
 * `audit`          - `roce-agent audit` on the converged fabric (the scheduled-audit case; headline);
 * `naive`          - `python -m benchmarks.naive_audit` on the converged fabric, same worker count and
@@ -47,14 +48,20 @@ class Phase:
 
 
 def phases(
-    lab: RunningLab, workers: int, audit: AuditCli, *, naive: bool = True, whole_known_hosts: bool = True
+    lab: RunningLab,
+    workers: int,
+    audit: AuditCli,
+    *,
+    naive: bool = True,
+    whole_known_hosts: bool = True,
+    audit_defaults: bool = False,
 ) -> list[Phase]:
     inv = str(lab.inventory)
     out: list[Phase] = []
     audit_argv = [*cli(), "audit", "-i", inv, "--format", "json"] + (
         ["--workers", str(workers)] if audit.workers_option else []
     )
-    if audit.available:
+    if audit.available and audit_defaults:
         out.append(Phase("audit_defaults", audit_argv, "audit"))
     out.append(Phase("apply", [*cli(), "apply", "-i", inv, "--yes", "--json"], "apply"))
     if audit.available:
@@ -129,7 +136,7 @@ def run_phase(lab: RunningLab, phase: Phase, kinds: dict[str, str], *, workers: 
     trips = round_trip_summary(delta, kinds)
     bound = lower_bound_s(
         devices=len(delta), workers=workers, round_trips=int(trips["max"]), latency_s=lab.latency_ms / 1000,
-        controller_cpu_s=measured.cpu_s, cores=cores,
+        controller_cpu_s=measured.cpu_s, cores=cores, total_round_trips=int(trips["total"]),
     )  # fmt: skip
     return {
         "command": " ".join(_display(a) for a in phase.argv),

@@ -1,12 +1,13 @@
 """`make bench`: speed and scale of audit and rollout, against a naive baseline and the physical bound.
 
-    python -m benchmarks.run                       # N = 16, 128, 512 (about 5-8 minutes on 2 cores)
+    python -m benchmarks.run                       # N = 16, 128, 512 (about 7-8 minutes on 2 cores)
     python -m benchmarks.run --sizes 16            # quick check while developing (or BENCH_SIZES=16)
     python -m benchmarks.run --latency 20 --workers 32 --no-engine --no-naive
 
 For each size N: a Clos topology file (`benchmarks.scale_topology`), one lab process with N twins and a
 per-command latency (`benchmarks.scale_lab`), then the real CLI commands as subprocesses
-(`benchmarks.phases`): audit on defaults, apply, audit on the converged fabric, and the naive baseline.
+(`benchmarks.phases`): apply from defaults, audit of the converged fabric, and the naive baseline (twice:
+with the same per-device known_hosts view as ours, and with the whole file as plain scripts do).
 Then the check engine alone on the synthetic large fabric (`benchmarks.engine_bench`, own process).
 Writes `benchmarks/results/<timestamp>.json` and `latest.json`, `benchmarks/results/latest.png`, and
 prints a markdown table.
@@ -54,7 +55,10 @@ def run_size(n: int, args: argparse.Namespace, audit: AuditCli) -> dict[str, Any
             lab.counts()  # builds every twin (the count is read through it): not charged to the first phase
             lab_result["rss_twins_built_mib"] = round(lab.rss_mib(), 1)
             results: dict[str, Any] = {}
-            todo = phases(lab, args.workers, audit, naive=not args.no_naive, whole_known_hosts=not args.no_whole)
+            todo = phases(
+                lab, args.workers, audit, naive=not args.no_naive, whole_known_hosts=not args.no_whole,
+                audit_defaults=args.audit_defaults,
+            )  # fmt: skip
             for phase in todo:
                 print(f"[N={n}] {phase.name}: {' '.join(phase.argv[-6:])}", flush=True)
                 results[phase.name] = run_phase(lab, phase, kinds, workers=args.workers, cores=cores())
@@ -113,6 +117,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     p.add_argument(
         "--no-whole", action="store_true", help="skip the second baseline run (whole known_hosts, as plain scripts)"
+    )
+    p.add_argument(
+        "--audit-defaults", action="store_true", help="also audit the fresh lab before apply (thousands of findings)"
     )
     p.add_argument("--no-plot", action="store_true")
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")

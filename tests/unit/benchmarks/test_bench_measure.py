@@ -24,6 +24,16 @@ def test_larger_of_the_two_wins() -> None:
     assert lower_bound_s(**args, latency_s=0.0, controller_cpu_s=1.0) == pytest.approx(0.5)
 
 
+def test_unequal_devices_share_the_total_but_wait_for_the_longest_chain() -> None:
+    args = {"devices": 64, "workers": 32, "latency_s": 0.02, "controller_cpu_s": 0.0, "cores": 2}
+    # 2 spines x 200 commands + 62 hosts x 8: the workers share 896 round trips, 28 rounds each
+    assert lower_bound_s(**args, round_trips=200, total_round_trips=896) == pytest.approx(200 * 0.02)
+    # many small devices: the shared total dominates
+    assert lower_bound_s(**args, round_trips=8, total_round_trips=64 * 8) == pytest.approx(16 * 0.02)
+    # equal devices: the same as ceil(devices / workers) * round trips * latency
+    assert lower_bound_s(**args, round_trips=2, total_round_trips=128) == lower_bound_s(**args, round_trips=2)
+
+
 @pytest.mark.parametrize("bad", [{"workers": 0}, {"cores": 0}, {"latency_s": -1.0}, {"round_trips": -1}])
 def test_nonsense_is_refused(bad: dict[str, float]) -> None:
     args = {"devices": 16, "workers": 4, "round_trips": 2, "latency_s": 0.02, "controller_cpu_s": 1.0, "cores": 2}
