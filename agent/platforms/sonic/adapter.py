@@ -87,7 +87,7 @@ class SonicAdapter:
 
 
 def latest_checkpoint(runner: CommandRunner) -> str | None:
-    res = runner.run("config list-checkpoints")
+    res = runner.run("sudo config list-checkpoints")  # `config` needs root, also to list
     try:
         names = [str(n) for n in json.loads(res.output.strip() or "[]")]
     except json.JSONDecodeError:

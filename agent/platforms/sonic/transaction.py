@@ -173,7 +173,7 @@ class SonicTransaction:
         sudo(self.runner, "config save -y", "config save")
 
     def prune_checkpoints(self) -> list[str]:
-        res = self.runner.run("config list-checkpoints")
+        res = self.runner.run("sudo config list-checkpoints")
         try:
             names = [str(n) for n in json.loads(res.output.strip() or "[]")]
         except json.JSONDecodeError:
