@@ -2,20 +2,26 @@
 
 Works unchanged over SSH (NetmikoRunner, marker-batched command lines), against the in-process host
 twin, and locally (LocalRunner: argument lists, pyroute2 for MTU and link events).
+
+`confirm` and `rollback` mean what they mean for SONiC switches (agent.platforms.sonic.adapter), with the
+checkpoint being the before-snapshot every apply keeps on the host (agent.hosts.snapshots). Unlike a
+switch, a host has no dead-man timer: an unconfirmed apply stays applied (and marked pending on the
+host) until the agent confirms or rolls it back.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from agent.errors import ParseError
-from agent.hosts.apply import ApplySettings, apply_host
+from agent.errors import DeviceError, ParseError
+from agent.hosts.apply import ApplySettings, apply_host, restore_snapshot
 from agent.hosts.batch import shell_for
 from agent.hosts.gather import HostRaw, discover_interfaces, gather, native_from_raw
 from agent.hosts.normalize import normalize_host
 from agent.hosts.plan import plan_host
+from agent.hosts.snapshots import STATE_DIR, SnapshotStore
 from agent.intent import DeviceIntent
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ChangePlan, CommandRunner
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
 from agent.state import DeviceState
 
 
@@ -54,7 +60,39 @@ class HostAdapter:
         return plan_host(intent, native)
 
     def apply(self, runner: CommandRunner, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
-        return apply_host(shell_for(runner), intent, plan, opts, self.settings)
+        return apply_host(shell_for(runner), intent, plan, opts, self.settings, snapshot_store(runner))
+
+    def confirm(self, runner: CommandRunner) -> str | None:
+        """Confirm the apply pending on this host, if any (its snapshot is kept); returns its txid."""
+        store = snapshot_store(runner)
+        txid = store.pending()
+        if txid is not None:
+            store.confirm(txid)
+        return txid
+
+    def rollback(self, runner: CommandRunner) -> str | None:
+        """Restore the pending apply's before-snapshot (or the newest kept one); returns its txid.
+
+        Restored and proven by re-reading (mlx5 PFC flaps waited out); raises DeviceError if the host
+        cannot be proven back. The snapshot is kept, so a repeated rollback restores the same state."""
+        store = snapshot_store(runner)
+        pending = store.pending()
+        kept = store.index() if pending is None else []
+        txid = pending if pending is not None else (kept[-1] if kept else None)
+        if txid is None:
+            return None
+        outcome = restore_snapshot(shell_for(runner), store.load(txid), self.settings)
+        if outcome.status is not ApplyStatus.rolled_back:
+            raise DeviceError(runner.device, f"rollback to {txid}", outcome.detail)
+        if pending is not None:
+            store.confirm(txid)  # no longer pending; the newest kept snapshot, so a rollback again is a no-op
+        return txid
+
+
+def snapshot_store(runner: CommandRunner) -> SnapshotStore:
+    """Per host; a local run inside a network namespace gets its own directory (namespaces share /var/tmp)."""
+    netns = getattr(runner, "netns", None)
+    return SnapshotStore(runner, f"{STATE_DIR}/netns-{netns}" if isinstance(netns, str) and netns else STATE_DIR)
 
 
 ADAPTER = HostAdapter()

@@ -5,6 +5,10 @@ refuse before any write if the NIC cannot be configured or changed since the pla
 write and re-read in the same round trip and compare. A PFC mask change flaps mlx5 links: wait until the
 netdev is up and the RDMA port ACTIVE again before going on, and report the flap. On any failure, restore
 the snapshot for what was touched and prove it by re-reading; the end state is before or after, never a mix.
+
+The snapshot also goes to the host (agent.hosts.snapshots) before the first write, so a change that
+succeeded can be undone later (`restore_snapshot`, used by HostAdapter.rollback) by the same restore
+path a failed apply takes.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from agent.hosts.native import HostNative
 from agent.hosts.ops import op_commands, op_mismatches, touched_key
 from agent.hosts.plan import check_writable, diff, fingerprint
 from agent.hosts.render import target_from_policy, target_from_snapshot
+from agent.hosts.snapshots import HostSnapshot, SnapshotStore, new_snapshot
 from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
+from agent.platforms.sonic.deadman import check_txid, new_txid
 
 DCB_KINDS = ("dcbx", "ets", "app_replace", "app_del", "buffer", "pfc")
 
@@ -46,11 +52,11 @@ class StepFailed(Exception):
 @dataclass
 class _Tx:
     shell: HostShell
-    intent: DeviceIntent
     snap: HostNative
     interfaces: list[str]
     settings: ApplySettings
     current: HostNative
+    snap_raw: HostRaw | None = None  # what `snap` was parsed from (kept on the host)
     touched: dict[str, set[str]] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
     created_dirs: list[str] = field(default_factory=list)
@@ -71,7 +77,8 @@ class _Tx:
         if failed:
             first = failed[0].output.strip().splitlines()[:1]
             return f"cannot create {', '.join(dirs)} (is rdma_cm loaded and configfs mounted?): {first}"
-        self.snap = self.current = self._native(sections)
+        self.snap_raw = self._raw(sections)
+        self.snap = self.current = native_from_raw(self.snap_raw)
         return None
 
     def close_configfs(self) -> list[str]:
@@ -116,9 +123,12 @@ class _Tx:
         if mismatches:
             raise StepFailed("write reported success but the re-read differs: " + "; ".join(mismatches))
 
-    def _native(self, sections: dict[str, Section]) -> HostNative:
+    def _raw(self, sections: dict[str, Section]) -> HostRaw:
         reads = {k: v for k, v in sections.items() if not k.startswith("write:")}
-        return native_from_raw(HostRaw(self.shell.device, self.interfaces, reads, time.time()))
+        return HostRaw(self.shell.device, self.interfaces, reads, time.time())
+
+    def _native(self, sections: dict[str, Section]) -> HostNative:
+        return native_from_raw(self._raw(sections))
 
     def _wait_flap(self, op: dict[str, Any], before: int | None) -> None:
         ifname = op["interface"]
@@ -177,14 +187,22 @@ class _Tx:
 
 
 def apply_host(
-    shell: HostShell, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions, settings: ApplySettings
+    shell: HostShell,
+    intent: DeviceIntent,
+    plan: ChangePlan,
+    opts: ApplyOptions,
+    settings: ApplySettings,
+    store: SnapshotStore | None = None,
 ) -> ApplyOutcome:
+    """With a `store`, the before-snapshot is kept on the host; with `opts.confirm_timeout_s` the apply is
+    left pending (marker on the host) for `confirm` / `rollback`, else it is confirmed at once."""
     device = shell.device
     if plan.empty:
         return ApplyOutcome(device, ApplyStatus.unchanged, "nothing to change", plan=plan)
     interfaces = _interfaces(intent, plan)
-    snap = native_from_raw(gather(shell, interfaces))
-    tx = _Tx(shell, intent, snap, interfaces, settings, current=snap)
+    raw = gather(shell, interfaces)
+    snap = native_from_raw(raw)
+    tx = _Tx(shell, snap, interfaces, settings, current=snap, snap_raw=raw)
     refusal = _preflight(plan, snap)
     if refusal:
         return _with_plan(tx._outcome(ApplyStatus.rolled_back, f"refused before any write: {refusal}", []), plan)
@@ -195,21 +213,85 @@ def apply_host(
     if problem:
         notes = tx.close_configfs()
         return _with_plan(tx._outcome(ApplyStatus.rolled_back, f"nothing changed: {problem}", notes), plan)
+    txid = check_txid(opts.txid or new_txid())
+    problem = _keep_snapshot(tx, plan, store, txid)
+    if problem:
+        notes = tx.close_configfs()
+        return _with_plan(tx._outcome(ApplyStatus.rolled_back, f"nothing changed: {problem}", notes), plan)
+    outcome = _write_all(tx, intent, plan)
+    return _with_plan(_settle(outcome, store, txid, opts), plan)
+
+
+def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan) -> ApplyOutcome:
     for group in _groups(plan.operations):
         try:
             tx.step(group)
         except StepFailed as exc:
-            return _with_plan(tx.rollback(str(exc)), plan)
+            return tx.rollback(str(exc))
         except DeviceError as exc:
-            _reconnect(shell)
+            _reconnect(tx.shell)
             what = "; ".join(f"{op['interface']}: {op['summary']}" for op in group)
-            return _with_plan(tx.rollback(f"{what}: {exc.detail}"), plan)
+            return tx.rollback(f"{what}: {exc.detail}")
     left = _remaining(intent, tx.current)
     if left:
-        reason = "after all writes the NIC still differs from the policy: " + "; ".join(left)
-        return _with_plan(tx.rollback(reason), plan)
-    outcome = tx._outcome(ApplyStatus.applied, f"{len(plan.operations)} operation(s) applied and verified", [])
-    return _with_plan(outcome, plan)
+        return tx.rollback("after all writes the NIC still differs from the policy: " + "; ".join(left))
+    return tx._outcome(ApplyStatus.applied, f"{len(plan.operations)} operation(s) applied and verified", [])
+
+
+def _keep_snapshot(tx: _Tx, plan: ChangePlan, store: SnapshotStore | None, txid: str) -> str | None:
+    """Put the before-snapshot on the host before the first write; a host that cannot keep it is not touched."""
+    if store is None or tx.snap_raw is None:
+        return None
+    touched: dict[str, set[str]] = {}
+    for op in plan.operations:
+        touched.setdefault(str(op["interface"]), set()).add(touched_key(op))
+    snap = new_snapshot(txid, tx.snap_raw, touched, tx.created_dirs, fingerprint(tx.snap))
+    try:
+        store.begin(snap)
+    except DeviceError as exc:
+        return f"cannot keep the before-snapshot under {store.directory} on the host: {exc.detail}"
+    return None
+
+
+def _settle(out: ApplyOutcome, store: SnapshotStore | None, txid: str, opts: ApplyOptions) -> ApplyOutcome:
+    """The host-side record after the writes: confirmed, left pending, or dropped (the apply undid itself).
+
+    A failed in-apply rollback keeps snapshot and marker, so `rollback` can try again from the host."""
+    if store is None:
+        return out
+    out.checkpoint = txid
+    try:
+        if out.status is ApplyStatus.rolled_back:
+            store.discard(txid)
+        elif out.status is ApplyStatus.applied and opts.confirm_timeout_s is None:
+            store.confirm(txid)
+            out.detail += f"; before-snapshot {txid} kept on the host"
+        elif out.status is ApplyStatus.applied:
+            out.status = ApplyStatus.pending_confirm
+            out.detail += (
+                f"; pending: before-snapshot {txid} kept on the host until confirmed (no host-side timer: "
+                "an unconfirmed host is restored by `rollback`, or by the rollout's --resume/--abort)"
+            )
+    except DeviceError as exc:
+        out.verification.append(f"snapshot bookkeeping on the host failed: {exc.detail}")
+    return out
+
+
+def restore_snapshot(shell: HostShell, snap: HostSnapshot, settings: ApplySettings) -> ApplyOutcome:
+    """Undo a finished apply: the failed-apply restore path, from a snapshot read back from the host."""
+    before = native_from_raw(snap.raw)
+    tx = _Tx(shell, before, list(snap.raw.interfaces), settings, current=before, snap_raw=snap.raw)
+    tx.touched = {ifname: set(keys) for ifname, keys in snap.touched.items()}
+    tx.created_dirs = list(snap.created_dirs)
+    reason = f"rollback to the before-snapshot {snap.txid}"
+    if tx.created_dirs:  # the values behind a removed configfs dir are only visible (and writable) with it
+        sections = shell.batch([(f"mkdir:{i}", C.mkdir(d)) for i, d in enumerate(tx.created_dirs)])
+        failed = [s.output.strip() for s in sections.values() if not s.ok]
+        if failed:
+            return tx._outcome(ApplyStatus.failed, f"{reason}: cannot recreate {tx.created_dirs}: {failed[0]}", [])
+    outcome = tx.rollback(reason)
+    outcome.checkpoint = snap.txid
+    return outcome
 
 
 def _interfaces(intent: DeviceIntent, plan: ChangePlan) -> list[str]:

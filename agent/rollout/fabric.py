@@ -8,7 +8,8 @@ exercised exactly as in production.
 
 Commit-confirm and rollback go beyond `PlatformAdapter.apply`: adapters that support them have
 `confirm(runner)` (confirm what is pending on the device) and `rollback(runner)` (undo the pending
-change, or return to the newest agent checkpoint), as the SONiC adapter does. A rollback is only
+change, or return to the newest agent checkpoint), as the SONiC adapter (device checkpoints) and the
+RDMA host adapter (before-snapshots kept on the host) do. A rollback is only
 believed when re-planning shows the device back on the exact state planned against (same
 `ChangePlan.base_fingerprint`), so the proof does not depend on each adapter's own verification.
 """
@@ -29,7 +30,7 @@ from agent.topology.model import Topology
 
 
 class RollbackUnsupported(DeviceError):
-    """The platform cannot undo an applied change (its apply is final once verified, e.g. RDMA hosts today)."""
+    """The platform cannot undo an applied change (its adapter has no `rollback`: its apply is final)."""
 
 
 class TransactionalAdapter(Protocol):
