@@ -5,6 +5,10 @@ bad input exits 2 naming file, line and field. Then each device runs in its own 
 unreachable or failing device is reported and the others carry on. Progress goes to stderr, results
 to stdout (`--json` for scripts). Exit: 0 every device converged or unchanged, 1 a device failed or
 was rolled back, 2 could not run.
+
+`apply` respects rollouts: it refuses the whole run (exit 2, nothing touched) while the inventory's
+rollout lock is held, and takes each device's rollout lock (`/tmp/roce-agent.lock`) around its change;
+a device someone else holds is reported with the holder and left alone while the others go on (exit 1).
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ from agent.inventory.loader import POLICY_FILE, load_nornir
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
 from agent.platforms.registry import ADAPTERS
 from agent.policy.loader import load_policy
+from agent.rollout.locks import LocalLock, LockInfo, holder_alive
+
+STATE_DIR = ".state"  # agent.rollout.session.STATE_DIR: where rollouts keep their trail and inventory lock
+APPLY_LOCK_TTL_S = 1800  # a device lock left by a killed apply expires after this
 
 INVENTORY_OPT = typer.Option(..., "-i", "--inventory", help="Inventory directory (Nornir SimpleInventory + links).")
 POLICY_OPT = typer.Option(None, "-p", "--policy", help="Policy file (default: policy.yaml in the inventory).")
@@ -190,6 +198,8 @@ def _emit(results: AggregatedResult, sel: Selection, as_json: bool) -> list[dict
                 typer.echo(f"  {dev[key]}")
         for problem in dev.get("verification", []):
             typer.echo(f"  verification: {problem}")
+        for event in dev.get("events", []):
+            typer.echo(f"  event: {event}")
     for skip in skipped:
         typer.echo(f"=== {skip['device']}: skipped - {skip['reason']}")
     return devices
@@ -247,7 +257,8 @@ def apply_cmd(
         min=30,
         max=3600,
         help="Commit-confirm: each switch rolls itself back after SECONDS unless the agent confirms "
-        "(after every device verified).",
+        "(after every device verified). Hosts have no such timer: they stay pending (before-snapshot kept on "
+        "the host) until confirmed.",
     ),
     allow_fallback_writer: bool = typer.Option(
         False, "--allow-fallback-writer", help="Write tables GCU refuses with sonic-db-cli (agent-side rollback)."
@@ -255,23 +266,54 @@ def apply_cmd(
     as_json: bool = JSON_OPT,
     insecure: bool = INSECURE_OPT,
 ) -> None:
-    """Converge devices to the policy: per device checkpoint -> apply -> verify -> confirm, else roll back."""
+    """Converge devices to the policy: per device checkpoint -> apply -> verify -> confirm, else roll back.
+
+    Locks: while a rollout holds this inventory (`<inventory>/.state/rollout.lock`, also when it was
+    interrupted) nothing is touched and the exit code is 2. Each device is changed under the same device
+    lock rollouts take; a device locked by someone else is not touched and fails (exit 1) naming the
+    holder, the other devices go on. A stale device lock is cleared with `roce-agent rollout PLAYBOOK
+    --break-lock DEVICE`.
+
+    Exit codes: 0 every device applied or already compliant; 1 a device failed, was rolled back or was
+    locked; 2 could not run (bad input, inventory locked, not confirmed)."""
+    from agent.platforms.sonic.deadman import new_txid
     from agent.platforms.tasks import apply_task
 
     try:
         sel = select(inventory, policy, limit, group, not insecure)
     except InputError as exc:
         raise _input_error(exc) from None
+    refusal = _inventory_locked(Path(inventory))
+    if refusal:
+        typer.echo(f"refused: {refusal}\nno device was contacted", err=True)
+        raise typer.Exit(EXIT_CANNOT_RUN)
     if not yes and not _ask(sorted(sel.intents)):
         typer.echo("aborted: nothing was changed", err=True)
         raise typer.Exit(EXIT_CANNOT_RUN)
-    opts = ApplyOptions(confirm_timeout_s=confirm_timeout, allow_fallback_writer=allow_fallback_writer)
-    results = _run(sel, "applying", apply_task, quiet=False, opts=opts)
+    txid = new_txid()
+    opts = ApplyOptions(confirm_timeout_s=confirm_timeout, allow_fallback_writer=allow_fallback_writer, txid=txid)
+    lock = LockInfo.new(txid, "roce-agent apply", APPLY_LOCK_TTL_S)
+    results = _run(sel, "applying", apply_task, quiet=False, opts=opts, lock=lock)
     if confirm_timeout:
         _confirm_pending(sel, results)
     devices = _emit(results, sel, as_json)
     ok = {ApplyStatus.applied.value, ApplyStatus.unchanged.value}
     raise typer.Exit(EXIT_OK if all(d["status"] in ok for d in devices) else EXIT_FINDINGS)
+
+
+def _inventory_locked(inventory: Path) -> str | None:
+    """Why the inventory's rollout lock forbids an apply now, else None (read only: apply never takes it)."""
+    holder = LocalLock(inventory / STATE_DIR).read()
+    if holder is None:
+        return None
+    if holder_alive(holder):
+        hint = "a rollout is running on this inventory; wait for it to finish"
+    else:
+        hint = (
+            "an interrupted rollout holds it: `roce-agent rollout PLAYBOOK --resume` or `--abort` first, "
+            "or `--break-lock @inventory` if you know it is safe"
+        )
+    return f"inventory {inventory} is locked by {holder.describe()}; {hint}"
 
 
 def _ask(devices: list[str]) -> bool:
@@ -298,6 +340,8 @@ def _confirm_pending(sel: Selection, results: AggregatedResult) -> None:
         res = confirmed[name][0]
         if res.exception is None and not res.failed:
             outcome.status = ApplyStatus.applied
-            outcome.detail += "; confirmed and saved"
-        else:
+            outcome.detail += "; confirmed and saved" if sel.intents[name].platform == "sonic" else "; confirmed"
+        elif sel.intents[name].platform == "sonic":
             outcome.detail += f"; confirm FAILED ({res.exception}): the switch rolls back when its timer expires"
+        else:
+            outcome.detail += f"; confirm FAILED ({res.exception}): the host stays applied and marked pending"

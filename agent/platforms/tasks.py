@@ -16,6 +16,7 @@ connection extras, and the host-key policy that `agent.inventory.loader` stores 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,14 @@ from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.core.task import Result, Task
 from nornir_napalm.plugins.tasks import napalm_confirm_commit, napalm_rollback
 
+from agent.errors import DeviceError
 from agent.intent import DeviceIntent, build_intents
 from agent.inventory.loader import inventory_devices, load_topology
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
 from agent.platforms.registry import adapter_for
 from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
 from agent.policy.model import Policy
+from agent.rollout.locks import DEFAULT_DEVICE_LOCK, DeviceLock, LockInfo
 from agent.state import DeviceState
 from agent.transports import docker_exec
 
@@ -97,23 +100,33 @@ def napalm_driver(task: Task) -> Any:
     host = task.host
     if NAPALM_CONNECTION not in host.connections:
         target = ssh_target(host)
-        optional_args: dict[str, Any] = {
-            "port": target.port,
-            "device_name": host.name,
-            "ssh_strict": target.verify_host_key,
-            "alt_key_file": target.known_hosts,
-            "key_file": target.key_file,
-            "use_keys": bool(target.key_file),
-        }
-        if docker_exec.uses_docker(host):
-            optional_args = {"transport": "docker", "device_name": host.name}
-            optional_args["container"] = docker_exec.container_for_host(host)
-        extras = {"optional_args": {k: v for k, v in optional_args.items() if v is not None}}
+        extras = {"optional_args": napalm_optional_args(host, target)}
         host.open_connection(
             NAPALM_CONNECTION, task.nornir.config, hostname=target.host, username=target.username,
             password=target.password, port=target.port, platform=NAPALM_PLATFORM, extras=extras,
         )  # fmt: skip
     return host.get_connection(NAPALM_CONNECTION, task.nornir.config)
+
+
+def napalm_optional_args(host: Host, target: SshTarget) -> dict[str, Any]:
+    """What the driver gets: built from the host record, then the inventory's own
+    `connection_options.napalm.extras.optional_args` on top (containerlab inventories set `transport` and
+    `container` there). Passing extras to `open_connection` replaces the inventory's, hence the merge."""
+    inventory_args = dict((host.get_connection_parameters(NAPALM_CONNECTION).extras or {}).get("optional_args") or {})
+    built: dict[str, Any] = {
+        "port": target.port,
+        "device_name": host.name,
+        "ssh_strict": target.verify_host_key,
+        "alt_key_file": target.known_hosts,
+        "key_file": target.key_file,
+        "use_keys": bool(target.key_file),
+    }
+    if docker_exec.uses_docker(host) or inventory_args.get("transport") == "docker":
+        built = {"transport": "docker", "device_name": host.name}
+        if not inventory_args.get("container"):
+            built["container"] = docker_exec.container_for_host(host)
+    built.update(inventory_args)
+    return {k: v for k, v in built.items() if v is not None}
 
 
 def runner_for(task: Task, intent: DeviceIntent) -> CommandRunner:
@@ -156,11 +169,32 @@ def plan_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
     return Result(host=task.host, result=plan, changed=not plan.empty, diff="\n".join(plan.lines))
 
 
-def apply_task(task: Task, intents: dict[str, DeviceIntent], opts: ApplyOptions) -> Result:
-    """Plan and apply as one transaction; failed unless the device ends applied/unchanged/pending."""
+def apply_task(
+    task: Task,
+    intents: dict[str, DeviceIntent],
+    opts: ApplyOptions,
+    lock: LockInfo | None = None,
+    lock_path: str = DEFAULT_DEVICE_LOCK,
+) -> Result:
+    """Plan and apply as one transaction; failed unless the device ends applied/unchanged/pending.
+
+    With `lock`, the device lock rollouts use is taken first (a device locked by anyone else fails with
+    LockHeld naming the holder, untouched) and released afterwards."""
     intent = _intent(task, intents)
-    adapter = adapter_for(intent.platform)
     runner = runner_for(task, intent)
+    if lock is None:
+        return _apply(task, intent, runner, opts)
+    device_lock = DeviceLock(runner, lock_path)
+    device_lock.acquire(lock)
+    try:
+        return _apply(task, intent, runner, opts)
+    finally:
+        with contextlib.suppress(DeviceError):  # it expires on its own; `rollout --break-lock DEV` clears it
+            device_lock.release(lock.txid)
+
+
+def _apply(task: Task, intent: DeviceIntent, runner: CommandRunner, opts: ApplyOptions) -> Result:
+    adapter = adapter_for(intent.platform)
     plan = adapter.plan(intent, adapter.gather(runner, intent))
     outcome: ApplyOutcome = adapter.apply(runner, intent, plan, opts)
     failed = outcome.status not in OK_STATUSES
@@ -175,7 +209,11 @@ def confirm_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
         napalm_driver(task)
         sub = task.run(task=napalm_confirm_commit)
         return Result(host=task.host, result=sub[0].result, changed=sub[0].changed)
-    return Result(host=task.host, result="no commit-confirm on this platform: applied changes are final")
+    confirm = getattr(adapter_for(intent.platform), "confirm", None)
+    if confirm is None:
+        return Result(host=task.host, result="no commit-confirm on this platform: applied changes are final")
+    txid = confirm(runner_for(task, intent))  # hosts: clears the pending marker, keeps the snapshot
+    return Result(host=task.host, result=txid, changed=txid is not None)
 
 
 def rollback_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:

@@ -26,6 +26,7 @@ from pathlib import Path
 from agent.platforms.base import CommandRunner
 
 LOCAL_LOCK_FILE = "rollout.lock"
+DEFAULT_DEVICE_LOCK = "/tmp/roce-agent.lock"  # on each device; rollouts and `roce-agent apply` share it
 
 
 @dataclass(frozen=True)

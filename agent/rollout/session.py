@@ -137,13 +137,18 @@ def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys:
 
 
 def ssh_runner_factory(session: RolloutSession) -> RunnerFactory:
-    """One SSH session per device (switches and hosts alike), with the inventory's credentials, key file and
-    host-key policy, exactly as `roce-agent plan/apply` connect (agent.platforms.tasks.ssh_target)."""
+    """One session per device (switches and hosts alike), reached as `roce-agent plan/apply` reach it: SSH
+    with the inventory's credentials, key file and host-key policy (agent.platforms.tasks.ssh_target), or
+    `docker exec` for hosts whose data says `transport: docker` (containerlab sonic-vs has no sshd)."""
     from agent.platforms.sonic.runner import NetmikoRunner
     from agent.platforms.tasks import ssh_target
+    from agent.transports import docker_exec
 
     def factory(device: str) -> CommandRunner:
-        return NetmikoRunner.connect(ssh_target(session.nr.inventory.hosts[device]))
+        host = session.nr.inventory.hosts[device]
+        if docker_exec.uses_docker(host):
+            return docker_exec.connect_host(host)
+        return NetmikoRunner.connect(ssh_target(host))
 
     return factory
 

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -28,9 +29,11 @@ from agent.lab.paths import LabPaths
 from agent.platforms.sonic.runner import NetmikoRunner
 from agent.platforms.tasks import ssh_target
 from agent.rollout import orchestrate
+from agent.rollout.locks import DEFAULT_DEVICE_LOCK, DeviceLock, LockInfo
 from agent.rollout.progress import JsonProgress
 from agent.rollout.runner import Hooks
 from agent.rollout.session import make_fabric, open_rollout
+from agent.state import DeviceState
 from tests.integration.lab.conftest import free_base_port
 
 pytestmark = pytest.mark.integration
@@ -40,6 +43,8 @@ TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
 POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
 PLAYBOOK = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "lab.yaml"
 AUDIT = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "audit-lab.yaml"
+HOST_ROLLBACK = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "lab-host-rollback.yaml"
+HOSTS = ["host1", "host2", "host3", "host4"]
 PASSWORD = "rollout-it-Pw-5e1f0c"  # only ever used against the twins these tests start
 DEVICES = ["host1", "host2", "host3", "host4", "leaf1", "leaf2", "spine1", "spine2"]
 cli = CliRunner()
@@ -115,7 +120,7 @@ def test_full_rollout_converges_idempotently_and_the_trail_holds_no_secret(lab: 
     assert PASSWORD not in trail
     assert PASSWORD not in out
     confirmed = [r["device"] for r in lab.trail() if r["event"] == "confirmed"]
-    assert sorted(confirmed) == ["leaf1", "leaf2", "spine1", "spine2"]  # switches: commit-confirm
+    assert sorted(confirmed) == DEVICES  # switches (device-side timer) and hosts (snapshot on the host)
 
 
 def test_storm_during_canary_soak_halts_and_rolls_the_canary_back(lab: Lab) -> None:
@@ -251,3 +256,99 @@ def test_audit_playbook_reports_compliance_then_catches_an_out_of_band_change(
     report = json.loads((tmp_path / "audit.json").read_text())
     assert report["complies"] is False
     assert any(f["device"] == "leaf1" and f["port"] == "Ethernet0" for f in report["findings"])
+
+
+def config_view(state: DeviceState) -> dict[str, Any]:
+    """A host's full gathered state without what moves on its own (counters, read time) and without the
+    DCBX owner: `dcb` takes DCBX from the firmware but cannot hand it back (the rollback says so)."""
+    doc = state.model_dump(exclude={"gathered_at"})
+    for port in doc["ports"].values():
+        port.pop("counters", None)
+        if port.get("nic"):
+            port["nic"].pop("rdma_counters", None)
+            port["nic"].pop("dcbx_owner", None)
+    return doc
+
+
+def host_states(playbook: Path, inventory: Path) -> dict[str, dict[str, Any]]:
+    session = open_rollout(playbook, inventory)
+    fabric = make_fabric(session)
+    return {h: config_view(fabric.observe(h)) for h in HOSTS}
+
+
+@pytest.mark.parametrize("action", ["rollback-stage", "rollback-all"])
+def test_failed_host_gate_returns_applied_hosts_to_their_exact_before_state(
+    lab: Lab, tmp_path: Path, action: str
+) -> None:
+    playbook = tmp_path / "host-rollback.yaml"
+    text = HOST_ROLLBACK.read_text().replace("failure_action: rollback-stage", f"failure_action: {action}")
+    playbook.write_text(text)
+    before_hosts = host_states(playbook, lab.inventory)
+    before_plans = lab.plans()
+    session = open_rollout(playbook, lab.inventory)
+    host4 = NetmikoRunner.connect(ssh_target(session.nr.inventory.hosts["host4"]))
+    waits: list[float] = []
+
+    def out_of_band_on_second_host_batch(seconds: float) -> None:  # the link-flap wait, before the post-check
+        waits.append(seconds)
+        if len(waits) == 2:
+            host4.run("sudo dcb pfc set dev eth1 prio-pfc 3:off")
+
+    try:
+        result = orchestrate.run(
+            session, make_fabric(session), JsonProgress(io.StringIO()), Hooks(sleep=out_of_band_on_second_host_batch)
+        )
+    finally:
+        host4.close()
+
+    assert result.result == "halted", result.summary()
+    summary = result.summary()
+    assert summary["needs_attention"] == {}
+    expected = ["host1", "host2", "host3", "host4"] + (["leaf1"] if action == "rollback-all" else [])
+    assert sorted(summary["rolled_back"]) == expected  # host1/2 had been confirmed, host3/4 were pending
+    undone = [(r["device"], r["status"]) for r in lab.trail() if r["event"] == "rolled_back"]
+    assert {d for d, _ in undone[:2]} == {"host3", "host4"}  # newest change first
+    assert {d for d, _ in undone[2:4]} == {"host1", "host2"}
+    assert [d for d, _ in undone[4:]] == expected[4:]
+    assert {status for _, status in undone} == {"rolled_back"}
+    confirmed = [r["device"] for r in lab.trail() if r["event"] == "confirmed"]
+    assert sorted(confirmed) == ["host1", "host2", "leaf1"]  # hosts are commit-confirmed like switches
+    assert host_states(playbook, lab.inventory) == before_hosts
+    now = lab.plans()
+    for host in HOSTS:  # the same plan again, but for taking DCBX from the firmware (done once, for good)
+        assert now[host] == [line for line in before_plans[host] if f"{host} eth1: dcbx " not in line]
+    assert now["leaf1"] == (before_plans["leaf1"] if action == "rollback-all" else [])
+
+
+def test_apply_leaves_a_device_locked_by_a_rollout_alone_and_changes_the_others(lab: Lab) -> None:
+    before = lab.plans()
+    session = open_rollout(PLAYBOOK, lab.inventory)
+    leaf1 = NetmikoRunner.connect(ssh_target(session.nr.inventory.hosts["leaf1"]))
+    try:
+        theirs = LockInfo.new("roce-agent-20261121T220000Z-0a0b0c", "someone-elses-rollout", 600)
+        DeviceLock(leaf1, DEFAULT_DEVICE_LOCK).acquire(theirs)
+
+        result = cli.invoke(app, ["apply", "-i", str(lab.inventory), "--limit", "leaf1,host1", "--yes"])
+
+        assert result.exit_code == 1, result.output
+        out = result.output
+        leaf1_part = out[out.index("=== leaf1") :]
+        assert leaf1_part.startswith("=== leaf1: failed")
+        assert "is locked by" in leaf1_part
+        assert "txid roce-agent-20261121T220000Z-0a0b0c (someone-elses-rollout" in leaf1_part
+        host1_part = out[out.index("=== host1") : out.index("=== leaf1")]
+        assert host1_part.startswith("=== host1: applied")
+        assert "  event: link flap on eth1 (PFC mask change" in host1_part  # events in the human output
+        holder = DeviceLock(leaf1, DEFAULT_DEVICE_LOCK).read()[1]
+        assert holder is not None
+        assert holder.txid == theirs.txid  # still theirs: apply neither took nor released it
+    finally:
+        leaf1.close()
+    now = lab.plans()
+    assert now["leaf1"] == before["leaf1"]
+    assert now["host1"] == []
+    host1 = NetmikoRunner.connect(ssh_target(session.nr.inventory.hosts["host1"]))
+    try:
+        assert DeviceLock(host1, DEFAULT_DEVICE_LOCK).read() == (False, None)  # apply released its own lock
+    finally:
+        host1.close()

@@ -1,0 +1,126 @@
+"""Rollout and plan over `docker exec` (containerlab inventories: `transport: docker`), on the lab twins
+behind the fake `docker` executable of tests/integration/containerlab_transport/."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from agent.cli import app
+from agent.inventory.clab import load_clab
+from agent.lab.spec import build_real_twin, build_spec
+from agent.lab.twin import Twin
+from agent.rollout import orchestrate
+from agent.rollout.progress import JsonProgress
+from agent.rollout.runner import Hooks
+from agent.rollout.session import make_fabric, open_rollout
+from agent.transports.docker_exec import clab_container_name
+from tests.integration.containerlab_transport.docker_twin_server import DockerTwinServer, install_fake_docker
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[3]
+TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
+POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
+LEAF1 = "clab-roce-fabric-leaf1"
+PLAYBOOK = """\
+kind: rollout
+name: leaf1-over-docker
+targets:
+  groups: [sonic]
+options:
+  confirm_timeout: 60s
+stages:
+  - name: canary
+    select: leaf1
+    post_checks: [SW-PFC-*]
+"""
+cli = CliRunner()
+
+
+@pytest.fixture
+def containers(tmp_path: Path) -> dict[str, Twin]:
+    topo = load_clab(TOPOLOGY)
+    return {
+        clab_container_name(topo.name, node.name): build_real_twin(node, tmp_path / "state" / node.name)
+        for node in build_spec(topo).nodes
+    }
+
+
+@pytest.fixture
+def docker(containers: dict[str, Twin], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DockerTwinServer]:
+    sock_dir = Path(tempfile.mkdtemp(prefix="fakedocker"))  # AF_UNIX paths must stay under 108 bytes
+    server = DockerTwinServer(sock_dir / "docker.sock", containers).start()
+    install_fake_docker(tmp_path / "bin", sys.executable)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_DOCKER_SOCKET", str(sock_dir / "docker.sock"))
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(sock_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def inventory(tmp_path: Path) -> Path:
+    out = tmp_path / "inv"
+    res = cli.invoke(app, ["inventory", "from-clab", str(TOPOLOGY), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    shutil.copy(POLICY, out / "policy.yaml")
+    return out
+
+
+def pfc_enable(twin: Twin) -> Any:
+    doc = json.loads(twin.run("sonic-cfggen -d --print-data", sudo=False).stdout)
+    return doc.get("PORT_QOS_MAP", {}).get("Ethernet0", {}).get("pfc_enable")
+
+
+def test_rollout_reaches_docker_transport_switches_with_docker_exec(
+    docker: DockerTwinServer, containers: dict[str, Twin], inventory: Path, tmp_path: Path
+) -> None:
+    playbook = tmp_path / "leaf1.yaml"
+    playbook.write_text(PLAYBOOK)
+    session = open_rollout(playbook, inventory)
+
+    result = orchestrate.run(session, make_fabric(session), JsonProgress(io.StringIO()), Hooks(sleep=lambda _s: None))
+
+    assert result.result == "converged", result.summary()
+    assert pfc_enable(containers[LEAF1]) == "3"
+    execs = [argv for argv in docker.calls if argv[:1] == ["exec"]]
+    assert execs
+    assert all(LEAF1 in argv for argv in execs)  # only the targeted switch, only through docker exec
+
+
+def test_plan_gives_napalm_the_inventorys_optional_args(
+    docker: DockerTwinServer, inventory: Path, containers: dict[str, Twin]
+) -> None:
+    """leaf1 says `docker` only in connection_options.napalm.extras.optional_args (no host data
+    `transport`): the driver must still get transport and container from there."""
+    yaml = YAML()
+    hosts_file = inventory / "hosts.yaml"
+    hosts = yaml.load(hosts_file.read_text())
+    del hosts["leaf1"]["data"]["transport"]
+    assert hosts["leaf1"]["connection_options"]["napalm"]["extras"]["optional_args"] == {
+        "transport": "docker",
+        "container": LEAF1,
+    }
+    with hosts_file.open("w") as fh:
+        yaml.dump(hosts, fh)
+
+    res = cli.invoke(app, ["plan", "-i", str(inventory), "--limit", "leaf1", "--json"])
+
+    assert res.exit_code == 0, res.output
+    device = json.loads(res.stdout)["devices"][0]
+    assert (device["device"], device["status"]) == ("leaf1", "changes")
+    assert any(LEAF1 in argv for argv in docker.calls)
