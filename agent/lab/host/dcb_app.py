@@ -8,7 +8,7 @@ dgram-port, port, pcp; entries sorted by (protocol, priority). Text names DSCP v
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from agent.lab.host import dcb_driver, dcb_help
 from agent.lab.host.dcb_common import (
@@ -36,8 +36,8 @@ DSCP_NAMES |= {28: "AF32", 30: "AF33", 34: "AF41", 36: "AF42", 38: "AF43"}
 _DSCP_BY_NAME = {name: dscp for dscp, name in DSCP_NAMES.items()} | {"default": 0}
 PCP_NAMES = [f"{p}nd" for p in range(8)] + [f"{p}de" for p in range(8)]
 
-# (keyword, json key, selector filter, text key printer kind)
-_GROUPS: tuple[tuple[str, str, Callable[[App], bool], str], ...] = (
+_Group = tuple[str, str, Callable[[App], bool], str]  # keyword, JSON key, selector filter, text key printer kind
+_GROUPS: tuple[_Group, ...] = (
     ("ethtype-prio", "ethtype_prio", lambda a: a[0] == SEL_ETHERTYPE and a[1] != 0, "hex"),
     ("default-prio", "default_prio", lambda a: a[0] == SEL_ETHERTYPE and a[1] == 0, "default"),
     ("dscp-prio", "dscp_prio", lambda a: a[0] == SEL_DSCP, "dscp"),
@@ -136,18 +136,25 @@ def _show(ctx: DcbCtx, dev: str, args: list[str]) -> None:
         for group in _GROUPS:
             _print_group(ctx, apps, group)
         return
+    for group in _named_groups(ctx, args):
+        _print_group(ctx, apps, group)  # on a later bad word, what was printed so far is still printed
+
+
+def _named_groups(ctx: DcbCtx, args: list[str], exclude: tuple[str, ...] = ()) -> Iterator[_Group]:
+    """The groups `show` / `flush` name, one at a time, so each is acted on before the next word is read
+    (as dcb does): `help` stops quietly, an unknown (or excluded) word fails after the earlier ones ran."""
     for word in args:
         if matches(word, "help"):
             ctx.stderr(_show_help(ctx))
             return
-        found = _find_group(ctx, word)
-        if found is None:
+        group = _find_group(ctx, word)
+        if group is None or group[0] in exclude:
             ctx.stderr(f'What is "{word}"?\n')
-            raise ctx.fail(_show_help(ctx))  # what was printed so far is still closed and printed
-        _print_group(ctx, apps, found)
+            raise ctx.fail(_show_help(ctx))
+        yield group
 
 
-def _find_group(ctx: DcbCtx, word: str) -> tuple[str, str, Callable[[App], bool], str] | None:
+def _find_group(ctx: DcbCtx, word: str) -> _Group | None:
     for group in _GROUPS:
         if group[3] == "pcp":
             if word == "pcp-prio" and _pcp(ctx):
@@ -163,14 +170,7 @@ def _flush(ctx: DcbCtx, dev: str, args: list[str]) -> None:
     if not args:
         _write(ctx, dev, "del", apps)
         return
-    for word in args:
-        if matches(word, "help"):
-            ctx.stderr(_show_help(ctx))
-            return
-        group = _find_group(ctx, word)
-        if group is None or group[0] in ("stream-port-prio", "dgram-port-prio", "port-prio"):
-            ctx.stderr(f'What is "{word}"?\n')
-            raise ctx.fail(_show_help(ctx))
+    for group in _named_groups(ctx, args, exclude=("stream-port-prio", "dgram-port-prio", "port-prio")):
         _write(ctx, dev, "del", [a for a in apps if group[2](a)])
 
 
