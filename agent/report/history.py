@@ -153,11 +153,6 @@ def audits(path: Path, limit: int = 20) -> list[AuditRow]:
     return [AuditRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9]) for r in rows]
 
 
-def finding_keys(path: Path, audit_id: int) -> set[str]:
-    with _connect(path) as conn:
-        return {r[0] for r in conn.execute("SELECT key FROM findings WHERE audit_id = ?", (audit_id,))}
-
-
 def changes(path: Path, audit_id: int) -> tuple[list[str], list[str]]:
     """(new, resolved) keys of `audit_id` compared with the audit before it."""
     with _connect(path) as conn:

@@ -7,7 +7,7 @@ at until they are changed (copy on write). Counters are allocated only once traf
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Final
 
 from agent.lab.twin import TwinNic
@@ -222,7 +222,3 @@ def new_nic(spec: TwinNic, index: int, host_seed: int) -> Nic:
     elif spec.driver == VETH:
         nic.pause_rx = nic.pause_tx = False
     return nic
-
-
-def with_ets(nic: Nic, **changes: object) -> None:
-    nic.ets = replace(nic.ets, **changes)  # type: ignore[arg-type]

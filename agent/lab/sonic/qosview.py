@@ -93,10 +93,6 @@ def _ecn_queues(config: ConfigDb, queue_rows: Rows) -> dict[int, tuple[int, int]
     return out
 
 
-def pfcwd_port(config: ConfigDb, port: str) -> dict[str, str]:
-    return config.hgetall(f"PFC_WD|{port}")
-
-
 def ms_to_ticks(ms: str | None, default: int) -> int:
     value = int(ms) if ms and ms.isdigit() else default
     return max(1, -(-value // TICK_MS))
