@@ -22,6 +22,7 @@ from typing import Any
 
 from agent.inventory.clab import load_clab
 from agent.lab.paths import LabPaths
+from agent.lab.process import pid_alive
 from agent.lab.runtime import RuntimeOptions
 from agent.lab.spec import build_spec
 
@@ -34,23 +35,6 @@ class LabError(Exception):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
         self.code = code
-
-
-def pid_alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child that exited: reap it
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    with contextlib.suppress(OSError, IndexError):
-        if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
 
 
 def _is_runtime(pid: int) -> bool:

@@ -15,8 +15,8 @@ from netmiko import ConnectHandler
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.lab.control import pid_alive
 from agent.lab.inventory_writer import INVENTORY_FILES
+from agent.lab.process import pid_alive
 from agent.lab.spec import DEFAULT_BASE_PORT
 from tests.integration.lab.conftest import ROOT, TOPOLOGY, free_base_port, inventory_netmiko, lab_env
 

@@ -1,0 +1,27 @@
+"""Whether a process still runs, without importing the lab runtime (asyncssh): lock and pid files anywhere
+in the agent can ask this cheaply."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+
+def pid_alive(pid: int) -> bool:
+    """True while `pid` runs. Our own exited child is reaped and a zombie counts as dead, so a pid file
+    left by a crashed lab process is recognised as stale; EPERM means it exists under another user."""
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child that exited: reap it
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    with contextlib.suppress(OSError, IndexError):
+        if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+    return True
