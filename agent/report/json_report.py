@@ -3,8 +3,7 @@
 Per device (and a "fabric" entry) and per check: `complies`, `present` (places that were checked and
 differ: expected_value / actual_value, as NAPALM reports a leaf mismatch), `missing` (places where the
 expected item is absent), `remediation` per place, plus `skipped` check ids for devices that could not
-be read. A flat
-`findings` list with each finding's stable `key` serves scripts that diff audits.
+be read. A flat `findings` list with each finding's stable `key` serves scripts that diff audits.
 """
 
 from __future__ import annotations
