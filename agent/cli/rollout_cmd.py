@@ -91,7 +91,7 @@ def _dispatch(
     if isinstance(pb, AuditPlaybook):
         return run_audit_playbook(pb, path, inventory, json_lines=json_lines, verify=verify)
     if isinstance(pb, PrecheckPlaybook):
-        return run_precheck(pb, path, json_lines=json_lines, verify_host_keys=verify)
+        return run_precheck(pb, path, inventory=inventory, json_lines=json_lines, verify_host_keys=verify)
     session = open_rollout(path, inventory, verify_host_keys=verify)
     fabric = make_fabric(session)
     sink = make_progress(json_lines)

@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from agent.rollout.locks import DEFAULT_DEVICE_LOCK
 from agent.rollout.stages import parse_batch, parse_select
 from agent.rollout.targets import parse_filter
 
@@ -124,7 +125,7 @@ class RolloutOptions(Strict):
     lock_ttl: Annotated[Seconds, Field(ge=60, le=86400)] = 3600
     failure_action: FailureAction = FailureAction.rollback_stage
     link_flap_wait: Annotated[Seconds, Field(ge=0, le=600)] = 5  # after a host change that flaps an RDMA link
-    lock_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./-]+$")] = "/tmp/roce-agent.lock"
+    lock_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./-]+$")] = DEFAULT_DEVICE_LOCK
     allow_fallback_writer: bool = False
 
 
@@ -178,6 +179,7 @@ class PrecheckStep(Strict):
     validate_policy: bool | None = None
     rollout: str | None = None  # path of a rollout playbook, relative to this file
     audit: str | None = None  # path of an audit playbook
+    lab: Literal["builtin", "containerlab"] | None = None  # run this step only on that lab (None: on any)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PrecheckStep:
@@ -191,7 +193,7 @@ class PrecheckPlaybook(Strict):
     kind: Literal["precheck"]
     name: Name
     description: str = ""
-    lab: Literal["builtin", "containerlab"] = "builtin"
+    lab: Literal["builtin", "containerlab", "auto"] = "builtin"  # auto: containerlab where its CLI is installed
     topology: str = "../containerlab/roce-fabric.clab.yml"
     inventory: str | None = None
     policy: str | None = None

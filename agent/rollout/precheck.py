@@ -2,12 +2,21 @@
 
 Steps run in order: validate the policy, roll the policy out to a lab with a rollout playbook, audit the
 result with an audit playbook. A failed step marks the later ones skipped (their results would mean
-nothing). The built-in lab is started if none runs (and stopped again); `lab: containerlab` deploys the
-topology with the containerlab CLI and destroys it afterwards.
+nothing). A step with `lab:` runs only on that lab (containerlab's linux nodes are no RDMA hosts).
+
+Labs: `builtin` reuses the running twin lab (`roce-agent lab status`), else starts one and stops it
+afterwards. `containerlab` reuses a deployment of the topology (its `clab-<lab>/` directory next to the
+topology file) and leaves it running, else deploys it (`$CONTAINERLAB`, default `containerlab`) and
+destroys it afterwards; either way it waits until every node is ready (agent.transports.clab_ready,
+`ROCE_CLAB_READY_TIMEOUT` seconds, default 900), and writes the inventory from the deployment when the
+inventory directory has none. `auto` is containerlab where its CLI is installed, else builtin.
+The inventory is `-i`, else the playbook's `inventory:`, else the playbook's directory.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 import subprocess
 import time
@@ -87,20 +96,33 @@ def _audit(playbook: Path, inventory: Path, json_lines: bool, verify: bool) -> s
     return None if code == EXIT_OK else f"audit exited {code} (findings or unreachable devices)"
 
 
+def containerlab_command() -> list[str] | None:
+    """`$CONTAINERLAB` (e.g. `sudo -E containerlab`), else `containerlab` when it is on PATH."""
+    configured = os.environ.get("CONTAINERLAB", "").strip()
+    if configured:
+        return shlex.split(configured)
+    found = shutil.which("containerlab")
+    return [found] if found else None
+
+
+def lab_kind(pb: PrecheckPlaybook) -> str:
+    if pb.lab == "auto":
+        return "containerlab" if containerlab_command() is not None else "builtin"
+    return pb.lab
+
+
+def clab_lab_dir(topology: Path) -> Path:
+    """Where `containerlab deploy -t TOPOLOGY` writes its lab directory: `clab-<lab name>` beside the file."""
+    from agent.inventory.clab import load_clab
+
+    return topology.parent / f"clab-{load_clab(topology).name}"
+
+
 @contextmanager
 def lab_running(pb: PrecheckPlaybook, base: Path, inventory: Path) -> Iterator[None]:
-    if pb.lab == "containerlab":
-        clab = shutil.which("containerlab")
-        if clab is None:
-            why = "lab: containerlab, but the containerlab CLI is not installed (use lab: builtin)"
-            raise InputError([InputProblem(base, None, "lab", why)])
-        topo = (base / pb.topology).resolve()
-        subprocess.run([clab, "deploy", "-t", str(topo), "--reconfigure"], check=True)
-        try:
-            _wait_clab_ready(topo)
+    if lab_kind(pb) == "containerlab":
+        with containerlab_running(pb, base, inventory):
             yield
-        finally:
-            subprocess.run([clab, "destroy", "-t", str(topo), "--cleanup"], check=False)
         return
     from agent.lab.control import lab_status, start_lab, stop_lab
     from agent.lab.paths import LabPaths, default_state_dir
@@ -118,15 +140,52 @@ def lab_running(pb: PrecheckPlaybook, base: Path, inventory: Path) -> Iterator[N
         stop_lab(paths)
 
 
-def _wait_clab_ready(topology: Path) -> None:
+@contextmanager
+def containerlab_running(pb: PrecheckPlaybook, base: Path, inventory: Path) -> Iterator[None]:
+    topo = (base / pb.topology).resolve()
+    lab_dir = clab_lab_dir(topo)
+    if (lab_dir / "topology-data.json").is_file():  # deployed already (CI deploys in its own step): reuse
+        _wait_clab_ready(lab_dir)
+        _write_clab_inventory(pb, base, lab_dir, inventory)
+        yield
+        return
+    clab = containerlab_command()
+    if clab is None:
+        why = "lab: containerlab, but the containerlab CLI is not installed (use lab: builtin)"
+        raise InputError([InputProblem(base, None, "lab", why)])
+    subprocess.run([*clab, "deploy", "-t", str(topo)], check=True)
+    try:
+        _wait_clab_ready(lab_dir)
+        _write_clab_inventory(pb, base, lab_dir, inventory)
+        yield
+    finally:
+        subprocess.run([*clab, "destroy", "-t", str(topo), "--cleanup"], check=False)
+
+
+def _wait_clab_ready(lab_dir: Path) -> None:
     """SONiC in containers needs minutes after `deploy` (swss, syncd, ports): poll it as CI would."""
     from agent.inventory.clab_plugin import read_source
     from agent.transports.clab_ready import wait_ready
 
-    late = [r for r in wait_ready(read_source(topology)) if not r.ready]
+    timeout = float(os.environ.get("ROCE_CLAB_READY_TIMEOUT", "900"))
+    late = [r for r in wait_ready(read_source(lab_dir), timeout_s=timeout) if not r.ready]
     if late:
         why = "; ".join(f"{r.device}: {r.detail}" for r in late)
-        raise InputError([InputProblem(topology, None, "lab", f"containerlab nodes not ready: {why}")])
+        raise InputError([InputProblem(lab_dir, None, "lab", f"containerlab nodes not ready: {why}")])
+
+
+def _write_clab_inventory(pb: PrecheckPlaybook, base: Path, lab_dir: Path, inventory: Path) -> None:
+    """`roce-agent inventory from-clab LAB_DIR -o INVENTORY [--policy P]`, unless the inventory exists."""
+    if (inventory / "hosts.yaml").is_file():
+        return
+    from agent.cli import app
+
+    args = ["inventory", "from-clab", str(lab_dir), "-o", str(inventory)]
+    if pb.policy:
+        args += ["--policy", str((base / pb.policy).resolve())]
+    code = app(args, standalone_mode=False)
+    if code:
+        raise InputError([InputProblem(lab_dir, None, "lab", f"cannot write the inventory {inventory}")])
 
 
 def _step_fn(step: PrecheckStep, pb: PrecheckPlaybook, base: Path, inventory: Path, json_lines: bool,
@@ -148,14 +207,25 @@ def _timed(name: str, fn: Callable[[], str | None]) -> Case:
     return Case(name, time.monotonic() - start, failure)
 
 
-def run_precheck(pb: PrecheckPlaybook, path: Path, *, json_lines: bool = False, verify_host_keys: bool = True) -> int:
+def run_precheck(
+    pb: PrecheckPlaybook,
+    path: Path,
+    *,
+    inventory: Path | None = None,
+    json_lines: bool = False,
+    verify_host_keys: bool = True,
+) -> int:
     """Run the steps, write JUnit next to the playbook (`junit:`); 0 only if every step passed."""
     base = Path(path).resolve().parent
-    inventory = (base / pb.inventory).resolve() if pb.inventory else base
+    if inventory is not None:
+        inventory = Path(inventory).resolve()
+    else:
+        inventory = (base / pb.inventory).resolve() if pb.inventory else base
+    lab = lab_kind(pb)
     cases: list[Case] = []
     with ExitStack() as stack:
         lab_up = False
-        for step in pb.steps:
+        for step in (s for s in pb.steps if s.lab is None or s.lab == lab):
             name = _step_name(step)
             if any(c.failure for c in cases):
                 cases.append(Case(name, skipped=True))

@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[3]
 TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
 POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
 LEAF1 = "clab-roce-fabric-leaf1"
+LAB_DIR = ROOT / "tests" / "fixtures" / "inventory" / "clab" / "clab-roce-fabric"  # what `deploy` writes
 PLAYBOOK = """\
 kind: rollout
 name: leaf1-over-docker
@@ -58,10 +60,27 @@ def containers(tmp_path: Path) -> dict[str, Twin]:
     }
 
 
+SUPERVISOR_PROBE = "supervisorctl status orchagent syncd 2>&1"  # agent.transports.clab_ready.sonic_probe
+SUPERVISOR_ANSWER = (  # `supervisorctl status` on a booted sonic-vs
+    "echo 'orchagent                        RUNNING   pid 58, uptime 0:03:12'; "
+    "echo 'syncd                            RUNNING   pid 31, uptime 0:03:20'"
+)
+
+
+class BootedDockerTwins(DockerTwinServer):
+    """The SONiC twin serves the databases but does not model supervisord: answer its status for it, as a
+    sonic-vs whose swss and syncd run does, so the readiness wait sees a booted lab."""
+
+    def exec(self, args: list[str], stdin: bytes) -> tuple[str, str, int]:
+        if args and args[-1].startswith(SUPERVISOR_PROBE):
+            args = [*args[:-1], SUPERVISOR_ANSWER + args[-1][len(SUPERVISOR_PROBE) :]]
+        return super().exec(args, stdin)
+
+
 @pytest.fixture
 def docker(containers: dict[str, Twin], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DockerTwinServer]:
     sock_dir = Path(tempfile.mkdtemp(prefix="fakedocker"))  # AF_UNIX paths must stay under 108 bytes
-    server = DockerTwinServer(sock_dir / "docker.sock", containers).start()
+    server = BootedDockerTwins(sock_dir / "docker.sock", containers).start()
     install_fake_docker(tmp_path / "bin", sys.executable)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("FAKE_DOCKER_SOCKET", str(sock_dir / "docker.sock"))
@@ -124,3 +143,39 @@ def test_plan_gives_napalm_the_inventorys_optional_args(
     device = json.loads(res.stdout)["devices"][0]
     assert (device["device"], device["status"]) == ("leaf1", "changes")
     assert any(LEAF1 in argv for argv in docker.calls)
+
+
+def test_ci_precheck_reuses_the_deployed_containerlab_lab_writes_its_inventory_and_junit(
+    docker: DockerTwinServer, containers: dict[str, Twin], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`roce-agent rollout playbooks/precheck-ci.yaml -i inventories/clab`, as the workflow runs it: the lab
+    is deployed (clab-roce-fabric/ beside the topology), so containerlab itself must not be called."""
+    work = tmp_path / "repo"
+    shutil.copytree(ROOT / "playbooks", work / "playbooks")
+    (work / "containerlab").mkdir()
+    shutil.copy(TOPOLOGY, work / "containerlab")
+    shutil.copytree(LAB_DIR, work / "containerlab" / "clab-roce-fabric")
+    (work / "inventories" / "lab").mkdir(parents=True)
+    shutil.copy(POLICY, work / "inventories" / "lab" / "policy.yaml")
+    calls = tmp_path / "containerlab-calls"
+    fake_clab = tmp_path / "clabbin" / "containerlab"
+    fake_clab.parent.mkdir()
+    fake_clab.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexit 1\n')
+    fake_clab.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake_clab.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("CONTAINERLAB", raising=False)
+    monkeypatch.setenv("ROCE_CLAB_READY_TIMEOUT", "30")
+    monkeypatch.chdir(work)
+
+    res = cli.invoke(app, ["rollout", "playbooks/precheck-ci.yaml", "-i", "inventories/clab"])
+
+    assert res.exit_code == 0, res.output
+    assert not calls.exists()  # reused: no deploy, no destroy
+    assert (work / "inventories" / "clab" / "hosts.yaml").is_file()
+    assert (work / "inventories" / "clab" / "policy.yaml").read_text() == POLICY.read_text()
+    suite = ET.parse(work / "playbooks" / "precheck-results.xml").getroot()[0]
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "0", "0")
+    names = [case.get("name") for case in suite]
+    assert names == ["validate-policy", "rollout rollout-switches.yaml", "audit audit-switches.yaml"]
+    assert pfc_enable(containers[LEAF1]) == "3"
+    assert any("clab-roce-fabric-spine2" in argv for argv in docker.calls)

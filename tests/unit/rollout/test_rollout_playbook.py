@@ -43,10 +43,34 @@ def test_all_invalid_fixtures_have_expectations() -> None:
     assert all(p.with_suffix(".expected").is_file() for p in INVALID)
 
 
-@pytest.mark.parametrize("name", ["rollout.yaml", "audit.yaml", "precheck-ci.yaml"])
+SHIPPED = {
+    "rollout.yaml": "rollout",
+    "audit.yaml": "audit",
+    "precheck-ci.yaml": "precheck",
+    "rollout-switches.yaml": "rollout",
+    "audit-switches.yaml": "audit",
+}
+
+
+def test_every_shipped_playbook_is_checked() -> None:
+    assert sorted(p.name for p in (PROJECT / "playbooks").glob("*.yaml")) == sorted(SHIPPED)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_shipped_playbooks_are_valid(name: str) -> None:
     pb = load_playbook(PROJECT / "playbooks" / name)
-    assert pb.kind == {"rollout.yaml": "rollout", "audit.yaml": "audit", "precheck-ci.yaml": "precheck"}[name]
+    assert pb.kind == SHIPPED[name]
+
+
+def test_ci_precheck_runs_the_switch_playbooks_only_on_containerlab() -> None:
+    pb = load_playbook(PROJECT / "playbooks" / "precheck-ci.yaml")
+    assert isinstance(pb, PrecheckPlaybook)
+    assert pb.lab == "auto"
+    by_lab = {lab: [s.rollout or s.audit for s in pb.steps if s.lab == lab] for lab in ("builtin", "containerlab")}
+    assert by_lab == {
+        "builtin": ["rollout.yaml", "audit.yaml"],
+        "containerlab": ["rollout-switches.yaml", "audit-switches.yaml"],
+    }
 
 
 def test_defaults_and_kinds() -> None:

@@ -13,6 +13,7 @@ from agent.rollout.loader import load_playbook
 from agent.rollout.playbook import PrecheckPlaybook
 from agent.rollout.precheck import Case, run_precheck, write_junit
 
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rollout"
 
 
@@ -56,7 +57,10 @@ def test_containerlab_without_its_cli_cannot_run(tmp_path: Path, monkeypatch: py
     work = tmp_path / "ci"
     shutil.copytree(FIXTURES / "precheck", work)
     shutil.copytree(FIXTURES / "inventory", work / "inventory")
+    (tmp_path / "containerlab").mkdir()  # the topology, not deployed (no clab-roce-fabric/ beside it)
+    shutil.copy(ROOT / "containerlab" / "roce-fabric.clab.yml", tmp_path / "containerlab")
     monkeypatch.setattr(shutil, "which", lambda _name: None)
+    monkeypatch.delenv("CONTAINERLAB", raising=False)
     pb = load_playbook(work / "precheck.yaml")
     assert isinstance(pb, PrecheckPlaybook)
     good = pb.model_copy(update={"lab": "containerlab", "policy": None})  # the inventory's valid policy
