@@ -70,7 +70,10 @@ def rollout(
     except (LockHeld, LocksRefused) as exc:
         raise _fail(f"refused: {exc}\nnothing was changed") from None
     except KeyboardInterrupt:
-        why = "interrupted: devices not yet confirmed roll back on their own timers; the trail records where.\n"
+        why = (
+            "interrupted: switches not yet confirmed roll back on their own timers; hosts have none and stay "
+            "pending until --resume/--abort; the trail records where.\n"
+        )
         how = f"continue with `roce-agent rollout {playbook} --resume`, or undo with `--abort`"
         raise _fail(why + how, 1) from None
     raise typer.Exit(code)
