@@ -13,7 +13,8 @@ import matplotlib.pyplot as plt
 SERIES = (
     ("audit", "wall_s", "roce-agent audit", "o-"),
     ("apply", "wall_s", "roce-agent apply", "s-"),
-    ("naive", "wall_s", "naive Netmiko audit", "^-"),
+    ("naive", "wall_s", "naive Netmiko audit (per-device known_hosts, as ours)", "^-"),
+    ("naive_whole_known_hosts", "wall_s", "naive Netmiko audit (whole known_hosts)", "v:"),
     ("audit", "lower_bound_s", "lower bound (audit)", "k--"),
 )
 
