@@ -8,6 +8,9 @@ Invariant: at the end of every run (converged, halted, aborted) each device is i
 or its after state. A device whose rollback cannot be proven is reported as needing a human (and is the
 only exception). Every decision goes to the trail before the next step, so a killed runner can be
 resumed (`--resume`) or undone (`--abort`) from it.
+
+This module changes devices (locks, plan, apply, confirm, failure actions); reading devices to judge a
+batch (gates, soak, link-flap wait) lives in agent.rollout.batch_gates.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from typing import Any
 from nornir.core import Nornir
 
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
+from agent.rollout.batch_gates import BatchGates, at
 from agent.rollout.fabric import Fabric, RollbackUnsupported
-from agent.rollout.gates import counter_gate, finding_reasons
 from agent.rollout.locks import DeviceLock, LocalLock, LockHeld, LockInfo
 from agent.rollout.playbook import FailureAction, RolloutPlaybook, Stage
 from agent.rollout.progress import ProgressSink
@@ -30,7 +33,6 @@ from agent.rollout.result import DeviceRecord, RolloutResult, records_from_journ
 from agent.rollout.stages import ResolvedStage
 from agent.rollout.steps import DeviceAborted, Where, on_devices
 from agent.rollout.trail import AFTER, BEFORE, FAILED, PENDING, RolloutJournal, Trail
-from agent.state import DeviceKind, DeviceState
 
 
 class LocksRefused(Exception):
@@ -51,10 +53,6 @@ class Hooks:
 
     after_batch: Callable[[str, int], None] | None = None
     sleep: Callable[[float], None] = field(default_factory=lambda: wait)
-
-
-def _at(where: Where | None) -> dict[str, Any]:
-    return {"stage": where[0], "batch": where[1]} if where else {}
 
 
 def _record_rollback(rec: DeviceRecord, res: Any, reason: str) -> str:
@@ -98,6 +96,15 @@ class RolloutRunner:
         self.devices: dict[str, DeviceRecord] = {d: DeviceRecord() for s in stages for d in s.devices}
         self.change_order: list[str] = []
         self.on_devices = partial(on_devices, nr, sink)  # each step on a set of devices, through Nornir
+        self.gates = BatchGates(
+            fabric,
+            self.on_devices,
+            self.emit,
+            sink,
+            lambda seconds: self.hooks.sleep(seconds),
+            self.devices,
+            playbook.options.link_flap_wait,
+        )
 
     # ---- plumbing -------------------------------------------------------------------------------------
 
@@ -138,20 +145,6 @@ class RolloutRunner:
 
     # ---- one batch ------------------------------------------------------------------------------------
 
-    def observe(self, devices: list[str], step: str, where: Where) -> tuple[dict[str, DeviceState], list[str]]:
-        res = self.on_devices(devices, step, self.fabric.observe, where=where)
-        states = {d: r for d, r in res.items() if isinstance(r, DeviceState)}
-        errors = [f"{d}: could not read state: {r}" for d, r in res.items() if isinstance(r, BaseException)]
-        return states, errors
-
-    def check_gate(self, kind: str, devices: list[str], ids: list[str], where: Where) -> list[str]:
-        if not ids:
-            return []
-        states, errors = self.observe(devices, kind, where)
-        reasons = errors + finding_reasons(kind, self.fabric.findings(states, ids))
-        self.emit("gate", **_at(where), gate_name=kind, checks=ids, passed=not reasons, reasons=reasons)
-        return reasons
-
     def plan_batch(self, batch: list[str], where: Where) -> tuple[dict[str, ChangePlan], list[str]]:
         plans: dict[str, ChangePlan] = {}
         reasons: list[str] = []
@@ -161,7 +154,7 @@ class RolloutRunner:
                 self.devices[dev].base_fingerprint = res.base_fingerprint
                 self.emit(
                     "planned",
-                    **_at(where),
+                    **at(where),
                     device=dev,
                     platform=res.platform,
                     operations=res.operations,
@@ -172,7 +165,7 @@ class RolloutRunner:
             else:
                 reasons.append(f"{dev}: could not plan: {res}")
                 self.devices[dev].reason = f"could not plan: {res}"
-                self.emit("device_aborted", **_at(where), device=dev, reason=f"could not plan: {res}")
+                self.emit("device_aborted", **at(where), device=dev, reason=f"could not plan: {res}")
         return plans, reasons
 
     def apply_one(self, dev: str, plan: ChangePlan) -> ApplyOutcome:
@@ -200,13 +193,13 @@ class RolloutRunner:
         rec = self.devices[dev]
         if isinstance(res, BaseException):
             rec.reason = f"not changed: {res}"
-            self.emit("device_aborted", **_at(where), device=dev, reason=str(res))
+            self.emit("device_aborted", **at(where), device=dev, reason=str(res))
             return f"{dev}: {res}"
         out: ApplyOutcome = res
         rec.checkpoint = out.checkpoint or rec.checkpoint
         self.emit(
             "applied",
-            **_at(where),
+            **at(where),
             device=dev,
             status=out.status.value,
             detail=out.detail,
@@ -231,7 +224,7 @@ class RolloutRunner:
         """Returns the reasons the gate failed (empty = batch confirmed)."""
         where = (stage.name, idx)
         self.emit("batch_started", stage=stage.name, batch=idx, devices=batch)
-        reasons = self.check_gate("pre-check", batch, stage.pre_checks, where)
+        reasons = self.gates.check_gate("pre-check", batch, stage.pre_checks, where)
         if reasons:
             return reasons
         plans, failures = self.plan_batch(batch, where)
@@ -246,51 +239,10 @@ class RolloutRunner:
             self.emit("gate", stage=stage.name, batch=idx, gate_name="devices", passed=False, reasons=failures)
             return failures
         landed = [d for d in batch if self.devices[d].state in (AFTER, PENDING)]  # failed ones are judged above
-        self.wait_for_links(landed, where)
-        reasons = self.check_gate("post-check", landed, stage.post_checks, where)
-        reasons = reasons or self.soak(stage, landed, where)
+        self.gates.wait_for_links(landed, where)
+        reasons = self.gates.check_gate("post-check", landed, stage.post_checks, where)
+        reasons = reasons or self.gates.soak(stage, landed, where)
         return reasons or self.confirm(landed, where)
-
-    def wait_for_links(self, batch: list[str], where: Where) -> None:
-        """mlx5 flaps the link when the PFC mask changes; let RDMA links come back before judging them."""
-        flapped = [d for d in batch if self.devices[d].changed and self.fabric.kind_of(d) is DeviceKind.host]
-        wait = self.pb.options.link_flap_wait
-        if flapped and wait:
-            self.sink.waiting(
-                f"link flap on {', '.join(flapped)}: letting RDMA links settle after the PFC change", wait
-            )
-            self.hooks.sleep(wait)
-
-    def soak(self, stage: Stage, batch: list[str], where: Where) -> list[str]:
-        if not stage.soak or not any(self.devices[d].changed for d in batch):
-            return []  # nothing changed here: there is nothing for the counters to judge
-        before, errors = self.observe(batch, "counters", where)
-        gate = stage.gate
-        self.sink.waiting(
-            f"soak {stage.soak}s on {', '.join(batch)}: no new lossless drops (max {gate.max_new_lossless_drops}), "
-            f"no new PFC watchdog storms (max {gate.max_new_watchdog_storms})",
-            stage.soak,
-        )
-        self.hooks.sleep(stage.soak)
-        after, errors2 = self.observe(batch, "counters", where)
-        reasons, deltas = counter_gate(
-            before,
-            after,
-            self.fabric.lossless_priorities,
-            stage.gate.max_new_lossless_drops,
-            stage.gate.max_new_watchdog_storms,
-        )
-        reasons = errors + errors2 + reasons
-        self.emit(
-            "gate",
-            **_at(where),
-            gate_name="soak",
-            seconds=stage.soak,
-            deltas=deltas,
-            passed=not reasons,
-            reasons=reasons,
-        )
-        return reasons
 
     def confirm(self, batch: list[str], where: Where) -> list[str]:
         pending = [d for d in batch if self.devices[d].state == PENDING]
@@ -301,7 +253,7 @@ class RolloutRunner:
                 reasons.append(f"{dev}: confirm failed: {res}")
             else:
                 self.devices[dev].state = AFTER
-                self.emit("confirmed", **_at(where), device=dev, checkpoint=self.devices[dev].checkpoint)
+                self.emit("confirmed", **at(where), device=dev, checkpoint=self.devices[dev].checkpoint)
         return reasons
 
     # ---- failure handling -----------------------------------------------------------------------------
@@ -325,7 +277,7 @@ class RolloutRunner:
             status = _record_rollback(self.devices[dev], res, reason)
             rec = self.devices[dev]
             self.emit(
-                "rolled_back", **_at(where), device=dev, status=status, reason=rec.reason, checkpoint=rec.checkpoint
+                "rolled_back", **at(where), device=dev, status=status, reason=rec.reason, checkpoint=rec.checkpoint
             )
 
     # ---- the rollout ----------------------------------------------------------------------------------
