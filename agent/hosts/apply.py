@@ -270,7 +270,7 @@ def _settle(out: ApplyOutcome, store: SnapshotStore | None, txid: str, opts: App
             out.status = ApplyStatus.pending_confirm
             out.detail += (
                 f"; pending: before-snapshot {txid} kept on the host until confirmed (no host-side timer: "
-                "an unconfirmed host is restored by `rollback`, or by the rollout's --resume/--abort)"
+                "an unconfirmed host is restored by `roce-agent rollback` or the rollout's --resume/--abort)"
             )
     except DeviceError as exc:
         out.verification.append(f"snapshot bookkeeping on the host failed: {exc.detail}")

@@ -15,7 +15,7 @@ do not all survive one, which is why a rollback re-reads and diffs instead of re
 There is no host-side dead-man timer: restoring needs the agent's logic (diff against the live state,
 one write at a time, wait out the mlx5 PFC link flap, re-read and verify), which a `sleep N; ...` shell
 on the host cannot run. The guarantee is: a pending apply stays marked on the host until confirmed, and
-`rollback` (rollout `--resume`/`--abort`, or `roce-agent rollback`) restores it with verification.
+`rollback` (rollout `--resume`/`--abort`, `roce-agent rollback`) restores it with verification.
 """
 
 from __future__ import annotations

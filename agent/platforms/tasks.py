@@ -3,8 +3,9 @@
 Each task looks the adapter up with `agent.platforms.registry.adapter_for` (SONiC switches, RDMA
 hosts, later EOS/Cumulus) and talks to the device through a CommandRunner:
 
-* switches ride on the NAPALM connection (platform ``rocesonic``), so `napalm_confirm_commit` and
-  `napalm_rollback` from nornir_napalm work on the very same session;
+* switches ride on the NAPALM connection (platform ``rocesonic``), so `napalm_confirm_commit` from
+  nornir_napalm works on the very same session (rollback calls the adapter on that session, which
+  reports the checkpoint it restored);
 * other devices use the ``roce_ssh`` connection plugin below (a Netmiko ``linux`` session);
 * hosts whose data says ``transport: docker`` (containerlab inventories) go through ``docker exec``
   instead: the driver's docker transport for switches, the ``docker_exec`` plugin for the rest.
@@ -17,6 +18,7 @@ connection extras, and the host-key policy that `agent.inventory.loader` stores 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from nornir.core.configuration import Config
 from nornir.core.inventory import Host
 from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.core.task import Result, Task
-from nornir_napalm.plugins.tasks import napalm_confirm_commit, napalm_rollback
+from nornir_napalm.plugins.tasks import napalm_confirm_commit
 
 from agent.errors import DeviceError
 from agent.intent import DeviceIntent, build_intents
@@ -182,12 +184,16 @@ def apply_task(
     LockHeld naming the holder, untouched) and released afterwards."""
     intent = _intent(task, intents)
     runner = runner_for(task, intent)
+    return _locked(runner, lock, lock_path, lambda: _apply(task, intent, runner, opts))
+
+
+def _locked(runner: CommandRunner, lock: LockInfo | None, lock_path: str, step: Callable[[], Result]) -> Result:
     if lock is None:
-        return _apply(task, intent, runner, opts)
+        return step()
     device_lock = DeviceLock(runner, lock_path)
     device_lock.acquire(lock)
     try:
-        return _apply(task, intent, runner, opts)
+        return step()
     finally:
         with contextlib.suppress(DeviceError):  # it expires on its own; `rollout --break-lock DEV` clears it
             device_lock.release(lock.txid)
@@ -216,14 +222,21 @@ def confirm_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
     return Result(host=task.host, result=txid, changed=txid is not None)
 
 
-def rollback_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
-    """Roll back the pending commit or the last agent change (switches: nornir_napalm's `napalm_rollback`)."""
+def rollback_task(
+    task: Task, intents: dict[str, DeviceIntent], lock: LockInfo | None = None, lock_path: str = DEFAULT_DEVICE_LOCK
+) -> Result:
+    """Roll back the pending change or the last agent change (switches: to the device checkpoint; hosts:
+    to the before-snapshot kept on the host); result: what was restored, or None. Locked like `apply_task`."""
     intent = _intent(task, intents)
-    if intent.platform == "sonic":
-        napalm_driver(task)
-        sub = task.run(task=napalm_rollback)
-        return Result(host=task.host, result=sub[0].result, changed=sub[0].changed)
+    runner = runner_for(task, intent)
+    return _locked(runner, lock, lock_path, lambda: _rollback(task, intent, runner))
+
+
+def _rollback(task: Task, intent: DeviceIntent, runner: CommandRunner) -> Result:
+    """The adapter's own rollback on the task's session (for switches, the NAPALM driver's runner: what
+    `napalm_rollback` would call), because it says which checkpoint it restored, or None for nothing."""
     rollback = getattr(adapter_for(intent.platform), "rollback", None)
     if rollback is None:
         return Result(host=task.host, failed=True, result=f"platform {intent.platform} has no rollback")
-    return Result(host=task.host, result=rollback(runner_for(task, intent)), changed=True)
+    undone = rollback(runner)
+    return Result(host=task.host, result=undone, changed=undone is not None)

@@ -320,7 +320,7 @@ def test_failed_host_gate_returns_applied_hosts_to_their_exact_before_state(
     assert now["leaf1"] == (before_plans["leaf1"] if action == "rollback-all" else [])
 
 
-def test_apply_leaves_a_device_locked_by_a_rollout_alone_and_changes_the_others(lab: Lab) -> None:
+def test_apply_and_rollback_leave_a_device_locked_by_a_rollout_alone_and_change_the_others(lab: Lab) -> None:
     before = lab.plans()
     session = open_rollout(PLAYBOOK, lab.inventory)
     leaf1 = NetmikoRunner.connect(ssh_target(session.nr.inventory.hosts["leaf1"]))
@@ -342,13 +342,25 @@ def test_apply_leaves_a_device_locked_by_a_rollout_alone_and_changes_the_others(
         holder = DeviceLock(leaf1, DEFAULT_DEVICE_LOCK).read()[1]
         assert holder is not None
         assert holder.txid == theirs.txid  # still theirs: apply neither took nor released it
+        now = lab.plans()
+        assert now["leaf1"] == before["leaf1"]
+        assert now["host1"] == []
+        host1 = NetmikoRunner.connect(ssh_target(session.nr.inventory.hosts["host1"]))
+        try:
+            assert DeviceLock(host1, DEFAULT_DEVICE_LOCK).read() == (False, None)  # apply released its own lock
+        finally:
+            host1.close()
+
+        undo = cli.invoke(app, ["rollback", "-i", str(lab.inventory), "--limit", "leaf1,host1", "--yes", "--json"])
+
+        assert undo.exit_code == 1, undo.output
+        devices = {d["device"]: d for d in json.loads(undo.stdout)["devices"]}
+        assert devices["leaf1"]["status"] == "failed"
+        assert "someone-elses-rollout" in devices["leaf1"]["detail"]
+        assert devices["host1"]["status"] == "rolled_back"
+        assert devices["host1"]["detail"].startswith("back to roce-agent-")
     finally:
         leaf1.close()
-    now = lab.plans()
-    assert now["leaf1"] == before["leaf1"]
-    assert now["host1"] == []
-    host1 = NetmikoRunner.connect(ssh_target(session.nr.inventory.hosts["host1"]))
-    try:
-        assert DeviceLock(host1, DEFAULT_DEVICE_LOCK).read() == (False, None)  # apply released its own lock
-    finally:
-        host1.close()
+    after_undo = lab.plans()  # host1 planned as before, but for taking DCBX from the firmware (for good)
+    assert after_undo["host1"] == [line for line in before["host1"] if "host1 eth1: dcbx " not in line]
+    assert after_undo["leaf1"] == before["leaf1"]
