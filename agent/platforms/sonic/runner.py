@@ -1,12 +1,14 @@
 """NetmikoRunner: a CommandRunner over a Netmiko `linux` SSH connection (SONiC switches and Linux hosts).
 
 Netmiko opens and authenticates the session (device type `linux`, host keys verified against the
-inventory's known_hosts). Commands then run as SSH `exec` requests on that same transport: the exit
-status is the SSH protocol's own `exit-status` message (it cannot be faked by output or lost in a
-prompt), there is no echo or prompt to strip, and batched command lines have no terminal line-length
-limit. stdout and stderr are merged in the order the device wrote them, as a terminal shows them.
-Files go over SFTP on the same transport. Transport errors become DeviceError subclasses that name
-the device and say what to do; a drop mid-command is SessionLost.
+inventory's known_hosts) with `establish_connection()` only: its interactive-shell session preparation
+(prompt discovery, paging, ~200 ms of sleeps and ~4.5 ms CPU per device) and its shell logout at
+disconnect are skipped, because nothing here talks to that shell. Commands run as SSH `exec` requests
+on the same transport: the exit status is the SSH protocol's own `exit-status` message (it cannot be
+faked by output or lost in a prompt), there is no echo or prompt to strip, and batched command lines
+have no terminal line-length limit. stdout and stderr are merged in the order the device wrote them,
+as a terminal shows them. Files go over SFTP on the same transport. Transport errors become
+DeviceError subclasses that name the device and say what to do; a drop mid-command is SessionLost.
 """
 
 from __future__ import annotations
@@ -64,11 +66,19 @@ def connect_kwargs(target: SshTarget) -> dict[str, Any]:
 
 
 def open_netmiko(target: SshTarget) -> Any:
-    """ConnectHandler with errors a person can act on (the password never appears in them)."""
+    """An authenticated Netmiko connection with errors a person can act on (the password never appears).
+
+    `auto_connect=False` + `establish_connection()`: the same SSH connect, host-key check and Netmiko
+    exceptions as `ConnectHandler` (so the mapping below is unchanged), without `session_preparation`,
+    which would only prepare the interactive shell this runner never uses (it runs `exec` requests).
+    """
     where = f"{target.host}:{target.port}"
+    conn = ConnectHandler(**connect_kwargs(target), auto_connect=False)
     try:
-        return ConnectHandler(**connect_kwargs(target))
+        conn.establish_connection()
+        return conn
     except NetmikoAuthenticationException:
+        _close_session(conn)
         raise DeviceError(
             target.device,
             "login",
@@ -76,7 +86,18 @@ def open_netmiko(target: SshTarget) -> Any:
             "check the key or password ($ROCE_AGENT_PASSWORD or the host's password_env)",
         ) from None
     except (paramiko.SSHException, OSError) as exc:
+        _close_session(conn)
         raise connect_error(target, where, exc) from None
+
+
+def _close_session(conn: Any) -> None:
+    """Close the transport, then let Netmiko release its log filter and session log. Closing first makes
+    `disconnect()`'s shell logout (a prompt probe and `exit` on a shell nobody prepared) fail at once
+    instead of talking to the device; disconnect() swallows that by design."""
+    with contextlib.suppress(Exception):  # closing a broken session must never mask the real error
+        conn.paramiko_cleanup()
+    with contextlib.suppress(Exception):
+        conn.disconnect()
 
 
 def connect_error(target: SshTarget, where: str, exc: Exception) -> DeviceError:
@@ -179,7 +200,7 @@ class NetmikoRunner:
         with contextlib.suppress(Exception):  # closing a broken session must never mask the real error
             if sftp is not None:
                 sftp.close()
-            conn.disconnect()
+        _close_session(conn)
 
 
 class _Closed:
@@ -189,6 +210,9 @@ class _Closed:
         raise OSError("session is closed")
 
     def disconnect(self) -> None:
+        return None
+
+    def paramiko_cleanup(self) -> None:
         return None
 
     @property
