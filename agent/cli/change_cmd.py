@@ -244,7 +244,27 @@ def _write_patches(directory: Path, devices: list[dict[str, Any]]) -> None:
             typer.echo(f"{dev['device']}: JSON Patch written to {path}", err=True)
 
 
-@app.command("apply")
+APPLY_HELP = (
+    "Converge devices to the policy: per device checkpoint -> apply -> verify -> confirm, else roll back.\n\n"
+    "Locks: while a rollout holds this inventory (<inventory>/.state/rollout.lock, also when it was interrupted) "
+    "nothing is touched and the exit code is 2. Each device is changed under the same device lock rollouts take "
+    "(/tmp/roce-agent.lock); a device locked by someone else is not touched and fails (exit 1) naming the holder, "
+    "the other devices go on. A stale device lock is cleared with `roce-agent rollout PLAYBOOK --break-lock "
+    "DEVICE`.\n\n"
+    "Exit codes: 0 every device applied or already compliant; 1 a device failed, was rolled back or was locked; "
+    "2 could not run (bad input, inventory locked, not confirmed)."
+)
+ROLLBACK_HELP = (
+    "Undo the agent's last change on each device: a switch returns to the checkpoint of its pending commit "
+    "(else the newest agent checkpoint); a host to the before-snapshot its pending apply (else its newest apply) "
+    "kept on the host, restored setting by setting, link flaps waited out, re-read and verified. DCBX stays "
+    "OS-controlled on hosts (dcb cannot hand it back to the firmware).\n\n"
+    "Locks as `apply`. Exit codes: 0 every device rolled back or had nothing to undo; 1 a device failed or was "
+    "locked; 2 could not run (bad input, inventory locked, not confirmed)."
+)
+
+
+@app.command("apply", help=APPLY_HELP)
 def apply_cmd(
     inventory: Path = INVENTORY_OPT,
     policy: Path | None = POLICY_OPT,
@@ -266,16 +286,7 @@ def apply_cmd(
     as_json: bool = JSON_OPT,
     insecure: bool = INSECURE_OPT,
 ) -> None:
-    """Converge devices to the policy: per device checkpoint -> apply -> verify -> confirm, else roll back.
-
-    Locks: while a rollout holds this inventory (`<inventory>/.state/rollout.lock`, also when it was
-    interrupted) nothing is touched and the exit code is 2. Each device is changed under the same device
-    lock rollouts take; a device locked by someone else is not touched and fails (exit 1) naming the
-    holder, the other devices go on. A stale device lock is cleared with `roce-agent rollout PLAYBOOK
-    --break-lock DEVICE`.
-
-    Exit codes: 0 every device applied or already compliant; 1 a device failed, was rolled back or was
-    locked; 2 could not run (bad input, inventory locked, not confirmed)."""
+    """Converge devices to the policy. The --help text is APPLY_HELP (a docstring keeps its line breaks there)."""
     from agent.platforms.sonic.deadman import new_txid
     from agent.platforms.tasks import apply_task
 
@@ -301,7 +312,7 @@ def apply_cmd(
     raise typer.Exit(EXIT_OK if all(d["status"] in ok for d in devices) else EXIT_FINDINGS)
 
 
-@app.command("rollback")
+@app.command("rollback", help=ROLLBACK_HELP)
 def rollback_cmd(
     inventory: Path = INVENTORY_OPT,
     policy: Path | None = POLICY_OPT,
@@ -311,12 +322,7 @@ def rollback_cmd(
     as_json: bool = JSON_OPT,
     insecure: bool = INSECURE_OPT,
 ) -> None:
-    """Undo the agent's last change on each device: a switch returns to the checkpoint of its pending commit
-    (else the newest agent checkpoint); a host to the before-snapshot its pending apply (else its newest
-    apply) kept on the host, restored setting by setting, link flaps waited out, re-read and verified.
-
-    Locks as `apply`. Exit codes: 0 every device rolled back or had nothing to undo; 1 a device failed or
-    was locked; 2 could not run (bad input, inventory locked, not confirmed)."""
+    """Undo the agent's last change per device; --help text in ROLLBACK_HELP."""
     from agent.platforms.sonic.deadman import new_txid
     from agent.platforms.tasks import rollback_task
 
