@@ -37,7 +37,7 @@ def _root(
 
 # Command modules add their commands to `app` when imported; this order is the order in --help:
 # the workflow an operator follows (policy -> lab -> plan/apply -> rollout -> audit), then the helpers.
-COMMAND_MODULES = ("policy", "lab", "change", "rollout", "audit", "checks", "host", "inventory")
+COMMAND_MODULES = ("policy", "lab", "change", "rollback", "rollout", "audit", "checks", "host", "inventory")
 
 
 def _register() -> None:

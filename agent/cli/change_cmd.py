@@ -254,14 +254,6 @@ APPLY_HELP = (
     "Exit codes: 0 every device applied or already compliant; 1 a device failed, was rolled back or was locked; "
     "2 could not run (bad input, inventory locked, not confirmed)."
 )
-ROLLBACK_HELP = (
-    "Undo the agent's last change on each device: a switch returns to the checkpoint of its pending commit "
-    "(else the newest agent checkpoint); a host to the before-snapshot its pending apply (else its newest apply) "
-    "kept on the host, restored setting by setting, link flaps waited out, re-read and verified. DCBX stays "
-    "OS-controlled on hosts (dcb cannot hand it back to the firmware).\n\n"
-    "Locks as `apply`. Exit codes: 0 every device rolled back or had nothing to undo; 1 a device failed or was "
-    "locked; 2 could not run (bad input, inventory locked, not confirmed)."
-)
 
 
 @app.command("apply", help=APPLY_HELP)
@@ -310,50 +302,6 @@ def apply_cmd(
     devices = _emit(results, sel, as_json)
     ok = {ApplyStatus.applied.value, ApplyStatus.unchanged.value}
     raise typer.Exit(EXIT_OK if all(d["status"] in ok for d in devices) else EXIT_FINDINGS)
-
-
-@app.command("rollback", help=ROLLBACK_HELP)
-def rollback_cmd(
-    inventory: Path = INVENTORY_OPT,
-    policy: Path | None = POLICY_OPT,
-    limit: str | None = LIMIT_OPT,
-    group: str | None = GROUP_OPT,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before changing devices."),
-    as_json: bool = JSON_OPT,
-    insecure: bool = INSECURE_OPT,
-) -> None:
-    """Undo the agent's last change per device; --help text in ROLLBACK_HELP."""
-    from agent.platforms.sonic.deadman import new_txid
-    from agent.platforms.tasks import rollback_task
-
-    try:
-        sel = select(inventory, policy, limit, group, not insecure)
-    except InputError as exc:
-        raise _input_error(exc) from None
-    refusal = _inventory_locked(Path(inventory))
-    if refusal:
-        typer.echo(f"refused: {refusal}\nno device was contacted", err=True)
-        raise typer.Exit(EXIT_CANNOT_RUN)
-    if not yes and not _ask(sorted(sel.intents), verb="Roll back the last agent change on"):
-        typer.echo("aborted: nothing was changed", err=True)
-        raise typer.Exit(EXIT_CANNOT_RUN)
-    lock = LockInfo.new(new_txid(), "roce-agent rollback", APPLY_LOCK_TTL_S)
-    results = _run(sel, "rolling back", rollback_task, quiet=False, lock=lock)
-    devices = [_rollback_json(name, multi[0]) for name, multi in sorted(results.items())]
-    if as_json:
-        typer.echo(json.dumps({"devices": devices}, indent=2))
-    else:
-        for dev in devices:
-            typer.echo(f"=== {dev['device']}: {dev['status']}" + (f" - {dev['detail']}" if dev.get("detail") else ""))
-    raise typer.Exit(EXIT_FINDINGS if any(d["status"] == "failed" for d in devices) else EXIT_OK)
-
-
-def _rollback_json(name: str, res: Any) -> dict[str, Any]:
-    if res.failed or res.exception is not None:
-        return {"device": name, "status": "failed", "detail": str(res.exception or res.result)}
-    if isinstance(res.result, str):  # the switch checkpoint or host snapshot (txid) restored
-        return {"device": name, "status": "rolled_back", "detail": f"back to {res.result}"}
-    return {"device": name, "status": "nothing_to_undo", "detail": "no agent change recorded on the device"}
 
 
 def _inventory_locked(inventory: Path) -> str | None:
