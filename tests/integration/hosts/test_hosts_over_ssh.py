@@ -59,7 +59,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         yield Lab(twin, target)
     finally:
         loop.call_soon_threadsafe(endpoint.close_sessions)
-        acceptor.close()
+        loop.call_soon_threadsafe(acceptor.close)  # asyncio servers are not thread-safe: close on their loop
         asyncio.run_coroutine_threadsafe(acceptor.wait_closed(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
