@@ -22,9 +22,9 @@ from typing import Any
 
 from agent.inventory.clab import load_clab
 from agent.lab.paths import LabPaths
-from agent.lab.process import pid_alive
 from agent.lab.runtime import RuntimeOptions
 from agent.lab.spec import build_spec
+from agent.process import pid_alive
 
 RUNTIME_MODULE = "agent.lab.runtime"
 

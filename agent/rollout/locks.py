@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from agent.platforms.base import CommandRunner
+from agent.process import pid_alive
 
 LOCAL_LOCK_FILE = "rollout.lock"
 DEFAULT_DEVICE_LOCK = "/tmp/roce-agent.lock"  # on each device; rollouts and `roce-agent apply` share it
@@ -81,24 +82,12 @@ class LockHeld(Exception):
         self.holder = holder
 
 
-def _pid_alive(pid: int) -> bool:
-    """(agent.lab.control has a richer one for its own children; importing the lab runtime here would
-    cost asyncssh on every rollout.)"""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def holder_alive(info: LockInfo) -> bool:
     """Only a process on this machine can be checked; a remote holder is alive until its lock expires."""
     if info.pid <= 0:
         return False
     same_machine = info.owner.endswith("@" + socket.gethostname())
-    return not info.expired and (not same_machine or _pid_alive(info.pid))
+    return not info.expired and (not same_machine or pid_alive(info.pid))
 
 
 class LocalLock:

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.lab.inventory_writer import INVENTORY_FILES
-from agent.lab.process import pid_alive
 from agent.lab.spec import DEFAULT_BASE_PORT
+from agent.process import pid_alive
 from tests.integration.lab.conftest import ROOT, TOPOLOGY, free_base_port, inventory_netmiko, lab_env
 
 pytestmark = pytest.mark.integration

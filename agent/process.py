@@ -1,5 +1,5 @@
-"""Whether a process still runs, without importing the lab runtime (asyncssh): lock and pid files anywhere
-in the agent can ask this cheaply."""
+"""Whether a process still runs: one answer for every lock and pid file in the agent (rollout locks, the
+lab's pid file), importing nothing heavy."""
 
 from __future__ import annotations
 
