@@ -184,23 +184,25 @@ def marker(nonce: str) -> str:
 
 
 def split_sections(device: str, text: str, cmds: list[tuple[str, str]], nonce: str) -> dict[str, Section]:
-    """Cut the batched output at the markers; a missing marker means the output was truncated."""
+    """Cut the batched output at the markers; a missing marker means the output was truncated.
+
+    Lines are collected per section and joined once: appending to a str attribute line by line copies
+    the whole section each time (quadratic on the ~100 KB saved config)."""
     mark = marker(nonce) + " "
     wanted = dict(cmds)
-    sections: dict[str, Section] = {}
-    current: Section | None = None
+    lines_of: dict[str, list[str]] = {}
+    current: list[str] | None = None
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith(mark) and (stripped[len(mark) :] in wanted or stripped[len(mark) :] == "END"):
             name = stripped[len(mark) :]
-            current = None if name == "END" else Section(name, wanted[name])
-            if current is not None:
-                sections[name] = current
-            elif name == "END":
+            if name == "END":
                 break
+            current = lines_of[name] = []
             continue
         if current is not None:
-            current.output += line + "\n"
+            current.append(line)
+    sections = {n: Section(n, wanted[n], "".join(ln + "\n" for ln in lines)) for n, lines in lines_of.items()}
     missing = [n for n in wanted if n not in sections]
     if missing:
         raise ParseError(device, "state read", f"output ended before sections {missing[:3]} (truncated session?)")

@@ -60,6 +60,9 @@ class _Ctx:
                 self.appl_profiles[key] = p.parse_hgetall(self.device, sec.command, sec.output)
             elif kind == "state_max_param":
                 self.max_params[key] = p.parse_hgetall(self.device, sec.command, sec.output)
+        # per-port views of switch-wide tables, built once instead of scanning the table for every port
+        self.maps: dict[tuple[str, str], dict[int, int] | None] = {}
+        self._queue_entries: dict[str, list[tuple[str, dict[str, Any]]]] | None = None
 
     def _section(self, name: str, parser: Any, missing: Any) -> Any:
         sec = self.raw.sections.get(name)
@@ -70,6 +73,15 @@ class _Ctx:
         except p.Unavailable as exc:
             self.errors.append(f"{sec.command}: not available on this release ({exc})")
             return missing
+
+    def queue_entries(self, port: str) -> list[tuple[str, dict[str, Any]]]:
+        """(queue key, QUEUE entry) of `port`, in table order; the table is indexed by port on first use."""
+        if self._queue_entries is None:
+            self._queue_entries = {}
+            for key, entry in self.table("QUEUE").items():
+                q_port, _, q_key = key.rpartition("|")
+                self._queue_entries.setdefault(q_port, []).append((q_key, entry))
+        return self._queue_entries.get(port, [])
 
     def table(self, name: str) -> Table:
         value = self.cfg.get(name) or {}
@@ -160,12 +172,24 @@ def _config_saved(ctx: _Ctx) -> bool | None:
 
 
 def _map(ctx: _Ctx, table: str, name: str | None) -> dict[int, int]:
+    """The map `name` of `table` as {int: int}; converted once per gather (every port shares the same few
+    maps), a missing one is reported for every port that references it, as before."""
     if not name:
         return {}
-    entry = ctx.table(table).get(strip_reference(name))
-    if entry is None:
+    key = (table, name)
+    if key not in ctx.maps:
+        ctx.maps[key] = _convert_map(ctx, table, name)
+    converted = ctx.maps[key]
+    if converted is None:
         ctx.errors.append(f"{table}|{strip_reference(name)} is referenced but does not exist")
         return {}
+    return dict(converted)
+
+
+def _convert_map(ctx: _Ctx, table: str, name: str) -> dict[int, int] | None:
+    entry = ctx.table(table).get(strip_reference(name))
+    if entry is None:
+        return None
     out: dict[int, int] = {}
     for k, v in entry.items():
         key, value = _int(ctx, f"{table}|{name}", k), _int(ctx, f"{table}|{name}.{k}", v)
@@ -266,10 +290,7 @@ def _priority_groups(ctx: _Ctx, port: str) -> list[PriorityGroupState]:
 def _queues(ctx: _Ctx, port: str) -> dict[int, QueueState]:
     out: dict[int, QueueState] = {}
     wd = ctx.wd.get(port, {})
-    for key, entry in ctx.table("QUEUE").items():
-        q_port, _, q_key = key.rpartition("|")
-        if q_port != port:
-            continue
+    for q_key, entry in ctx.queue_entries(port):
         for q in _range(ctx, q_key):
             out[q] = QueueState(
                 index=q,

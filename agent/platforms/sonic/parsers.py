@@ -15,6 +15,12 @@ from typing import Any
 from agent.errors import ParseError
 
 _UNAVAILABLE = re.compile(r"(No such command|command not found|Error: No such option|not supported)", re.I)
+# _UNAVAILABLE's phrases in lower case: on ASCII text (every real table) a substring test of the lowered
+# text finds exactly what the case-insensitive regex finds, ~20x cheaper on a 30 KB counter table
+_UNAVAILABLE_LOWER = ("no such command", "command not found", "error: no such option", "not supported")
+_INTEGER = re.compile(r"-?\d+")
+_SEPARATOR = re.compile(r"\s*-+(\s+-+)*\s*")
+_DASHES = re.compile(r"-+")
 
 
 class Unavailable(Exception):
@@ -22,6 +28,9 @@ class Unavailable(Exception):
 
 
 def check_available(text: str) -> None:
+    lowered = text.lower() if text.isascii() else None
+    if lowered is not None and not any(phrase in lowered for phrase in _UNAVAILABLE_LOWER):
+        return
     if _UNAVAILABLE.search(text):
         raise Unavailable(text.strip().splitlines()[-1] if text.strip() else "unavailable")
 
@@ -31,7 +40,9 @@ def to_int(device: str, command: str, text: str) -> int | None:
     value = text.strip().replace(",", "")
     if value in ("N/A", ""):
         return None
-    if not re.fullmatch(r"-?\d+", value):
+    if value.isdecimal():  # the common case, without the regex (isdecimal is exactly what \d matches)
+        return int(value)
+    if not _INTEGER.fullmatch(value):
         raise ParseError(device, command, f"expected a number, got {text.strip()!r}")
     return int(value)
 
@@ -45,8 +56,8 @@ def simple_tables(device: str, command: str, text: str) -> list[tuple[str | None
     tables: list[tuple[str | None, list[dict[str, str]]]] = []
     i = 0
     while i < len(lines):
-        if i > 0 and re.fullmatch(r"\s*-+(\s+-+)*\s*", lines[i]) and lines[i - 1].strip():
-            spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[i])]
+        if i > 0 and _SEPARATOR.fullmatch(lines[i]) and lines[i - 1].strip():
+            spans = _column_spans([m.start() for m in _DASHES.finditer(lines[i])])
             header = _cut(lines[i - 1], spans)
             title = lines[i - 2].strip() if i >= 2 and lines[i - 2].strip() else None
             rows: list[dict[str, str]] = []
@@ -61,12 +72,13 @@ def simple_tables(device: str, command: str, text: str) -> list[tuple[str | None
     return tables
 
 
-def _cut(line: str, spans: list[tuple[int, int]]) -> list[str]:
-    cells = []
-    for n, (start, _end) in enumerate(spans):
-        stop = spans[n + 1][0] if n + 1 < len(spans) else len(line)
-        cells.append(line[start:stop].strip() if start < len(line) else "")
-    return cells
+def _column_spans(starts: list[int]) -> list[tuple[int, int | None]]:
+    """A column runs from its dash run's start to the next one's (the last one to the end of the line)."""
+    return [(start, starts[n + 1] if n + 1 < len(starts) else None) for n, start in enumerate(starts)]
+
+
+def _cut(line: str, spans: list[tuple[int, int | None]]) -> list[str]:
+    return [line[start:stop].strip() for start, stop in spans]  # past the line's end a slice is ""
 
 
 def parse_interfaces_status(device: str, command: str, text: str) -> dict[str, dict[str, str]]:
