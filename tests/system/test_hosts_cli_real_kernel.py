@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,8 +15,17 @@ from pyroute2 import IPRoute, netns
 from typer.testing import CliRunner
 
 from agent.cli import app
+from agent.hosts.snapshots import STATE_DIR
 
 pytestmark = pytest.mark.system
+
+
+def remove_host_state(netns_name: str) -> None:
+    """Apply keeps before-snapshots under /var/tmp/roce-agent/netns-NAME; the namespace is gone, so are they."""
+    shutil.rmtree(Path(STATE_DIR) / f"netns-{netns_name}", ignore_errors=True)
+    with contextlib.suppress(OSError):
+        Path(STATE_DIR).rmdir()  # only when nothing else is kept there
+
 
 POLICY = Path(__file__).parents[2] / "inventories" / "lab" / "policy.yaml"
 IF = "rac0"
@@ -37,6 +47,7 @@ def ns() -> Iterator[str]:
         yield name
     finally:
         netns.remove(name)
+        remove_host_state(name)
 
 
 def _mtu(name: str) -> int:

@@ -6,6 +6,7 @@ A veth has no DCB ops, exactly like a VLAN, bond or VF named instead of the phys
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -18,12 +19,21 @@ from pyroute2 import IPRoute, netns
 
 from agent.hosts.adapter import ADAPTER
 from agent.hosts.executors import LocalRunner, Pyroute2LinkWaiter
+from agent.hosts.snapshots import STATE_DIR
 from agent.intent import DeviceIntent, PortIntent
 from agent.platforms.base import ApplyOptions, ApplyStatus, ChangePlan
 from agent.policy.model import Policy, TrafficClass
 from agent.state import DeviceKind
 
 pytestmark = pytest.mark.system
+
+
+def remove_host_state(netns_name: str) -> None:
+    """Apply keeps before-snapshots under /var/tmp/roce-agent/netns-NAME; the namespace is gone, so are they."""
+    shutil.rmtree(Path(STATE_DIR) / f"netns-{netns_name}", ignore_errors=True)
+    with contextlib.suppress(OSError):
+        Path(STATE_DIR).rmdir()  # only when nothing else is kept there
+
 
 IF, PEER = "rav0", "rav1"
 
@@ -51,6 +61,7 @@ def ns() -> Iterator[str]:
         yield name
     finally:
         netns.remove(name)
+        remove_host_state(name)
     assert name not in netns.listnetns()
 
 
