@@ -282,17 +282,7 @@ def apply_cmd(
     from agent.platforms.sonic.deadman import new_txid
     from agent.platforms.tasks import apply_task
 
-    try:
-        sel = select(inventory, policy, limit, group, not insecure)
-    except InputError as exc:
-        raise _input_error(exc) from None
-    refusal = _inventory_locked(Path(inventory))
-    if refusal:
-        typer.echo(f"refused: {refusal}\nno device was contacted", err=True)
-        raise typer.Exit(EXIT_CANNOT_RUN)
-    if not yes and not _ask(sorted(sel.intents)):
-        typer.echo("aborted: nothing was changed", err=True)
-        raise typer.Exit(EXIT_CANNOT_RUN)
+    sel = select_for_change(inventory, policy, limit, group, insecure=insecure, yes=yes)
     txid = new_txid()
     opts = ApplyOptions(confirm_timeout_s=confirm_timeout, allow_fallback_writer=allow_fallback_writer, txid=txid)
     lock = LockInfo.new(txid, "roce-agent apply", APPLY_LOCK_TTL_S)
@@ -302,6 +292,32 @@ def apply_cmd(
     devices = _emit(results, sel, as_json)
     ok = {ApplyStatus.applied.value, ApplyStatus.unchanged.value}
     raise typer.Exit(EXIT_OK if all(d["status"] in ok for d in devices) else EXIT_FINDINGS)
+
+
+def select_for_change(
+    inventory: Path,
+    policy: Path | None,
+    limit: str | None,
+    group: str | None,
+    *,
+    insecure: bool,
+    yes: bool,
+    verb: str = "Apply the policy to",
+) -> Selection:
+    """What every writing command does before touching anything: validate the input (exit 2), refuse while a
+    rollout holds the inventory (exit 2), and ask unless --yes. Nothing has been contacted when it exits."""
+    try:
+        sel = select(inventory, policy, limit, group, not insecure)
+    except InputError as exc:
+        raise _input_error(exc) from None
+    refusal = _inventory_locked(Path(inventory))
+    if refusal:
+        typer.echo(f"refused: {refusal}\nno device was contacted", err=True)
+        raise typer.Exit(EXIT_CANNOT_RUN)
+    if not yes and not _ask(sorted(sel.intents), verb=verb):
+        typer.echo("aborted: nothing was changed", err=True)
+        raise typer.Exit(EXIT_CANNOT_RUN)
+    return sel
 
 
 def _inventory_locked(inventory: Path) -> str | None:

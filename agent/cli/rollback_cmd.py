@@ -21,13 +21,10 @@ from agent.cli.change_cmd import (
     JSON_OPT,
     LIMIT_OPT,
     POLICY_OPT,
-    _ask,
-    _input_error,
-    _inventory_locked,
     _run,
-    select,
+    select_for_change,
 )
-from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, InputError
+from agent.errors import EXIT_FINDINGS, EXIT_OK
 from agent.rollout.locks import LockInfo
 
 ROLLBACK_HELP = (
@@ -54,17 +51,9 @@ def rollback_cmd(
     from agent.platforms.sonic.deadman import new_txid
     from agent.platforms.tasks import rollback_task
 
-    try:
-        sel = select(inventory, policy, limit, group, not insecure)
-    except InputError as exc:
-        raise _input_error(exc) from None
-    refusal = _inventory_locked(Path(inventory))
-    if refusal:
-        typer.echo(f"refused: {refusal}\nno device was contacted", err=True)
-        raise typer.Exit(EXIT_CANNOT_RUN)
-    if not yes and not _ask(sorted(sel.intents), verb="Roll back the last agent change on"):
-        typer.echo("aborted: nothing was changed", err=True)
-        raise typer.Exit(EXIT_CANNOT_RUN)
+    sel = select_for_change(
+        inventory, policy, limit, group, insecure=insecure, yes=yes, verb="Roll back the last agent change on"
+    )
     lock = LockInfo.new(new_txid(), "roce-agent rollback", APPLY_LOCK_TTL_S)
     results = _run(sel, "rolling back", rollback_task, quiet=False, lock=lock)
     devices = [_rollback_json(name, multi[0]) for name, multi in sorted(results.items())]
