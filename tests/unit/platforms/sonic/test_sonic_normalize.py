@@ -136,3 +136,33 @@ def test_snapshot_round_trip(switch: FakeSonic) -> None:
     raw = gather(switch)
     again = SonicRaw.from_json(json.loads(json.dumps(raw.to_json())))
     assert normalize(again) == normalize(raw)
+
+
+def test_vlan_membership_comes_from_config_db_vlan_member(switch: FakeSonic) -> None:
+    switch.config.update(json.loads((FIXTURES / "config_db_vlan_tables.json").read_text()))
+    state = normalize(gather(switch))
+    assert switch.round_trips == 2  # VLAN_MEMBER is in the CONFIG_DB dump, no extra read
+    assert state.ports["Ethernet0"].vlans == [100]
+    assert state.ports["Ethernet8"].vlans == [100, 200]
+    assert state.ports["Ethernet4"].vlans == []  # routed
+
+
+def test_max_headroom_size_is_read_in_the_batched_state_read(switch: FakeSonic) -> None:
+    switch.state_db["BUFFER_MAX_PARAM_TABLE|Ethernet8"] = {"max_headroom_size": "122880"}
+    state = normalize(gather(switch, ["Ethernet0", "Ethernet8"]))
+    assert switch.round_trips == 2
+    assert switch.history[1].count("BUFFER_MAX_PARAM_TABLE|") == 2
+    assert state.ports["Ethernet0"].max_headroom_size == 1048576
+    assert state.ports["Ethernet8"].max_headroom_size == 122880
+
+
+def test_absent_max_headroom_size_is_none_not_a_default(switch: FakeSonic) -> None:
+    switch.state_db.clear()  # traditional model / older image: STATE_DB has no BUFFER_MAX_PARAM_TABLE
+    state = normalize(gather(switch, ["Ethernet0"]))
+    assert state.ports["Ethernet0"].max_headroom_size is None
+
+
+def test_malformed_max_headroom_size_is_a_parse_error(switch: FakeSonic) -> None:
+    switch.state_db["BUFFER_MAX_PARAM_TABLE|Ethernet0"] = {"max_headroom_size": "lots"}
+    with pytest.raises(ParseError, match=r"leaf1.*BUFFER_MAX_PARAM_TABLE\|Ethernet0"):
+        normalize(gather(switch, ["Ethernet0"]))
