@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from tests.integration.lab.conftest import ROOT, TOPOLOGY, free_base_port, lab_env
+from tests.integration.lab.conftest import ROOT, running_lab
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -24,18 +24,8 @@ POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
 
 @pytest.fixture(scope="module")
 def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("audit-l2-lab")
-    lab_env(mp, root / ".lab")
-    inv = root / "inventory"
-    args = ["lab", "up", str(TOPOLOGY), "-i", str(inv), "--base-port", str(free_base_port(8))]
-    up = runner.invoke(app, [*args, "--policy", str(POLICY)])
-    assert up.exit_code == 0, up.output
-    try:
+    with running_lab(tmp_path_factory.mktemp("audit-l2-lab"), POLICY) as inv:
         yield inv
-    finally:
-        runner.invoke(app, ["lab", "down"])
-        mp.undo()
 
 
 def _l2_findings(inventory: Path) -> list[dict]:  # type: ignore[type-arg]

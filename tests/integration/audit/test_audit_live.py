@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agent.cli import app
-from tests.integration.lab.conftest import ROOT, TOPOLOGY, free_base_port, lab_env
+from tests.integration.lab.conftest import ROOT, free_base_port, running_lab
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -32,18 +32,9 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    mp = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("audit-lab")
-    lab_env(mp, root / ".lab")
-    inventory = root / "inventory"
-    args = ["lab", "up", str(TOPOLOGY), "-i", str(inventory), "--base-port", str(free_base_port(8))]
-    up = runner.invoke(app, [*args, "--policy", str(POLICY)])
-    assert up.exit_code == 0, up.output
-    try:
+    with running_lab(root, POLICY) as inventory:
         yield Lab(root, inventory)
-    finally:
-        runner.invoke(app, ["lab", "down"])
-        mp.undo()
 
 
 def _audit(inventory: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]

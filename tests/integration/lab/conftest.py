@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -48,6 +49,28 @@ def free_base_port(count: int, low: int = 20000, high: int = 30000) -> int:
             continue
         return base
     raise RuntimeError("no free port range found")
+
+
+@contextlib.contextmanager
+def running_lab(root: Path, policy: Path) -> Iterator[Path]:
+    """`roce-agent lab up` of the default topology with its state under `root`, on free ports; yields the
+    inventory directory it wrote and stops the lab afterwards (for module-scoped live-test fixtures)."""
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    runner = CliRunner()
+    mp = pytest.MonkeyPatch()
+    lab_env(mp, root / ".lab")
+    inventory = root / "inventory"
+    args = ["lab", "up", str(TOPOLOGY), "-i", str(inventory), "--base-port", str(free_base_port(8))]
+    up = runner.invoke(app, [*args, "--policy", str(policy)])
+    assert up.exit_code == 0, up.output
+    try:
+        yield inventory
+    finally:
+        runner.invoke(app, ["lab", "down"])
+        mp.undo()
 
 
 def inventory_netmiko(inventory: Path, name: str) -> BaseConnection:
