@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +12,7 @@ from agent.lab.spec import build_real_twin, build_spec
 from agent.lab.twin import Twin
 from agent.transports.docker_exec import clab_container_name
 
-from .docker_twin_server import DockerTwinServer, install_fake_docker
+from .docker_twin_server import DockerTwinServer, fake_docker_on_path
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
@@ -34,13 +30,5 @@ def containers(tmp_path: Path) -> dict[str, Twin]:
 
 @pytest.fixture
 def docker(containers: dict[str, Twin], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DockerTwinServer]:
-    sock_dir = Path(tempfile.mkdtemp(prefix="fakedocker"))  # AF_UNIX paths must stay under 108 bytes
-    server = DockerTwinServer(sock_dir / "docker.sock", containers).start()
-    install_fake_docker(tmp_path / "bin", sys.executable)
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
-    monkeypatch.setenv("FAKE_DOCKER_SOCKET", str(sock_dir / "docker.sock"))
-    try:
+    with fake_docker_on_path(DockerTwinServer, containers, tmp_path / "bin", monkeypatch) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(sock_dir, ignore_errors=True)

@@ -13,10 +13,18 @@ Understands what the docker-exec transport sends, answered the way the docker CL
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
+import shutil
 import socketserver
+import sys
+import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from agent.lab.shell import TwinShell
 from agent.lab.twin import Twin
@@ -100,3 +108,20 @@ def install_fake_docker(bin_dir: Path, python: str) -> Path:
     wrapper.write_text(f'#!/bin/sh\nexec "{python}" "{script}" "$@"\n')
     wrapper.chmod(0o755)
     return wrapper
+
+
+@contextlib.contextmanager
+def fake_docker_on_path(
+    server_class: type[DockerTwinServer], containers: dict[str, Twin], bin_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DockerTwinServer]:
+    """Serve `containers` and put the fake `docker` first on PATH, pointed at that server, for one test."""
+    sock_dir = Path(tempfile.mkdtemp(prefix="fakedocker"))  # AF_UNIX paths must stay under 108 bytes
+    server = server_class(sock_dir / "docker.sock", containers).start()
+    install_fake_docker(bin_dir, sys.executable)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_DOCKER_SOCKET", str(sock_dir / "docker.sock"))
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(sock_dir, ignore_errors=True)

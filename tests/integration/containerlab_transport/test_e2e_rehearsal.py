@@ -8,9 +8,7 @@ lab directory is the committed topology-data.json fixture, i.e. what `containerl
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +29,7 @@ from tests.containerlab.test_roce_fabric_e2e import (  # noqa: F401  (collected 
     test_pfc_watchdog_debug_storm_is_detected_and_restored,
 )
 
-from .docker_twin_server import DockerTwinServer, install_fake_docker
+from .docker_twin_server import DockerTwinServer, fake_docker_on_path
 
 LAB_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "inventory" / "clab" / "clab-roce-fabric"
 
@@ -44,13 +42,8 @@ def lab() -> Iterator[DeployedLab]:
         clab_container_name(topo.name, node.name): build_real_twin(node, work / node.name)
         for node in build_spec(topo).nodes
     }
-    server = DockerTwinServer(work / "docker.sock", containers).start()
-    install_fake_docker(work / "bin", sys.executable)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PATH", f"{work / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
-        mp.setenv("FAKE_DOCKER_SOCKET", str(work / "docker.sock"))
-        try:
+    try:
+        with pytest.MonkeyPatch.context() as mp, fake_docker_on_path(DockerTwinServer, containers, work / "bin", mp):
             yield DeployedLab(read_source(LAB_DIR), LAB_DIR)
-        finally:
-            server.stop()
-            shutil.rmtree(work, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # after the server has stopped

@@ -7,8 +7,6 @@ import io
 import json
 import os
 import shutil
-import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +25,7 @@ from agent.rollout.progress import JsonProgress
 from agent.rollout.runner import Hooks
 from agent.rollout.session import make_fabric, open_rollout
 from agent.transports.docker_exec import clab_container_name
-from tests.integration.containerlab_transport.docker_twin_server import DockerTwinServer, install_fake_docker
+from tests.integration.containerlab_transport.docker_twin_server import DockerTwinServer, fake_docker_on_path
 
 pytestmark = pytest.mark.integration
 
@@ -79,16 +77,8 @@ class BootedDockerTwins(DockerTwinServer):
 
 @pytest.fixture
 def docker(containers: dict[str, Twin], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DockerTwinServer]:
-    sock_dir = Path(tempfile.mkdtemp(prefix="fakedocker"))  # AF_UNIX paths must stay under 108 bytes
-    server = BootedDockerTwins(sock_dir / "docker.sock", containers).start()
-    install_fake_docker(tmp_path / "bin", sys.executable)
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
-    monkeypatch.setenv("FAKE_DOCKER_SOCKET", str(sock_dir / "docker.sock"))
-    try:
+    with fake_docker_on_path(BootedDockerTwins, containers, tmp_path / "bin", monkeypatch) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(sock_dir, ignore_errors=True)
 
 
 @pytest.fixture

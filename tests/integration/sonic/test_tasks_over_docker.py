@@ -5,10 +5,6 @@ the containerlab-transport tests' fake `docker` CLI."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +24,7 @@ from agent.platforms import tasks
 from agent.platforms.base import ApplyOptions, ApplyStatus
 from agent.policy.model import Policy
 from agent.transports.docker_exec import clab_container_name
-from tests.integration.containerlab_transport.docker_twin_server import DockerTwinServer, install_fake_docker
+from tests.integration.containerlab_transport.docker_twin_server import DockerTwinServer, fake_docker_on_path
 
 ROOT = Path(__file__).resolve().parents[3]
 TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
@@ -45,22 +41,16 @@ def containers(tmp_path: Path) -> dict[str, Twin]:
 
 @pytest.fixture
 def nr(containers: dict[str, Twin], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Nornir]:
-    sock_dir = Path(tempfile.mkdtemp(prefix="fakedocker"))
-    server = DockerTwinServer(sock_dir / "docker.sock", containers).start()
-    install_fake_docker(tmp_path / "bin", sys.executable)
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
-    monkeypatch.setenv("FAKE_DOCKER_SOCKET", str(sock_dir / "docker.sock"))
-    norn = InitNornir(
-        inventory={"plugin": "ClabInventory", "options": {"topology": str(TOPOLOGY)}},
-        runner={"plugin": "serial"},
-        logging={"enabled": False},
-    )
-    try:
-        yield norn
-    finally:
-        norn.close_connections()
-        server.stop()
-        shutil.rmtree(sock_dir, ignore_errors=True)
+    with fake_docker_on_path(DockerTwinServer, containers, tmp_path / "bin", monkeypatch):
+        norn = InitNornir(
+            inventory={"plugin": "ClabInventory", "options": {"topology": str(TOPOLOGY)}},
+            runner={"plugin": "serial"},
+            logging={"enabled": False},
+        )
+        try:
+            yield norn
+        finally:
+            norn.close_connections()
 
 
 def intents_of(nr: Nornir) -> dict[str, DeviceIntent]:
