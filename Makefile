@@ -16,15 +16,15 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q -e '.[dev,bench,lab]'
 	@touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check agent napalm_rocesonic tests benchmarks
-	$(BIN)/ruff format --check agent napalm_rocesonic tests benchmarks
+	$(BIN)/ruff check agent rocelab napalm_rocesonic tests benchmarks
+	$(BIN)/ruff format --check agent rocelab napalm_rocesonic tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy agent napalm_rocesonic
+	$(BIN)/mypy agent rocelab napalm_rocesonic
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q

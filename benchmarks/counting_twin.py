@@ -1,7 +1,7 @@
 """The product's twins with a command counter, so round trips are counted on the device side.
 
 The lab is started with `--twin-factory benchmarks.counting_twin:build_counting_twin`: every twin is the
-real SONiC or host twin (`agent.lab.spec.build_real_twin`), wrapped in a proxy that counts the command
+real SONiC or host twin (`rocelab.spec.build_real_twin`), wrapped in a proxy that counts the command
 lines reaching the device (`run`) and the files moved over SFTP. Counting at the device is the only way to
 compare our CLI and the naive Netmiko baseline on equal terms: neither can under-report its own traffic.
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from agent.lab.spec import LabNode, build_real_twin
-from agent.lab.twin import CommandResult, Twin
+from rocelab.spec import LabNode, build_real_twin
+from rocelab.twin import CommandResult, Twin
 
 COUNT_FAULT = "bench-count"
 FACTORY = "benchmarks.counting_twin:build_counting_twin"

@@ -76,6 +76,6 @@ def describe(args: argparse.Namespace, audit: Any) -> dict[str, Any]:
         "sizes": args.size_list,
         "latency_ms": args.latency,
         "workers": args.workers,
-        "seeds": {"synthetic_fabric": args.seed, "lab_twins": "node index (agent.lab.spec.build_real_twin)"},
+        "seeds": {"synthetic_fabric": args.seed, "lab_twins": "node index (rocelab.spec.build_real_twin)"},
         "audit_cli": asdict(audit),
     }

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import asyncssh
 
-from agent.lab.control import start_lab, stop_lab
-from agent.lab.paths import LabPaths
-from agent.lab.runtime import RuntimeOptions
-from agent.lab.spec import LabNode
-from agent.lab.twin import CommandResult
+from rocelab.control import start_lab, stop_lab
+from rocelab.paths import LabPaths
+from rocelab.runtime import RuntimeOptions
+from rocelab.spec import LabNode
+from rocelab.twin import CommandResult
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIVIAL_FACTORY = "benchmarks.lab_scale:build_trivial_twin"

@@ -13,7 +13,7 @@ per table, per port and per check, each a separate `send_command`:
 
 Devices run in a thread pool of the same size as our Nornir runner. Host keys are verified against the
 inventory's known_hosts; by default each connection gets the same per-device view of it that our runner
-uses (`agent.platforms.sonic.hostkeys`), so connection cost is equal and only the command pattern
+uses (`agent.transports.hostkeys`), so connection cost is equal and only the command pattern
 differs. `--whole-known-hosts` hands Netmiko the whole file, as a plain script would: paramiko then
 re-parses all N pins on every connection (quadratic), which is what both tools did before that fix.
 The result is the same kind of verdict as `roce-agent audit`: per device pass/fail with the failed
@@ -37,9 +37,9 @@ from typing import Any
 import yaml
 from netmiko import ConnectHandler
 
-from agent.platforms.sonic.hostkeys import pinned_keys_file
 from agent.policy.loader import load_policy
 from agent.policy.model import Policy
+from agent.transports.hostkeys import pinned_keys_file
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import psutil
 
-from agent.lab.control import request
-from agent.lab.paths import STATE_DIR_ENV, LabPaths
 from benchmarks.counting_twin import COUNT_FAULT, FACTORY, parse_count
 from benchmarks.measure import Measured, run_measured
+from rocelab.control import request
+from rocelab.paths import STATE_DIR_ENV, LabPaths
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_SCRIPT = Path(sys.executable).with_name("roce-agent")

@@ -7,6 +7,7 @@ Exit codes (everywhere): 0 = compliant / done, 1 = findings or a device failed, 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import typer
 
@@ -37,12 +38,23 @@ def _root(
 
 # Command modules add their commands to `app` when imported; this order is the order in --help:
 # the workflow an operator follows (policy -> lab -> plan/apply -> rollout -> audit), then the helpers.
-COMMAND_MODULES = ("policy", "lab", "change", "rollback", "rollout", "audit", "checks", "host", "inventory")
+COMMAND_MODULES = ("policy", "change", "rollback", "rollout", "audit", "checks", "host", "inventory")
 
 
 def _register() -> None:
     for name in COMMAND_MODULES:
         importlib.import_module(f"agent.cli.{name}_cmd")
+    _register_lab()
+
+
+def _register_lab() -> None:
+    """`roce-agent lab` exists only where the lab package (the `[lab]` extra) is installed: the lab is a
+    separate package so the product never depends on the simulator."""
+    if importlib.util.find_spec("rocelab") is None:
+        return
+    from rocelab.cli import lab_app
+
+    app.add_typer(lab_app, name="lab")
 
 
 _register()

@@ -279,8 +279,8 @@ def apply_cmd(
     insecure: bool = INSECURE_OPT,
 ) -> None:
     """Converge devices to the policy. The --help text is APPLY_HELP (a docstring keeps its line breaks there)."""
-    from agent.platforms.sonic.deadman import new_txid
     from agent.platforms.tasks import apply_task
+    from agent.txid import new_txid
 
     sel = select_for_change(inventory, policy, limit, group, insecure=insecure, yes=yes)
     txid = new_txid()

@@ -20,12 +20,12 @@ from agent.checks.engine import run_checks
 from agent.checks.finding import Finding, Severity
 from agent.cli import app
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, DeviceError, InputError, InputProblem
-from agent.hosts.adapter import ADAPTER
-from agent.hosts.commands import NETNS_RE, check_ifname
-from agent.hosts.executors import LocalRunner
-from agent.hosts.gather import discover_interfaces
 from agent.intent import DeviceIntent, PortIntent
 from agent.platforms.base import ApplyOptions, ApplyStatus, ChangePlan
+from agent.platforms.linux_rdma.adapter import ADAPTER
+from agent.platforms.linux_rdma.commands import NETNS_RE, check_ifname
+from agent.platforms.linux_rdma.executors import LocalRunner
+from agent.platforms.linux_rdma.gather import discover_interfaces
 from agent.policy.loader import load_policy
 from agent.policy.model import Policy
 from agent.policy.resolve import effective_policy

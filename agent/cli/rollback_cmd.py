@@ -1,7 +1,7 @@
 """`roce-agent rollback`: undo the agent's last change per device, under the same locks as `apply`.
 
 Switches go back to a device-side checkpoint, hosts to the before-snapshot their last apply kept on the
-host (agent.hosts.snapshots); both are the adapters' own `rollback`, as rollouts use it.
+host (agent.platforms.linux_rdma.snapshots); both are the adapters' own `rollback`, as rollouts use it.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def rollback_cmd(
     insecure: bool = INSECURE_OPT,
 ) -> None:
     """Undo the agent's last change per device; --help text in ROLLBACK_HELP."""
-    from agent.platforms.sonic.deadman import new_txid
     from agent.platforms.tasks import rollback_task
+    from agent.txid import new_txid
 
     sel = select_for_change(
         inventory, policy, limit, group, insecure=insecure, yes=yes, verb="Roll back the last agent change on"

@@ -1,7 +1,7 @@
 """What a containerlab topology says about each device, as Nornir inventory documents.
 
 One place decides the groups, host data and links of a topology, so the three ways to get an
-inventory agree by construction: the built-in lab's writer (`agent.lab.inventory_writer`, twins on
+inventory agree by construction: the built-in lab's writer (`rocelab.inventory_writer`, twins on
 127.0.0.1), the Nornir plugin `ClabInventory` and `roce-agent inventory from-clab` (real containerlab,
 management IPs). Only how a device is *reached* differs between them, and that is not decided here.
 

@@ -9,7 +9,7 @@ from agent.platforms.base import PlatformAdapter
 # platform name -> "module:attribute" of a PlatformAdapter instance
 ADAPTERS: dict[str, str] = {
     "sonic": "agent.platforms.sonic.adapter:ADAPTER",
-    "linux-rdma": "agent.hosts.adapter:ADAPTER",
+    "linux-rdma": "agent.platforms.linux_rdma.adapter:ADAPTER",
 }
 
 

@@ -34,11 +34,11 @@ from agent.intent import DeviceIntent, build_intents
 from agent.inventory.loader import inventory_devices, load_topology
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
 from agent.platforms.registry import adapter_for
-from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
 from agent.policy.model import Policy
 from agent.rollout.locks import DEFAULT_DEVICE_LOCK, DeviceLock, LockInfo
 from agent.state import DeviceState
 from agent.transports import docker_exec
+from agent.transports.ssh import NetmikoRunner, SshTarget
 
 SSH_CONNECTION = "roce_ssh"
 NAPALM_CONNECTION = "napalm"

@@ -13,7 +13,6 @@ from typing import Any
 
 from agent.errors import InputError, InputProblem
 from agent.platforms.base import ChangePlan
-from agent.platforms.sonic.deadman import new_txid
 from agent.rollout.fabric import Fabric
 from agent.rollout.locks import DeviceLock, LocalLock
 from agent.rollout.playbook import file_hash
@@ -24,6 +23,7 @@ from agent.rollout.session import RolloutSession
 from agent.rollout.stages import ResolvedStage
 from agent.rollout.steps import on_devices
 from agent.rollout.trail import RolloutJournal, journal, last_interrupted
+from agent.txid import new_txid
 
 
 def who_am_i() -> str:

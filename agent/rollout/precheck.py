@@ -124,9 +124,9 @@ def lab_running(pb: PrecheckPlaybook, base: Path, inventory: Path) -> Iterator[N
         with containerlab_running(pb, base, inventory):
             yield
         return
-    from agent.lab.control import lab_status, start_lab, stop_lab
-    from agent.lab.paths import LabPaths, default_state_dir
-    from agent.lab.runtime import RuntimeOptions
+    from rocelab.control import lab_status, start_lab, stop_lab
+    from rocelab.paths import LabPaths, default_state_dir
+    from rocelab.runtime import RuntimeOptions
 
     paths = LabPaths(default_state_dir())
     if lab_status(paths) is not None:

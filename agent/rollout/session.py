@@ -140,9 +140,9 @@ def ssh_runner_factory(session: RolloutSession) -> RunnerFactory:
     """One session per device (switches and hosts alike), reached as `roce-agent plan/apply` reach it: SSH
     with the inventory's credentials, key file and host-key policy (agent.platforms.tasks.ssh_target), or
     `docker exec` for hosts whose data says `transport: docker` (containerlab sonic-vs has no sshd)."""
-    from agent.platforms.sonic.runner import NetmikoRunner
     from agent.platforms.tasks import ssh_target
     from agent.transports import docker_exec
+    from agent.transports.ssh import NetmikoRunner
 
     def factory(device: str) -> CommandRunner:
         host = session.nr.inventory.hosts[device]

@@ -15,7 +15,7 @@ from pyroute2 import IPRoute, netns
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.hosts.snapshots import STATE_DIR
+from agent.platforms.linux_rdma.snapshots import STATE_DIR
 
 pytestmark = pytest.mark.system
 

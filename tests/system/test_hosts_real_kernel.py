@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from pyroute2 import IPRoute, netns
 
-from agent.hosts.adapter import ADAPTER
-from agent.hosts.executors import LocalRunner, Pyroute2LinkWaiter
-from agent.hosts.snapshots import STATE_DIR
 from agent.intent import DeviceIntent, PortIntent
 from agent.platforms.base import ApplyOptions, ApplyStatus, ChangePlan
+from agent.platforms.linux_rdma.adapter import ADAPTER
+from agent.platforms.linux_rdma.executors import LocalRunner, Pyroute2LinkWaiter
+from agent.platforms.linux_rdma.snapshots import STATE_DIR
 from agent.policy.model import Policy, TrafficClass
 from agent.state import DeviceKind
 

@@ -28,16 +28,16 @@ never runs `config save` before confirming, the switch then boots into its befor
 from __future__ import annotations
 
 import json
-import re
-import secrets
 import time
 from dataclasses import dataclass
 
 from agent.errors import DeviceError
 from agent.platforms.base import CommandRunner
+from agent.txid import TXID_RE, check_txid, new_txid
+
+__all__ = ["INDEX", "TXID_RE", "Pending", "arm", "check_txid", "disarm", "new_txid", "pending"]
 
 INDEX = "/tmp/roce-agent.pending"
-TXID_RE = re.compile(r"^roce-agent-[0-9TZ-]+-[0-9a-f]+$")
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,6 @@ class Pending:
 
 def marker(txid: str) -> str:
     return f"/tmp/{txid}.pending"
-
-
-def new_txid(now: float | None = None) -> str:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now if now is not None else time.time()))
-    return f"roce-agent-{stamp}-{secrets.token_hex(3)}"
-
-
-def check_txid(txid: str) -> str:
-    if not TXID_RE.match(txid):
-        raise ValueError(f"transaction id {txid!r} must match {TXID_RE.pattern}")
-    return txid
 
 
 ROLLBACK_TRIES = 3

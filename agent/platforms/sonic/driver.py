@@ -42,10 +42,10 @@ from agent.platforms.sonic.driver_getters import facts, interfaces, lossless_con
 from agent.platforms.sonic.gather import gather, read_config_db
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, describe, diff_ops, fingerprint, merge_fragment
-from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
 from agent.platforms.sonic.transaction import SonicTransaction, TxSettings
 from agent.platforms.sonic.verify import patch_verifier
 from agent.transports.docker_exec import napalm_docker_runner
+from agent.transports.ssh import NetmikoRunner, SshTarget
 
 
 def _ssh_runner(driver: RoceSonicDriver) -> CommandRunner:

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from tests.integration.lab.conftest import ROOT, running_lab
+from tests.integration.rocelab.conftest import ROOT, running_lab
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agent.cli import app
-from tests.integration.lab.conftest import ROOT, free_base_port, running_lab
+from tests.integration.rocelab.conftest import ROOT, free_base_port, running_lab
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

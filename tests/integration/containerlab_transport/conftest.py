@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from agent.inventory.clab import load_clab
-from agent.lab.spec import build_real_twin, build_spec
-from agent.lab.twin import Twin
 from agent.transports.docker_exec import clab_container_name
+from rocelab.spec import build_real_twin, build_spec
+from rocelab.twin import Twin
 
 from .docker_twin_server import DockerTwinServer, fake_docker_on_path
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.lab.shell import TwinShell
-from agent.lab.twin import Twin
+from rocelab.shell import TwinShell
+from rocelab.twin import Twin
 
 SHELLS = ("bash", "sh", "/bin/bash", "/bin/sh")
 UPLOAD_SCRIPT = 'cat > "$1"'

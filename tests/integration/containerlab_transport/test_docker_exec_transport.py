@@ -11,8 +11,8 @@ import json
 import pytest
 
 from agent.errors import DeviceError
-from agent.lab.twin import Twin
 from agent.transports.docker_exec import UPLOAD_SCRIPT, DockerExecRunner, DockerTarget
+from rocelab.twin import Twin
 
 from .docker_twin_server import DockerTwinServer
 

@@ -17,8 +17,8 @@ import pytest
 
 from agent.inventory.clab import load_clab
 from agent.inventory.clab_plugin import read_source
-from agent.lab.spec import build_real_twin, build_spec
 from agent.transports.docker_exec import clab_container_name
+from rocelab.spec import build_real_twin, build_spec
 from tests.containerlab.conftest import TOPOLOGY, DeployedLab
 from tests.containerlab.test_roce_fabric_e2e import (  # noqa: F401  (collected here against the twins)
     test_apply_converges_every_switch_and_programs_the_asic,

@@ -19,12 +19,12 @@ from ruamel.yaml import YAML
 from agent.intent import build_intents
 from agent.inventory.clab_plugin import topology_from_inventory
 from agent.inventory.loader import inventory_devices
-from agent.lab.twin import Twin
 from agent.platforms.base import ApplyOptions, ApplyStatus
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.transaction import TxSettings
 from agent.policy.model import Policy
 from agent.transports.docker_exec import UPLOAD_SCRIPT, DockerExecRunner, open_for_host
+from rocelab.twin import Twin
 
 from .conftest import DEFAULT_TOPOLOGY, ROOT
 from .docker_twin_server import DockerTwinServer

@@ -24,9 +24,6 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.lab.control import lab_status, request
-from agent.lab.paths import LabPaths
-from agent.platforms.sonic.runner import NetmikoRunner
 from agent.platforms.tasks import ssh_target
 from agent.rollout import orchestrate
 from agent.rollout.locks import DEFAULT_DEVICE_LOCK, DeviceLock, LockInfo
@@ -34,7 +31,10 @@ from agent.rollout.progress import JsonProgress
 from agent.rollout.runner import Hooks
 from agent.rollout.session import make_fabric, open_rollout
 from agent.state import DeviceState
-from tests.integration.lab.conftest import free_base_port
+from agent.transports.ssh import NetmikoRunner
+from rocelab.control import lab_status, request
+from rocelab.paths import LabPaths
+from tests.integration.rocelab.conftest import free_base_port
 
 pytestmark = pytest.mark.integration
 

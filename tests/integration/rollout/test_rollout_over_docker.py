@@ -18,13 +18,13 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.inventory.clab import load_clab
-from agent.lab.spec import build_real_twin, build_spec
-from agent.lab.twin import Twin
 from agent.rollout import orchestrate
 from agent.rollout.progress import JsonProgress
 from agent.rollout.runner import Hooks
 from agent.rollout.session import make_fabric, open_rollout
 from agent.transports.docker_exec import clab_container_name
+from rocelab.spec import build_real_twin, build_spec
+from rocelab.twin import Twin
 from tests.integration.containerlab_transport.docker_twin_server import DockerTwinServer, fake_docker_on_path
 
 pytestmark = pytest.mark.integration

@@ -8,11 +8,11 @@ import pytest
 from ruamel.yaml import YAML
 
 from agent.intent import DeviceIntent, InventoryDevice, build_device_intent
-from agent.lab.sonic.twin import SonicTwin
-from agent.lab.twin import TwinPort
 from agent.policy.model import Policy
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Link, Topology
+from rocelab.sonic.twin import SonicTwin
+from rocelab.twin import TwinPort
 
 from .sonic_twin_runner import CABLED, TwinRunner
 

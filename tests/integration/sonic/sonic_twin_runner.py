@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent.errors import SessionLost
-from agent.lab.twin import Twin
 from agent.platforms.base import RunResult
+from rocelab.twin import Twin
 
 # leaf1 of the default lab: cabled ports, their peers and link roles
 CABLED = {

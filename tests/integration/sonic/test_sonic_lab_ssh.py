@@ -21,9 +21,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from agent.platforms.sonic.gather import read_config_db
-from agent.platforms.sonic.runner import NetmikoRunner, SshTarget
 from agent.platforms.sonic.transaction import comparable
-from tests.integration.lab.conftest import free_base_port as lab_free_base_port
+from agent.transports.ssh import NetmikoRunner, SshTarget
+from tests.integration.rocelab.conftest import free_base_port as lab_free_base_port
 
 pytestmark = pytest.mark.integration
 

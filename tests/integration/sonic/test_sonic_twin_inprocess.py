@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from agent.intent import DeviceIntent
-from agent.lab.sonic.twin import SonicTwin
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus
 from agent.platforms.sonic import deadman
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.transaction import TxSettings, comparable
+from rocelab.sonic.twin import SonicTwin
 
 from .sonic_twin_runner import CABLED, TwinRunner
 
@@ -165,7 +165,7 @@ def test_unconfirmed_commit_reverts_on_the_twin(runner: TwinRunner, intent: Devi
 
 def test_dynamic_buffer_model_converges(intent: DeviceIntent) -> None:
     """Dynamic model: CONFIG_DB keeps `BUFFER_PG|port|3-4 = NULL`; APPL_DB holds the computed profile."""
-    from agent.lab.twin import TwinPort
+    from rocelab.twin import TwinPort
 
     twin = SonicTwin(
         "leaf1", [TwinPort(n, 400_000, nb, role) for n, (nb, role) in CABLED.items()], buffer_model="dynamic"

@@ -7,10 +7,10 @@ the traditional default image has no BUFFER_MAX_PARAM_TABLE, so it must come bac
 from __future__ import annotations
 
 from agent.intent import DeviceIntent
-from agent.lab.sonic.twin import SonicTwin
-from agent.lab.twin import TwinPort
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.transaction import TxSettings
+from rocelab.sonic.twin import SonicTwin
+from rocelab.twin import TwinPort
 
 from .sonic_twin_runner import CABLED, TwinRunner
 

@@ -18,12 +18,12 @@ from agent.intent import DeviceIntent, build_intents
 from agent.inventory.clab import load_clab
 from agent.inventory.clab_plugin import topology_from_inventory
 from agent.inventory.loader import inventory_devices
-from agent.lab.spec import build_real_twin, build_spec
-from agent.lab.twin import Twin
 from agent.platforms import tasks
 from agent.platforms.base import ApplyOptions, ApplyStatus
 from agent.policy.model import Policy
 from agent.transports.docker_exec import clab_container_name
+from rocelab.spec import build_real_twin, build_spec
+from rocelab.twin import Twin
 from tests.integration.containerlab_transport.docker_twin_server import DockerTwinServer, fake_docker_on_path
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from agent.lab.spec import LabNode
-from agent.lab.twin import TwinNic
 from benchmarks.counting_twin import COUNT_FAULT, build_counting_twin, parse_count
 from benchmarks.phases import round_trip_summary
+from rocelab.spec import LabNode
+from rocelab.twin import TwinNic
 
 
 def _host(tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -1,6 +1,6 @@
 """ClabInventory: the same hosts, groups and links as the built-in lab; only reachability differs.
 
-The lab's writer (`agent.lab.inventory_writer`) is the reference: for the default topology the plugin
+The lab's writer (`rocelab.inventory_writer`) is the reference: for the default topology the plugin
 and the deployed-lab files must agree with it on every host's groups and data, on the group
 definitions and on the links. Addresses differ by design (mgmt IP:22 vs 127.0.0.1:per-twin port), and
 the plugin adds how each node is reached (data `transport`, sonic-vs napalm `transport: docker`).
@@ -20,10 +20,10 @@ from agent.errors import InputError
 from agent.inventory.clab import load_clab
 from agent.inventory.clab_plugin import ClabInventory, read_source, render_docs, topology_from_inventory
 from agent.inventory.loader import load_topology
-from agent.lab.inventory_writer import groups_doc as lab_groups_doc
-from agent.lab.inventory_writer import hosts_doc as lab_hosts_doc
-from agent.lab.inventory_writer import links_doc as lab_links_doc
-from agent.lab.spec import build_spec
+from rocelab.inventory_writer import groups_doc as lab_groups_doc
+from rocelab.inventory_writer import hosts_doc as lab_hosts_doc
+from rocelab.inventory_writer import links_doc as lab_links_doc
+from rocelab.spec import build_spec
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"

@@ -19,8 +19,8 @@ from typing import Any
 import jsonpatch
 
 from agent.errors import SessionLost
-from agent.lab.shell import split_list
 from agent.platforms.base import RunResult
+from rocelab.shell import split_list
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "sonic_platform"
 LOOKUP = {("400000", "5m"): ("100352", "18432", "81920"), ("400000", "40m"): ("120832", "18432", "102400")}

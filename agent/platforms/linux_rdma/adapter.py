@@ -1,0 +1,98 @@
+"""The RDMA host platform adapter (`linux-rdma`): gather, normalize, plan, apply through a CommandRunner.
+
+Works unchanged over SSH (NetmikoRunner, marker-batched command lines), against the in-process host
+twin, and locally (LocalRunner: argument lists, pyroute2 for MTU and link events).
+
+`confirm` and `rollback` mean what they mean for SONiC switches (agent.platforms.sonic.adapter), with the
+checkpoint being the before-snapshot every apply keeps on the host (agent.platforms.linux_rdma.snapshots). Unlike a
+switch, a host has no dead-man timer: an unconfirmed apply stays applied (and marked pending on the
+host) until the agent confirms or rolls it back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.errors import DeviceError, ParseError
+from agent.intent import DeviceIntent
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.linux_rdma.apply import ApplySettings, apply_host, restore_snapshot
+from agent.platforms.linux_rdma.batch import shell_for
+from agent.platforms.linux_rdma.gather import HostRaw, discover_interfaces, gather, native_from_raw
+from agent.platforms.linux_rdma.normalize import normalize_host
+from agent.platforms.linux_rdma.plan import plan_host
+from agent.platforms.linux_rdma.snapshots import STATE_DIR, SnapshotStore
+from agent.state import DeviceState
+
+
+def as_raw(device: str, raw: Any) -> HostRaw:
+    """A HostRaw from a gather result or its saved JSON form (`--from-snapshot`)."""
+    if isinstance(raw, HostRaw):
+        return raw
+    if isinstance(raw, dict):
+        try:
+            return HostRaw.from_dict(raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ParseError(device, "load host snapshot", f"not a host gather snapshot: {exc}") from None
+    raise ParseError(device, "load host snapshot", f"expected a host gather, got {type(raw).__name__}")
+
+
+class HostAdapter:
+    name = "linux-rdma"
+
+    def __init__(self, settings: ApplySettings | None = None) -> None:
+        self.settings = settings or ApplySettings()
+
+    def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> HostRaw:
+        """One round trip when the intent names the interfaces; one more to discover them otherwise."""
+        shell = shell_for(runner)
+        interfaces = list(intent.ports) if intent is not None and intent.ports else discover_interfaces(shell)
+        return gather(shell, interfaces)
+
+    def normalize(self, device: str, raw: Any) -> DeviceState:
+        native = native_from_raw(as_raw(device, raw))
+        native.device = device
+        return normalize_host(native)
+
+    def plan(self, intent: DeviceIntent, raw: Any) -> ChangePlan:
+        native = native_from_raw(as_raw(intent.name, raw))
+        native.device = intent.name
+        return plan_host(intent, native)
+
+    def apply(self, runner: CommandRunner, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
+        return apply_host(shell_for(runner), intent, plan, opts, self.settings, snapshot_store(runner))
+
+    def confirm(self, runner: CommandRunner) -> str | None:
+        """Confirm the apply pending on this host, if any (its snapshot is kept); returns its txid."""
+        store = snapshot_store(runner)
+        txid = store.pending()
+        if txid is not None:
+            store.confirm(txid)
+        return txid
+
+    def rollback(self, runner: CommandRunner) -> str | None:
+        """Restore the pending apply's before-snapshot (or the newest kept one); returns its txid.
+
+        Restored and proven by re-reading (mlx5 PFC flaps waited out); raises DeviceError if the host
+        cannot be proven back. The snapshot is kept, so a repeated rollback restores the same state."""
+        store = snapshot_store(runner)
+        pending = store.pending()
+        kept = store.index() if pending is None else []
+        txid = pending if pending is not None else (kept[-1] if kept else None)
+        if txid is None:
+            return None
+        outcome = restore_snapshot(shell_for(runner), store.load(txid), self.settings)
+        if outcome.status is not ApplyStatus.rolled_back:
+            raise DeviceError(runner.device, f"rollback to {txid}", outcome.detail)
+        if pending is not None:
+            store.confirm(txid)  # no longer pending; the newest kept snapshot, so a rollback again is a no-op
+        return txid
+
+
+def snapshot_store(runner: CommandRunner) -> SnapshotStore:
+    """Per host; a local run inside a network namespace gets its own directory (namespaces share /var/tmp)."""
+    netns = getattr(runner, "netns", None)
+    return SnapshotStore(runner, f"{STATE_DIR}/netns-{netns}" if isinstance(netns, str) and netns else STATE_DIR)
+
+
+ADAPTER = HostAdapter()

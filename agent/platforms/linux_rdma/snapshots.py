@@ -1,0 +1,156 @@
+"""Before-snapshots of host applies, kept ON the host, so an applied change can be undone later.
+
+A NIC has no checkpoint of its own (unlike SONiC's `config checkpoint`), so every apply writes what it
+needs to undo itself to the host before its first write, under `/var/tmp/roce-agent/`:
+
+* ``snapshot-TXID.json``: the before gather (raw command output), which settings the plan touches and
+  which rdma_cm configfs directories the apply created; written with the runner's `upload` (SFTP);
+* ``pending``: the txid of the apply not yet confirmed (written right after its snapshot);
+* ``index.json``: the confirmed snapshots, oldest first; `confirm` keeps the last `keep` of them.
+
+Why on the host: whoever runs the agent next (another machine, `rollout --resume/--abort`) finds the
+before state where the change was made. /var/tmp survives a reboot (the settings the snapshot restores
+do not all survive one, which is why a rollback re-reads and diffs instead of replaying blindly).
+
+There is no host-side dead-man timer: restoring needs the agent's logic (diff against the live state,
+one write at a time, wait out the mlx5 PFC link flap, re-read and verify), which a `sleep N; ...` shell
+on the host cannot run. The guarantee is: a pending apply stays marked on the host until confirmed, and
+`rollback` (rollout `--resume`/`--abort`, `roce-agent rollback`) restores it with verification.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from dataclasses import dataclass, field
+
+from agent.errors import DeviceError
+from agent.platforms.base import CommandRunner
+from agent.platforms.linux_rdma.gather import HostRaw
+from agent.txid import check_txid
+
+STATE_DIR = "/var/tmp/roce-agent"
+KEEP = 5  # confirmed snapshots kept per host
+FORMAT = 1
+
+
+@dataclass
+class HostSnapshot:
+    """Everything a later rollback needs, with no other input than the host itself."""
+
+    txid: str
+    raw: HostRaw  # the before gather
+    touched: dict[str, list[str]]  # interface -> settings the plan writes (ops.touched_key)
+    created_dirs: list[str] = field(default_factory=list)  # configfs dirs the apply created (removed on undo)
+    fingerprint: str = ""
+    created_at: float = 0.0
+
+    def to_json(self) -> str:
+        doc = {
+            "format": FORMAT,
+            "txid": self.txid,
+            "created_at": self.created_at,
+            "fingerprint": self.fingerprint,
+            "touched": self.touched,
+            "created_dirs": self.created_dirs,
+            "raw": self.raw.to_dict(),
+        }
+        return json.dumps(doc, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, device: str, text: str) -> HostSnapshot:
+        try:
+            doc = json.loads(text)
+            if doc.get("format") != FORMAT:
+                raise ValueError(f"format {doc.get('format')!r}, this agent reads {FORMAT}")
+            return cls(
+                txid=check_txid(str(doc["txid"])),
+                raw=HostRaw.from_dict(doc["raw"]),
+                touched={str(k): [str(x) for x in v] for k, v in doc["touched"].items()},
+                created_dirs=[str(d) for d in doc.get("created_dirs", [])],
+                fingerprint=str(doc.get("fingerprint", "")),
+                created_at=float(doc.get("created_at", 0.0)),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DeviceError(device, "read host snapshot", f"not a usable snapshot: {exc}") from None
+
+
+class SnapshotStore:
+    """The snapshot files of one host, reached through its CommandRunner (`cat`, `mkdir -p`, `rm -f`)."""
+
+    def __init__(self, runner: CommandRunner, directory: str = STATE_DIR, keep: int = KEEP) -> None:
+        self.runner = runner
+        self.directory = directory.rstrip("/")
+        self.keep = max(1, keep)
+
+    def path(self, txid: str) -> str:
+        return f"{self.directory}/snapshot-{check_txid(txid)}.json"
+
+    @property
+    def pending_path(self) -> str:
+        return f"{self.directory}/pending"
+
+    @property
+    def index_path(self) -> str:
+        return f"{self.directory}/index.json"
+
+    def _cat(self, path: str) -> str | None:
+        res = self.runner.run(f"cat {shlex.quote(path)}", timeout=30.0)
+        return res.output if res.exit_code == 0 else None
+
+    def _run(self, what: str, argv: list[str]) -> None:
+        res = self.runner.run(shlex.join(argv), timeout=30.0)
+        if res.exit_code != 0:
+            raise DeviceError(self.runner.device, what, res.output.strip()[:200] or f"exit {res.exit_code}")
+
+    def begin(self, snap: HostSnapshot) -> None:
+        """Before the first write: the snapshot, then the marker naming it (never a marker without one)."""
+        self._run("keep the host snapshot", ["mkdir", "-p", self.directory])
+        self.runner.upload(self.path(snap.txid), (snap.to_json() + "\n").encode())
+        self.runner.upload(self.pending_path, (snap.txid + "\n").encode())
+
+    def pending(self) -> str | None:
+        text = (self._cat(self.pending_path) or "").strip()
+        return check_txid(text) if text else None
+
+    def index(self) -> list[str]:
+        text = self._cat(self.index_path)
+        if not text or not text.strip():
+            return []
+        try:
+            return [check_txid(str(t)) for t in json.loads(text)]
+        except (ValueError, TypeError) as exc:
+            raise DeviceError(self.runner.device, "read host snapshot index", f"{self.index_path}: {exc}") from None
+
+    def latest(self) -> str | None:
+        """The pending apply, else the newest confirmed one."""
+        pending = self.pending()
+        if pending is not None:
+            return pending
+        kept = self.index()
+        return kept[-1] if kept else None
+
+    def load(self, txid: str) -> HostSnapshot:
+        text = self._cat(self.path(txid))
+        if text is None:
+            raise DeviceError(self.runner.device, "read host snapshot", f"{self.path(txid)} is not on the host")
+        return HostSnapshot.from_json(self.runner.device, text)
+
+    def confirm(self, txid: str) -> None:
+        """Keep the snapshot (newest of the last `keep`), drop older ones, clear the pending marker."""
+        kept = [t for t in self.index() if t != txid] + [txid]
+        dropped, kept = kept[: -self.keep], kept[-self.keep :]
+        self.runner.upload(self.index_path, (json.dumps(kept) + "\n").encode())
+        self._remove([self.pending_path, *(self.path(t) for t in dropped)])
+
+    def discard(self, txid: str) -> None:
+        """The apply undid itself (proven): neither its snapshot nor its marker is needed any more."""
+        self._remove([self.pending_path, self.path(txid)])
+
+    def _remove(self, paths: list[str]) -> None:
+        self._run("remove host snapshot files", ["rm", "-f", *paths])
+
+
+def new_snapshot(txid: str, raw: HostRaw, touched: dict[str, set[str]], dirs: list[str], fp: str) -> HostSnapshot:
+    return HostSnapshot(txid, raw, {k: sorted(v) for k, v in touched.items()}, list(dirs), fp, time.time())

@@ -1,0 +1,242 @@
+"""`show ...`, `pfcwd ...`, `ecnconfig ...` and `sonic-clear ...`: the show side needs no root."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from rocelab.sonic import show
+from rocelab.sonic.counters import QUEUES, port_oid, queue_oid
+from rocelab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION
+from rocelab.sonic.ecn import ecn_profile_set, ecn_queue_set
+from rocelab.sonic.qosview import TICK_MS
+from rocelab.sonic.watchdog import timer_ticks
+from rocelab.twin import CommandResult
+
+if TYPE_CHECKING:
+    from rocelab.sonic.twin import SonicTwin
+
+
+def _usage(cmd: str, message: str) -> CommandResult:
+    return CommandResult(
+        stderr=f'Usage: {cmd} [OPTIONS] COMMAND [ARGS]...\nTry "{cmd} -h" for help.\n\nError: {message}\n',
+        exit_code=2,
+    )
+
+
+ShowHandler = Callable[["SonicTwin", list[str]], CommandResult]
+
+
+def _show_table() -> dict[tuple[str, ...], ShowHandler]:
+    """`show` subcommand prefix -> handler(twin, remaining args)."""
+    return {
+        ("pfc", "counters"): lambda t, a: CommandResult(stdout=show.pfc_counters(_port_counters(t))),
+        ("pfc", "priority"): _pfc_priority,
+        ("pfc", "asymmetric"): _pfc_asymmetric,
+        ("queue", "counters"): queue_counters,
+        ("queue", "wredcounters"): lambda t, a: queue_counters(t, a, wred=True),
+        ("priority-group", "watermark"): _pg_watermark,
+        ("priority-group", "persistent-watermark"): _pg_watermark,
+        ("interfaces", "status"): _interfaces_status,
+        ("pfcwd",): lambda t, a: run_pfcwd(t, ["pfcwd", "show", *a], sudo=False),
+        ("ecn",): lambda t, a: CommandResult(stdout=show.ecn_profiles(t.config.table("WRED_PROFILE"))),
+        ("mmu",): lambda t, a: mmu_config(t),
+        ("buffer", "configuration"): lambda t, a: mmu_config(t),
+        ("runningconfiguration", "all"): lambda t, a: _running_config(t),
+        ("version",): lambda t, a: CommandResult(stdout=_version(t)),
+        ("logging",): lambda t, a: CommandResult(stdout=_logging(t)),
+    }
+
+
+def run_show(twin: SonicTwin, argv: list[str]) -> CommandResult:
+    args = argv[1:]
+    for prefix, handler in _show_table().items():
+        if tuple(args[: len(prefix)]) == prefix:
+            return handler(twin, args[len(prefix) :])
+    return _usage("show", f'No such command "{args[0] if args else ""}".')
+
+
+def _pfc_asymmetric(twin: SonicTwin, args: list[str]) -> CommandResult:
+    rows = twin.config.table("PORT")
+    return CommandResult(stdout=show.pfc_asymmetric({k: v for k, v in rows.items() if not args or k in args}))
+
+
+BOOT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _logging(twin: SonicTwin) -> str:
+    """`show logging`: daemon messages with syslog timestamps on the logical clock (tick = TICK_MS)."""
+    lines = list(twin.syslog) + _watchdog_log(twin)
+    out = []
+    for tick, text in sorted(lines, key=lambda item: item[0]):
+        stamp = (BOOT + timedelta(milliseconds=tick * TICK_MS)).strftime("%b %d %H:%M:%S.%f")
+        out.append(f"{stamp} {twin.hostname} {text}\n")
+    return "".join(out)
+
+
+def _watchdog_log(twin: SonicTwin) -> list[tuple[int, str]]:
+    """orchagent's storm/restore lines (reference sonic.md §1.6), derived from the watchdog's history."""
+    wd_model = twin.traffic.watchdog
+    out: list[tuple[int, str]] = []
+    for (port, queue), runs in wd_model.storms.items():
+        wd = wd_model.watched(twin.config, port, queue)
+        index = twin.counters.port_index(port)
+        if wd is None or index is None:
+            continue
+        detect, restore = timer_ticks(wd)
+        ids = f"queue id 0x{queue_oid(index, queue)[6:]} and port id 0x{port_oid(index)[6:]}"
+        for run in runs:
+            hit = run.start + detect
+            if hit > twin.clock or (run.end is not None and run.end < hit):
+                continue
+            msg = (
+                f"NOTICE swss#orchagent: :- PFC Watchdog detected PFC storm on port {port}, queue index {queue}, {ids}"
+            )
+            out.append((hit, msg))
+            if run.end is not None and run.end + restore <= twin.clock:
+                msg = (
+                    f"NOTICE swss#orchagent: :- PFC Watchdog storm restored on port {port}, queue index {queue}, {ids}"
+                )
+                out.append((run.end + restore, msg))
+    return out
+
+
+def _port_counters(twin: SonicTwin) -> dict[str, dict[str, str]]:
+    names = twin.counters.hgetall("COUNTERS_PORT_NAME_MAP")
+    return {port: _since_clear(twin, "pfc", oid) for port, oid in names.items()}
+
+
+def _since_clear(twin: SonicTwin, group: str, oid: str) -> dict[str, str]:
+    """pfcstat/queuestat print deltas against the snapshot `sonic-clear` saved (sonic.md §2.1)."""
+    row = twin.counters.hgetall(f"COUNTERS:{oid}")
+    snap = twin.counter_snapshots.get(group, {}).get(oid)
+    if not snap:
+        return row
+    return {k: str(max(0, int(v) - snap.get(k, 0))) if v.isdigit() else v for k, v in row.items()}
+
+
+def run_sonic_clear(twin: SonicTwin, argv: list[str]) -> CommandResult:
+    """`sonic-clear pfccounters|queuecounters`: save the current counters as the new zero."""
+    groups = {"pfccounters": ("pfc", "COUNTERS_PORT_NAME_MAP"), "queuecounters": ("queue", "COUNTERS_QUEUE_NAME_MAP")}
+    if len(argv) < 2 or argv[1] not in groups:
+        return _usage("sonic-clear", f'No such command "{argv[1] if len(argv) > 1 else ""}".')
+    group, name_map = groups[argv[1]]
+    snapshot = {}
+    for oid in twin.counters.hgetall(name_map).values():
+        row = twin.counters.hgetall(f"COUNTERS:{oid}")
+        snapshot[oid] = {k: int(v) for k, v in row.items() if v.isdigit() and "WATERMARK" not in k}
+    twin.counter_snapshots[group] = snapshot
+    return CommandResult(stdout="Clear saved counters\n")
+
+
+def _pfc_priority(twin: SonicTwin, args: list[str]) -> CommandResult:
+    rows = twin.config.table("PORT_QOS_MAP")
+    if args:
+        if args[0] not in rows:
+            return CommandResult(stdout=f"Cannot find interface {args[0]}\n", exit_code=0)
+        rows = {args[0]: rows[args[0]]}
+    return CommandResult(stdout=show.pfc_priority(rows))
+
+
+def queue_counters(twin: SonicTwin, args: list[str], *, wred: bool = False) -> CommandResult:
+    as_json = "-j" in args or "--json" in args
+    ports = [a for a in args if not a.startswith("-")]
+    names = twin.counters.hgetall("COUNTERS_QUEUE_NAME_MAP")
+    selected = ports or list(twin.counters.hgetall("COUNTERS_PORT_NAME_MAP"))
+    for port in ports:
+        if f"{port}:0" not in names:
+            return CommandResult(stdout=f"Port doesn't exist! {port}\n", exit_code=1)
+    data = {port: {q: _since_clear(twin, "queue", names[f"{port}:{q}"]) for q in range(QUEUES)} for port in selected}
+    if wred:
+        return CommandResult(stdout=show.wred_counters(data))
+    return CommandResult(stdout=show.queue_counters_json(data) if as_json else show.queue_counters(data))
+
+
+def _pg_watermark(twin: SonicTwin, args: list[str]) -> CommandResult:
+    if args[:1] not in (["headroom"], ["shared"]):
+        return _usage("show priority-group watermark", "Missing argument: headroom|shared")
+    names = twin.counters.hgetall("COUNTERS_PG_NAME_MAP")
+    data = {
+        port: {pg: twin.counters.hgetall(f"COUNTERS:{names[f'{port}:{pg}']}") for pg in range(8)}
+        for port in twin.counters.hgetall("COUNTERS_PORT_NAME_MAP")
+    }
+    return CommandResult(stdout=show.pg_watermark(args[0], data))
+
+
+def _interfaces_status(twin: SonicTwin, args: list[str]) -> CommandResult:
+    ports = twin.config.table("PORT")
+    if args and not args[0].startswith("-"):
+        if args[0] not in ports:
+            return CommandResult(stderr=f"Invalid interface name {args[0]}\n", exit_code=1)
+        ports = {args[0]: ports[args[0]]}
+    oper = {p: twin.appl.hget(f"PORT_TABLE:{p}", "oper_status") or "down" for p in ports}
+    return CommandResult(stdout=show.interfaces_status(ports, oper))
+
+
+def _running_config(twin: SonicTwin) -> CommandResult:
+    data: dict[str, object] = json.loads(show.config_json(twin.config.to_json()))
+    data["bgpraw"] = (
+        "Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.5.4\n"
+        f"frr defaults traditional\nhostname {twin.hostname}\nlog syslog informational\n!\nend\n"
+    )
+    return CommandResult(stdout=json.dumps(data, indent=4) + "\n")
+
+
+def _version(twin: SonicTwin) -> str:
+    return (
+        f"\nSONiC Software Version: {SONIC_VERSION}\nSONiC OS Version: 12\nDistribution: Debian 12.11\n"
+        "Kernel: 6.1.0-29-2-amd64\nBuild commit: 0000000\nBuild date: Thu Nov 19 00:00:00 UTC 2026\n"
+        f"Built by: roce-agent lab twin\n\nPlatform: {PLATFORM}\nHwSKU: {HWSKU}\nASIC: {ASIC_TYPE}\n"
+        "ASIC Count: 1\nSerial Number: N/A\nModel Number: N/A\nHardware Revision: N/A\n"
+        f"Uptime: up {twin.clock // 600} min\n"
+    )
+
+
+def run_pfcwd(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:
+    args = argv[1:]
+    if args[:2] == ["show", "config"]:
+        rows = twin.config.table("PFC_WD")
+        glob = rows.pop("GLOBAL", {})
+        return CommandResult(stdout=show.pfcwd_config(glob, rows))
+    if args[:2] == ["show", "stats"]:
+        queues = _wd_queues(twin)
+        text = show.pfcwd_stats(queues, empty="-e" in args or "--empty" in args)
+        stormed = any(row.get("PFC_WD_STATUS") == "stormed" for row in queues.values())
+        return CommandResult(stdout=text, exit_code=1 if "--check-storm" in args and stormed else 0)
+    if args[:1] in (["start"], ["stop"], ["interval"], ["start_default"], ["counter_poll"], ["big_red_switch"]):
+        from rocelab.sonic.cli_config import run_config  # same code path as `config pfcwd ...`
+
+        return run_config(twin, ["config", "pfcwd", *args], sudo=sudo)
+    return _usage("pfcwd", f'No such command "{args[0] if args else ""}".')
+
+
+def _wd_queues(twin: SonicTwin) -> dict[str, dict[str, str]]:
+    names = twin.counters.hgetall("COUNTERS_QUEUE_NAME_MAP")
+    out = {}
+    for name, oid in names.items():
+        row = twin.counters.hgetall(f"COUNTERS:{oid}")
+        if "PFC_WD_STATUS" in row:
+            out[name] = row
+    return out
+
+
+def mmu_config(twin: SonicTwin) -> CommandResult:
+    lossless = twin.config.hgetall("DEFAULT_LOSSLESS_BUFFER_PARAMETER|AZURE")
+    pools, profiles = twin.config.table("BUFFER_POOL"), twin.config.table("BUFFER_PROFILE")
+    return CommandResult(stdout=show.mmu_config(lossless, pools, profiles))
+
+
+def run_ecnconfig(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:
+    args = argv[1:]
+    if args[:1] == ["-l"] or args[:1] == ["--list"]:
+        out = show.ecn_profiles(twin.config.table("WRED_PROFILE"))
+        if "-vv" in args:
+            out += f"Total profiles: {len(twin.config.table('WRED_PROFILE'))}\n"
+        return CommandResult(stdout=out)
+    if "-q" in args:
+        return ecn_queue_set(twin, args, sudo)
+    if "-p" in args:
+        return ecn_profile_set(twin, args, sudo)
+    return CommandResult(stderr="ecnconfig: use -l, -p PROFILE [-gmin N ...] or -q QUEUES [on|off]\n", exit_code=1)

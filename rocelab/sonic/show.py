@@ -1,0 +1,237 @@
+"""Output formatting of the sonic-utilities commands, byte for byte.
+
+Formats are the sonic-utilities unit-test golden strings quoted in reference sonic.md §2.2 (tabulate
+`simple`, thousands separators, `N/A` for missing values). Functions take plain data and return text, so
+they are easy to test against tests/fixtures/sonic/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+
+from tabulate import tabulate
+
+from rocelab.sonic.counters import QUEUES, UC_QUEUES
+
+PFC_HEADER = [f"PFC{p}" for p in range(8)]
+QUEUE_HEADER = ["Port", "TxQ", "Counter/pkts", "Counter/bytes", "Drop/pkts", "Drop/bytes"]
+PFCWD_CONFIG_HEADER = ["PORT", "ACTION", "DETECTION TIME", "RESTORATION TIME", "HISTORY"]
+PFCWD_STATS_HEADER = [
+    "QUEUE",
+    "STATUS",
+    "STORM DETECTED/RESTORED",
+    "TX OK/DROP",
+    "RX OK/DROP",
+    "TX LAST OK/DROP",
+    "RX LAST OK/DROP",
+]
+JSON_FIELDS = ("totalpacket", "totalbytes", "droppacket", "dropbytes")
+INTF_HEADER = ["Interface", "Lanes", "Speed", "MTU", "FEC", "Alias", "Vlan", "Oper", "Admin", "Type", "Asym PFC"]
+
+
+def natural_key(text: str) -> list[object]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def natsorted(items: Iterable[str]) -> list[str]:
+    return sorted(items, key=natural_key)
+
+
+def number(value: str | int | None) -> str:
+    """pfcstat/queuestat style: `1,200`; missing -> `N/A`."""
+    if value is None or value == "":
+        return "N/A"
+    return f"{int(value):,}"
+
+
+def pfc_counters(rows: Mapping[str, Mapping[str, str]]) -> str:
+    """`show pfc counters`: rows maps port -> COUNTERS hash of its port OID."""
+    parts = []
+    for direction in ("Rx", "Tx"):
+        table = [
+            [port] + [number(rows[port].get(f"SAI_PORT_STAT_PFC_{p}_{direction.upper()}_PKTS")) for p in range(8)]
+            for port in natsorted(rows)
+        ]
+        parts.append(
+            tabulate(
+                table, [f"Port {direction}", *PFC_HEADER], tablefmt="simple", stralign="right", disable_numparse=True
+            )
+        )
+    return parts[0] + "\n\n" + parts[1] + "\n"
+
+
+def pfc_priority(qos_rows: Mapping[str, Mapping[str, str]]) -> str:
+    """`show pfc priority`: every PORT_QOS_MAP key (so `global` shows N/A)."""
+    table = [[name, qos_rows[name].get("pfc_enable") or "N/A"] for name in natsorted(qos_rows)]
+    return "\n" + tabulate(table, ["Interface", "Lossless priorities"], tablefmt="simple") + "\n\n"
+
+
+def pfc_asymmetric(port_rows: Mapping[str, Mapping[str, str]]) -> str:
+    """`show pfc asymmetric`: PORT.pfc_asym per Ethernet port, `N/A` when unset."""
+    names = [n for n in natsorted(port_rows) if n.startswith("Ethernet")]
+    table = [[name, port_rows[name].get("pfc_asym", "N/A")] for name in names]
+    return "\n" + tabulate(table, ["Interface", "Asymmetric"], tablefmt="simple") + "\n\n"
+
+
+def queue_name(q: int) -> str:
+    return f"UC{q}" if q < UC_QUEUES else f"MC{q}"
+
+
+def _queue_cells(row: Mapping[str, str]) -> list[str]:
+    return [
+        number(row.get("SAI_QUEUE_STAT_PACKETS")),
+        number(row.get("SAI_QUEUE_STAT_BYTES")),
+        number(row.get("SAI_QUEUE_STAT_DROPPED_PACKETS")),
+        number(row.get("SAI_QUEUE_STAT_DROPPED_BYTES")),
+    ]
+
+
+def queue_counters(ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
+    """`show queue counters` (>= 202405): one `For namespace :` table per port, each followed by a blank line."""
+    out = []
+    for port in natsorted(ports):
+        table = [[port, queue_name(q), *_queue_cells(ports[port][q])] for q in range(QUEUES)]
+        out.append(
+            "For namespace :\n"
+            + tabulate(table, QUEUE_HEADER, tablefmt="simple", stralign="right", disable_numparse=True)
+            + "\n\n"
+        )
+    return "".join(out)
+
+
+def queue_counters_json(ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
+    data = {}
+    for port in natsorted(ports):
+        data[port] = {
+            queue_name(q): dict(zip(JSON_FIELDS, _queue_cells(row), strict=True)) for q, row in ports[port].items()
+        }
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def pfcwd_config(global_row: Mapping[str, str], ports: Mapping[str, Mapping[str, str]]) -> str:
+    lines = []
+    if "POLL_INTERVAL" in global_row:
+        lines.append(f"Changed polling interval to {global_row['POLL_INTERVAL']}ms")
+    if "BIG_RED_SWITCH" in global_row:
+        lines.append(f"BIG_RED_SWITCH status is {global_row['BIG_RED_SWITCH']}")
+    table = [
+        [
+            port,
+            row.get("action", "drop"),
+            row.get("detection_time", "N/A"),
+            row.get("restoration_time", "infinite"),
+            row.get("pfc_stat_history", "disable"),
+        ]
+        for port, row in ((p, ports[p]) for p in natsorted(ports))
+    ]
+    lines.append(tabulate(table, PFCWD_CONFIG_HEADER, tablefmt="simple", stralign="right", disable_numparse=True))
+    return "\n".join(lines) + "\n"
+
+
+def pfcwd_stats(queues: Mapping[str, Mapping[str, str]], *, empty: bool) -> str:
+    """`pfcwd show stats [-e]`: queues maps `Ethernet0:3` -> its COUNTERS hash with PFC_WD_* fields."""
+    table = []
+    for name in natsorted(queues):
+        row = queues[name]
+
+        def pair(a: str, b: str, row: Mapping[str, str] = row) -> str:
+            return f"{row.get(a, '0')}/{row.get(b, '0')}"
+
+        cells = [
+            pair("PFC_WD_QUEUE_STATS_DEADLOCK_DETECTED", "PFC_WD_QUEUE_STATS_DEADLOCK_RESTORED"),
+            pair("PFC_WD_QUEUE_STATS_TX_PACKETS", "PFC_WD_QUEUE_STATS_TX_DROPPED_PACKETS"),
+            pair("PFC_WD_QUEUE_STATS_RX_PACKETS", "PFC_WD_QUEUE_STATS_RX_DROPPED_PACKETS"),
+            pair("PFC_WD_QUEUE_STATS_TX_PACKETS_LAST", "PFC_WD_QUEUE_STATS_TX_DROPPED_PACKETS_LAST"),
+            pair("PFC_WD_QUEUE_STATS_RX_PACKETS_LAST", "PFC_WD_QUEUE_STATS_RX_DROPPED_PACKETS_LAST"),
+        ]
+        if not empty and all(c == "0/0" for c in cells):
+            continue
+        table.append([name, row.get("PFC_WD_STATUS", "N/A"), *cells])
+    return tabulate(table, PFCWD_STATS_HEADER, tablefmt="simple", stralign="right", disable_numparse=True) + "\n"
+
+
+def _block(title: str, row: Mapping[str, str]) -> str:
+    """A titled header-less two-column table followed by a blank line (ecnconfig, mmuconfig)."""
+    body = tabulate([[k, v] for k, v in row.items()], tablefmt="simple", disable_numparse=True)
+    return f"{title}\n{body}\n\n"
+
+
+def ecn_profiles(profiles: Mapping[str, Mapping[str, str]]) -> str:
+    """`ecnconfig -l`: one header-less two-column table per WRED profile, fields in hash order."""
+    return "".join(_block(f"Profile: {name}", row) for name, row in profiles.items())
+
+
+def mmu_config(
+    lossless: Mapping[str, str], pools: Mapping[str, Mapping[str, str]], profiles: Mapping[str, Mapping[str, str]]
+) -> str:
+    """`mmuconfig -l` / `show mmu` / `show buffer configuration` (SU tests/mmuconfig_input)."""
+    out = _block("Lossless traffic pattern:", lossless) if lossless else ""
+    out += "".join(_block(f"Pool: {name}", row) for name, row in pools.items())
+    return out + "".join(_block(f"Profile: {name}", row) for name, row in profiles.items())
+
+
+def speed_text(speed: str) -> str:
+    if not speed.isdigit():
+        return "N/A"
+    mbps = int(speed)
+    return f"{mbps // 1000}G" if mbps >= 1000 and mbps % 1000 == 0 else f"{mbps}M"
+
+
+def interfaces_status(
+    ports: Mapping[str, Mapping[str, str]], oper: Mapping[str, str], vlan: Mapping[str, str] | None = None
+) -> str:
+    """`show interfaces status` (intfutil); a port in no VLAN/PortChannel is `routed`."""
+    table = [
+        [
+            name,
+            row.get("lanes", "N/A"),
+            speed_text(row.get("speed", "")),
+            row.get("mtu", "N/A"),
+            row.get("fec", "N/A"),
+            row.get("alias", "N/A"),
+            (vlan or {}).get(name, "routed"),
+            oper.get(name, "down"),
+            row.get("admin_status", "down"),
+            "N/A",
+            row.get("pfc_asym", "N/A"),
+        ]
+        for name, row in ((n, ports[n]) for n in natsorted(ports))
+    ]
+    return tabulate(table, INTF_HEADER, tablefmt="simple", stralign="right", disable_numparse=True) + "\n"
+
+
+def config_json(data: Mapping[str, object]) -> str:
+    """`sonic-cfggen -d --print-data`: sorted, 4-space-indented JSON."""
+    return json.dumps(data, indent=4, sort_keys=True) + "\n"
+
+
+WRED_HEADER = ["Port", "TxQ", "WredDrp/pkts", "WredDrp/bytes", "EcnMarked/pkts", "EcnMarked/bytes"]
+WRED_FIELDS = (
+    "SAI_QUEUE_STAT_WRED_DROPPED_PACKETS",
+    "SAI_QUEUE_STAT_WRED_DROPPED_BYTES",
+    "SAI_QUEUE_STAT_WRED_ECN_MARKED_PACKETS",
+    "SAI_QUEUE_STAT_WRED_ECN_MARKED_BYTES",
+)
+PG_WATERMARK = {
+    "headroom": ("Ingress headroom per PG:", "SAI_INGRESS_PRIORITY_GROUP_STAT_XOFF_ROOM_WATERMARK_BYTES"),
+    "shared": ("Ingress shared pool occupancy per PG:", "SAI_INGRESS_PRIORITY_GROUP_STAT_SHARED_WATERMARK_BYTES"),
+}
+
+
+def wred_counters(ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
+    """`show queue wredcounters` (wredstat, >= 202505): one table per port, each followed by a blank line."""
+    out = []
+    for port in natsorted(ports):
+        table = [[port, queue_name(q), *(number(ports[port][q].get(f)) for f in WRED_FIELDS)] for q in range(QUEUES)]
+        out.append(tabulate(table, WRED_HEADER, tablefmt="simple", stralign="right", disable_numparse=True) + "\n\n")
+    return "".join(out)
+
+
+def pg_watermark(kind: str, ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
+    """`show priority-group watermark headroom|shared` (watermarkstat): bytes per PG."""
+    title, field = PG_WATERMARK[kind]
+    table = [[port] + [ports[port][pg].get(field, "0") for pg in range(8)] for port in natsorted(ports)]
+    header = ["Port"] + [f"PG{pg}" for pg in range(8)]
+    return f"{title}\n" + tabulate(table, header, tablefmt="simple", stralign="right", disable_numparse=True) + "\n"

@@ -1,0 +1,308 @@
+"""SonicTwin: an in-memory SONiC switch that answers shell command lines like a sonic-vm would.
+
+It implements rocelab.twin.Twin; the SSH layer adds the prompt, strips a leading `sudo`, and honours
+CommandResult.delay_s/disconnect. Each `run` call advances a logical clock by one tick (qosview.TICK_MS),
+which drives counters and the PFC watchdog deterministically.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rocelab.sonic import cli_config, cli_db, cli_show
+from rocelab.sonic.appl import render_appl_db, render_state_db
+from rocelab.sonic.asicdb import render_asic_db
+from rocelab.sonic.buffermgr import BufferManager
+from rocelab.sonic.counters import PATTERNS, CountersDb, TrafficModel
+from rocelab.sonic.db import ConfigDb, DerivedDb, HashDb
+from rocelab.sonic.defaults import seed_config
+from rocelab.sonic.faults import HANG_SECONDS, Faults
+from rocelab.sonic.gcu import Gcu
+from rocelab.sonic.qosview import TICK_MS
+from rocelab.sonic.shell import run_line
+from rocelab.sonic.show import config_json
+from rocelab.twin import CommandResult, TwinPort
+
+HOME = "/home/admin"
+CHECKPOINT_DIR = "/etc/sonic/checkpoints/"
+DB_IDS = {"APPL_DB": 0, "ASIC_DB": 1, "COUNTERS_DB": 2, "CONFIG_DB": 4, "STATE_DB": 6}
+
+
+class SonicTwin:
+    """One SONiC switch. Cheap to construct: defaults are shared, counters are computed on read."""
+
+    def __init__(
+        self,
+        hostname: str,
+        ports: Sequence[TwinPort],
+        *,
+        buffer_model: str = "traditional",
+        state_dir: Path | None = None,
+        seed: int = 0,
+    ) -> None:
+        if buffer_model not in ("traditional", "dynamic"):
+            raise ValueError(f"buffer_model must be 'traditional' or 'dynamic', not {buffer_model!r}")
+        self.hostname = hostname
+        self.ports = list(ports)
+        self.port_names = [p.name for p in self.ports]
+        self.buffer_model = buffer_model
+        self.seed = seed
+        self.clock = 0
+        self.syslog: deque[tuple[int, str]] = deque(maxlen=64)  # (tick, "SEVERITY tag: message")
+        self.files: dict[str, bytes] = {}
+        self.counter_snapshots: dict[str, dict[str, dict[str, int]]] = {}  # `sonic-clear` baselines
+        self._saved: str | None = None  # None: still the config the image booted with
+        self.config = ConfigDb()
+        seed_config(self.config, hostname, self.ports, buffer_model, seed)
+        self.buffers = BufferManager(buffer_model, lambda text: self.syslog.append((self.clock, text)))
+        self.buffers.reconcile(self.config, self.port_names)
+        cabled = frozenset(p.name for p in self.ports if p.neighbor)
+        self.traffic = TrafficModel(self.config, self._now)
+        self.counters = CountersDb(self.port_names, self.traffic)
+        watchdog = self.traffic.watchdog
+        self.appl = DerivedDb("APPL_DB", 0, ":", lambda: render_appl_db(self.config, cabled, watchdog, self._now))
+        self.state = DerivedDb("STATE_DB", 6, "|", lambda: render_state_db(self.config, cabled))
+        self.asic = DerivedDb(
+            "ASIC_DB", 1, ":", lambda: render_asic_db(self.config, self._appl_table, watchdog, self.clock)
+        )
+        self.faults = Faults()
+        self.gcu = Gcu(self.config, self.after_config_write, state_dir, self.faults.refused_tables)
+        self.wall: Callable[[], float] = time.monotonic  # real time, for `setsid -f sh -c 'sleep N; ...'` timers
+        self.timers: list[tuple[float, str, bool]] = []
+
+    def _now(self) -> int:
+        return self.clock
+
+    # -- Twin protocol -------------------------------------------------------------------------------
+    def run(self, command: str, *, sudo: bool) -> CommandResult:
+        self.clock += 1
+        self._invalidate()
+        self.run_due_timers()
+        if self.faults.hang_next:
+            self.faults.hang_next = False
+            return CommandResult(delay_s=HANG_SECONDS)
+        message = self.faults.take_fail(command)
+        if message is not None:
+            result = CommandResult(stderr=message.rstrip("\n") + "\n", exit_code=1)
+        else:
+            try:
+                result = run_line(command, self._dispatch, sudo, self._write_redirect)
+            except Exception as exc:  # a twin bug must look like a crashing tool, not kill the SSH session
+                name = command.split()[0] if command.split() else "bash"
+                text = f'Traceback (most recent call last):\n  File "{name}"\n{type(exc).__name__}: {exc}\n'
+                result = CommandResult(stderr=text, exit_code=1)
+        result.delay_s += self.faults.latency_s
+        if self.faults.take_command_drop():
+            result.disconnect = True
+        return result
+
+    def write_file(self, path: str, data: bytes) -> None:
+        self.run_due_timers()
+        path = self._abs(path)
+        if path == cli_config.SAVED_CONFIG:  # a startup config uploaded for `config reload -y`
+            self._saved = data.decode("utf-8", errors="replace")
+            return
+        self.files[path] = data
+
+    def read_file(self, path: str) -> bytes | None:
+        self.run_due_timers()
+        path = self._abs(path)
+        if path == cli_config.SAVED_CONFIG:
+            return self.saved_config().encode()
+        if path.startswith(CHECKPOINT_DIR) and path.endswith(".cp.json"):
+            text = self.gcu.checkpoint_text(path[len(CHECKPOINT_DIR) : -len(".cp.json")])
+            return None if text is None else text.encode()
+        return self.files.get(path)
+
+    def inject_fault(self, kind: str, options: dict[str, str]) -> str:
+        return f"{self.hostname}: {self.faults.arm(kind, options)}"
+
+    def set_traffic(self, port: str, pattern: str) -> str:
+        if port not in self.port_names:
+            raise ValueError(f"{self.hostname} has no port {port!r}")
+        if pattern not in PATTERNS:
+            raise ValueError(f"traffic pattern must be one of {', '.join(PATTERNS)}, not {pattern!r}")
+        self.traffic.set_pattern(port, pattern)
+        self._invalidate()
+        return f"{self.hostname} {port}: traffic {pattern}"
+
+    # -- helpers used by the command modules ---------------------------------------------------------
+    def db_by_name(self, name: str) -> HashDb | None:
+        db_id = DB_IDS.get(name)
+        return None if db_id is None else self.db_by_id(db_id)
+
+    def db_by_id(self, db_id: int) -> HashDb | None:
+        return {4: self.config, 0: self.appl, 6: self.state, 2: self.counters, 1: self.asic}.get(db_id)
+
+    def _appl_table(self, table: str) -> dict[str, dict[str, str]]:
+        return self.appl.table(table)
+
+    def after_config_write(self) -> None:
+        """What SONiC's daemons do after a CONFIG_DB change: buffermgrd reacts, derived DBs follow."""
+        self.buffers.reconcile(self.config, self.port_names)
+        self._invalidate()
+
+    def allow_config_write(self) -> bool:
+        return self.faults.allow_single_write()
+
+    def reload_config(self, doc: dict[str, dict[str, dict[str, str]]]) -> None:
+        """`config reload`: CONFIG_DB is replaced and the daemons restart (fresh counters and watchdog)."""
+        self.config.rows.clear()
+        for table, rows in doc.items():
+            for key, row in rows.items():
+                self.config.rows[f"{table}|{key}"] = {f: str(v) for f, v in row.items()}
+        self.config.version += 1
+        self.buffers = BufferManager(self.buffer_model, lambda text: self.syslog.append((self.clock, text)))
+        self.traffic.flows.clear()
+        self.traffic.watchdog.storms.clear()
+        self.counter_snapshots.clear()
+        self.after_config_write()
+
+    def read_text(self, path: str) -> str | None:
+        data = self.read_file(path)
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    def saved_config(self) -> str:
+        if self._saved is not None:
+            return self._saved
+        fresh = ConfigDb()  # the image's startup config: re-rendered on demand instead of stored per twin
+        seed_config(fresh, self.hostname, self.ports, self.buffer_model, self.seed)
+        return config_json(fresh.to_json())
+
+    def save_config(self, path: str) -> None:
+        text = config_json(self.config.to_json())
+        if self._abs(path) == cli_config.SAVED_CONFIG:
+            self._saved = text
+        else:
+            self.files[self._abs(path)] = text.encode()
+
+    def run_due_timers(self) -> None:
+        """Run background jobs whose `sleep` has elapsed (checked whenever the switch is used)."""
+        now = self.wall()
+        due = [t for t in self.timers if t[0] <= now]
+        if not due:
+            return
+        self.timers = [t for t in self.timers if t[0] > now]
+        for _, script, sudo in sorted(due):
+            try:
+                run_line(script, self._dispatch, sudo, self._write_redirect)
+            except Exception as exc:  # a background job's failure is logged, like a crashed process
+                self.syslog.append((self.clock, f"ERR bash: background job failed: {type(exc).__name__}: {exc}"))
+
+    def _write_redirect(self, path: str, data: bytes, append: bool) -> None:
+        old = (self.read_file(path) or b"") if append else b""
+        self.write_file(path, old + data)
+
+    def _abs(self, path: str) -> str:
+        return posixpath.normpath(posixpath.join(HOME, path))
+
+    def _invalidate(self) -> None:
+        self.appl.invalidate()
+        self.state.invalidate()
+        self.asic.invalidate()
+
+    # -- dispatch ------------------------------------------------------------------------------------
+    def _dispatch(self, words: list[str], sudo: bool) -> CommandResult:
+        handler = self._handlers().get(words[0])
+        if handler is None:
+            return CommandResult(stderr=f"-bash: {words[0]}: command not found\n", exit_code=127)
+        return handler(words, sudo)
+
+    def _handlers(self) -> dict[str, Callable[[list[str], bool], CommandResult]]:
+        return {
+            "echo": lambda w, s: _echo(w),
+            "cat": lambda w, s: self._cat(w),
+            "sleep": lambda w, s: self._sleep(w),
+            "true": lambda w, s: CommandResult(),
+            "false": lambda w, s: CommandResult(exit_code=1),
+            "hostname": lambda w, s: CommandResult(stdout=f"{self.hostname}\n"),
+            "sonic-cfggen": lambda w, s: cli_db.sonic_cfggen(self, w),
+            "sonic-db-cli": lambda w, s: cli_db.sonic_db_cli(self, w),
+            "redis-cli": lambda w, s: cli_db.redis_cli(self, w),
+            "show": lambda w, s: cli_show.run_show(self, w),
+            "pfcwd": lambda w, s: cli_show.run_pfcwd(self, w, s),
+            "ecnconfig": lambda w, s: cli_show.run_ecnconfig(self, w, s),
+            "sonic-clear": lambda w, s: cli_show.run_sonic_clear(self, w),
+            "mmuconfig": lambda w, s: cli_show.mmu_config(self) if w[1:2] == ["-l"] else self._root_only(w, s),
+            "config": lambda w, s: cli_config.run_config(self, w, s),
+            "sh": self._sh,
+            "bash": self._sh,
+            "setsid": self._setsid,
+            "test": lambda w, s: self._test(w[1:]),
+            "[": lambda w, s: self._test(w[1:-1] if w[-1] == "]" else w[1:]),
+            "rm": lambda w, s: self._rm(w),
+        }
+
+    def _root_only(self, words: list[str], sudo: bool) -> CommandResult:
+        if not sudo:
+            return CommandResult(stderr="Root privileges required for this operation\n", exit_code=1)
+        return CommandResult(stderr=f"{words[0]}: this option is not available on this device\n", exit_code=1)
+
+    def _sh(self, words: list[str], sudo: bool) -> CommandResult:
+        if len(words) < 3 or words[1] != "-c":
+            return CommandResult(stderr=f"{words[0]}: only -c SCRIPT is available here\n", exit_code=2)
+        return run_line(words[2], self._dispatch, sudo, self._write_redirect)
+
+    def _setsid(self, words: list[str], sudo: bool) -> CommandResult:
+        """`setsid -f sh -c 'sleep N; rest'` starts a detached timer; anything else runs detached at once."""
+        rest = [w for w in words[1:] if w not in ("-f", "--fork", "-w", "--wait")]
+        if not rest:
+            return CommandResult(stderr="setsid: no command specified\n", exit_code=1)
+        script = rest[2] if rest[:2] == ["sh", "-c"] and len(rest) > 2 else ""
+        match = re.match(r"\s*sleep\s+(\d+(?:\.\d+)?)\s*;\s*(.*)\Z", script, re.S)
+        if match:
+            self.timers.append((self.wall() + float(match.group(1)), match.group(2), sudo))
+            return CommandResult()
+        self._dispatch(rest, sudo)
+        return CommandResult()
+
+    def _test(self, args: list[str]) -> CommandResult:
+        if len(args) == 2 and args[0] in ("-e", "-f"):
+            return CommandResult(exit_code=0 if self.read_file(args[1]) is not None else 1)
+        if len(args) == 2 and args[0] == "-d":
+            return CommandResult(exit_code=0 if args[1] in ("/", "/tmp", "/etc/sonic", HOME) else 1)
+        return CommandResult(exit_code=2, stderr="test: only -e/-f/-d PATH are available here\n")
+
+    def _rm(self, words: list[str]) -> CommandResult:
+        force = any(w.startswith("-") and "f" in w for w in words[1:])
+        err, code = "", 0
+        for path in (w for w in words[1:] if not w.startswith("-")):
+            if self.files.pop(self._abs(path), None) is None and not force:
+                err += f"rm: cannot remove '{path}': No such file or directory\n"
+                code = 1
+        return CommandResult(stderr=err, exit_code=code)
+
+    def _cat(self, words: list[str]) -> CommandResult:
+        out, err, code = "", "", 0
+        for path in words[1:]:
+            text = self.read_text(path)
+            if text is None:
+                err += f"cat: {path}: No such file or directory\n"
+                code = 1
+            else:
+                out += text
+        return CommandResult(stdout=out, stderr=err, exit_code=code)
+
+    def _sleep(self, words: list[str]) -> CommandResult:
+        try:
+            seconds = float(words[1]) if len(words) > 1 else -1.0
+        except ValueError:
+            seconds = -1.0
+        if seconds < 0:
+            return CommandResult(stderr="sleep: missing operand\n", exit_code=1)
+        self.clock += int(seconds * 1000 // TICK_MS)
+        self._invalidate()
+        return CommandResult(delay_s=seconds)
+
+
+def _echo(words: list[str]) -> CommandResult:
+    args = words[1:]
+    newline = "\n"
+    if args[:1] == ["-n"]:
+        args, newline = args[1:], ""
+    return CommandResult(stdout=" ".join(args) + newline)
