@@ -84,6 +84,14 @@ def open_netmiko(target: SshTarget) -> Any:
     except (paramiko.SSHException, OSError) as exc:
         _close_session(conn)
         raise connect_error(target, where, exc) from None
+    except EOFError:  # paramiko's bare EOFError: the server sent its banner, then closed the connection
+        _close_session(conn)
+        raise DeviceError(
+            target.device,
+            "connect",
+            f"{where} closed the SSH connection during the handshake (after its banner): "
+            "is that address:port this device's sshd, and is it healthy?",
+        ) from None
 
 
 def establish_exec_only(conn: Any) -> None:
