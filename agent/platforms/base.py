@@ -231,6 +231,7 @@ def reconnect_of(runner: CommandRunner) -> Reconnect | None:
 
 class DeviceGuard(Protocol):
     """Held around a change on one device (e.g. the rollout device lock). Built by the caller, so the
-    platform tasks need no rollout code; raises before yielding when the device may not be changed."""
+    platform tasks need no rollout code; raises before yielding when the device may not be changed, and
+    yields notes for the apply outcome's events (e.g. a stale lock it reclaimed)."""
 
-    def __call__(self, runner: CommandRunner) -> AbstractContextManager[object]: ...
+    def __call__(self, runner: CommandRunner) -> AbstractContextManager[list[str]]: ...

@@ -100,8 +100,11 @@ def apply_task(
 def _guarded(runner: CommandRunner, guard: DeviceGuard | None, step: Callable[[], Result]) -> Result:
     if guard is None:
         return step()
-    with guard(runner):
-        return step()
+    with guard(runner) as notes:
+        result = step()
+    if notes and isinstance(result.result, ApplyOutcome):
+        result.result.events.extend(notes)
+    return result
 
 
 def _apply(task: Task, intent: DeviceIntent, runner: CommandRunner, opts: ApplyOptions) -> Result:

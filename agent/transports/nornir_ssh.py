@@ -33,6 +33,7 @@ def ssh_target(host: Host, *, timeout: float = 30.0) -> SshTarget:
         verify_host_key=bool(policy.get("ssh_strict", True)),
         timeout=timeout,
         key_file=key_file,
+        system_host_keys=bool(extras.get("system_host_keys", True)),
     )
 
 
