@@ -26,9 +26,7 @@ def _usage_error(message: str) -> typer.Exit:
     return typer.Exit(EXIT_CANNOT_RUN)
 
 
-ASIC_OPT = typer.Option(
-    None, "--asic", help="ASIC alias or ASIC_TABLE key (default: the platform's, else vs)."
-)
+ASIC_OPT = typer.Option(None, "--asic", help="ASIC alias or ASIC_TABLE key (default: the platform's, else vs).")
 PLATFORM_OPT = typer.Option(
     None,
     "--platform",
@@ -113,9 +111,7 @@ def headroom_command(
     gearbox: float | None = typer.Option(
         None, "--gearbox-delay", min=0, help="Gearbox delay, ns (default: platform's)."
     ),
-    small: float = typer.Option(
-        50, "--small-packet-percentage", min=0, max=100, help="Small packets, %."
-    ),
+    small: float = typer.Option(50, "--small-packet-percentage", min=0, max=100, help="Small packets, %."),
     lossless_mtu: int = typer.Option(1024, "--lossless-mtu", min=64, max=9216, help="LOSSLESS_TRAFFIC_PATTERN mtu."),
     ratio: float = typer.Option(0, "--over-subscribe-ratio", min=0, help="Shared headroom pool ratio (0 = pool off)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
