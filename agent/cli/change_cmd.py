@@ -28,6 +28,7 @@ from nornir.core.task import AggregatedResult, MultiResult, Task
 
 from agent.cli import app
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, InputError, InputProblem
+from agent.failure import reason
 from agent.intent import DeviceIntent
 from agent.inventory.loader import POLICY_FILE, load_nornir
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
@@ -82,7 +83,7 @@ class Progress:
 
 def _summary(res: Any) -> str:
     if res.exception is not None:
-        return f"FAILED: {res.exception}"
+        return f"FAILED: {reason(res)}"
     value = res.result
     if isinstance(value, ChangePlan):
         return "no changes" if value.empty else f"{len(value.operations)} change(s) planned"
@@ -165,7 +166,7 @@ def _run(sel: Selection, verb: str, task: Any, quiet: bool, **kwargs: Any) -> Ag
 
 def _device_json(name: str, res: Any) -> dict[str, Any]:
     if res.exception is not None or not isinstance(res.result, (ChangePlan, ApplyOutcome)):
-        return {"device": name, "status": "failed", "error": str(res.exception or res.result)}
+        return {"device": name, "status": "failed", "error": reason(res)}
     value = res.result
     plan = value if isinstance(value, ChangePlan) else value.plan
     out: dict[str, Any] = {"device": name}

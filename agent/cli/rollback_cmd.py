@@ -25,6 +25,7 @@ from agent.cli.change_cmd import (
     select_for_change,
 )
 from agent.errors import EXIT_FINDINGS, EXIT_OK
+from agent.failure import reason
 from agent.rollout.locks import LockInfo
 
 ROLLBACK_HELP = (
@@ -67,7 +68,7 @@ def rollback_cmd(
 
 def _rollback_json(name: str, res: Any) -> dict[str, Any]:
     if res.failed or res.exception is not None:
-        return {"device": name, "status": "failed", "detail": str(res.exception or res.result)}
+        return {"device": name, "status": "failed", "detail": reason(res)}
     if isinstance(res.result, str):  # the switch checkpoint or host snapshot (txid) restored
         return {"device": name, "status": "rolled_back", "detail": f"back to {res.result}"}
     return {"device": name, "status": "nothing_to_undo", "detail": "no agent change recorded on the device"}

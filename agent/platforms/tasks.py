@@ -70,6 +70,7 @@ def ssh_target(host: Host, *, timeout: float = 30.0) -> SshTarget:
         verify_host_key=bool(policy.get("ssh_strict", True)),
         timeout=timeout,
         key_file=key_file,
+        system_host_keys=bool(extras.get("system_host_keys", True)),
     )
 
 
@@ -191,12 +192,15 @@ def _locked(runner: CommandRunner, lock: LockInfo | None, lock_path: str, step: 
     if lock is None:
         return step()
     device_lock = DeviceLock(runner, lock_path)
-    device_lock.acquire(lock)
+    stale = device_lock.acquire(lock)
     try:
-        return step()
+        result = step()
     finally:
-        with contextlib.suppress(DeviceError):  # it expires on its own; `rollout --break-lock DEV` clears it
+        with contextlib.suppress(DeviceError):  # unreachable even after a reconnect: a one-shot lock is reclaimable
             device_lock.release(lock.txid)
+    if stale is not None and isinstance(result.result, ApplyOutcome):
+        result.result.events.append(f"reclaimed the stale lock of {stale.describe()}")
+    return result
 
 
 def _apply(task: Task, intent: DeviceIntent, runner: CommandRunner, opts: ApplyOptions) -> Result:

@@ -14,8 +14,12 @@ NAPALM contract -> SONiC:
   ``test_method_signatures`` harness rejects any public method that ``NetworkDriver`` lacks, while
   ``compliance_report`` finds getters with ``getattr`` (so both work).
 
-Transports: ``optional_args={"transport": "ssh"}`` (Netmiko ``linux``, the default) or ``"docker"``
-(the seam for ``docker exec`` on containerlab sonic-vs; see ``RUNNER_FACTORIES``).
+SSH options (``optional_args``, the names Netmiko uses, passed on to it): ``port``, ``key_file`` /
+``use_keys``, ``alt_key_file`` (the device's pinned known_hosts; ``known_hosts`` is an alias),
+``ssh_strict`` (default true: unknown host keys are refused), ``system_host_keys`` (default true;
+inventories the project writes say false, so only the device's own pin is trusted), ``device_name``
+(the name errors use). Transports: ``optional_args={"transport": "ssh"}`` (Netmiko ``linux``, the
+default) or ``"docker"`` (the seam for ``docker exec`` on containerlab sonic-vs; see ``RUNNER_FACTORIES``).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ def _ssh_runner(driver: RoceSonicDriver) -> CommandRunner:
         verify_host_key=bool(opts.get("ssh_strict", True)),
         timeout=float(driver.timeout),
         key_file=opts.get("key_file") if opts.get("use_keys", bool(opts.get("key_file"))) else None,
+        system_host_keys=bool(opts.get("system_host_keys", True)),
     )
     return NetmikoRunner.connect(target)
 

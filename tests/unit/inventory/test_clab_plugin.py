@@ -24,6 +24,7 @@ from rocelab.inventory_writer import groups_doc as lab_groups_doc
 from rocelab.inventory_writer import hosts_doc as lab_hosts_doc
 from rocelab.inventory_writer import links_doc as lab_links_doc
 from rocelab.spec import build_spec
+from tests.lab_inventory import write_lab_inventory
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
@@ -36,7 +37,7 @@ def lab_reference() -> dict[str, Any]:
     topo = load_clab(DEFAULT_TOPOLOGY)
     spec = build_spec(topo)
     return {
-        "hosts": lab_hosts_doc(spec, topo),
+        "hosts": lab_hosts_doc(spec, topo, ROOT / ".lab" / "id_ed25519", ROOT / "inventories" / "lab"),
         "groups": lab_groups_doc(topo.nodes.values()),
         "links": lab_links_doc(topo),
     }
@@ -81,12 +82,13 @@ def test_addresses_are_mgmt_ips_on_port_22_and_sonic_vs_goes_through_docker() ->
     assert "container" not in hosts["leaf1"]["data"]  # the default name follows from data `lab`
 
 
-def test_plugin_through_initnornir_matches_the_committed_lab_inventory() -> None:
+def test_plugin_through_initnornir_matches_the_lab_inventory(tmp_path: Path) -> None:
     nr = plugin_nornir(DEFAULT_TOPOLOGY)
+    lab_inventory = write_lab_inventory(tmp_path / "lab")
     lab = InitNornir(
         inventory={
             "plugin": "SimpleInventory",
-            "options": {f"{k}_file": str(ROOT / "inventories" / "lab" / f"{k}s.yaml") for k in ("host", "group")},
+            "options": {f"{k}_file": str(lab_inventory / f"{k}s.yaml") for k in ("host", "group")},
         },
         logging={"enabled": False},
     )
@@ -98,7 +100,7 @@ def test_plugin_through_initnornir_matches_the_committed_lab_inventory() -> None
     assert nr.inventory.hosts["spine1"].get_connection_parameters("napalm").platform == "rocesonic"
     assert nr.inventory.hosts["host2"].get("rdma_interfaces") == ["eth1"]
     assert nr.inventory.hosts["leaf2"].get("lab") == "roce-fabric"
-    assert topology_from_inventory(nr.inventory).links == load_topology(ROOT / "inventories" / "lab").links
+    assert topology_from_inventory(nr.inventory).links == load_topology(lab_inventory).links
 
 
 def test_nornir_filters_work_on_label_groups() -> None:
