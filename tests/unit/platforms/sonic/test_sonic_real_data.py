@@ -12,6 +12,7 @@ from agent.platforms.sonic import parsers as p
 from agent.platforms.sonic.gather import (
     Section,
     SonicRaw,
+    candidate_profiles,
     expected_pg_keys,
     parse_config_db,
     pg_ranges,
@@ -204,3 +205,27 @@ def test_admin_state_from_the_admin_column_else_config_db_default_down() -> None
     assert state.ports["Ethernet0"].admin_up is False  # APPL_DB (Admin column) wins over CONFIG_DB intent
     assert state.ports["Ethernet4"].admin_up is False  # no row, no admin_status: portmgrd's default down
     assert state.ports["Ethernet8"].admin_up is True  # Admin N/A: CONFIG_DB admin_status
+
+
+@pytest.mark.parametrize(
+    ("platform", "speed", "lanes", "eight_lane_name"),
+    [
+        ("x86_64-nvidia_sn5600-r0", "400000", "0,1,2,3,4,5,6,7", True),
+        ("x86_64-nvidia_sn5600-r0", "800000", "0,1,2,3,4,5,6,7", False),  # 800G exists only on 8 lanes
+        ("x86_64-nvidia_sn5600-r0", "400000", "0,1,2,3", False),
+        ("x86_64-mlnx_msn4700-r0", "100000", "0,1,2,3,4,5,6,7", True),
+        ("x86_64-mlnx_msn4700-r0", "400000", "0,1,2,3,4,5,6,7", False),
+        ("x86_64-nvidia_sn6600_ld-r0", "400000", "0,1,2,3,4,5,6,7", False),  # only 4xxx/5xxx models
+        ("x86_64-kvm_x86_64-r0", "400000", "0,1,2,3,4,5,6,7", False),  # not Mellanox
+    ],
+)
+def test_dynamic_profile_names_for_8_lane_ports(platform: str, speed: str, lanes: str, eight_lane_name: bool) -> None:
+    """buffermgrdyn getDynamicProfileName adds "_8lane" on SN4xxx/SN5xxx 8-lane ports below their top speed;
+    the reader must ask APPL_DB for that name or it sees no programmed profile."""
+    cfg = cfggen_print_data()
+    cfg["DEVICE_METADATA"]["localhost"]["platform"] = platform
+    cfg["PORT"]["Ethernet0"].update(speed=speed, lanes=lanes)
+    cfg["CABLE_LENGTH"] = {"AZURE": {"Ethernet0": "5m"}}
+    names = set(candidate_profiles(cfg, ["Ethernet0"]))
+    assert f"pg_lossless_{speed}_5m_profile" in names
+    assert (f"pg_lossless_{speed}_5m_8lane_profile" in names) is eight_lane_name
