@@ -229,3 +229,41 @@ def test_dynamic_profile_names_for_8_lane_ports(platform: str, speed: str, lanes
     names = set(candidate_profiles(cfg, ["Ethernet0"]))
     assert f"pg_lossless_{speed}_5m_profile" in names
     assert (f"pg_lossless_{speed}_5m_8lane_profile" in names) is eight_lane_name
+
+
+def _key_values(text: str) -> dict[str, str]:
+    """The two-column `key value` rows of an ecnconfig/mmuconfig block."""
+    rows = [line.split() for line in text.splitlines()]
+    return {r[0]: r[1] for r in rows if len(r) == 2 and not r[0].startswith("-")}
+
+
+def test_wred_profile_read_equals_ecnconfig() -> None:
+    shown = _key_values(cli_text("ecnconfig_l.txt"))  # Profile: AZURE_LOSSLESS
+    ecn = normalize(_raw(json.dumps(cfggen_print_data()))).ports["Ethernet0"].queues[3].ecn
+    assert ecn is not None
+    assert ecn.profile == "AZURE_LOSSLESS"
+    assert (ecn.min_threshold, ecn.max_threshold, ecn.probability, ecn.mode) == (
+        int(shown["green_min_threshold"]), int(shown["green_max_threshold"]),
+        int(shown["green_drop_probability"]), shown["ecn"],
+    )  # fmt: skip
+    assert ecn.enabled is (shown["wred_green_enable"] == "true" and shown["ecn"] != "ecn_none")
+
+
+def test_shared_headroom_pool_seen_like_mmuconfig() -> None:
+    """mmuconfig -l prints over_subscribe_ratio 2 (DEFAULT_LOSSLESS_BUFFER_PARAMETER): the pool is on."""
+    assert _key_values(cli_text("mmuconfig_l.txt"))["over_subscribe_ratio"] == "2"
+    traffic = normalize(_raw(json.dumps(cfggen_print_data()))).lossless_traffic
+    assert traffic is not None
+    assert traffic.shared_headroom_pool is True
+
+
+def test_watchdog_read_equals_pfcwd_show_config() -> None:
+    text = cli_text("pfcwd_show_config.txt").split("\n", 1)[1]  # after "Changed polling interval to 600ms"
+    rows = p.simple_tables(DEV, CMD, text)[0][1]
+    state = normalize(_raw(json.dumps(cfggen_print_data())))
+    for row in rows:
+        wd = state.ports[row["PORT"]].watchdog
+        assert wd is not None
+        assert (wd.action, wd.detection_time, wd.restoration_time) == (
+            row["ACTION"], int(row["DETECTION TIME"]), int(row["RESTORATION TIME"]),
+        )  # fmt: skip
