@@ -9,6 +9,7 @@ import json
 import pytest
 
 from agent.platforms.sonic import parsers as p
+from agent.platforms.sonic.fallback import plan_writes
 from agent.platforms.sonic.gather import (
     Section,
     SonicRaw,
@@ -267,3 +268,23 @@ def test_watchdog_read_equals_pfcwd_show_config() -> None:
         assert (wd.action, wd.detection_time, wd.restoration_time) == (
             row["ACTION"], int(row["DETECTION TIME"]), int(row["RESTORATION TIME"]),
         )  # fmt: skip
+
+
+def test_fallback_writes_typed_entries_back_in_redis_shape() -> None:
+    """The sonic-db-cli fallback writer gets cfggen-typed entries: lists go back as `field@` = "a,b" and an
+    entry without fields keeps the NULL placeholder (swss-common typed_to_raw), never "['a', 'b']"."""
+    live = parse_config_db(DEV, json.dumps(cfggen_print_data()))
+    pc_key, pc = next(iter(live["PORTCHANNEL"].items()))
+    ops = [
+        {"op": "add", "path": f"/PORTCHANNEL/{pc_key}/description", "value": "to spine"},
+        {"op": "add", "path": "/INTERFACE/Ethernet999", "value": {}},
+    ]
+    keys, forward, restore = plan_writes(ops, live)
+    members = ",".join(pc["members"])
+    assert f"members@ {members}" in " ".join(forward)
+    assert not any("[" in cmd for cmd in forward + restore)
+    assert "sonic-db-cli CONFIG_DB hset 'INTERFACE|Ethernet999' NULL NULL" in forward
+    assert ("INTERFACE", "Ethernet999") in keys
+    assert any(
+        cmd.startswith(f"sonic-db-cli CONFIG_DB hset 'PORTCHANNEL|{pc_key}'") and "members@" in cmd for cmd in restore
+    )
