@@ -110,3 +110,18 @@ def test_napalm_configure_changes_only_its_own_switch(lab: Lab, elsewhere: Path)
     assert (before["leaf2"]["Ethernet0"]["cable_m"], after["leaf2"]["Ethernet0"]["cable_m"]) == (0, 40)
     for name in ("leaf1", "spine1", "spine2"):
         assert after[name] == before[name], f"{name} changed by a configure meant for leaf2"
+
+
+def test_the_readme_snippet_runs_from_another_directory(lab: Lab, elsewhere: Path) -> None:
+    """examples/nornir_napalm_facts.py (the README's snippet, checked equal by a unit test) as a user runs it."""
+    script = ROOT / "examples" / "nornir_napalm_facts.py"
+    env = {k: v for k, v in os.environ.items() if k not in ("ROCE_AGENT_LAB_DIR", "PYTHONPATH")}
+    env["HOME"] = os.environ["HOME"]  # the stale known_hosts of `elsewhere`
+    res = subprocess.run(
+        [sys.executable, str(script), str(lab.inventory)], cwd=elsewhere, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.splitlines() == [f"{name} {name}" for name in SWITCHES]
+    assert res.stderr == ""
+    assert not list(elsewhere.iterdir())

@@ -142,7 +142,10 @@ def test_prefix_changes_container_names_and_sonic_vm_uses_ssh() -> None:
     assert leaf1["hostname"] == "leaf1"  # no mgmt-ipv4: the container name (containerlab adds it to /etc/hosts)
     assert leaf1["connection_options"]["napalm"]["extras"]["optional_args"]["container"] == "leaf1"
     assert leaf2["data"]["transport"] == "ssh"
-    assert "connection_options" not in leaf2
+    assert leaf2["connection_options"] == {
+        "netmiko": {"extras": {"ssh_strict": True, "system_host_keys": False}},
+        "napalm": {"extras": {"optional_args": {"device_name": "leaf2", "system_host_keys": False}}},
+    }
     assert docs["defaults.yaml"] == {"username": "admin", "data": {"lab": "tiny", "clab_prefix": ""}}
 
 
@@ -161,3 +164,25 @@ def test_plugin_options_are_checked() -> None:
         ClabInventory()
     with pytest.raises(InputError, match="unknown"):
         ClabInventory(topology=str(DEFAULT_TOPOLOGY), hostfile="x")
+
+
+@pytest.mark.parametrize("source", [DEFAULT_TOPOLOGY, FIXTURES / "prefix-empty.clab.yml"], ids=["sonic-vs", "sonic-vm"])
+def test_no_two_hosts_share_a_mutable_options_object(source: Path, tmp_path: Path) -> None:
+    """Through the plugin and through `inventory from-clab` files read by plain SimpleInventory."""
+    from agent.cli.inventory_cmd import render_files
+
+    for name, text in render_files(read_source(source)).items():
+        (tmp_path / name).write_text(text)
+    files = {f"{k}_file": str(tmp_path / f"{k}s.yaml") for k in ("host", "group", "defaults")}
+    files["defaults_file"] = str(tmp_path / "defaults.yaml")
+    simple = InitNornir(inventory={"plugin": "SimpleInventory", "options": files}, logging={"enabled": False})
+    for nr in (plugin_nornir(source), simple):
+        seen: list[tuple[object, str]] = []  # objects kept alive, so an id is never reused
+        for host in nr.inventory.hosts.values():
+            for conn in ("netmiko", "napalm"):
+                extras = host.get_connection_parameters(conn).extras
+                for obj in (extras, extras.get("optional_args")):
+                    if obj is not None:
+                        shared = [owner for other, owner in seen if other is obj]
+                        assert not shared, f"{host.name} shares {conn} options with {shared}"
+                        seen.append((obj, host.name))

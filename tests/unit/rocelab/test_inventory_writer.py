@@ -79,16 +79,16 @@ def test_port_numbers_appear_only_in_hosts_yaml_and_pins(tmp_path: Path) -> None
 def test_no_two_hosts_share_a_mutable_connection_object_after_nornir_loads_it(tmp_path: Path) -> None:
     inv, _, _ = _written(tmp_path)
     hosts = _plain_nornir(inv).inventory.hosts
-    objects: dict[int, str] = {}
+    objects: list[tuple[object, str]] = []  # kept alive, so an id is never reused
     for host in hosts.values():
-        netmiko = host.get_connection_parameters("netmiko").extras
-        owned = [netmiko]
+        owned = [host.get_connection_parameters("netmiko").extras]
         if host.name in SWITCHES:
             napalm = host.get_connection_parameters("napalm").extras
             owned += [napalm, napalm["optional_args"]]
         for obj in owned:
-            assert id(obj) not in objects, f"{host.name} shares an options dict with {objects.get(id(obj))}"
-            objects[id(obj)] = host.name
+            shared = [owner for other, owner in objects if other is obj]
+            assert not shared, f"{host.name} shares an options dict with {shared}"
+            objects.append((obj, host.name))
     for a, b in itertools.permutations(SWITCHES, 2):  # what nornir_napalm's open() does to one host's options
         hosts[a].get_connection_parameters("napalm").extras["optional_args"]["port"] = hosts[a].port
         assert hosts[b].get_connection_parameters("napalm").extras["optional_args"].get("port") in (None, hosts[b].port)
