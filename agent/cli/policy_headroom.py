@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from agent.errors import EXIT_CANNOT_RUN
-from agent.policy.headroom import physical_headroom_bound
+from agent.policy.headroom import physical_headroom_bound, shared_headroom_pool_size
 from agent.policy.headroom_policy import HeadroomSettings
 from agent.policy.headroom_setup import HeadroomSetup, headroom_setup
 from agent.policy.model import Policy
@@ -114,6 +114,8 @@ def headroom_command(
     small: float = typer.Option(50, "--small-packet-percentage", min=0, max=100, help="Small packets, %."),
     lossless_mtu: int = typer.Option(1024, "--lossless-mtu", min=64, max=9216, help="LOSSLESS_TRAFFIC_PATTERN mtu."),
     ratio: float = typer.Option(0, "--over-subscribe-ratio", min=0, help="Shared headroom pool ratio (0 = pool off)."),
+    ports: int = typer.Option(1, "--ports", min=0, help="Lossless ports sharing the pool (sizes it, with a ratio)."),
+    pgs: int = typer.Option(2, "--lossless-pgs", min=0, help="Lossless PGs per port (e.g. 3-4 is 2)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
 ) -> None:
     """PFC headroom of one lossless PG as SONiC's dynamic buffer model computes it, plus the physical bound."""
@@ -131,13 +133,16 @@ def headroom_command(
     bound = physical_bound(speed_mbps, cable_m)
     doc = {**_inputs(setup, speed_mbps, cable_m, mtu, port_lanes), "xon": hr.xon, "xoff": hr.xoff, "size": hr.size}
     doc["physical_bound"] = bound
+    doc["shared_headroom_pool_size"] = shared_headroom_pool_size(hr, pgs * ports, ports, ratio) if ratio else None
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
     where = setup.platform.name if setup.platform else doc["asic"]
     extra = f", {port_lanes} lanes" if port_lanes else ""
     extra += f", gearbox {setup.gearbox_delay_ns:g} ns" if setup.gearbox_delay_ns else ""
+    pool = doc["shared_headroom_pool_size"]
+    pool_text = f"; shared headroom pool {pool} B for {ports} port(s) x {pgs} PG(s)" if pool is not None else ""
     typer.echo(
         f"{speed_mbps // 1000}G {cable_m}m mtu {mtu} on {where}{extra}: xon {hr.xon} B, xoff {hr.xoff} B, "
-        f"size {hr.size} B; physical lower bound {bound if bound is not None else 'n/a'} B"
+        f"size {hr.size} B; physical lower bound {bound if bound is not None else 'n/a'} B{pool_text}"
     )

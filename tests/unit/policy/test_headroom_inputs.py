@@ -47,6 +47,17 @@ def test_spectrum6_and_shared_pool_and_small_packets() -> None:
     assert sn6600["xon"] == 2 * 42 * 1024
     shp = _headroom("--asic", "vs", "--speed", "100G", "--cable", "40m", "--over-subscribe-ratio", "2")
     assert (shp["size"], shp["xoff"], shp["shared_headroom_pool"]) == (shp["xon"], 46080, True)
+    # buffer_pool_mellanox.lua: (2 PGs x xoff 46080 - 10 KiB private headroom) / ratio 2
+    assert shp["shared_headroom_pool_size"] == (2 * 46080 - 10240) // 2
+    many = _headroom(
+        "--asic", "vs", "--speed", "100G", "--cable", "40m", "--over-subscribe-ratio", "2", "--ports", "32"
+    )
+    assert many["shared_headroom_pool_size"] == (32 * 2 * 46080 - 32 * 10240) // 2
+    none = _headroom(
+        "--asic", "vs", "--speed", "100G", "--cable", "40m", "--over-subscribe-ratio", "2", "--lossless-pgs", "0"
+    )
+    assert none["shared_headroom_pool_size"] == 655360  # nothing parked: the script's 640 KiB floor
+    assert _headroom("--asic", "vs", "--speed", "100G", "--cable", "40m")["shared_headroom_pool_size"] is None
     worst = _headroom("--asic", "vs", "--speed", "100G", "--cable", "40m", "--small-packet-percentage", "100")
     assert worst["xoff"] == 81920
 
