@@ -54,22 +54,31 @@ def settings_with(policy: Policy, platform: str | None, asic: str | None) -> Hea
 
 
 def _lane_options(setup: HeadroomSetup, speed: int, lanes: int | None) -> list[int | None]:
-    """Lane counts to show a row for: the given/only one, or both kinds where the platform runs both."""
-    try:
-        return [setup.lanes_for(speed, lanes)]
-    except ValueError:
-        spec = setup.platform
-        if spec is None or lanes is not None or len(spec.lane_choices(speed)) < 2:
-            return []
+    """Lane counts to show a row for: the given/only one, or both kinds where the platform runs both.
+
+    ValueError (the platform has no such port) propagates: `show` reports it instead of a silent gap."""
+    spec = setup.platform
+    if spec is not None and lanes is None and len(spec.lane_choices(speed)) == 2 and spec.speeds is not None:
         return [None, EIGHT_LANES]
+    return [setup.lanes_for(speed, lanes)]
 
 
-def headroom_rows(policy: Policy, speeds: list[int], settings: HeadroomSettings) -> list[dict[str, Any]]:
-    """Headroom for every (speed, lane kind, cable length) the policy can produce, at the switch MTU."""
+def headroom_rows(
+    policy: Policy, speeds: list[int], settings: HeadroomSettings, notes: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Headroom for every (speed, lane kind, cable length) the policy can produce, at the switch MTU.
+
+    A speed the platform cannot run is left out and said in `notes`."""
     setup = settings.setup()
     rows = []
     for speed in speeds:
-        for lanes in _lane_options(setup, speed, settings.lanes):
+        try:
+            options = _lane_options(setup, speed, settings.lanes)
+        except ValueError as exc:
+            if notes is not None:
+                notes.append(str(exc))
+            continue
+        for lanes in options:
             for cable in policy.cable_lengths_in_use():
                 hr = setup.headroom(speed, cable, policy.mtu.switch, lanes)
                 rows.append(

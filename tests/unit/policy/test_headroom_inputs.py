@@ -88,6 +88,13 @@ def test_show_sizes_both_lane_kinds_when_the_platform_runs_both() -> None:
     assert by_lanes[(8, 40)]["xon"] == 2 * by_lanes[(None, 40)]["xon"]
 
 
+def test_show_says_which_speeds_the_platform_cannot_run() -> None:
+    result = runner.invoke(app, ["policy", "show", "--platform", "x86_64-mlnx_msn2700-r0", str(LAB)])
+    assert result.exit_code == 0, result.output
+    assert "note: no headroom row: x86_64-mlnx_msn2700-r0 has no port at 400000 Mb/s" in result.stderr
+    assert "100G" in result.stdout
+
+
 def test_policy_headroom_section_and_override(tmp_path: Path) -> None:
     text = LAB.read_text() + (
         "headroom:\n  platform: x86_64-nvidia_sn5600-r0\n  small_packet_percentage: 40\n"
