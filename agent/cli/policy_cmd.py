@@ -167,7 +167,7 @@ def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         bound = str(r["physical_bound"]) if r["physical_bound"] is not None else "-"
         table.add_row(
-            f"{r['speed_mbps'] // 1000}G", str(r["lanes"] or "-"), f"{r['cable_m']}m",
+            f"{r['speed_mbps'] // 1000}G", str(r["lanes"] or ("<8" if r["platform"] else "-")), f"{r['cable_m']}m",
             *(str(r[k]) for k in ("xon", "xoff", "size")),
             bound, str(r["per_port_bytes"]),
         )  # fmt: skip
