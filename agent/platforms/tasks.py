@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from nornir.core import Nornir
 from nornir.core.configuration import Config
 from nornir.core.inventory import Host
 from nornir.core.plugins.connections import ConnectionPluginRegister
@@ -30,11 +28,9 @@ from nornir.core.task import Result, Task
 from nornir_napalm.plugins.tasks import napalm_confirm_commit
 
 from agent.errors import DeviceError
-from agent.intent import DeviceIntent, build_intents
-from agent.inventory.loader import inventory_devices, load_topology
+from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
 from agent.platforms.registry import adapter_for
-from agent.policy.model import Policy
 from agent.rollout.locks import DEFAULT_DEVICE_LOCK, DeviceLock, LockInfo
 from agent.state import DeviceState
 from agent.transports import docker_exec
@@ -44,14 +40,6 @@ SSH_CONNECTION = "roce_ssh"
 NAPALM_CONNECTION = "napalm"
 NAPALM_PLATFORM = "rocesonic"
 OK_STATUSES = (ApplyStatus.applied, ApplyStatus.unchanged, ApplyStatus.pending_confirm)
-
-
-# -- intents ------------------------------------------------------------------------------------------
-def intents_for(nr: Nornir, inventory_dir: Path, policy: Policy) -> dict[str, DeviceIntent]:
-    """Intents for the hosts of `nr` (possibly filtered); links come from the whole inventory directory."""
-    devices = inventory_devices(nr)
-    topology = load_topology(inventory_dir, {d.name: d.kind.value for d in devices})
-    return build_intents(devices, policy, topology)
 
 
 # -- connections --------------------------------------------------------------------------------------
