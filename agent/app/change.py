@@ -21,8 +21,10 @@ from nornir.core.task import AggregatedResult, Result
 
 from agent.app.inputs import InventoryRequest, LoadedInventory, load_inventory
 from agent.app.progress import Progress, run_on
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
-from agent.rollout.locks import LocalLock, LockInfo, holder_alive
+from agent.failure import reason
+from agent.platforms import registry
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, DeviceSideRevert
+from agent.rollout.locks import LocalLock, LockInfo, device_guard, holder_alive
 
 STATE_DIR = ".state"  # agent.rollout.session.STATE_DIR: where rollouts keep their trail and inventory lock
 APPLY_LOCK_TTL_S = 1800  # a device lock left by a killed apply expires after this
@@ -95,7 +97,7 @@ class DeviceChange:
                 out["detail"] = self.detail
         if self.plan is not None:
             p = self.plan
-            out.update(platform=p.platform, changes=len(p.operations), patch=p.operations, diff=p.lines)
+            out.update(platform=p.platform, changes=len(p.operations), patch=p.operations_json(), diff=p.lines)
             out["warnings"] = p.warnings
         return out
 
@@ -137,7 +139,7 @@ def plan(request: PlanRequest) -> ChangeRun:
 def _plan_change(name: str, res: Result) -> DeviceChange:
     value = res.result
     if res.exception is not None or not isinstance(value, ChangePlan):
-        return DeviceChange(name, "failed", error=str(res.exception or value))
+        return DeviceChange(name, "failed", error=reason(res))
     return DeviceChange(name, "unchanged" if value.empty else "changes", plan=value)
 
 
@@ -168,9 +170,9 @@ def apply(request: ApplyRequest, approve: Approve) -> ChangeRun:
         allow_fallback_writer=request.allow_fallback_writer,
         txid=txid,
     )
-    lock = None if request.check else LockInfo.new(txid, "roce-agent apply", APPLY_LOCK_TTL_S)
+    guard = None if request.check else device_guard(LockInfo.new(txid, "roce-agent apply", APPLY_LOCK_TTL_S))
     verb = "checking" if request.check else "applying"
-    results = run_on(loaded, apply_task, Progress(verb, request.quiet), opts=opts, lock=lock)
+    results = run_on(loaded, apply_task, Progress(verb, request.quiet), opts=opts, guard=guard)
     if opts.confirm_timeout_s:
         _confirm_pending(loaded, results, request.quiet)
     devices = [_apply_change(n, m[0], request.check) for n, m in sorted(results.items())]
@@ -180,7 +182,7 @@ def apply(request: ApplyRequest, approve: Approve) -> ChangeRun:
 def _apply_change(name: str, res: Result, check: bool) -> DeviceChange:
     value = res.result
     if res.exception is not None or not isinstance(value, ApplyOutcome):
-        return DeviceChange(name, "failed", error=str(res.exception or value))
+        return DeviceChange(name, "failed", error=reason(res))
     status = value.status.value
     if check and value.status is ApplyStatus.unchanged and value.plan is not None and not value.plan.empty:
         status = "would_change"
@@ -216,11 +218,11 @@ def _confirm_pending(loaded: LoadedInventory, results: AggregatedResult, quiet: 
     for name in pending:
         outcome: ApplyOutcome = results[name][0].result
         res = confirmed[name][0]
-        switch = loaded.intents[name].platform == "sonic"
+        self_reverting = isinstance(registry.adapter_for(loaded.intents[name].platform), DeviceSideRevert)
         if res.exception is None and not res.failed:
             outcome.status = ApplyStatus.applied
-            outcome.detail += "; confirmed and saved" if switch else "; confirmed"
-        elif switch:
+            outcome.detail += "; confirmed and saved" if self_reverting else "; confirmed"
+        elif self_reverting:
             outcome.detail += f"; confirm FAILED ({res.exception}): the switch rolls back when its timer expires"
         else:
             outcome.detail += f"; confirm FAILED ({res.exception}): the host stays applied and marked pending"
@@ -233,14 +235,14 @@ def rollback(request: RollbackRequest, approve: Approve) -> ChangeRun:
     from agent.txid import new_txid
 
     loaded = prepare_change(request.inputs, approve)
-    lock = LockInfo.new(new_txid(), "roce-agent rollback", APPLY_LOCK_TTL_S)
-    results = run_on(loaded, rollback_task, Progress("rolling back", request.quiet), lock=lock)
+    guard = device_guard(LockInfo.new(new_txid(), "roce-agent rollback", APPLY_LOCK_TTL_S))
+    results = run_on(loaded, rollback_task, Progress("rolling back", request.quiet), guard=guard)
     return ChangeRun("rollback", [_rollback_change(n, m[0]) for n, m in sorted(results.items())])
 
 
 def _rollback_change(name: str, res: Result) -> DeviceChange:
     if res.failed or res.exception is not None:
-        return DeviceChange(name, "failed", detail=str(res.exception or res.result))
+        return DeviceChange(name, "failed", detail=reason(res))
     if isinstance(res.result, str):  # the switch checkpoint or host snapshot (txid) restored
         return DeviceChange(name, "rolled_back", detail=f"back to {res.result}")
     return DeviceChange(name, "nothing_to_undo", detail="no agent change recorded on the device")

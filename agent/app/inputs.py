@@ -9,7 +9,6 @@ contacted when it is raised.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from nornir.core import Nornir
 from agent.errors import InputError, InputProblem
 from agent.intent import DeviceIntent, build_intents
 from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
-from agent.platforms.registry import ADAPTERS
+from agent.platforms import registry
 from agent.policy.loader import load_policy
 from agent.rollout.playbook import Targets
 from agent.rollout.targets import target_filter
@@ -148,11 +147,5 @@ def targeted(nr: Nornir, t: Targets) -> Nornir:
 
 
 def unsupported(platform: str) -> str | None:
-    """Why a platform cannot be handled in this build (its adapter module is missing), else None."""
-    target = ADAPTERS.get(platform)
-    if target is None:
-        return f"no adapter for platform {platform!r}"
-    module = target.partition(":")[0]
-    if importlib.util.find_spec(module) is None:
-        return f"platform {platform!r} not available yet ({module} is not installed); skipped"
-    return None
+    """Why a platform cannot be handled in this build (no adapter registered or installed), else None."""
+    return registry.unavailable(platform)

@@ -15,8 +15,8 @@ from nornir.core.inventory import Host
 from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 
 from agent.app.inputs import LoadedInventory
+from agent.failure import reason
 from agent.platforms.base import ApplyOutcome, ChangePlan
-from agent.redact import scrub
 
 
 class Progress:
@@ -46,7 +46,7 @@ class Progress:
 
 def summary(res: Result) -> str:
     if res.exception is not None:
-        return f"FAILED: {res.exception}"
+        return f"FAILED: {reason(res)}"
     value = res.result
     if isinstance(value, ChangePlan):
         return "no changes" if value.empty else f"{len(value.operations)} change(s) planned"
@@ -57,7 +57,7 @@ def summary(res: Result) -> str:
 
 def failure_line(res: Result, limit: int) -> str:
     """First line of why a device task failed, secrets scrubbed, cut to `limit` characters."""
-    return scrub(str(res.exception or res.result)).splitlines()[0][:limit]
+    return reason(res, limit)  # never empty: a bare EOFError from a hung-up sshd still names itself
 
 
 def run_on(loaded: LoadedInventory, task: Any, progress: Progress, **kwargs: Any) -> AggregatedResult:

@@ -26,7 +26,7 @@ from agent import __version__
 class LazyCommand:
     module: str  # imported when the command runs (or its --help is shown)
     attr: str  # the module's typer.Typer for this command
-    help: str  # one line for `roce-agent --help`; tests/unit/cli checks it matches the command's own
+    help: str  # one line for `roce-agent --help` (listed without importing the module)
 
 
 # The order of `roce-agent --help`: the workflow an operator follows (policy -> lab -> plan/apply ->
@@ -132,6 +132,9 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show version."),
 ) -> None:
     """roce-agent: one lossless policy, rendered, pushed safely and proven across the fabric."""
+    from agent.redact import install_output_masking
+
+    install_output_masking()  # known secrets never reach the console or a log, whichever command prints
 
 
 def main() -> None:

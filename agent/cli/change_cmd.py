@@ -119,9 +119,13 @@ def plan_cmd(
 
 def _write_patches(directory: Path, devices: list[dict[str, Any]]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
+    from agent.platforms import registry
+    from agent.platforms.base import PatchExport
+
     for dev in devices:
-        if dev.get("platform") == "sonic" and dev.get("patch"):
-            path = directory / f"{dev['device']}.json-patch"
+        adapter = registry.adapter_for(str(dev["platform"])) if dev.get("patch") else None
+        if isinstance(adapter, PatchExport):
+            path = directory / f"{dev['device']}{adapter.patch_suffix}"
             path.write_text(json.dumps(dev["patch"], indent=2) + "\n")
             typer.echo(f"{dev['device']}: JSON Patch written to {path}", err=True)
 

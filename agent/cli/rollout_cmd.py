@@ -106,7 +106,7 @@ def _print_preview(preview: RolloutPreview, json_lines: bool) -> None:
         for i, batch in enumerate(stage.batches):
             rows = []
             for d in batch:
-                ops = d.plan.operations if d.plan else []
+                ops = d.plan.operations_json() if d.plan else []
                 lines = d.plan.lines if d.plan else []
                 rows.append({"device": d.device, "error": d.error, "operations": ops, "lines": lines})
                 if not json_lines:

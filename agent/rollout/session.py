@@ -20,6 +20,7 @@ from agent.errors import InputError, InputProblem
 from agent.intent import DeviceIntent
 from agent.inventory.loader import POLICY_FILE
 from agent.platforms.base import CommandRunner
+from agent.redact import register_secret
 from agent.rollout.fabric import AdapterFabric, ChecksFn, RunnerFactory
 from agent.rollout.loader import load_playbook
 from agent.rollout.playbook import Playbook, RolloutPlaybook, file_hash
@@ -126,6 +127,8 @@ def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys:
     session = RolloutSession(pb, path, inv, policy_path, loaded.nr, stages, unstaged(stages, candidates),
                              loaded.intents, loaded.topology)  # fmt: skip
     session.secrets = inventory_secrets(loaded.full)
+    for secret in session.secrets:
+        register_secret(secret)  # the console and logs mask them too, not only the trail
     return session
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import InputError
 from agent.app.inputs import load_inventory
+from agent.errors import InputError
 from agent.rollout.audit_playbook import audit_request
 from agent.rollout.loader import load_playbook
 from agent.rollout.playbook import AuditPlaybook
