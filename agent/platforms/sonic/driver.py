@@ -43,7 +43,15 @@ from napalm.base.exceptions import (
 )
 
 from agent.errors import DeviceError
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.base import (
+    ApplyOptions,
+    ApplyOutcome,
+    ApplyStatus,
+    ChangePlan,
+    Closable,
+    CommandRunner,
+    reconnect_of,
+)
 from agent.platforms.sonic import deadman, napalm_getters
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.driver_getters import facts, interfaces, lossless_config, pfc_counters
@@ -123,9 +131,8 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
             raise ConnectionException(str(exc)) from None
 
     def close(self) -> None:
-        close = getattr(self.runner, "close", None)
-        if close is not None:
-            close()
+        if isinstance(self.runner, Closable):
+            self.runner.close()
         self.runner = None
 
     def is_alive(self) -> dict[str, bool]:  # type: ignore[override]
@@ -221,7 +228,7 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
         opts = ApplyOptions(
             confirm_timeout_s=revert_in, allow_fallback_writer=bool(self.optional_args.get("allow_fallback_writer"))
         )
-        tx = SonicTransaction(runner, getattr(runner, "reconnect", None), self.settings)
+        tx = SonicTransaction(runner, reconnect_of(runner), self.settings)
         outcome = tx.execute(plan, patch_verifier(live, ops), opts, replace_config=self._replace)
         self.runner = tx.runner
         self.last_outcome = outcome

@@ -233,12 +233,12 @@ def test_napalm_getters_and_validate_over_ssh(lab: Lab) -> None:
     from nornir_napalm.plugins.tasks import napalm_get, napalm_validate
 
     from agent.inventory.loader import load_nornir
-    from agent.platforms.tasks import napalm_driver
+    from agent.platforms.sonic.connect import napalm_driver
 
     source = ROOT / "tests" / "fixtures" / "sonic_platform" / "napalm" / "validate_lossless.yaml"
 
     def check(task: Task) -> tuple[Any, Any]:
-        napalm_driver(task)
+        napalm_driver(task.host, task.nornir.config)
         got = task.run(task=napalm_get, getters=["facts", "get_lossless_config", "get_pfc_counters"])
         report = task.run(task=napalm_validate, src=str(source))
         return got[0].result, report[0].result
@@ -263,12 +263,12 @@ def test_napalm_configure_with_revert_in_then_confirm(lab: Lab) -> None:
     from nornir_napalm.plugins.tasks import napalm_configure, napalm_confirm_commit
 
     from agent.inventory.loader import load_nornir
-    from agent.platforms.tasks import napalm_driver
+    from agent.platforms.sonic.connect import napalm_driver
 
     fragment = json.dumps({"PFC_WD": {"Ethernet0": {"detection_time": "400"}}})
 
     def push(task: Task) -> tuple[str, bool, bool]:
-        driver = napalm_driver(task)
+        driver = napalm_driver(task.host, task.nornir.config)
         configured = task.run(task=napalm_configure, configuration=fragment, revert_in=120)
         pending = driver.has_pending_commit()
         task.run(task=napalm_confirm_commit)
