@@ -20,7 +20,7 @@ from rocelab.sonic.asicdb import render_asic_db
 from rocelab.sonic.buffermgr import BufferManager
 from rocelab.sonic.counters import PATTERNS, CountersDb, TrafficModel
 from rocelab.sonic.db import ConfigDb, DerivedDb, HashDb
-from rocelab.sonic.defaults import seed_config
+from rocelab.sonic.defaults import ASIC_TYPE, SONIC_VERSION, seed_config
 from rocelab.sonic.faults import HANG_SECONDS, Faults
 from rocelab.sonic.gcu import Gcu
 from rocelab.sonic.qosview import TICK_MS
@@ -71,7 +71,16 @@ class SonicTwin:
             "ASIC_DB", 1, ":", lambda: render_asic_db(self.config, self._appl_table, watchdog, self.clock)
         )
         self.faults = Faults()
-        self.gcu = Gcu(self.config, self.after_config_write, state_dir, self.faults.refused_tables)
+        self.sonic_version = SONIC_VERSION  # `show version` and GCU's release checks (sonic_version.yml)
+        self.asic_type = ASIC_TYPE
+        self.gcu = Gcu(
+            self.config,
+            self.after_config_write,
+            state_dir,
+            self.faults.refused_tables,
+            identity=lambda: (self.sonic_version, self.asic_type),
+            log=lambda text: self.syslog.append((self.clock, text)),
+        )
         self.wall: Callable[[], float] = time.monotonic  # real time, for `setsid -f sh -c 'sleep N; ...'` timers
         self.timers: list[tuple[float, str, bool]] = []
 
