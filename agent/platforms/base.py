@@ -47,6 +47,7 @@ class ChangePlan:
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     base_fingerprint: str | None = None  # hash of the state planned against (detects concurrent change)
+    disruptive: list[str] = field(default_factory=list)  # interfaces the change takes down and up again
 
     @property
     def empty(self) -> bool:

@@ -12,6 +12,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from importlib import resources
 from pathlib import Path
 
 from rocelab.sonic import cli_config, cli_db, cli_show
@@ -20,7 +21,7 @@ from rocelab.sonic.asicdb import render_asic_db
 from rocelab.sonic.buffermgr import BufferManager
 from rocelab.sonic.counters import PATTERNS, CountersDb, TrafficModel
 from rocelab.sonic.db import ConfigDb, DerivedDb, HashDb
-from rocelab.sonic.defaults import ASIC_TYPE, SONIC_VERSION, seed_config
+from rocelab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION, seed_config
 from rocelab.sonic.faults import HANG_SECONDS, Faults
 from rocelab.sonic.gcu import Gcu
 from rocelab.sonic.qosview import TICK_MS
@@ -123,6 +124,8 @@ class SonicTwin:
         path = self._abs(path)
         if path == cli_config.SAVED_CONFIG:
             return self.saved_config().encode()
+        if path == f"/usr/share/sonic/device/{PLATFORM}/{HWSKU}/pg_profile_lookup.ini":  # what buffermgrd reads
+            return resources.files("rocelab.sonic").joinpath("pg_profile_lookup.ini").read_bytes()
         if path.startswith(CHECKPOINT_DIR) and path.endswith(".cp.json"):
             text = self.gcu.checkpoint_text(path[len(CHECKPOINT_DIR) : -len(".cp.json")])
             return None if text is None else text.encode()

@@ -4,11 +4,18 @@ The output is plain CONFIG_DB JSON (``{table: {key: {field: str}}}``) with plain
 (SONiC >= 202111) and one port per key, which is what GCU's YANG validation accepts. Lossless PG
 headroom is *not* rendered: in the traditional buffer model buffermgrd derives it from PORT.speed,
 CABLE_LENGTH and pfc_enable, and overwrites anything else on the next event (reference sonic.md 1.5).
+
+Shaped like a real render (sonic-buildimage qos_config.j2 output, ../shared/real-sonic/skus/*.qos.json)
+and valid on every release the agent supports: queues 0-6 per port (queue 7 only when a policy class
+uses priority 7), `pfc_enable` / `pfcwd_sw_enable` left out instead of "" on a port without lossless
+priorities (202211-202411 YANG: pattern `[0-7](,[0-7])*` refuses ""), and the WRED_ECN_QUEUE flex counter
+group (the ECN-marked counters RT-ECN-001 reads) only where the release's YANG has it (>= 202305).
 """
 
 from __future__ import annotations
 
 from agent.intent import DeviceIntent, PortIntent
+from agent.platforms.sonic.releases import DeviceFacts
 from agent.platforms.sonic.tables import (
     CABLE_LENGTH_KEY,
     FLEX_COUNTER_GROUPS,
@@ -19,11 +26,12 @@ from agent.platforms.sonic.tables import (
 )
 from agent.policy.model import Policy, SchedulingType, TrafficClass, Trust
 
-QUEUES_PER_PORT = 8
+QUEUES_PER_PORT = 7  # queues 0-6, as real renders; queue 7 only for a class on priority 7
+WRED_ECN_GROUP = "WRED_ECN_QUEUE"
 
 
-def render(intent: DeviceIntent) -> ConfigDb:
-    """Desired owned CONFIG_DB cells for one switch. Pure: same intent, same dict."""
+def render(intent: DeviceIntent, facts: DeviceFacts | None = None) -> ConfigDb:
+    """Desired owned CONFIG_DB cells for one switch. Pure: same intent and device facts, same dict."""
     policy = intent.policy
     ports = list(intent.ports.values())
     cfg: ConfigDb = {}
@@ -35,10 +43,15 @@ def render(intent: DeviceIntent) -> ConfigDb:
     cfg["PFC_WD"] = _pfc_wd(policy, ports)
     cfg["CABLE_LENGTH"] = {CABLE_LENGTH_KEY: {p.name: f"{p.cable_m}m" for p in ports}}
     cfg["PORT"] = {p.name: {"mtu": str(p.mtu)} for p in ports}
-    cfg["FLEX_COUNTER_TABLE"] = {g: {"FLEX_COUNTER_STATUS": "enable"} for g in FLEX_COUNTER_GROUPS}
+    groups = [g for g in FLEX_COUNTER_GROUPS if g != WRED_ECN_GROUP or _has_wred_ecn_group(facts)]
+    cfg["FLEX_COUNTER_TABLE"] = {g: {"FLEX_COUNTER_STATUS": "enable"} for g in groups}
     wd = "enable" if policy.pfc.watchdog.enabled else "disable"
     cfg["DEVICE_METADATA"] = {"localhost": {"default_pfcwd_status": wd}}
     return {table: entries for table, entries in cfg.items() if entries}
+
+
+def _has_wred_ecn_group(facts: DeviceFacts | None) -> bool:
+    return facts is None or facts.caps.flex_wred_ecn_queue.allowed
 
 
 def wred_name(cls: TrafficClass) -> str:
@@ -118,22 +131,26 @@ def _port_qos_map(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str
         out[QOS_GLOBAL] = {"dscp_to_tc_map": MAP_NAME}
     for p in ports:
         prios = _prio_list(p.lossless_priorities)
-        out[p.name] = {
+        entry = {
             trust_field: MAP_NAME,
             "tc_to_pg_map": MAP_NAME,
             "tc_to_queue_map": MAP_NAME,
             "pfc_to_queue_map": MAP_NAME,
-            "pfc_enable": prios,
-            "pfcwd_sw_enable": prios if policy.pfc.watchdog.enabled else "",
         }
+        if prios:  # an owned field left out is removed from the device: no "" (refused by older YANG)
+            entry["pfc_enable"] = prios
+            if policy.pfc.watchdog.enabled:
+                entry["pfcwd_sw_enable"] = prios
+        out[p.name] = entry
     return out
 
 
 def _queues(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str, str]]:
     """Every queue of every rendered port: its class's scheduler, and a WRED profile iff ECN is on."""
     out: dict[str, dict[str, str]] = {}
+    queues = QUEUES_PER_PORT + (1 if any(c.priority == QUEUES_PER_PORT for c in policy.classes) else 0)
     for p in ports:
-        for q in range(QUEUES_PER_PORT):
+        for q in range(queues):
             cls = _class_for_priority(policy, q)
             entry = {"scheduler": scheduler_name(cls)}
             if cls.ecn is not None:

@@ -46,7 +46,10 @@ def test_valid_patch_applies_and_prints_gcu_success() -> None:
         ([{"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/dscp_to_tc_map", "value": "ROCE"}], "DSCP_TO_TC_MAP"),
         ([{"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold", "value": "3000000"}], ">="),
         ([{"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_drop_probability", "value": "101"}], "0..100"),
-        ([{"op": "add", "path": "/DSCP_TO_TC_MAP/AZURE/64", "value": "3"}], "does not match pattern 6[0-3]|[1-5][0-9]?|[0-9]?"),
+        (
+            [{"op": "add", "path": "/DSCP_TO_TC_MAP/AZURE/64", "value": "3"}],
+            "does not match pattern 6[0-3]|[1-5][0-9]?|[0-9]?",
+        ),
         ([{"op": "replace", "path": "/PFC_WD/Ethernet0/detection_time", "value": "50"}], "100..5000"),
         ([{"op": "add", "path": "/PORT_QOS_MAP/Ethernet0,Ethernet4", "value": {"pfc_enable": "3"}}], "one port"),
         ([{"op": "remove", "path": "/SCHEDULER/scheduler.1"}], "SCHEDULER"),
