@@ -171,7 +171,8 @@ def test_gcu_flaps_each_port_whose_qos_rows_change_one_port_at_a_time() -> None:
     assert '"path": "/PORT/Ethernet0/admin_status", "value": "down"' in dry.stdout
     res = patch(twin, ops)
     assert res.exit_code == 0, res.stderr
-    assert ("down", "up") in seen and ("up", "down") in seen
+    assert ("down", "up") in seen
+    assert ("up", "down") in seen
     assert ("down", "down") not in seen  # never both at once
     assert seen[-1] == ("up", "up")
     events = [text for _, text in twin.syslog if "admin status" in text]
