@@ -24,6 +24,7 @@ from typing import Any
 
 from agent.errors import DeviceError
 from agent.intent import DeviceIntent
+from agent.platforms.sonic.gather import Section
 from agent.platforms.sonic.patch import Operation, apply_ops, path_parts
 from agent.platforms.sonic.releases import DeviceFacts, device_facts
 from agent.policy.model import BufferModel
@@ -57,11 +58,10 @@ class Preflight:
             raise PreflightRefused(self.device, self.blockers)
 
 
-def version_of(sections: Mapping[str, Any]) -> str | None:
+def version_of(sections: Mapping[str, Section]) -> str | None:
     """`SONiC Software Version: SONiC.20230531.22` from the gathered `show version` section."""
     section = sections.get("version")
-    text = getattr(section, "output", "") if section is not None else ""
-    for line in str(text).splitlines():
+    for line in (section.output if section is not None else "").splitlines():
         key, _, value = line.partition(":")
         if key.strip() == "SONiC Software Version":
             return value.strip()
@@ -73,7 +73,7 @@ def lookup_rows(text: str) -> set[tuple[str, str]]:
     rows: set[tuple[str, str]] = set()
     for line in text.splitlines():
         cols = line.split()
-        if len(cols) >= 6 and not cols[0].startswith("#"):
+        if len(cols) >= 6 and cols[0].isdigit() and cols[1][:-1].isdigit() and cols[1].endswith("m"):
             rows.add((cols[0], cols[1]))
     return rows
 
@@ -87,7 +87,7 @@ def run(
     _lookup_coverage(pf, intent, config_db, sections)
     _lanes(pf, intent, config_db)
     pf.cli_after = _pfcwd(pf, config_db, ops)
-    _wred(pf, config_db, ops)
+    _wred(pf, intent, config_db, ops)
     pf.flaps = flapping_ports(gcu_operations(ops, config_db), config_db)
     if pf.flaps:
         pf.warnings.append(
@@ -111,12 +111,11 @@ def _lossless_ports(intent: DeviceIntent) -> list[str]:
     return [p.name for p in intent.ports.values() if p.lossless_priorities]
 
 
-def _lookup_coverage(pf: Preflight, intent: DeviceIntent, cfg: dict[str, Any], sections: Mapping[str, Any]) -> None:
+def _lookup_coverage(pf: Preflight, intent: DeviceIntent, cfg: dict[str, Any], sections: Mapping[str, Section]) -> None:
     if pf.facts.buffer_model == "dynamic" or not _lossless_ports(intent):
         return
     section = sections.get("pg_lookup")
-    text = str(getattr(section, "output", "")) if section is not None else ""
-    rows = lookup_rows(text)
+    rows = lookup_rows(section.output if section is not None else "")
     if not rows:
         pf.warnings.append("could not read the device's pg_profile_lookup.ini: (speed, cable) coverage not checked")
         return
@@ -200,9 +199,16 @@ def _pfcwd(pf: Preflight, live: dict[str, Any], ops: list[Operation]) -> list[st
     return cmds
 
 
-def _wred(pf: Preflight, live: dict[str, Any], ops: list[Operation]) -> None:
+def _wred(pf: Preflight, intent: DeviceIntent, live: dict[str, Any], ops: list[Operation]) -> None:
     caps = pf.facts.caps
     if caps.wred_profile_create.allowed:
+        return
+    ecn = {(c.ecn.min_threshold, c.ecn.max_threshold, c.ecn.probability) for c in intent.policy.classes if c.ecn}
+    if len(ecn) > 1:
+        pf.blockers.append(
+            f"GCU of SONiC {caps.release.name} cannot create WRED profiles ({caps.wred_profile_create.source}), "
+            f"so one device profile is tuned, but the policy asks for {len(ecn)} different ECN settings"
+        )
         return
     existing = live.get("WRED_PROFILE") or {}
     for op in _touches(ops, "WRED_PROFILE"):

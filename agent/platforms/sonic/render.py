@@ -36,10 +36,10 @@ def render(intent: DeviceIntent, facts: DeviceFacts | None = None) -> ConfigDb:
     ports = list(intent.ports.values())
     cfg: ConfigDb = {}
     cfg.update(_maps(policy))
-    cfg["WRED_PROFILE"] = _wred_profiles(policy)
+    cfg["WRED_PROFILE"] = _wred_profiles(policy, facts)
     cfg["SCHEDULER"] = _schedulers(policy)
     cfg["PORT_QOS_MAP"] = _port_qos_map(policy, ports)
-    cfg["QUEUE"] = _queues(policy, ports)
+    cfg["QUEUE"] = _queues(policy, ports, facts)
     cfg["PFC_WD"] = _pfc_wd(policy, ports)
     cfg["CABLE_LENGTH"] = {CABLE_LENGTH_KEY: {p.name: f"{p.cable_m}m" for p in ports}}
     cfg["PORT"] = {p.name: {"mtu": str(p.mtu)} for p in ports}
@@ -54,8 +54,19 @@ def _has_wred_ecn_group(facts: DeviceFacts | None) -> bool:
     return facts is None or facts.caps.flex_wred_ecn_queue.allowed
 
 
-def wred_name(cls: TrafficClass) -> str:
-    return f"ROCE_ECN_{cls.priority}"
+DEVICE_WRED = "AZURE_LOSSLESS"  # the lossless WRED profile every community QoS render has
+GREEN = ("green_min_threshold", "green_max_threshold", "green_drop_probability")
+
+
+def tunes_device_wred(facts: DeviceFacts | None) -> bool:
+    """202305-202505 GCU refuses creating WRED profiles but lets it replace the green thresholds of
+    AZURE_LOSSLESS (202505: of any profile): then the agent tunes that profile instead of adding its own.
+    Without policers every packet is green, so the green thresholds are the ones that mark."""
+    return facts is not None and not facts.caps.wred_profile_create.allowed
+
+
+def wred_name(cls: TrafficClass, facts: DeviceFacts | None = None) -> str:
+    return DEVICE_WRED if tunes_device_wred(facts) else f"ROCE_ECN_{cls.priority}"
 
 
 def scheduler_name(cls: TrafficClass) -> str:
@@ -86,15 +97,20 @@ def _pcp_to_priority(policy: Policy) -> dict[int, int]:
     return table
 
 
-def _wred_profiles(policy: Policy) -> dict[str, dict[str, str]]:
+def _wred_profiles(policy: Policy, facts: DeviceFacts | None) -> dict[str, dict[str, str]]:
     """One WRED profile per ECN class, marking (never dropping-only) at the policy's byte thresholds.
 
     All three colours get the same thresholds: without policers every packet is green, but a stray
-    colour must not fall back to tail drop on a lossless queue.
+    colour must not fall back to tail drop on a lossless queue. Where GCU only lets the device's own
+    profile be tuned (tunes_device_wred), only its green fields are rendered.
     """
     out: dict[str, dict[str, str]] = {}
     for cls in policy.classes:
         if cls.ecn is None:
+            continue
+        if tunes_device_wred(facts):
+            values = (cls.ecn.min_threshold, cls.ecn.max_threshold, cls.ecn.probability)
+            out.setdefault(DEVICE_WRED, {f: str(v) for f, v in zip(GREEN, values, strict=True)})
             continue
         entry = {"ecn": "ecn_all"}
         for colour in ("green", "yellow", "red"):
@@ -145,7 +161,7 @@ def _port_qos_map(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str
     return out
 
 
-def _queues(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str, str]]:
+def _queues(policy: Policy, ports: list[PortIntent], facts: DeviceFacts | None) -> dict[str, dict[str, str]]:
     """Every queue of every rendered port: its class's scheduler, and a WRED profile iff ECN is on."""
     out: dict[str, dict[str, str]] = {}
     queues = QUEUES_PER_PORT + (1 if any(c.priority == QUEUES_PER_PORT for c in policy.classes) else 0)
@@ -154,7 +170,7 @@ def _queues(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str, str]
             cls = _class_for_priority(policy, q)
             entry = {"scheduler": scheduler_name(cls)}
             if cls.ecn is not None:
-                entry["wred_profile"] = wred_name(cls)
+                entry["wred_profile"] = wred_name(cls, facts)
             out[f"{p.name}|{q}"] = entry
     return out
 

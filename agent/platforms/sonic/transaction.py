@@ -53,10 +53,6 @@ def sudo(runner: CommandRunner, command: str, action: str, timeout: float = 120.
     return res.output
 
 
-def _cli_ops(plan: ChangePlan, before: dict[str, Any]) -> int:
-    return len(plan.operations) - len(gcu_operations(plan.operations, before))
-
-
 def comparable(config: Mapping[str, Any]) -> dict[str, Any]:
     """CONFIG_DB without daemon-written tables (buffermgrd may legitimately rewrite them any time)."""
     return {t: v for t, v in config.items() if t not in DAEMON_OWNED_TABLES}
@@ -144,7 +140,7 @@ class SonicTransaction:
             deadman.arm(self.runner, txid, revert_s)
             out.events.append(f"rollback timer armed ({revert_s}s)")
             sudo(self.runner, f"config {change}", f"config {change.split()[0]}", timeout=600.0)
-            out.events.append(f"patch applied ({len(plan.operations) - _cli_ops(plan, before)} changes)")
+            out.events.append(f"patch applied ({len(gcu_operations(plan.operations, before))} changes)")
             for command in cli:
                 sudo(self.runner, command, command.split()[0] + " " + command.split()[1])
                 out.events.append(f"CLI: {command}")
