@@ -107,8 +107,11 @@ def test_where_gcu_refuses_new_wred_profiles_the_device_profile_is_tuned(
 
 def test_two_ecn_settings_cannot_share_the_one_tunable_profile(intent: DeviceIntent) -> None:
     roce = next(c for c in intent.policy.classes if c.ecn)
-    other = roce.model_copy(update={"name": "roce2", "priority": 4, "dscp": [30], "ecn": roce.ecn.model_copy(
-        update={"min_threshold": roce.ecn.min_threshold * 2, "max_threshold": roce.ecn.max_threshold * 2})})  # fmt: skip
+    assert roce.ecn is not None
+    doubled = {"min_threshold": roce.ecn.min_threshold * 2, "max_threshold": roce.ecn.max_threshold * 2}
+    other = roce.model_copy(
+        update={"name": "roce2", "priority": 4, "dscp": [30], "ecn": roce.ecn.model_copy(update=doubled)}
+    )
     policy = intent.policy.model_copy(update={"classes": [*intent.policy.classes, other]})
     pf = check(intent.model_copy(update={"policy": policy}), live(), sections("SONiC.20230531.22"))
     assert any("2 different ECN settings" in b for b in pf.blockers)
@@ -208,9 +211,14 @@ def test_release_by_asic_table_matches_the_real_files() -> None:
     assert table["202505", "Arista-7060X6-16PE-384C-B-O128S2"].asic == "th5"
     assert table["202211", "Force10-S6000"].pfcwd_table_create.allowed  # no validator config on 202211
     assert not any(table[r, s].pfcwd_table_create.allowed for r, s in table if r != "202211")
-    assert [table[r, "Force10-S6000"].wred_profile_create.allowed for r in ("202211", "202305", "202405", "202505", "202511")] == [
-        True, False, False, False, True
-    ]  # fmt: skip
+    releases = ("202211", "202305", "202405", "202505", "202511")
+    assert [table[r, "Force10-S6000"].wred_profile_create.allowed for r in releases] == [
+        True,
+        False,
+        False,
+        False,
+        True,
+    ]
     assert [table[r, "Force10-S6000"].pfc_enable_empty.allowed for r in ("202211", "202405", "202505")] == [
         False, False, True
     ]  # fmt: skip
