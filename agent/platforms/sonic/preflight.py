@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.errors import DeviceError
+from agent.errors import PreflightRefused
 from agent.intent import DeviceIntent
 from agent.platforms.sonic.gather import Section
 from agent.platforms.sonic.patch import Operation, apply_ops, path_parts
@@ -34,12 +34,7 @@ PORT_PREFIX_TABLES = frozenset({"BUFFER_PG", "BUFFER_QUEUE", "QUEUE"})
 GREEN_FIELDS = frozenset({"green_min_threshold", "green_max_threshold", "green_drop_probability"})
 
 
-class PreflightRefused(DeviceError):
-    """The switch cannot take this policy as planned; nothing was written. `reasons` are per device."""
-
-    def __init__(self, device: str, reasons: list[str]) -> None:
-        super().__init__(device, "pre-flight", "; ".join(reasons) + ". Nothing was written.")
-        self.reasons = reasons
+__all__ = ["Preflight", "PreflightRefused", "run"]
 
 
 @dataclass
