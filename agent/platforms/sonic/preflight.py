@@ -230,7 +230,8 @@ def flapping_ports(ops: list[Operation], live: Mapping[str, Any]) -> list[str]:
         parts = path_parts(op["path"])
         if parts[0] not in PORT_ROW_TABLES | PORT_PREFIX_TABLES:
             continue
-        keys = [parts[1]] if len(parts) > 1 else list(op.get("value") or {})
+        value = op.get("value")
+        keys = [parts[1]] if len(parts) > 1 else list(value) if isinstance(value, dict) else []
         ports.update(p for k in keys if (p := _port_of(parts[0], str(k))))
     rows = live.get("PORT") or {}
     up = [p for p in ports if (rows.get(p) or {}).get("admin_status", "down") == "up"]
