@@ -100,7 +100,7 @@ def audit_cmd(
     if from_snapshot is not None and interval:
         raise _cannot_run("--interval needs live reads; a snapshot carries its own previous/ read")
     try:
-        sel = select(inventory, policy, limit, group, verify=not insecure)
+        sel = select(inventory, policy, limit, group, verify=not insecure, contact=from_snapshot is None)
         topology = load_topology(inventory, {n: i.kind.value for n, i in sel.intents.items()})
         snap = _read(sel, from_snapshot, interval, quiet)
     except InputError as exc:

@@ -29,6 +29,7 @@ from nornir.core.task import AggregatedResult, MultiResult, Task
 from agent.cli import app
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, InputError, InputProblem
 from agent.intent import DeviceIntent
+from agent.inventory.access import require_secrets
 from agent.inventory.loader import POLICY_FILE, load_nornir
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
 from agent.platforms.registry import ADAPTERS
@@ -96,8 +97,17 @@ def _input_error(exc: InputError) -> typer.Exit:
     return typer.Exit(EXIT_CANNOT_RUN)
 
 
-def select(inventory: Path, policy_path: Path | None, limit: str | None, group: str | None, verify: bool) -> Selection:
-    """Load and validate every input; raises InputError (exit 2) before any connection."""
+def select(
+    inventory: Path,
+    policy_path: Path | None,
+    limit: str | None,
+    group: str | None,
+    verify: bool,
+    *,
+    contact: bool = True,
+) -> Selection:
+    """Load and validate every input; raises InputError (exit 2) before any connection. With `contact`
+    (devices will be logged into) the selected devices' password variables must be set."""
     from agent.platforms.tasks import intents_for
 
     inv = Path(inventory)
@@ -106,6 +116,8 @@ def select(inventory: Path, policy_path: Path | None, limit: str | None, group: 
     policy = load_policy(policy_path or inv / POLICY_FILE)
     nr = load_nornir(inv, verify_host_keys=verify)
     nr = _filter(nr, inv, limit, group)
+    if contact:
+        require_secrets(nr, inv)
     intents = intents_for(nr, inv, policy)
     skipped: dict[str, str] = {}
     for name, intent in intents.items():

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from agent.errors import EXIT_FINDINGS, EXIT_OK, InputError, InputProblem
+from agent.inventory.access import require_secrets
 from agent.inventory.loader import load_nornir
 from agent.rollout.playbook import AuditOutput, AuditPlaybook
 from agent.rollout.session import gate_terms, resolve_inventory, resolve_policy, targeted
@@ -26,9 +27,10 @@ def audit_args(pb: AuditPlaybook, path: Path, inventory: Path | None, *, verify:
     """The `roce-agent audit` arguments this playbook stands for (inputs validated; no device contacted)."""
     path = Path(path).resolve()
     inv = resolve_inventory(pb, path, inventory)
-    nr = targeted(load_nornir(inv, verify_host_keys=verify), pb.targets)
+    nr = targeted(load_nornir(inv, verify_host_keys=verify), pb.targets, path)
     if not nr.inventory.hosts:
         raise InputError([InputProblem(path, line_of(read_yaml(path), ("targets",)), "targets", "selects no device")])
+    require_secrets(nr, inv)
     args = ["audit", "-i", str(inv), "-p", str(resolve_policy(pb, path, inv))]
     args += ["--limit", ",".join(sorted(nr.inventory.hosts))]
     for term in gate_terms(pb.checks):

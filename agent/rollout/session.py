@@ -7,6 +7,7 @@ and field. `make_fabric` then wires the device side (adapters, SSH runners, the 
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from agent.checks.finding import Finding
 from agent.checks.registry import Selection, catalogue
 from agent.errors import InputError, InputProblem
 from agent.intent import DeviceIntent, build_intents
+from agent.inventory.access import require_secrets
 from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
 from agent.platforms.base import CommandRunner
 from agent.policy.loader import load_policy
@@ -29,7 +31,7 @@ from agent.rollout.targets import target_filter
 from agent.rollout.trail import Trail, secrets_from_environment
 from agent.state import DeviceState
 from agent.topology.model import Topology
-from agent.yamlfile import format_loc, line_of, read_yaml
+from agent.yamlfile import format_loc, line_of, read_yaml, start_line, suggest
 
 STATE_DIR = ".state"
 
@@ -73,18 +75,47 @@ def resolve_inventory(pb: Playbook, playbook_path: Path, override: Path | None) 
         return Path(override)
     if pb.inventory:
         return (playbook_path.parent / pb.inventory).resolve()
-    raise InputError(
-        [InputProblem(playbook_path, 1, "inventory", "no inventory: pass -i DIR or set `inventory:` in the playbook")]
-    )
+    line = start_line(read_yaml(playbook_path))  # where the playbook's keys start: `inventory:` goes there
+    why = "no inventory: pass -i DIR or set `inventory:` in the playbook"
+    raise InputError([InputProblem(playbook_path, line, "inventory", why)])
 
 
 def resolve_policy(pb: Playbook, playbook_path: Path, inventory_dir: Path) -> Path:
     return (playbook_path.parent / pb.policy).resolve() if pb.policy else inventory_dir / POLICY_FILE
 
 
-def targeted(nr: Nornir, t: Targets) -> Nornir:
-    """The inventory narrowed to a playbook's `targets:`."""
+def targeted(nr: Nornir, t: Targets, playbook_path: Path | None = None) -> Nornir:
+    """The inventory narrowed to a playbook's `targets:`; with the playbook's path, every group, role, name
+    and exclude the targets list must exist in the inventory first (InputError located in the playbook)."""
+    if playbook_path is not None:
+        problems = target_problems(nr, t, playbook_path)
+        if problems:
+            raise InputError(problems)
     return nr.filter(target_filter(t.groups, t.roles, t.names, t.filter, t.exclude))
+
+
+_TARGET_KINDS = {"groups": "group", "roles": "role", "names": "device", "exclude": "device"}
+
+
+def target_problems(nr: Nornir, t: Targets, path: Path) -> list[InputProblem]:
+    """`targets:` entries that match nothing: a typo there would change which devices are touched (an
+    `exclude` typo spares nothing), so it is refused rather than ignored. Names may be globs (leaf*)."""
+    roles = sorted({str(h.get("role")) for h in nr.inventory.hosts.values() if h.get("role")})
+    known = {"groups": sorted(nr.inventory.groups), "roles": roles, "names": sorted(nr.inventory.hosts)}
+    known["exclude"] = known["names"]
+    doc = read_yaml(path)
+    problems = []
+    for key, kind in _TARGET_KINDS.items():
+        values: list[str] = getattr(t, key)
+        for i, value in enumerate(values):
+            globbing = key in ("names", "exclude")
+            if any(fnmatch.fnmatchcase(k, value) if globbing else k == value for k in known[key]):
+                continue
+            listing = ", ".join(known[key][:12]) + (" ..." if len(known[key]) > 12 else "")
+            msg = f"{kind} {value!r} is not in the inventory.{suggest(value, known[key])} Known: {listing or 'none'}"
+            loc = ("targets", key, i)
+            problems.append(InputProblem(path, line_of(doc, loc), format_loc(loc), msg))
+    return problems
 
 
 def candidate(host: Host) -> Candidate:
@@ -126,7 +157,8 @@ def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys:
     policy_path = resolve_policy(pb, path, inv)
     policy = load_policy(policy_path)
     full = load_nornir(inv, verify_host_keys=verify_host_keys)
-    nr = targeted(full, pb.targets)
+    nr = targeted(full, pb.targets, path)
+    require_secrets(nr, inv)
     candidates = [candidate(h) for h in nr.inventory.hosts.values()]
     stages = _stages(pb, path, candidates)
     topology = load_topology(inv, {d.name: d.kind.value for d in inventory_devices(full)})
