@@ -56,39 +56,78 @@ def address_of(host: Host, connection: str) -> tuple[str, int] | None:
 
 
 def shared_addresses(nr: Nornir, files: InventoryFiles) -> list[InputProblem]:
-    """One problem per host that shares its (address, port) with an earlier host, per connection type."""
-    seen: dict[tuple[str, str, int], str] = {}
-    clashes: dict[tuple[str, str], list[str]] = defaultdict(list)  # (host, first) -> connection types
-    where: dict[tuple[str, str], tuple[str, int]] = {}
+    """One problem per set of hosts that resolve to one (address, port), naming all of them."""
+    by_reach: dict[tuple[str, str, int], list[Host]] = defaultdict(list)
     for host in nr.inventory.hosts.values():
         if _uses_docker(host):
             continue
         for connection in CONNECTIONS:
             reach = address_of(host, connection)
-            if reach is None:
-                continue
-            key = (connection, *reach)
-            first = seen.setdefault(key, host.name)
-            if first != host.name:
-                clashes[(host.name, first)].append(connection)
-                where[(host.name, first)] = reach
+            if reach is not None:
+                by_reach[(connection, reach[0], reach[1])].append(host)
+    merged: dict[tuple[tuple[str, ...], str, int], list[str]] = defaultdict(list)  # (hosts, addr, port) -> conns
+    for (connection, address, port), hosts in by_reach.items():
+        if len(hosts) > 1:
+            merged[(tuple(h.name for h in hosts), address, port)].append(connection)
     problems = []
-    for (name, first), connections in clashes.items():
-        address, port = where[(name, first)]
+    for (names, address, port), connections in merged.items():
+        listed = f"{', '.join(names[:-1])} and {names[-1]}"
         msg = (
-            f"{name} and {first} both resolve to {address}:{port} for {' and '.join(connections)}: "
-            "each device needs its own address and port (else commands meant for one reach the other)"
+            f"{listed} {'both' if len(names) == 2 else 'all'} resolve to {address}:{port} for "
+            f"{' and '.join(connections)}: each device needs its own address and port (else commands meant "
+            "for one reach another)"
         )
-        problems.append(files.problem(HOSTS_FILE, _address_loc(files, name), msg))
+        fname, loc = _address_loc(files, nr.inventory.hosts[names[1]], connections)
+        problems.append(files.problem(fname, loc, msg))
     return problems
 
 
-def _address_loc(files: InventoryFiles, name: str) -> Loc:
-    entry = (files.docs.get(HOSTS_FILE) or {}).get(name)
+def _address_loc(files: InventoryFiles, host: Host, connections: list[str]) -> tuple[str, Loc]:
+    """Where the shared address comes from: a NAPALM `optional_args.port` set for many hosts at once
+    (groups.yaml / defaults.yaml), else the second host's own `port:` / `hostname:` line."""
+    if connections == ["napalm"]:
+        found = _napalm_port_owner(files, host)
+        if found is not None:
+            return found
+    entry = (files.docs.get(HOSTS_FILE) or {}).get(host.name)
     for key in ("port", "hostname"):
         if isinstance(entry, dict) and key in entry:
-            return (name, key)
-    return (name,)
+            return HOSTS_FILE, (host.name, key)
+    return HOSTS_FILE, (host.name,)
+
+
+def _napalm_port_owner(files: InventoryFiles, host: Host) -> tuple[str, Loc] | None:
+    """The entry whose NAPALM extras a host uses, if they set `optional_args.port`. Read from the files:
+    Nornir's own resolution writes inherited extras into the group objects it passes through."""
+    extras: Loc = ("connection_options", "napalm", "extras")
+    owners: list[tuple[str, Loc]] = [(HOSTS_FILE, (host.name,))]
+    owners += [(GROUPS_FILE, (g.name,)) for g in _ancestors(host.groups)]
+    owners.append((DEFAULTS_FILE, ()))
+    for fname, base in owners:
+        found = _node(files.docs.get(fname), (*base, *extras))
+        if found is not None:  # Nornir takes the first extras found, whole: this one decides
+            optional = found.get("optional_args") if isinstance(found, dict) else None
+            if isinstance(optional, dict) and "port" in optional:
+                return fname, (*base, *extras, "optional_args", "port")
+            return None
+    return None
+
+
+def _node(doc: object, loc: Loc) -> object:
+    for part in loc:
+        if not isinstance(doc, dict) or part not in doc:
+            return None
+        doc = doc[part]
+    return doc
+
+
+def _ancestors(groups: Iterable[Group]) -> list[Group]:
+    """Groups in Nornir's lookup order: each group, then its parents, depth first."""
+    out: list[Group] = []
+    for group in groups:
+        out.append(group)
+        out += _ancestors(group.groups)
+    return out
 
 
 def _group_declaring(groups: Iterable[Group], key: str) -> Group | None:

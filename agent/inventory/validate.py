@@ -17,7 +17,7 @@ from typing import Any
 
 from agent.errors import InputError, InputProblem
 from agent.inventory import model, names
-from agent.yamlfile import describe, format_loc, line_of, not_a_mapping, sort_problems, validate_document
+from agent.yamlfile import describe, format_loc, line_of, not_a_mapping, sort_problems, start_line, validate_document
 from agent.yamlsafe import check_safe_loader, load_text, read_text
 
 HOSTS_FILE = "hosts.yaml"
@@ -35,6 +35,7 @@ class InventoryFiles:
 
     directory: Path
     docs: dict[str, Any] = field(default_factory=dict)  # file name -> document (files that exist)
+    unreadable: set[str] = field(default_factory=set)  # exist but could not be read (their problems are out)
 
     def path(self, name: str) -> Path:
         return self.directory / name
@@ -72,6 +73,7 @@ def read_files(directory: Path) -> tuple[InventoryFiles, list[InputProblem]]:
                     check_safe_loader(text, path)
             except InputError as exc:
                 problems += exc.problems
+                files.unreadable.add(name)
     return files, problems
 
 
@@ -79,13 +81,13 @@ def _entries(files: InventoryFiles, name: str, problems: list[InputProblem]) -> 
     """hosts.yaml / groups.yaml: a mapping of names to Nornir entries (each a mapping, maybe empty)."""
     doc = files.docs.get(name)
     if doc is None:
-        if name == HOSTS_FILE and files.path(name).is_file():
+        if name == HOSTS_FILE and files.path(name).is_file() and name not in files.unreadable:
             problems.append(InputProblem(files.path(name), None, "", "defines no device"))
         return {}
     if not isinstance(doc, dict):
         what = "device names to host entries" if name == HOSTS_FILE else "group names to group entries"
         msg = f"expected a mapping of {what} (name: {{hostname: ..., ...}}), found {describe(doc)}"
-        problems.append(InputProblem(files.path(name), line_of(doc, ()) or 1, "", msg))
+        problems.append(InputProblem(files.path(name), start_line(doc) or 1, "", msg))
         return {}
     entries: dict[str, model.Entry] = {}
     check = names.check_device_name if name == HOSTS_FILE else names.check_group_name
@@ -188,7 +190,10 @@ def validate_inventory(directory: Path) -> ValidInventory:
     groups = _entries(files, GROUPS_FILE, problems)
     inv = ValidInventory(files, hosts, groups, _defaults(files, problems), _links(files, problems))
     inv.host_names, inv.group_names = _names(files, HOSTS_FILE), _names(files, GROUPS_FILE)
-    problems += _group_refs(files, inv) + _group_cycles(files, groups) + _link_problems(files, inv)
+    if not files.unreadable & {HOSTS_FILE, GROUPS_FILE}:  # else every reference would look dangling
+        problems += _group_refs(files, inv) + _group_cycles(files, groups)
+    if HOSTS_FILE not in files.unreadable and isinstance(files.docs.get(HOSTS_FILE), dict):
+        problems += _link_problems(files, inv)
     if problems:
         raise InputError(_by_file(problems))
     return inv
