@@ -114,7 +114,9 @@ def _playbook_case(path: Path) -> Case:
 
 
 def all_cases() -> list[Case]:
-    cases = [_corpus_case(d, kind) for kind in ("inventory", "policy", "playbook") for d in sorted((CORPUS / kind).iterdir())]
+    cases = [
+        _corpus_case(d, kind) for kind in ("inventory", "policy", "playbook") for d in sorted((CORPUS / kind).iterdir())
+    ]
     cases += [_policy_case(p) for p in sorted((FIXTURES / "policy" / "invalid").glob("*.yaml"))]
     cases += [_playbook_case(p) for p in sorted((FIXTURES / "rollout" / "invalid").glob("*.yaml"))]
     return cases
