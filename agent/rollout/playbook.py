@@ -85,6 +85,10 @@ class Targets(Strict):
             parse_filter(v)
         return v
 
+    def lists(self) -> dict[str, list[str]]:
+        """The name lists, each to be found in the inventory (agent.rollout.targets.unknown_targets)."""
+        return {"groups": self.groups, "roles": self.roles, "names": self.names, "exclude": self.exclude}
+
 
 class Gate(Strict):
     """Counter deltas allowed over the soak window (read before and after it)."""

@@ -7,7 +7,6 @@ and field. `make_fabric` then wires the device side (adapters, SSH runners, the 
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,11 +26,11 @@ from agent.rollout.fabric import AdapterFabric, ChecksFn, RunnerFactory
 from agent.rollout.loader import load_playbook
 from agent.rollout.playbook import Playbook, RolloutPlaybook, Targets, file_hash
 from agent.rollout.stages import Candidate, ResolvedStage, resolve_stages, unstaged
-from agent.rollout.targets import target_filter
+from agent.rollout.targets import target_filter, unknown_targets
 from agent.rollout.trail import Trail, secrets_from_environment
 from agent.state import DeviceState
 from agent.topology.model import Topology
-from agent.yamlfile import format_loc, line_of, read_yaml, start_line, suggest
+from agent.yamlfile import format_loc, line_of, read_yaml, start_line
 
 STATE_DIR = ".state"
 
@@ -88,34 +87,10 @@ def targeted(nr: Nornir, t: Targets, playbook_path: Path | None = None) -> Norni
     """The inventory narrowed to a playbook's `targets:`; with the playbook's path, every group, role, name
     and exclude the targets list must exist in the inventory first (InputError located in the playbook)."""
     if playbook_path is not None:
-        problems = target_problems(nr, t, playbook_path)
+        problems = unknown_targets(nr, t.lists(), playbook_path)
         if problems:
             raise InputError(problems)
     return nr.filter(target_filter(t.groups, t.roles, t.names, t.filter, t.exclude))
-
-
-_TARGET_KINDS = {"groups": "group", "roles": "role", "names": "device", "exclude": "device"}
-
-
-def target_problems(nr: Nornir, t: Targets, path: Path) -> list[InputProblem]:
-    """`targets:` entries that match nothing: a typo there would change which devices are touched (an
-    `exclude` typo spares nothing), so it is refused rather than ignored. Names may be globs (leaf*)."""
-    roles = sorted({str(h.get("role")) for h in nr.inventory.hosts.values() if h.get("role")})
-    known = {"groups": sorted(nr.inventory.groups), "roles": roles, "names": sorted(nr.inventory.hosts)}
-    known["exclude"] = known["names"]
-    doc = read_yaml(path)
-    problems = []
-    for key, kind in _TARGET_KINDS.items():
-        values: list[str] = getattr(t, key)
-        for i, value in enumerate(values):
-            globbing = key in ("names", "exclude")
-            if any(fnmatch.fnmatchcase(k, value) if globbing else k == value for k in known[key]):
-                continue
-            listing = ", ".join(known[key][:12]) + (" ..." if len(known[key]) > 12 else "")
-            msg = f"{kind} {value!r} is not in the inventory.{suggest(value, known[key])} Known: {listing or 'none'}"
-            loc = ("targets", key, i)
-            problems.append(InputProblem(path, line_of(doc, loc), format_loc(loc), msg))
-    return problems
 
 
 def candidate(host: Host) -> Candidate:
