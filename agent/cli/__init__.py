@@ -34,6 +34,9 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show version."),
 ) -> None:
     """roce-agent: one lossless policy, rendered, pushed safely and proven across the fabric."""
+    from agent.redact import install_output_masking
+
+    install_output_masking()  # known secrets never reach the console or a log, whichever command prints
 
 
 # Command modules add their commands to `app` when imported; this order is the order in --help:

@@ -27,9 +27,9 @@ from agent.cli import app
 from agent.cli.change_cmd import GROUP_OPT, INSECURE_OPT, LIMIT_OPT, POLICY_OPT, Progress, select
 from agent.cli.change_cmd import Selection as Selection_
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, InputError, InputProblem
+from agent.failure import reason
 from agent.intent import DeviceIntent
 from agent.inventory.loader import load_topology
-from agent.redact import scrub
 from agent.report import history, html, json_report, junit, prom, table
 from agent.report.common import ReportMeta
 from agent.state import DeviceState
@@ -145,7 +145,7 @@ def _read(sel: Selection_, from_snapshot: Path | None, interval: float, quiet: b
 
 def _read_failure(res: Result, limit: int) -> str:
     """First line of why a device was not read, secrets scrubbed, cut to `limit` characters."""
-    return scrub(str(res.exception or res.result)).splitlines()[0][:limit]
+    return reason(res, limit)  # never empty: a bare EOFError from a hung-up sshd still names itself
 
 
 class _GatherProgress(Progress):

@@ -25,7 +25,8 @@ from agent.cli.change_cmd import (
     select_for_change,
 )
 from agent.errors import EXIT_FINDINGS, EXIT_OK
-from agent.rollout.locks import LockInfo
+from agent.failure import reason
+from agent.rollout.locks import LockInfo, device_guard
 
 ROLLBACK_HELP = (
     "Undo the agent's last change on each device: a switch returns to the checkpoint of its pending commit "
@@ -55,7 +56,7 @@ def rollback_cmd(
         inventory, policy, limit, group, insecure=insecure, yes=yes, verb="Roll back the last agent change on"
     )
     lock = LockInfo.new(new_txid(), "roce-agent rollback", APPLY_LOCK_TTL_S)
-    results = _run(sel, "rolling back", rollback_task, quiet=False, lock=lock)
+    results = _run(sel, "rolling back", rollback_task, quiet=False, guard=device_guard(lock))
     devices = [_rollback_json(name, multi[0]) for name, multi in sorted(results.items())]
     if as_json:
         typer.echo(json.dumps({"devices": devices}, indent=2))
@@ -67,7 +68,7 @@ def rollback_cmd(
 
 def _rollback_json(name: str, res: Any) -> dict[str, Any]:
     if res.failed or res.exception is not None:
-        return {"device": name, "status": "failed", "detail": str(res.exception or res.result)}
+        return {"device": name, "status": "failed", "detail": reason(res)}
     if isinstance(res.result, str):  # the switch checkpoint or host snapshot (txid) restored
         return {"device": name, "status": "rolled_back", "detail": f"back to {res.result}"}
     return {"device": name, "status": "nothing_to_undo", "detail": "no agent change recorded on the device"}

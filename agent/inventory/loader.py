@@ -30,6 +30,7 @@ from agent.inventory.access import shared_addresses
 from agent.inventory.model import LinksFile
 from agent.inventory.validate import DEFAULTS_FILE, GROUPS_FILE, HOSTS_FILE, LINKS_FILE, validate_inventory
 from agent.policy.units import parse_speed_mbps
+from agent.redact import register_secret
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Link, Topology
 from agent.yamlfile import read_yaml, validate_document
@@ -67,6 +68,7 @@ def load_nornir(inventory_dir: Path, *, num_workers: int = 32, verify_host_keys:
     known_hosts = inv / KNOWN_HOSTS_FILE
     for host in nr.inventory.hosts.values():
         apply_credentials(host)
+        register_secret(host.password)  # masked in every output from now on (agent.redact)
         apply_host_key_policy(host, known_hosts if known_hosts.is_file() else None, verify_host_keys)
     return nr
 

@@ -22,6 +22,7 @@ from agent.inventory.access import require_secrets
 from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
 from agent.platforms.base import CommandRunner
 from agent.policy.loader import load_policy
+from agent.redact import register_secret
 from agent.rollout.fabric import AdapterFabric, ChecksFn, RunnerFactory
 from agent.rollout.loader import load_playbook
 from agent.rollout.playbook import Playbook, RolloutPlaybook, Targets, file_hash
@@ -140,6 +141,8 @@ def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys:
     intents = build_intents(inventory_devices(nr), policy, topology)
     session = RolloutSession(pb, path, inv, policy_path, nr, stages, unstaged(stages, candidates), intents, topology)
     session.secrets = inventory_secrets(full)
+    for secret in session.secrets:
+        register_secret(secret)  # the console and logs mask them too, not only the trail
     return session
 
 

@@ -7,8 +7,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from rocelab.sonic import show
-from rocelab.sonic.counters import QUEUES, port_oid, queue_oid
+from rocelab.sonic import show, stats
+from rocelab.sonic.cli_stats import (
+    SHOW_QUEUE_WATERMARK,
+    SHOW_WATERMARK,
+    clear_command,
+    show_queue_counters,
+    show_watermark,
+    wall_time,
+    watermark_script,
+)
+from rocelab.sonic.counters import port_oid, queue_oid
+from rocelab.sonic.db import HashDb
 from rocelab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION
 from rocelab.sonic.ecn import ecn_profile_set, ecn_queue_set
 from rocelab.sonic.qosview import TICK_MS
@@ -32,18 +42,25 @@ ShowHandler = Callable[["SonicTwin", list[str]], CommandResult]
 def _show_table() -> dict[tuple[str, ...], ShowHandler]:
     """`show` subcommand prefix -> handler(twin, remaining args)."""
     return {
-        ("pfc", "counters"): lambda t, a: CommandResult(stdout=show.pfc_counters(_port_counters(t))),
+        ("pfc", "counters"): lambda t, a: pfcstat(t, ["-s", "all"]),
         ("pfc", "priority"): _pfc_priority,
         ("pfc", "asymmetric"): _pfc_asymmetric,
-        ("queue", "counters"): queue_counters,
-        ("queue", "wredcounters"): lambda t, a: queue_counters(t, a, wred=True),
-        ("priority-group", "watermark"): _pg_watermark,
-        ("priority-group", "persistent-watermark"): _pg_watermark,
+        ("queue", "counters"): lambda t, a: show_queue_counters(t, a, "queue"),
+        ("queue", "wredcounters"): lambda t, a: show_queue_counters(t, a, "wred"),
+        ("queue", "watermark"): lambda t, a: show_watermark(t, a, SHOW_QUEUE_WATERMARK, persistent=False),
+        ("queue", "persistent-watermark"): lambda t, a: show_watermark(t, a, SHOW_QUEUE_WATERMARK, persistent=True),
+        ("priority-group", "watermark"): lambda t, a: show_watermark(t, a, SHOW_WATERMARK, persistent=False),
+        ("priority-group", "persistent-watermark"): lambda t, a: show_watermark(t, a, SHOW_WATERMARK, persistent=True),
+        ("buffer_pool", "watermark"): lambda t, a: watermark_script(t, ["-t", "buffer_pool"]),
+        ("buffer_pool", "persistent-watermark"): lambda t, a: watermark_script(t, ["-p", "-t", "buffer_pool"]),
+        ("headroom-pool", "watermark"): lambda t, a: watermark_script(t, ["-t", "headroom_pool"]),
+        ("headroom-pool", "persistent-watermark"): lambda t, a: watermark_script(t, ["-p", "-t", "headroom_pool"]),
         ("interfaces", "status"): _interfaces_status,
         ("pfcwd",): lambda t, a: run_pfcwd(t, ["pfcwd", "show", *a], sudo=False),
         ("ecn",): lambda t, a: CommandResult(stdout=show.ecn_profiles(t.config.table("WRED_PROFILE"))),
-        ("mmu",): lambda t, a: mmu_config(t),
-        ("buffer", "configuration"): lambda t, a: mmu_config(t),
+        ("mmu",): lambda t, a: mmu_config(t, a),
+        ("buffer", "configuration"): lambda t, a: mmu_config(t, a),
+        ("buffer", "information"): lambda t, a: mmu_config(t, a, state=True),
         ("runningconfiguration", "all"): lambda t, a: _running_config(t),
         ("version",): lambda t, a: CommandResult(stdout=_version(t)),
         ("logging",): lambda t, a: CommandResult(stdout=_logging(t)),
@@ -103,32 +120,43 @@ def _watchdog_log(twin: SonicTwin) -> list[tuple[int, str]]:
     return out
 
 
+PFC_FIELDS = {f"{d}{p}": f"SAI_PORT_STAT_PFC_{p}_{d.upper()}_PKTS" for d in ("rx", "tx") for p in range(8)}
+
+
 def _port_counters(twin: SonicTwin) -> dict[str, dict[str, str]]:
+    """Each port's PFC counters, as differences against the `sonic-clear pfccounters` baseline if any."""
     names = twin.counters.hgetall("COUNTERS_PORT_NAME_MAP")
-    return {port: _since_clear(twin, "pfc", oid) for port, oid in names.items()}
+    baseline = twin.counter_snapshots.get("pfc")
+    out = {}
+    for port, oid in names.items():
+        row = twin.counters.hgetall(f"COUNTERS:{oid}")
+        old = baseline.values.get(oid) if baseline else None
+        if old is not None:
+            row = {k: str(max(0, int(v) - int(old.get(k, "0")))) if v.isdigit() else v for k, v in row.items()}
+        out[port] = row
+    return out
 
 
-def _since_clear(twin: SonicTwin, group: str, oid: str) -> dict[str, str]:
-    """pfcstat/queuestat print deltas against the snapshot `sonic-clear` saved (sonic.md §2.1)."""
-    row = twin.counters.hgetall(f"COUNTERS:{oid}")
-    snap = twin.counter_snapshots.get(group, {}).get(oid)
-    if not snap:
-        return row
-    return {k: str(max(0, int(v) - snap.get(k, 0))) if v.isdigit() else v for k, v in row.items()}
+def pfcstat(twin: SonicTwin, args: list[str]) -> CommandResult:
+    """`pfcstat [-s all] [-c] [-d]`: Rx and Tx tables; against a baseline each follows its cached time."""
+    if "-d" in args:
+        twin.counter_snapshots.pop("pfc", None)
+    if "-c" in args:
+        oids = list(twin.counters.hgetall("COUNTERS_PORT_NAME_MAP").values())
+        twin.counter_snapshots["pfc"] = stats.snapshot(twin.counters, oids, PFC_FIELDS, wall_time(twin))
+        return CommandResult(stdout="Clear saved PFC counters and history\n")
+    baseline = twin.counter_snapshots.get("pfc")
+    return CommandResult(stdout=show.pfc_counters(_port_counters(twin), cached=baseline.time if baseline else None))
 
 
 def run_sonic_clear(twin: SonicTwin, argv: list[str]) -> CommandResult:
-    """`sonic-clear pfccounters|queuecounters`: save the current counters as the new zero."""
-    groups = {"pfccounters": ("pfc", "COUNTERS_PORT_NAME_MAP"), "queuecounters": ("queue", "COUNTERS_QUEUE_NAME_MAP")}
-    if len(argv) < 2 or argv[1] not in groups:
+    """`sonic-clear pfccounters|queuecounters|queue wredcounters|... watermark ...` (clear/main.py)."""
+    if argv[1:2] == ["pfccounters"]:
+        return pfcstat(twin, ["-c"])
+    result = clear_command(twin, argv[1:])
+    if result is None:
         return _usage("sonic-clear", f'No such command "{argv[1] if len(argv) > 1 else ""}".')
-    group, name_map = groups[argv[1]]
-    snapshot = {}
-    for oid in twin.counters.hgetall(name_map).values():
-        row = twin.counters.hgetall(f"COUNTERS:{oid}")
-        snapshot[oid] = {k: int(v) for k, v in row.items() if v.isdigit() and "WATERMARK" not in k}
-    twin.counter_snapshots[group] = snapshot
-    return CommandResult(stdout="Clear saved counters\n")
+    return result
 
 
 def _pfc_priority(twin: SonicTwin, args: list[str]) -> CommandResult:
@@ -140,29 +168,14 @@ def _pfc_priority(twin: SonicTwin, args: list[str]) -> CommandResult:
     return CommandResult(stdout=show.pfc_priority(rows))
 
 
-def queue_counters(twin: SonicTwin, args: list[str], *, wred: bool = False) -> CommandResult:
-    as_json = "-j" in args or "--json" in args
-    ports = [a for a in args if not a.startswith("-")]
-    names = twin.counters.hgetall("COUNTERS_QUEUE_NAME_MAP")
-    selected = ports or list(twin.counters.hgetall("COUNTERS_PORT_NAME_MAP"))
-    for port in ports:
-        if f"{port}:0" not in names:
-            return CommandResult(stdout=f"Port doesn't exist! {port}\n", exit_code=1)
-    data = {port: {q: _since_clear(twin, "queue", names[f"{port}:{q}"]) for q in range(QUEUES)} for port in selected}
-    if wred:
-        return CommandResult(stdout=show.wred_counters(data))
-    return CommandResult(stdout=show.queue_counters_json(data) if as_json else show.queue_counters(data))
-
-
-def _pg_watermark(twin: SonicTwin, args: list[str]) -> CommandResult:
-    if args[:1] not in (["headroom"], ["shared"]):
-        return _usage("show priority-group watermark", "Missing argument: headroom|shared")
-    names = twin.counters.hgetall("COUNTERS_PG_NAME_MAP")
-    data = {
-        port: {pg: twin.counters.hgetall(f"COUNTERS:{names[f'{port}:{pg}']}") for pg in range(8)}
-        for port in twin.counters.hgetall("COUNTERS_PORT_NAME_MAP")
-    }
-    return CommandResult(stdout=show.pg_watermark(args[0], data))
+def run_pfc(twin: SonicTwin, argv: list[str]) -> CommandResult:
+    """`pfc show priority|asymmetric [PORT]` (what `show pfc priority|asymmetric` runs)."""
+    args = argv[1:]
+    if args[:2] == ["show", "priority"]:
+        return _pfc_priority(twin, args[2:])
+    if args[:2] == ["show", "asymmetric"]:
+        return _pfc_asymmetric(twin, args[2:])
+    return _usage("pfc", f'No such command "{" ".join(args[:2])}".')
 
 
 def _interfaces_status(twin: SonicTwin, args: list[str]) -> CommandResult:
@@ -222,10 +235,16 @@ def _wd_queues(twin: SonicTwin) -> dict[str, dict[str, str]]:
     return out
 
 
-def mmu_config(twin: SonicTwin) -> CommandResult:
-    lossless = twin.config.hgetall("DEFAULT_LOSSLESS_BUFFER_PARAMETER|AZURE")
-    pools, profiles = twin.config.table("BUFFER_POOL"), twin.config.table("BUFFER_PROFILE")
-    return CommandResult(stdout=show.mmu_config(lossless, pools, profiles))
+def mmu_config(twin: SonicTwin, args: list[str], *, state: bool = False) -> CommandResult:
+    """`mmuconfig -l` reads CONFIG_DB; the same program run as `buffershow -l` reads STATE_DB."""
+    db: HashDb = twin.state if state else twin.config
+    tables = [db.table(name) for name in ("DEFAULT_LOSSLESS_BUFFER_PARAMETER", "BUFFER_POOL", "BUFFER_PROFILE")]
+    if state:
+        tables = [
+            db.table(name)
+            for name in ("DEFAULT_LOSSLESS_BUFFER_PARAMETER", "BUFFER_POOL_TABLE", "BUFFER_PROFILE_TABLE")
+        ]
+    return CommandResult(stdout=show.mmu_config(*tables, verbose="-vv" in args))
 
 
 def run_ecnconfig(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:

@@ -116,7 +116,8 @@ class PortFlow:
     since: int = 0
     rates: dict[Obj, dict[str, int]] = field(default_factory=dict)
     acc: dict[Obj, dict[str, int]] = field(default_factory=dict)
-    peaks: dict[Obj, dict[str, int]] = field(default_factory=dict)
+    peaks: dict[Obj, dict[str, int]] = field(default_factory=dict)  # PERSISTENT_WATERMARKS: since boot
+    user_peaks: dict[Obj, dict[str, int]] = field(default_factory=dict)  # USER_WATERMARKS: since the last clear
 
     def settle(self, now: int) -> None:
         span = now - self.since
@@ -134,6 +135,9 @@ class PortFlow:
             out[name] = out.get(name, 0) + rate * span
         out.update(self.peaks.get(obj, {}))
         return out
+
+    def watermarks(self, obj: Obj, *, persistent: bool) -> dict[str, int]:
+        return (self.peaks if persistent else self.user_peaks).get(obj, {})
 
 
 PORT_FIELDS = tuple(f"SAI_PORT_STAT_PFC_{p}_{d}_PKTS" for p in range(8) for d in ("RX", "TX"))
@@ -154,6 +158,16 @@ PG_FIELDS = (
     "SAI_INGRESS_PRIORITY_GROUP_STAT_SHARED_WATERMARK_BYTES",
     "SAI_INGRESS_PRIORITY_GROUP_STAT_XOFF_ROOM_WATERMARK_BYTES",
 )
+
+
+WATERMARK_TABLES = ("USER_WATERMARKS", "PERSISTENT_WATERMARKS")  # what flex counters' watermark Lua keeps
+WATERMARK_FIELDS = {
+    "queue": ("SAI_QUEUE_STAT_SHARED_WATERMARK_BYTES",),
+    "pg": (
+        "SAI_INGRESS_PRIORITY_GROUP_STAT_SHARED_WATERMARK_BYTES",
+        "SAI_INGRESS_PRIORITY_GROUP_STAT_XOFF_ROOM_WATERMARK_BYTES",
+    ),
+}
 
 
 class TrafficModel:
@@ -195,9 +209,22 @@ class TrafficModel:
     def _rerate(self, port: str, flow: PortFlow, qos: PortQos) -> None:
         flow.rates = rates_for(flow.pattern, qos)
         for obj, marks in watermarks_for(flow.pattern, qos).items():
-            peak = flow.peaks.setdefault(obj, {})
-            for name, value in marks.items():
-                peak[name] = max(peak.get(name, 0), value)
+            for peaks in (flow.peaks, flow.user_peaks):
+                peak = peaks.setdefault(obj, {})
+                for name, value in marks.items():
+                    peak[name] = max(peak.get(name, 0), value)
+
+    def clear_watermark(self, sai_field: str, *, persistent: bool) -> None:
+        """watermarkorch on a clear request: the field restarts from the occupancy traffic causes now."""
+        self.refresh()
+        for port, flow in self.flows.items():
+            peaks = flow.peaks if persistent else flow.user_peaks
+            for marks in peaks.values():
+                marks.pop(sai_field, None)
+            current = watermarks_for(flow.pattern, port_qos(self.config, port))
+            for obj, marks in current.items():
+                if sai_field in marks:
+                    peaks.setdefault(obj, {})[sai_field] = marks[sai_field]
 
     def counters(self, port: str, obj: Obj) -> dict[str, int]:
         flow = self.flows.get(port)
@@ -215,6 +242,8 @@ class CountersDb(HashDb):
 
     def name_maps(self) -> dict[str, Row]:
         ports = self.ports
+        if not ports:  # a twin loaded from a dump: its maps are the dump's
+            return {}
         qmap = {f"{p}:{q}": queue_oid(i, q) for i, p in enumerate(ports) for q in range(QUEUES)}
         pgmap = {f"{p}:{g}": pg_oid(i, g) for i, p in enumerate(ports) for g in range(PGS)}
         pmap = {p: port_oid(i) for i, p in enumerate(ports)}
@@ -238,26 +267,38 @@ class CountersDb(HashDb):
         yield from self.name_maps()
         for i in range(len(self.ports)):
             yield f"COUNTERS:{port_oid(i)}"
-            for q in range(QUEUES):
-                yield f"COUNTERS:{queue_oid(i, q)}"
-            for g in range(PGS):
-                yield f"COUNTERS:{pg_oid(i, g)}"
+            for table in ("COUNTERS", *WATERMARK_TABLES):
+                for q in range(QUEUES):
+                    yield f"{table}:{queue_oid(i, q)}"
+                for g in range(PGS):
+                    yield f"{table}:{pg_oid(i, g)}"
 
     def _base_row(self, key: str) -> Row | None:
         if key.startswith("COUNTERS_") and key.endswith("_MAP"):
             return self.name_maps().get(key)
-        decoded = decode_oid(key.removeprefix("COUNTERS:")) if key.startswith("COUNTERS:") else None
+        table, _, oid = key.partition(":")
+        decoded = decode_oid(oid) if table in ("COUNTERS", *WATERMARK_TABLES) else None
         if decoded is None or decoded[1] >= len(self.ports):
             return None
         kind, index, sub = decoded
         port = self.ports[index]
         self.traffic.refresh()
+        if table != "COUNTERS":
+            return self._watermark_row(port, kind, sub, persistent=table == "PERSISTENT_WATERMARKS")
         names = {"port": PORT_FIELDS, "queue": QUEUE_FIELDS, "pg": PG_FIELDS}[kind]
         values = self.traffic.counters(port, (kind, sub))
         row = {n: str(values.get(n, 0)) for n in names}
         if kind == "queue":
             row.update(self._wd_fields(port, sub))
         return row
+
+    def _watermark_row(self, port: str, kind: str, sub: int, *, persistent: bool) -> Row | None:
+        if kind == "port":
+            return None
+        flow = self.traffic.flows.get(port)
+        marks = flow.watermarks((kind, sub), persistent=persistent) if flow else {}
+        names = WATERMARK_FIELDS[kind]
+        return {n: str(marks.get(n, 0)) for n in names}
 
     def _wd_fields(self, port: str, queue: int) -> dict[str, str]:
         wd = self.traffic.watchdog.watched(self.traffic.config, port, queue)

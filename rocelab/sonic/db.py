@@ -190,6 +190,11 @@ class DerivedDb(HashDb):
         self._cache_key: object = None
         self._cache: dict[str, Row] = {}
 
+    def replace_render(self, render: Callable[[], dict[str, Row]]) -> None:
+        """Serve another daemon's view (a loaded dump) instead of the twin's own render."""
+        self._render = render
+        self.invalidate()
+
     def invalidate(self) -> None:
         self._cache_key = None
         self._cache = {}

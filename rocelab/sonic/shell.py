@@ -1,24 +1,25 @@
 """A small bash: `;`, `&&`, `||`, pipes into grep/head/tail/wc, redirections, and `sudo` per command.
 
 Agents batch reads into one round trip (`echo ==BEGIN x==; cmd; echo ==END x==`), so the twin must split a
-line the way bash does. Words are split with shlex (quotes honoured); an unquoted `|` is a pipe, exactly
-as in bash, so redis keys like `PORT|Ethernet0` must be quoted. Redirections: `>`/`>>` FILE (`/dev/null`
-discards), `2>` FILE, `2>&1`, `&>` FILE, `<` FILE (ignored: no command reads stdin).
+line the way bash does. Words come from the host twin's bash tokenizer (rocelab.host.shell), so both twins
+quote alike: `''` and `""` are empty arguments, `"..."` keeps `\\"`, `\\$`, `\\\\` escapes, a backslash outside
+quotes escapes the next character, `#` starts a comment, and `$?` is the status of the previous pipeline.
+An unquoted `|` is a pipe, exactly as in bash, so redis keys like `PORT|Ethernet0` must be quoted.
+Redirections: `>`/`>>` FILE (`/dev/null` discards), `2>` FILE, `2>&1`, `1>&2`, `&>` FILE, `<` FILE (ignored:
+no command reads stdin).
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rocelab.host.shell import STATUS, Redirect, ShellSyntaxError, parse, tokenize
 from rocelab.twin import CommandResult
 
 Runner = Callable[[list[str], bool], CommandResult]
 Writer = Callable[[str, bytes, bool], None]  # path, data, append
-CONNECTORS = (";", "&&", "||", "&")
-REDIRECTS = (">", ">>", ">|", ">&", "&>", "<")
 FILTERS = ("grep", "head", "tail", "wc")
 DEV_NULL = "/dev/null"
 
@@ -31,78 +32,54 @@ class Simple:
     stdout_to: tuple[str, bool] | None = None  # (path, append)
     stderr_to: tuple[str, bool] | None = None
     err_to_out: bool = False
+    out_to_err: bool = False
 
 
-def _redirect(cmd: Simple, op: str, target: str) -> None:
-    fd = cmd.words.pop() if op in (">", ">>", ">|", ">&") and cmd.words and cmd.words[-1] in ("1", "2") else "1"
-    if op == "<":
-        return
-    if op == "&>":
-        cmd.stdout_to = cmd.stderr_to = (target, False)
-    elif op == ">&":
-        if fd == "2" and target == "1":
-            cmd.err_to_out = True
-    elif fd == "2":
-        cmd.stderr_to = (target, op == ">>")
-    else:
-        cmd.stdout_to = (target, op == ">>")
-
-
-def _is_operator(token: str) -> bool:
-    return set(token) <= set(";&|<>")
-
-
-def _close(parts: list[tuple[str, list[Simple]]], connector: str, pipeline: list[Simple], cmd: Simple) -> None:
-    if cmd.words:
-        pipeline.append(cmd)
-    if pipeline:
-        parts.append((connector, pipeline))
+def _simple(words: list[str], redirects: list[Redirect]) -> Simple:
+    cmd = Simple(words)
+    for r in redirects:
+        if r.fd == 0:
+            continue
+        if r.target in ("&1", "&2"):
+            cmd.err_to_out = cmd.err_to_out or (r.fd == 2 and r.target == "&1")
+            cmd.out_to_err = cmd.out_to_err or (r.fd == 1 and r.target == "&2")
+        elif r.fd == 3:
+            cmd.stdout_to = cmd.stderr_to = (r.target, False)
+        elif r.fd == 2:
+            cmd.stderr_to = (r.target, r.append)
+        else:
+            cmd.stdout_to = (r.target, r.append)
+    return cmd
 
 
 def split_line(line: str) -> list[tuple[str, list[Simple]]]:
-    """`a x; b | c && d` -> [(";", [a x]), (";", [b, c]), ("&&", [d])] (the connector before each part)."""
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    tokens = list(lexer)
-    parts: list[tuple[str, list[Simple]]] = []
-    connector, pipeline, cmd = ";", [], Simple()  # type: tuple[str, list[Simple], Simple]
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token in CONNECTORS:
-            _close(parts, connector, pipeline, cmd)
-            connector, pipeline, cmd = token, [], Simple()
-        elif token == "|":
-            pipeline.append(cmd)
-            cmd = Simple()
-        elif token in REDIRECTS:
-            if i + 1 >= len(tokens) or _is_operator(tokens[i + 1]):
-                raise ValueError("syntax error near unexpected token `newline'")
-            _redirect(cmd, token, tokens[i + 1])
-            i += 1
-        elif _is_operator(token):
-            raise ValueError(f"syntax error near unexpected token `{token}'")
-        else:
-            cmd.words.append(token)
-        i += 1
-    _close(parts, connector, pipeline, cmd)
-    return parts
+    """`a x; b | c && d` -> [(";", [a x]), (";", [b, c]), ("&&", [d])] (the connector before each part).
+
+    `$?` stays as the marker rocelab.host.shell.STATUS in the words; run_line replaces it when the part runs.
+    Raises ValueError with bash's message on a syntax error.
+    """
+    try:
+        parsed = parse(tokenize(line))
+    except ShellSyntaxError as exc:
+        raise ValueError(str(exc)) from None
+    return [
+        (";" if connector in ("", "\n") else connector, [_simple([w.text for w in c.words], c.redirects) for c in pipe])
+        for connector, pipe in parsed
+    ]
 
 
 def run_line(line: str, runner: Runner, sudo: bool, writer: Writer | None = None) -> CommandResult:
     try:
         parts = split_line(line)
     except ValueError as exc:
-        text = str(exc)
-        if "quotation" in text:
-            text = "unexpected EOF while looking for matching quote"
-        return CommandResult(stderr=f"-bash: {text}\n", exit_code=2)
+        return CommandResult(stderr=f"-bash: {exc}\n", exit_code=2)
     total = CommandResult()
     last = 0
     for connector, pipeline in parts:
         if (connector == "&&" and last != 0) or (connector == "||" and last == 0):
             continue
+        for cmd in pipeline:
+            cmd.words = [w.replace(STATUS, str(last)) for w in cmd.words]
         result = _run_pipeline(pipeline, runner, sudo, writer)
         total.stdout += result.stdout
         total.stderr += result.stderr
@@ -115,6 +92,8 @@ def run_line(line: str, runner: Runner, sudo: bool, writer: Writer | None = None
 
 
 def _run_pipeline(pipeline: list[Simple], runner: Runner, sudo: bool, writer: Writer | None) -> CommandResult:
+    if len(pipeline) == 1 and not pipeline[0].words:  # `> FILE` alone: bash creates/truncates FILE
+        return _apply_redirects(pipeline[0], CommandResult(), writer)
     if any(not cmd.words for cmd in pipeline):
         return CommandResult(stderr="-bash: syntax error near unexpected token `|'\n", exit_code=2)
     first, *filters = pipeline
@@ -132,6 +111,8 @@ def _run_pipeline(pipeline: list[Simple], runner: Runner, sudo: bool, writer: Wr
 def _apply_redirects(cmd: Simple, result: CommandResult, writer: Writer | None) -> CommandResult:
     if cmd.err_to_out:
         result.stdout, result.stderr = result.stdout + result.stderr, ""
+    if cmd.out_to_err:
+        result.stdout, result.stderr = "", result.stderr + result.stdout
     for attr, target in (("stdout", cmd.stdout_to), ("stderr", cmd.stderr_to)):
         if target is None:
             continue

@@ -13,10 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from tabulate import tabulate
 
-from rocelab.sonic.counters import QUEUES, UC_QUEUES
-
 PFC_HEADER = [f"PFC{p}" for p in range(8)]
-QUEUE_HEADER = ["Port", "TxQ", "Counter/pkts", "Counter/bytes", "Drop/pkts", "Drop/bytes"]
 PFCWD_CONFIG_HEADER = ["PORT", "ACTION", "DETECTION TIME", "RESTORATION TIME", "HISTORY"]
 PFCWD_STATS_HEADER = [
     "QUEUE",
@@ -27,7 +24,6 @@ PFCWD_STATS_HEADER = [
     "TX LAST OK/DROP",
     "RX LAST OK/DROP",
 ]
-JSON_FIELDS = ("totalpacket", "totalbytes", "droppacket", "dropbytes")
 INTF_HEADER = ["Interface", "Lanes", "Speed", "MTU", "FEC", "Alias", "Vlan", "Oper", "Admin", "Type", "Asym PFC"]
 
 
@@ -46,8 +42,8 @@ def number(value: str | int | None) -> str:
     return f"{int(value):,}"
 
 
-def pfc_counters(rows: Mapping[str, Mapping[str, str]]) -> str:
-    """`show pfc counters`: rows maps port -> COUNTERS hash of its port OID."""
+def pfc_counters(rows: Mapping[str, Mapping[str, str]], cached: str | None = None) -> str:
+    """`show pfc counters`: rows maps port -> COUNTERS hash of its port OID (differences when `cached`)."""
     parts = []
     for direction in ("Rx", "Tx"):
         table = [
@@ -59,6 +55,8 @@ def pfc_counters(rows: Mapping[str, Mapping[str, str]]) -> str:
                 table, [f"Port {direction}", *PFC_HEADER], tablefmt="simple", stralign="right", disable_numparse=True
             )
         )
+    if cached is not None:
+        parts = [f"Last cached time was {cached}\n{part}" for part in parts]
     return parts[0] + "\n\n" + parts[1] + "\n"
 
 
@@ -73,41 +71,6 @@ def pfc_asymmetric(port_rows: Mapping[str, Mapping[str, str]]) -> str:
     names = [n for n in natsorted(port_rows) if n.startswith("Ethernet")]
     table = [[name, port_rows[name].get("pfc_asym", "N/A")] for name in names]
     return "\n" + tabulate(table, ["Interface", "Asymmetric"], tablefmt="simple") + "\n\n"
-
-
-def queue_name(q: int) -> str:
-    return f"UC{q}" if q < UC_QUEUES else f"MC{q}"
-
-
-def _queue_cells(row: Mapping[str, str]) -> list[str]:
-    return [
-        number(row.get("SAI_QUEUE_STAT_PACKETS")),
-        number(row.get("SAI_QUEUE_STAT_BYTES")),
-        number(row.get("SAI_QUEUE_STAT_DROPPED_PACKETS")),
-        number(row.get("SAI_QUEUE_STAT_DROPPED_BYTES")),
-    ]
-
-
-def queue_counters(ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
-    """`show queue counters` (>= 202405): one `For namespace :` table per port, each followed by a blank line."""
-    out = []
-    for port in natsorted(ports):
-        table = [[port, queue_name(q), *_queue_cells(ports[port][q])] for q in range(QUEUES)]
-        out.append(
-            "For namespace :\n"
-            + tabulate(table, QUEUE_HEADER, tablefmt="simple", stralign="right", disable_numparse=True)
-            + "\n\n"
-        )
-    return "".join(out)
-
-
-def queue_counters_json(ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
-    data = {}
-    for port in natsorted(ports):
-        data[port] = {
-            queue_name(q): dict(zip(JSON_FIELDS, _queue_cells(row), strict=True)) for q, row in ports[port].items()
-        }
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
 def pfcwd_config(global_row: Mapping[str, str], ports: Mapping[str, Mapping[str, str]]) -> str:
@@ -153,8 +116,10 @@ def pfcwd_stats(queues: Mapping[str, Mapping[str, str]], *, empty: bool) -> str:
 
 
 def _block(title: str, row: Mapping[str, str]) -> str:
-    """A titled header-less two-column table followed by a blank line (ecnconfig, mmuconfig)."""
-    body = tabulate([[k, v] for k, v in row.items()], tablefmt="simple", disable_numparse=True)
+    """A titled header-less two-column table and a blank line (ecnconfig, mmuconfig, buffershow).
+
+    Plain `tabulate(rows)`: its number parsing right-aligns a column that holds only numbers."""
+    body = tabulate([[k, v] for k, v in row.items()])
     return f"{title}\n{body}\n\n"
 
 
@@ -164,12 +129,25 @@ def ecn_profiles(profiles: Mapping[str, Mapping[str, str]]) -> str:
 
 
 def mmu_config(
-    lossless: Mapping[str, str], pools: Mapping[str, Mapping[str, str]], profiles: Mapping[str, Mapping[str, str]]
+    lossless: Mapping[str, Mapping[str, str]],
+    pools: Mapping[str, Mapping[str, str]],
+    profiles: Mapping[str, Mapping[str, str]],
+    *,
+    verbose: bool = False,
 ) -> str:
-    """`mmuconfig -l` / `show mmu` / `show buffer configuration` (SU tests/mmuconfig_input)."""
-    out = _block("Lossless traffic pattern:", lossless) if lossless else ""
-    out += "".join(_block(f"Pool: {name}", row) for name, row in pools.items())
-    return out + "".join(_block(f"Profile: {name}", row) for name, row in profiles.items())
+    """`mmuconfig -l` (CONFIG_DB) and `buffershow -l` (STATE_DB): scripts/mmuconfig `list()`."""
+    out = "".join(_block("Lossless traffic pattern:", row) for row in lossless.values())
+    if pools:
+        out += "".join(_block(f"Pool: {name}", row) for name, row in pools.items())
+        out += f"Total pools: {len(pools)}\n\n\n" if verbose else ""
+    else:
+        out += "No buffer pool information available\n"
+    if profiles:
+        out += "".join(_block(f"Profile: {name}", row) for name, row in profiles.items())
+        out += f"Total profiles: {len(profiles)}\n" if verbose else ""
+    else:
+        out += "No buffer profile information available\n"
+    return out
 
 
 def speed_text(speed: str) -> str:
@@ -205,33 +183,3 @@ def interfaces_status(
 def config_json(data: Mapping[str, object]) -> str:
     """`sonic-cfggen -d --print-data`: sorted, 4-space-indented JSON."""
     return json.dumps(data, indent=4, sort_keys=True) + "\n"
-
-
-WRED_HEADER = ["Port", "TxQ", "WredDrp/pkts", "WredDrp/bytes", "EcnMarked/pkts", "EcnMarked/bytes"]
-WRED_FIELDS = (
-    "SAI_QUEUE_STAT_WRED_DROPPED_PACKETS",
-    "SAI_QUEUE_STAT_WRED_DROPPED_BYTES",
-    "SAI_QUEUE_STAT_WRED_ECN_MARKED_PACKETS",
-    "SAI_QUEUE_STAT_WRED_ECN_MARKED_BYTES",
-)
-PG_WATERMARK = {
-    "headroom": ("Ingress headroom per PG:", "SAI_INGRESS_PRIORITY_GROUP_STAT_XOFF_ROOM_WATERMARK_BYTES"),
-    "shared": ("Ingress shared pool occupancy per PG:", "SAI_INGRESS_PRIORITY_GROUP_STAT_SHARED_WATERMARK_BYTES"),
-}
-
-
-def wred_counters(ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
-    """`show queue wredcounters` (wredstat, >= 202505): one table per port, each followed by a blank line."""
-    out = []
-    for port in natsorted(ports):
-        table = [[port, queue_name(q), *(number(ports[port][q].get(f)) for f in WRED_FIELDS)] for q in range(QUEUES)]
-        out.append(tabulate(table, WRED_HEADER, tablefmt="simple", stralign="right", disable_numparse=True) + "\n\n")
-    return "".join(out)
-
-
-def pg_watermark(kind: str, ports: Mapping[str, Mapping[int, Mapping[str, str]]]) -> str:
-    """`show priority-group watermark headroom|shared` (watermarkstat): bytes per PG."""
-    title, field = PG_WATERMARK[kind]
-    table = [[port] + [ports[port][pg].get(field, "0") for pg in range(8)] for port in natsorted(ports)]
-    header = ["Port"] + [f"PG{pg}" for pg in range(8)]
-    return f"{title}\n" + tabulate(table, header, tablefmt="simple", stralign="right", disable_numparse=True) + "\n"

@@ -11,25 +11,27 @@ import posixpath
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from rocelab.sonic import cli_config, cli_db, cli_show
+from rocelab.sonic import cli_config, cli_db, cli_show, cli_stats
 from rocelab.sonic.appl import render_appl_db, render_state_db
 from rocelab.sonic.asicdb import render_asic_db
 from rocelab.sonic.buffermgr import BufferManager
 from rocelab.sonic.counters import PATTERNS, CountersDb, TrafficModel
-from rocelab.sonic.db import ConfigDb, DerivedDb, HashDb
+from rocelab.sonic.db import ConfigDb, DerivedDb, HashDb, Row, intern_key
 from rocelab.sonic.defaults import seed_config
 from rocelab.sonic.faults import HANG_SECONDS, Faults
 from rocelab.sonic.gcu import Gcu
 from rocelab.sonic.qosview import TICK_MS
 from rocelab.sonic.shell import run_line
 from rocelab.sonic.show import config_json
+from rocelab.sonic.stats import Baseline, watermark_oids
 from rocelab.twin import CommandResult, TwinPort
 
 HOME = "/home/admin"
 CHECKPOINT_DIR = "/etc/sonic/checkpoints/"
+RedisDump = Mapping[int, Mapping[str, Mapping[str, str]]]  # redis db number -> key -> hash
 DB_IDS = {"APPL_DB": 0, "ASIC_DB": 1, "COUNTERS_DB": 2, "CONFIG_DB": 4, "STATE_DB": 6}
 
 
@@ -44,6 +46,7 @@ class SonicTwin:
         buffer_model: str = "traditional",
         state_dir: Path | None = None,
         seed: int = 0,
+        dump: RedisDump | None = None,
     ) -> None:
         if buffer_model not in ("traditional", "dynamic"):
             raise ValueError(f"buffer_model must be 'traditional' or 'dynamic', not {buffer_model!r}")
@@ -55,25 +58,45 @@ class SonicTwin:
         self.clock = 0
         self.syslog: deque[tuple[int, str]] = deque(maxlen=64)  # (tick, "SEVERITY tag: message")
         self.files: dict[str, bytes] = {}
-        self.counter_snapshots: dict[str, dict[str, dict[str, int]]] = {}  # `sonic-clear` baselines
+        self.counter_snapshots: dict[str, Baseline] = {}  # `sonic-clear` baselines: pfc, queue, wred
         self._saved: str | None = None  # None: still the config the image booted with
         self.config = ConfigDb()
-        seed_config(self.config, hostname, self.ports, buffer_model, seed)
+        if dump is None:
+            seed_config(self.config, hostname, self.ports, buffer_model, seed)
+        else:  # a device's databases as they are (a redis dump): nothing rendered, no traffic model
+            self.config.rows.update({intern_key(k): dict(v) for k, v in dump.get(4, {}).items() if v})
+            self._saved = config_json(self.config.to_json())
         self.buffers = BufferManager(buffer_model, lambda text: self.syslog.append((self.clock, text)))
         self.buffers.reconcile(self.config, self.port_names)
         cabled = frozenset(p.name for p in self.ports if p.neighbor)
         self.traffic = TrafficModel(self.config, self._now)
-        self.counters = CountersDb(self.port_names, self.traffic)
+        self.counters = CountersDb([] if dump else self.port_names, self.traffic)
         watchdog = self.traffic.watchdog
         self.appl = DerivedDb("APPL_DB", 0, ":", lambda: render_appl_db(self.config, cabled, watchdog, self._now))
         self.state = DerivedDb("STATE_DB", 6, "|", lambda: render_state_db(self.config, cabled))
         self.asic = DerivedDb(
             "ASIC_DB", 1, ":", lambda: render_asic_db(self.config, self._appl_table, watchdog, self.clock)
         )
+        if dump is not None:
+            self.counters.rows.update({intern_key(k): dict(v) for k, v in dump.get(2, {}).items() if v})
+            for db_id, db in ((0, self.appl), (6, self.state), (1, self.asic)):
+                rows: dict[str, Row] = {intern_key(k): dict(v) for k, v in dump.get(db_id, {}).items() if v}
+                db.replace_render(_fixed(rows))
         self.faults = Faults()
         self.gcu = Gcu(self.config, self.after_config_write, state_dir, self.faults.refused_tables)
         self.wall: Callable[[], float] = time.monotonic  # real time, for `setsid -f sh -c 'sleep N; ...'` timers
         self.timers: list[tuple[float, str, bool]] = []
+
+    @classmethod
+    def from_dump(cls, hostname: str, dump: RedisDump) -> SonicTwin:
+        """A twin over a device's own databases (e.g. sonic-utilities' mock tables): ports from CONFIG_DB PORT."""
+        ports = []
+        for key, row in dump.get(4, {}).items():
+            table, _, name = key.partition("|")
+            if table == "PORT":
+                speed = row.get("speed", "")
+                ports.append(TwinPort(name, int(speed) if speed.isdigit() else 0))
+        return cls(hostname, ports, dump=dump)
 
     def _now(self) -> int:
         return self.clock
@@ -146,6 +169,16 @@ class SonicTwin:
         """What SONiC's daemons do after a CONFIG_DB change: buffermgrd reacts, derived DBs follow."""
         self.buffers.reconcile(self.config, self.port_names)
         self._invalidate()
+
+    def clear_watermarks(self, wm_type: str, *, persistent: bool) -> None:
+        """A WATERMARK_CLEAR_REQUEST: watermarkorch zeroes one field of the USER (or PERSISTENT) table."""
+        table, field, oids = watermark_oids(self.counters, wm_type, persistent=persistent)
+        if self.counters.ports:
+            self.traffic.clear_watermark(field, persistent=persistent)
+            return
+        for oid in oids:  # a loaded dump: its rows are data, zero them in place
+            if self.counters.hget(table + oid, field) is not None:
+                self.counters.hset(table + oid, {field: "0"})
 
     def allow_config_write(self) -> bool:
         return self.faults.allow_single_write()
@@ -225,10 +258,16 @@ class SonicTwin:
             "sonic-db-cli": lambda w, s: cli_db.sonic_db_cli(self, w),
             "redis-cli": lambda w, s: cli_db.redis_cli(self, w),
             "show": lambda w, s: cli_show.run_show(self, w),
+            "pfc": lambda w, s: cli_show.run_pfc(self, w),
+            "pfcstat": lambda w, s: cli_show.pfcstat(self, w[1:]),
+            "queuestat": lambda w, s: cli_stats.queue_script(self, "queue", w[1:]),
+            "wredstat": lambda w, s: cli_stats.queue_script(self, "wred", w[1:]),
+            "watermarkstat": lambda w, s: cli_stats.watermark_script(self, w[1:]),
             "pfcwd": lambda w, s: cli_show.run_pfcwd(self, w, s),
             "ecnconfig": lambda w, s: cli_show.run_ecnconfig(self, w, s),
             "sonic-clear": lambda w, s: cli_show.run_sonic_clear(self, w),
-            "mmuconfig": lambda w, s: cli_show.mmu_config(self) if w[1:2] == ["-l"] else self._root_only(w, s),
+            "mmuconfig": lambda w, s: cli_show.mmu_config(self, w) if "-l" in w else self._root_only(w, s),
+            "buffershow": lambda w, s: cli_show.mmu_config(self, w, state=True),
             "config": lambda w, s: cli_config.run_config(self, w, s),
             "sh": self._sh,
             "bash": self._sh,
@@ -306,3 +345,7 @@ def _echo(words: list[str]) -> CommandResult:
     if args[:1] == ["-n"]:
         args, newline = args[1:], ""
     return CommandResult(stdout=" ".join(args) + newline)
+
+
+def _fixed(rows: dict[str, Row]) -> Callable[[], dict[str, Row]]:
+    return lambda: rows

@@ -64,16 +64,6 @@ def test_pfcwd_show_stats_matches_golden_and_hides_idle_queues() -> None:
     assert "Ethernet0:4  operational" in ok(twin, "pfcwd show stats -e")
 
 
-def test_queue_counters_format_matches_golden_rows() -> None:
-    rows = {0: ("0", "0", "0", "0"), 3: ("52", "70", "19", "76"), 10: ("83", "96", "74", "9")}
-    names = ("SAI_QUEUE_STAT_PACKETS", "SAI_QUEUE_STAT_BYTES", "SAI_QUEUE_STAT_DROPPED_PACKETS")
-    names += ("SAI_QUEUE_STAT_DROPPED_BYTES",)
-    data = {q: dict(zip(names, vals, strict=True)) for q, vals in rows.items()}
-    text = show.queue_counters({"Ethernet0": {q: data.get(q, {}) for q in range(20)}})
-    kept = [line for line in text.splitlines(keepends=True) if not line.startswith("Ethernet0") or " N/A" not in line]
-    assert "".join(kept) == golden("show_queue_counters.txt")
-
-
 def test_queue_counters_on_twin_lists_20_queues_per_port_and_json_form() -> None:
     twin = leaf(ports=2)
     text = ok(twin, "show queue counters")
@@ -113,8 +103,9 @@ def test_pg_headroom_watermark_matches_golden() -> None:
     for index, base in enumerate((100, 400, 800)):
         for pg in range(8):
             oid = ok(twin, f"sonic-db-cli COUNTERS_DB hget COUNTERS_PG_NAME_MAP Ethernet{4 * index}:{pg}").strip()
-            ok(twin, f"sonic-db-cli COUNTERS_DB hset COUNTERS:{oid} {field} {base + pg}")
+            ok(twin, f"sonic-db-cli COUNTERS_DB hset USER_WATERMARKS:{oid} {field} {base + pg}")
     assert ok(twin, "show priority-group watermark headroom") == golden("show_pg_watermark_headroom.txt")
+    assert "Ethernet0     100" not in ok(twin, "show priority-group persistent-watermark headroom")
 
 
 def test_print_data_is_sorted_four_space_json_of_config_db() -> None:

@@ -248,3 +248,26 @@ def test_ecnconfig_profile_and_queue_writes() -> None:
     assert "wred_profile" in config(twin)["QUEUE"]["Ethernet8|3"]  # not a DEVICE_NEIGHBOR port: untouched
     assert ok(twin, "ecnconfig -q 3") == "ECN status:\nqueue 3: off\n"
     assert leaf(cabled=0).run("ecnconfig -q 3 on", sudo=True).stderr.startswith("No active ports detected")
+
+
+def test_empty_quoted_argument_reaches_the_command_like_bash() -> None:
+    twin = leaf()
+    res = twin.run("sonic-db-cli CONFIG_DB hset 'PORT_QOS_MAP|Ethernet0' pfc_enable ''", sudo=False)
+    assert (res.stdout, res.stderr, res.exit_code) == ("0\n", "", 0)  # an existing field: redis HSET adds 0
+    assert ok(twin, 'sonic-db-cli CONFIG_DB hget "PORT_QOS_MAP|Ethernet0" pfc_enable') == "\n"
+    ok(twin, 'sonic-db-cli CONFIG_DB hset PORT_QOS_MAP\\|Ethernet4 pfc_enable ""')
+    assert config(twin)["PORT_QOS_MAP"]["Ethernet4"]["pfc_enable"] == ""
+
+
+def test_quotes_escapes_comments_and_status_follow_bash() -> None:
+    twin = leaf()
+    assert ok(twin, "echo 'a b'\"c d\"e\\ f") == "a bc de f\n"
+    assert ok(twin, 'echo "x\\"y" "\\$HOME" \'\\n\'') == 'x"y $HOME \\n\n'
+    assert ok(twin, "false; echo $? \"rc=$?\" '$?'; true; echo $?") == "1 rc=1 $?\n0\n"
+    assert ok(twin, "nosuch 2>/dev/null; echo $?") == "127\n"
+    assert ok(twin, "echo kept # a comment; echo gone") == "kept\n"
+    res = twin.run("echo to-stderr 1>&2", sudo=False)
+    assert (res.stdout, res.stderr) == ("", "to-stderr\n")
+    res = twin.run('echo "open', sudo=False)
+    assert res.exit_code == 2
+    assert "unexpected EOF while looking for matching" in res.stderr

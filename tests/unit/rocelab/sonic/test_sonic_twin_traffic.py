@@ -171,7 +171,7 @@ def test_sonic_clear_makes_show_print_deltas_while_counters_db_stays_absolute() 
     with_headroom(twin)
     twin.set_traffic("Ethernet0", "incast")
     ok(twin, "sleep 1")
-    assert ok(twin, "sonic-clear pfccounters") == "Clear saved counters\n"
+    assert ok(twin, "sonic-clear pfccounters") == "Clear saved PFC counters and history\n"  # pfcstat -c
     ok(twin, "sonic-clear queuecounters")
     twin.set_traffic("Ethernet0", "idle")
     tx_row = ok(twin, "show pfc counters").split("Port Tx")[1].splitlines()[2].split()
