@@ -105,8 +105,9 @@ def show(
     if policy is None:
         _print_problems(report)
         raise typer.Exit(EXIT_CANNOT_RUN)
+    notes: list[str] = []
     try:
-        rows = headroom_rows(policy, speeds, settings_with(policy, platform, asic))
+        rows = headroom_rows(policy, speeds, settings_with(policy, platform, asic), notes)
     except ValueError as exc:
         raise _usage_error(str(exc)) from None
     if as_json:
@@ -114,11 +115,14 @@ def show(
             "policy": policy.model_dump(mode="json"),
             "derived": derived_views(policy),
             "headroom": rows,
+            "headroom_notes": notes,
             "warnings": [_problem_json(p) for p in report.warnings],
         }
         typer.echo(json.dumps(doc, indent=2))
         return
     _print_problems(report)
+    for note in notes:
+        typer.echo(f"note: no headroom row: {note}", err=True)
     _show_tables(policy, rows)
 
 
@@ -163,7 +167,7 @@ def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         bound = str(r["physical_bound"]) if r["physical_bound"] is not None else "-"
         table.add_row(
-            f"{r['speed_mbps'] // 1000}G", str(r["lanes"] or "-"), f"{r['cable_m']}m",
+            f"{r['speed_mbps'] // 1000}G", str(r["lanes"] or ("<8" if r["platform"] else "-")), f"{r['cable_m']}m",
             *(str(r[k]) for k in ("xon", "xoff", "size")),
             bound, str(r["per_port_bytes"]),
         )  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from agent.errors import EXIT_CANNOT_RUN
-from agent.policy.headroom import physical_headroom_bound
+from agent.policy.headroom import physical_headroom_bound, shared_headroom_pool_size
 from agent.policy.headroom_policy import HeadroomSettings
 from agent.policy.headroom_setup import HeadroomSetup, headroom_setup
 from agent.policy.model import Policy
@@ -54,22 +54,31 @@ def settings_with(policy: Policy, platform: str | None, asic: str | None) -> Hea
 
 
 def _lane_options(setup: HeadroomSetup, speed: int, lanes: int | None) -> list[int | None]:
-    """Lane counts to show a row for: the given/only one, or both kinds where the platform runs both."""
-    try:
-        return [setup.lanes_for(speed, lanes)]
-    except ValueError:
-        spec = setup.platform
-        if spec is None or lanes is not None or len(spec.lane_choices(speed)) < 2:
-            return []
+    """Lane counts to show a row for: the given/only one, or both kinds where the platform runs both.
+
+    ValueError (the platform has no such port) propagates: `show` reports it instead of a silent gap."""
+    spec = setup.platform
+    if spec is not None and lanes is None and len(spec.lane_choices(speed)) == 2 and spec.speeds is not None:
         return [None, EIGHT_LANES]
+    return [setup.lanes_for(speed, lanes)]
 
 
-def headroom_rows(policy: Policy, speeds: list[int], settings: HeadroomSettings) -> list[dict[str, Any]]:
-    """Headroom for every (speed, lane kind, cable length) the policy can produce, at the switch MTU."""
+def headroom_rows(
+    policy: Policy, speeds: list[int], settings: HeadroomSettings, notes: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Headroom for every (speed, lane kind, cable length) the policy can produce, at the switch MTU.
+
+    A speed the platform cannot run is left out and said in `notes`."""
     setup = settings.setup()
     rows = []
     for speed in speeds:
-        for lanes in _lane_options(setup, speed, settings.lanes):
+        try:
+            options = _lane_options(setup, speed, settings.lanes)
+        except ValueError as exc:
+            if notes is not None:
+                notes.append(str(exc))
+            continue
+        for lanes in options:
             for cable in policy.cable_lengths_in_use():
                 hr = setup.headroom(speed, cable, policy.mtu.switch, lanes)
                 rows.append(
@@ -114,6 +123,8 @@ def headroom_command(
     small: float = typer.Option(50, "--small-packet-percentage", min=0, max=100, help="Small packets, %."),
     lossless_mtu: int = typer.Option(1024, "--lossless-mtu", min=64, max=9216, help="LOSSLESS_TRAFFIC_PATTERN mtu."),
     ratio: float = typer.Option(0, "--over-subscribe-ratio", min=0, help="Shared headroom pool ratio (0 = pool off)."),
+    ports: int = typer.Option(1, "--ports", min=0, help="Lossless ports sharing the pool (sizes it, with a ratio)."),
+    pgs: int = typer.Option(2, "--lossless-pgs", min=0, help="Lossless PGs per port (e.g. 3-4 is 2)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
 ) -> None:
     """PFC headroom of one lossless PG as SONiC's dynamic buffer model computes it, plus the physical bound."""
@@ -131,13 +142,16 @@ def headroom_command(
     bound = physical_bound(speed_mbps, cable_m)
     doc = {**_inputs(setup, speed_mbps, cable_m, mtu, port_lanes), "xon": hr.xon, "xoff": hr.xoff, "size": hr.size}
     doc["physical_bound"] = bound
+    doc["shared_headroom_pool_size"] = shared_headroom_pool_size(hr, pgs * ports, ports, ratio) if ratio else None
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
     where = setup.platform.name if setup.platform else doc["asic"]
     extra = f", {port_lanes} lanes" if port_lanes else ""
     extra += f", gearbox {setup.gearbox_delay_ns:g} ns" if setup.gearbox_delay_ns else ""
+    pool = doc["shared_headroom_pool_size"]
+    pool_text = f"; shared headroom pool {pool} B for {ports} port(s) x {pgs} PG(s)" if pool is not None else ""
     typer.echo(
         f"{speed_mbps // 1000}G {cable_m}m mtu {mtu} on {where}{extra}: xon {hr.xon} B, xoff {hr.xoff} B, "
-        f"size {hr.size} B; physical lower bound {bound if bound is not None else 'n/a'} B"
+        f"size {hr.size} B; physical lower bound {bound if bound is not None else 'n/a'} B{pool_text}"
     )

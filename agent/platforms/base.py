@@ -137,6 +137,11 @@ class PlatformAdapter(Protocol[RawT, OpT]):
         """The raw state as plain JSON (snapshots, fixtures): `load_raw` reads it back unchanged."""
         ...
 
+    def load_operations(self, device: str, doc: JsonValue) -> list[OpT]:
+        """Operations from their JSON form (`ChangePlan.operations_json()`, a trail's `operations`):
+        the same operations back, or ParseError naming the device; every value validated again."""
+        ...
+
     def normalize(self, device: str, raw: RawT) -> DeviceState:
         """Native state -> DeviceState. Unparseable output raises ParseError naming device and command."""
         ...

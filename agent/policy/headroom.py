@@ -168,6 +168,24 @@ def dynamic_headroom(
     return lua_headroom(link, asic_params(asic), pattern, shared_headroom_pool=shared_headroom_pool)
 
 
+#: buffer_pool_mellanox.lua: each lossless port keeps 10 KiB of private headroom out of the shared pool;
+#: a pool that would come out 0 is sized 640 KiB.
+PRIVATE_HEADROOM = 10 * 1024
+MIN_SHARED_POOL = 655_360
+
+
+def shared_headroom_pool_size(pg_headroom: Headroom, pgs: int, lossless_ports: int, over_subscribe_ratio: float) -> int:
+    """The ingress_lossless_pool xoff buffer_pool_mellanox.lua sizes when only the ratio is configured.
+
+    Every lossless PG parks xon + xoff - size bytes (xoff, since size = xon with the pool on) in the pool;
+    the ports' private headroom is taken off and the rest divided by the over-subscribe ratio."""
+    if over_subscribe_ratio <= 0 or pgs < 0 or lossless_ports < 0:
+        raise ValueError("the over-subscribe ratio must be positive, PG and port counts not negative")
+    parked = max(pg_headroom.xon + pg_headroom.xoff - pg_headroom.size, 0) * pgs
+    accumulated = max(parked - lossless_ports * PRIVATE_HEADROOM, 0)
+    return math.ceil(accumulated / over_subscribe_ratio) or MIN_SHARED_POOL
+
+
 def physical_headroom_bound(speed_mbps: int, cable_m: int, mtu: int = 9216) -> int:
     """Vendor-neutral lower bound on xoff headroom in bytes (lossless-engineering.md §1.1).
 

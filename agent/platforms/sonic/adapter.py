@@ -67,6 +67,9 @@ class SonicAdapter:
     def raw_json(self, raw: SonicRaw) -> JsonValue:
         return raw.to_json()
 
+    def load_operations(self, device: str, doc: JsonValue) -> list[Operation]:
+        return load_patch(device, doc)
+
     def normalize(self, device: str, raw: SonicRaw) -> DeviceState:
         if raw.device != device:
             raw = SonicRaw(device, raw.config_db, raw.sections, raw.gathered_at)
@@ -136,6 +139,26 @@ def latest_checkpoint(runner: CommandRunner) -> str | None:
         raise DeviceError(runner.device, "config list-checkpoints", f"not a JSON list: {res.output[:120]!r}") from None
     ours = sorted(n for n in names if deadman.TXID_RE.match(n))
     return ours[-1] if ours else None
+
+
+def load_patch(device: str, doc: JsonValue) -> list[Operation]:
+    """A JSON Patch read back from a plan or trail: add/remove/replace on a JSON Pointer, nothing else."""
+    if not isinstance(doc, list):
+        raise ParseError(device, "load JSON Patch", f"expected a list of operations, got {type(doc).__name__}")
+    ops: list[Operation] = []
+    for n, item in enumerate(doc):
+        if not isinstance(item, dict) or item.get("op") not in ("add", "remove", "replace"):
+            raise ParseError(device, "load JSON Patch", f"operation {n}: not an add/remove/replace operation")
+        path = item.get("path")
+        if not isinstance(path, str) or not path.startswith("/") or set(item) - {"op", "path", "value"}:
+            raise ParseError(device, "load JSON Patch", f"operation {n}: needs a JSON Pointer path and only a value")
+        op: Operation = {"op": str(item["op"]), "path": path}
+        if "value" in item:
+            op["value"] = item["value"]
+        elif item["op"] != "remove":
+            raise ParseError(device, "load JSON Patch", f"operation {n}: {item['op']} needs a value")
+        ops.append(op)
+    return ops
 
 
 ADAPTER: PlatformAdapter[SonicRaw, Operation] = SonicAdapter()

@@ -35,10 +35,11 @@ def lossless_traffic(ctx: Ctx) -> LosslessTraffic | None:
     """What buffer_headroom_<vendor>.lua reads besides the port: the first LOSSLESS_TRAFFIC_PATTERN entry,
     and the shared headroom pool (on when over_subscribe_ratio or the lossless pool's xoff is not 0)."""
     patterns = list(ctx.table("LOSSLESS_TRAFFIC_PATTERN").items())
-    if not patterns:
+    defaults = list(ctx.table("DEFAULT_LOSSLESS_BUFFER_PARAMETER").values())
+    if not patterns and not defaults:
         return None
-    name, pattern = patterns[0]
-    params = next(iter(ctx.table("DEFAULT_LOSSLESS_BUFFER_PARAMETER").values()), {})
+    name, pattern = patterns[0] if patterns else ("AZURE", {})
+    params = defaults[0] if defaults else {}
     pool_xoff = ctx.table("BUFFER_POOL").get("ingress_lossless_pool", {}).get("xoff")
     try:
         ratio = float(params.get("over_subscribe_ratio") or 0)

@@ -47,6 +47,17 @@ def test_spectrum6_and_shared_pool_and_small_packets() -> None:
     assert sn6600["xon"] == 2 * 42 * 1024
     shp = _headroom("--asic", "vs", "--speed", "100G", "--cable", "40m", "--over-subscribe-ratio", "2")
     assert (shp["size"], shp["xoff"], shp["shared_headroom_pool"]) == (shp["xon"], 46080, True)
+    # buffer_pool_mellanox.lua: (2 PGs x xoff 46080 - 10 KiB private headroom) / ratio 2
+    assert shp["shared_headroom_pool_size"] == (2 * 46080 - 10240) // 2
+    many = _headroom(
+        "--asic", "vs", "--speed", "100G", "--cable", "40m", "--over-subscribe-ratio", "2", "--ports", "32"
+    )
+    assert many["shared_headroom_pool_size"] == (32 * 2 * 46080 - 32 * 10240) // 2
+    none = _headroom(
+        "--asic", "vs", "--speed", "100G", "--cable", "40m", "--over-subscribe-ratio", "2", "--lossless-pgs", "0"
+    )
+    assert none["shared_headroom_pool_size"] == 655360  # nothing parked: the script's 640 KiB floor
+    assert _headroom("--asic", "vs", "--speed", "100G", "--cable", "40m")["shared_headroom_pool_size"] is None
     worst = _headroom("--asic", "vs", "--speed", "100G", "--cable", "40m", "--small-packet-percentage", "100")
     assert worst["xoff"] == 81920
 
@@ -75,6 +86,13 @@ def test_show_sizes_both_lane_kinds_when_the_platform_runs_both() -> None:
     assert {r["lanes"] for r in rows} == {None, 8}
     by_lanes = {(r["lanes"], r["cable_m"]): r for r in rows}
     assert by_lanes[(8, 40)]["xon"] == 2 * by_lanes[(None, 40)]["xon"]
+
+
+def test_show_says_which_speeds_the_platform_cannot_run() -> None:
+    result = runner.invoke(app, ["policy", "show", "--platform", "x86_64-mlnx_msn2700-r0", str(LAB)])
+    assert result.exit_code == 0, result.output
+    assert "note: no headroom row: x86_64-mlnx_msn2700-r0 has no port at 400000 Mb/s" in result.stderr
+    assert "100G" in result.stdout
 
 
 def test_policy_headroom_section_and_override(tmp_path: Path) -> None:

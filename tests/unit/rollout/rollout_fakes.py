@@ -103,6 +103,9 @@ class FakeAdapter:
     def raw_json(self, raw: dict[str, Any]) -> Any:
         return raw
 
+    def load_operations(self, device: str, doc: Any) -> list[dict[str, Any]]:
+        return list(doc)
+
     def gather(self, runner: FakeRunner, intent: DeviceIntent | None) -> dict[str, Any]:
         box = runner.box
         box.gathers += 1
@@ -212,6 +215,7 @@ class FinalAdapter:
         self.connect = self._inner.connect
         self.load_raw = self._inner.load_raw
         self.raw_json = self._inner.raw_json
+        self.load_operations = self._inner.load_operations
         self.gather = self._inner.gather
         self.normalize = self._inner.normalize
         self.plan = self._inner.plan

@@ -9,9 +9,11 @@ import json
 import pytest
 
 from agent.platforms.sonic import parsers as p
+from agent.platforms.sonic.fallback import plan_writes
 from agent.platforms.sonic.gather import (
     Section,
     SonicRaw,
+    candidate_profiles,
     expected_pg_keys,
     parse_config_db,
     pg_ranges,
@@ -204,3 +206,85 @@ def test_admin_state_from_the_admin_column_else_config_db_default_down() -> None
     assert state.ports["Ethernet0"].admin_up is False  # APPL_DB (Admin column) wins over CONFIG_DB intent
     assert state.ports["Ethernet4"].admin_up is False  # no row, no admin_status: portmgrd's default down
     assert state.ports["Ethernet8"].admin_up is True  # Admin N/A: CONFIG_DB admin_status
+
+
+@pytest.mark.parametrize(
+    ("platform", "speed", "lanes", "eight_lane_name"),
+    [
+        ("x86_64-nvidia_sn5600-r0", "400000", "0,1,2,3,4,5,6,7", True),
+        ("x86_64-nvidia_sn5600-r0", "800000", "0,1,2,3,4,5,6,7", False),  # 800G exists only on 8 lanes
+        ("x86_64-nvidia_sn5600-r0", "400000", "0,1,2,3", False),
+        ("x86_64-mlnx_msn4700-r0", "100000", "0,1,2,3,4,5,6,7", True),
+        ("x86_64-mlnx_msn4700-r0", "400000", "0,1,2,3,4,5,6,7", False),
+        ("x86_64-nvidia_sn6600_ld-r0", "400000", "0,1,2,3,4,5,6,7", False),  # only 4xxx/5xxx models
+        ("x86_64-kvm_x86_64-r0", "400000", "0,1,2,3,4,5,6,7", False),  # not Mellanox
+    ],
+)
+def test_dynamic_profile_names_for_8_lane_ports(platform: str, speed: str, lanes: str, eight_lane_name: bool) -> None:
+    """buffermgrdyn getDynamicProfileName adds "_8lane" on SN4xxx/SN5xxx 8-lane ports below their top speed;
+    the reader must ask APPL_DB for that name or it sees no programmed profile."""
+    cfg = cfggen_print_data()
+    cfg["DEVICE_METADATA"]["localhost"]["platform"] = platform
+    cfg["PORT"]["Ethernet0"].update(speed=speed, lanes=lanes)
+    cfg["CABLE_LENGTH"] = {"AZURE": {"Ethernet0": "5m"}}
+    names = set(candidate_profiles(cfg, ["Ethernet0"]))
+    assert f"pg_lossless_{speed}_5m_profile" in names
+    assert (f"pg_lossless_{speed}_5m_8lane_profile" in names) is eight_lane_name
+
+
+def _key_values(text: str) -> dict[str, str]:
+    """The two-column `key value` rows of an ecnconfig/mmuconfig block."""
+    rows = [line.split() for line in text.splitlines()]
+    return {r[0]: r[1] for r in rows if len(r) == 2 and not r[0].startswith("-")}
+
+
+def test_wred_profile_read_equals_ecnconfig() -> None:
+    shown = _key_values(cli_text("ecnconfig_l.txt"))  # Profile: AZURE_LOSSLESS
+    ecn = normalize(_raw(json.dumps(cfggen_print_data()))).ports["Ethernet0"].queues[3].ecn
+    assert ecn is not None
+    assert ecn.profile == "AZURE_LOSSLESS"
+    assert (ecn.min_threshold, ecn.max_threshold, ecn.probability, ecn.mode) == (
+        int(shown["green_min_threshold"]), int(shown["green_max_threshold"]),
+        int(shown["green_drop_probability"]), shown["ecn"],
+    )  # fmt: skip
+    assert ecn.enabled is (shown["wred_green_enable"] == "true" and shown["ecn"] != "ecn_none")
+
+
+def test_shared_headroom_pool_seen_like_mmuconfig() -> None:
+    """mmuconfig -l prints over_subscribe_ratio 2 (DEFAULT_LOSSLESS_BUFFER_PARAMETER): the pool is on."""
+    assert _key_values(cli_text("mmuconfig_l.txt"))["over_subscribe_ratio"] == "2"
+    traffic = normalize(_raw(json.dumps(cfggen_print_data()))).lossless_traffic
+    assert traffic is not None
+    assert traffic.shared_headroom_pool is True
+
+
+def test_watchdog_read_equals_pfcwd_show_config() -> None:
+    text = cli_text("pfcwd_show_config.txt").split("\n", 1)[1]  # after "Changed polling interval to 600ms"
+    rows = p.simple_tables(DEV, CMD, text)[0][1]
+    state = normalize(_raw(json.dumps(cfggen_print_data())))
+    for row in rows:
+        wd = state.ports[row["PORT"]].watchdog
+        assert wd is not None
+        assert (wd.action, wd.detection_time, wd.restoration_time) == (
+            row["ACTION"], int(row["DETECTION TIME"]), int(row["RESTORATION TIME"]),
+        )  # fmt: skip
+
+
+def test_fallback_writes_typed_entries_back_in_redis_shape() -> None:
+    """The sonic-db-cli fallback writer gets cfggen-typed entries: lists go back as `field@` = "a,b" and an
+    entry without fields keeps the NULL placeholder (swss-common typed_to_raw), never "['a', 'b']"."""
+    live = parse_config_db(DEV, json.dumps(cfggen_print_data()))
+    pc_key, pc = next(iter(live["PORTCHANNEL"].items()))
+    ops = [
+        {"op": "add", "path": f"/PORTCHANNEL/{pc_key}/description", "value": "to spine"},
+        {"op": "add", "path": "/INTERFACE/Ethernet999", "value": {}},
+    ]
+    keys, forward, restore = plan_writes(ops, live)
+    members = ",".join(pc["members"])
+    assert f"members@ {members}" in " ".join(forward)
+    assert not any("[" in cmd for cmd in forward + restore)
+    assert "sonic-db-cli CONFIG_DB hset 'INTERFACE|Ethernet999' NULL NULL" in forward
+    assert ("INTERFACE", "Ethernet999") in keys
+    assert any(
+        cmd.startswith(f"sonic-db-cli CONFIG_DB hset 'PORTCHANNEL|{pc_key}'") and "members@" in cmd for cmd in restore
+    )
