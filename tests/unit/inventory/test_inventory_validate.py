@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from nornir import InitNornir
 
+from agent.app.inputs import targeted
 from agent.errors import InputError
 from agent.inventory import names
 from agent.inventory.access import address_of, require_secrets
@@ -21,7 +22,6 @@ from agent.inventory.clab import load_clab
 from agent.inventory.loader import load_nornir, load_topology
 from agent.inventory.validate import validate_inventory
 from agent.rollout.playbook import Targets
-from agent.rollout.session import targeted
 from benchmarks.scale_topology import write_topology
 from rocelab.inventory_writer import write_inventory
 from rocelab.spec import DEFAULT_BASE_PORT, build_spec
