@@ -229,3 +229,9 @@ def test_the_registry_imports_no_adapter_until_one_is_asked_for() -> None:
 def test_platform_tasks_do_not_import_the_rollout_package() -> None:
     code = "import sys, agent.platforms.tasks; assert not [m for m in sys.modules if m.startswith('agent.rollout')]"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_registered_object_that_is_not_an_adapter_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.OVERRIDES, "half-done", "agent.platforms.sonic.patch:pointer")
+    with pytest.raises(TypeError, match=r"agent\.platforms\.sonic\.patch:pointer .*'half-done'.* PlatformAdapter"):
+        registry.adapter_for("half-done")
