@@ -5,7 +5,7 @@
 Measured in-process (the agent's own reading and validation, no interpreter start-up) and once through the
 real CLI as a subprocess (what an operator waits for, start-up included):
 
-* billion laughs (10**9 values in 11 lines) as a policy, as hosts.yaml and as a playbook;
+* billion laughs (10**10 values in 10 lines) as a policy, as hosts.yaml and as a playbook;
 * a 50 MB policy (a valid policy and comments) against the 4 MiB input limit;
 * validation of a valid inventory with `--hosts` RDMA hosts (+ one leaf per 16 hosts and 4 spines), all of
   hosts.yaml, groups.yaml, defaults.yaml and links.yaml, and then Nornir's load of it.
