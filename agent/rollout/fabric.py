@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from agent.checks.finding import Finding, Severity
 from agent.errors import DeviceError
@@ -102,7 +102,8 @@ class AdapterFabric:
                 self._runners[device] = self._factory(device)
             return self._runners[device]
 
-    def gather(self, device: str) -> Any:
+    def gather(self, device: str) -> object:
+        """The device's raw state: opaque here, handed back only to the adapter that read it."""
         return self._adapter(device).gather(self.command_runner(device), self._intent(device))
 
     def plan(self, device: str) -> ChangePlan:
