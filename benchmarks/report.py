@@ -55,6 +55,10 @@ def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
         wall = inputs["refusals_max_wall_s"]
         ok = wall < 1 and bool(inputs.get("all_refused"))
         out.append(_check("YAML alias bomb / 50 MB input refused (in-process)", "< 1 s", wall, ok))
+    startup = doc.get("startup")
+    if startup:
+        help_s = startup["commands"]["--help"]["median_s"]
+        out.append(_check("`roce-agent --help` start-up (median of 5)", "<= 0.3 s", help_s, help_s <= 0.3))
     return out
 
 
