@@ -32,7 +32,6 @@ from agent.policy.monitoring import Monitoring
 from agent.report import history
 from agent.state import DeviceKind
 
-
 DOWN_AFTER_S = 15.0  # a counters read running longer than this (or 3 intervals) means the device is down
 
 
@@ -45,6 +44,7 @@ class MonitorRequest:
     once: bool = False  # two reads one interval apart, evaluate, exit
     cycles: int | None = None  # stop after this many cycles (demo, tests); None: until stopped
     record_history: bool = True
+    audit_every: int | None = None  # full audit every N cycles; None: the policy's monitoring.audit_every
 
 
 @dataclass
@@ -173,12 +173,19 @@ def run_monitor(
     validate(request)
     loaded = load_inventory(request.inputs)
     settings = next(iter(loaded.intents.values())).policy.monitoring
+    if request.audit_every is not None:
+        settings = settings.model_copy(update={"audit_every": request.audit_every})
     monitor = Monitor(loaded, settings, read or inventory_reader(loaded), request.interval_s, request.once)
     stop = stop or threading.Event()
     run = MonitorRun()
     server = None
     if request.listen is not None:
-        server, run.port = serve(monitor.collector, *parse_listen(request.listen))
+        try:
+            server, run.port = serve(monitor.collector, *parse_listen(request.listen))
+        except OSError as exc:
+            monitor.close()
+            why = f"cannot listen on {request.listen}: {exc.strerror or exc}"
+            raise InputError([InputProblem(None, None, "--listen", why)]) from None
         if on_listen is not None:
             on_listen(run.port)
     sink = EventSink(request.events)
@@ -191,7 +198,8 @@ def run_monitor(
         monitor.close()
         sink.close()
         if server is not None:
-            server.shutdown()  # type: ignore[attr-defined]
+            server.shutdown()
+            server.server_close()
     return run
 
 

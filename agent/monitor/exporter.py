@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -77,8 +78,9 @@ def exposed_names() -> set[str]:
     return {m.name + "_total" if m.kind == "counter" else m.name for m in M.METRICS}
 
 
-def serve(collector: MonitorCollector, host: str, port: int) -> tuple[object, int]:
-    """Start the HTTP endpoint in a daemon thread; returns (server, the port it listens on)."""
+def serve(collector: MonitorCollector, host: str, port: int) -> tuple[WSGIServer, int]:
+    """Start the HTTP endpoint in a daemon thread; returns (server, the port it listens on).
+    OSError (address in use, not an address of this machine) is the caller's to report."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
     server, _thread = start_http_server(port, addr=host, registry=registry)
