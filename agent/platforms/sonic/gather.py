@@ -58,7 +58,7 @@ class SonicRaw:
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> SonicRaw:
         sections = {n: Section(n, s["command"], s["output"]) for n, s in doc.get("sections", {}).items()}
-        return cls(doc["device"], doc["config_db"], sections, doc.get("gathered_at"))
+        return cls(doc["device"], typed_config_db(doc["config_db"]), sections, doc.get("gathered_at"))
 
 
 def read_config_db(runner: CommandRunner) -> dict[str, Any]:
