@@ -32,6 +32,7 @@ from agent.policy.units import parse_speed_mbps
 from agent.redact import register_secret
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Link, Topology
+from agent.transports.hostkeys import shared_addresses
 
 POLICY_FILE = "policy.yaml"
 LINKS_FILE = "links.yaml"
@@ -60,7 +61,18 @@ def load_nornir(inventory_dir: Path, *, num_workers: int = 32, verify_host_keys:
         apply_credentials(host)
         register_secret(host.password)  # masked in every output from now on (agent.redact)
         apply_host_key_policy(host, known_hosts if known_hosts.is_file() else None, verify_host_keys)
+    for name, why in shared_addresses(address_pinned(nr)).items():  # agent.transports.hostkeys
+        nr.inventory.hosts[name].data["_ssh_options"]["pin_refusal"] = why
     return nr
+
+
+def address_pinned(nr: Nornir) -> list[tuple[str, str, int]]:
+    """(device, address, port) of the devices pinned only by the inventory-wide known_hosts."""
+    return [
+        (h.name, h.hostname or h.name, h.port or 22)
+        for h in nr.inventory.hosts.values()
+        if not (h.get_connection_parameters("netmiko").extras or {}).get("alt_key_file")
+    ]
 
 
 def resolve_key_files(nr: Nornir, inventory_dir: Path) -> None:
@@ -94,7 +106,7 @@ def apply_credentials(host: Host) -> None:
 
 def apply_host_key_policy(host: Host, known_hosts: Path | None, verify: bool) -> None:
     """Netmiko/NAPALM options so that unknown host keys are refused unless the user opts out."""
-    extras: dict[str, Any] = {"ssh_strict": verify, "system_host_keys": verify}
+    extras: dict[str, Any] = {"ssh_strict": verify, "system_host_keys": False}  # only the inventory pins keys
     if known_hosts is not None:
         extras.update({"alt_host_keys": True, "alt_key_file": str(known_hosts)})
     host.data["_ssh_options"] = extras

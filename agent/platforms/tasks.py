@@ -30,11 +30,13 @@ from nornir.core.task import Result, Task
 from nornir_napalm.plugins.tasks import napalm_confirm_commit
 
 from agent.errors import DeviceError
+from agent.identity import IDENTITY_KEY, verify_identity
 from agent.intent import DeviceIntent, build_intents
 from agent.inventory.loader import inventory_devices, load_topology
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
 from agent.platforms.registry import adapter_for
 from agent.policy.model import Policy
+from agent.redact import register_secret
 from agent.rollout.locks import DEFAULT_DEVICE_LOCK, DeviceLock, LockInfo
 from agent.state import DeviceState
 from agent.transports import docker_exec
@@ -60,16 +62,19 @@ def ssh_target(host: Host, *, timeout: float = 30.0) -> SshTarget:
     extras = dict(host.get_connection_parameters("netmiko").extras or {})
     policy = dict(host.get("_ssh_options") or {})
     key_file = extras.get("key_file") if extras.get("use_keys", bool(extras.get("key_file"))) else None
+    own_pin = extras.get("alt_key_file")  # the device's own pin file (known_hosts.d/<device>): its identity
+    register_secret(host.password)
     return SshTarget(
         device=host.name,
         host=host.hostname or host.name,
         port=host.port or 22,
         username=host.username or "admin",
         password=host.password,
-        known_hosts=policy.get("alt_key_file"),
+        known_hosts=str(own_pin) if own_pin else policy.get("alt_key_file"),
         verify_host_key=bool(policy.get("ssh_strict", True)),
         timeout=timeout,
         key_file=key_file,
+        pin_refusal=None if own_pin else policy.get("pin_refusal"),
     )
 
 
@@ -102,6 +107,8 @@ def napalm_driver(task: Task) -> Any:
     host = task.host
     if NAPALM_CONNECTION not in host.connections:
         target = ssh_target(host)
+        if target.pin_refusal and target.verify_host_key and not docker_exec.uses_docker(host):
+            raise DeviceError(host.name, "verify host key", target.pin_refusal)
         extras = {"optional_args": napalm_optional_args(host, target)}
         host.open_connection(
             NAPALM_CONNECTION, task.nornir.config, hostname=target.host, username=target.username,
@@ -159,14 +166,23 @@ def gather_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
     before = runner.round_trips
     raw = adapter.gather(runner, intent)
     state: DeviceState = adapter.normalize(task.host.name, raw)
+    verify_identity(task.host.name, state.hostname, task.host.get(IDENTITY_KEY))
     return Result(host=task.host, result=state, raw=raw, round_trips=runner.round_trips - before)
+
+
+def _gather_verified(task: Task, intent: DeviceIntent, runner: CommandRunner) -> Any:
+    """The device's raw state, once its reported hostname proved it is the device planned for."""
+    adapter = adapter_for(intent.platform)
+    raw = adapter.gather(runner, intent)
+    verify_identity(task.host.name, adapter.normalize(task.host.name, raw).hostname, task.host.get(IDENTITY_KEY))
+    return raw
 
 
 def plan_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
     """Never writes. Result is the ChangePlan; `diff` is its human-readable form."""
     intent = _intent(task, intents)
     adapter = adapter_for(intent.platform)
-    raw = adapter.gather(runner_for(task, intent), intent)
+    raw = _gather_verified(task, intent, runner_for(task, intent))
     plan: ChangePlan = adapter.plan(intent, raw)
     return Result(host=task.host, result=plan, changed=not plan.empty, diff="\n".join(plan.lines))
 
@@ -204,7 +220,7 @@ def _locked(runner: CommandRunner, lock: LockInfo | None, lock_path: str, step: 
 
 def _apply(task: Task, intent: DeviceIntent, runner: CommandRunner, opts: ApplyOptions) -> Result:
     adapter = adapter_for(intent.platform)
-    plan = adapter.plan(intent, adapter.gather(runner, intent))
+    plan = adapter.plan(intent, _gather_verified(task, intent, runner))
     outcome: ApplyOutcome = adapter.apply(runner, intent, plan, opts)
     failed = outcome.status not in OK_STATUSES
     changed = outcome.status in (ApplyStatus.applied, ApplyStatus.pending_confirm)

@@ -1,0 +1,137 @@
+"""A change reaches only the device it was planned for (issue 13, host keys): pins by device identity,
+the answering device's own name checked before any write, ~/.ssh/known_hosts never overriding a pin.
+
+Each test copies the lab's inventory and points leaf1's (or host1's) entry at another twin's port."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from agent.cli import app
+from tests.integration.rocelab.conftest import running_lab
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[3]
+POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
+OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA7bQZ6Yl2fM9V8cN6wzCBwG6aE3d6gYtYfM8ZpQkq1a"
+cli = CliRunner()
+yaml = YAML()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("identity")
+    with running_lab(root, POLICY) as inventory:
+        yield inventory
+
+
+def copy_inventory(lab: Path, dest: Path, *, device_pins: bool) -> Path:
+    """The lab's inventory at `dest`; with `device_pins`, each host gets its own pin file
+    known_hosts.d/<device> and its own connection options (the agreed design), no inventory-wide file."""
+    shutil.copytree(lab, dest)
+    key_file = str((lab.parent / ".lab" / "id_ed25519").resolve())
+    defaults = (dest / "defaults.yaml").read_text()
+    (dest / "defaults.yaml").write_text(defaults.replace("../.lab/id_ed25519", key_file))  # the copy is elsewhere
+    hosts: dict[str, Any] = yaml.load((dest / "hosts.yaml").read_text())
+    if device_pins:
+        lines = (dest / "known_hosts").read_text().splitlines()
+        (dest / "known_hosts").unlink()
+        (dest / "known_hosts.d").mkdir()
+        for name, host in hosts.items():
+            address = f"[{host['hostname']}]:{host['port']}"
+            pin = dest / "known_hosts.d" / name
+            pin.write_text("".join(f"{ln}\n" for ln in lines if ln.split()[0] == address))
+            extras = {"use_keys": True, "key_file": key_file, "allow_agent": False, "alt_host_keys": True,
+                      "alt_key_file": str(pin), "system_host_keys": False}  # fmt: skip
+            host["connection_options"] = {"netmiko": {"extras": dict(extras)},
+                                          "napalm": {"extras": {"optional_args": dict(extras)}}}  # fmt: skip
+    dump(dest, hosts)
+    return dest
+
+
+def dump(inventory: Path, hosts: dict[str, Any]) -> None:
+    with (inventory / "hosts.yaml").open("w") as fh:
+        yaml.dump(hosts, fh)
+
+
+def point(inventory: Path, device: str, at: str) -> None:
+    hosts: dict[str, Any] = yaml.load((inventory / "hosts.yaml").read_text())
+    hosts[device]["port"] = hosts[at]["port"]
+    dump(inventory, hosts)
+
+
+def plan_lines(inventory: Path, device: str) -> list[str]:
+    result = cli.invoke(app, ["plan", "-i", str(inventory), "--limit", device, "--json"])
+    assert result.exit_code == 0, result.output
+    return list(json.loads(result.stdout)["devices"][0]["diff"])
+
+
+@pytest.mark.parametrize(("device", "other"), [("leaf1", "leaf2"), ("host1", "host2")])
+def test_a_device_pin_refuses_another_device_answering_at_the_address(
+    lab: Path, tmp_path: Path, device: str, other: str
+) -> None:
+    inventory = copy_inventory(lab, tmp_path / "inv", device_pins=True)
+    assert plan_lines(inventory, device)  # its own pin file lets the right device in
+    before = plan_lines(lab, other)
+    point(inventory, device, at=other)
+
+    result = cli.invoke(app, ["apply", "-i", str(inventory), "--limit", device, "--yes"])
+
+    assert result.exit_code == 1, result.output
+    assert f"not {device}'s pinned key" in result.output
+    assert plan_lines(lab, other) == before  # nothing was written to the other device
+
+
+def test_an_inventory_wide_pin_refuses_two_devices_at_one_address(lab: Path, tmp_path: Path) -> None:
+    inventory = copy_inventory(lab, tmp_path / "inv", device_pins=False)
+    before = plan_lines(lab, "leaf2")
+    point(inventory, "leaf1", at="leaf2")
+
+    result = cli.invoke(app, ["apply", "-i", str(inventory), "--limit", "leaf1", "--yes"])
+
+    assert result.exit_code == 1, result.output
+    assert "leaf1 and leaf2 both point at" in result.output
+    assert plan_lines(lab, "leaf2") == before
+
+
+@pytest.mark.parametrize(("device", "other"), [("leaf1", "leaf2"), ("host1", "host2")])
+def test_without_host_key_checks_the_answering_devices_name_still_refuses_the_write(
+    lab: Path, tmp_path: Path, device: str, other: str
+) -> None:
+    inventory = copy_inventory(lab, tmp_path / "inv", device_pins=True)
+    before = plan_lines(lab, other)
+    point(inventory, device, at=other)
+
+    args = ["apply", "-i", str(inventory), "--limit", device, "--yes", "--insecure-skip-host-key-check"]
+    result = cli.invoke(app, args)
+
+    assert result.exit_code == 1, result.output
+    assert f"reports hostname '{other}', not '{device}'" in result.output
+    assert plan_lines(lab, other) == before
+
+
+@pytest.mark.parametrize("device_pins", [True, False])
+def test_a_conflicting_system_known_hosts_is_reported_and_never_used(
+    lab: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, device_pins: bool
+) -> None:
+    inventory = copy_inventory(lab, tmp_path / "inv", device_pins=device_pins)
+    hosts: dict[str, Any] = yaml.load((inventory / "hosts.yaml").read_text())
+    ssh_dir = tmp_path / "home" / ".ssh"
+    ssh_dir.mkdir(parents=True)
+    address = f"[{hosts['leaf1']['hostname']}]:{hosts['leaf1']['port']}"
+    (ssh_dir / "known_hosts").write_text(f"# an old key\n{address} {OTHER_KEY}\n")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+    result = cli.invoke(app, ["plan", "-i", str(inventory), "--limit", "leaf1"])
+
+    assert result.exit_code == 0, result.output  # the inventory's pin was used, not the old key
+    assert f"{ssh_dir / 'known_hosts'}:2 has a different ssh-ed25519 key for {address}" in result.stderr
