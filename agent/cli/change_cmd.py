@@ -31,10 +31,10 @@ from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, InputError, In
 from agent.failure import reason
 from agent.intent import DeviceIntent
 from agent.inventory.loader import POLICY_FILE, load_nornir
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
-from agent.platforms.registry import ADAPTERS
+from agent.platforms import registry
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, DeviceSideRevert, PatchExport
 from agent.policy.loader import load_policy
-from agent.rollout.locks import LocalLock, LockInfo, holder_alive
+from agent.rollout.locks import LocalLock, LockInfo, device_guard, holder_alive
 
 STATE_DIR = ".state"  # agent.rollout.session.STATE_DIR: where rollouts keep their trail and inventory lock
 APPLY_LOCK_TTL_S = 1800  # a device lock left by a killed apply expires after this
@@ -142,15 +142,7 @@ def _filter(nr: Nornir, inv: Path, limit: str | None, group: str | None) -> Norn
 
 def _unsupported(platform: str) -> str | None:
     """Why a platform cannot be handled in this build (its adapter module is missing), else None."""
-    import importlib.util
-
-    target = ADAPTERS.get(platform)
-    if target is None:
-        return f"no adapter for platform {platform!r}"
-    module = target.partition(":")[0]
-    if importlib.util.find_spec(module) is None:
-        return f"platform {platform!r} not available yet ({module} is not installed); skipped"
-    return None
+    return registry.unavailable(platform)
 
 
 def _run(sel: Selection, verb: str, task: Any, quiet: bool, **kwargs: Any) -> AggregatedResult:
@@ -176,7 +168,7 @@ def _device_json(name: str, res: Any) -> dict[str, Any]:
     else:
         out["status"] = "unchanged" if value.empty else "changes"
     if plan is not None:
-        out.update(platform=plan.platform, changes=len(plan.operations), patch=plan.operations, diff=plan.lines)
+        out.update(platform=plan.platform, changes=len(plan.operations), patch=plan.operations_json(), diff=plan.lines)
         out["warnings"] = plan.warnings
     return out
 
@@ -239,8 +231,9 @@ def plan_cmd(
 def _write_patches(directory: Path, devices: list[dict[str, Any]]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for dev in devices:
-        if dev.get("platform") == "sonic" and dev.get("patch"):
-            path = directory / f"{dev['device']}.json-patch"
+        adapter = registry.adapter_for(str(dev["platform"])) if dev.get("patch") else None
+        if isinstance(adapter, PatchExport):
+            path = directory / f"{dev['device']}{adapter.patch_suffix}"
             path.write_text(json.dumps(dev["patch"], indent=2) + "\n")
             typer.echo(f"{dev['device']}: JSON Patch written to {path}", err=True)
 
@@ -287,7 +280,7 @@ def apply_cmd(
     txid = new_txid()
     opts = ApplyOptions(confirm_timeout_s=confirm_timeout, allow_fallback_writer=allow_fallback_writer, txid=txid)
     lock = LockInfo.new(txid, "roce-agent apply", APPLY_LOCK_TTL_S)
-    results = _run(sel, "applying", apply_task, quiet=False, opts=opts, lock=lock)
+    results = _run(sel, "applying", apply_task, quiet=False, opts=opts, guard=device_guard(lock))
     if confirm_timeout:
         _confirm_pending(sel, results)
     devices = _emit(results, sel, as_json)
@@ -358,10 +351,11 @@ def _confirm_pending(sel: Selection, results: AggregatedResult) -> None:
     for name in pending:
         outcome: ApplyOutcome = results[name][0].result
         res = confirmed[name][0]
+        self_reverting = isinstance(registry.adapter_for(sel.intents[name].platform), DeviceSideRevert)
         if res.exception is None and not res.failed:
             outcome.status = ApplyStatus.applied
-            outcome.detail += "; confirmed and saved" if sel.intents[name].platform == "sonic" else "; confirmed"
-        elif sel.intents[name].platform == "sonic":
+            outcome.detail += "; confirmed and saved" if self_reverting else "; confirmed"
+        elif self_reverting:
             outcome.detail += f"; confirm FAILED ({res.exception}): the switch rolls back when its timer expires"
         else:
             outcome.detail += f"; confirm FAILED ({res.exception}): the host stays applied and marked pending"

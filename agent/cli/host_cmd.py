@@ -179,7 +179,7 @@ def plan_cmd(
 def _plan_doc(plan: ChangePlan) -> dict[str, Any]:
     return {
         "device": plan.device,
-        "operations": plan.operations,
+        "operations": plan.operations_json(),
         "lines": plan.lines,
         "warnings": plan.warnings,
         "base_fingerprint": plan.base_fingerprint,

@@ -26,7 +26,7 @@ from agent.cli.change_cmd import (
 )
 from agent.errors import EXIT_FINDINGS, EXIT_OK
 from agent.failure import reason
-from agent.rollout.locks import LockInfo
+from agent.rollout.locks import LockInfo, device_guard
 
 ROLLBACK_HELP = (
     "Undo the agent's last change on each device: a switch returns to the checkpoint of its pending commit "
@@ -56,7 +56,7 @@ def rollback_cmd(
         inventory, policy, limit, group, insecure=insecure, yes=yes, verb="Roll back the last agent change on"
     )
     lock = LockInfo.new(new_txid(), "roce-agent rollback", APPLY_LOCK_TTL_S)
-    results = _run(sel, "rolling back", rollback_task, quiet=False, lock=lock)
+    results = _run(sel, "rolling back", rollback_task, quiet=False, guard=device_guard(lock))
     devices = [_rollback_json(name, multi[0]) for name, multi in sorted(results.items())]
     if as_json:
         typer.echo(json.dumps({"devices": devices}, indent=2))

@@ -142,7 +142,7 @@ def _print_preview(session: RolloutSession, stages: list[orchestrate.StagePrevie
             rows = []
             for d in batch:
                 failed = failed or d.error is not None
-                ops = d.plan.operations if d.plan else []
+                ops = d.plan.operations_json() if d.plan else []
                 lines = d.plan.lines if d.plan else []
                 rows.append({"device": d.device, "error": d.error, "operations": ops, "lines": lines})
                 if not json_lines:

@@ -24,11 +24,13 @@ import os
 import shlex
 import socket
 import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from agent.errors import SessionLost
+from agent.errors import DeviceError, SessionLost
 from agent.platforms.base import CommandRunner
 from agent.process import pid_alive
 
@@ -231,3 +233,21 @@ class DeviceLock:
         """`rm -f`; where there is no `rm` (minimal images), an empty lock file also means "free"."""
         if self.runner.run(f"rm -f {self.qpath}", timeout=30.0).exit_code != 0:
             self.runner.upload(self.path, b"")
+
+
+def device_guard(
+    info: LockInfo, path: str = DEFAULT_DEVICE_LOCK
+) -> Callable[[CommandRunner], AbstractContextManager[None]]:
+    """A DeviceGuard for agent.platforms.tasks: hold the device lock around the change on each device."""
+    return lambda runner: held(DeviceLock(runner, path), info)
+
+
+@contextlib.contextmanager
+def held(lock: DeviceLock, info: LockInfo) -> Iterator[None]:
+    """Take the lock (LockHeld naming the holder if someone else has it), release it afterwards."""
+    lock.acquire(info)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DeviceError):  # it expires on its own; `rollout --break-lock DEV` clears it
+            lock.release(info.txid)

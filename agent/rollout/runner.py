@@ -159,7 +159,7 @@ class RolloutRunner:
                     **at(where),
                     device=dev,
                     platform=res.platform,
-                    operations=res.operations,
+                    operations=res.operations_json(),
                     lines=res.lines,
                     warnings=res.warnings,
                     base_fingerprint=res.base_fingerprint,

@@ -44,6 +44,7 @@ class SshTarget:
     verify_host_key: bool = True
     timeout: float = 30.0
     key_file: str | None = None  # private key for key-based login (the lab's default)
+    system_host_keys: bool = True  # ~/.ssh/known_hosts, only for a device the inventory pins no key for
     pin_refusal: str | None = None  # why the pin cannot identify this device (no connection is opened)
 
 
@@ -55,7 +56,8 @@ def connect_kwargs(target: SshTarget) -> dict[str, Any]:
         "username": target.username,
         "password": target.password or "",
         "ssh_strict": target.verify_host_key,
-        "system_host_keys": False,  # ~/.ssh/known_hosts never overrides the inventory's pin (a conflict is reported)
+        # ~/.ssh/known_hosts never overrides the inventory's pin (a conflicting line there is reported)
+        "system_host_keys": target.verify_host_key and target.system_host_keys and not target.known_hosts,
         "conn_timeout": target.timeout,
         "auth_timeout": target.timeout,
         "banner_timeout": target.timeout,

@@ -21,15 +21,15 @@ from typing import Any
 
 from agent.errors import DeviceError
 from agent.intent import DeviceIntent
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, reconnect_of
 from agent.platforms.linux_rdma import commands as C
 from agent.platforms.linux_rdma import parse as P
-from agent.platforms.linux_rdma.batch import HostShell, Section
+from agent.platforms.linux_rdma.batch import HostShell, NativeMtu, RemoteShell, Section
 from agent.platforms.linux_rdma.gather import HostRaw, gather, gather_batch, native_from_raw
-from agent.platforms.linux_rdma.linkwait import LinkWaiter, wait_for_link
+from agent.platforms.linux_rdma.linkwait import LinkEvents, wait_for_link
 from agent.platforms.linux_rdma.native import HostNative
 from agent.platforms.linux_rdma.ops import op_commands, op_mismatches, touched_key
-from agent.platforms.linux_rdma.plan import check_writable, diff, fingerprint
+from agent.platforms.linux_rdma.plan import HostOperation, check_writable, diff, fingerprint
 from agent.platforms.linux_rdma.render import target_from_policy, target_from_snapshot
 from agent.platforms.linux_rdma.snapshots import INEXACT, HostSnapshot, SnapshotStore, new_snapshot, restore_gaps
 from agent.txid import check_txid, new_txid
@@ -61,7 +61,7 @@ class _Tx:
     events: list[str] = field(default_factory=list)
     created_dirs: list[str] = field(default_factory=list)
 
-    def open_configfs(self, plan: ChangePlan) -> str | None:
+    def open_configfs(self, plan: ChangePlan[HostOperation]) -> str | None:
         """Create the rdma_cm configfs directories first, so the snapshot holds their real values.
 
         An absent directory hides the driver's current RoCE ToS/mode; creating it changes no value. On
@@ -103,9 +103,8 @@ class _Tx:
         first = ops[0]
         ifname = first["interface"]
         local_error = None
-        setter = getattr(self.shell, "set_mtu", None)
-        if first["kind"] == "mtu" and callable(setter):  # LocalRunner: pyroute2, not `ip link set`
-            writes, local_error = [], setter(ifname, int(first["mtu"]))
+        if first["kind"] == "mtu" and isinstance(self.shell, NativeMtu):  # LocalRunner: pyroute2, not `ip link set`
+            writes, local_error = [], self.shell.set_mtu(ifname, int(first["mtu"]))
         flaps = first["kind"] == "pfc" and bool(first.get("flaps_link")) and _link_up(self.current, ifname)
         carrier_before = self.current.nics[ifname].carrier_changes
         sections = self.shell.batch(writes + gather_batch(self.interfaces))
@@ -132,7 +131,7 @@ class _Tx:
 
     def _wait_flap(self, op: dict[str, Any], before: int | None) -> None:
         ifname = op["interface"]
-        waiter: LinkWaiter | None = getattr(self.shell, "link_waiter", None)
+        waiter = self.shell.link_waiter if isinstance(self.shell, LinkEvents) else None
         result = wait_for_link(self.shell, ifname, op.get("rdma"), self.settings, waiter)
         self.current = native_from_raw(gather(self.shell, self.interfaces))
         after = self.current.nics[ifname].carrier_changes
@@ -192,7 +191,7 @@ class _Tx:
 def apply_host(
     shell: HostShell,
     intent: DeviceIntent,
-    plan: ChangePlan,
+    plan: ChangePlan[HostOperation],
     opts: ApplyOptions,
     settings: ApplySettings,
     store: SnapshotStore | None = None,
@@ -225,7 +224,7 @@ def apply_host(
     return _with_plan(_settle(outcome, store, txid, opts), plan)
 
 
-def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan) -> ApplyOutcome:
+def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan[HostOperation]) -> ApplyOutcome:
     for group in _groups(plan.operations):
         try:
             tx.step(group)
@@ -241,7 +240,7 @@ def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan) -> ApplyOutcome:
     return tx._outcome(ApplyStatus.applied, f"{len(plan.operations)} operation(s) applied and verified", [])
 
 
-def _keep_snapshot(tx: _Tx, plan: ChangePlan, store: SnapshotStore | None, txid: str) -> str | None:
+def _keep_snapshot(tx: _Tx, plan: ChangePlan[HostOperation], store: SnapshotStore | None, txid: str) -> str | None:
     """Put the before-snapshot on the host before the first write; a host that cannot keep it is not touched."""
     if store is None or tx.snap_raw is None:
         return None
@@ -297,12 +296,12 @@ def restore_snapshot(shell: HostShell, snap: HostSnapshot, settings: ApplySettin
     return outcome
 
 
-def _interfaces(intent: DeviceIntent, plan: ChangePlan) -> list[str]:
+def _interfaces(intent: DeviceIntent, plan: ChangePlan[HostOperation]) -> list[str]:
     names = list(intent.ports) or sorted({str(op["interface"]) for op in plan.operations})
     return [C.check_ifname(n) for n in names]
 
 
-def _preflight(plan: ChangePlan, snap: HostNative) -> str | None:
+def _preflight(plan: ChangePlan[HostOperation], snap: HostNative) -> str | None:
     """Everything that can be known before writing: stale plan, unwritable NIC, invalid operations."""
     now = fingerprint(snap)
     if plan.base_fingerprint and plan.base_fingerprint != now:
@@ -362,13 +361,12 @@ def _link_up(host: HostNative, ifname: str) -> bool:
 
 
 def _reconnect(shell: HostShell) -> None:
-    runner = getattr(shell, "runner", None)
-    reconnect = getattr(runner, "reconnect", None)
-    if callable(reconnect):
+    reconnect = reconnect_of(shell.runner) if isinstance(shell, RemoteShell) else None
+    if reconnect is not None:
         with contextlib.suppress(DeviceError):  # the rollback's own reads report an unreachable device
             reconnect()
 
 
-def _with_plan(outcome: ApplyOutcome, plan: ChangePlan) -> ApplyOutcome:
+def _with_plan(outcome: ApplyOutcome, plan: ChangePlan[HostOperation]) -> ApplyOutcome:
     outcome.plan = plan
     return outcome

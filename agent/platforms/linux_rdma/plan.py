@@ -20,11 +20,14 @@ from agent.platforms.linux_rdma.native import HostNative, Nic
 from agent.platforms.linux_rdma.render import NicTarget, current_files, target_from_policy
 
 PLATFORM = "linux-rdma"
+HostOperation = dict[str, Any]
 BLOCKING = ("no_dcb", "no_device", "fw_lldp", "permission")
 
 
-def plan_host(intent: DeviceIntent, host: HostNative) -> ChangePlan:
-    plan = ChangePlan(device=intent.name, platform=PLATFORM, base_fingerprint=fingerprint(host))
+def plan_host(intent: DeviceIntent, host: HostNative) -> ChangePlan[HostOperation]:
+    plan: ChangePlan[HostOperation] = ChangePlan(
+        device=intent.name, platform=PLATFORM, base_fingerprint=fingerprint(host)
+    )
     if host.lldpad_running:
         plan.warnings.append(
             f"{intent.name}: lldpad is running and may overwrite these DCB settings from a willing peer: "

@@ -14,8 +14,12 @@ NAPALM contract -> SONiC:
   ``test_method_signatures`` harness rejects any public method that ``NetworkDriver`` lacks, while
   ``compliance_report`` finds getters with ``getattr`` (so both work).
 
-Transports: ``optional_args={"transport": "ssh"}`` (Netmiko ``linux``, the default) or ``"docker"``
-(the seam for ``docker exec`` on containerlab sonic-vs; see ``RUNNER_FACTORIES``).
+SSH options (``optional_args``, the names Netmiko uses, passed on to it): ``port``, ``key_file`` /
+``use_keys``, ``alt_key_file`` (the device's pinned known_hosts; ``known_hosts`` is an alias),
+``ssh_strict`` (default true: unknown host keys are refused), ``system_host_keys`` (default true;
+inventories the project writes say false, so only the device's own pin is trusted), ``device_name``
+(the name errors use). Transports: ``optional_args={"transport": "ssh"}`` (Netmiko ``linux``, the
+default) or ``"docker"`` (the seam for ``docker exec`` on containerlab sonic-vs; see ``RUNNER_FACTORIES``).
 """
 
 from __future__ import annotations
@@ -35,7 +39,15 @@ from napalm.base.exceptions import (
 )
 
 from agent.errors import DeviceError
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.base import (
+    ApplyOptions,
+    ApplyOutcome,
+    ApplyStatus,
+    ChangePlan,
+    Closable,
+    CommandRunner,
+    reconnect_of,
+)
 from agent.platforms.sonic import deadman
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.driver_getters import facts, interfaces, lossless_config, pfc_counters
@@ -60,6 +72,7 @@ def _ssh_runner(driver: RoceSonicDriver) -> CommandRunner:
         verify_host_key=bool(opts.get("ssh_strict", True)),
         timeout=float(driver.timeout),
         key_file=opts.get("key_file") if opts.get("use_keys", bool(opts.get("key_file"))) else None,
+        system_host_keys=bool(opts.get("system_host_keys", True)),
     )
     return NetmikoRunner.connect(target)
 
@@ -113,9 +126,8 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
             raise ConnectionException(str(exc)) from None
 
     def close(self) -> None:
-        close = getattr(self.runner, "close", None)
-        if close is not None:
-            close()
+        if isinstance(self.runner, Closable):
+            self.runner.close()
         self.runner = None
 
     def is_alive(self) -> dict[str, bool]:  # type: ignore[override]
@@ -197,7 +209,7 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
         opts = ApplyOptions(
             confirm_timeout_s=revert_in, allow_fallback_writer=bool(self.optional_args.get("allow_fallback_writer"))
         )
-        tx = SonicTransaction(runner, getattr(runner, "reconnect", None), self.settings)
+        tx = SonicTransaction(runner, reconnect_of(runner), self.settings)
         outcome = tx.execute(plan, patch_verifier(live, ops), opts, replace_config=self._replace)
         self.runner = tx.runner
         self.last_outcome = outcome

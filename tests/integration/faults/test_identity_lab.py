@@ -35,25 +35,19 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def copy_inventory(lab: Path, dest: Path, *, device_pins: bool) -> Path:
-    """The lab's inventory at `dest`; with `device_pins`, each host gets its own pin file
-    known_hosts.d/<device> and its own connection options (the agreed design), no inventory-wide file."""
+    """The lab's inventory at `dest`. The lab writes the agreed design: each host its own connection
+    options and pin file known_hosts.d/<device>. Without `device_pins`, the per-host pins are dropped, so
+    only the inventory-wide known_hosts (backwards compatibility) pins the keys, by address."""
     shutil.copytree(lab, dest)
-    key_file = str((lab.parent / ".lab" / "id_ed25519").resolve())
-    defaults = (dest / "defaults.yaml").read_text()
-    (dest / "defaults.yaml").write_text(defaults.replace("../.lab/id_ed25519", key_file))  # the copy is elsewhere
     hosts: dict[str, Any] = yaml.load((dest / "hosts.yaml").read_text())
-    if device_pins:
-        lines = (dest / "known_hosts").read_text().splitlines()
-        (dest / "known_hosts").unlink()
-        (dest / "known_hosts.d").mkdir()
-        for name, host in hosts.items():
-            address = f"[{host['hostname']}]:{host['port']}"
-            pin = dest / "known_hosts.d" / name
-            pin.write_text("".join(f"{ln}\n" for ln in lines if ln.split()[0] == address))
-            extras = {"use_keys": True, "key_file": key_file, "allow_agent": False, "alt_host_keys": True,
-                      "alt_key_file": str(pin), "system_host_keys": False}  # fmt: skip
-            host["connection_options"] = {"netmiko": {"extras": dict(extras)},
-                                          "napalm": {"extras": {"optional_args": dict(extras)}}}  # fmt: skip
+    assert all(Path(h["connection_options"]["netmiko"]["extras"]["alt_key_file"]).name == n for n, h in hosts.items())
+    if not device_pins:
+        for host in hosts.values():
+            for options in host["connection_options"].values():
+                extras = options.get("extras") or {}
+                for holder in (extras, extras.get("optional_args") or {}):
+                    holder.pop("alt_key_file", None)
+                    holder.pop("alt_host_keys", None)
     dump(dest, hosts)
     return dest
 

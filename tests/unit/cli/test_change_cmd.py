@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,9 @@ from agent.cli import app
 from agent.cli.change_cmd import Selection, _emit
 from agent.platforms.base import ApplyOutcome, ApplyStatus, ChangePlan
 from agent.rollout.locks import LocalLock, LockInfo
+from tests.lab_inventory import write_lab_inventory
 
 ROOT = Path(__file__).resolve().parents[3]
-LAB_INVENTORY = ROOT / "inventories" / "lab"
 RUNNER = CliRunner()
 
 
@@ -47,9 +46,7 @@ def test_human_output_prints_each_devices_apply_events(capsys: pytest.CaptureFix
 
 def test_apply_refuses_an_inventory_a_rollout_holds_before_contacting_any_device(tmp_path: Path) -> None:
     inventory = tmp_path / "lab"
-    shutil.copytree(
-        LAB_INVENTORY, inventory, ignore=shutil.ignore_patterns(".state")
-    )  # 127.0.0.1 ports nothing listens on: a contact would fail
+    write_lab_inventory(inventory)  # 127.0.0.1 ports nothing listens on: a contact would fail
     LocalLock(inventory / ".state").acquire(LockInfo.new("roce-agent-20261121T220000Z-abcdef", "lab-rollout", 600))
 
     res = RUNNER.invoke(app, ["apply", "-i", str(inventory), "--yes"])
@@ -64,7 +61,7 @@ def test_apply_refuses_an_inventory_a_rollout_holds_before_contacting_any_device
 
 def test_apply_names_the_interrupted_rollout_to_resume_or_abort(tmp_path: Path) -> None:
     inventory = tmp_path / "lab"
-    shutil.copytree(LAB_INVENTORY, inventory, ignore=shutil.ignore_patterns(".state"))
+    write_lab_inventory(inventory)
     lock = LocalLock(inventory / ".state")
     lock.acquire(LockInfo.new("roce-agent-20261121T220000Z-abcdef", "lab-rollout", 600))
     lock.mark_interrupted("roce-agent-20261121T220000Z-abcdef")

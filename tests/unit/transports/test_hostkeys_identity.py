@@ -41,10 +41,13 @@ def test_a_file_is_a_device_pin_when_named_after_it_or_naming_one_host(tmp_path:
     assert is_device_pin(str(tmp_path / "leaf1"), "leaf1")
 
 
-def test_system_host_keys_are_never_loaded() -> None:
-    kwargs = connect_kwargs(SshTarget("leaf1", "127.0.0.1", 2205, known_hosts=None))
+def test_system_host_keys_are_never_loaded_over_a_pin(tmp_path: Path) -> None:
+    pin = tmp_path / "leaf1"
+    pin.write_text(f"[127.0.0.1]:2205 {KEY_A}\n")
+    kwargs = connect_kwargs(SshTarget("leaf1", "127.0.0.1", 2205, known_hosts=str(pin)))
     assert kwargs["system_host_keys"] is False
     assert kwargs["ssh_strict"] is True
+    assert kwargs["alt_host_keys"] is True
 
 
 def test_a_conflicting_system_line_is_named_by_file_and_line(tmp_path: Path) -> None:
