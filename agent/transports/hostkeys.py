@@ -12,13 +12,12 @@ so verification accepts and refuses exactly what the full file would.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import sys
 import tempfile
 import threading
-
-import paramiko
 
 _lock = threading.Lock()
 _dir: str | None = None
@@ -152,6 +151,8 @@ def pinned_keys(view_file: str) -> set[tuple[str, str]]:
 
 def _matches(pattern: str, name: str) -> bool:
     if pattern.startswith("|1|"):
+        import paramiko  # here, not at import: the CLI imports this module at start-up
+
         salt = pattern.split("|")[2]
         return bool(paramiko.HostKeys.hash_host(name, salt) == pattern)
     return pattern.lower() == name.lower()
@@ -176,16 +177,33 @@ def system_conflicts(host: str, port: int, pinned: set[tuple[str, str]], path: s
 
 
 _reported: set[str] = set()
+log = logging.getLogger("roce_agent.hostkeys")
+logging.getLogger("roce_agent").addHandler(logging.NullHandler())  # a library: silent unless asked
+
+
+class _Stderr(logging.Handler):
+    """`warning: ...` on whatever sys.stderr is at the time (the CLI's, masked; a test runner's)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"warning: {record.getMessage()}\n")
+
+
+def warn_on_stderr() -> None:
+    """What the CLI calls: host-key warnings go to stderr. Plain Nornir/NAPALM scripts get them through
+    their own logging configuration (logger `roce_agent`), never unasked."""
+    root = logging.getLogger("roce_agent")
+    if not any(isinstance(h, _Stderr) for h in root.handlers):
+        root.addHandler(_Stderr(logging.WARNING))
 
 
 def report_system_conflicts(device: str, host: str, port: int, view_file: str) -> list[str]:
-    """Print each conflicting ~/.ssh/known_hosts line once per process (stderr); returns them."""
+    """Log each conflicting ~/.ssh/known_hosts line once per process (a warning); returns them."""
     found = system_conflicts(host, port, pinned_keys(view_file))
     with _lock:
         new = [c for c in found if c not in _reported]
         _reported.update(new)
     for conflict in new:
-        sys.stderr.write(f"warning: {device}: {conflict}\n")
+        log.warning("%s: %s", device, conflict)
     return found
 
 
