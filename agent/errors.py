@@ -24,6 +24,8 @@ class InputProblem:
     message: str
 
     def __str__(self) -> str:
+        if self.file is None and self.line is None and self.field:  # a command-line option
+            return f"{self.field}: {self.message}"
         where = str(self.file) if self.file else "<input>"
         if self.line is not None:
             where += f":{self.line}"
@@ -48,6 +50,14 @@ class DeviceError(Exception):
         self.device = device
         self.action = action
         self.detail = detail
+
+
+class PreflightRefused(DeviceError):
+    """The device cannot take the change as planned (checked before any write); nothing was written."""
+
+    def __init__(self, device: str, reasons: list[str]) -> None:
+        super().__init__(device, "pre-flight", "; ".join(reasons) + ". Nothing was written.")
+        self.reasons = reasons
 
 
 class ParseError(DeviceError):

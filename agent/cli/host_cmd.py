@@ -18,7 +18,6 @@ import typer
 
 from agent.checks.engine import run_checks
 from agent.checks.finding import Finding, Severity
-from agent.cli import app
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, DeviceError, InputError, InputProblem
 from agent.intent import DeviceIntent, PortIntent
 from agent.platforms.base import ApplyOptions, ApplyStatus, ChangePlan
@@ -36,7 +35,6 @@ host_app = typer.Typer(
     help="This host's RDMA NICs against a policy, run locally on the host (dcb, rdma, ethtool, sysfs, pyroute2).",
     no_args_is_help=True,
 )
-app.add_typer(host_app, name="host")
 
 POLICY_OPT = typer.Option(..., "-p", "--policy", help="Lossless policy file (YAML).")
 IFACE_OPT = typer.Option(
@@ -101,7 +99,7 @@ def _intent(policy: Policy, runner: LocalRunner, interfaces: list[str], role: st
         for name in names
     }
     return DeviceIntent(
-        name=runner.device, kind=DeviceKind.host, platform="linux-rdma", role=role, policy=eff, ports=ports
+        name=runner.device, kind=DeviceKind.host, platform=ADAPTER.name, role=role, policy=eff, ports=ports
     )
 
 

@@ -15,7 +15,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agent.cli import app
 from agent.cli.policy_headroom import ASIC_OPT, PLATFORM_OPT, headroom_command, headroom_rows, settings_with
 from agent.errors import EXIT_CANNOT_RUN, InputProblem
 from agent.policy.loader import PolicyReport, check_policy_file
@@ -23,7 +22,6 @@ from agent.policy.model import Policy, TrafficClass
 from agent.policy.units import format_bytes, parse_speed_mbps
 
 policy_app = typer.Typer(help="Validate and inspect lossless policies; compute PFC headroom.", no_args_is_help=True)
-app.add_typer(policy_app, name="policy")
 
 DEFAULT_SPEEDS = ("100G", "400G")
 FILE_ARG = typer.Argument(..., help="Policy YAML file.", dir_okay=False)

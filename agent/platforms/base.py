@@ -72,6 +72,7 @@ class ChangePlan(Generic[OpT_co]):
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     base_fingerprint: str | None = None  # hash of the state planned against (detects concurrent change)
+    disruptive: list[str] = field(default_factory=list)  # interfaces the change takes down and up again
 
     @property
     def empty(self) -> bool:
@@ -135,6 +136,11 @@ class PlatformAdapter(Protocol[RawT, OpT]):
 
     def raw_json(self, raw: RawT) -> JsonValue:
         """The raw state as plain JSON (snapshots, fixtures): `load_raw` reads it back unchanged."""
+        ...
+
+    def load_operations(self, device: str, doc: JsonValue) -> list[OpT]:
+        """Operations from their JSON form (`ChangePlan.operations_json()`, a trail's `operations`):
+        the same operations back, or ParseError naming the device; every value validated again."""
         ...
 
     def normalize(self, device: str, raw: RawT) -> DeviceState:

@@ -48,7 +48,7 @@ def _entry_point(platform: str) -> EntryPoint:
         return EntryPoint(name=platform, value=OVERRIDES[platform], group=GROUP)
     ep = _registered().get(platform)
     if ep is None:
-        known = ", ".join(platforms()) or "none (is roce-agent installed? `pip install -e .` registers them)"
+        known = ", ".join(platforms()) or "none (an install older than its entry points? `pip install -e .`)"
         raise UnknownPlatform(
             f"no adapter for platform {platform!r}; registered in entry point group {GROUP!r}: {known}"
         )

@@ -16,16 +16,13 @@ device lock of agent.rollout.locks), so this module knows nothing of locks.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from nornir.core import Nornir
 from nornir.core.task import Result, Task
 from nornir_napalm.plugins.tasks import napalm_confirm_commit
 
 from agent.identity import IDENTITY_KEY, verify_identity
-from agent.intent import DeviceIntent, build_intents
-from agent.inventory.loader import inventory_devices, load_topology
+from agent.intent import DeviceIntent
 from agent.platforms.base import (
     ApplyOptions,
     ApplyOutcome,
@@ -36,21 +33,12 @@ from agent.platforms.base import (
     NapalmBacked,
 )
 from agent.platforms.registry import adapter_for
-from agent.policy.model import Policy
 from agent.state import DeviceState
 from agent.transports.nornir_ssh import SSH_CONNECTION, RoceSsh, ssh_target
 
 __all__ = ["SSH_CONNECTION", "RoceSsh", "ssh_target"]  # where they were before agent.transports.nornir_ssh
 
 OK_STATUSES = (ApplyStatus.applied, ApplyStatus.unchanged, ApplyStatus.pending_confirm)
-
-
-# -- intents ------------------------------------------------------------------------------------------
-def intents_for(nr: Nornir, inventory_dir: Path, policy: Policy) -> dict[str, DeviceIntent]:
-    """Intents for the hosts of `nr` (possibly filtered); links come from the whole inventory directory."""
-    devices = inventory_devices(nr)
-    topology = load_topology(inventory_dir, {d.name: d.kind.value for d in devices})
-    return build_intents(devices, policy, topology)
 
 
 # -- connections --------------------------------------------------------------------------------------

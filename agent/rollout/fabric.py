@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from agent.checks.finding import Finding, Severity
 from agent.errors import DeviceError
@@ -105,8 +105,9 @@ class AdapterFabric:
                 self._runners[device] = self._factory(device)
             return self._runners[device]
 
-    def gather(self, device: str) -> Any:
-        """The device's raw state, once its reported hostname proved it is the device planned for."""
+    def gather(self, device: str) -> object:
+        """The device's raw state (opaque here, handed back only to the adapter that read it), once its
+        reported hostname proved it is the device planned for."""
         adapter = self._adapter(device)
         raw = adapter.gather(self.command_runner(device), self._intent(device))
         verify_identity(device, adapter.normalize(device, raw).hostname, self.identities.get(device))

@@ -84,7 +84,7 @@ def _private_dir() -> str:
 # the keys in it ARE the device's identity, whatever address its lines were written for: the view handed
 # to paramiko lists them under the address being contacted. An inventory entry pointed at another
 # device's address:port then meets a key that is not the planned device's, and paramiko refuses it as a
-# mismatch. An inventory-wide file pins by address only and cannot tell two devices at one address apart.
+# mismatch. An inventory-wide file pins by address only (two hosts at one address are refused as bad input).
 
 SYSTEM_KNOWN_HOSTS = "~/.ssh/known_hosts"
 
@@ -205,22 +205,3 @@ def report_system_conflicts(device: str, host: str, port: int, view_file: str) -
     for conflict in new:
         log.warning("%s: %s", device, conflict)
     return found
-
-
-def shared_addresses(hosts: list[tuple[str, str, int]]) -> dict[str, str]:
-    """device -> why an address-keyed pin cannot identify it: another inventory device has the same
-    address:port, so whichever answers there matches the one pin (input: (device, address, port))."""
-    by_name: dict[str, list[str]] = {}
-    for device, address, port in hosts:
-        by_name.setdefault(lookup_name(address, port).lower(), []).append(device)
-    out: dict[str, str] = {}
-    for name, devices in by_name.items():
-        if len(devices) > 1:
-            for device in devices:
-                others = ", ".join(d for d in devices if d != device)
-                out[device] = (
-                    f"{device} and {others} both point at {name}, and the inventory-wide known_hosts pins keys "
-                    "by address, so it cannot tell them apart; fix the address, or give each device its own "
-                    "pin file (known_hosts.d/<device>)"
-                )
-    return out

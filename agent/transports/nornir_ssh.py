@@ -37,7 +37,6 @@ def ssh_target(host: Host, *, timeout: float = 30.0) -> SshTarget:
         timeout=timeout,
         key_file=key_file,
         system_host_keys=bool(extras.get("system_host_keys", True)),
-        pin_refusal=None if own_pin else policy.get("pin_refusal"),  # two devices at one pinned address
     )
 
 

@@ -45,7 +45,6 @@ class SshTarget:
     timeout: float = 30.0
     key_file: str | None = None  # private key for key-based login (the lab's default)
     system_host_keys: bool = True  # ~/.ssh/known_hosts, only for a device the inventory pins no key for
-    pin_refusal: str | None = None  # why the pin cannot identify this device (no connection is opened)
 
 
 def connect_kwargs(target: SshTarget) -> dict[str, Any]:
@@ -85,8 +84,6 @@ def pin_view(target: SshTarget) -> str:
 def open_netmiko(target: SshTarget) -> Any:
     """An authenticated Netmiko connection with errors a person can act on (the password never appears)."""
     where = f"{target.host}:{target.port}"
-    if target.pin_refusal and target.verify_host_key:
-        raise DeviceError(target.device, "verify host key", target.pin_refusal)
     kwargs = connect_kwargs(target)
     if kwargs.get("alt_key_file"):
         report_system_conflicts(target.device, target.host, target.port, kwargs["alt_key_file"])

@@ -19,7 +19,7 @@ from rocelab.sonic.cli_stats import (
 )
 from rocelab.sonic.counters import port_oid, queue_oid
 from rocelab.sonic.db import HashDb
-from rocelab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION
+from rocelab.sonic.defaults import HWSKU, PLATFORM
 from rocelab.sonic.ecn import ecn_profile_set, ecn_queue_set
 from rocelab.sonic.qosview import TICK_MS
 from rocelab.sonic.watchdog import timer_ticks
@@ -199,9 +199,9 @@ def _running_config(twin: SonicTwin) -> CommandResult:
 
 def _version(twin: SonicTwin) -> str:
     return (
-        f"\nSONiC Software Version: {SONIC_VERSION}\nSONiC OS Version: 12\nDistribution: Debian 12.11\n"
+        f"\nSONiC Software Version: {twin.sonic_version}\nSONiC OS Version: 12\nDistribution: Debian 12.11\n"
         "Kernel: 6.1.0-29-2-amd64\nBuild commit: 0000000\nBuild date: Thu Nov 19 00:00:00 UTC 2026\n"
-        f"Built by: roce-agent lab twin\n\nPlatform: {PLATFORM}\nHwSKU: {HWSKU}\nASIC: {ASIC_TYPE}\n"
+        f"Built by: roce-agent lab twin\n\nPlatform: {PLATFORM}\nHwSKU: {HWSKU}\nASIC: {twin.asic_type}\n"
         "ASIC Count: 1\nSerial Number: N/A\nModel Number: N/A\nHardware Revision: N/A\n"
         f"Uptime: up {twin.clock // 600} min\n"
     )

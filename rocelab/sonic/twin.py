@@ -12,6 +12,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 
 from rocelab.sonic import cli_config, cli_db, cli_show, cli_stats
@@ -20,7 +21,7 @@ from rocelab.sonic.asicdb import render_asic_db
 from rocelab.sonic.buffermgr import BufferManager
 from rocelab.sonic.counters import PATTERNS, CountersDb, TrafficModel
 from rocelab.sonic.db import ConfigDb, DerivedDb, HashDb, Row, intern_key
-from rocelab.sonic.defaults import seed_config
+from rocelab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION, seed_config
 from rocelab.sonic.faults import HANG_SECONDS, Faults
 from rocelab.sonic.gcu import Gcu
 from rocelab.sonic.qosview import TICK_MS
@@ -83,7 +84,16 @@ class SonicTwin:
                 rows: dict[str, Row] = {intern_key(k): dict(v) for k, v in dump.get(db_id, {}).items() if v}
                 db.replace_render(_fixed(rows))
         self.faults = Faults()
-        self.gcu = Gcu(self.config, self.after_config_write, state_dir, self.faults.refused_tables)
+        self.sonic_version = SONIC_VERSION  # `show version` and GCU's release checks (sonic_version.yml)
+        self.asic_type = ASIC_TYPE
+        self.gcu = Gcu(
+            self.config,
+            self.after_config_write,
+            state_dir,
+            self.faults.refused_tables,
+            identity=lambda: (self.sonic_version, self.asic_type),
+            log=lambda text: self.syslog.append((self.clock, text)),
+        )
         self.wall: Callable[[], float] = time.monotonic  # real time, for `setsid -f sh -c 'sleep N; ...'` timers
         self.timers: list[tuple[float, str, bool]] = []
 
@@ -137,6 +147,8 @@ class SonicTwin:
         path = self._abs(path)
         if path == cli_config.SAVED_CONFIG:
             return self.saved_config().encode()
+        if path == f"/usr/share/sonic/device/{PLATFORM}/{HWSKU}/pg_profile_lookup.ini":  # what buffermgrd reads
+            return resources.files("rocelab.sonic").joinpath("pg_profile_lookup.ini").read_bytes()
         if path.startswith(CHECKPOINT_DIR) and path.endswith(".cp.json"):
             text = self.gcu.checkpoint_text(path[len(CHECKPOINT_DIR) : -len(".cp.json")])
             return None if text is None else text.encode()

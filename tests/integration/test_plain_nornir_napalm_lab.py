@@ -125,3 +125,22 @@ def test_the_readme_snippet_runs_from_another_directory(lab: Lab, elsewhere: Pat
     assert res.stdout.splitlines() == [f"{name} {name}" for name in SWITCHES]
     assert res.stderr == ""
     assert not list(elsewhere.iterdir())
+
+
+def test_napalm_contract_getters_on_the_twins(lab: Lab, elsewhere: Path) -> None:
+    """get_config running/startup are CONFIG_DB and the saved file; sonic-vs-like twins have no pmon, so
+    get_environment is NotImplementedError (nornir_napalm reports it as that host's failure)."""
+    nr = plain_nornir(lab.inventory).filter(name="spine2")
+    try:
+        config = nr.run(task=napalm_get, getters=["get_config"], getters_options={"get_config": {"retrieve": "all"}})
+        lldp = nr.run(task=napalm_get, getters=["get_lldp_neighbors"])
+        env = nr.run(task=napalm_get, getters=["get_environment"])
+    finally:
+        nr.close_connections()
+    got = config["spine2"][0].result["get_config"]
+    running, startup = json.loads(got["running"]), json.loads(got["startup"])
+    assert running["DEVICE_METADATA"]["localhost"]["hostname"] == "spine2"
+    assert startup["DEVICE_METADATA"]["localhost"]["hostname"] == "spine2"
+    assert got["candidate"] == ""
+    assert isinstance(env["spine2"][0].exception, NotImplementedError)
+    assert lldp["spine2"][0].result["get_lldp_neighbors"] == {}  # the twins run no lldpd

@@ -30,7 +30,8 @@ from agent.platforms.linux_rdma.apply import ApplySettings, apply_host, restore_
 from agent.platforms.linux_rdma.batch import shell_for
 from agent.platforms.linux_rdma.gather import HostRaw, discover_interfaces, gather, native_from_raw
 from agent.platforms.linux_rdma.normalize import normalize_host
-from agent.platforms.linux_rdma.plan import HostOperation, plan_host
+from agent.platforms.linux_rdma.ops import HostOperation, load_operations
+from agent.platforms.linux_rdma.plan import plan_host
 from agent.platforms.linux_rdma.snapshots import INEXACT, STATE_DIR, SnapshotStore
 from agent.state import DeviceState
 
@@ -76,6 +77,9 @@ class HostAdapter:
     def raw_json(self, raw: HostRaw) -> JsonValue:
         doc: JsonValue = raw.to_dict()
         return doc
+
+    def load_operations(self, device: str, doc: JsonValue) -> list[HostOperation]:
+        return load_operations(device, doc)
 
     def normalize(self, device: str, raw: HostRaw) -> DeviceState:
         native = native_from_raw(raw)

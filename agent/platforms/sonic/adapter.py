@@ -22,10 +22,11 @@ from agent.platforms.base import (
     PlatformAdapter,
     reconnect_of,
 )
-from agent.platforms.sonic import deadman
+from agent.platforms.sonic import deadman, preflight
 from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, describe, fingerprint, plan_ops
+from agent.platforms.sonic.releases import DeviceFacts, device_facts
 from agent.platforms.sonic.render import render
 from agent.platforms.sonic.transaction import Reconnect, SonicTransaction, TxSettings
 from agent.platforms.sonic.verify import intent_verifier
@@ -67,20 +68,30 @@ class SonicAdapter:
     def raw_json(self, raw: SonicRaw) -> JsonValue:
         return raw.to_json()
 
+    def load_operations(self, device: str, doc: JsonValue) -> list[Operation]:
+        return load_patch(device, doc)
+
     def normalize(self, device: str, raw: SonicRaw) -> DeviceState:
         if raw.device != device:
             raw = SonicRaw(device, raw.config_db, raw.sections, raw.gathered_at)
         return normalize(raw)
 
     def plan(self, intent: DeviceIntent, raw: SonicRaw) -> ChangePlan[Operation]:
+        """The JSON Patch, after the pre-flight: raises PreflightRefused (nothing written) when the switch
+        cannot take the change as planned; lists the ports GCU will flap as `disruptive`."""
         live = raw.config_db
-        ops = plan_ops(live, render(intent))
+        ops = plan_ops(live, render(intent, facts_of(raw)))
+        check = preflight.run(intent, live, raw.sections, ops)
+        if ops:
+            check.raise_if_refused()
         plan: ChangePlan[Operation] = ChangePlan(
             device=intent.name,
             platform=self.name,
             operations=ops,
-            lines=describe(ops, live),
+            lines=describe(ops, live) + [f"then: sudo {command}" for command in check.cli_after],
+            warnings=list(check.warnings),
             base_fingerprint=fingerprint(live),
+            disruptive=list(check.flaps),
         )
         if not intent.ports:
             plan.warnings.append("no links for this switch in links.yaml: only switch-wide tables are rendered")
@@ -96,7 +107,7 @@ class SonicAdapter:
     ) -> ApplyOutcome:
         """The transaction; `reconnect` (default: the runner's own) reopens a session after a drop."""
         tx = SonicTransaction(runner, reconnect=reconnect or reconnect_of(runner), settings=self.settings)
-        verifier = intent_verifier(render(intent), list(intent.ports))
+        verifier = intent_verifier(lambda raw: render(intent, facts_of(raw)), list(intent.ports))
         try:
             return tx.execute(plan, verifier, opts)
         except DeviceError as exc:
@@ -128,6 +139,10 @@ class SonicAdapter:
         return latest
 
 
+def facts_of(raw: SonicRaw) -> DeviceFacts:
+    return device_facts(raw.config_db, preflight.version_of(raw.sections))
+
+
 def latest_checkpoint(runner: CommandRunner) -> str | None:
     res = runner.run("sudo config list-checkpoints")  # `config` needs root, also to list
     try:
@@ -136,6 +151,26 @@ def latest_checkpoint(runner: CommandRunner) -> str | None:
         raise DeviceError(runner.device, "config list-checkpoints", f"not a JSON list: {res.output[:120]!r}") from None
     ours = sorted(n for n in names if deadman.TXID_RE.match(n))
     return ours[-1] if ours else None
+
+
+def load_patch(device: str, doc: JsonValue) -> list[Operation]:
+    """A JSON Patch read back from a plan or trail: add/remove/replace on a JSON Pointer, nothing else."""
+    if not isinstance(doc, list):
+        raise ParseError(device, "load JSON Patch", f"expected a list of operations, got {type(doc).__name__}")
+    ops: list[Operation] = []
+    for n, item in enumerate(doc):
+        if not isinstance(item, dict) or item.get("op") not in ("add", "remove", "replace"):
+            raise ParseError(device, "load JSON Patch", f"operation {n}: not an add/remove/replace operation")
+        path = item.get("path")
+        if not isinstance(path, str) or not path.startswith("/") or set(item) - {"op", "path", "value"}:
+            raise ParseError(device, "load JSON Patch", f"operation {n}: needs a JSON Pointer path and only a value")
+        op: Operation = {"op": str(item["op"]), "path": path}
+        if "value" in item:
+            op["value"] = item["value"]
+        elif item["op"] != "remove":
+            raise ParseError(device, "load JSON Patch", f"operation {n}: {item['op']} needs a value")
+        ops.append(op)
+    return ops
 
 
 ADAPTER: PlatformAdapter[SonicRaw, Operation] = SonicAdapter()

@@ -12,7 +12,6 @@ from typing import Any
 from nornir.core.configuration import Config
 from nornir.core.inventory import Host
 
-from agent.errors import DeviceError
 from agent.platforms.sonic.driver import RoceSonicDriver
 from agent.transports import docker_exec
 from agent.transports.nornir_ssh import ssh_target
@@ -26,8 +25,6 @@ def napalm_driver(host: Host, config: Config) -> RoceSonicDriver:
     """The host's rocesonic NAPALM driver, opened on first use from its inventory record."""
     if NAPALM_CONNECTION not in host.connections:
         target = ssh_target(host)
-        if target.pin_refusal and target.verify_host_key and not docker_exec.uses_docker(host):
-            raise DeviceError(host.name, "verify host key", target.pin_refusal)
         extras = {"optional_args": napalm_optional_args(host, target)}
         host.open_connection(
             NAPALM_CONNECTION, config, hostname=target.host, username=target.username,

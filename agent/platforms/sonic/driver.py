@@ -5,6 +5,10 @@ NAPALM contract -> SONiC:
 * ``load_merge_candidate``: a CONFIG_DB fragment (``{table: {key: {field: value}}}``, merged field by
   field) or an RFC 6902 JSON Patch (a JSON list). ``load_replace_candidate``: a whole CONFIG_DB
   (``config replace``). File beats string, as in NAPALM.
+* getters: ``get_facts``, ``get_interfaces``, ``get_config`` (running = CONFIG_DB, startup =
+  /etc/sonic/config_db.json), ``get_lldp_neighbors`` (APPL_DB), ``get_environment`` (pmon's STATE_DB
+  tables; NotImplementedError where there are none, as on sonic-vs); see ``napalm_getters``.
+* a candidate file that cannot be read raises Merge/ReplaceConfigException, like a bad one.
 * ``compare_config``: the field-level diff against the live CONFIG_DB ("" when nothing would change).
 * ``commit_config(revert_in=N)``: checkpoint -> device-side rollback timer -> GCU -> verify (CONFIG_DB and
   APPL_DB lossless PGs) -> pending until ``confirm_commit`` (which saves); without ``revert_in`` it
@@ -48,7 +52,7 @@ from agent.platforms.base import (
     CommandRunner,
     reconnect_of,
 )
-from agent.platforms.sonic import deadman
+from agent.platforms.sonic import deadman, napalm_getters
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.driver_getters import facts, interfaces, lossless_config, pfc_counters
 from agent.platforms.sonic.gather import gather, read_config_db
@@ -99,6 +103,7 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
         timeout: int = 60,
         optional_args: dict[str, Any] | None = None,
     ) -> None:
+        self.platform = "rocesonic"  # NAPALM drivers name their platform (napalm's own tests read it)
         self.hostname = hostname
         self.username = username
         self.password = password
@@ -149,6 +154,20 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
 
     def get_interfaces(self) -> dict[str, Any]:  # type: ignore[override]
         return interfaces(self._dev())
+
+    def get_config(  # type: ignore[override]
+        self, retrieve: str = "all", full: bool = False, sanitized: bool = False, format: str = "text"
+    ) -> dict[str, str]:
+        """running = CONFIG_DB, startup = /etc/sonic/config_db.json, candidate = the loaded candidate (JSON
+        text each). CONFIG_DB holds no secrets to sanitize; `full` and `format` have no other SONiC form."""
+        return napalm_getters.get_config(self._dev(), retrieve, self._replace if self._replace else self._merge)
+
+    def get_lldp_neighbors(self) -> dict[str, list[dict[str, str]]]:  # type: ignore[override]
+        return napalm_getters.lldp_neighbors(self._dev())
+
+    def get_environment(self) -> dict[str, Any]:  # type: ignore[override]
+        """From pmon's STATE_DB tables; NotImplementedError where SONiC has none (sonic-vs)."""
+        return napalm_getters.environment(self._dev())
 
     def __getattr__(self, name: str) -> Any:
         if name == "get_lossless_config":
@@ -234,7 +253,10 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
 def _load_json(filename: str | None, config: str | None, error: type[Exception]) -> Any:
     if filename is None and config is None:
         raise error("provide a filename or a config string")
-    text = Path(filename).read_text() if filename is not None else str(config)
+    try:
+        text = Path(filename).read_text() if filename is not None else str(config)
+    except OSError as exc:
+        raise error(f"cannot read candidate file {filename}: {exc.strerror or exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

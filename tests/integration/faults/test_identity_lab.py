@@ -57,9 +57,10 @@ def dump(inventory: Path, hosts: dict[str, Any]) -> None:
         yaml.dump(hosts, fh)
 
 
-def point(inventory: Path, device: str, at: str) -> None:
+def swap(inventory: Path, device: str, other: str) -> None:
+    """The two entries' ports swapped (two hosts at one address are refused as bad input before this)."""
     hosts: dict[str, Any] = yaml.load((inventory / "hosts.yaml").read_text())
-    hosts[device]["port"] = hosts[at]["port"]
+    hosts[device]["port"], hosts[other]["port"] = hosts[other]["port"], hosts[device]["port"]
     dump(inventory, hosts)
 
 
@@ -76,7 +77,7 @@ def test_a_device_pin_refuses_another_device_answering_at_the_address(
     inventory = copy_inventory(lab, tmp_path / "inv", device_pins=True)
     assert plan_lines(inventory, device)  # its own pin file lets the right device in
     before = plan_lines(lab, other)
-    point(inventory, device, at=other)
+    swap(inventory, device, other)
 
     result = cli.invoke(app, ["apply", "-i", str(inventory), "--limit", device, "--yes"])
 
@@ -85,15 +86,17 @@ def test_a_device_pin_refuses_another_device_answering_at_the_address(
     assert plan_lines(lab, other) == before  # nothing was written to the other device
 
 
-def test_an_inventory_wide_pin_refuses_two_devices_at_one_address(lab: Path, tmp_path: Path) -> None:
+def test_with_an_inventory_wide_pin_the_answering_devices_name_refuses_the_write(lab: Path, tmp_path: Path) -> None:
+    """Pins by address accept leaf2's key at leaf2's address; the identity check still stops the write."""
     inventory = copy_inventory(lab, tmp_path / "inv", device_pins=False)
+    assert plan_lines(inventory, "leaf1")  # the inventory-wide pins still work (backwards compatibility)
     before = plan_lines(lab, "leaf2")
-    point(inventory, "leaf1", at="leaf2")
+    swap(inventory, "leaf1", "leaf2")
 
     result = cli.invoke(app, ["apply", "-i", str(inventory), "--limit", "leaf1", "--yes"])
 
     assert result.exit_code == 1, result.output
-    assert "leaf1 and leaf2 both point at" in result.output
+    assert "reports hostname 'leaf2', not 'leaf1'" in result.output
     assert plan_lines(lab, "leaf2") == before
 
 
@@ -103,7 +106,7 @@ def test_without_host_key_checks_the_answering_devices_name_still_refuses_the_wr
 ) -> None:
     inventory = copy_inventory(lab, tmp_path / "inv", device_pins=True)
     before = plan_lines(lab, other)
-    point(inventory, device, at=other)
+    swap(inventory, device, other)
 
     args = ["apply", "-i", str(inventory), "--limit", device, "--yes", "--insecure-skip-host-key-check"]
     result = cli.invoke(app, args)

@@ -192,16 +192,18 @@ def test_session_dropped_after_k_of_n_changes_rolls_back(lab: Lab) -> None:
     assert comparable(lab.config_db()) == comparable(before)
 
 
-def test_verification_mismatch_rolls_back(lab: Lab, tmp_path: Path) -> None:
-    """7 m host cables have no pg_profile_lookup.ini row: APPL_DB gets no lossless PG."""
+def test_uncovered_cable_length_is_refused_by_the_preflight_before_any_write(lab: Lab, tmp_path: Path) -> None:
+    """7 m host cables have no pg_profile_lookup.ini row: buffermgrd would create no lossless PG, which
+    verification would only find after the write. The pre-flight reads the SKU's lookup and refuses first."""
     before = lab.config_db()
     odd = tmp_path / "policy.yaml"
     odd.write_text(LAB_POLICY.read_text().replace("host: 5m", "host: 7m"))
     res = lab.cli("apply", "-i", str(lab.inv), "-p", str(odd), "--limit", "leaf1", "--yes")
     assert res.returncode == 1
-    assert "verification: Ethernet0: priority 3 has no lossless PG in APPL_DB" in res.stdout
-    assert "rolled back to checkpoint" in res.stdout
-    assert comparable(lab.config_db()) == comparable(before)
+    assert "pre-flight: Ethernet0: speed 400000 with a 7m cable has no row" in res.stdout
+    assert "Nothing was written" in res.stdout
+    assert "checkpoint" not in res.stdout
+    assert lab.config_db() == before
 
 
 def test_apply_converges_every_device_and_second_plan_is_empty(lab: Lab) -> None:

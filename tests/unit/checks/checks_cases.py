@@ -14,7 +14,7 @@ from checks_builders import golden, patched
 
 from agent.checks.engine import run_checks
 from agent.checks.finding import Finding
-from agent.checks.registry import Selection
+from agent.checks.registry import CheckSelection
 from agent.policy.headroom_policy import HeadroomSettings
 
 
@@ -39,7 +39,7 @@ def run_case(case: dict[str, Any]) -> list[Finding]:
     for dev in case.get("unreachable", []):
         del states[dev]
         errors[dev] = case.get("error", "TCP connection to 127.0.0.1:2201 refused")
-    selection = Selection.parse([case["check"]])
+    selection = CheckSelection.parse([case["check"]])
     return run_checks(intents, states, topo, selection, previous=previous, errors=errors)
 
 

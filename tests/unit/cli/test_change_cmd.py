@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from nornir.core.inventory import Host
-from nornir.core.task import AggregatedResult, MultiResult, Result
 from typer.testing import CliRunner
 
+from agent.app.change import ChangeRun, DeviceChange
 from agent.cli import app
-from agent.cli.change_cmd import Selection, _emit
+from agent.cli.change_cmd import emit
 from agent.platforms.base import ApplyOutcome, ApplyStatus, ChangePlan
 from agent.rollout.locks import LocalLock, LockInfo
 from tests.lab_inventory import write_lab_inventory
@@ -19,24 +18,15 @@ ROOT = Path(__file__).resolve().parents[3]
 RUNNER = CliRunner()
 
 
-def _results(outcomes: dict[str, ApplyOutcome]) -> AggregatedResult:
-    agg = AggregatedResult("apply_task")
-    for name, outcome in outcomes.items():
-        multi = MultiResult("apply_task")
-        multi.append(Result(host=Host(name), result=outcome))
-        agg[name] = multi
-    return agg
-
-
 def test_human_output_prints_each_devices_apply_events(capsys: pytest.CaptureFixture[str]) -> None:
     flap = "link flap on eth1 (PFC mask change, carrier changes +2): RDMA port ACTIVE after 2.0s (polling)"
     outcomes = {
         "host1": ApplyOutcome("host1", ApplyStatus.applied, "6 operation(s) applied and verified", events=[flap]),
         "leaf1": ApplyOutcome("leaf1", ApplyStatus.applied, "patch applied", plan=ChangePlan("leaf1", "sonic")),
     }
-    sel = Selection(nr=None, intents={}, skipped={})  # type: ignore[arg-type]  # _emit reads only `skipped`
+    run = ChangeRun("apply", [DeviceChange(n, o.status.value, plan=o.plan, outcome=o) for n, o in outcomes.items()])
 
-    _emit(_results(outcomes), sel, as_json=False)
+    emit(run, as_json=False)
 
     out = capsys.readouterr().out
     host1 = out[out.index("=== host1") : out.index("=== leaf1")]

@@ -169,7 +169,7 @@ def test_plugin_options_are_checked() -> None:
 @pytest.mark.parametrize("source", [DEFAULT_TOPOLOGY, FIXTURES / "prefix-empty.clab.yml"], ids=["sonic-vs", "sonic-vm"])
 def test_no_two_hosts_share_a_mutable_options_object(source: Path, tmp_path: Path) -> None:
     """Through the plugin and through `inventory from-clab` files read by plain SimpleInventory."""
-    from agent.cli.inventory_cmd import render_files
+    from agent.app.inventory import render_files
 
     for name, text in render_files(read_source(source)).items():
         (tmp_path / name).write_text(text)

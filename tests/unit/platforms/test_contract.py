@@ -23,7 +23,18 @@ from agent.platforms.base import ApplyOptions, ApplyStatus, PlatformAdapter
 from .contract_cases import CASES, Case, Rig
 
 PLATFORMS = registry.platforms()
-CONTRACT_METHODS = ["connect", "gather", "load_raw", "raw_json", "normalize", "plan", "apply", "confirm", "rollback"]
+CONTRACT_METHODS = [
+    "connect",
+    "gather",
+    "load_raw",
+    "raw_json",
+    "load_operations",
+    "normalize",
+    "plan",
+    "apply",
+    "confirm",
+    "rollback",
+]
 
 
 def _case(platform: str) -> Case:
@@ -92,6 +103,23 @@ def test_plan_is_empty_exactly_for_a_converged_scenario(platform: str, path: Pat
     assert plan.platform == platform
     assert plan.base_fingerprint
     assert json.loads(json.dumps(plan.operations_json())) == plan.operations_json()  # plain JSON for trails
+
+
+@pytest.mark.parametrize(("platform", "path"), _scenarios(), ids=lambda v: getattr(v, "stem", v))
+def test_planned_operations_read_back_from_their_json_are_the_same_operations(platform: str, path: Path) -> None:
+    doc = json.loads(path.read_text())
+    adapter = registry.adapter_for(platform)
+    plan = adapter.plan(_case(platform).intent(), adapter.load_raw(str(doc["expect"]["name"]), doc["raw"]))
+    text = json.dumps(plan.operations_json())
+    assert adapter.load_operations(plan.device, json.loads(text)) == plan.operations
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_junk_operations_are_a_parse_error_naming_the_device(platform: str) -> None:
+    adapter = registry.adapter_for(platform)
+    for junk in ({"op": "add"}, [{"kind": "reboot", "op": "move", "path": "/x"}], [42]):
+        with pytest.raises(ParseError, match="dev9"):
+            adapter.load_operations("dev9", junk)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -201,3 +229,9 @@ def test_the_registry_imports_no_adapter_until_one_is_asked_for() -> None:
 def test_platform_tasks_do_not_import_the_rollout_package() -> None:
     code = "import sys, agent.platforms.tasks; assert not [m for m in sys.modules if m.startswith('agent.rollout')]"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_registered_object_that_is_not_an_adapter_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.OVERRIDES, "half-done", "agent.platforms.sonic.patch:pointer")
+    with pytest.raises(TypeError, match=r"agent\.platforms\.sonic\.patch:pointer .*'half-done'.* PlatformAdapter"):
+        registry.adapter_for("half-done")

@@ -13,7 +13,6 @@ from agent.transports.hostkeys import (
     device_pin_view,
     is_device_pin,
     pinned_keys,
-    shared_addresses,
     system_conflicts,
 )
 from agent.transports.ssh import SshTarget, connect_kwargs
@@ -61,12 +60,6 @@ def test_a_conflicting_system_line_is_named_by_file_and_line(tmp_path: Path) -> 
         f"{system}:3 has a different ssh-ed25519 key for [127.0.0.1]:2205 than the inventory pins; it is ignored "
         "(only the inventory's pin is used) - remove or correct that line"
     ]
-
-
-def test_two_devices_at_one_address_cannot_be_told_apart_by_an_address_pin() -> None:
-    refused = shared_addresses([("leaf1", "127.0.0.1", 2206), ("leaf2", "127.0.0.1", 2206), ("spine1", "h", 22)])
-    assert sorted(refused) == ["leaf1", "leaf2"]
-    assert refused["leaf1"].startswith("leaf1 and leaf2 both point at [127.0.0.1]:2206")
 
 
 @pytest.mark.parametrize("reported", ["leaf1", "LEAF1", "leaf1.fabric.example.net", None, "sonic", "localhost"])

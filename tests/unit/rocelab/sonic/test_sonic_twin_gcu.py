@@ -46,7 +46,10 @@ def test_valid_patch_applies_and_prints_gcu_success() -> None:
         ([{"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/dscp_to_tc_map", "value": "ROCE"}], "DSCP_TO_TC_MAP"),
         ([{"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold", "value": "3000000"}], ">="),
         ([{"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_drop_probability", "value": "101"}], "0..100"),
-        ([{"op": "add", "path": "/DSCP_TO_TC_MAP/AZURE/64", "value": "3"}], "0..63"),
+        (
+            [{"op": "add", "path": "/DSCP_TO_TC_MAP/AZURE/64", "value": "3"}],
+            "does not match pattern 6[0-3]|[1-5][0-9]?|[0-9]?",
+        ),
         ([{"op": "replace", "path": "/PFC_WD/Ethernet0/detection_time", "value": "50"}], "100..5000"),
         ([{"op": "add", "path": "/PORT_QOS_MAP/Ethernet0,Ethernet4", "value": {"pfc_enable": "3"}}], "one port"),
         ([{"op": "remove", "path": "/SCHEDULER/scheduler.1"}], "SCHEDULER"),
@@ -76,11 +79,17 @@ def test_invalid_patch_is_refused_and_nothing_is_written(ops: list[dict[str, Any
 
 def test_empty_table_result_is_refused() -> None:
     twin = leaf()
-    res = patch(twin, [{"op": "remove", "path": "/PFC_WD/GLOBAL"}, {"op": "remove", "path": "/PFC_WD/Ethernet0"}])
-    assert res.exit_code == 0  # PFC_WD|Ethernet4 is still there
-    res = patch(twin, [{"op": "remove", "path": "/PFC_WD/Ethernet4"}])
+    res = patch(twin, [{"op": "remove", "path": "/CABLE_LENGTH/AZURE"}])
     assert res.exit_code == 2
     assert "empty tables" in res.stderr
+    assert "Table: CABLE_LENGTH" in res.stderr
+
+
+def test_removing_the_pfc_wd_global_row_is_illegal() -> None:
+    """gu_common.validate_field_operation: remove of /PFC_WD/GLOBAL (and its POLL_INTERVAL) is always refused."""
+    res = patch(leaf(), [{"op": "remove", "path": "/PFC_WD/GLOBAL"}])
+    assert res.exit_code == 2
+    assert "Operation: remove is illegal on field: /PFC_WD/GLOBAL" in res.stderr
 
 
 def test_apply_patch_console_output_matches_gcu_golden() -> None:
@@ -117,11 +126,14 @@ def test_interrupted_patch_leaves_partial_state_that_rollback_repairs() -> None:
         "Config Rollbacker: Config checkpoint completed.\nCheckpoint created successfully.\n"
     )
     ops = [{"op": "replace", "path": f"/PORT_QOS_MAP/Ethernet{4 * i}/pfc_enable", "value": "3"} for i in range(4)]
-    twin.inject_fault("drop-after-writes", {"k": "2"})
+    # GCU brackets each port's PORT_QOS_MAP change with admin down/up: 5 changes = Ethernet0 done and back
+    # up, Ethernet4 taken down and written, and the session dies before Ethernet4 comes back up.
+    twin.inject_fault("drop-after-writes", {"k": "5"})
     res = patch(twin, ops)
     assert res.disconnect
     partial = config(twin)["PORT_QOS_MAP"]
     assert [partial[f"Ethernet{4 * i}"]["pfc_enable"] for i in range(4)] == ["3", "3", "3,4", "3,4"]
+    assert [config(twin)["PORT"][f"Ethernet{4 * i}"]["admin_status"] for i in range(2)] == ["up", "down"]
     out = ok(twin, "config rollback before", sudo=True)
     assert out.startswith("Config Rollbacker: Config rollbacking starting.\n")
     assert out.endswith("Config Rollbacker: Config rollbacking completed.\nConfig rolled back successfully.\n")
