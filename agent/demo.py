@@ -107,7 +107,8 @@ def main() -> int:
         subprocess.call([sys.executable, "-m", "agent", "lab", "down"], cwd=ROOT, env=_env())
     took = time.monotonic() - started
     if ok:
-        console.print(f"\n[bold green]demo finished in {took:.0f}s: rolled out, proven compliant, fault and storm caught[/]")
+        done = "rolled out, proven compliant, fault and storm caught"
+        console.print(f"\n[bold green]demo finished in {took:.0f}s: {done}[/]")
         return 0
     console.print(f"\n[bold red]demo failed after {took:.0f}s (see the step above)[/]")
     return 1
