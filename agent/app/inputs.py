@@ -19,8 +19,8 @@ from agent.errors import InputError, InputProblem
 from agent.intent import DeviceIntent, build_intents
 from agent.inventory.access import require_secrets
 from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
-from agent.platforms import registry
 from agent.inventory.profiles import profile_problems
+from agent.platforms import registry
 from agent.policy.loader import load_policy_set
 from agent.rollout.playbook import Targets
 from agent.rollout.targets import target_filter, unknown_targets

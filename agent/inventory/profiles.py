@@ -70,7 +70,9 @@ def link_problems(docs: _Docs, profiles: dict[str, str], topology: Topology) -> 
                 f"link {link.a} (profile {pa!r}) - {link.b} (profile {pb!r}) joins two profiles: both ends of "
                 "a link must run the same profile (PFC on one end only pauses a peer that drops)"
             )
-        problems.append(InputProblem(docs.path(LINKS_FILE), docs.line(LINKS_FILE, ("links", i)), f"links[{i}]", message))
+        problems.append(
+            InputProblem(docs.path(LINKS_FILE), docs.line(LINKS_FILE, ("links", i)), f"links[{i}]", message)
+        )
     return problems
 
 

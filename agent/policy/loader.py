@@ -56,7 +56,9 @@ def check_policy_file(path: Path, speeds_mbps: Iterable[int] = ()) -> PolicyRepo
         prefix: tuple[str | int, ...] = (PROFILES_KEY, name) if is_profiled(doc) else ()
         for w in warning_issues(policy, speeds_mbps):
             loc = (*prefix, *w.loc)
-            warnings.append(_mark_inherited(InputProblem(path, line_of(doc, loc), format_loc(loc), w.message), doc, loc))
+            warnings.append(
+                _mark_inherited(InputProblem(path, line_of(doc, loc), format_loc(loc), w.message), doc, loc)
+            )
     return PolicyReport(path, policies.default, [], sort_problems(warnings), policies)
 
 
@@ -81,7 +83,9 @@ def policy_warnings(policy: Policy, speeds_mbps: Iterable[int] = ()) -> list[str
 def _drop_noise(errors: list[InputProblem]) -> list[InputProblem]:
     """With an unknown baseline nothing was merged, so "classes missing" would only be a consequence."""
     bad = {p.field.removesuffix("baseline") for p in errors if p.field.endswith("baseline")}
-    return [p for p in errors if not (p.field.removesuffix("classes") in bad and p.message == "required field is missing")]
+    return [
+        p for p in errors if not (p.field.removesuffix("classes") in bad and p.message == "required field is missing")
+    ]
 
 
 def _mark_inherited(problem: InputProblem, doc: Any, loc: tuple[str | int, ...] | None = None) -> InputProblem:

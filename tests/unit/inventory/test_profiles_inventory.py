@@ -43,9 +43,11 @@ def inventory(tmp_path: Path, hosts: Callable[[str], str] | None = None, groups:
 
 def on(host: str, profile: str) -> Callable[[str], str]:
     """hosts.yaml with `roce_profile: <profile>` in <host>'s data."""
+
     def edit(text: str) -> str:
         head, _, tail = text.partition(f"{host}:\n")
         return head + f"{host}:\n" + tail.replace("  data:\n", f"  data:\n    roce_profile: {profile}\n", 1)
+
     return edit
 
 
@@ -61,14 +63,17 @@ def problems(inv: Path) -> list[tuple[str, int | None, str, str]]:
 
 def test_devices_without_roce_profile_get_the_default_profile(tmp_path: Path) -> None:
     loaded = load(inventory(tmp_path))
-    assert {n: i.policy.name for n, i in loaded.intents.items()} == dict.fromkeys(("leaf1", "host1", "spine1"), "training")
+    assert {n: i.policy.name for n, i in loaded.intents.items()} == dict.fromkeys(
+        ("leaf1", "host1", "spine1"), "training"
+    )
     assert loaded.intents["leaf1"].ports["Ethernet0"].lossless_priorities == (3,)
 
 
 def test_unknown_profile_on_a_host_is_located_at_its_line(tmp_path: Path) -> None:
     [(file, line, field, message)] = problems(inventory(tmp_path, on("host1", "inferense")))
     assert (file, line, field) == ("hosts.yaml", 15, "host1.data.roce_profile")
-    assert "unknown profile 'inferense'" in message and "Did you mean 'inference'?" in message
+    assert "unknown profile 'inferense'" in message
+    assert "Did you mean 'inference'?" in message
 
 
 def test_unknown_profile_on_a_group_is_located_in_groups_yaml(tmp_path: Path) -> None:
@@ -83,7 +88,9 @@ def test_unknown_profile_on_a_group_is_located_in_groups_yaml(tmp_path: Path) ->
 def test_a_host_on_another_profile_than_its_switch_port_names_both(tmp_path: Path) -> None:
     [(file, line, field, message)] = problems(inventory(tmp_path, on("host1", "inference")))
     assert (file, line, field) == ("links.yaml", 2, "links[0]")
-    assert message.startswith("host host1 (profile 'inference') is cabled to switch port leaf1:Ethernet0 (profile 'training')")
+    assert message.startswith(
+        "host host1 (profile 'inference') is cabled to switch port leaf1:Ethernet0 (profile 'training')"
+    )
 
 
 def test_a_fabric_link_joining_two_profiles_names_both_ends(tmp_path: Path) -> None:

@@ -59,7 +59,8 @@ def test_two_profiles_load_each_fully_resolved(tmp_path: Path) -> None:
 
 def test_a_file_without_profiles_is_one_implicit_profile() -> None:
     policies = load_policy_set(LAB)
-    assert list(policies.profiles) == ["lab"] and policies.default_profile == "lab"
+    assert list(policies.profiles) == ["lab"]
+    assert policies.default_profile == "lab"
     assert policies.default == load_policy(LAB)
     assert policies.profile(None) is policies.default
 
@@ -89,28 +90,35 @@ def test_lossy_profile_must_enable_ecn_on_the_roce_class(tmp_path: Path) -> None
 """)  # fmt: skip
     [(line, field, message)] = errors(path)
     assert (line, field) == (11, "profiles.noecn.classes[0].ecn")
-    assert "RoCE class 'roce' has no ECN" in message and "only congestion signal" in message
+    assert "RoCE class 'roce' has no ECN" in message
+    assert "only congestion signal" in message
     assert "value from baseline" not in message  # the classes list is the file's own
 
 
 def test_lossy_profile_must_say_which_class_is_roce(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 mode: lossy
 classes:
   - {name: data, dscp: [26], priority: 3, ecn: {min_threshold: 1KB, max_threshold: 2KB}}
   - {name: other, priority: 0, default: true}
-""")
+""",
+    )
     [(line, field, message)] = errors(path)
     assert (line, field) == (2, "classes")
     assert "must mark its RoCE class `roce: true`" in message
 
 
 def test_lossless_mode_still_refuses_ecn_on_a_lossy_class(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 classes:
   - {name: data, dscp: [26], priority: 3, roce: true, ecn: {min_threshold: 1KB, max_threshold: 2KB}}
   - {name: other, priority: 0, default: true}
-""")
+""",
+    )
     [(line, field, message)] = errors(path)
     assert (line, field) == (2, "classes[0].ecn")
     assert "only for lossless classes" in message
@@ -120,7 +128,8 @@ def test_unknown_default_profile_names_the_profiles(tmp_path: Path) -> None:
     path = write(tmp_path, TWO_PROFILES.replace("default_profile: training", "default_profile: trainig"))
     [(line, field, message)] = errors(path)
     assert (line, field) == (2, "default_profile")
-    assert "'trainig' is not a profile" in message and "Did you mean 'training'?" in message
+    assert "'trainig' is not a profile" in message
+    assert "Did you mean 'training'?" in message
 
 
 def test_problems_of_two_profiles_are_all_reported_at_their_lines(tmp_path: Path) -> None:
@@ -133,17 +142,23 @@ def test_problems_of_two_profiles_are_all_reported_at_their_lines(tmp_path: Path
 
 def test_nvidia_roce_lossy_is_nvues_lossless_table_without_pfc() -> None:
     """NVUE's default table: lossy and lossless share trust, maps, ETS and ECN; only PFC differs."""
-    lossless, lossy = Policy.model_validate(BASELINES["nvidia-roce"]), Policy.model_validate(BASELINES["nvidia-roce-lossy"])
-    assert lossy.mode is RoceMode.lossy and lossy.lossless_priorities == ()
+    lossless, lossy = (
+        Policy.model_validate(BASELINES["nvidia-roce"]),
+        Policy.model_validate(BASELINES["nvidia-roce-lossy"]),
+    )
+    assert lossy.mode is RoceMode.lossy
+    assert lossy.lossless_priorities == ()
     assert lossy.dscp_to_priority() == lossless.dscp_to_priority()
     assert [(c.name, c.priority, c.scheduling, c.ecn) for c in lossy.classes] == [
         (c.name, c.priority, c.scheduling, c.ecn) for c in lossless.classes
     ]
     roce = lossy.roce_class
-    assert roce is not None and roce.ecn is not None
+    assert roce is not None
+    assert roce.ecn is not None
     assert (roce.ecn.min_threshold, roce.ecn.max_threshold) == (150_000, 1_500_000)
     assert not lossy.pfc.watchdog.enabled
-    assert lossy.roce_tos() == 106 and lossy.cnp_dscp == 48
+    assert lossy.roce_tos() == 106
+    assert lossy.cnp_dscp == 48
 
 
 def test_inference_low_latency_marks_earlier_than_nvidia_lossy() -> None:
@@ -151,8 +166,12 @@ def test_inference_low_latency_marks_earlier_than_nvidia_lossy() -> None:
     lossy = Policy.model_validate(BASELINES["nvidia-roce-lossy"])
     assert fast.lossy
     f, s = fast.roce_class, lossy.roce_class
-    assert f is not None and s is not None and f.ecn is not None and s.ecn is not None
-    assert f.ecn.min_threshold < s.ecn.min_threshold and f.ecn.max_threshold < s.ecn.max_threshold
+    assert f is not None
+    assert s is not None
+    assert f.ecn is not None
+    assert s.ecn is not None
+    assert f.ecn.min_threshold < s.ecn.min_threshold
+    assert f.ecn.max_threshold < s.ecn.max_threshold
 
 
 def test_load_policy_raises_with_every_profile_problem(tmp_path: Path) -> None:
@@ -168,8 +187,14 @@ def test_policy_show_one_profile_as_json(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["policy", "show", str(path), "--profile", "inference", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert (doc["profile"], doc["default_profile"], doc["profiles"]) == ("inference", "training", ["training", "inference"])
-    assert doc["policy"]["mode"] == "lossy" and doc["derived"]["lossless_priorities"] == []
+    assert (doc["profile"], doc["default_profile"], doc["profiles"]) == (
+        "inference",
+        "training",
+        ["training", "inference"],
+    )
+    assert doc["policy"]["mode"] == "lossy"
+    assert doc["derived"]["lossless_priorities"] == []
     assert doc["headroom"] == []  # no lossless PG, no headroom
     bad = CliRunner().invoke(app, ["policy", "show", str(path), "--profile", "inferense"])
-    assert bad.exit_code == 2 and "Did you mean 'inference'?" in bad.stderr
+    assert bad.exit_code == 2
+    assert "Did you mean 'inference'?" in bad.stderr

@@ -15,7 +15,9 @@ def test_a_lossless_nic_moved_to_lossy_only_turns_pfc_off() -> None:
     """Converged on the lossless lab policy: ECN on 3, DSCP trust, ToS already right; only PFC changes."""
     ops = ADAPTER.plan(host_intent(LOSSY), raw_from("mlx5_default", "converged")).operations
     assert [op.kind for op in ops] == ["pfc"]
-    assert isinstance(ops[0], Pfc) and ops[0].enabled == [] and "was 3" in ops[0].summary
+    assert isinstance(ops[0], Pfc)
+    assert ops[0].enabled == []
+    assert "was 3" in ops[0].summary
 
 
 def test_from_firmware_defaults_lossy_trusts_dscp_and_keeps_ecn_only_on_the_roce_priority() -> None:

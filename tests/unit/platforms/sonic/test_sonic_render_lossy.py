@@ -23,7 +23,8 @@ def test_no_pfc_field_no_watchdog_on_any_port() -> None:
     cfg = lossy_cfg()
     for port in PORTS:
         qos = cfg["PORT_QOS_MAP"][port]
-        assert "pfc_enable" not in qos and "pfcwd_sw_enable" not in qos
+        assert "pfc_enable" not in qos
+        assert "pfcwd_sw_enable" not in qos
         assert cfg["PFC_WD"][port] == {}  # the agent's watchdog timers removed
     assert cfg["DEVICE_METADATA"]["localhost"]["default_pfcwd_status"] == "disable"
 
