@@ -113,3 +113,16 @@ def test_a_whole_pod_on_one_profile_resolves_each_device_to_it(tmp_path: Path) -
     loaded = load(inv)
     assert {i.policy.mode for i in loaded.intents.values()} == {RoceMode.lossy}
     assert all(p.lossless_priorities == () for i in loaded.intents.values() for p in i.ports.values())
+
+
+def test_policy_validate_with_the_inventory_reports_the_link(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    inv = inventory(tmp_path, on("host1", "inference"))
+    res = CliRunner().invoke(app, ["policy", "validate", str(inv / "policy.yaml"), "-i", str(inv)])
+    assert res.exit_code == 2
+    assert f"{inv / 'links.yaml'}:2: links[0]: host host1 (profile 'inference')" in res.stderr
+    alone = CliRunner().invoke(app, ["policy", "validate", str(inv / "policy.yaml")])
+    assert alone.exit_code == 0, alone.output  # the policy file by itself is fine
