@@ -25,7 +25,8 @@ LAB_POLICY = (ROOT / "inventories" / "lab" / "policy.yaml").read_text()
 
 def profiled(default: str) -> str:
     """The lab policy as profile `training`, next to a lossy `inference` with the lab's buffer model."""
-    body = "\n".join(f"    {line}" if line.strip() else "" for line in LAB_POLICY.splitlines() if not line.startswith("#"))
+    lines = [line for line in LAB_POLICY.splitlines() if not line.startswith("#")]
+    body = "\n".join(f"    {line}" if line.strip() else "" for line in lines)
     return (
         f"name: lab\ndefault_profile: {default}\nprofiles:\n  training:\n{body}\n"
         "  inference:\n    baseline: nvidia-roce-lossy\n    buffer_model: traditional\n"
