@@ -10,6 +10,7 @@ Directory layout (what `roce-agent lab up` writes and what operators keep in git
 Host data keys the agent reads (flat, because Nornir does not deep-merge data):
     device_kind: switch | host      nos: sonic (switches)      role: leaf | spine | rdma-host ...
     port_speed: 400G (default for every port)   ports: {Ethernet0: 400G}   rdma_interfaces: [eth1]
+    roce_profile: inference (a profile of the policy file; else its default_profile)
 Credentials: `password` may be omitted from files; it is taken from $ROCE_AGENT_PASSWORD, or from the
 variable named by host data `password_env`.
 """
@@ -131,6 +132,7 @@ def inventory_device(host: Host) -> InventoryDevice:
         port_speed_mbps=ports,
         default_speed_mbps=parse_speed_mbps(default_speed) if default_speed else None,
         interface_networks={str(k): str(v) for k, v in (host.get("interface_networks") or {}).items()},
+        profile=str(profile) if (profile := host.get("roce_profile")) is not None else None,
     )
 
 
