@@ -61,8 +61,9 @@ class SonicRaw:
             "sections": {n: {"command": s.command, "output": s.output} for n, s in self.sections.items()},
             "gathered_at": self.gathered_at,
         }
-        if self.db is not None:
+        if self.read_path != "show":  # the plain show read keeps the older snapshot form
             doc["read_path"] = self.read_path
+        if self.db is not None:
             doc["db"] = {name: dict(hashes) for name, hashes in self.db.dbs.items() if name != "CONFIG_DB"}
         return doc
 

@@ -35,6 +35,7 @@ def _twin() -> SonicTwin:
 def _state(raw: SonicRaw) -> dict[str, object]:
     doc = normalize(raw).model_dump()
     doc.pop("gathered_at")
+    doc.pop("read_path")
     return doc
 
 
@@ -43,6 +44,7 @@ def test_one_round_trip_reads_what_the_show_read_reads() -> None:
     fast_runner, show_runner = TwinRunner(twin), TwinRunner(twin)
     fast = gather(fast_runner)
     assert fast.read_path == "redis"
+    assert normalize(fast).read_path == "redis"  # the report says which path read the switch
     assert len(fast_runner.lines) == 1
     assert "redis-cli --raw -n 4 EVAL" in fast_runner.lines[0]
     assert not any(w in fast_runner.lines[0] for w in ("show ", "pfcwd"))
@@ -63,6 +65,7 @@ def test_without_redis_cli_the_agent_falls_back_to_the_show_read_and_says_why() 
     assert "|| sonic-cfggen -d --print-data" in runner.lines[0]
     assert "show pfc counters" in runner.lines[1]
     assert normalize(raw).os_version == "SONiC.202511.0-roce-twin"
+    assert (normalize(raw).read_path or "").startswith("show (redis read unavailable")
 
 
 def test_snapshot_of_a_redis_read_normalizes_the_same_after_a_round_trip() -> None:
