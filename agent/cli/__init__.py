@@ -46,6 +46,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "audit": LazyCommand(
         "agent.cli.audit_cmd", "audit_app", "Prove the fabric matches the policy: per device, per link, end to end."
     ),
+    "monitor": LazyCommand(
+        "agent.cli.monitor_cmd", "monitor_app", "Poll counters live: Prometheus endpoint, threshold events."
+    ),
+    "report": LazyCommand("agent.cli.report_cmd", "report_app", "Reports over the history: counter trends (HTML)."),
     "checks": LazyCommand(
         "agent.cli.checks_cmd", "checks_app", "The numbered check catalogue: list checks, explain one."
     ),
@@ -133,8 +137,10 @@ def _root(
 ) -> None:
     """roce-agent: one lossless policy, rendered, pushed safely and proven across the fabric."""
     from agent.redact import install_output_masking
+    from agent.transports.hostkeys import warn_on_stderr
 
     install_output_masking()  # known secrets never reach the console or a log, whichever command prints
+    warn_on_stderr()  # e.g. a ~/.ssh/known_hosts line that conflicts with the inventory's pin
 
 
 def main() -> None:

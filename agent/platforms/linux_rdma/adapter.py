@@ -11,10 +11,12 @@ host) until the agent confirms or rolls it back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
+from agent.counters import CounterSample
 from agent.errors import DeviceError, ParseError
 from agent.intent import DeviceIntent
 from agent.platforms.base import (
@@ -28,11 +30,12 @@ from agent.platforms.base import (
 )
 from agent.platforms.linux_rdma.apply import ApplySettings, apply_host, restore_snapshot
 from agent.platforms.linux_rdma.batch import shell_for
+from agent.platforms.linux_rdma.counters import read_counters
 from agent.platforms.linux_rdma.gather import HostRaw, discover_interfaces, gather, native_from_raw
 from agent.platforms.linux_rdma.normalize import normalize_host
 from agent.platforms.linux_rdma.ops import HostOperation, load_operations
 from agent.platforms.linux_rdma.plan import plan_host
-from agent.platforms.linux_rdma.snapshots import STATE_DIR, SnapshotStore
+from agent.platforms.linux_rdma.snapshots import INEXACT, STATE_DIR, SnapshotStore
 from agent.state import DeviceState
 
 if TYPE_CHECKING:
@@ -70,6 +73,10 @@ class HostAdapter:
         shell = shell_for(runner)
         interfaces = list(intent.ports) if intent is not None and intent.ports else discover_interfaces(shell)
         return gather(shell, interfaces)
+
+    def read_counters(self, runner: CommandRunner, ports: Sequence[str]) -> CounterSample:
+        """CountersRead: `ethtool -S` per NIC and `rdma statistic` only, one round trip."""
+        return read_counters(runner, ports)
 
     def load_raw(self, device: str, doc: JsonValue) -> HostRaw:
         return as_raw(device, doc)
@@ -120,7 +127,8 @@ class HostAdapter:
             raise DeviceError(runner.device, f"rollback to {txid}", outcome.detail)
         if pending is not None:
             store.confirm(txid)  # no longer pending; the newest kept snapshot, so a rollback again is a no-op
-        return txid
+        gaps = [v for v in outcome.verification if v.startswith(INEXACT)]
+        return f"{txid} ({'; '.join(gaps)})" if gaps else txid  # what was restored, and what not exactly
 
 
 def snapshot_store(runner: CommandRunner) -> SnapshotStore:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
+from agent.counters import CounterSample
 from agent.errors import DeviceError, ParseError
 from agent.intent import DeviceIntent
 from agent.platforms.base import (
@@ -23,7 +25,8 @@ from agent.platforms.base import (
     PlatformAdapter,
     reconnect_of,
 )
-from agent.platforms.sonic import deadman, preflight
+from agent.platforms.sonic import deadman, gcu_cost, preflight
+from agent.platforms.sonic.counters import read_counters
 from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, describe, fingerprint, plan_ops
@@ -57,6 +60,10 @@ class SonicAdapter:
 
     def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> SonicRaw:
         return gather(runner, list(intent.ports) if intent is not None else None)
+
+    def read_counters(self, runner: CommandRunner, ports: Sequence[str]) -> CounterSample:
+        """CountersRead: the counter CLIs only, one round trip (agent.platforms.sonic.counters)."""
+        return read_counters(runner, ports)
 
     def load_raw(self, device: str, doc: JsonValue) -> SonicRaw:
         if not isinstance(doc, dict):
@@ -97,6 +104,8 @@ class SonicAdapter:
         )
         if not intent.ports:
             plan.warnings.append("no links for this switch in links.yaml: only switch-wide tables are rendered")
+        if ops and gcu_cost.sort_seconds(len(check.flaps)) >= LONG_SORT_S:
+            plan.warnings.append(gcu_cost.estimate(len(check.flaps), len(ops)))
         return plan
 
     def apply(
@@ -139,6 +148,9 @@ class SonicAdapter:
             tx.rollback_to(latest)
             tx.save()  # the rolled-back change had been saved when it was confirmed
         return latest
+
+
+LONG_SORT_S = 30.0  # say how long GCU will take when its sort alone takes this long
 
 
 def facts_of(raw: SonicRaw) -> DeviceFacts:
