@@ -58,6 +58,7 @@ def normalize(raw: SonicRaw) -> DeviceState:
         config_saved=_config_saved(ctx),
         vrfs=sorted(ctx.table("VRF")),
         gathered_at=raw.gathered_at,
+        read_path=raw.read_path,
     )
     for port in sorted(ctx.table("PORT"), key=port_sort_key):
         state.ports[port] = _port(ctx, port)
