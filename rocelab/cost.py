@@ -61,8 +61,15 @@ class CostModel:
             return 0.0
         if self.per_line_s or not self.tools:
             return self.per_line_s
+        return self.commands_cost([tool_words(c) for c in simple_commands(line)], output_bytes, read_file)
+
+    def commands_cost(
+        self, commands: list[list[str]], output_bytes: int = 0, read_file: ReadFile | None = None
+    ) -> float:
+        """Device seconds for the commands that ran (tool words each) and printed `output_bytes` in all."""
+        if self.per_line_s or not self.tools:
+            return self.per_line_s if commands else 0.0
         total = 0.0
-        commands = [tool_words(c) for c in simple_commands(line)]
         movers = [self.tool(w) for w in commands if w]
         share = output_bytes / _MIB / max(1, sum(1 for t in movers if t.per_mib_s))
         for words in commands:

@@ -18,6 +18,7 @@ class CommandResult:
     exit_code: int = 0
     delay_s: float = 0.0  # the SSH layer waits this long before answering (latency / hang faults)
     disconnect: bool = False  # the SSH layer drops the session after sending the output (fault injection)
+    ran: list[list[str]] | None = None  # the commands the twin's shell really ran (cost model); None: unknown
 
 
 class Twin(Protocol):

@@ -137,7 +137,14 @@ class SonicTwin:
             result = CommandResult(stderr=message.rstrip("\n") + "\n", exit_code=1)
         else:
             try:
-                result = run_line(command, self._dispatch, sudo, self._write_redirect)
+                ran: list[list[str]] = []
+
+                def dispatch(words: list[str], as_root: bool) -> CommandResult:
+                    ran.append(list(words))  # what really ran: `a || b` runs b only when a fails
+                    return self._dispatch(words, as_root)
+
+                result = run_line(command, dispatch, sudo, self._write_redirect)
+                result.ran = ran
             except Exception as exc:  # a twin bug must look like a crashing tool, not kill the SSH session
                 name = command.split()[0] if command.split() else "bash"
                 text = f'Traceback (most recent call last):\n  File "{name}"\n{type(exc).__name__}: {exc}\n'

@@ -101,3 +101,16 @@ def test_redirections_are_not_tools_or_list_operators() -> None:
     ]
     assert tool_words("show version 2>&1 >> /tmp/v") == ["show", "version"]
     assert X86.line_cost("show version 2>/dev/null > /tmp/v") == pytest.approx(1.0)
+
+
+def test_the_switch_twin_charges_only_the_commands_that_ran() -> None:
+    from rocelab.shell import TwinShell
+    from rocelab.sonic import SonicTwin
+    from rocelab.twin import TwinPort
+
+    shell = TwinShell(SonicTwin("leaf1", [TwinPort("Ethernet0")]), "leaf1", X86)
+    skipped = shell.run_line("show version || sonic-cfggen -d --print-data")
+    assert skipped.exit_code == 0
+    assert skipped.cost_s == pytest.approx(1.0)  # cfggen did not run: show version succeeded
+    ran = shell.run_line("no-such-tool || sonic-cfggen -d --print-data")
+    assert ran.cost_s == pytest.approx(X86.other.base_s + 0.29)
