@@ -7,6 +7,7 @@ from agent.checks import (
     host,
     host_roce,
     link,
+    load_balancing,
     reachability,
     runtime,
     switch_buffers,
@@ -25,5 +26,6 @@ MODULES = (
     host_roce,
     link,
     fabric,
+    load_balancing,
     runtime,
 )

@@ -28,6 +28,7 @@ from pydantic import (
 from agent.policy import invariants
 from agent.policy.baselines import apply_baseline
 from agent.policy.headroom_policy import HeadroomSettings
+from agent.policy.load_balancing import LoadBalancing
 from agent.policy.units import parse_bytes, parse_duration_ms, parse_length_m
 from agent.yamlfile import defer_issues, field_error
 
@@ -195,6 +196,7 @@ class Override(Strict):
     mtu: Mtu | None = None
     buffer_model: BufferModel | None = None
     headroom: HeadroomSettings | None = None
+    load_balancing: LoadBalancing | None = None
 
     @field_validator("match")
     @classmethod
@@ -239,6 +241,7 @@ class Policy(Strict):
     buffer_model: BufferModel = BufferModel.auto
     headroom: HeadroomSettings = Field(default_factory=HeadroomSettings)  # SONiC headroom formula inputs
     host: HostSettings = Field(default_factory=HostSettings)
+    load_balancing: LoadBalancing | None = None  # ECMP/LAG hash, seeds per tier, entropy audit
     overrides: list[Override] = Field(default_factory=list)
 
     # ---- validation -----------------------------------------------------------------------------------

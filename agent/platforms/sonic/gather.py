@@ -22,6 +22,7 @@ from typing import Any
 
 from agent.errors import DeviceError, ParseError
 from agent.platforms.base import CommandRunner
+from agent.platforms.sonic import switch_hash
 from agent.platforms.sonic.tables import strip_reference
 from agent.policy.platforms import EIGHT_LANES, lane_count
 
@@ -126,6 +127,7 @@ def state_commands(config_db: dict[str, Any], ports: Collection[str] | None = No
         ("pfcwd_stats", "pfcwd show stats -e"),
         ("pg_headroom_wm", "show priority-group watermark headroom"),
         ("appl_pg_keys", "sonic-db-cli APPL_DB keys " + shlex.quote("BUFFER_PG_TABLE:*")),
+        *load_balancing_commands(),
     ]
     for key in expected_pg_keys(config_db, focus):
         cmds.append((f"appl_pg {key}", "sonic-db-cli APPL_DB hgetall " + shlex.quote(f"BUFFER_PG_TABLE:{key}")))
@@ -141,6 +143,15 @@ def state_commands(config_db: dict[str, Any], ports: Collection[str] | None = No
     if lookup is not None:  # the pre-flight checks (speed, cable) coverage in the traditional model
         cmds.append(("pg_lookup", f"cat {shlex.quote(lookup)} 2>/dev/null"))
     return cmds
+
+
+def load_balancing_commands() -> list[tuple[str, str]]:
+    """Hash capability (STATE_DB), the seeds swss runs with (APPL_DB) and ARS capability (issue 17)."""
+    return [
+        ("switch_capability", "sonic-db-cli STATE_DB hgetall " + shlex.quote(switch_hash.CAPABILITY_KEY)),
+        ("switch_table", "sonic-db-cli APPL_DB hgetall " + shlex.quote(switch_hash.SWITCH_TABLE_KEY)),
+        ("ars_capability", "sonic-db-cli STATE_DB keys " + shlex.quote(switch_hash.ARS_CAPABILITY_PATTERN)),
+    ]
 
 
 def pg_lookup_path(config_db: dict[str, Any]) -> str | None:

@@ -18,6 +18,7 @@ from agent.platforms.sonic.gather import (
 )
 from agent.platforms.sonic.normalize_buffers import cable_m, key_range, lossless_traffic, priority_groups, profile_state
 from agent.platforms.sonic.normalize_ctx import Ctx, to_int
+from agent.platforms.sonic.normalize_lb import load_balancing
 from agent.platforms.sonic.tables import QOS_GLOBAL, strip_reference
 from agent.policy.platforms import lane_count
 from agent.state import (
@@ -56,6 +57,7 @@ def normalize(raw: SonicRaw) -> DeviceState:
         default_pfcwd_status=meta.get("default_pfcwd_status"),
         config_saved=_config_saved(ctx),
         gathered_at=raw.gathered_at,
+        load_balancing=load_balancing(ctx),
     )
     for port in sorted(ctx.table("PORT"), key=port_sort_key):
         state.ports[port] = _port(ctx, port)

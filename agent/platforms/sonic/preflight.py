@@ -24,7 +24,9 @@ from typing import Any
 
 from agent.errors import PreflightRefused
 from agent.intent import DeviceIntent
+from agent.platforms.sonic import switch_hash
 from agent.platforms.sonic.gather import Section
+from agent.platforms.sonic.parsers import parse_hgetall
 from agent.platforms.sonic.patch import Operation, apply_ops, path_parts
 from agent.platforms.sonic.releases import DeviceFacts, device_facts
 from agent.policy.model import BufferModel
@@ -83,6 +85,7 @@ def run(
     _lanes(pf, intent, config_db)
     pf.cli_after = _pfcwd(pf, config_db, ops)
     _wred(pf, intent, config_db, ops)
+    _switch_hash(pf, config_db, sections, ops)
     pf.flaps = flapping_ports(gcu_operations(ops, config_db), config_db)
     if pf.flaps:
         pf.warnings.append(
@@ -215,6 +218,28 @@ def _wred(pf: Preflight, intent: DeviceIntent, live: dict[str, Any], ops: list[O
                 f"({caps.wred_profile_create.source})"
             )
             return
+
+
+def hash_capability(device: str, sections: Mapping[str, Section]) -> switch_hash.HashCapability:
+    section = sections.get("switch_capability")
+    if section is None:
+        return switch_hash.HashCapability(published=False)
+    return switch_hash.HashCapability.parse(parse_hgetall(device, section.command, section.output))
+
+
+def _switch_hash(pf: Preflight, live: dict[str, Any], sections: Mapping[str, Section], ops: list[Operation]) -> None:
+    """The SWITCH_HASH values the patch writes, against STATE_DB SWITCH_CAPABILITY|switch (switchorch
+    would refuse them after GCU wrote them, leaving CONFIG_DB and the ASIC apart)."""
+    touched = {path_parts(op["path"])[2] for op in _touches(ops, switch_hash.TABLE) if len(path_parts(op["path"])) > 2}
+    if not touched and _touches(ops, switch_hash.TABLE):
+        touched = {"ecmp_hash", "lag_hash", "ecmp_hash_algorithm", "lag_hash_algorithm"}
+    if not touched:
+        return
+    after = (apply_ops(live, _touches(ops, switch_hash.TABLE)).get(switch_hash.TABLE) or {}).get(switch_hash.KEY) or {}
+    written = {f: v for f, v in after.items() if f in touched}
+    cap = hash_capability(pf.device, sections)
+    pf.blockers.extend(switch_hash.refusals(written, cap))
+    pf.warnings.extend(switch_hash.unverifiable(written, cap))
 
 
 def _port_of(table: str, key: str) -> str | None:

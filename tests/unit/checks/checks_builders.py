@@ -14,6 +14,7 @@ import jsonpatch
 import yaml
 
 from agent.intent import DeviceIntent, InventoryDevice, build_intents
+from agent.loadbalancing.tiers import levels
 from agent.policy.loader import load_policy
 from agent.policy.model import Policy
 from agent.state import (
@@ -21,6 +22,7 @@ from agent.state import (
     DeviceKind,
     DeviceState,
     EcnState,
+    LoadBalancingState,
     NicState,
     PortCounters,
     PortState,
@@ -191,10 +193,35 @@ def golden_state(intent: DeviceIntent) -> DeviceState:
     )
 
 
+#: A RoCE-ready hash per tier level, with the seeds SONiC's switch.json.j2 gives the device type
+#: (LeafRouter 10 with offset 10, SpineRouter 25, LowerRegionalHub 60: three distinct seeds).
+GOLDEN_HASH = ["SRC_IP", "DST_IP", "L4_SRC_PORT", "L4_DST_PORT", "IP_PROTOCOL"]
+GOLDEN_TIERS = {0: ("LeafRouter", 10, 10), 1: ("SpineRouter", 25, 0), 2: ("LowerRegionalHub", 60, 0)}
+
+
+def golden_load_balancing(level: int) -> LoadBalancingState:
+    device_type, seed, offset = GOLDEN_TIERS[level]
+    return LoadBalancingState(
+        ecmp_hash=list(GOLDEN_HASH),
+        lag_hash=list(GOLDEN_HASH),
+        ecmp_hash_algorithm="CRC",
+        lag_hash_algorithm="CRC",
+        ecmp_hash_seed=seed,
+        lag_hash_seed=seed,
+        ecmp_hash_offset=offset,
+        device_type=device_type,
+        supported_fields=list(GOLDEN_HASH) + ["IN_PORT", "DST_MAC", "SRC_MAC"],
+        supported_ecmp_algorithms=["CRC", "XOR", "RANDOM"],
+    )
+
+
 def golden(links: str = "links_lab.yaml") -> tuple[dict[str, DeviceIntent], dict[str, DeviceState], Topology]:
     topo = topology(links)
     ints = intents(policy(), topo)
-    return ints, {n: golden_state(i) for n, i in ints.items()}, topo
+    states = {n: golden_state(i) for n, i in ints.items()}
+    for name, level in levels(topo).items():
+        states[name].load_balancing = golden_load_balancing(level)
+    return ints, states, topo
 
 
 def patched(state: DeviceState, ops: list[dict[str, Any]]) -> DeviceState:

@@ -1,6 +1,7 @@
 """Runs one case of a check table (tests/fixtures/checks/*.yaml) against the golden fabric.
 
 Case keys: check, name, device, patch (ops on `device`), policy_headroom (the device policy's `headroom:`),
+load_balancing ({role or "all": the `load_balancing:` section of the policy of the devices with that role}),
 also ({device: ops}), unreachable ([devices]), error,
 previous ({device: ops} applied to a copy of the golden states taken as the first read), links (file),
 expect ([{device?, port, priority?, severity?, actual_contains?, expected_contains?, remediation_contains?}]).
@@ -16,6 +17,7 @@ from agent.checks.engine import run_checks
 from agent.checks.finding import Finding
 from agent.checks.registry import CheckSelection
 from agent.policy.headroom_policy import HeadroomSettings
+from agent.policy.load_balancing import LoadBalancing
 
 
 def run_case(case: dict[str, Any]) -> list[Finding]:
@@ -25,6 +27,13 @@ def run_case(case: dict[str, Any]) -> list[Finding]:
         headroom = HeadroomSettings.model_validate(case["policy_headroom"])
         policy = intent.policy.model_copy(update={"headroom": headroom})
         intents[case["device"]] = intent.model_copy(update={"policy": policy})
+    for role, section in (case.get("load_balancing") or {}).items():
+        lb = LoadBalancing.model_validate(section)
+        for name, intent in intents.items():
+            if role in ("all", intent.role):
+                intents[name] = intent.model_copy(
+                    update={"policy": intent.policy.model_copy(update={"load_balancing": lb})}
+                )
     previous = None
     if "previous" in case:
         previous = dict(states)
