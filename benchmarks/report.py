@@ -50,6 +50,10 @@ def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
     if entropy and "entropy_wall_s" in entropy:
         wall = entropy["entropy_wall_s"]
         out.append(_check("fabric entropy audit, 1,024 switches + 8,192 hosts", "< 10 s", wall, wall < 10))
+    startup = doc.get("startup")
+    if startup:
+        help_s = startup["commands"]["--help"]["median_s"]
+        out.append(_check("`roce-agent --help` start-up (median of 5)", "<= 0.3 s", help_s, help_s <= 0.3))
     return out
 
 

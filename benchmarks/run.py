@@ -8,7 +8,8 @@ For each size N: a Clos topology file (`benchmarks.scale_topology`), one lab pro
 per-command latency (`benchmarks.scale_lab`), then the real CLI commands as subprocesses
 (`benchmarks.phases`): apply from defaults, audit of the converged fabric, and the naive baseline (twice:
 with the same per-device known_hosts view as ours, and with the whole file as plain scripts do).
-Then the check engine alone on the synthetic large fabric (`benchmarks.engine_bench`, own process).
+Then the check engine alone on the synthetic large fabric (`benchmarks.engine_bench`, own process), and
+the CLI's start-up (`benchmarks.startup`: `roce-agent --help` wall time over 5 processes, imports).
 Writes `benchmarks/results/<timestamp>.json` and `latest.json`, `benchmarks/results/latest.png`, and
 prints a markdown table.
 """
@@ -156,10 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     runs = [run_size(n, args, audit) for n in args.size_list]
     engine = None if args.no_engine else run_engine(args.seed)
     entropy = None if args.no_engine else run_entropy()
+    print("[startup] roce-agent --help and audit --help, 5 runs each", flush=True)
+    from benchmarks.startup import measure as measure_startup
+
+    startup = measure_startup()
     meta["finished_at"] = time.time()
     meta["duration_s"] = round(meta["finished_at"] - started, 1)
     meta["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
-    doc = {"meta": meta, "runs": runs, "engine": engine, "entropy": entropy}
+    doc = {"meta": meta, "runs": runs, "engine": engine, "entropy": entropy, "startup": startup}
     doc["targets"] = targets(doc)
     path = write_results(doc, args.out)
     if not args.no_plot and runs:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nornir.core.inventory import Host
@@ -25,8 +25,10 @@ from agent.checks.registry import CheckSelection, catalogue
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, InputError, InputProblem
 from agent.intent import DeviceIntent
 from agent.report import history
+from agent.report.causes import Place, root_causes
 from agent.report.common import ReportMeta
 from agent.state import DeviceState
+from agent.topology.model import Topology
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def audit(request: AuditRequest) -> AuditRun:
     if request.from_snapshot is not None and request.interval_s:
         why = "--interval needs live reads; a snapshot carries its own previous/ read"
         raise InputError([InputProblem(None, None, "--interval", why)])
-    loaded = load_inventory(request.inputs)
+    loaded = load_inventory(replace(request.inputs, contact=request.from_snapshot is None))  # offline: no login
     gather_started = time.monotonic()
     snap = _read(loaded, request)
     gather_s = time.monotonic() - gather_started
@@ -88,9 +90,19 @@ def audit(request: AuditRequest) -> AuditRun:
         meta.previous_audit, meta.new, meta.resolved = diff.previous_id, diff.new, diff.resolved
     if request.save_snapshot is not None:
         snapshot.save(request.save_snapshot, snap)
+    meta.causes = root_causes(result.findings, cable_peers(loaded.topology))
     meta.gather_s = gather_s
     meta.wall_s = time.monotonic() - started
     return AuditRun(result, meta, snap, dict(loaded.skipped))
+
+
+def cable_peers(topology: Topology) -> dict[Place, Place]:
+    """Each cabled port -> the port at the other end, both ways (what root-cause grouping matches on)."""
+    out: dict[Place, Place] = {}
+    for link in topology.links:
+        a, b = (link.a.device, link.a.port), (link.b.device, link.b.port)
+        out[a], out[b] = b, a
+    return out
 
 
 def _read(loaded: LoadedInventory, request: AuditRequest) -> snapshot.Snapshot:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nornir.core.task import AggregatedResult, Result
+from nornir.core.inventory import Host
+from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 
 from agent.app.inputs import InventoryRequest, LoadedInventory, load_inventory
 from agent.app.progress import Progress, run_on
@@ -124,6 +125,21 @@ class ChangeRun:
     @property
     def pending_changes(self) -> bool:
         return any(d.status in ("changes", "would_change") for d in self.devices)
+
+    def recap(self) -> dict[str, int]:
+        """Ansible's play recap: how many devices changed, were already right, failed (and were skipped)."""
+        out = {"changed": 0, "unchanged": 0, "failed": 0}
+        for d in self.devices:
+            out[d.recap] += 1
+        if self.skipped:
+            out["skipped"] = len(self.skipped)
+        return out
+
+    def recap_line(self) -> str:
+        """ "3 changed, 5 unchanged, 0 failed" ("would change" in check mode, "to change" for a plan)."""
+        changed = {"check": "would change", "plan": "to change", "rollback": "rolled back"}.get(self.verb, "changed")
+        parts = [f"{n} {changed if k == 'changed' else k}" for k, n in self.recap().items()]
+        return ", ".join(parts)
 
 
 # -- plan -----------------------------------------------------------------------------------------
@@ -236,8 +252,16 @@ def rollback(request: RollbackRequest, approve: Approve) -> ChangeRun:
 
     loaded = prepare_change(request.inputs, approve)
     guard = device_guard(LockInfo.new(new_txid(), "roce-agent rollback", APPLY_LOCK_TTL_S))
-    results = run_on(loaded, rollback_task, Progress("rolling back", request.quiet), guard=guard)
+    results = run_on(loaded, rollback_task, RollbackProgress("rolling back", request.quiet), guard=guard)
     return ChangeRun("rollback", [_rollback_change(n, m[0]) for n, m in sorted(results.items())])
+
+
+class RollbackProgress(Progress):
+    """Rollback results are what was restored (a checkpoint or snapshot txid) or None: say it in words."""
+
+    def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
+        change = _rollback_change(host.name, result[0])
+        self.say(f"{host.name}: {change.status.replace('_', ' ')}: {change.detail}")
 
 
 def _rollback_change(name: str, res: Result) -> DeviceChange:
