@@ -210,7 +210,7 @@ def golden_load_balancing(level: int) -> LoadBalancingState:
         lag_hash_seed=seed,
         ecmp_hash_offset=offset,
         device_type=device_type,
-        supported_fields=list(GOLDEN_HASH) + ["IN_PORT", "DST_MAC", "SRC_MAC"],
+        supported_fields=[*list(GOLDEN_HASH), "IN_PORT", "DST_MAC", "SRC_MAC"],
         supported_ecmp_algorithms=["CRC", "XOR", "RANDOM"],
     )
 

@@ -80,11 +80,13 @@ def test_overrides_merge_per_role(tmp_path: Path) -> None:
     policy = load(
         tmp_path,
         "load_balancing:\n  ecmp_hash: [SRC_IP, DST_IP, L4_SRC_PORT]\n  seed: 10\n"
-        "overrides:\n  - match: {role: spine}\n    load_balancing: {device_type: SpineRouter, ecmp_hash_algorithm: XOR}\n",
+        "overrides:\n  - match: {role: spine}\n"
+        "    load_balancing: {device_type: SpineRouter, ecmp_hash_algorithm: XOR}\n",
     )
     leaf = effective_policy(policy, "leaf1", (), "leaf").load_balancing
     spine = effective_policy(policy, "spine1", (), "spine").load_balancing
-    assert leaf is not None and spine is not None
+    assert leaf is not None
+    assert spine is not None
     assert (leaf.expected_seed, leaf.ecmp_hash_algorithm) == (10, None)
     assert spine.ecmp_hash == ["SRC_IP", "DST_IP", "L4_SRC_PORT"]  # inherited
     assert (spine.expected_seed, spine.ecmp_hash_algorithm) == (25, "XOR")  # the type's seed, not the fabric's 10
@@ -94,4 +96,5 @@ def test_override_alone_declares_load_balancing_for_its_tier(tmp_path: Path) -> 
     policy = load(tmp_path, "overrides:\n  - match: {role: leaf}\n    load_balancing: {device_type: LeafRouter}\n")
     assert policy.load_balancing is None
     lb = effective_policy(policy, "leaf1", (), "leaf").load_balancing
-    assert lb is not None and lb.expected_seed == 10
+    assert lb is not None
+    assert lb.expected_seed == 10

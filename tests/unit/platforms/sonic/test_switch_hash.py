@@ -89,8 +89,10 @@ def test_preflight_refuses_a_field_the_asic_cannot_hash_naming_what_it_can() -> 
     pf = verdict(lb_intent(ecmp_hash=ROCE, ecmp_hash_algorithm="CRC_32HI"), cap("no_l4_src_port"))
     assert len(pf.blockers) == 2
     fields, algorithm = pf.blockers
-    assert "ecmp_hash: L4_SRC_PORT not supported" in fields and "L4_DST_PORT" in fields.split("LIST:")[1]
-    assert "ecmp_hash_algorithm: CRC_32HI not supported" in algorithm and "ECMP_HASH_ALGORITHM: CRC, XOR" in algorithm
+    assert "ecmp_hash: L4_SRC_PORT not supported" in fields
+    assert "L4_DST_PORT" in fields.split("LIST:")[1]
+    assert "ecmp_hash_algorithm: CRC_32HI not supported" in algorithm
+    assert "ECMP_HASH_ALGORITHM: CRC, XOR" in algorithm
     with pytest.raises(preflight.PreflightRefused):
         pf.raise_if_refused()
 
@@ -112,7 +114,8 @@ def test_preflight_refuses_on_the_real_swss_row_without_hash_capability() -> Non
         pytest.skip(f"real SONiC data not found at {REAL_STATE_DB}")
     row = json.loads(REAL_STATE_DB.read_text())["SWITCH_CAPABILITY|switch"]
     pf = verdict(lb_intent(ecmp_hash=ROCE), row)
-    assert len(pf.blockers) == 1 and "no hash capability" in pf.blockers[0]
+    assert len(pf.blockers) == 1
+    assert "no hash capability" in pf.blockers[0]
     assert verdict(lb_intent(ecmp_hash=ROCE), None).blockers == pf.blockers  # no row at all: the same
 
 
@@ -139,14 +142,18 @@ def test_normalize_load_balancing_from_the_three_databases() -> None:
     assert lb is not None
     assert (lb.ecmp_hash, lb.ecmp_hash_algorithm, lb.lag_hash) == (["SRC_IP", "DST_IP"], "XOR", None)
     assert (lb.ecmp_hash_seed, lb.ecmp_hash_offset, lb.device_type) == (10, 10, "LeafRouter")
-    assert lb.supported_fields is not None and "L4_SRC_PORT" not in lb.supported_fields
+    assert lb.supported_fields is not None
+    assert "L4_SRC_PORT" not in lb.supported_fields
     assert lb.supported_ecmp_algorithms == ["CRC", "XOR"]
-    assert lb.adaptive_routing_supported is False and lb.adaptive_routing_ports == []
+    assert lb.adaptive_routing_supported is False
+    assert lb.adaptive_routing_ports == []
 
 
 def test_an_old_snapshot_without_the_sections_still_normalizes() -> None:
     lb = normalize(SonicRaw("leaf1", live(), {})).load_balancing
-    assert lb is not None and lb.ecmp_hash is None and lb.ecmp_hash_seed is None
+    assert lb is not None
+    assert lb.ecmp_hash is None
+    assert lb.ecmp_hash_seed is None
 
 
 @pytest.mark.parametrize(
