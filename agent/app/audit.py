@@ -18,7 +18,7 @@ from nornir.core.task import MultiResult, Result, Task
 
 from agent import snapshot
 from agent.app.inputs import InventoryRequest, LoadedInventory, load_inventory
-from agent.app.progress import Progress, failure_line, run_on
+from agent.app.progress import Progress, failure_line, run_on, unprefixed
 from agent.checks.engine import AuditResult
 from agent.checks.engine import audit as run_audit
 from agent.checks.registry import CheckSelection, catalogue
@@ -134,7 +134,7 @@ class GatherProgress(Progress):
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
         res = result[0]
         if res.exception is not None or not isinstance(res.result, DeviceState):
-            self.say(f"{host.name}: NOT READ: {failure_line(res, 200)}")
+            self.say(f"{host.name}: NOT READ: {unprefixed(host.name, failure_line(res, 200))}")
         else:
             self.say(f"{host.name}: read {len(res.result.ports)} ports")
 

@@ -103,6 +103,14 @@ class DeviceChange:
         return out
 
 
+OK_STATUSES: dict[str, frozenset[str]] = {
+    "plan": frozenset({"changes", "unchanged"}),
+    "apply": frozenset({ApplyStatus.applied.value, ApplyStatus.unchanged.value}),
+    "check": frozenset({"would_change", ApplyStatus.unchanged.value}),
+    "rollback": frozenset({"rolled_back", "nothing_to_undo"}),
+}
+
+
 @dataclass
 class ChangeRun:
     """Every selected device's result, sorted by name, and the devices left out with why."""
@@ -113,14 +121,8 @@ class ChangeRun:
 
     @property
     def all_ok(self) -> bool:
-        ok = {"changes", "unchanged", "would_change", "applied", "rolled_back", "nothing_to_undo"}
-        if self.verb == "rollback":
-            return all(d.status != "failed" for d in self.devices)
-        if self.verb == "apply":
-            ok = {ApplyStatus.applied.value, ApplyStatus.unchanged.value}
-        if self.verb == "check":
-            ok = {"would_change", ApplyStatus.unchanged.value}
-        return all(d.status in ok for d in self.devices)
+        """Every device ended where the verb wants it (exit 0), else exit 1."""
+        return all(d.status in OK_STATUSES[self.verb] for d in self.devices)
 
     @property
     def pending_changes(self) -> bool:

@@ -107,3 +107,11 @@ def test_recap_counts_changed_unchanged_failed_and_skipped(capsys: pytest.Captur
     out = capsys.readouterr().out
     assert "~ a" not in out
     assert out.splitlines()[-1] == "recap: 1 would change, 0 unchanged, 0 failed"
+
+
+def test_progress_names_the_device_once() -> None:
+    from agent.app.progress import unprefixed
+
+    assert unprefixed("leaf1", "FAILED: leaf1: gather: exit 1") == "FAILED: gather: exit 1"
+    assert unprefixed("host4", "host4: connect: refused") == "connect: refused"
+    assert unprefixed("leaf1", "applied: patch applied on leaf1: ok") == "applied: patch applied on leaf1: ok"
