@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.checks import (
+    entropy,
     fabric,
     host,
     host_roce,
@@ -27,5 +28,6 @@ MODULES = (
     link,
     fabric,
     load_balancing,
+    entropy,
     runtime,
 )

@@ -46,6 +46,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "audit": LazyCommand(
         "agent.cli.audit_cmd", "audit_app", "Prove the fabric matches the policy: per device, per link, end to end."
     ),
+    "fabric": LazyCommand(
+        "agent.cli.fabric_cmd", "fabric_app", "Fabric-wide analyses: the ECMP entropy audit (estimate)."
+    ),
     "checks": LazyCommand(
         "agent.cli.checks_cmd", "checks_app", "The numbered check catalogue: list checks, explain one."
     ),

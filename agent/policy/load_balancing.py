@@ -98,7 +98,9 @@ class EntropyAudit(Strict):
     """The fabric entropy audit: ring all-reduce with `qps` queue pairs per connection (NCCL_IB_QPS_PER_CONNECTION)."""
 
     qps: Annotated[int, Field(ge=1, le=128)] = 4
-    max_over_mean: Annotated[float, Field(gt=1, le=100)] = 2.0  # warn when a tier's busiest link exceeds this
+    # Warn when a tier's busiest link carries more than this times the tier's mean. Not 2: in a 2-wide
+    # ECMP group the worst case (one member idle) is exactly 2x the mean and would never be reported.
+    max_over_mean: Annotated[float, Field(gt=1, le=100)] = 1.5
     seed: int = 1  # source-port draw, so runs are reproducible
 
 
