@@ -1,7 +1,9 @@
 """FAB-LB-005: the fabric entropy audit as a check (ring all-reduce through the observed hashes).
 
 Runs only when the policy has `load_balancing: entropy:`; the numbers are the model's estimate (see
-agent.loadbalancing.audit), so this is a warning, never an error.
+agent.loadbalancing.audit), so this is a warning, never an error. A finding belongs to a tier, not to a
+device (device "fabric", port = the tier): its identity across audits must not move with whichever link
+happens to be the busiest.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agent.checks.context import FabricCtx, finding
+from agent.checks.engine import FABRIC
 from agent.checks.finding import Finding, Severity
 from agent.checks.registry import check
 from agent.loadbalancing.audit import entropy_audit
@@ -40,10 +43,10 @@ def fabric_entropy(ctx: FabricCtx) -> Iterator[Finding]:
             continue
         yield finding(
             "FAB-LB-005",
-            busiest.src.device,
-            port=busiest.src.port,
+            FABRIC,
+            port=stats.tier,
             expected=f"{stats.tier}: busiest link <= {verdict.threshold:g} x mean",
-            actual=f"{stats.tier}: max {stats.max} flows vs mean {stats.mean:.2f} ({stats.max_over_mean:.2f}x), "
+            actual=f"{stats.tier}: {busiest.src}->{busiest.dst} max {stats.max} flows vs mean {stats.mean:.2f} ({stats.max_over_mean:.2f}x), "
             f"{stats.idle} of {stats.links} links idle ({result.report.flows} flows, {result.report.model}, estimate)",
             remediation="hash on SRC_IP, DST_IP, L4_SRC_PORT (SW-LB-001), give each tier its own seed (FAB-LB-002), "
             "raise NCCL_IB_QPS_PER_CONNECTION; `roce-agent fabric entropy` shows every link",
