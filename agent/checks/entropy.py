@@ -46,7 +46,8 @@ def fabric_entropy(ctx: FabricCtx) -> Iterator[Finding]:
             FABRIC,
             port=stats.tier,
             expected=f"{stats.tier}: busiest link <= {verdict.threshold:g} x mean",
-            actual=f"{stats.tier}: {busiest.src}->{busiest.dst} max {stats.max} flows vs mean {stats.mean:.2f} ({stats.max_over_mean:.2f}x), "
+            actual=f"{stats.tier}: {busiest.src}->{busiest.dst} max {stats.max} flows vs mean {stats.mean:.2f} "
+            f"({stats.max_over_mean:.2f}x), "
             f"{stats.idle} of {stats.links} links idle ({result.report.flows} flows, {result.report.model}, estimate)",
             remediation="hash on SRC_IP, DST_IP, L4_SRC_PORT (SW-LB-001), give each tier its own seed (FAB-LB-002), "
             "raise NCCL_IB_QPS_PER_CONNECTION; `roce-agent fabric entropy` shows every link",
