@@ -16,6 +16,7 @@ Errors are InputError problems located by file and line, like every other input 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -147,14 +148,31 @@ def _located(yaml: YAML, text: str, path: Path) -> Any:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise InputError([InputProblem(path, line, "", f"not valid YAML: {detail}")]) from None
+        raise InputError([InputProblem(path, line, "", _yaml_message(exc))]) from None
     except ReaderError as exc:
         line = text.count("\n", 0, int(exc.position)) + 1 if isinstance(exc.position, int) else None
         message = f"not valid YAML: character {exc.character!r} is not allowed ({exc.reason})"
         raise InputError([InputProblem(path, line, "", message)]) from None
     except YAMLError as exc:
         raise InputError([InputProblem(path, None, "", f"not valid YAML: {exc}")]) from None
+
+
+_DUPLICATE = re.compile(r'found duplicate key "(.*?)" with value')
+
+
+def _yaml_message(exc: MarkedYAMLError) -> str:
+    """ruamel's wording, except where it is obscure or would print values (a duplicated host entry
+    could carry a password)."""
+    problem = str(exc.problem or "")
+    duplicate = _DUPLICATE.search(problem)
+    if duplicate:
+        first = exc.context_mark.line + 1 if exc.context_mark is not None else None
+        where = f" (in the mapping that starts at line {first})" if first else ""
+        return f"duplicate key {duplicate.group(1)!r}{where}: each key may appear only once"
+    if "'\\t'" in problem or "\t" in problem:
+        return "a tab character: YAML indents with spaces only"
+    detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+    return f"not valid YAML: {detail}"
 
 
 def read_bounded_yaml(path: Path) -> Any:

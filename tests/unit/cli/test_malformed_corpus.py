@@ -225,6 +225,8 @@ def test_malformed_input_exits_2_located_without_contacting_anything(
             problems.append(f"raised {result.exception!r}")
         if "Traceback" in output:
             problems.append("printed a traceback")
+        if "***" in output:  # the corpus holds no secret: a mask here hides part of the message
+            problems.append("masked part of the message")
         if location not in output or message not in output:
             problems.append(f"no {location!r} ... {message!r}")
         if problems:
