@@ -49,6 +49,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "fabric": LazyCommand(
         "agent.cli.fabric_cmd", "fabric_app", "Fabric-wide analyses: the ECMP entropy audit (estimate)."
     ),
+    "monitor": LazyCommand(
+        "agent.cli.monitor_cmd", "monitor_app", "Poll counters live: Prometheus endpoint, threshold events."
+    ),
+    "report": LazyCommand("agent.cli.report_cmd", "report_app", "Reports over the history: counter trends (HTML)."),
     "checks": LazyCommand(
         "agent.cli.checks_cmd", "checks_app", "The numbered check catalogue: list checks, explain one."
     ),

@@ -29,6 +29,7 @@ from agent.policy import invariants
 from agent.policy.baselines import apply_baseline
 from agent.policy.headroom_policy import HeadroomSettings
 from agent.policy.load_balancing import LoadBalancing
+from agent.policy.monitoring import Monitoring
 from agent.policy.units import parse_bytes, parse_duration_ms, parse_length_m
 from agent.yamlfile import defer_issues, field_error
 
@@ -243,6 +244,7 @@ class Policy(Strict):
     host: HostSettings = Field(default_factory=HostSettings)
     load_balancing: LoadBalancing | None = None  # ECMP/LAG hash, seeds per tier, entropy audit
     overrides: list[Override] = Field(default_factory=list)
+    monitoring: Monitoring = Field(default_factory=Monitoring)  # `roce-agent monitor` thresholds
 
     # ---- validation -----------------------------------------------------------------------------------
 
