@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.policy.model import Policy
+from agent.policy.profiles import PolicySet
 from agent.policy.resolve import effective_policy
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Topology
@@ -28,6 +29,8 @@ class InventoryDevice:
     groups: tuple[str, ...] = ()
     port_speed_mbps: dict[str, int] = field(default_factory=dict)  # per port, from inventory data
     default_speed_mbps: int | None = None
+    interface_networks: dict[str, str] = field(default_factory=dict)  # host data: port -> network
+    profile: str | None = None  # inventory `roce_profile`; None = the policy's default_profile
 
 
 class PortIntent(BaseModel):
@@ -39,7 +42,8 @@ class PortIntent(BaseModel):
     speed_mbps: int | None = None
     cable_m: int
     mtu: int
-    lossless_priorities: tuple[int, ...]
+    lossless_priorities: tuple[int, ...]  # () on a port whose network carries a lossy plan
+    network: str = "backend"  # backend | frontend | storage | oob (agent.policy.networks)
 
 
 class DeviceIntent(BaseModel):
@@ -61,6 +65,7 @@ def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology
     for port, link in topology.ports_of(dev.name):
         peer = link.peer_of(Endpoint(dev.name, port))
         speed = link.speed_mbps or dev.port_speed_mbps.get(port) or dev.default_speed_mbps
+        network = dev.interface_networks.get(port, link.network)
         ports[port] = PortIntent(
             name=port,
             link_role=link.role,
@@ -68,7 +73,8 @@ def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology
             speed_mbps=speed,
             cable_m=eff.cable_length_for(link.role),
             mtu=mtu,
-            lossless_priorities=eff.lossless_priorities,
+            lossless_priorities=eff.lossless_priorities if eff.networks.is_lossless(network) else (),
+            network=network,
         )
     return DeviceIntent(
         name=dev.name,
@@ -81,8 +87,14 @@ def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology
     )
 
 
-def build_intents(devices: Iterable[InventoryDevice], policy: Policy, topology: Topology) -> dict[str, DeviceIntent]:
-    return {d.name: build_device_intent(d, policy, topology) for d in devices}
+def build_intents(
+    devices: Iterable[InventoryDevice], policy: Policy | PolicySet, topology: Topology
+) -> dict[str, DeviceIntent]:
+    """One intent per device, each from its own profile (a plain Policy is one profile for every device).
+    Profile names must have been validated (agent.inventory.profiles): an unknown one is a KeyError here."""
+    if isinstance(policy, Policy):
+        return {d.name: build_device_intent(d, policy, topology) for d in devices}
+    return {d.name: build_device_intent(d, policy.profile(d.profile), topology) for d in devices}
 
 
 def _port_sort_key(name: str) -> tuple[str, int]:

@@ -11,6 +11,7 @@ from agent.checks import (
     load_balancing,
     reachability,
     runtime,
+    segregation,
     switch_buffers,
     switch_port,
     switch_qos,
@@ -30,4 +31,5 @@ MODULES = (
     load_balancing,
     entropy,
     runtime,
+    segregation,
 )

@@ -40,6 +40,7 @@ TOPIC_TAGS = frozenset(
         "deadlock",
         "config",
         "hash",
+        "segregation",
     }
 )
 

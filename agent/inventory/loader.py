@@ -10,6 +10,7 @@ Directory layout (what `roce-agent lab up` writes and what operators keep in git
 Host data keys the agent reads (flat, because Nornir does not deep-merge data):
     device_kind: switch | host      nos: sonic (switches)      role: leaf | spine | rdma-host ...
     port_speed: 400G (default for every port)   ports: {Ethernet0: 400G}   rdma_interfaces: [eth1]
+    roce_profile: inference (a profile of the policy file; else its default_profile)
 Credentials: `password` may be omitted from files; it is taken from $ROCE_AGENT_PASSWORD, or from the
 variable named by host data `password_env`.
 """
@@ -130,6 +131,8 @@ def inventory_device(host: Host) -> InventoryDevice:
         groups=tuple(g.name for g in host.groups),
         port_speed_mbps=ports,
         default_speed_mbps=parse_speed_mbps(default_speed) if default_speed else None,
+        interface_networks={str(k): str(v) for k, v in (host.get("interface_networks") or {}).items()},
+        profile=str(profile) if (profile := host.get("roce_profile")) is not None else None,
     )
 
 
@@ -146,7 +149,7 @@ def load_topology(inventory_dir: Path, kinds: dict[str, str] | None = None) -> T
     if model is None:
         return Topology(kinds=dict(kinds or {}))
     links = [
-        Link(a=Endpoint(*a), b=Endpoint(*b), role=raw.role, speed_mbps=raw.speed)
+        Link(a=Endpoint(*a), b=Endpoint(*b), role=raw.role, speed_mbps=raw.speed, network=raw.network)
         for raw in model.links
         for a, b in (raw.ends(),)
     ]

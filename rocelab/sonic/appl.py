@@ -13,15 +13,16 @@ from collections.abc import Callable
 from rocelab.sonic.buffermgr import dynamic_profile, pg_range
 from rocelab.sonic.db import ConfigDb, Row
 from rocelab.sonic.defaults import DEFAULT_MTU
+from rocelab.sonic.switch_hash import capability_row
 from rocelab.sonic.watchdog import Watchdog
 
 _BUFFER_TABLES = ("BUFFER_POOL", "BUFFER_PROFILE", "BUFFER_QUEUE", "BUFFER_PORT_INGRESS_PROFILE_LIST")
 
 
 def render_appl_db(
-    config: ConfigDb, cabled: frozenset[str], watchdog: Watchdog, now: Callable[[], int]
+    config: ConfigDb, cabled: frozenset[str], watchdog: Watchdog, now: Callable[[], int], switch: Row | None = None
 ) -> dict[str, Row]:
-    out: dict[str, Row] = {}
+    out: dict[str, Row] = {"SWITCH_TABLE:switch": dict(switch)} if switch else {}
     dynamic = config.hget("DEVICE_METADATA|localhost", "buffer_model") == "dynamic"
     for key, row in config.rows.items():
         table, _, rest = key.partition("|")
@@ -76,7 +77,8 @@ def _buffer_pg(config: ConfigDb, out: dict[str, Row], rest: str, row: Row, dynam
 
 
 def render_state_db(config: ConfigDb, cabled: frozenset[str]) -> dict[str, Row]:
-    out: dict[str, Row] = {}
+    hwsku = config.hget("DEVICE_METADATA|localhost", "hwsku") or ""
+    out: dict[str, Row] = {"SWITCH_CAPABILITY|switch": capability_row(hwsku)}
     dynamic = config.hget("DEVICE_METADATA|localhost", "buffer_model") == "dynamic"
     for key, row in config.rows.items():
         table, _, port = key.partition("|")

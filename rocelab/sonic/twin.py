@@ -28,10 +28,24 @@ from rocelab.sonic.qosview import TICK_MS
 from rocelab.sonic.shell import run_line
 from rocelab.sonic.show import config_json
 from rocelab.sonic.stats import Baseline, watermark_oids
+from rocelab.sonic.switch_hash import redis_row, switch_table_row
 from rocelab.twin import CommandResult, TwinPort
 
 HOME = "/home/admin"
 CHECKPOINT_DIR = "/etc/sonic/checkpoints/"
+VERSION_FILE = "/etc/sonic/sonic_version.yml"
+
+
+def version_yml(sonic_version: str, asic_type: str) -> str:
+    """The image's version file: `show version` prints SONiC.<build_version>."""
+    build = sonic_version.removeprefix("SONiC.")
+    return (
+        f"---\nbuild_version: '{build}'\ndebian_version: '12.11'\nkernel_version: '6.1.0-29-2-amd64'\n"
+        f"asic_type: {asic_type}\ncommit_id: '0000000'\nbranch: '{build.split('.')[0]}'\nrelease: 'none'\n"
+        "build_date: Thu Nov 19 00:00:00 UTC 2026\nbuilt_by: roce-agent lab twin\n"
+    )
+
+
 RedisDump = Mapping[int, Mapping[str, Mapping[str, str]]]  # redis db number -> key -> hash
 DB_IDS = {"APPL_DB": 0, "ASIC_DB": 1, "COUNTERS_DB": 2, "CONFIG_DB": 4, "STATE_DB": 6}
 
@@ -73,7 +87,10 @@ class SonicTwin:
         self.traffic = TrafficModel(self.config, self._now)
         self.counters = CountersDb([] if dump else self.port_names, self.traffic)
         watchdog = self.traffic.watchdog
-        self.appl = DerivedDb("APPL_DB", 0, ":", lambda: render_appl_db(self.config, cabled, watchdog, self._now))
+        self.switch_table = switch_table_row(self.config.row("DEVICE_METADATA", "localhost"))  # swss start
+        self.appl = DerivedDb(
+            "APPL_DB", 0, ":", lambda: render_appl_db(self.config, cabled, watchdog, self._now, self.switch_table)
+        )
         self.state = DerivedDb("STATE_DB", 6, "|", lambda: render_state_db(self.config, cabled))
         self.asic = DerivedDb(
             "ASIC_DB", 1, ":", lambda: render_asic_db(self.config, self._appl_table, watchdog, self.clock)
@@ -147,6 +164,8 @@ class SonicTwin:
         path = self._abs(path)
         if path == cli_config.SAVED_CONFIG:
             return self.saved_config().encode()
+        if path == VERSION_FILE:  # what `show version` and GCU read (sonic-buildimage sonic_version.yml.j2)
+            return version_yml(self.sonic_version, self.asic_type).encode()
         if path == f"/usr/share/sonic/device/{PLATFORM}/{HWSKU}/pg_profile_lookup.ini":  # what buffermgrd reads
             return resources.files("rocelab.sonic").joinpath("pg_profile_lookup.ini").read_bytes()
         if path.startswith(CHECKPOINT_DIR) and path.endswith(".cp.json"):
@@ -200,8 +219,9 @@ class SonicTwin:
         self.config.rows.clear()
         for table, rows in doc.items():
             for key, row in rows.items():
-                self.config.rows[f"{table}|{key}"] = {f: str(v) for f, v in row.items()}
+                self.config.rows[f"{table}|{key}"] = redis_row(row)
         self.config.version += 1
+        self.switch_table = switch_table_row(self.config.row("DEVICE_METADATA", "localhost"))  # swss restarts
         self.buffers = BufferManager(self.buffer_model, lambda text: self.syslog.append((self.clock, text)))
         self.traffic.flows.clear()
         self.traffic.watchdog.storms.clear()

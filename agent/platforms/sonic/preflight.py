@@ -25,8 +25,8 @@ from typing import Any
 from agent.errors import PreflightRefused
 from agent.intent import DeviceIntent
 from agent.platforms.sonic import switch_hash
+from agent.platforms.sonic.fastread import DbRead
 from agent.platforms.sonic.gather import Section, SonicRaw
-from agent.platforms.sonic.parsers import parse_hgetall
 from agent.platforms.sonic.patch import Operation, apply_ops, path_parts, plan_ops
 from agent.platforms.sonic.releases import DeviceFacts, device_facts
 from agent.platforms.sonic.render import render
@@ -63,6 +63,11 @@ def version_of(sections: Mapping[str, Section]) -> str | None:
         key, _, value = line.partition(":")
         if key.strip() == "SONiC Software Version":
             return value.strip()
+    yml = sections.get("version_yml")  # the redis read: show version prints SONiC.<build_version>
+    for line in (yml.output if yml is not None else "").splitlines():
+        key, _, value = line.partition(":")
+        if key == "build_version":
+            return "SONiC." + value.strip().strip("'\"")
     return None
 
 
@@ -77,7 +82,11 @@ def lookup_rows(text: str) -> set[tuple[str, str]]:
 
 
 def run(
-    intent: DeviceIntent, config_db: dict[str, Any], sections: Mapping[str, Any], ops: list[Operation]
+    intent: DeviceIntent,
+    config_db: dict[str, Any],
+    sections: Mapping[str, Any],
+    ops: list[Operation],
+    db: DbRead | None = None,
 ) -> Preflight:
     facts = device_facts(config_db, version_of(sections))
     pf = Preflight(intent.name, facts)
@@ -86,7 +95,7 @@ def run(
     _lanes(pf, intent, config_db)
     pf.cli_after = _pfcwd(pf, config_db, ops)
     _wred(pf, intent, config_db, ops)
-    _switch_hash(pf, config_db, sections, ops)
+    _switch_hash(pf, config_db, hash_capability(intent.name, sections, db), ops)
     pf.flaps = flapping_ports(gcu_operations(ops, config_db), config_db)
     if pf.flaps:
         pf.warnings.append(
@@ -228,14 +237,13 @@ def _wred(pf: Preflight, intent: DeviceIntent, live: dict[str, Any], ops: list[O
             return
 
 
-def hash_capability(device: str, sections: Mapping[str, Section]) -> switch_hash.HashCapability:
-    section = sections.get("switch_capability")
-    if section is None:
-        return switch_hash.HashCapability(published=False)
-    return switch_hash.HashCapability.parse(parse_hgetall(device, section.command, section.output))
+def hash_capability(device: str, sections: Mapping[str, Section], db: DbRead | None) -> switch_hash.HashCapability:
+    from agent.platforms.sonic.normalize_lb import lb_reads  # normalize_lb imports the gather this module does
+
+    return switch_hash.HashCapability.parse(lb_reads(device, sections, db).capability)
 
 
-def _switch_hash(pf: Preflight, live: dict[str, Any], sections: Mapping[str, Section], ops: list[Operation]) -> None:
+def _switch_hash(pf: Preflight, live: dict[str, Any], cap: switch_hash.HashCapability, ops: list[Operation]) -> None:
     """The SWITCH_HASH values the patch writes, against STATE_DB SWITCH_CAPABILITY|switch (switchorch
     would refuse them after GCU wrote them, leaving CONFIG_DB and the ASIC apart)."""
     touched = {path_parts(op["path"])[2] for op in _touches(ops, switch_hash.TABLE) if len(path_parts(op["path"])) > 2}
@@ -245,7 +253,6 @@ def _switch_hash(pf: Preflight, live: dict[str, Any], sections: Mapping[str, Sec
         return
     after = (apply_ops(live, _touches(ops, switch_hash.TABLE)).get(switch_hash.TABLE) or {}).get(switch_hash.KEY) or {}
     written = {f: v for f, v in after.items() if f in touched}
-    cap = hash_capability(pf.device, sections)
     pf.blockers.extend(switch_hash.refusals(written, cap))
     pf.warnings.extend(switch_hash.unverifiable(written, cap))
 

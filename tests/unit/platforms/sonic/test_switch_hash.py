@@ -175,3 +175,20 @@ def test_seed_of_device_type_as_swss_start_up_renders_it(
     device_type: str | None, namespace: int, seed: tuple[int, int]
 ) -> None:
     assert seed_of_type(device_type, namespace) == seed
+
+
+def test_the_redis_read_carries_seeds_capability_and_ars_like_the_show_read() -> None:
+    from agent.platforms.sonic.fastread import DbRead
+
+    cfg = live() | {"SWITCH_HASH": {"GLOBAL": {"ecmp_hash@": "SRC_IP,DST_IP"}}}
+    read = DbRead(
+        {
+            "APPL_DB": {"SWITCH_TABLE:switch": {"ecmp_hash_seed": "25", "ecmp_hash_offset": "0"}},
+            "STATE_DB": {"SWITCH_CAPABILITY|switch": cap("full"), "ARS_CAPABILITY_TABLE|X|Y": {"get": "true"}},
+        }
+    )
+    raw = SonicRaw("spine1", typed_config_db(cfg), {}, db=read)
+    lb = normalize(raw).load_balancing
+    assert lb is not None
+    assert (lb.ecmp_hash, lb.ecmp_hash_seed, lb.adaptive_routing_supported) == (["SRC_IP", "DST_IP"], 25, True)
+    assert preflight.hash_capability("spine1", {}, read).published
