@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from rocelab.sonic import show, stats
+from rocelab.sonic import intf, show, stats
 from rocelab.sonic.cli_stats import (
     SHOW_QUEUE_WATERMARK,
     SHOW_WATERMARK,
@@ -55,7 +55,7 @@ def _show_table() -> dict[tuple[str, ...], ShowHandler]:
         ("buffer_pool", "persistent-watermark"): lambda t, a: watermark_script(t, ["-p", "-t", "buffer_pool"]),
         ("headroom-pool", "watermark"): lambda t, a: watermark_script(t, ["-t", "headroom_pool"]),
         ("headroom-pool", "persistent-watermark"): lambda t, a: watermark_script(t, ["-p", "-t", "headroom_pool"]),
-        ("interfaces", "status"): _interfaces_status,
+        ("interfaces", "status"): interfaces_status,
         ("pfcwd",): lambda t, a: run_pfcwd(t, ["pfcwd", "show", *a], sudo=False),
         ("ecn",): lambda t, a: CommandResult(stdout=show.ecn_profiles(t.config.table("WRED_PROFILE"))),
         ("mmu",): lambda t, a: mmu_config(t, a),
@@ -178,18 +178,26 @@ def run_pfc(twin: SonicTwin, argv: list[str]) -> CommandResult:
     return _usage("pfc", f'No such command "{" ".join(args[:2])}".')
 
 
-def _interfaces_status(twin: SonicTwin, args: list[str]) -> CommandResult:
-    ports = twin.config.table("PORT")
-    if args and not args[0].startswith("-"):
-        if args[0] not in ports:
-            return CommandResult(stderr=f"Invalid interface name {args[0]}\n", exit_code=1)
-        ports = {args[0]: ports[args[0]]}
-    oper = {p: twin.appl.hget(f"PORT_TABLE:{p}", "oper_status") or "down" for p in ports}
-    return CommandResult(stdout=show.interfaces_status(ports, oper))
+def interfaces_status(twin: SonicTwin, args: list[str]) -> CommandResult:
+    """`show interfaces status [NAME|RANGE]`, i.e. `intfutil -c status [-i NAME]`."""
+    names = [a for a in args if not a.startswith("-")]
+    try:
+        text = intf.interfaces_status(intf.Dbs(twin.config, twin.appl, twin.state), names[0] if names else None)
+    except intf.FilterError as exc:
+        return CommandResult(stderr=f"Error: {exc}\n", exit_code=1)
+    return CommandResult(stdout=text)
+
+
+def intfutil(twin: SonicTwin, argv: list[str]) -> CommandResult:
+    args = argv[1:]
+    if args[:2] != ["-c", "status"]:
+        return CommandResult(stderr="intfutil: only -c status [-i NAME] is available here\n", exit_code=1)
+    name = args[args.index("-i") + 1 : args.index("-i") + 2] if "-i" in args else []
+    return interfaces_status(twin, name)
 
 
 def _running_config(twin: SonicTwin) -> CommandResult:
-    data: dict[str, object] = json.loads(show.config_json(twin.config.to_json()))
+    data: dict[str, object] = json.loads(show.config_json(twin.config.typed_json()))
     data["bgpraw"] = (
         "Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.5.4\n"
         f"frr defaults traditional\nhostname {twin.hostname}\nlog syslog informational\n!\nend\n"

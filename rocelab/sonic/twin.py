@@ -183,12 +183,12 @@ class SonicTwin:
     def allow_config_write(self) -> bool:
         return self.faults.allow_single_write()
 
-    def reload_config(self, doc: dict[str, dict[str, dict[str, str]]]) -> None:
+    def reload_config(self, doc: dict[str, dict[str, dict[str, object]]]) -> None:
         """`config reload`: CONFIG_DB is replaced and the daemons restart (fresh counters and watchdog)."""
         self.config.rows.clear()
         for table, rows in doc.items():
             for key, row in rows.items():
-                self.config.rows[f"{table}|{key}"] = {f: str(v) for f, v in row.items()}
+                self.config.rows[f"{table}|{key}"] = cli_db.typed_to_raw(row)
         self.config.version += 1
         self.buffers = BufferManager(self.buffer_model, lambda text: self.syslog.append((self.clock, text)))
         self.traffic.flows.clear()
@@ -208,7 +208,7 @@ class SonicTwin:
         return config_json(fresh.to_json())
 
     def save_config(self, path: str) -> None:
-        text = config_json(self.config.to_json())
+        text = config_json(self.config.typed_json())  # `config save` is `sonic-cfggen -d --print-data`
         if self._abs(path) == cli_config.SAVED_CONFIG:
             self._saved = text
         else:
@@ -259,6 +259,7 @@ class SonicTwin:
             "redis-cli": lambda w, s: cli_db.redis_cli(self, w),
             "show": lambda w, s: cli_show.run_show(self, w),
             "pfc": lambda w, s: cli_show.run_pfc(self, w),
+            "intfutil": lambda w, s: cli_show.intfutil(self, w),
             "pfcstat": lambda w, s: cli_show.pfcstat(self, w[1:]),
             "queuestat": lambda w, s: cli_stats.queue_script(self, "queue", w[1:]),
             "wredstat": lambda w, s: cli_stats.queue_script(self, "wred", w[1:]),

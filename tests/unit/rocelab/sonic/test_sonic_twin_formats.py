@@ -6,7 +6,6 @@ import json
 
 from sonic_twin_helpers import golden, leaf, ok
 
-from rocelab.sonic import show
 from rocelab.sonic.counters import port_oid, queue_oid
 
 
@@ -80,13 +79,6 @@ def test_queue_counters_on_twin_lists_20_queues_per_port_and_json_form() -> None
 def test_ecnconfig_list_matches_golden_for_fresh_image() -> None:
     assert ok(leaf(), "ecnconfig -l") == golden("ecnconfig_l.txt")
     assert ok(leaf(), "show ecn") == golden("ecnconfig_l.txt")
-
-
-def test_interfaces_status_format_matches_golden() -> None:
-    row = {"lanes": "13,14,15,16", "speed": "40000", "mtu": "9100", "fec": "rs", "alias": "etp9"}
-    row |= {"admin_status": "up", "pfc_asym": "off"}
-    text = show.interfaces_status({"Ethernet32": row}, {"Ethernet32": "up"}, {"Ethernet32": "PortChannel1001"})
-    assert text == golden("show_interfaces_status.txt")
 
 
 def test_interfaces_status_on_twin_reports_oper_state_from_cabling() -> None:
