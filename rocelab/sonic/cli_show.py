@@ -19,9 +19,9 @@ from rocelab.sonic.cli_stats import (
 )
 from rocelab.sonic.counters import port_oid, queue_oid
 from rocelab.sonic.db import HashDb
-from rocelab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION
 from rocelab.sonic.ecn import ecn_profile_set, ecn_queue_set
 from rocelab.sonic.qosview import TICK_MS
+from rocelab.sonic.version import show_version
 from rocelab.sonic.watchdog import timer_ticks
 from rocelab.twin import CommandResult
 
@@ -62,7 +62,7 @@ def _show_table() -> dict[tuple[str, ...], ShowHandler]:
         ("buffer", "configuration"): lambda t, a: mmu_config(t, a),
         ("buffer", "information"): lambda t, a: mmu_config(t, a, state=True),
         ("runningconfiguration", "all"): lambda t, a: _running_config(t),
-        ("version",): lambda t, a: CommandResult(stdout=_version(t)),
+        ("version",): lambda t, a: CommandResult(stdout=_version(t, a)),
         ("logging",): lambda t, a: CommandResult(stdout=_logging(t)),
     }
 
@@ -205,13 +205,17 @@ def _running_config(twin: SonicTwin) -> CommandResult:
     return CommandResult(stdout=json.dumps(data, indent=4) + "\n")
 
 
-def _version(twin: SonicTwin) -> str:
-    return (
-        f"\nSONiC Software Version: {SONIC_VERSION}\nSONiC OS Version: 12\nDistribution: Debian 12.11\n"
-        "Kernel: 6.1.0-29-2-amd64\nBuild commit: 0000000\nBuild date: Thu Nov 19 00:00:00 UTC 2026\n"
-        f"Built by: roce-agent lab twin\n\nPlatform: {PLATFORM}\nHwSKU: {HWSKU}\nASIC: {ASIC_TYPE}\n"
-        "ASIC Count: 1\nSerial Number: N/A\nModel Number: N/A\nHardware Revision: N/A\n"
-        f"Uptime: up {twin.clock // 600} min\n"
+def _version(twin: SonicTwin, args: list[str]) -> str:
+    sku = twin.sku
+    now = BOOT.replace(tzinfo=None) + timedelta(milliseconds=twin.clock * TICK_MS)
+    return show_version(
+        twin.release,
+        sku.platform,
+        sku.hwsku,
+        sku.asic_type,
+        booted=BOOT.replace(tzinfo=None),
+        now=now,
+        brief="--brief" in args or "-b" in args,
     )
 
 

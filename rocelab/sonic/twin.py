@@ -26,7 +26,9 @@ from rocelab.sonic.gcu import Gcu
 from rocelab.sonic.qosview import TICK_MS
 from rocelab.sonic.shell import run_line
 from rocelab.sonic.show import config_json
+from rocelab.sonic.sku import DEFAULT_DYNAMIC_SKU, DEFAULT_SKU, load_sku
 from rocelab.sonic.stats import Baseline, watermark_oids
+from rocelab.sonic.version import DEFAULT_RELEASE, release_of
 from rocelab.twin import CommandResult, TwinPort
 
 HOME = "/home/admin"
@@ -47,9 +49,15 @@ class SonicTwin:
         state_dir: Path | None = None,
         seed: int = 0,
         dump: RedisDump | None = None,
+        sku: str | None = None,
+        release: str = DEFAULT_RELEASE,
     ) -> None:
         if buffer_model not in ("traditional", "dynamic"):
             raise ValueError(f"buffer_model must be 'traditional' or 'dynamic', not {buffer_model!r}")
+        self.sku = load_sku(sku or (DEFAULT_DYNAMIC_SKU if buffer_model == "dynamic" else DEFAULT_SKU))
+        if buffer_model not in self.sku.models:
+            raise ValueError(f"SKU {self.sku.name} has no {buffer_model} buffer model ({', '.join(self.sku.models)})")
+        self.release = release_of(release)
         self.hostname = hostname
         self.ports = list(ports)
         self.port_names = [p.name for p in self.ports]
@@ -62,17 +70,19 @@ class SonicTwin:
         self._saved: str | None = None  # None: still the config the image booted with
         self.config = ConfigDb()
         if dump is None:
-            seed_config(self.config, hostname, self.ports, buffer_model, seed)
+            seed_config(self.config, hostname, self.ports, buffer_model, seed, self.sku)
         else:  # a device's databases as they are (a redis dump): nothing rendered, no traffic model
             self.config.rows.update({intern_key(k): dict(v) for k, v in dump.get(4, {}).items() if v})
             self._saved = config_json(self.config.to_json())
-        self.buffers = BufferManager(buffer_model, lambda text: self.syslog.append((self.clock, text)))
+        self.buffers = BufferManager(buffer_model, lambda text: self.syslog.append((self.clock, text)), self.sku)
         self.buffers.reconcile(self.config, self.port_names)
         cabled = frozenset(p.name for p in self.ports if p.neighbor)
         self.traffic = TrafficModel(self.config, self._now)
         self.counters = CountersDb([] if dump else self.port_names, self.traffic)
         watchdog = self.traffic.watchdog
-        self.appl = DerivedDb("APPL_DB", 0, ":", lambda: render_appl_db(self.config, cabled, watchdog, self._now))
+        self.appl = DerivedDb(
+            "APPL_DB", 0, ":", lambda: render_appl_db(self.config, cabled, watchdog, self._now, self.sku)
+        )
         self.state = DerivedDb("STATE_DB", 6, "|", lambda: render_state_db(self.config, cabled))
         self.asic = DerivedDb(
             "ASIC_DB", 1, ":", lambda: render_asic_db(self.config, self._appl_table, watchdog, self.clock)
@@ -190,7 +200,7 @@ class SonicTwin:
             for key, row in rows.items():
                 self.config.rows[f"{table}|{key}"] = cli_db.typed_to_raw(row)
         self.config.version += 1
-        self.buffers = BufferManager(self.buffer_model, lambda text: self.syslog.append((self.clock, text)))
+        self.buffers = BufferManager(self.buffer_model, lambda text: self.syslog.append((self.clock, text)), self.sku)
         self.traffic.flows.clear()
         self.traffic.watchdog.storms.clear()
         self.counter_snapshots.clear()
@@ -203,9 +213,12 @@ class SonicTwin:
     def saved_config(self) -> str:
         if self._saved is not None:
             return self._saved
-        fresh = ConfigDb()  # the image's startup config: re-rendered on demand instead of stored per twin
-        seed_config(fresh, self.hostname, self.ports, self.buffer_model, self.seed)
-        return config_json(fresh.to_json())
+        # The startup config is the booted image saved once (`config save` after first boot, as a provisioned
+        # switch has it): the render plus what buffermgrd wrote at boot. Re-made on demand, not stored per twin.
+        fresh = ConfigDb()
+        seed_config(fresh, self.hostname, self.ports, self.buffer_model, self.seed, self.sku)
+        BufferManager(self.buffer_model, lambda text: None, self.sku).reconcile(fresh, self.port_names)
+        return config_json(fresh.typed_json())
 
     def save_config(self, path: str) -> None:
         text = config_json(self.config.typed_json())  # `config save` is `sonic-cfggen -d --print-data`

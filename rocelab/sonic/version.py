@@ -46,6 +46,28 @@ class Release:
         return self.build_version.rsplit("-", 1)[-1]
 
 
+DEFAULT_RELEASE = "202511"
+# release -> (SONiC OS version, Debian, kernel). The twin needs the release (GCU/YANG behaviour differs per
+# release); the other three are representative of the branch's base image, not a particular build.
+RELEASES = {
+    "202211": ("11", "11.6", "5.10.0-18-2-amd64"),
+    "202305": ("11", "11.7", "5.10.0-23-2-amd64"),
+    "202311": ("12", "12.4", "6.1.0-11-2-amd64"),
+    "202405": ("12", "12.6", "6.1.0-22-2-amd64"),
+    "202411": ("12", "12.8", "6.1.0-29-2-amd64"),
+    "202505": ("12", "12.10", "6.1.0-29-2-amd64"),
+    "202511": ("13", "13.1", "6.12.41+deb13-amd64"),
+}
+
+
+def release_of(release: str) -> Release:
+    """The image of one SONiC release branch (`202405`), as its sonic_version.yml would describe it."""
+    if release not in RELEASES:
+        raise ValueError(f"unknown SONiC release {release!r}; one of {', '.join(RELEASES)}")
+    os_version, debian, kernel = RELEASES[release]
+    return Release(f"{release}.0-0a1b2c3d4", os_version, debian, kernel, "Mon Nov 17 06:12:00 UTC 2025")
+
+
 def _uptime(now: datetime, up: timedelta) -> str:
     minutes = int(up.total_seconds()) // 60
     span = f"{minutes} min" if minutes < 60 else f"{minutes // 60}:{minutes % 60:02d}"

@@ -111,7 +111,7 @@ def test_config_commands_need_root() -> None:
 
 
 def test_interrupted_patch_leaves_partial_state_that_rollback_repairs() -> None:
-    twin = leaf()
+    twin = leaf(cabled=4)  # PORT_QOS_MAP exists on cabled (active) ports only
     before = config(twin)
     assert ok(twin, "config checkpoint before", sudo=True).endswith(
         "Config Rollbacker: Config checkpoint completed.\nCheckpoint created successfully.\n"
@@ -246,13 +246,14 @@ def test_replace_fails_verification_when_buffermgrd_adds_rows_the_target_lacks()
 
 
 def test_rollback_of_cable_and_pfc_change_returns_exactly_to_checkpoint() -> None:
-    twin = leaf()
+    twin = leaf(cabled=4)  # PORT_QOS_MAP exists on cabled (active) ports only
     before = config(twin)
     ok(twin, "config checkpoint cp", sudo=True)
     ops = [{"op": "replace", "path": f"/PORT_QOS_MAP/Ethernet{4 * i}/pfc_enable", "value": "3"} for i in range(4)]
     ops += [{"op": "replace", "path": f"/CABLE_LENGTH/AZURE/Ethernet{4 * i}", "value": "40m"} for i in range(4)]
     assert patch(twin, ops).exit_code == 0
-    assert sorted(k for k in config(twin)["BUFFER_PG"] if k.startswith("Ethernet0|")) == ["Ethernet0|0", "Ethernet0|3"]
+    pgs = sorted(k for k in config(twin)["BUFFER_PG"] if k.startswith("Ethernet0|"))
+    assert pgs == ["Ethernet0|0", "Ethernet0|3", "Ethernet0|3-4"]  # buffermgrd keeps the boot-time 3-4 PG
     res = twin.run("config rollback cp", sudo=True)
     assert res.exit_code == 0, res.stderr
     assert config(twin) == before
