@@ -24,6 +24,8 @@ class InputProblem:
     message: str
 
     def __str__(self) -> str:
+        if self.file is None and self.line is None and self.field:  # a command-line option
+            return f"{self.field}: {self.message}"
         where = str(self.file) if self.file else "<input>"
         if self.line is not None:
             where += f":{self.line}"

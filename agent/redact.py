@@ -1,13 +1,115 @@
-"""Redaction of secret-looking values in free text (device errors, partial-read notes) before it is
-shown, stored in the audit history or written to a snapshot. Pure; used by checks, reports and CLI."""
+"""Redaction of secrets in everything the agent shows or stores (console, logs, trail, reports, snapshots).
+
+Two layers. A keyword pattern catches values that *look* secret (`password=...`, `token: ...`). And a
+process-wide registry of the secret values the agent actually holds (inventory passwords, the values of
+`password_env` variables), filled when an inventory is loaded, replaces those values wherever they
+appear, whatever surrounds them: a device error that quotes the password verbatim ("cannot open
+/etc/<password>.json") has no keyword to match. The sinks call `scrub` once on the way out, so a new
+message path cannot forget it: `MaskingStream` wraps stdout/stderr, `install_log_masking` covers every
+log record, and the trail, reports and snapshots scrub what they write.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
+import threading
+from typing import IO, Any
+
+MASK = "***"
+MIN_SECRET_LEN = 4  # shorter values would mask ordinary words; such passwords are refused nowhere, only unmasked
 
 _SECRET = re.compile(r"(?i)\b(password|passwd|secret|token|community|api[_-]?key|private[_-]?key)(\s*[:=]\s*|\s+)(\S+)")
+_lock = threading.Lock()
+_known: set[str] = set()
+_known_re: re.Pattern[str] | None = None
+_log_masking = False
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value so every later `scrub` masks it (idempotent, thread-safe)."""
+    global _known_re
+    if not value or len(value) < MIN_SECRET_LEN or value in _known:
+        return
+    with _lock:
+        _known.add(value)
+        ordered = sorted(_known, key=len, reverse=True)  # a secret containing another is masked whole
+        _known_re = re.compile("|".join(re.escape(v) for v in ordered))
+
+
+def known_secrets() -> frozenset[str]:
+    return frozenset(_known)
+
+
+def forget_secrets() -> None:
+    """Tests only: start from an empty registry."""
+    global _known_re
+    with _lock:
+        _known.clear()
+        _known_re = None
 
 
 def scrub(text: str) -> str:
-    """Replace the value that follows a secret-looking keyword with ***."""
-    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+    """Mask every registered secret value, then the value that follows a secret-looking keyword."""
+    pattern = _known_re
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+
+
+def scrub_value(value: Any) -> Any:
+    """`scrub` through JSON-like data (dicts, lists, strings); other values are returned as they are."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: scrub_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_value(v) for v in value]
+    return value
+
+
+class MaskingStream:
+    """A text stream that scrubs every write before passing it on (stdout/stderr of the CLI)."""
+
+    def __init__(self, inner: IO[str]) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(scrub(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, encoding, fileno ... of the wrapped stream
+        return getattr(self.inner, name)
+
+
+def masked(stream: IO[str]) -> IO[str]:
+    """`stream` wrapped once in a MaskingStream (wrapping twice would only cost time)."""
+    return stream if isinstance(stream, MaskingStream) else MaskingStream(stream)  # type: ignore[return-value]
+
+
+def install_output_masking() -> None:
+    """What every entry point calls first: stdout, stderr and every log record are scrubbed from now on."""
+    sys.stdout = masked(sys.stdout)
+    sys.stderr = masked(sys.stderr)
+    install_log_masking()
+
+
+def install_log_masking() -> None:
+    """Every log record's message is scrubbed when it is created, whichever handler writes it."""
+    global _log_masking
+    factory = logging.getLogRecordFactory()
+    if _log_masking:
+        return
+
+    def masking_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed format string: leave it to the handler's own error path
+            return record
+        record.msg, record.args = scrub(message), None
+        return record
+
+    logging.setLogRecordFactory(masking_factory)
+    _log_masking = True

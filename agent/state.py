@@ -149,7 +149,17 @@ class PortState(Model):
     counters: PortCounters | None = None
     nic: NicState | None = None  # hosts only
     max_headroom_size: int | None = None  # per-port headroom budget (SONiC STATE_DB BUFFER_MAX_PARAM_TABLE)
+    lanes: int | None = None  # SerDes lanes of the port (SONiC PORT.lanes count): 8-lane ports need more headroom
     vlans: list[int] = Field(default_factory=list)  # L2 VLAN membership (SONiC VLAN_MEMBER); [] = routed port
+
+
+class LosslessTraffic(Model):
+    """Switch-wide inputs of SONiC's dynamic headroom formula (CONFIG_DB LOSSLESS_TRAFFIC_PATTERN,
+    DEFAULT_LOSSLESS_BUFFER_PARAMETER, BUFFER_POOL ingress_lossless_pool xoff)."""
+
+    lossless_mtu: int = 1024
+    small_packet_percentage: float = 50
+    shared_headroom_pool: bool = False
 
 
 class DeviceState(Model):
@@ -162,6 +172,8 @@ class DeviceState(Model):
     hostname: str | None = None
     ports: dict[str, PortState] = Field(default_factory=dict)
     buffer_model: Literal["traditional", "dynamic"] | None = None
+    hardware_platform: str | None = None  # e.g. x86_64-nvidia_sn5600-r0 (SONiC DEVICE_METADATA platform)
+    lossless_traffic: LosslessTraffic | None = None  # None: not declared on the device (traditional model)
     buffer_profiles: dict[str, BufferProfileState] = Field(default_factory=dict)  # as configured
     buffer_pool_sizes: dict[str, int] = Field(default_factory=dict)  # BUFFER_POOL name -> size in bytes
     watchdog_poll_interval: int | None = None  # SONiC PFC_WD|GLOBAL POLL_INTERVAL

@@ -185,8 +185,6 @@ def load_targets(inventory: Path, *, whole_known_hosts: bool = False) -> list[Ta
     hosts = yaml.safe_load((inventory / "hosts.yaml").read_text())
     defaults = yaml.safe_load((inventory / "defaults.yaml").read_text()) or {}
     links = yaml.safe_load((inventory / "links.yaml").read_text())["links"]
-    extras = defaults.get("connection_options", {}).get("netmiko", {}).get("extras", {})
-    key_file = str((inventory / extras["key_file"]).resolve()) if extras.get("key_file") else None
     known_hosts = str(inventory / "known_hosts")
     cabled: dict[str, list[str]] = {}
     for link in links:
@@ -196,6 +194,9 @@ def load_targets(inventory: Path, *, whole_known_hosts: bool = False) -> list[Ta
     targets = []
     for name, rec in sorted(hosts.items()):
         data = rec.get("data", {})
+        options = rec.get("connection_options") or defaults.get("connection_options") or {}
+        extras = options.get("netmiko", {}).get("extras", {})  # per host in the lab's inventory
+        key_file = str((inventory / extras["key_file"]).resolve()) if extras.get("key_file") else None
         connect = {
             "device_type": "linux",
             "host": rec["hostname"],

@@ -91,10 +91,18 @@ def _speedup(results: dict[str, Any], baseline: str) -> float | None:
 
 def run_engine(seed: int) -> dict[str, Any]:
     print("[engine] check engine on 1,024 switches x 64 ports + 8,192 hosts", flush=True)
+    return _run_alone("benchmarks.engine_bench", "--seed", str(seed))
+
+
+def run_entropy() -> dict[str, Any]:
+    print("[entropy] fabric entropy audit on 1,024 switches + 8,192 hosts", flush=True)
+    return _run_alone("benchmarks.entropy_bench")
+
+
+def _run_alone(module: str, *args: str) -> dict[str, Any]:
+    """A benchmark module in its own process (its peak memory is its own), JSON on stdout."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    measured = run_measured(
-        [sys.executable, "-m", "benchmarks.engine_bench", "--seed", str(seed), "--json"], env=env, cwd=ROOT
-    )
+    measured = run_measured([sys.executable, "-m", module, *args, "--json"], env=env, cwd=ROOT)
     if measured.exit_code != 0:
         return {"error": measured.stderr[-2000:]}
     result: dict[str, Any] = json.loads(measured.stdout)
@@ -113,7 +121,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--latency", type=float, default=DEFAULT_LATENCY_MS, help="per-command latency in ms (default 20)")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="Nornir/thread-pool workers (default 32)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic fabric")
-    p.add_argument("--no-engine", action="store_true", help="skip the check-engine benchmark")
+    p.add_argument("--no-engine", action="store_true", help="skip the check-engine and fabric-entropy benchmarks")
     p.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     p.add_argument(
         "--no-whole", action="store_true", help="skip the second baseline run (whole known_hosts, as plain scripts)"
@@ -147,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     meta = describe(args, audit)
     runs = [run_size(n, args, audit) for n in args.size_list]
     engine = None if args.no_engine else run_engine(args.seed)
+    entropy = None if args.no_engine else run_entropy()
     meta["finished_at"] = time.time()
     meta["duration_s"] = round(meta["finished_at"] - started, 1)
     meta["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
-    doc = {"meta": meta, "runs": runs, "engine": engine}
+    doc = {"meta": meta, "runs": runs, "engine": engine, "entropy": entropy}
     doc["targets"] = targets(doc)
     path = write_results(doc, args.out)
     if not args.no_plot and runs:

@@ -1,27 +1,40 @@
 """Write the Nornir SimpleInventory directory for a lab (the layout `agent.inventory.loader` reads).
 
-Output is deterministic (sorted nodes, fixed key order, no timestamps) so the committed
-`inventories/lab/` can be checked byte for byte against what `roce-agent lab up` writes. Key material
-is kept out of the YAML: defaults.yaml only *points* at the lab's client key (a path relative to the
-inventory directory when both live in one project tree), there is no password anywhere, and the host
-keys go to `known_hosts`, which is gitignored.
+The inventory works from plain Nornir/NAPALM/Netmiko scripts run in any directory, not only from the
+agent. That decides its shape:
+
+* every host carries its **own** `connection_options` (netmiko extras, napalm optional_args). Nornir
+  hands the first level that defines `extras` to the connection plugin as is, and nornir_napalm's
+  `open()` writes the host's port into that `optional_args`: one dict in defaults.yaml shared by all
+  hosts sent every switch's session to the first switch's port (issue 12);
+* paths are absolute (the client key, the pins), because Netmiko and NAPALM resolve relative paths
+  against the process's cwd, not the inventory;
+* each host's pin is `known_hosts.d/<host>` holding only that twin's key, with `system_host_keys:
+  false`, so ~/.ssh/known_hosts (stale entries from an earlier lab on the same ports) is never consulted
+  and a session that reaches the wrong twin is refused. `known_hosts` keeps every pin for the agent.
+
+hosts.yaml (ports, absolute paths) and the pins are therefore per checkout and per run: gitignored and
+rewritten on every `lab up`. groups.yaml, defaults.yaml and links.yaml depend on the topology only and
+are written only when their content changes, so the tracked copies never show a diff. No password and
+no private key is written anywhere.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from agent.inventory.clab import ClabTopology
 from agent.inventory.clab_inventory import dump_yaml, groups_doc, host_data, host_groups, links_doc
 from rocelab.shell import USER
-from rocelab.spec import LabSpec
+from rocelab.spec import LabNode, LabSpec
 
 LAB_ADDRESS = "127.0.0.1"
 INVENTORY_FILES = ("hosts.yaml", "groups.yaml", "defaults.yaml", "links.yaml")
+PORTABLE_FILES = ("groups.yaml", "defaults.yaml", "links.yaml")  # same in every checkout and on any port
+PINS_DIR = "known_hosts.d"
 
 
 def _header(spec: LabSpec, what: str) -> str:
@@ -32,53 +45,72 @@ def _header(spec: LabSpec, what: str) -> str:
     )
 
 
-def hosts_doc(spec: LabSpec, topo: ClabTopology) -> dict[str, Any]:
-    """Groups and data come from the topology (shared with `inventory from-clab`); address and port are the lab's."""
+def ssh_extras(key_file: Path, pin_file: Path) -> dict[str, Any]:
+    """Netmiko connection arguments for one twin: key login, strict host-key check against its own pin only."""
+    return {
+        "use_keys": True,
+        "key_file": str(key_file),
+        "allow_agent": False,
+        "ssh_strict": True,
+        "system_host_keys": False,
+        "alt_host_keys": True,
+        "alt_key_file": str(pin_file),
+    }
+
+
+def connection_options(node: LabNode, key_file: Path, pin_file: Path) -> dict[str, Any]:
+    """A fresh dict per host (never shared): netmiko for every node, napalm (rocesonic) for switches.
+
+    `ssh_strict` is left out of the NAPALM arguments: the rocesonic driver verifies host keys unless told
+    otherwise, and the agent's `--insecure-skip-host-key-check` must not be overridden by the file."""
+    doc: dict[str, Any] = {"netmiko": {"extras": ssh_extras(key_file, pin_file)}}
+    if node.device_kind == "switch":
+        napalm_args = {k: v for k, v in ssh_extras(key_file, pin_file).items() if k != "ssh_strict"}
+        doc["napalm"] = {"extras": {"optional_args": {**napalm_args, "device_name": node.name}}}
+    return doc
+
+
+def pin_path(inventory_dir: Path, name: str) -> Path:
+    return inventory_dir.resolve() / PINS_DIR / name
+
+
+def hosts_doc(spec: LabSpec, topo: ClabTopology, client_key: Path, inventory_dir: Path) -> dict[str, Any]:
+    """Groups and data come from the topology (shared with `inventory from-clab`); address, port and how to
+    log in (absolute key and pin paths) are the lab's and are per host."""
     doc: dict[str, Any] = {}
+    key = client_key.resolve()
     for node in spec.nodes:
         clab_node = topo.nodes[node.name]
         doc[node.name] = {
             "hostname": LAB_ADDRESS,
             "port": node.port,
             "groups": host_groups(clab_node),
+            "connection_options": connection_options(node, key, pin_path(inventory_dir, node.name)),
             "data": host_data(clab_node, topo),
         }
     return doc
 
 
-def key_reference(client_key: Path, inventory_dir: Path) -> str:
-    """How defaults.yaml names the client key: relative inside one tree (portable), else absolute."""
-    key, inv = client_key.resolve(), inventory_dir.resolve()
-    if os.path.commonpath([key, inv]) == os.sep:
-        return str(key)
-    return os.path.relpath(key, inv)
+def defaults_doc(spec: LabSpec) -> dict[str, Any]:
+    """No connection_options here on purpose: see the module docstring."""
+    return {"username": USER, "data": {"lab": spec.name}}
 
 
-def defaults_doc(spec: LabSpec, key_ref: str) -> dict[str, Any]:
-    key_login = {"use_keys": True, "key_file": key_ref, "allow_agent": False}
-    return {
-        "username": USER,
-        "connection_options": {
-            "netmiko": {"extras": dict(key_login)},
-            "napalm": {"extras": {"optional_args": dict(key_login)}},
-        },
-        "data": {"lab": spec.name},
-    }
-
-
-def render_inventory(spec: LabSpec, topo: ClabTopology, key_ref: str) -> dict[str, str]:
+def render_inventory(spec: LabSpec, topo: ClabTopology, client_key: Path, inventory_dir: Path) -> dict[str, str]:
     """File name -> content of the four YAML files (no key material, no secrets)."""
+    hosts_header = (
+        "Lab devices: every twin listens on 127.0.0.1 at its own port and has its own connection options.\n"
+        "# Ports and absolute paths are this checkout's and this run's: the file is gitignored."
+    )
     return {
-        "hosts.yaml": dump_yaml(
-            _header(spec, "Lab devices: every twin listens on 127.0.0.1 at its own port."), hosts_doc(spec, topo)
-        ),
+        "hosts.yaml": dump_yaml(_header(spec, hosts_header), hosts_doc(spec, topo, client_key, inventory_dir)),
         "groups.yaml": dump_yaml(
             _header(spec, "Platform groups carry connection settings; label groups come from nornir-group labels."),
             groups_doc(topo.nodes.values()),
         ),
         "defaults.yaml": dump_yaml(
-            _header(spec, "Key-based login for user admin; no password is stored (see ROCE_AGENT_PASSWORD)."),
-            defaults_doc(spec, key_ref),
+            _header(spec, "User admin; key login and host-key pins are per host in hosts.yaml; no password is stored."),
+            defaults_doc(spec),
         ),
         "links.yaml": dump_yaml(
             _header(spec, "Cabling in the agent's port names (switch end first on host links)."), links_doc(topo)
@@ -100,25 +132,44 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+def write_pins(spec: LabSpec, inventory_dir: Path, host_keys: Mapping[str, str]) -> list[Path]:
+    """`known_hosts` (every twin, for the agent and `lab exec`) and `known_hosts.d/<host>` (one twin each,
+    for the per-host connection options); pins of nodes no longer in the topology are removed."""
+    changed: list[Path] = []
+    pins = [(node.port, host_keys[node.name]) for node in spec.nodes]
+    if _write_if_changed(inventory_dir / "known_hosts", known_hosts_text(pins)):
+        changed.append(inventory_dir / "known_hosts")
+    pin_dir = inventory_dir / PINS_DIR
+    pin_dir.mkdir(exist_ok=True)
+    wanted = {node.name for node in spec.nodes}
+    for stale in pin_dir.iterdir():
+        if stale.name not in wanted and stale.is_file():
+            stale.unlink()
+    for node in spec.nodes:
+        path = pin_dir / node.name
+        if _write_if_changed(path, known_hosts_text([(node.port, host_keys[node.name])])):
+            changed.append(path)
+    return changed
+
+
 def write_inventory(
     spec: LabSpec,
     topo: ClabTopology,
     inventory_dir: Path,
     *,
     client_key: Path,
-    known_hosts: str | None = None,
+    host_keys: Mapping[str, str] | None = None,
     policy_source: Path | None = None,
 ) -> list[Path]:
-    """Write the inventory; returns the files whose content changed. An existing policy.yaml is kept
-    unless `policy_source` names one to copy."""
+    """Write the inventory (and the pins, given each twin's public host key by node name); returns the files
+    whose content changed. An existing policy.yaml is kept unless `policy_source` names one to copy."""
     inventory_dir.mkdir(parents=True, exist_ok=True)
     changed: list[Path] = []
-    files = render_inventory(spec, topo, key_reference(client_key, inventory_dir))
-    if known_hosts is not None:
-        files["known_hosts"] = known_hosts
-    for name, text in files.items():
+    for name, text in render_inventory(spec, topo, client_key, inventory_dir).items():
         if _write_if_changed(inventory_dir / name, text):
             changed.append(inventory_dir / name)
+    if host_keys is not None:
+        changed += write_pins(spec, inventory_dir, host_keys)
     target = inventory_dir / "policy.yaml"
     if policy_source is not None and policy_source.resolve() != target.resolve():
         shutil.copyfile(policy_source, target)

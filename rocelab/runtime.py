@@ -31,7 +31,7 @@ import asyncssh
 
 from agent.errors import InputError
 from agent.inventory.clab import ClabTopology, load_clab
-from rocelab.inventory_writer import LAB_ADDRESS, known_hosts_text, write_inventory
+from rocelab.inventory_writer import LAB_ADDRESS, write_inventory
 from rocelab.paths import PASSWORD_ENV, LabPaths, write_secret
 from rocelab.spec import (
     DEFAULT_BASE_PORT,
@@ -124,13 +124,12 @@ class LabRuntime:
             except OSError as exc:
                 raise RuntimeError(f"{node.name}: cannot listen on {LAB_ADDRESS}:{node.port}: {exc.strerror}") from exc
             self.endpoints[node.name] = ep
-        pins = [(ep.port, ep.host_key.export_public_key().decode()) for ep in self.endpoints.values()]
         write_inventory(
             self.spec,
             self.topo,
             self.options.inventory,
             client_key=self.paths.client_key,
-            known_hosts=known_hosts_text(pins),
+            host_keys={name: ep.host_key.export_public_key().decode() for name, ep in self.endpoints.items()},
             policy_source=self.options.policy,
         )
         with contextlib.suppress(FileNotFoundError):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from agent.checks.context import AuditCtx, DeviceCtx, ExpectCache, FabricCtx, LinkCtx, RuntimeCtx
 from agent.checks.finding import Finding, Severity
-from agent.checks.registry import CheckSpec, Scope, Selection, catalogue
+from agent.checks.registry import CheckSelection, CheckSpec, Scope, catalogue
 from agent.intent import DeviceIntent
 from agent.state import DeviceState
 from agent.topology.model import Topology
@@ -25,13 +25,13 @@ from agent.topology.model import Topology
 FABRIC = "fabric"  # report bucket for fabric-scope checks
 
 
-SelectionLike = Selection | Iterable[str] | None  # a Selection, or ids/prefixes/tags to include
+SelectionLike = CheckSelection | Iterable[str] | None  # a CheckSelection, or ids/prefixes/tags to include
 
 
-def _as_selection(selection: SelectionLike) -> Selection | None:
-    if selection is None or isinstance(selection, Selection):
+def _as_selection(selection: SelectionLike) -> CheckSelection | None:
+    if selection is None or isinstance(selection, CheckSelection):
         return selection
-    return Selection.parse([selection] if isinstance(selection, str) else selection)
+    return CheckSelection.parse([selection] if isinstance(selection, str) else selection)
 
 
 def selected(selection: SelectionLike = None) -> dict[Scope, list[CheckSpec]]:

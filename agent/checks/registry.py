@@ -90,14 +90,14 @@ def _id_sort_key(check_id: str) -> tuple[int, str]:
 
 
 @dataclass(frozen=True)
-class Selection:
+class CheckSelection:
     """Which checks to run: `include`/`exclude` hold ids (SW-PFC-001), id prefixes (SW-PFC) or tags (ecn)."""
 
     include: frozenset[str] = frozenset()
     exclude: frozenset[str] = frozenset()
 
     @classmethod
-    def parse(cls, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Selection:
+    def parse(cls, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> CheckSelection:
         return cls(frozenset(_split(include)), frozenset(_split(exclude)))
 
     def selects(self, spec: CheckSpec) -> bool:

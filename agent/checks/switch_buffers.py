@@ -7,9 +7,11 @@ from functools import lru_cache
 
 from agent.checks.context import DeviceCtx, finding
 from agent.checks.finding import Finding, Severity
+from agent.checks.headroom_expect import expected_dynamic_profile, mellanox_budget
 from agent.checks.registry import check
 from agent.policy import ecn as ecn_math
 from agent.policy import headroom as headroom_math
+from agent.policy.headroom import Headroom
 from agent.state import EcnState, PortState
 
 _APPLY = "or run `roce-agent apply`"
@@ -129,7 +131,12 @@ def cable_length(ctx: DeviceCtx) -> Iterator[Finding]:
     inflation of the full physical bound: platforms account for those differently (SONiC assumes a
     1024 B lossless MTU), and the full bound sits above healthy SONiC profiles at 100G. Every SONiC value
     in the reference is above this floor; a profile below it cannot stop the sender before overflow
-    (typically a traditional pg_profile_lookup.ini row meant for a slower port or a shorter cable).""",
+    (typically a traditional pg_profile_lookup.ini row meant for a slower port or a shorter cable).
+    In the dynamic model on a known platform (DEVICE_METADATA platform, else the policy's
+    headroom.platform) the profile must also be at least what SONiC's own headroom plugin computes for
+    the port (agent.policy.headroom.lua_headroom with the platform's ASIC table and gearbox and the
+    port's PORT.lanes: 8-lane ports need a doubled xon and the port MTU more in size); less means a
+    stale or hand-made profile.""",
 )
 def headroom_adequate(ctx: DeviceCtx) -> Iterator[Finding]:
     for pi, port in ctx.ports:
@@ -139,13 +146,16 @@ def headroom_adequate(ctx: DeviceCtx) -> Iterator[Finding]:
         if not speed or not cable or not mtu:
             continue  # SW-PORT-001 / SW-BUF-003 / SW-MTU-001 report the missing input
         need = _physical_bound(speed, cable, mtu)
-        if need is None:
-            continue
+        sonic = expected_dynamic_profile(ctx.state, port, cable, mtu, ctx.intent.policy.headroom.platform)
         for prio in ctx.expect.lossless_sorted:
             pg = ctx.pg_for(port, prio)
             prog = pg.programmed if pg is not None else None
-            if prog is None or not prog.xoff or prog.xoff >= need:
+            if prog is None or not prog.xoff:
                 continue  # absence is SW-BUF-002's finding
+            if need is None or prog.xoff >= need:
+                if sonic is not None and (prog.xoff < sonic.xoff or (prog.size or 0) < sonic.size):
+                    yield _below_sonic(ctx, port, prio, prog.name, (prog.xoff, prog.size), sonic, (cable, mtu))
+                continue
             yield finding(
                 "SW-BUF-004",
                 ctx.name,
@@ -158,23 +168,47 @@ def headroom_adequate(ctx: DeviceCtx) -> Iterator[Finding]:
             )
 
 
+def _below_sonic(
+    ctx: DeviceCtx, port: PortState, prio: int, name: str, got: tuple[int, int | None], want: Headroom,
+    cable_mtu: tuple[int, int],
+) -> Finding:  # fmt: skip
+    lanes = f", {port.lanes} lanes" if port.lanes else ""
+    speed = (port.speed_mbps or 0) // 1000
+    inputs = f"{speed}G, {cable_mtu[0]}m, MTU {cable_mtu[1]}{lanes} on {ctx.state.hardware_platform}"
+    return finding(
+        "SW-BUF-004",
+        ctx.name,
+        port=port.name,
+        priority=prio,
+        expected=f"xoff >= {want.xoff} B, size >= {want.size} B (SONiC's headroom formula: {inputs})",
+        actual=f"{name}: xoff {got[0]} B, size {got[1]} B",
+        remediation=f"let buffermgrd recompute the profile of {port.name} (remove the static profile from "
+        f"BUFFER_PG|{port.name}|<pgs>, or check PORT|{port.name} lanes, speed and CABLE_LENGTH)",
+    )
+
+
 @check(
     "SW-BUF-005",
     "Lossless profile fields are sane and within the port's headroom budget",
     scope="switch",
     tags=("buffer",),
     explanation="""A lossless profile needs xon > 0, xoff > 0 and size >= xon (bytes). Where the platform
-    publishes a per-port headroom limit (STATE_DB BUFFER_MAX_PARAM_TABLE max_headroom_size), the PG sizes
-    plus SONiC's 4096-byte reserve must fit under it, or buffermgrd refuses the profile.""",
+    publishes a per-port headroom limit (STATE_DB BUFFER_MAX_PARAM_TABLE max_headroom_size), the port's
+    headroom must stay below it, or buffermgrd refuses the profile. On a known Mellanox/sonic-vs platform
+    it is counted as buffer_check_headroom_mellanox.lua does: 4096 B + the lossy PG (pipeline latency,
+    2x-1 on 8-lane ports) + egress mirror (20 KiB, 40 KiB on 8 lanes) + every PG's size times the PGs in
+    its range; with the shared headroom pool on, the xoff parked in the pool must fit the port's SHP
+    cells. Elsewhere: the PG sizes times their PG count plus 4096.""",
 )
 def headroom_budget(ctx: DeviceCtx) -> Iterator[Finding]:
+    shp_on = ctx.state.lossless_traffic is not None and ctx.state.lossless_traffic.shared_headroom_pool
     for _pi, port in ctx.ports:
         total = 4096
         for pg in port.priority_groups:
             prog = pg.programmed
             if prog is None:
                 continue
-            total += prog.size or 0
+            total += (prog.size or 0) * len(pg.priorities)
             lossless = any(p in ctx.expect.lossless for p in pg.priorities)
             if lossless and not ((prog.xon or 0) > 0 and (prog.xoff or 0) > 0 and (prog.size or 0) >= (prog.xon or 0)):
                 yield finding(
@@ -186,15 +220,31 @@ def headroom_budget(ctx: DeviceCtx) -> Iterator[Finding]:
                     actual=f"{prog.name}: size {prog.size} xon {prog.xon} xoff {prog.xoff}",
                     remediation=f"correct BUFFER_PROFILE|{prog.name} (config mmu / pg_profile_lookup.ini)",
                 )
-        if port.max_headroom_size is not None and total > port.max_headroom_size:
-            yield finding(
-                "SW-BUF-005",
-                ctx.name,
-                port=port.name,
-                expected=f"headroom <= {port.max_headroom_size} B",
-                actual=f"{total} B (PG sizes + 4096)",
-                remediation=f"shorten cable_length or reduce lossless priorities on {port.name}",
-            )
+        yield from _over_budget(ctx, port, total, shp_on)
+
+
+def _over_budget(ctx: DeviceCtx, port: PortState, neutral_total: int, shp_on: bool) -> Iterator[Finding]:
+    declared = ctx.intent.policy.headroom.platform
+    budget = mellanox_budget(ctx.state, port, declared) if port.max_headroom_size is not None else None
+    fix = f"shorten cable_length or reduce lossless priorities on {port.name}"
+    if budget is None:
+        if port.max_headroom_size is not None and neutral_total > port.max_headroom_size:
+            yield finding("SW-BUF-005", ctx.name, port=port.name, expected=f"headroom <= {port.max_headroom_size} B",
+                          actual=f"{neutral_total} B (PG sizes + 4096)", remediation=fix)  # fmt: skip
+        return
+    lanes = f"{port.lanes} lanes" if port.lanes else "lanes unknown"
+    if port.max_headroom_size is not None and budget.accumulated >= port.max_headroom_size:
+        yield finding(
+            "SW-BUF-005", ctx.name, port=port.name, expected=f"headroom < {port.max_headroom_size} B",
+            actual=f"{budget.accumulated} B (PGs + lossy PG + egress mirror + 4096, {lanes}, "
+            f"{budget.platform})",
+            remediation=fix,
+        )  # fmt: skip
+    if shp_on and budget.shared_limit is not None and budget.shared > budget.shared_limit:
+        yield finding(
+            "SW-BUF-005", ctx.name, port=port.name, expected=f"shared headroom <= {budget.shared_limit} B",
+            actual=f"{budget.shared} B of xoff in the shared headroom pool ({lanes})", remediation=fix,
+        )  # fmt: skip
 
 
 def _lossless_queues(ctx: DeviceCtx, port: PortState) -> Iterator[tuple[int, int, EcnState | None]]:

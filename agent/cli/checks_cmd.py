@@ -7,11 +7,9 @@ import json
 import typer
 
 from agent.checks.registry import catalogue, matches
-from agent.cli import app
 from agent.errors import EXIT_CANNOT_RUN
 
 checks_app = typer.Typer(help="The numbered check catalogue: list checks, explain one.", no_args_is_help=True)
-app.add_typer(checks_app, name="checks")
 
 
 @checks_app.command("list")

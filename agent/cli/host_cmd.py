@@ -18,7 +18,6 @@ import typer
 
 from agent.checks.engine import run_checks
 from agent.checks.finding import Finding, Severity
-from agent.cli import app
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, DeviceError, InputError, InputProblem
 from agent.intent import DeviceIntent, PortIntent
 from agent.platforms.base import ApplyOptions, ApplyStatus, ChangePlan
@@ -36,7 +35,6 @@ host_app = typer.Typer(
     help="This host's RDMA NICs against a policy, run locally on the host (dcb, rdma, ethtool, sysfs, pyroute2).",
     no_args_is_help=True,
 )
-app.add_typer(host_app, name="host")
 
 POLICY_OPT = typer.Option(..., "-p", "--policy", help="Lossless policy file (YAML).")
 IFACE_OPT = typer.Option(
@@ -179,7 +177,7 @@ def plan_cmd(
 def _plan_doc(plan: ChangePlan) -> dict[str, Any]:
     return {
         "device": plan.device,
-        "operations": plan.operations,
+        "operations": plan.operations_json(),
         "lines": plan.lines,
         "warnings": plan.warnings,
         "base_fingerprint": plan.base_fingerprint,

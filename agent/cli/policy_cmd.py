@@ -15,20 +15,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agent.cli import app
+from agent.cli.policy_headroom import ASIC_OPT, PLATFORM_OPT, headroom_command, headroom_rows, settings_with
 from agent.errors import EXIT_CANNOT_RUN, InputProblem
-from agent.policy.headroom import ASIC_PARAMS, dynamic_headroom, physical_headroom_bound
 from agent.policy.loader import PolicyReport, check_policy_file
 from agent.policy.model import Policy, TrafficClass
-from agent.policy.units import format_bytes, parse_length_m, parse_speed_mbps
+from agent.policy.units import format_bytes, parse_speed_mbps
 
 policy_app = typer.Typer(help="Validate and inspect lossless policies; compute PFC headroom.", no_args_is_help=True)
-app.add_typer(policy_app, name="policy")
 
 DEFAULT_SPEEDS = ("100G", "400G")
 FILE_ARG = typer.Argument(..., help="Policy YAML file.", dir_okay=False)
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
-ASIC_OPT = typer.Option("vs", "--asic", help=f"ASIC parameter set: {', '.join(ASIC_PARAMS)}.")
 
 
 def _problem_json(p: InputProblem) -> dict[str, Any]:
@@ -54,11 +51,6 @@ def _speeds(values: list[str] | None) -> list[int]:
         raise _usage_error(f"--speed: {exc}") from None
 
 
-def _check_asic(asic: str) -> None:
-    if asic not in ASIC_PARAMS:
-        raise _usage_error(f"--asic: unknown ASIC {asic!r}; known: {', '.join(ASIC_PARAMS)}")
-
-
 @policy_app.command("validate")
 def validate(path: Path = FILE_ARG, as_json: bool = JSON_OPT) -> None:
     """Check a policy file; print every error (file:line: field: message) and warning. Exit 0 valid, 2 invalid."""
@@ -81,35 +73,6 @@ def validate(path: Path = FILE_ARG, as_json: bool = JSON_OPT) -> None:
         typer.echo(f"{path}: valid policy {report.policy.name!r} ({len(report.warnings)} warning(s))")
 
 
-def headroom_rows(policy: Policy, speeds: list[int], asic: str) -> list[dict[str, Any]]:
-    """Headroom for every (speed, cable length) the policy can produce, at the switch MTU."""
-    rows = []
-    for speed in speeds:
-        for cable in policy.cable_lengths_in_use():
-            hr = dynamic_headroom(speed, cable, policy.mtu.switch, asic)
-            rows.append(
-                {
-                    "speed_mbps": speed,
-                    "cable_m": cable,
-                    "port_mtu": policy.mtu.switch,
-                    "asic": asic,
-                    "xon": hr.xon,
-                    "xoff": hr.xoff,
-                    "size": hr.size,
-                    "physical_bound": _physical(speed, cable),
-                    "per_port_bytes": hr.size * len(policy.lossless_priorities),
-                }
-            )
-    return rows
-
-
-def _physical(speed: int, cable: int, mtu: int = 9216) -> int | None:
-    try:
-        return physical_headroom_bound(speed, cable, mtu)
-    except ValueError:
-        return None
-
-
 def derived_views(policy: Policy) -> dict[str, Any]:
     """The values render and checks use, computed from the policy (what `show` adds to the file's content)."""
     return {
@@ -130,27 +93,34 @@ def show(
     path: Path = FILE_ARG,
     as_json: bool = JSON_OPT,
     speed: list[str] | None = typer.Option(None, "--speed", help="Port speed(s) to size headroom for (100G, 400G)."),
-    asic: str = ASIC_OPT,
+    asic: str | None = ASIC_OPT,
+    platform: str | None = PLATFORM_OPT,
 ) -> None:
     """The resolved policy (baseline merged), derived values and the PFC headroom for each speed/cable in use."""
     speeds = _speeds(speed)
-    _check_asic(asic)
     report = check_policy_file(path, speeds)
     policy = report.policy
     if policy is None:
         _print_problems(report)
         raise typer.Exit(EXIT_CANNOT_RUN)
-    rows = headroom_rows(policy, speeds, asic)
+    notes: list[str] = []
+    try:
+        rows = headroom_rows(policy, speeds, settings_with(policy, platform, asic), notes)
+    except ValueError as exc:
+        raise _usage_error(str(exc)) from None
     if as_json:
         doc = {
             "policy": policy.model_dump(mode="json"),
             "derived": derived_views(policy),
             "headroom": rows,
+            "headroom_notes": notes,
             "warnings": [_problem_json(p) for p in report.warnings],
         }
         typer.echo(json.dumps(doc, indent=2))
         return
     _print_problems(report)
+    for note in notes:
+        typer.echo(f"note: no headroom row: {note}", err=True)
     _show_tables(policy, rows)
 
 
@@ -189,13 +159,14 @@ def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
         f"{policy.cnp_priority}, ECN NP {list(policy.ecn_notification_priorities)} "
         f"RP {list(policy.ecn_reaction_priorities)}"
     )
-    asic = rows[0]["asic"] if rows else "-"
-    columns = ("speed", "cable", "xon", "xoff", "size", "physical bound", "per port")
-    table = Table(*columns, title=f"headroom per PG (bytes), SONiC dynamic-model formula on {asic}")
+    where = (rows[0]["platform"] or rows[0]["asic"]) if rows else "-"
+    columns = ("speed", "lanes", "cable", "xon", "xoff", "size", "physical bound", "per port")
+    table = Table(*columns, title=f"headroom per PG (bytes), SONiC dynamic-model formula on {where}")
     for r in rows:
         bound = str(r["physical_bound"]) if r["physical_bound"] is not None else "-"
         table.add_row(
-            f"{r['speed_mbps'] // 1000}G", f"{r['cable_m']}m", *(str(r[k]) for k in ("xon", "xoff", "size")),
+            f"{r['speed_mbps'] // 1000}G", str(r["lanes"] or ("<8" if r["platform"] else "-")), f"{r['cable_m']}m",
+            *(str(r[k]) for k in ("xon", "xoff", "size")),
             bound, str(r["per_port_bytes"]),
         )  # fmt: skip
     console.print(table)
@@ -209,37 +180,4 @@ def schema() -> None:
     typer.echo(json.dumps(Policy.model_json_schema(mode="validation"), indent=2))
 
 
-@policy_app.command("headroom")
-def headroom(
-    speed: str = typer.Option(..., "--speed", help="Port speed: 100G, 400G or Mb/s."),
-    cable: str = typer.Option(..., "--cable", help="Cable length in metres with unit, e.g. 40m."),
-    mtu: int = typer.Option(9100, "--mtu", min=68, max=9216, help="Port MTU (SONiC default 9100)."),
-    asic: str = ASIC_OPT,
-    as_json: bool = JSON_OPT,
-) -> None:
-    """PFC headroom of one lossless PG as SONiC's dynamic buffer model computes it, plus the physical bound."""
-    try:
-        speed_mbps = parse_speed_mbps(speed)
-        cable_m = parse_length_m(cable)
-    except ValueError as exc:
-        raise _usage_error(str(exc)) from None
-    _check_asic(asic)
-    hr = dynamic_headroom(speed_mbps, cable_m, mtu, asic)
-    bound = _physical(speed_mbps, cable_m)
-    doc = {
-        "speed_mbps": speed_mbps,
-        "cable_m": cable_m,
-        "port_mtu": mtu,
-        "asic": asic,
-        "xon": hr.xon,
-        "xoff": hr.xoff,
-        "size": hr.size,
-        "physical_bound": bound,
-    }
-    if as_json:
-        typer.echo(json.dumps(doc, indent=2))
-        return
-    typer.echo(
-        f"{speed_mbps // 1000}G {cable_m}m mtu {mtu} on {asic}: xon {hr.xon} B, xoff {hr.xoff} B, size {hr.size} B; "
-        f"physical lower bound {bound if bound is not None else 'n/a'} B"
-    )
+policy_app.command("headroom")(headroom_command)

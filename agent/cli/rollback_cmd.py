@@ -8,24 +8,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from agent.cli import app
-from agent.cli.change_cmd import (
-    APPLY_LOCK_TTL_S,
+from agent.cli.change_cmd import approver, run_change
+from agent.cli.options import (
     GROUP_OPT,
     INSECURE_OPT,
     INVENTORY_OPT,
     JSON_OPT,
     LIMIT_OPT,
     POLICY_OPT,
-    _run,
-    select_for_change,
+    YES_OPT,
+    inventory_request,
 )
-from agent.errors import EXIT_FINDINGS, EXIT_OK
-from agent.rollout.locks import LockInfo
+
+rollback_app = typer.Typer()
 
 ROLLBACK_HELP = (
     "Undo the agent's last change on each device: a switch returns to the checkpoint of its pending commit "
@@ -37,37 +35,25 @@ ROLLBACK_HELP = (
 )
 
 
-@app.command("rollback", help=ROLLBACK_HELP)
+@rollback_app.command("rollback", help=ROLLBACK_HELP)
 def rollback_cmd(
     inventory: Path = INVENTORY_OPT,
     policy: Path | None = POLICY_OPT,
     limit: str | None = LIMIT_OPT,
     group: str | None = GROUP_OPT,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before changing devices."),
+    yes: bool = YES_OPT,
     as_json: bool = JSON_OPT,
     insecure: bool = INSECURE_OPT,
 ) -> None:
     """Undo the agent's last change per device; --help text in ROLLBACK_HELP."""
-    from agent.platforms.tasks import rollback_task
-    from agent.txid import new_txid
+    from agent.app.change import RollbackRequest, rollback
 
-    sel = select_for_change(
-        inventory, policy, limit, group, insecure=insecure, yes=yes, verb="Roll back the last agent change on"
-    )
-    lock = LockInfo.new(new_txid(), "roce-agent rollback", APPLY_LOCK_TTL_S)
-    results = _run(sel, "rolling back", rollback_task, quiet=False, lock=lock)
-    devices = [_rollback_json(name, multi[0]) for name, multi in sorted(results.items())]
+    request = RollbackRequest(inventory_request(inventory, policy, limit, group, insecure))
+    run = run_change(lambda: rollback(request, approver(yes, "Roll back the last agent change on")))
+    devices = [d.to_json() for d in run.devices]
     if as_json:
         typer.echo(json.dumps({"devices": devices}, indent=2))
     else:
         for dev in devices:
             typer.echo(f"=== {dev['device']}: {dev['status']}" + (f" - {dev['detail']}" if dev.get("detail") else ""))
-    raise typer.Exit(EXIT_FINDINGS if any(d["status"] == "failed" for d in devices) else EXIT_OK)
-
-
-def _rollback_json(name: str, res: Any) -> dict[str, Any]:
-    if res.failed or res.exception is not None:
-        return {"device": name, "status": "failed", "detail": str(res.exception or res.result)}
-    if isinstance(res.result, str):  # the switch checkpoint or host snapshot (txid) restored
-        return {"device": name, "status": "rolled_back", "detail": f"back to {res.result}"}
-    return {"device": name, "status": "nothing_to_undo", "detail": "no agent change recorded on the device"}
+    raise typer.Exit(0 if run.all_ok else 1)

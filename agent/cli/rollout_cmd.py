@@ -11,33 +11,27 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
-from agent.cli import app
-from agent.errors import EXIT_CANNOT_RUN, EXIT_OK, InputError, InputProblem
-from agent.rollout import orchestrate
-from agent.rollout.audit_playbook import run_audit_playbook
-from agent.rollout.loader import load_playbook
-from agent.rollout.locks import LockHeld
-from agent.rollout.playbook import AuditPlaybook, PrecheckPlaybook
-from agent.rollout.precheck import run_precheck
-from agent.rollout.progress import make_progress
-from agent.rollout.result import RolloutResult
-from agent.rollout.runner import LocksRefused
-from agent.rollout.session import RolloutSession, make_fabric, open_rollout
+if TYPE_CHECKING:
+    from agent.app.rollout import RolloutPreview
+    from agent.rollout import orchestrate
+    from agent.rollout.result import RolloutResult
+    from agent.rollout.session import RolloutSession
 
-err = Console(stderr=True)
+rollout_app = typer.Typer()
 
 
-def _fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
-    err.print(message, markup=False, highlight=False, soft_wrap=True)
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    from rich.console import Console
+
+    Console(stderr=True).print(message, markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
-@app.command("rollout")
+@rollout_app.command("rollout")
 def rollout(
     playbook: Path = typer.Argument(..., help="Playbook YAML (kind: rollout | audit | precheck)."),
     inventory: Path | None = typer.Option(
@@ -61,10 +55,16 @@ def rollout(
     Every decision goes to <inventory>/.state/trail.jsonl (secrets redacted); an interrupted rollout is
     continued with --resume or undone with --abort.
     """
+    from agent.app.rollout import LockBroken, PlaybookExit, RolloutPreview, RolloutRequest, run_playbook
+    from agent.errors import InputError
+    from agent.rollout.locks import LockHeld
+    from agent.rollout.runner import LocksRefused
+
     if resume and abort:
         raise _fail("--resume and --abort exclude each other")
+    request = RolloutRequest(playbook, inventory, check, resume, abort, break_lock, json_lines, not insecure)
     try:
-        code = _dispatch(playbook, inventory, check, yes, json_lines, resume, abort, break_lock, not insecure)
+        outcome = run_playbook(request, lambda session: yes or _confirmed(session))
     except InputError as exc:
         raise _fail(f"{exc}\nnothing was changed") from None
     except (LockHeld, LocksRefused) as exc:
@@ -76,47 +76,13 @@ def rollout(
         )
         how = f"continue with `roce-agent rollout {playbook} --resume`, or undo with `--abort`"
         raise _fail(why + how, 1) from None
-    raise typer.Exit(code)
-
-
-def _dispatch(
-    path: Path,
-    inventory: Path | None,
-    check: bool,
-    yes: bool,
-    json_lines: bool,
-    resume: bool,
-    abort: bool,
-    break_lock: str | None,
-    verify: bool,
-) -> int:
-    pb = load_playbook(path)
-    if isinstance(pb, AuditPlaybook):
-        return run_audit_playbook(pb, path, inventory, json_lines=json_lines, verify=verify)
-    if isinstance(pb, PrecheckPlaybook):
-        return run_precheck(pb, path, inventory=inventory, json_lines=json_lines, verify_host_keys=verify)
-    session = open_rollout(path, inventory, verify_host_keys=verify)
-    fabric = make_fabric(session)
-    sink = make_progress(json_lines)
-    try:
-        if break_lock:
-            print(f"lock on {break_lock} removed (was held by {orchestrate.break_lock(session, fabric, break_lock)})")
-            return EXIT_OK
-        if check:
-            return _print_preview(session, orchestrate.preview(session, fabric), json_lines)
-        if not (resume or abort or yes or _confirmed(session)):
-            why = "not confirmed: answer y, or pass --yes when not on a terminal"
-            raise InputError([InputProblem(session.playbook_path, None, "", why)])
-        if abort:
-            result = orchestrate.abort(session, fabric, sink)
-        elif resume:
-            result = orchestrate.resume(session, fabric, sink)
-        else:
-            result = orchestrate.run(session, fabric, sink)
-    finally:
-        sink.close()
-    _print_summary(result, json_lines)
-    return result.exit_code
+    if isinstance(outcome, LockBroken):
+        print(f"lock on {outcome.device} removed (was held by {outcome.holder})")
+    elif isinstance(outcome, RolloutPreview):
+        _print_preview(outcome, json_lines)
+    elif not isinstance(outcome, PlaybookExit):
+        _print_summary(outcome, json_lines)
+    raise typer.Exit(outcome.exit_code)
 
 
 def _confirmed(session: RolloutSession) -> bool:
@@ -131,18 +97,16 @@ def _confirmed(session: RolloutSession) -> bool:
     return typer.confirm(f"Roll {session.playbook.name} out to {devices} device(s) in {len(session.stages)} stage(s)?")
 
 
-def _print_preview(session: RolloutSession, stages: list[orchestrate.StagePreview], json_lines: bool) -> int:
-    failed = False
+def _print_preview(preview: RolloutPreview, json_lines: bool) -> None:
     doc: list[dict[str, Any]] = []
-    for stage in stages:
+    for stage in preview.stages:
         entry: dict[str, Any] = {"stage": stage.name, "batches": []}
         if not json_lines:
             print(f"stage {stage.name} ({len(stage.batches)} batch(es))")
         for i, batch in enumerate(stage.batches):
             rows = []
             for d in batch:
-                failed = failed or d.error is not None
-                ops = d.plan.operations if d.plan else []
+                ops = d.plan.operations_json() if d.plan else []
                 lines = d.plan.lines if d.plan else []
                 rows.append({"device": d.device, "error": d.error, "operations": ops, "lines": lines})
                 if not json_lines:
@@ -150,10 +114,9 @@ def _print_preview(session: RolloutSession, stages: list[orchestrate.StagePrevie
             entry["batches"].append(rows)
         doc.append(entry)
     if json_lines:
-        print(json.dumps({"event": "plan", "stages": doc, "unstaged": session.unstaged}, default=str))
-    elif session.unstaged:
-        print(f"not in any stage (left alone): {', '.join(session.unstaged)}")
-    return 1 if failed else EXIT_OK
+        print(json.dumps({"event": "plan", "stages": doc, "unstaged": preview.unstaged}, default=str))
+    elif preview.unstaged:
+        print(f"not in any stage (left alone): {', '.join(preview.unstaged)}")
 
 
 def _print_device_plan(batch: int, d: orchestrate.DevicePreview) -> None:

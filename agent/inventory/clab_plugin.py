@@ -16,7 +16,8 @@ clab_inventory` decides them for both). What differs is how devices are reached,
 * host data `transport` says how: `docker` (docker exec) for sonic-vs, which runs no sshd, and for linux
   containers; `ssh` for sonic-vm (a VM with sshd, admin:admin by default). sonic-vs hosts also get
   `connection_options.napalm.extras.optional_args: {transport: docker, container: ...}` so the rocesonic
-  NAPALM driver goes through `docker exec` when used straight from nornir_napalm;
+  NAPALM driver goes through `docker exec` when used straight from nornir_napalm; sonic-vm hosts get
+  strict host-key options of their own (see `connection_options`); no host shares an options dict;
 * defaults carry `username: admin` and the lab name, no key and no password ($ROCE_AGENT_PASSWORD).
 
 Links are in `defaults.data["clab_links"]` (links.yaml's shape); `topology_from_inventory` turns them
@@ -124,11 +125,28 @@ def hosts_doc(src: ClabSource) -> dict[str, Any]:
             "groups": host_groups(node),
             "data": data,
         }
-        if node.device_kind == "switch" and data["transport"] == "docker":
-            optional_args = {"transport": "docker", "container": container}
-            entry["connection_options"] = {"napalm": {"extras": {"optional_args": optional_args}}}
+        options = connection_options(name, node.device_kind, data["transport"], container)
+        if options:
+            entry["connection_options"] = options
         doc[name] = entry
     return doc
+
+
+def connection_options(name: str, device_kind: str | None, transport: str, container: str) -> dict[str, Any]:
+    """Per host, never shared (nornir_napalm's `open()` writes the port into the `optional_args` it gets).
+
+    Switches: the rocesonic driver goes through `docker exec` for sonic-vs; for sonic-vm over SSH, Netmiko
+    and NAPALM trust only the inventory's pins (`system_host_keys: false`, strict): containerlab knows no
+    host keys, so the pins are added by the operator (the agent reads the directory's known_hosts).
+    Linux containers are reached with `docker exec` from host data and need nothing here."""
+    if device_kind != "switch":
+        return {}
+    if transport == "docker":
+        return {"napalm": {"extras": {"optional_args": {"transport": "docker", "container": container}}}}
+    return {
+        "netmiko": {"extras": {"ssh_strict": True, "system_host_keys": False}},
+        "napalm": {"extras": {"optional_args": {"device_name": name, "system_host_keys": False}}},
+    }
 
 
 def defaults_doc(src: ClabSource) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from ruamel.yaml.error import YAMLError
 from agent.errors import InputError, InputProblem
 from agent.intent import InventoryDevice
 from agent.policy.units import parse_speed_mbps
+from agent.redact import register_secret
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Link, Topology
 
@@ -57,6 +58,7 @@ def load_nornir(inventory_dir: Path, *, num_workers: int = 32, verify_host_keys:
     known_hosts = inv / KNOWN_HOSTS_FILE
     for host in nr.inventory.hosts.values():
         apply_credentials(host)
+        register_secret(host.password)  # masked in every output from now on (agent.redact)
         apply_host_key_policy(host, known_hosts if known_hosts.is_file() else None, verify_host_keys)
     return nr
 

@@ -4,16 +4,40 @@ A platform adapter (SONiC, RDMA host, later EOS/Cumulus) turns native state into
 change from observed to intended configuration, and applies it as a transaction. Adapters speak to
 devices only through a `CommandRunner`, so the same code runs over SSH (Netmiko), `docker exec`
 (containerlab sonic-vs) or locally (subprocess on the host itself), and round trips can be counted.
+
+The written contract (what each method must do, its errors, its round-trip budget) is
+docs/platform-contract.md; tests/unit/platforms/test_contract.py holds every registered adapter to it.
+
+`PlatformAdapter` is generic over the platform's raw state (what `gather` returns) and its operation
+type (what a `ChangePlan` holds). Platform-neutral code (Nornir tasks, the rollout fabric) gets adapters
+from `agent.platforms.registry` as `AnyAdapter` and only passes a raw state or plan back to the adapter
+that produced it. What only some platforms or runners can do is a `runtime_checkable` capability
+Protocol below, tested with `isinstance`, never probed by attribute name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, runtime_checkable
 
+from pydantic import JsonValue
+from pydantic_core import to_jsonable_python
+from typing_extensions import TypeVar
+
+from agent.errors import DeviceError
 from agent.intent import DeviceIntent
 from agent.state import DeviceState
+
+if TYPE_CHECKING:
+    from nornir.core.configuration import Config
+    from nornir.core.inventory import Host
+
+RawT = TypeVar("RawT")
+OpT = TypeVar("OpT")
+OpT_co = TypeVar("OpT_co", covariant=True, default=object)  # a bare `ChangePlan` is platform-neutral
 
 
 @dataclass
@@ -37,13 +61,14 @@ class CommandRunner(Protocol):
 
 
 @dataclass
-class ChangePlan:
-    """What would change on one device. `operations` is platform-native: a JSON Patch list for SONiC,
-    ordered host operations for NICs. `lines` is the human-readable diff shown by `plan`."""
+class ChangePlan(Generic[OpT_co]):
+    """What would change on one device. `operations` are the platform's own typed operations: RFC 6902
+    JSON Patch operations for SONiC, ordered host operations for NICs; `operations_json()` is their plain
+    JSON form (plan files, `--json`, the rollout trail). `lines` is the human-readable diff shown by `plan`."""
 
     device: str
     platform: str
-    operations: list[dict[str, Any]] = field(default_factory=list)
+    operations: list[OpT_co] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     base_fingerprint: str | None = None  # hash of the state planned against (detects concurrent change)
@@ -51,6 +76,10 @@ class ChangePlan:
     @property
     def empty(self) -> bool:
         return not self.operations
+
+    def operations_json(self) -> list[JsonValue]:
+        """Plain JSON, the same shape plans and trails have always had (pydantic models dumped as dicts)."""
+        return [to_jsonable_python(op) for op in self.operations]
 
 
 class ApplyStatus(str, Enum):
@@ -67,7 +96,7 @@ class ApplyOutcome:
     status: ApplyStatus
     detail: str = ""
     checkpoint: str | None = None
-    plan: ChangePlan | None = None
+    plan: ChangePlan[object] | None = None
     verification: list[str] = field(default_factory=list)  # mismatches found when re-reading
     events: list[str] = field(default_factory=list)  # e.g. "link flap on eth1: down 2.1s"
 
@@ -80,21 +109,134 @@ class ApplyOptions:
     txid: str | None = None
 
 
-class PlatformAdapter(Protocol):
-    """Implemented once per platform; looked up by `DeviceIntent.platform` in agent.platforms.registry."""
+class RollbackUnsupported(DeviceError):
+    """Raised by `confirm`/`rollback` of a platform whose apply is final: nothing was touched, the device
+    stays in its verified after state (rollouts report it as needing attention, not as failed)."""
+
+
+@runtime_checkable
+class PlatformAdapter(Protocol[RawT, OpT]):
+    """Implemented once per platform and registered under the `roce_agent.platforms` entry point group
+    (agent.platforms.registry). Each method's contract is in docs/platform-contract.md."""
 
     name: str
 
-    def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> Any:
+    def connect(self, host: Host, config: Config) -> CommandRunner:
+        """Open (or reuse) the session to an inventory host, on the Nornir host's own connections."""
+        ...
+
+    def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> RawT:
         """Read native state in as few round trips as possible (SONiC: 2, host: 1)."""
         ...
 
-    def normalize(self, device: str, raw: Any) -> DeviceState:
+    def load_raw(self, device: str, doc: JsonValue) -> RawT:
+        """A raw state from its saved JSON form (`raw_json`); ParseError naming the device if it is not one."""
+        ...
+
+    def raw_json(self, raw: RawT) -> JsonValue:
+        """The raw state as plain JSON (snapshots, fixtures): `load_raw` reads it back unchanged."""
+        ...
+
+    def load_operations(self, device: str, doc: JsonValue) -> list[OpT]:
+        """Operations from their JSON form (`ChangePlan.operations_json()`, a trail's `operations`):
+        the same operations back, or ParseError naming the device; every value validated again."""
+        ...
+
+    def normalize(self, device: str, raw: RawT) -> DeviceState:
         """Native state -> DeviceState. Unparseable output raises ParseError naming device and command."""
         ...
 
-    def plan(self, intent: DeviceIntent, raw: Any) -> ChangePlan: ...
+    def plan(self, intent: DeviceIntent, raw: RawT) -> ChangePlan[OpT]:
+        """Never writes. A device already in the intended state plans nothing (`plan.empty`)."""
+        ...
 
-    def apply(self, runner: CommandRunner, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
+    def apply(
+        self, runner: CommandRunner, intent: DeviceIntent, plan: ChangePlan[OpT], opts: ApplyOptions
+    ) -> ApplyOutcome:
         """Transaction: checkpoint/snapshot -> apply -> verify by re-reading -> confirm, else roll back."""
         ...
+
+    def confirm(self, runner: CommandRunner) -> str | None:
+        """Confirm the change pending on the device, if any; returns its transaction id, None if none."""
+        ...
+
+    def rollback(self, runner: CommandRunner) -> str | None:
+        """Undo the pending change, else the newest agent change; returns the checkpoint restored, or None."""
+        ...
+
+
+# What platform-neutral code holds: some adapter, its raw state and operation types not known statically.
+AnyAdapter = PlatformAdapter[object, object]
+
+
+# -- platform capabilities ------------------------------------------------------------------------------
+@runtime_checkable
+class NapalmBacked(Protocol):
+    """Devices reached through a NAPALM driver on the Nornir `napalm` connection: commit-confirm is
+    nornir_napalm's `napalm_confirm_commit` on that same session (SONiC: the `rocesonic` driver)."""
+
+    napalm_platform: str
+
+
+@runtime_checkable
+class DeviceSideRevert(Protocol):
+    """Commit-confirm backed by a timer on the device itself: an unconfirmed change reverts on its own
+    (SONiC's dead-man rollback) and confirming also persists it (`config save`). Platforms without it
+    leave an unconfirmed change applied and marked pending until `confirm` or `rollback`."""
+
+    def revert_deadline(self, runner: CommandRunner) -> float | None:
+        """When (epoch seconds) the device reverts the pending change by itself; None if nothing pending."""
+        ...
+
+
+@runtime_checkable
+class PatchExport(Protocol):
+    """Plans whose operations form a standalone document an operator can review and apply by hand
+    (SONiC: an RFC 6902 JSON Patch for `config apply-patch`), written by `plan --patch-dir`."""
+
+    patch_suffix: str  # file name suffix, e.g. ".json-patch"
+
+
+# -- runner capabilities --------------------------------------------------------------------------------
+@runtime_checkable
+class Reconnectable(Protocol):
+    """A runner that can reopen its session to the same device (SSH after a drop; docker exec re-checks)."""
+
+    def reconnect(self) -> CommandRunner: ...
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """A runner holding a session that must be closed (SSH, SFTP)."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class PrivilegeAware(Protocol):
+    """A runner that knows whether commands need sudo (False when it already runs as root)."""
+
+    use_sudo: bool
+
+
+@runtime_checkable
+class NamespaceScoped(Protocol):
+    """A local runner confined to a network namespace (`ip netns exec NS`): per-namespace host state."""
+
+    netns: str | None
+
+
+Reconnect = Callable[[], CommandRunner]
+
+
+def reconnect_of(runner: CommandRunner) -> Reconnect | None:
+    """The runner's own reconnect, if it has one."""
+    return runner.reconnect if isinstance(runner, Reconnectable) else None
+
+
+class DeviceGuard(Protocol):
+    """Held around a change on one device (e.g. the rollout device lock). Built by the caller, so the
+    platform tasks need no rollout code; raises before yielding when the device may not be changed, and
+    yields notes for the apply outcome's events (e.g. a stale lock it reclaimed)."""
+
+    def __call__(self, runner: CommandRunner) -> AbstractContextManager[list[str]]: ...

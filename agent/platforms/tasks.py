@@ -1,146 +1,48 @@
 """Generic Nornir tasks: gather, plan, apply, confirm, rollback on any device, by its platform's adapter.
 
 Each task looks the adapter up with `agent.platforms.registry.adapter_for` (SONiC switches, RDMA
-hosts, later EOS/Cumulus) and talks to the device through a CommandRunner:
+hosts, later EOS/Cumulus) and gets the device's CommandRunner from the adapter's own `connect`:
 
 * switches ride on the NAPALM connection (platform ``rocesonic``), so `napalm_confirm_commit` from
-  nornir_napalm works on the very same session (rollback calls the adapter on that session, which
-  reports the checkpoint it restored);
-* other devices use the ``roce_ssh`` connection plugin below (a Netmiko ``linux`` session);
-* hosts whose data says ``transport: docker`` (containerlab inventories) go through ``docker exec``
-  instead: the driver's docker transport for switches, the ``docker_exec`` plugin for the rest.
+  nornir_napalm works on the very same session (adapters with the NapalmBacked capability);
+* other devices use the ``roce_ssh`` connection plugin (agent.transports.nornir_ssh), or ``docker
+  exec`` when their host data says ``transport: docker`` (containerlab inventories).
 
 A device failure is a failed Nornir Result for that host (Nornir catches the exception); other hosts
-carry on. Connection parameters come from the inventory: credentials, key_file from the Netmiko
-connection extras, and the host-key policy that `agent.inventory.loader` stores in ``_ssh_options``.
+carry on. A change can be wrapped in a `DeviceGuard` the caller builds (rollouts and `apply` pass the
+device lock of agent.rollout.locks), so this module knows nothing of locks.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
-from nornir.core import Nornir
-from nornir.core.configuration import Config
-from nornir.core.inventory import Host
-from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.core.task import Result, Task
 from nornir_napalm.plugins.tasks import napalm_confirm_commit
 
-from agent.errors import DeviceError
-from agent.intent import DeviceIntent, build_intents
-from agent.inventory.loader import inventory_devices, load_topology
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.intent import DeviceIntent
+from agent.platforms.base import (
+    ApplyOptions,
+    ApplyOutcome,
+    ApplyStatus,
+    ChangePlan,
+    CommandRunner,
+    DeviceGuard,
+    NapalmBacked,
+)
 from agent.platforms.registry import adapter_for
-from agent.policy.model import Policy
-from agent.rollout.locks import DEFAULT_DEVICE_LOCK, DeviceLock, LockInfo
 from agent.state import DeviceState
-from agent.transports import docker_exec
-from agent.transports.ssh import NetmikoRunner, SshTarget
+from agent.transports.nornir_ssh import SSH_CONNECTION, RoceSsh, ssh_target
 
-SSH_CONNECTION = "roce_ssh"
-NAPALM_CONNECTION = "napalm"
-NAPALM_PLATFORM = "rocesonic"
+__all__ = ["SSH_CONNECTION", "RoceSsh", "ssh_target"]  # where they were before agent.transports.nornir_ssh
+
 OK_STATUSES = (ApplyStatus.applied, ApplyStatus.unchanged, ApplyStatus.pending_confirm)
 
 
-# -- intents ------------------------------------------------------------------------------------------
-def intents_for(nr: Nornir, inventory_dir: Path, policy: Policy) -> dict[str, DeviceIntent]:
-    """Intents for the hosts of `nr` (possibly filtered); links come from the whole inventory directory."""
-    devices = inventory_devices(nr)
-    topology = load_topology(inventory_dir, {d.name: d.kind.value for d in devices})
-    return build_intents(devices, policy, topology)
-
-
 # -- connections --------------------------------------------------------------------------------------
-def ssh_target(host: Host, *, timeout: float = 30.0) -> SshTarget:
-    """Where/how to reach a host, from its inventory record (password never leaves memory)."""
-    extras = dict(host.get_connection_parameters("netmiko").extras or {})
-    policy = dict(host.get("_ssh_options") or {})
-    key_file = extras.get("key_file") if extras.get("use_keys", bool(extras.get("key_file"))) else None
-    return SshTarget(
-        device=host.name,
-        host=host.hostname or host.name,
-        port=host.port or 22,
-        username=host.username or "admin",
-        password=host.password,
-        known_hosts=policy.get("alt_key_file"),
-        verify_host_key=bool(policy.get("ssh_strict", True)),
-        timeout=timeout,
-        key_file=key_file,
-    )
-
-
-class RoceSsh:
-    """Nornir connection plugin holding a NetmikoRunner (opened from the host's own record)."""
-
-    def open(
-        self,
-        hostname: str | None,
-        username: str | None,
-        password: str | None,
-        port: int | None,
-        platform: str | None,
-        extras: dict[str, Any] | None = None,
-        configuration: Config | None = None,
-    ) -> None:
-        target: SshTarget = (extras or {})["target"]
-        self.connection = NetmikoRunner.connect(target)
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-ConnectionPluginRegister.register(SSH_CONNECTION, RoceSsh)
-
-
-def napalm_driver(task: Task) -> Any:
-    """The host's rocesonic NAPALM driver: over SSH with the inventory's keys and host-key policy, or
-    over `docker exec` when host data says `transport: docker` (containerlab sonic-vs has no sshd)."""
-    host = task.host
-    if NAPALM_CONNECTION not in host.connections:
-        target = ssh_target(host)
-        extras = {"optional_args": napalm_optional_args(host, target)}
-        host.open_connection(
-            NAPALM_CONNECTION, task.nornir.config, hostname=target.host, username=target.username,
-            password=target.password, port=target.port, platform=NAPALM_PLATFORM, extras=extras,
-        )  # fmt: skip
-    return host.get_connection(NAPALM_CONNECTION, task.nornir.config)
-
-
-def napalm_optional_args(host: Host, target: SshTarget) -> dict[str, Any]:
-    """What the driver gets: built from the host record, then the inventory's own
-    `connection_options.napalm.extras.optional_args` on top (containerlab inventories set `transport` and
-    `container` there). Passing extras to `open_connection` replaces the inventory's, hence the merge."""
-    inventory_args = dict((host.get_connection_parameters(NAPALM_CONNECTION).extras or {}).get("optional_args") or {})
-    built: dict[str, Any] = {
-        "port": target.port,
-        "device_name": host.name,
-        "ssh_strict": target.verify_host_key,
-        "alt_key_file": target.known_hosts,
-        "key_file": target.key_file,
-        "use_keys": bool(target.key_file),
-    }
-    if docker_exec.uses_docker(host) or inventory_args.get("transport") == "docker":
-        built = {"transport": "docker", "device_name": host.name}
-        if not inventory_args.get("container"):
-            built["container"] = docker_exec.container_for_host(host)
-    built.update(inventory_args)
-    return {k: v for k, v in built.items() if v is not None}
-
-
 def runner_for(task: Task, intent: DeviceIntent) -> CommandRunner:
-    if intent.platform == "sonic":
-        runner: CommandRunner = napalm_driver(task).runner
-        return runner
-    if docker_exec.uses_docker(task.host):
-        return docker_exec.open_for_host(task.host, task.nornir.config)
-    if SSH_CONNECTION not in task.host.connections:
-        task.host.open_connection(SSH_CONNECTION, task.nornir.config, extras={"target": ssh_target(task.host)})
-    ssh: CommandRunner = task.host.get_connection(SSH_CONNECTION, task.nornir.config)
-    return ssh
+    """The device's session, opened by its platform's adapter on the Nornir host's connections."""
+    return adapter_for(intent.platform).connect(task.host, task.nornir.config)
 
 
 def _intent(task: Task, intents: dict[str, DeviceIntent]) -> DeviceIntent:
@@ -172,31 +74,25 @@ def plan_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
 
 
 def apply_task(
-    task: Task,
-    intents: dict[str, DeviceIntent],
-    opts: ApplyOptions,
-    lock: LockInfo | None = None,
-    lock_path: str = DEFAULT_DEVICE_LOCK,
+    task: Task, intents: dict[str, DeviceIntent], opts: ApplyOptions, guard: DeviceGuard | None = None
 ) -> Result:
     """Plan and apply as one transaction; failed unless the device ends applied/unchanged/pending.
 
-    With `lock`, the device lock rollouts use is taken first (a device locked by anyone else fails with
-    LockHeld naming the holder, untouched) and released afterwards."""
+    With `guard` (`apply` passes the device lock rollouts use), the change runs inside it: a device the
+    guard refuses (locked by anyone else: LockHeld naming the holder) fails untouched."""
     intent = _intent(task, intents)
     runner = runner_for(task, intent)
-    return _locked(runner, lock, lock_path, lambda: _apply(task, intent, runner, opts))
+    return _guarded(runner, guard, lambda: _apply(task, intent, runner, opts))
 
 
-def _locked(runner: CommandRunner, lock: LockInfo | None, lock_path: str, step: Callable[[], Result]) -> Result:
-    if lock is None:
+def _guarded(runner: CommandRunner, guard: DeviceGuard | None, step: Callable[[], Result]) -> Result:
+    if guard is None:
         return step()
-    device_lock = DeviceLock(runner, lock_path)
-    device_lock.acquire(lock)
-    try:
-        return step()
-    finally:
-        with contextlib.suppress(DeviceError):  # it expires on its own; `rollout --break-lock DEV` clears it
-            device_lock.release(lock.txid)
+    with guard(runner) as notes:
+        result = step()
+    if notes and isinstance(result.result, ApplyOutcome):
+        result.result.events.extend(notes)
+    return result
 
 
 def _apply(task: Task, intent: DeviceIntent, runner: CommandRunner, opts: ApplyOptions) -> Result:
@@ -211,32 +107,26 @@ def _apply(task: Task, intent: DeviceIntent, runner: CommandRunner, opts: ApplyO
 def confirm_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
     """Confirm a pending commit (switches: nornir_napalm's `napalm_confirm_commit`)."""
     intent = _intent(task, intents)
-    if intent.platform == "sonic":
-        napalm_driver(task)
+    adapter = adapter_for(intent.platform)
+    runner = runner_for(task, intent)
+    if isinstance(adapter, NapalmBacked):  # the NAPALM session is open now (runner_for opened it)
         sub = task.run(task=napalm_confirm_commit)
         return Result(host=task.host, result=sub[0].result, changed=sub[0].changed)
-    confirm = getattr(adapter_for(intent.platform), "confirm", None)
-    if confirm is None:
-        return Result(host=task.host, result="no commit-confirm on this platform: applied changes are final")
-    txid = confirm(runner_for(task, intent))  # hosts: clears the pending marker, keeps the snapshot
+    txid = adapter.confirm(runner)  # hosts: clears the pending marker, keeps the snapshot
     return Result(host=task.host, result=txid, changed=txid is not None)
 
 
-def rollback_task(
-    task: Task, intents: dict[str, DeviceIntent], lock: LockInfo | None = None, lock_path: str = DEFAULT_DEVICE_LOCK
-) -> Result:
+def rollback_task(task: Task, intents: dict[str, DeviceIntent], guard: DeviceGuard | None = None) -> Result:
     """Roll back the pending change or the last agent change (switches: to the device checkpoint; hosts:
-    to the before-snapshot kept on the host); result: what was restored, or None. Locked like `apply_task`."""
+    to the before-snapshot kept on the host); result: what was restored, or None. Guarded like `apply_task`."""
     intent = _intent(task, intents)
     runner = runner_for(task, intent)
-    return _locked(runner, lock, lock_path, lambda: _rollback(task, intent, runner))
+    return _guarded(runner, guard, lambda: _rollback(task, intent, runner))
 
 
 def _rollback(task: Task, intent: DeviceIntent, runner: CommandRunner) -> Result:
     """The adapter's own rollback on the task's session (for switches, the NAPALM driver's runner: what
-    `napalm_rollback` would call), because it says which checkpoint it restored, or None for nothing."""
-    rollback = getattr(adapter_for(intent.platform), "rollback", None)
-    if rollback is None:
-        return Result(host=task.host, failed=True, result=f"platform {intent.platform} has no rollback")
-    undone = rollback(runner)
+    `napalm_rollback` would call), because it says which checkpoint it restored, or None for nothing.
+    A platform whose apply is final raises RollbackUnsupported: a failed Result for that device."""
+    undone = adapter_for(intent.platform).rollback(runner)
     return Result(host=task.host, result=undone, changed=undone is not None)

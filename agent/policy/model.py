@@ -27,6 +27,7 @@ from pydantic import (
 
 from agent.policy import invariants
 from agent.policy.baselines import apply_baseline
+from agent.policy.headroom_policy import HeadroomSettings
 from agent.policy.units import parse_bytes, parse_duration_ms, parse_length_m
 from agent.yamlfile import defer_issues, field_error
 
@@ -193,6 +194,7 @@ class Override(Strict):
     cable_length: dict[str, Metres] | None = None
     mtu: Mtu | None = None
     buffer_model: BufferModel | None = None
+    headroom: HeadroomSettings | None = None
 
     @field_validator("match")
     @classmethod
@@ -235,6 +237,7 @@ class Policy(Strict):
     # Cable length per link role ("host" = switch-host, "fabric" = switch-switch); "default" for the rest.
     cable_length: dict[str, Metres] = Field(default_factory=lambda: {"host": 5, "fabric": 40, "default": 40})
     buffer_model: BufferModel = BufferModel.auto
+    headroom: HeadroomSettings = Field(default_factory=HeadroomSettings)  # SONiC headroom formula inputs
     host: HostSettings = Field(default_factory=HostSettings)
     overrides: list[Override] = Field(default_factory=list)
 

@@ -32,5 +32,7 @@ def effective_policy(policy: Policy, name: str, groups: Sequence[str], role: str
             update["mtu"] = result.mtu.model_copy(update={k: getattr(ov.mtu, k) for k in ov.mtu.model_fields_set})
         if ov.buffer_model is not None:
             update["buffer_model"] = ov.buffer_model
+        if ov.headroom is not None:
+            update["headroom"] = result.headroom.merged(ov.headroom)
         result = result.model_copy(update=update)
     return result

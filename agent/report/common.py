@@ -23,6 +23,8 @@ class ReportMeta:
     new: list[str] = field(default_factory=list)  # Finding.key new since the previous audit
     resolved: list[str] = field(default_factory=list)  # keys of the previous audit gone now
     previous_audit: int | None = None
+    wall_s: float | None = None  # the whole audit: load, gather, checks, history
+    gather_s: float | None = None  # reading the devices (or the snapshot)
 
 
 def specs() -> dict[str, CheckSpec]:

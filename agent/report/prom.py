@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from agent.checks.engine import AuditResult
-from agent.report.common import check_status, counts, grouped
+from agent.report.common import ReportMeta, check_status, counts, grouped
 
 PREFIX = "roce_agent"
 
@@ -26,7 +26,7 @@ def _labels(**labels: str) -> str:
     return "{" + ",".join(f'{k}="{_esc(v)}"' for k, v in labels.items()) + "}"
 
 
-def render(result: AuditResult) -> str:
+def render(result: AuditResult, meta: ReportMeta | None = None) -> str:
     lines: list[str] = []
 
     def family(name: str, help_text: str) -> None:

@@ -6,10 +6,10 @@ from `agent.platforms.registry` by its intent's platform and talks to it through
 use the same class with an in-memory adapter registered in the registry, so the runner's logic is
 exercised exactly as in production.
 
-Commit-confirm and rollback go beyond `PlatformAdapter.apply`: adapters that support them have
-`confirm(runner)` (confirm what is pending on the device) and `rollback(runner)` (undo the pending
-change, or return to the newest agent checkpoint), as the SONiC adapter (device checkpoints) and the
-RDMA host adapter (before-snapshots kept on the host) do. A rollback is only
+Commit-confirm and rollback are part of the PlatformAdapter contract: `confirm(runner)` (confirm what
+is pending on the device) and `rollback(runner)` (undo the pending change, or return to the newest
+agent checkpoint), as the SONiC adapter (device checkpoints) and the RDMA host adapter (before-snapshots
+kept on the host) do; a platform whose apply is final raises RollbackUnsupported. A rollback is only
 believed when re-planning shows the device back on the exact state planned against (same
 `ChangePlan.base_fingerprint`), so the proof does not depend on each adapter's own verification.
 """
@@ -18,25 +18,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from agent.checks.finding import Finding, Severity
 from agent.errors import DeviceError
 from agent.intent import DeviceIntent
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner, PlatformAdapter
+from agent.platforms.base import (
+    AnyAdapter,
+    ApplyOptions,
+    ApplyOutcome,
+    ApplyStatus,
+    ChangePlan,
+    CommandRunner,
+    RollbackUnsupported,
+)
 from agent.platforms.registry import adapter_for
 from agent.state import DeviceKind, DeviceState
 from agent.topology.model import Topology
 
-
-class RollbackUnsupported(DeviceError):
-    """The platform cannot undo an applied change (its adapter has no `rollback`: its apply is final)."""
-
-
-class TransactionalAdapter(Protocol):
-    def confirm(self, runner: CommandRunner) -> str | None: ...
-
-    def rollback(self, runner: CommandRunner) -> str | None: ...
+__all__ = ["AdapterFabric", "Fabric", "RollbackUnsupported"]
 
 
 class Fabric(Protocol):
@@ -87,7 +87,7 @@ class AdapterFabric:
         except KeyError:
             raise DeviceError(device, "plan", "no intent for this device (not in the inventory?)") from None
 
-    def _adapter(self, device: str) -> PlatformAdapter:
+    def _adapter(self, device: str) -> AnyAdapter:
         return adapter_for(self._intent(device).platform)
 
     def kind_of(self, device: str) -> DeviceKind:
@@ -102,7 +102,8 @@ class AdapterFabric:
                 self._runners[device] = self._factory(device)
             return self._runners[device]
 
-    def gather(self, device: str) -> Any:
+    def gather(self, device: str) -> object:
+        """The device's raw state: opaque here, handed back only to the adapter that read it."""
         return self._adapter(device).gather(self.command_runner(device), self._intent(device))
 
     def plan(self, device: str) -> ChangePlan:
@@ -111,18 +112,12 @@ class AdapterFabric:
     def apply(self, device: str, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
         return self._adapter(device).apply(self.command_runner(device), self._intent(device), plan, opts)
 
-    def _transactional(self, device: str, action: str) -> TransactionalAdapter:
-        adapter = self._adapter(device)
-        if not callable(getattr(adapter, action, None)):
-            raise RollbackUnsupported(device, action, f"platform {adapter.name!r} cannot {action} a finished change")
-        return adapter  # type: ignore[return-value]  # checked structurally above
-
     def confirm(self, device: str) -> None:
-        self._transactional(device, "confirm").confirm(self.command_runner(device))
+        self._adapter(device).confirm(self.command_runner(device))
 
     def rollback(self, device: str, before_fingerprint: str | None) -> ApplyOutcome:
         """Undo this rollout's change and prove it: the re-read state must be the one planned against."""
-        checkpoint = self._transactional(device, "rollback").rollback(self.command_runner(device))
+        checkpoint = self._adapter(device).rollback(self.command_runner(device))
         after = self.plan(device)
         if before_fingerprint is not None and after.base_fingerprint != before_fingerprint:
             detail = f"after rollback to {checkpoint} the device is not in its before state (fingerprint differs)"

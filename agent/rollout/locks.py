@@ -7,8 +7,12 @@ Linux, SONiC or twin supports that, and any other agent or operator can read who
 The inventory lock is a local file created with O_EXCL under `<inventory>/.state/`, so two rollouts
 from one checkout cannot even start.
 
-A lock past its expiry, or whose process is gone, is *stale*; it is never silently taken over. The
-rollout that left it can `--resume`/`--abort` (same txid); anything else needs an explicit `--break-lock`.
+A lock past its expiry, or whose process is gone, is *stale*. A rollout's stale lock is never silently
+taken over: the rollout that left it can `--resume`/`--abort` (same txid); anything else needs an explicit
+`--break-lock DEVICE=TXID` naming the holder's txid. A one-shot command (`apply`, `rollback`) has nothing to
+resume, so its stale lock (process gone on this machine, or lease over) is reclaimed by the next taker,
+which reports whose lock it took. Releasing survives a dropped session: it reconnects once and retries,
+so a session lost mid-change does not strand the lock.
 """
 
 from __future__ import annotations
@@ -20,14 +24,26 @@ import os
 import shlex
 import socket
 import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
+from agent.errors import DeviceError, SessionLost
 from agent.platforms.base import CommandRunner
 from agent.process import pid_alive
 
 LOCAL_LOCK_FILE = "rollout.lock"
 DEFAULT_DEVICE_LOCK = "/tmp/roce-agent.lock"  # on each device; rollouts and `roce-agent apply` share it
+ONE_SHOT_HOLDERS = ("roce-agent apply", "roce-agent rollback")  # no --resume: a dead holder's lock is stale
+
+
+@runtime_checkable
+class Reconnectable(Protocol):
+    """A runner that can open a fresh session to the same device after a drop (SSH, docker exec)."""
+
+    def reconnect(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,11 @@ class LockInfo:
     @property
     def expired(self) -> bool:
         return time.time() > self.expires_at
+
+    @property
+    def reclaimable(self) -> bool:
+        """A one-shot command's lock whose holder is provably gone: nothing can resume it, so it is free."""
+        return self.playbook in ONE_SHOT_HOLDERS and not holder_alive(self)
 
     def describe(self) -> str:
         left = int(self.expires_at - time.time())
@@ -164,28 +185,47 @@ class DeviceLock:
             return False, None
         return True, LockInfo.from_json(text)
 
-    def acquire(self, info: LockInfo) -> None:
+    def acquire(self, info: LockInfo) -> LockInfo | None:
+        """Take the lock (or refresh our own); returns the stale one-shot lock it reclaimed, if any."""
         present, holder = self.read()
-        if present and (holder is None or holder.txid != info.txid):
-            hint = (
-                f"the lock expired; break it with `roce-agent rollout PLAYBOOK --break-lock {self.runner.device}`"
-                if holder is not None and holder.expired
-                else "wait for it, or `--break-lock` it if you know it is stale"
-            )
-            raise LockHeld(f"device {self.runner.device}", holder, hint)
+        reclaimed = holder if present and holder is not None and holder.txid != info.txid else None
+        if present and (holder is None or holder.txid != info.txid) and not (holder and holder.reclaimable):
+            raise LockHeld(f"device {self.runner.device}", holder, self._hint(holder))
         self.runner.upload(self.path, (info.to_json() + "\n").encode())
         _, mine = self.read()
         if mine is None or mine.txid != info.txid:
             raise LockHeld(f"device {self.runner.device}", mine, "another agent took it at the same moment")
+        return reclaimed
+
+    def _hint(self, holder: LockInfo | None) -> str:
+        breaking = f"`roce-agent rollout PLAYBOOK --break-lock {self.runner.device}={holder.txid if holder else ''}`"
+        if holder is not None and holder.expired:
+            return f"the lock expired; break it with {breaking}"
+        if holder is not None and not holder_alive(holder):
+            return f"its rollout stopped: `--resume` or `--abort` it, or break the lock with {breaking}"
+        return f"wait for it, or break it with {breaking} if you know it is stale"
 
     def release(self, txid: str) -> None:
+        """Remove our lock; a session that dropped (the fault that ended the change) is reopened once."""
+        try:
+            self._release(txid)
+        except SessionLost:
+            if not isinstance(self.runner, Reconnectable):
+                raise
+            self.runner.reconnect()
+            self._release(txid)
+
+    def _release(self, txid: str) -> None:
         _, holder = self.read()
         if holder is not None and holder.txid == txid:
             self._remove()
 
-    def break_lock(self) -> tuple[bool, LockInfo | None]:
-        """(a lock file was there, its holder if readable)."""
+    def break_lock(self, txid: str | None = None) -> tuple[bool, LockInfo | None]:
+        """(a lock file was there, its holder if readable). With `txid`, only a lock held by that txid is
+        removed (LockHeld otherwise), so breaking the lock you looked at cannot remove a newer one."""
         present, holder = self.read()
+        if txid is not None and present and (holder is None or holder.txid != txid):
+            raise LockHeld(f"device {self.runner.device}", holder, f"not by txid {txid}: left alone")
         self._remove()
         return present, holder
 
@@ -193,3 +233,21 @@ class DeviceLock:
         """`rm -f`; where there is no `rm` (minimal images), an empty lock file also means "free"."""
         if self.runner.run(f"rm -f {self.qpath}", timeout=30.0).exit_code != 0:
             self.runner.upload(self.path, b"")
+
+
+def device_guard(
+    info: LockInfo, path: str = DEFAULT_DEVICE_LOCK
+) -> Callable[[CommandRunner], AbstractContextManager[None]]:
+    """A DeviceGuard for agent.platforms.tasks: hold the device lock around the change on each device."""
+    return lambda runner: held(DeviceLock(runner, path), info)
+
+
+@contextlib.contextmanager
+def held(lock: DeviceLock, info: LockInfo) -> Iterator[None]:
+    """Take the lock (LockHeld naming the holder if someone else has it), release it afterwards."""
+    lock.acquire(info)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DeviceError):  # it expires on its own; `rollout --break-lock DEV` clears it
+            lock.release(info.txid)

@@ -113,15 +113,19 @@ def _device_preview(device: str, res: Any) -> DevicePreview:
     return DevicePreview(device, plan=res) if isinstance(res, ChangePlan) else DevicePreview(device, error=str(res))
 
 
-def break_lock(session: RolloutSession, fabric: Fabric, device: str) -> str:
-    """Remove a stale lock (`@inventory` = the local one), record who held it in the trail, say who it was."""
+def break_lock(session: RolloutSession, fabric: Fabric, spec: str) -> str:
+    """Remove a stale lock (`@inventory` = the local one), record who held it in the trail, say who it was.
+    `DEVICE=TXID` (what a refusal prints) removes the device's lock only while that txid still holds it."""
+    device, _, txid = spec.partition("=")
     if device == "@inventory":
         holder = LocalLock(session.state_dir).break_lock()
         present = holder is not None
     else:
         if device not in session.nr.inventory.hosts:
             raise InputError([InputProblem(session.inventory_dir, None, "", f"{device}: not a targeted device")])
-        present, holder = DeviceLock(fabric.command_runner(device), session.playbook.options.lock_path).break_lock()
+        present, holder = DeviceLock(fabric.command_runner(device), session.playbook.options.lock_path).break_lock(
+            txid or None
+        )
     who = holder.describe() if holder else ("an unreadable lock record" if present else "nobody (no lock was set)")
     broken: dict[str, Any] = {"device": device, "holder": holder.to_json() if holder else None, "who": who_am_i()}
     session.trail().append(holder.txid if holder else "-", "lock_broken", **broken)

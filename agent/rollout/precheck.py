@@ -30,12 +30,9 @@ from pathlib import Path
 from agent.errors import EXIT_OK, InputError, InputProblem
 from agent.inventory.loader import POLICY_FILE
 from agent.policy.loader import check_policy_file
-from agent.rollout import orchestrate
-from agent.rollout.audit_playbook import run_audit_playbook
 from agent.rollout.loader import load_playbook
 from agent.rollout.playbook import AuditPlaybook, PrecheckPlaybook, PrecheckStep
-from agent.rollout.progress import make_progress
-from agent.rollout.session import make_fabric, open_rollout
+from agent.rollout.result import RolloutResult
 
 
 @dataclass
@@ -74,12 +71,12 @@ def _validate(pb: PrecheckPlaybook, base: Path, inventory: Path) -> str | None:
 
 
 def _rollout(playbook: Path, inventory: Path, json_lines: bool, verify: bool) -> str | None:
-    session = open_rollout(playbook, inventory, verify_host_keys=verify)
-    sink = make_progress(json_lines)
-    try:
-        result = orchestrate.run(session, make_fabric(session), sink)
-    finally:
-        sink.close()
+    from agent.app.rollout import RolloutRequest, rollout
+
+    request = RolloutRequest(playbook, inventory, json_lines=json_lines, verify_host_keys=verify)
+    result = rollout(request, lambda _session: True)  # a precheck runs unattended on its own lab
+    if not isinstance(result, RolloutResult):  # a plain run: never a preview or a broken lock
+        return f"{playbook}: the rollout did not run"
     if result.exit_code == 0:
         return None
     summary = result.summary()
@@ -89,6 +86,8 @@ def _rollout(playbook: Path, inventory: Path, json_lines: bool, verify: bool) ->
 
 
 def _audit(playbook: Path, inventory: Path, json_lines: bool, verify: bool) -> str | None:
+    from agent.rollout.audit_playbook import run_audit_playbook
+
     pb = load_playbook(playbook)
     if not isinstance(pb, AuditPlaybook):
         return f"{playbook}: expected kind: audit, not {pb.kind}"
@@ -178,14 +177,10 @@ def _write_clab_inventory(pb: PrecheckPlaybook, base: Path, lab_dir: Path, inven
     """`roce-agent inventory from-clab LAB_DIR -o INVENTORY [--policy P]`, unless the inventory exists."""
     if (inventory / "hosts.yaml").is_file():
         return
-    from agent.cli import app
+    from agent.app.inventory import ClabInventoryRequest, write_clab_inventory
 
-    args = ["inventory", "from-clab", str(lab_dir), "-o", str(inventory)]
-    if pb.policy:
-        args += ["--policy", str((base / pb.policy).resolve())]
-    code = app(args, standalone_mode=False)
-    if code:
-        raise InputError([InputProblem(lab_dir, None, "lab", f"cannot write the inventory {inventory}")])
+    policy = (base / pb.policy).resolve() if pb.policy else None
+    write_clab_inventory(ClabInventoryRequest(lab_dir, inventory, policy))
 
 
 def _step_fn(step: PrecheckStep, pb: PrecheckPlaybook, base: Path, inventory: Path, json_lines: bool,

@@ -124,7 +124,9 @@ class RolloutRunner:
         path = self.pb.options.lock_path
 
         def take(dev: str) -> None:
-            DeviceLock(self.fabric.command_runner(dev), path).acquire(self.lock_record())
+            stale = DeviceLock(self.fabric.command_runner(dev), path).acquire(self.lock_record())
+            if stale is not None:
+                self.emit("lock_reclaimed", device=dev, holder=stale.describe())
 
         results = self.on_devices(self.devices, "lock", take)
         problems = [f"{d}: {r}" for d, r in results.items() if isinstance(r, BaseException)]
@@ -157,7 +159,7 @@ class RolloutRunner:
                     **at(where),
                     device=dev,
                     platform=res.platform,
-                    operations=res.operations,
+                    operations=res.operations_json(),
                     lines=res.lines,
                     warnings=res.warnings,
                     base_fingerprint=res.base_fingerprint,

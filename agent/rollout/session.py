@@ -15,17 +15,16 @@ from nornir.core.inventory import Host
 
 from agent.checks.engine import run_checks
 from agent.checks.finding import Finding
-from agent.checks.registry import Selection, catalogue
+from agent.checks.registry import CheckSelection, catalogue
 from agent.errors import InputError, InputProblem
-from agent.intent import DeviceIntent, build_intents
-from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
+from agent.intent import DeviceIntent
+from agent.inventory.loader import POLICY_FILE
 from agent.platforms.base import CommandRunner
-from agent.policy.loader import load_policy
+from agent.redact import register_secret
 from agent.rollout.fabric import AdapterFabric, ChecksFn, RunnerFactory
 from agent.rollout.loader import load_playbook
-from agent.rollout.playbook import Playbook, RolloutPlaybook, Targets, file_hash
+from agent.rollout.playbook import Playbook, RolloutPlaybook, file_hash
 from agent.rollout.stages import Candidate, ResolvedStage, resolve_stages, unstaged
-from agent.rollout.targets import target_filter
 from agent.rollout.trail import Trail, secrets_from_environment
 from agent.state import DeviceState
 from agent.topology.model import Topology
@@ -82,11 +81,6 @@ def resolve_policy(pb: Playbook, playbook_path: Path, inventory_dir: Path) -> Pa
     return (playbook_path.parent / pb.policy).resolve() if pb.policy else inventory_dir / POLICY_FILE
 
 
-def targeted(nr: Nornir, t: Targets) -> Nornir:
-    """The inventory narrowed to a playbook's `targets:`."""
-    return nr.filter(target_filter(t.groups, t.roles, t.names, t.filter, t.exclude))
-
-
 def candidate(host: Host) -> Candidate:
     return Candidate(host.name, host.get("role"), tuple(g.name for g in host.groups), dict(host.items()))
 
@@ -118,21 +112,23 @@ def _stages(pb: RolloutPlaybook, path: Path, candidates: list[Candidate]) -> lis
 
 
 def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys: bool = True) -> RolloutSession:
+    """The playbook, then the one loader of agent.app.inputs narrowed to its targets, then the stages."""
+    from agent.app.inputs import load_inputs, targeted
+
     path = Path(path).resolve()
     pb = load_playbook(path)
     if not isinstance(pb, RolloutPlaybook):
         raise InputError([_located(path, ("kind",), "kind", f"expected kind: rollout here, not {pb.kind}")])
     inv = resolve_inventory(pb, path, inventory)
     policy_path = resolve_policy(pb, path, inv)
-    policy = load_policy(policy_path)
-    full = load_nornir(inv, verify_host_keys=verify_host_keys)
-    nr = targeted(full, pb.targets)
-    candidates = [candidate(h) for h in nr.inventory.hosts.values()]
+    loaded = load_inputs(inv, policy_path, lambda nr: targeted(nr, pb.targets), verify_host_keys=verify_host_keys)
+    candidates = [candidate(h) for h in loaded.nr.inventory.hosts.values()]
     stages = _stages(pb, path, candidates)
-    topology = load_topology(inv, {d.name: d.kind.value for d in inventory_devices(full)})
-    intents = build_intents(inventory_devices(nr), policy, topology)
-    session = RolloutSession(pb, path, inv, policy_path, nr, stages, unstaged(stages, candidates), intents, topology)
-    session.secrets = inventory_secrets(full)
+    session = RolloutSession(pb, path, inv, policy_path, loaded.nr, stages, unstaged(stages, candidates),
+                             loaded.intents, loaded.topology)  # fmt: skip
+    session.secrets = inventory_secrets(loaded.full)
+    for secret in session.secrets:
+        register_secret(secret)  # the console and logs mask them too, not only the trail
     return session
 
 
@@ -156,7 +152,7 @@ def ssh_runner_factory(session: RolloutSession) -> RunnerFactory:
 def engine_checks(intents: dict[str, DeviceIntent], states: dict[str, DeviceState], topology: Topology,
                   terms: list[str]) -> list[Finding]:  # fmt: skip
     """The checks engine, running only the checks a gate selects (ids, id prefixes or tags)."""
-    return run_checks(intents, states, topology, Selection.parse(include=gate_terms(terms)))
+    return run_checks(intents, states, topology, CheckSelection.parse(include=gate_terms(terms)))
 
 
 def gate_terms(terms: list[str]) -> list[str]:
@@ -171,7 +167,7 @@ def _unknown_gate_terms(session: RolloutSession) -> list[InputProblem]:
         for key in ("pre_checks", "post_checks"):
             terms: list[str] = getattr(stage, key)
             for j, term in enumerate(terms):
-                if Selection.parse(include=gate_terms([term])).unknown_terms(specs):
+                if CheckSelection.parse(include=gate_terms([term])).unknown_terms(specs):
                     where = ("stages", i, key, j)
                     msg = f"{term!r} matches no check; use an id (SW-PFC-001), a prefix (SW-PFC-*) or a tag (pfc)"
                     problems.append(_located(session.playbook_path, where, format_loc(where), msg))

@@ -25,7 +25,7 @@ _BATCH_RE = re.compile(r"^\s*(\d+)\s*(%)?\s*$")
 
 
 @dataclass(frozen=True)
-class Selection:
+class StageSelect:
     set_name: str
     count: int | None = None  # None = every device of the set
     percent: bool = False
@@ -52,7 +52,7 @@ class ResolvedStage:
         return [d for b in self.batches for d in b]
 
 
-def parse_select(text: str) -> Selection:
+def parse_select(text: str) -> StageSelect:
     m = _SELECT_RE.match(text)
     if not m:
         raise ValueError(
@@ -62,7 +62,7 @@ def parse_select(text: str) -> Selection:
     percent = bool(m.group("pct"))
     if count is not None and (count < 1 or (percent and count > 100)):
         raise ValueError(f"{text!r}: the count must be at least 1 (a percentage at most 100%)")
-    return Selection(m.group("set"), count, percent, m.group("by"))
+    return StageSelect(m.group("set"), count, percent, m.group("by"))
 
 
 def parse_batch(value: int | str) -> tuple[int, bool]:
@@ -95,14 +95,14 @@ def _take(n_or_pct: int, percent: bool, total: int) -> int:
     return max(1, math.ceil(total * n_or_pct / 100)) if percent else min(n_or_pct, total)
 
 
-def select_devices(sel: Selection, pool: Sequence[Candidate]) -> list[Candidate]:
+def select_devices(sel: StageSelect, pool: Sequence[Candidate]) -> list[Candidate]:
     chosen = sorted((c for c in pool if matches_set(c, sel.set_name)), key=lambda c: c.name)
     if sel.count is not None:
         chosen = chosen[: _take(sel.count, sel.percent, len(chosen))]
     return chosen
 
 
-def split_batches(chosen: Sequence[Candidate], sel: Selection, batch: int | str | None) -> list[list[str]]:
+def split_batches(chosen: Sequence[Candidate], sel: StageSelect, batch: int | str | None) -> list[list[str]]:
     """Group by `by` key first (one batch per value, e.g. per rack), then cut each group to the batch size."""
     groups: list[list[str]]
     if sel.by:

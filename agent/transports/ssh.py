@@ -39,6 +39,7 @@ class SshTarget:
     verify_host_key: bool = True
     timeout: float = 30.0
     key_file: str | None = None  # private key for key-based login (the lab's default)
+    system_host_keys: bool = True  # also trust ~/.ssh/known_hosts; inventories the project writes say false
 
 
 def connect_kwargs(target: SshTarget) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def connect_kwargs(target: SshTarget) -> dict[str, Any]:
         "username": target.username,
         "password": target.password or "",
         "ssh_strict": target.verify_host_key,
-        "system_host_keys": target.verify_host_key,
+        "system_host_keys": target.verify_host_key and target.system_host_keys,
         "conn_timeout": target.timeout,
         "auth_timeout": target.timeout,
         "banner_timeout": target.timeout,
@@ -83,6 +84,14 @@ def open_netmiko(target: SshTarget) -> Any:
     except (paramiko.SSHException, OSError) as exc:
         _close_session(conn)
         raise connect_error(target, where, exc) from None
+    except EOFError:  # paramiko's bare EOFError: the server sent its banner, then closed the connection
+        _close_session(conn)
+        raise DeviceError(
+            target.device,
+            "connect",
+            f"{where} closed the SSH connection during the handshake (after its banner): "
+            "is that address:port this device's sshd, and is it healthy?",
+        ) from None
 
 
 def establish_exec_only(conn: Any) -> None:

@@ -131,7 +131,9 @@ def test_apply_refuses_before_writing_when_the_plan_touches_dcb(ns: str) -> None
         {"interface": IF, "kind": "pfc", "enabled": [3], "delay": None, "flaps_link": False, "rdma": None,
          "summary": "pfc prio-pfc 3"},
     ]  # fmt: skip
-    outcome = ADAPTER.apply(runner, _intent(), ChangePlan("ns-host", "linux-rdma", ops), ApplyOptions())
+    outcome = ADAPTER.apply(
+        runner, _intent(), ChangePlan("ns-host", "linux-rdma", ADAPTER.load_operations("ns-host", ops)), ApplyOptions()
+    )
     assert outcome.status is ApplyStatus.rolled_back
     assert "refused before any write" in outcome.detail
     assert "configure the physical function" in outcome.detail
@@ -150,7 +152,9 @@ def test_a_failed_write_restores_mtu_and_sysctl_on_the_real_kernel(ns: str) -> N
         {"interface": IF, "kind": "mtu", "mtu": 9000, "summary": "mtu 1500 -> 9000"},
         {"interface": IF, "kind": "pause", "rx": False, "tx": False, "summary": "global pause rx off tx off"},
     ]  # fmt: skip
-    outcome = ADAPTER.apply(runner, _intent(), ChangePlan("ns-host", "linux-rdma", ops), ApplyOptions())
+    outcome = ADAPTER.apply(
+        runner, _intent(), ChangePlan("ns-host", "linux-rdma", ADAPTER.load_operations("ns-host", ops)), ApplyOptions()
+    )
     assert outcome.status is ApplyStatus.rolled_back, outcome.detail
     assert "global pause" in outcome.detail
     assert "snapshot restored and verified" in outcome.detail

@@ -11,28 +11,41 @@ host) until the agent confirms or rolls it back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from pydantic import JsonValue
 
 from agent.errors import DeviceError, ParseError
 from agent.intent import DeviceIntent
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.base import (
+    ApplyOptions,
+    ApplyOutcome,
+    ApplyStatus,
+    ChangePlan,
+    CommandRunner,
+    NamespaceScoped,
+    PlatformAdapter,
+)
 from agent.platforms.linux_rdma.apply import ApplySettings, apply_host, restore_snapshot
 from agent.platforms.linux_rdma.batch import shell_for
 from agent.platforms.linux_rdma.gather import HostRaw, discover_interfaces, gather, native_from_raw
 from agent.platforms.linux_rdma.normalize import normalize_host
+from agent.platforms.linux_rdma.ops import HostOperation, load_operations
 from agent.platforms.linux_rdma.plan import plan_host
 from agent.platforms.linux_rdma.snapshots import STATE_DIR, SnapshotStore
 from agent.state import DeviceState
 
+if TYPE_CHECKING:
+    from nornir.core.configuration import Config
+    from nornir.core.inventory import Host
 
-def as_raw(device: str, raw: Any) -> HostRaw:
-    """A HostRaw from a gather result or its saved JSON form (`--from-snapshot`)."""
-    if isinstance(raw, HostRaw):
-        return raw
+
+def as_raw(device: str, raw: JsonValue) -> HostRaw:
+    """A HostRaw from its saved JSON form (`--from-snapshot`, fixtures)."""
     if isinstance(raw, dict):
         try:
             return HostRaw.from_dict(raw)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ParseError(device, "load host snapshot", f"not a host gather snapshot: {exc}") from None
     raise ParseError(device, "load host snapshot", f"expected a host gather, got {type(raw).__name__}")
 
@@ -43,23 +56,44 @@ class HostAdapter:
     def __init__(self, settings: ApplySettings | None = None) -> None:
         self.settings = settings or ApplySettings()
 
+    def connect(self, host: Host, config: Config) -> CommandRunner:
+        """`docker exec` when host data says `transport: docker` (containerlab), else the roce_ssh session."""
+        from agent.transports import docker_exec
+        from agent.transports.nornir_ssh import open_ssh
+
+        if docker_exec.uses_docker(host):
+            return docker_exec.open_for_host(host, config)
+        return open_ssh(host, config)
+
     def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> HostRaw:
         """One round trip when the intent names the interfaces; one more to discover them otherwise."""
         shell = shell_for(runner)
         interfaces = list(intent.ports) if intent is not None and intent.ports else discover_interfaces(shell)
         return gather(shell, interfaces)
 
-    def normalize(self, device: str, raw: Any) -> DeviceState:
-        native = native_from_raw(as_raw(device, raw))
+    def load_raw(self, device: str, doc: JsonValue) -> HostRaw:
+        return as_raw(device, doc)
+
+    def raw_json(self, raw: HostRaw) -> JsonValue:
+        doc: JsonValue = raw.to_dict()
+        return doc
+
+    def load_operations(self, device: str, doc: JsonValue) -> list[HostOperation]:
+        return load_operations(device, doc)
+
+    def normalize(self, device: str, raw: HostRaw) -> DeviceState:
+        native = native_from_raw(raw)
         native.device = device
         return normalize_host(native)
 
-    def plan(self, intent: DeviceIntent, raw: Any) -> ChangePlan:
-        native = native_from_raw(as_raw(intent.name, raw))
+    def plan(self, intent: DeviceIntent, raw: HostRaw) -> ChangePlan[HostOperation]:
+        native = native_from_raw(raw)
         native.device = intent.name
         return plan_host(intent, native)
 
-    def apply(self, runner: CommandRunner, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
+    def apply(
+        self, runner: CommandRunner, intent: DeviceIntent, plan: ChangePlan[HostOperation], opts: ApplyOptions
+    ) -> ApplyOutcome:
         return apply_host(shell_for(runner), intent, plan, opts, self.settings, snapshot_store(runner))
 
     def confirm(self, runner: CommandRunner) -> str | None:
@@ -91,8 +125,8 @@ class HostAdapter:
 
 def snapshot_store(runner: CommandRunner) -> SnapshotStore:
     """Per host; a local run inside a network namespace gets its own directory (namespaces share /var/tmp)."""
-    netns = getattr(runner, "netns", None)
-    return SnapshotStore(runner, f"{STATE_DIR}/netns-{netns}" if isinstance(netns, str) and netns else STATE_DIR)
+    netns = runner.netns if isinstance(runner, NamespaceScoped) else None
+    return SnapshotStore(runner, f"{STATE_DIR}/netns-{netns}" if netns else STATE_DIR)
 
 
-ADAPTER = HostAdapter()
+ADAPTER: PlatformAdapter[HostRaw, HostOperation] = HostAdapter()

@@ -17,18 +17,17 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from agent.errors import DeviceError
 from agent.intent import DeviceIntent
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, reconnect_of
 from agent.platforms.linux_rdma import commands as C
 from agent.platforms.linux_rdma import parse as P
-from agent.platforms.linux_rdma.batch import HostShell, Section
+from agent.platforms.linux_rdma.batch import HostShell, NativeMtu, RemoteShell, Section
 from agent.platforms.linux_rdma.gather import HostRaw, gather, gather_batch, native_from_raw
-from agent.platforms.linux_rdma.linkwait import LinkWaiter, wait_for_link
+from agent.platforms.linux_rdma.linkwait import LinkEvents, wait_for_link
 from agent.platforms.linux_rdma.native import HostNative
-from agent.platforms.linux_rdma.ops import op_commands, op_mismatches, touched_key
+from agent.platforms.linux_rdma.ops import FileWrite, HostOperation, Mtu, Pfc
 from agent.platforms.linux_rdma.plan import check_writable, diff, fingerprint
 from agent.platforms.linux_rdma.render import target_from_policy, target_from_snapshot
 from agent.platforms.linux_rdma.snapshots import HostSnapshot, SnapshotStore, new_snapshot
@@ -61,13 +60,13 @@ class _Tx:
     events: list[str] = field(default_factory=list)
     created_dirs: list[str] = field(default_factory=list)
 
-    def open_configfs(self, plan: ChangePlan) -> str | None:
+    def open_configfs(self, plan: ChangePlan[HostOperation]) -> str | None:
         """Create the rdma_cm configfs directories first, so the snapshot holds their real values.
 
         An absent directory hides the driver's current RoCE ToS/mode; creating it changes no value. On
         rollback the values are restored and the directories removed again.
         """
-        dirs = sorted({str(op["mkdir"]) for op in plan.operations if op.get("mkdir")})
+        dirs = sorted({op.mkdir for op in plan.operations if isinstance(op, FileWrite) and op.mkdir})
         if not dirs:
             return None
         writes = [(f"write:{i}", C.mkdir(d)) for i, d in enumerate(dirs)]
@@ -91,35 +90,34 @@ class _Tx:
             if not s.ok
         ]
 
-    def step(self, ops: list[dict[str, Any]], *, strict: bool = True) -> None:
+    def step(self, ops: list[HostOperation], *, strict: bool = True) -> None:
         """Write one operation (or a run of file writes), re-read in the same round trip, check each effect.
 
         A PFC change that flaps an mlx5 link is waited out before the check.
         """
         writes: list[tuple[str, C.Cmd]] = []
         for n, op in enumerate(ops):
-            self.touched.setdefault(op["interface"], set()).add(touched_key(op))
-            writes += [(f"write:{n}:{i}", cmd) for i, cmd in enumerate(op_commands(op))]
+            self.touched.setdefault(op.interface, set()).add(op.touched_key())
+            writes += [(f"write:{n}:{i}", cmd) for i, cmd in enumerate(op.commands())]
         first = ops[0]
-        ifname = first["interface"]
+        ifname = first.interface
         local_error = None
-        setter = getattr(self.shell, "set_mtu", None)
-        if first["kind"] == "mtu" and callable(setter):  # LocalRunner: pyroute2, not `ip link set`
-            writes, local_error = [], setter(ifname, int(first["mtu"]))
-        flaps = first["kind"] == "pfc" and bool(first.get("flaps_link")) and _link_up(self.current, ifname)
+        if isinstance(first, Mtu) and isinstance(self.shell, NativeMtu):  # LocalRunner: pyroute2, not `ip link set`
+            writes, local_error = [], self.shell.set_mtu(ifname, first.mtu)
+        flaps = isinstance(first, Pfc) and first.flaps_link and _link_up(self.current, ifname)
         carrier_before = self.current.nics[ifname].carrier_changes
         sections = self.shell.batch(writes + gather_batch(self.interfaces))
         self.current = self._native(sections)
         failed = [(k, s) for k, s in sections.items() if k.startswith("write:") and not s.ok]
-        if flaps and not failed:
+        if flaps and isinstance(first, Pfc) and not failed:
             self._wait_flap(first, carrier_before)
         if not strict:
             return
         if local_error:
-            raise StepFailed(f"{ifname}: {first['summary']}: {local_error}")
+            raise StepFailed(f"{ifname}: {first.summary}: {local_error}")
         if failed:
             raise StepFailed(_write_error(ops, failed, self.current))
-        mismatches = [m for op in ops for m in op_mismatches(op, self.current)]
+        mismatches = [m for op in ops for m in op.mismatches(self.current)]
         if mismatches:
             raise StepFailed("write reported success but the re-read differs: " + "; ".join(mismatches))
 
@@ -130,10 +128,10 @@ class _Tx:
     def _native(self, sections: dict[str, Section]) -> HostNative:
         return native_from_raw(self._raw(sections))
 
-    def _wait_flap(self, op: dict[str, Any], before: int | None) -> None:
-        ifname = op["interface"]
-        waiter: LinkWaiter | None = getattr(self.shell, "link_waiter", None)
-        result = wait_for_link(self.shell, ifname, op.get("rdma"), self.settings, waiter)
+    def _wait_flap(self, op: Pfc, before: int | None) -> None:
+        ifname = op.interface
+        waiter = self.shell.link_waiter if isinstance(self.shell, LinkEvents) else None
+        result = wait_for_link(self.shell, ifname, op.rdma, self.settings, waiter)
         self.current = native_from_raw(gather(self.shell, self.interfaces))
         after = self.current.nics[ifname].carrier_changes
         flaps = f"carrier changes +{after - before}" if before is not None and after is not None else "flap expected"
@@ -153,7 +151,7 @@ class _Tx:
                 try:
                     self.step(group, strict=False)
                 except (DeviceError, StepFailed, ValueError) as exc:
-                    notes.append(f"restore {', '.join(op['summary'] for op in group)}: {exc}")
+                    notes.append(f"restore {', '.join(op.summary for op in group)}: {exc}")
         try:
             final = native_from_raw(gather(self.shell, self.interfaces))
         except DeviceError as exc:
@@ -162,7 +160,7 @@ class _Tx:
         left = []
         for ifname, touched in self.touched.items():
             target = target_from_snapshot(self.snap, self.snap.nics[ifname], touched)
-            left += [f"{ifname}: {op['summary']}" for op in diff(target, final, final.nics[ifname])]
+            left += [f"{ifname}: {op.summary}" for op in diff(target, final, final.nics[ifname])]
         if left:
             detail = f"{reason}; ROLLBACK INCOMPLETE, still different from the snapshot: {'; '.join(left)}"
             return self._outcome(ApplyStatus.failed, detail, left + notes)
@@ -189,7 +187,7 @@ class _Tx:
 def apply_host(
     shell: HostShell,
     intent: DeviceIntent,
-    plan: ChangePlan,
+    plan: ChangePlan[HostOperation],
     opts: ApplyOptions,
     settings: ApplySettings,
     store: SnapshotStore | None = None,
@@ -222,7 +220,7 @@ def apply_host(
     return _with_plan(_settle(outcome, store, txid, opts), plan)
 
 
-def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan) -> ApplyOutcome:
+def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan[HostOperation]) -> ApplyOutcome:
     for group in _groups(plan.operations):
         try:
             tx.step(group)
@@ -230,7 +228,7 @@ def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan) -> ApplyOutcome:
             return tx.rollback(str(exc))
         except DeviceError as exc:
             _reconnect(tx.shell)
-            what = "; ".join(f"{op['interface']}: {op['summary']}" for op in group)
+            what = "; ".join(f"{op.interface}: {op.summary}" for op in group)
             return tx.rollback(f"{what}: {exc.detail}")
     left = _remaining(intent, tx.current)
     if left:
@@ -238,13 +236,13 @@ def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan) -> ApplyOutcome:
     return tx._outcome(ApplyStatus.applied, f"{len(plan.operations)} operation(s) applied and verified", [])
 
 
-def _keep_snapshot(tx: _Tx, plan: ChangePlan, store: SnapshotStore | None, txid: str) -> str | None:
+def _keep_snapshot(tx: _Tx, plan: ChangePlan[HostOperation], store: SnapshotStore | None, txid: str) -> str | None:
     """Put the before-snapshot on the host before the first write; a host that cannot keep it is not touched."""
     if store is None or tx.snap_raw is None:
         return None
     touched: dict[str, set[str]] = {}
     for op in plan.operations:
-        touched.setdefault(str(op["interface"]), set()).add(touched_key(op))
+        touched.setdefault(op.interface, set()).add(op.touched_key())
     snap = new_snapshot(txid, tx.snap_raw, touched, tx.created_dirs, fingerprint(tx.snap))
     try:
         store.begin(snap)
@@ -294,25 +292,25 @@ def restore_snapshot(shell: HostShell, snap: HostSnapshot, settings: ApplySettin
     return outcome
 
 
-def _interfaces(intent: DeviceIntent, plan: ChangePlan) -> list[str]:
-    names = list(intent.ports) or sorted({str(op["interface"]) for op in plan.operations})
+def _interfaces(intent: DeviceIntent, plan: ChangePlan[HostOperation]) -> list[str]:
+    names = list(intent.ports) or sorted({op.interface for op in plan.operations})
     return [C.check_ifname(n) for n in names]
 
 
-def _preflight(plan: ChangePlan, snap: HostNative) -> str | None:
+def _preflight(plan: ChangePlan[HostOperation], snap: HostNative) -> str | None:
     """Everything that can be known before writing: stale plan, unwritable NIC, invalid operations."""
     now = fingerprint(snap)
     if plan.base_fingerprint and plan.base_fingerprint != now:
         return f"the NICs changed since the plan was made (state {plan.base_fingerprint} -> {now}); re-run plan"
     for op in plan.operations:
         try:
-            op_commands(op)
+            op.commands()
         except (KeyError, TypeError, ValueError) as exc:
-            return f"invalid operation {op.get('summary', op)!r}: {exc}"
-        nic = snap.nics.get(str(op["interface"]))
+            return f"invalid operation {op.summary!r}: {exc}"
+        nic = snap.nics.get(op.interface)
         if nic is None:
-            return f"{op['interface']} was not read"
-        if op["kind"] in DCB_KINDS:
+            return f"{op.interface} was not read"
+        if op.kind in DCB_KINDS:
             try:
                 check_writable(snap, nic)
             except DeviceError as exc:
@@ -325,31 +323,31 @@ def _remaining(intent: DeviceIntent, host: HostNative) -> list[str]:
     for ifname, port in intent.ports.items():
         nic = host.nics[ifname]
         target = target_from_policy(intent.policy, port, host, nic)
-        left += [f"{ifname}: {op['summary']}" for op in diff(target, host, nic)]
+        left += [f"{ifname}: {op.summary}" for op in diff(target, host, nic)]
     return left
 
 
-def _groups(ops: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def _groups(ops: list[HostOperation]) -> list[list[HostOperation]]:
     """Consecutive file writes (ECN/CNP/ToS knobs) share one round trip; everything else goes alone."""
-    groups: list[list[dict[str, Any]]] = []
+    groups: list[list[HostOperation]] = []
     for op in ops:
-        if op["kind"] == "file" and groups and groups[-1][0]["kind"] == "file":
+        if isinstance(op, FileWrite) and groups and isinstance(groups[-1][0], FileWrite):
             groups[-1].append(op)
         else:
             groups.append([op])
     return groups
 
 
-def _write_error(ops: list[dict[str, Any]], failed: list[tuple[str, Section]], host: HostNative) -> str:
+def _write_error(ops: list[HostOperation], failed: list[tuple[str, Section]], host: HostNative) -> str:
     parts = []
     for key, sec in failed:
         _, n, i = key.split(":")
         op = ops[int(n)]
-        nic = host.nics.get(op["interface"])
-        cmd = op_commands(op)[int(i)]
-        problem = P.classify(sec.output, sec.rc, command=" ".join(cmd.argv), interface=op["interface"],
+        nic = host.nics.get(op.interface)
+        cmd = op.commands()[int(i)]
+        problem = P.classify(sec.output, sec.rc, command=" ".join(cmd.argv), interface=op.interface,
                              driver=nic.driver if nic else None)  # fmt: skip
-        parts.append(f"{op['interface']}: {op['summary']}: {problem.message}")
+        parts.append(f"{op.interface}: {op.summary}: {problem.message}")
     return "; ".join(parts)
 
 
@@ -359,13 +357,12 @@ def _link_up(host: HostNative, ifname: str) -> bool:
 
 
 def _reconnect(shell: HostShell) -> None:
-    runner = getattr(shell, "runner", None)
-    reconnect = getattr(runner, "reconnect", None)
-    if callable(reconnect):
+    reconnect = reconnect_of(shell.runner) if isinstance(shell, RemoteShell) else None
+    if reconnect is not None:
         with contextlib.suppress(DeviceError):  # the rollback's own reads report an unreachable device
             reconnect()
 
 
-def _with_plan(outcome: ApplyOutcome, plan: ChangePlan) -> ApplyOutcome:
+def _with_plan(outcome: ApplyOutcome, plan: ChangePlan[HostOperation]) -> ApplyOutcome:
     outcome.plan = plan
     return outcome

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from agent.errors import ParseError
-from agent.platforms.base import CommandRunner
+from agent.platforms.base import CommandRunner, PrivilegeAware
 from agent.platforms.linux_rdma.commands import SECTION_KEY_RE, Cmd
 
 MARK = "@@roce-agent"
@@ -51,6 +51,15 @@ class HostShell(Protocol):
     def round_trips(self) -> int: ...
 
     def batch(self, commands: Batch, *, timeout: float = 120.0) -> dict[str, Section]: ...
+
+
+@runtime_checkable
+class NativeMtu(Protocol):
+    """A shell that sets the MTU natively (LocalRunner: pyroute2) instead of running `ip link set`."""
+
+    def set_mtu(self, ifname: str, mtu: int) -> str | None:
+        """None when set, else why not."""
+        ...
 
 
 def render_batch(commands: Batch, use_sudo: bool) -> str:
@@ -118,4 +127,4 @@ def shell_for(runner: CommandRunner) -> HostShell:
     """The runner itself when it runs batches natively (LocalRunner), else a marker-batching wrapper."""
     if isinstance(runner, HostShell):
         return runner
-    return RemoteShell(runner, use_sudo=getattr(runner, "use_sudo", True))
+    return RemoteShell(runner, use_sudo=runner.use_sudo if isinstance(runner, PrivilegeAware) else True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from agent.platforms.linux_rdma import commands as C
 from agent.platforms.linux_rdma import parse as P
@@ -24,6 +24,13 @@ class LinkWaiter(Protocol):
     def wait_netdev_up(self, ifname: str, timeout: float) -> bool:
         """True once `ifname` is operationally up (immediately if it already is), False on timeout."""
         ...
+
+
+@runtime_checkable
+class LinkEvents(Protocol):
+    """A shell that hears link events itself (LocalRunner: pyroute2), so a flap is not polled for."""
+
+    link_waiter: LinkWaiter
 
 
 @dataclass

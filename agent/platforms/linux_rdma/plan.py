@@ -17,14 +17,31 @@ from agent.intent import DeviceIntent
 from agent.platforms.base import ChangePlan
 from agent.platforms.linux_rdma import parse as P
 from agent.platforms.linux_rdma.native import HostNative, Nic
+from agent.platforms.linux_rdma.ops import (
+    AppDel,
+    AppReplace,
+    Buffer,
+    Dcbx,
+    Ets,
+    FileWrite,
+    HostOperation,
+    Mtu,
+    Pause,
+    Pfc,
+    ets_matches,
+    pfc_matches,
+)
 from agent.platforms.linux_rdma.render import NicTarget, current_files, target_from_policy
 
 PLATFORM = "linux-rdma"
+__all__ = ["HostOperation", "ets_matches", "pfc_matches"]  # also importable from here, as before
 BLOCKING = ("no_dcb", "no_device", "fw_lldp", "permission")
 
 
-def plan_host(intent: DeviceIntent, host: HostNative) -> ChangePlan:
-    plan = ChangePlan(device=intent.name, platform=PLATFORM, base_fingerprint=fingerprint(host))
+def plan_host(intent: DeviceIntent, host: HostNative) -> ChangePlan[HostOperation]:
+    plan: ChangePlan[HostOperation] = ChangePlan(
+        device=intent.name, platform=PLATFORM, base_fingerprint=fingerprint(host)
+    )
     if host.lldpad_running:
         plan.warnings.append(
             f"{intent.name}: lldpad is running and may overwrite these DCB settings from a willing peer: "
@@ -39,7 +56,7 @@ def plan_host(intent: DeviceIntent, host: HostNative) -> ChangePlan:
         plan.warnings += target.warnings
         ops = diff(target, host, nic)
         plan.operations += ops
-        plan.lines += [f"{intent.name} {op['interface']}: {op['summary']}" for op in ops]
+        plan.lines += [f"{intent.name} {op.interface}: {op.summary}" for op in ops]
     return plan
 
 
@@ -59,44 +76,37 @@ def check_writable(host: HostNative, nic: Nic) -> None:
         raise DeviceError(host.device, "plan", f"{nic.ifname}: could not read dcb {missing}: {detail}")
 
 
-def diff(target: NicTarget, host: HostNative, nic: Nic) -> list[dict[str, Any]]:
-    ops: list[dict[str, Any]] = []
+def diff(target: NicTarget, host: HostNative, nic: Nic) -> list[HostOperation]:
+    ops: list[HostOperation] = []
     ifname = nic.ifname
     if target.dcbx_host and nic.dcbx is not None and "host" not in nic.dcbx:
         owner = ",".join(sorted(nic.dcbx)) or "none"
-        ops.append(_op(ifname, "dcbx", f"dcbx host ieee (OS-controlled; was {owner})", flags=["host", "ieee"]))
+        summary = f"dcbx host ieee (OS-controlled; was {owner})"
+        ops.append(Dcbx(interface=ifname, summary=summary, flags=["host", "ieee"]))
     if target.pause is not None and (nic.pause_rx, nic.pause_tx) != target.pause:
         rx, tx = target.pause
-        ops.append(_op(ifname, "pause", f"global pause rx {_onoff(rx)} tx {_onoff(tx)}", rx=rx, tx=tx))
+        ops.append(Pause(interface=ifname, summary=f"global pause rx {_onoff(rx)} tx {_onoff(tx)}", rx=rx, tx=tx))
     if target.mtu is not None and (nic.link is None or nic.link.mtu != target.mtu):
         was = nic.link.mtu if nic.link else None
-        ops.append(_op(ifname, "mtu", f"mtu {was} -> {target.mtu}", mtu=target.mtu))
+        ops.append(Mtu(interface=ifname, summary=f"mtu {was} -> {target.mtu}", mtu=target.mtu))
     if target.ets is not None and not ets_matches(nic, target.ets):
         tsa, bw, prio_tc = target.ets
         summary = f"ets tc-tsa {_list(tsa)} tc-bw {_list(bw)} prio-tc {_list(prio_tc)}"
-        ops.append(_op(ifname, "ets", summary, tsa=list(tsa), bw=list(bw), prio_tc=list(prio_tc)))
+        ops.append(Ets(interface=ifname, summary=summary, tsa=list(tsa), bw=list(bw), prio_tc=list(prio_tc)))
     ops += _app_ops(target, nic)
     if target.pfc_enabled is not None and not pfc_matches(nic, target.pfc_enabled, target.pfc_delay):
         ops.append(_pfc_op(nic, target.pfc_enabled, target.pfc_delay))
     if target.prio_buffer is not None and not buffer_ok(nic, target):
         bufs = list(target.prio_buffer)
-        ops.append(_op(ifname, "buffer", f"prio-buffer {_list(bufs)}", prio_buffer=bufs))
+        ops.append(Buffer(interface=ifname, summary=f"prio-buffer {_list(bufs)}", prio_buffer=bufs))
     now = current_files(host, nic)
     for f in target.files:
         if now.get(f.path) != f.expect:
-            ops.append(_op(ifname, "file", f"{f.path}: {now.get(f.path, '<absent>')} -> {f.write}", path=f.path,
-                           value=f.write, expect=f.expect, mkdir=f.mkdir))  # fmt: skip
+            summary = f"{f.path}: {now.get(f.path, '<absent>')} -> {f.write}"
+            ops.append(
+                FileWrite(interface=ifname, summary=summary, path=f.path, value=f.write, expect=f.expect, mkdir=f.mkdir)
+            )
     return ops
-
-
-def ets_matches(nic: Nic, ets: tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]) -> bool:
-    """Bandwidth compared on ETS TCs only: mlx5 reports 100 % for strict TCs whatever was sent."""
-    if nic.ets is None:
-        return False
-    tsa, bw, prio_tc = ets
-    if nic.ets.tsa != tsa or nic.ets.prio_tc != prio_tc:
-        return False
-    return all(nic.ets.bw[tc] == bw[tc] for tc in range(8) if tsa[tc] == "ets")
 
 
 def buffer_ok(nic: Nic, target: NicTarget) -> bool:
@@ -120,12 +130,6 @@ def buffer_ok(nic: Nic, target: NicTarget) -> bool:
     return True
 
 
-def pfc_matches(nic: Nic, enabled: tuple[int, ...], delay: int | None) -> bool:
-    if nic.pfc is None:
-        return False
-    return tuple(sorted(nic.pfc.enabled)) == tuple(sorted(enabled)) and (delay is None or nic.pfc.delay == delay)
-
-
 def dscp_changes(nic: Nic, target: NicTarget) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(entries to add, entries to delete): add what is required and missing, delete what is not allowed."""
     if target.dscp_required is None or target.dscp_allowed is None:
@@ -136,17 +140,17 @@ def dscp_changes(nic: Nic, target: NicTarget) -> tuple[list[tuple[int, int]], li
     return add, delete
 
 
-def _app_ops(target: NicTarget, nic: Nic) -> list[dict[str, Any]]:
+def _app_ops(target: NicTarget, nic: Nic) -> list[HostOperation]:
     add, delete = dscp_changes(nic, target)
-    ops = []
+    ops: list[HostOperation] = []
     if add:
-        ops.append(_op(nic.ifname, "app_replace", f"app replace dscp-prio {_pairs(add)}", dscp_prio=add))
+        ops.append(AppReplace(interface=nic.ifname, summary=f"app replace dscp-prio {_pairs(add)}", dscp_prio=add))
     if delete:
-        ops.append(_op(nic.ifname, "app_del", f"app del dscp-prio {_pairs(delete)}", dscp_prio=delete))
+        ops.append(AppDel(interface=nic.ifname, summary=f"app del dscp-prio {_pairs(delete)}", dscp_prio=delete))
     return ops
 
 
-def _pfc_op(nic: Nic, enabled: tuple[int, ...], delay: int | None) -> dict[str, Any]:
+def _pfc_op(nic: Nic, enabled: tuple[int, ...], delay: int | None) -> Pfc:
     was = nic.pfc.enabled if nic.pfc else ()
     flaps = nic.is_mlx5 and tuple(sorted(was)) != tuple(sorted(enabled))
     summary = f"pfc prio-pfc {_list(enabled) or 'none'} (was {_list(was) or 'none'})"
@@ -155,11 +159,7 @@ def _pfc_op(nic: Nic, enabled: tuple[int, ...], delay: int | None) -> dict[str, 
     if flaps:
         summary += " [mlx5: link flaps]"
     rdma = f"{nic.rdma.device}/{nic.rdma.port}" if nic.rdma else None
-    return _op(nic.ifname, "pfc", summary, enabled=list(enabled), delay=delay, flaps_link=flaps, rdma=rdma)
-
-
-def _op(ifname: str, kind: str, summary: str, **fields: Any) -> dict[str, Any]:
-    return {"interface": ifname, "kind": kind, "summary": summary, **fields}
+    return Pfc(interface=nic.ifname, summary=summary, enabled=list(enabled), delay=delay, flaps_link=flaps, rdma=rdma)
 
 
 def _onoff(value: bool) -> str:

@@ -1,43 +1,84 @@
-"""The SONiC PlatformAdapter: gather (2 round trips), normalize, plan (JSON Patch), apply (transaction)."""
+"""The SONiC PlatformAdapter: gather (2 round trips), normalize, plan (JSON Patch), apply (transaction).
+
+Capabilities beyond the base contract: NapalmBacked (switches ride on the rocesonic NAPALM driver),
+DeviceSideRevert (the dead-man rollback timer on the switch), PatchExport (plans are JSON Patches).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
-from agent.errors import DeviceError
+from pydantic import JsonValue
+
+from agent.errors import DeviceError, ParseError
 from agent.intent import DeviceIntent
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.base import (
+    ApplyOptions,
+    ApplyOutcome,
+    ApplyStatus,
+    ChangePlan,
+    CommandRunner,
+    PlatformAdapter,
+    reconnect_of,
+)
 from agent.platforms.sonic import deadman
 from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
-from agent.platforms.sonic.patch import describe, fingerprint, plan_ops
+from agent.platforms.sonic.patch import Operation, describe, fingerprint, plan_ops
 from agent.platforms.sonic.render import render
 from agent.platforms.sonic.transaction import Reconnect, SonicTransaction, TxSettings
 from agent.platforms.sonic.verify import intent_verifier
 from agent.state import DeviceState
 
+if TYPE_CHECKING:
+    from nornir.core.configuration import Config
+    from nornir.core.inventory import Host
+
 
 class SonicAdapter:
     name = "sonic"
+    napalm_platform = "rocesonic"
+    patch_suffix = ".json-patch"
 
     def __init__(self, settings: TxSettings | None = None) -> None:
         self.settings = settings or TxSettings()
 
+    def connect(self, host: Host, config: Config) -> CommandRunner:
+        """The runner of the host's rocesonic NAPALM driver, so NAPALM tasks share the session."""
+        from agent.platforms.sonic.connect import napalm_driver  # the driver module imports this one
+
+        runner = napalm_driver(host, config).runner
+        if runner is None:
+            raise DeviceError(host.name, "connect", "the NAPALM driver is not open")
+        return runner
+
     def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> SonicRaw:
         return gather(runner, list(intent.ports) if intent is not None else None)
 
-    def normalize(self, device: str, raw: Any) -> DeviceState:
-        sonic_raw = raw if isinstance(raw, SonicRaw) else SonicRaw.from_json(raw)
-        if sonic_raw.device != device:
-            sonic_raw = SonicRaw(device, sonic_raw.config_db, sonic_raw.sections, sonic_raw.gathered_at)
-        return normalize(sonic_raw)
+    def load_raw(self, device: str, doc: JsonValue) -> SonicRaw:
+        if not isinstance(doc, dict):
+            raise ParseError(device, "load switch snapshot", f"expected a JSON object, got {type(doc).__name__}")
+        try:
+            return SonicRaw.from_json(doc)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ParseError(device, "load switch snapshot", f"not a switch gather snapshot: {exc}") from None
 
-    def plan(self, intent: DeviceIntent, raw: Any) -> ChangePlan:
-        sonic_raw = raw if isinstance(raw, SonicRaw) else SonicRaw.from_json(raw)
-        live = sonic_raw.config_db
+    def raw_json(self, raw: SonicRaw) -> JsonValue:
+        return raw.to_json()
+
+    def load_operations(self, device: str, doc: JsonValue) -> list[Operation]:
+        return load_patch(device, doc)
+
+    def normalize(self, device: str, raw: SonicRaw) -> DeviceState:
+        if raw.device != device:
+            raw = SonicRaw(device, raw.config_db, raw.sections, raw.gathered_at)
+        return normalize(raw)
+
+    def plan(self, intent: DeviceIntent, raw: SonicRaw) -> ChangePlan[Operation]:
+        live = raw.config_db
         ops = plan_ops(live, render(intent))
-        plan = ChangePlan(
+        plan: ChangePlan[Operation] = ChangePlan(
             device=intent.name,
             platform=self.name,
             operations=ops,
@@ -52,12 +93,12 @@ class SonicAdapter:
         self,
         runner: CommandRunner,
         intent: DeviceIntent,
-        plan: ChangePlan,
+        plan: ChangePlan[Operation],
         opts: ApplyOptions,
         reconnect: Reconnect | None = None,
     ) -> ApplyOutcome:
         """The transaction; `reconnect` (default: the runner's own) reopens a session after a drop."""
-        tx = SonicTransaction(runner, reconnect=reconnect or getattr(runner, "reconnect", None), settings=self.settings)
+        tx = SonicTransaction(runner, reconnect=reconnect or reconnect_of(runner), settings=self.settings)
         verifier = intent_verifier(render(intent), list(intent.ports))
         try:
             return tx.execute(plan, verifier, opts)
@@ -71,6 +112,10 @@ class SonicAdapter:
             return None
         SonicTransaction(runner, settings=self.settings).confirm(pend.txid)
         return pend.txid
+
+    def revert_deadline(self, runner: CommandRunner) -> float | None:
+        pend = deadman.pending(runner)
+        return None if pend is None else pend.deadline
 
     def rollback(self, runner: CommandRunner) -> str | None:
         """Roll back the pending commit (or the newest agent checkpoint); returns the checkpoint used."""
@@ -96,4 +141,24 @@ def latest_checkpoint(runner: CommandRunner) -> str | None:
     return ours[-1] if ours else None
 
 
-ADAPTER = SonicAdapter()
+def load_patch(device: str, doc: JsonValue) -> list[Operation]:
+    """A JSON Patch read back from a plan or trail: add/remove/replace on a JSON Pointer, nothing else."""
+    if not isinstance(doc, list):
+        raise ParseError(device, "load JSON Patch", f"expected a list of operations, got {type(doc).__name__}")
+    ops: list[Operation] = []
+    for n, item in enumerate(doc):
+        if not isinstance(item, dict) or item.get("op") not in ("add", "remove", "replace"):
+            raise ParseError(device, "load JSON Patch", f"operation {n}: not an add/remove/replace operation")
+        path = item.get("path")
+        if not isinstance(path, str) or not path.startswith("/") or set(item) - {"op", "path", "value"}:
+            raise ParseError(device, "load JSON Patch", f"operation {n}: needs a JSON Pointer path and only a value")
+        op: Operation = {"op": str(item["op"]), "path": path}
+        if "value" in item:
+            op["value"] = item["value"]
+        elif item["op"] != "remove":
+            raise ParseError(device, "load JSON Patch", f"operation {n}: {item['op']} needs a value")
+        ops.append(op)
+    return ops
+
+
+ADAPTER: PlatformAdapter[SonicRaw, Operation] = SonicAdapter()

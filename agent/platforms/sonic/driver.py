@@ -5,6 +5,10 @@ NAPALM contract -> SONiC:
 * ``load_merge_candidate``: a CONFIG_DB fragment (``{table: {key: {field: value}}}``, merged field by
   field) or an RFC 6902 JSON Patch (a JSON list). ``load_replace_candidate``: a whole CONFIG_DB
   (``config replace``). File beats string, as in NAPALM.
+* getters: ``get_facts``, ``get_interfaces``, ``get_config`` (running = CONFIG_DB, startup =
+  /etc/sonic/config_db.json), ``get_lldp_neighbors`` (APPL_DB), ``get_environment`` (pmon's STATE_DB
+  tables; NotImplementedError where there are none, as on sonic-vs); see ``napalm_getters``.
+* a candidate file that cannot be read raises Merge/ReplaceConfigException, like a bad one.
 * ``compare_config``: the field-level diff against the live CONFIG_DB ("" when nothing would change).
 * ``commit_config(revert_in=N)``: checkpoint -> device-side rollback timer -> GCU -> verify (CONFIG_DB and
   APPL_DB lossless PGs) -> pending until ``confirm_commit`` (which saves); without ``revert_in`` it
@@ -14,8 +18,12 @@ NAPALM contract -> SONiC:
   ``test_method_signatures`` harness rejects any public method that ``NetworkDriver`` lacks, while
   ``compliance_report`` finds getters with ``getattr`` (so both work).
 
-Transports: ``optional_args={"transport": "ssh"}`` (Netmiko ``linux``, the default) or ``"docker"``
-(the seam for ``docker exec`` on containerlab sonic-vs; see ``RUNNER_FACTORIES``).
+SSH options (``optional_args``, the names Netmiko uses, passed on to it): ``port``, ``key_file`` /
+``use_keys``, ``alt_key_file`` (the device's pinned known_hosts; ``known_hosts`` is an alias),
+``ssh_strict`` (default true: unknown host keys are refused), ``system_host_keys`` (default true;
+inventories the project writes say false, so only the device's own pin is trusted), ``device_name``
+(the name errors use). Transports: ``optional_args={"transport": "ssh"}`` (Netmiko ``linux``, the
+default) or ``"docker"`` (the seam for ``docker exec`` on containerlab sonic-vs; see ``RUNNER_FACTORIES``).
 """
 
 from __future__ import annotations
@@ -35,8 +43,16 @@ from napalm.base.exceptions import (
 )
 
 from agent.errors import DeviceError
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
-from agent.platforms.sonic import deadman
+from agent.platforms.base import (
+    ApplyOptions,
+    ApplyOutcome,
+    ApplyStatus,
+    ChangePlan,
+    Closable,
+    CommandRunner,
+    reconnect_of,
+)
+from agent.platforms.sonic import deadman, napalm_getters
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.driver_getters import facts, interfaces, lossless_config, pfc_counters
 from agent.platforms.sonic.gather import gather, read_config_db
@@ -60,6 +76,7 @@ def _ssh_runner(driver: RoceSonicDriver) -> CommandRunner:
         verify_host_key=bool(opts.get("ssh_strict", True)),
         timeout=float(driver.timeout),
         key_file=opts.get("key_file") if opts.get("use_keys", bool(opts.get("key_file"))) else None,
+        system_host_keys=bool(opts.get("system_host_keys", True)),
     )
     return NetmikoRunner.connect(target)
 
@@ -86,6 +103,7 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
         timeout: int = 60,
         optional_args: dict[str, Any] | None = None,
     ) -> None:
+        self.platform = "rocesonic"  # NAPALM drivers name their platform (napalm's own tests read it)
         self.hostname = hostname
         self.username = username
         self.password = password
@@ -113,9 +131,8 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
             raise ConnectionException(str(exc)) from None
 
     def close(self) -> None:
-        close = getattr(self.runner, "close", None)
-        if close is not None:
-            close()
+        if isinstance(self.runner, Closable):
+            self.runner.close()
         self.runner = None
 
     def is_alive(self) -> dict[str, bool]:  # type: ignore[override]
@@ -137,6 +154,20 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
 
     def get_interfaces(self) -> dict[str, Any]:  # type: ignore[override]
         return interfaces(self._dev())
+
+    def get_config(  # type: ignore[override]
+        self, retrieve: str = "all", full: bool = False, sanitized: bool = False, format: str = "text"
+    ) -> dict[str, str]:
+        """running = CONFIG_DB, startup = /etc/sonic/config_db.json, candidate = the loaded candidate (JSON
+        text each). CONFIG_DB holds no secrets to sanitize; `full` and `format` have no other SONiC form."""
+        return napalm_getters.get_config(self._dev(), retrieve, self._replace if self._replace else self._merge)
+
+    def get_lldp_neighbors(self) -> dict[str, list[dict[str, str]]]:  # type: ignore[override]
+        return napalm_getters.lldp_neighbors(self._dev())
+
+    def get_environment(self) -> dict[str, Any]:  # type: ignore[override]
+        """From pmon's STATE_DB tables; NotImplementedError where SONiC has none (sonic-vs)."""
+        return napalm_getters.environment(self._dev())
 
     def __getattr__(self, name: str) -> Any:
         if name == "get_lossless_config":
@@ -197,7 +228,7 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
         opts = ApplyOptions(
             confirm_timeout_s=revert_in, allow_fallback_writer=bool(self.optional_args.get("allow_fallback_writer"))
         )
-        tx = SonicTransaction(runner, getattr(runner, "reconnect", None), self.settings)
+        tx = SonicTransaction(runner, reconnect_of(runner), self.settings)
         outcome = tx.execute(plan, patch_verifier(live, ops), opts, replace_config=self._replace)
         self.runner = tx.runner
         self.last_outcome = outcome
@@ -222,7 +253,10 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
 def _load_json(filename: str | None, config: str | None, error: type[Exception]) -> Any:
     if filename is None and config is None:
         raise error("provide a filename or a config string")
-    text = Path(filename).read_text() if filename is not None else str(config)
+    try:
+        text = Path(filename).read_text() if filename is not None else str(config)
+    except OSError as exc:
+        raise error(f"cannot read candidate file {filename}: {exc.strerror or exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -33,6 +33,26 @@ def _db_key(table: str, key: str) -> str:
     return shlex.quote(f"{table}|{key}")
 
 
+def redis_fields(entry: Mapping[str, Any]) -> dict[str, str]:
+    """A typed CONFIG_DB entry (cfggen's shape) as Redis stores it, like swss-common typed_to_raw:
+    a list becomes `field@` = "a,b", and an entry without fields keeps the `"NULL": "NULL"` placeholder
+    (a Redis hash cannot be empty, and the entry must still exist)."""
+    if not entry:
+        return {"NULL": "NULL"}
+    raw: dict[str, str] = {}
+    for fld, value in entry.items():
+        if isinstance(value, list):
+            raw[f"{fld}@"] = ",".join(str(v) for v in value)
+        else:
+            raw[str(fld)] = str(value)
+    return raw
+
+
+def _hset(table: str, key: str, fields: Mapping[str, str]) -> str:
+    pairs = " ".join(f"{shlex.quote(f)} {shlex.quote(v)}" for f, v in sorted(fields.items()))
+    return f"sonic-db-cli CONFIG_DB hset {_db_key(table, key)} {pairs}"
+
+
 def write_commands(target: Mapping[str, Any], current: Mapping[str, Any], keys: list[Key]) -> list[str]:
     """Commands that make `keys` of CONFIG_DB equal `target`, given they are `current` now."""
     cmds: list[str] = []
@@ -44,11 +64,11 @@ def write_commands(target: Mapping[str, Any], current: Mapping[str, Any], keys: 
         if want is None:
             cmds.append(f"sonic-db-cli CONFIG_DB del {_db_key(table, key)}")
             continue
-        stale = sorted(set(have or {}) - set(want))
+        want_raw = redis_fields(want)
+        stale = sorted(set(redis_fields(have)) - set(want_raw)) if have is not None else []
         if stale:
             cmds.append(f"sonic-db-cli CONFIG_DB hdel {_db_key(table, key)} " + " ".join(shlex.quote(f) for f in stale))
-        pairs = " ".join(f"{shlex.quote(f)} {shlex.quote(str(v))}" for f, v in sorted(want.items()))
-        cmds.append(f"sonic-db-cli CONFIG_DB hset {_db_key(table, key)} {pairs}")
+        cmds.append(_hset(table, key, want_raw))
     return cmds
 
 
@@ -65,7 +85,6 @@ def restore_commands(snapshot: Mapping[str, Any], keys: list[Key]) -> list[str]:
     for table, key in keys:
         cmds.append(f"sonic-db-cli CONFIG_DB del {_db_key(table, key)}")
         entry = (snapshot.get(table) or {}).get(key)
-        if entry:
-            pairs = " ".join(f"{shlex.quote(f)} {shlex.quote(str(v))}" for f, v in sorted(entry.items()))
-            cmds.append(f"sonic-db-cli CONFIG_DB hset {_db_key(table, key)} {pairs}")
+        if entry is not None:
+            cmds.append(_hset(table, key, redis_fields(entry)))
     return cmds

@@ -23,6 +23,7 @@ from typing import Any
 from agent.errors import DeviceError, ParseError
 from agent.platforms.base import CommandRunner
 from agent.platforms.sonic.tables import strip_reference
+from agent.policy.platforms import EIGHT_LANES, lane_count
 
 CONFIG_DB_COMMAND = "sonic-cfggen -d --print-data"
 SAVED_CONFIG_PATH = "/etc/sonic/config_db.json"
@@ -76,7 +77,37 @@ def parse_config_db(device: str, text: str) -> dict[str, Any]:
         raise ParseError(device, CONFIG_DB_COMMAND, f"not JSON ({exc.msg} at char {exc.pos})") from None
     if not isinstance(doc, dict):
         raise ParseError(device, CONFIG_DB_COMMAND, f"expected a JSON object, got: {_tail(text)}")
-    return doc
+    return typed_config_db(doc)
+
+
+def typed_config_db(doc: dict[str, Any]) -> dict[str, Any]:
+    """CONFIG_DB in the shape `sonic-cfggen -d --print-data` prints, whichever shape was read.
+
+    swss-common ConfigDBConnector.raw_to_typed (what cfggen uses) drops the `"NULL": "NULL"` placeholder
+    of entries without fields (leaving `{}`) and turns a `field@` = "a,b" into `field` = ["a", "b"]. A
+    dump in the raw Redis shape (a config file written by hand, an older tool) gets the same treatment,
+    so readers, the plan and the saved-config comparison all see one shape."""
+    out: dict[str, Any] = {}
+    for table, entries in doc.items():
+        if not isinstance(entries, dict):
+            out[table] = entries
+            continue
+        out[table] = {key: _typed_entry(entry) for key, entry in entries.items()}
+    return out
+
+
+def _typed_entry(entry: Any) -> Any:
+    if not isinstance(entry, dict) or not any(f == "NULL" or f.endswith("@") for f in entry):
+        return entry
+    typed: dict[str, Any] = {}
+    for fld, value in entry.items():
+        if fld == "NULL":
+            continue
+        if fld.endswith("@") and isinstance(value, str):
+            typed[fld[:-1]] = value.split(",")
+        else:
+            typed[fld] = value
+    return typed
 
 
 def state_commands(config_db: dict[str, Any], ports: Collection[str] | None = None) -> list[tuple[str, str]]:
@@ -109,10 +140,20 @@ def state_commands(config_db: dict[str, Any], ports: Collection[str] | None = No
     return cmds
 
 
-def pg_range(priorities: list[int]) -> str:
-    """buffermgrd's key for a pfc_enable set: [3, 4] -> "3-4", [3] -> "3"."""
-    lo, hi = min(priorities), max(priorities)
-    return str(lo) if lo == hi else f"{lo}-{hi}"
+def pg_ranges(priorities: Collection[int]) -> list[str]:
+    """buffermgrd's PG keys for a pfc_enable set: one per run of consecutive priorities.
+
+    [3, 4] -> ["3-4"]; [2, 3, 4, 6] -> ["2-4", "6"] (sonic-swss buffermgr.cpp builds a bitmap of the
+    priorities and Orch::generateIdListFromMap cuts it into contiguous slices)."""
+    runs: list[str] = []
+    ordered = sorted(set(priorities))
+    start = 0
+    for i, prio in enumerate(ordered):
+        if i + 1 == len(ordered) or ordered[i + 1] != prio + 1:
+            lo = ordered[start]
+            runs.append(str(lo) if lo == prio else f"{lo}-{prio}")
+            start = i + 1
+    return runs
 
 
 def parse_priorities(text: str) -> list[int]:
@@ -127,9 +168,18 @@ def key_priorities(key: str) -> set[int]:
     return set(range(int(lo), int(hi or lo) + 1))
 
 
+def field_text(value: Any) -> str:
+    """A CONFIG_DB field as its stored text: a typed list (`field@`) back to "a,b", None to ""."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
 def lossless_ports(config_db: dict[str, Any]) -> set[str]:
     qos = config_db.get("PORT_QOS_MAP") or {}
-    return {p for p, e in qos.items() if p != "global" and parse_priorities(str(e.get("pfc_enable", "")))}
+    return {p for p, e in qos.items() if p != "global" and parse_priorities(field_text(e.get("pfc_enable")))}
 
 
 def expected_pg_keys(config_db: dict[str, Any], ports: Collection[str]) -> list[str]:
@@ -137,9 +187,8 @@ def expected_pg_keys(config_db: dict[str, Any], ports: Collection[str]) -> list[
     keys: set[str] = set()
     qos = config_db.get("PORT_QOS_MAP") or {}
     for port in ports:
-        prios = parse_priorities(str((qos.get(port) or {}).get("pfc_enable", "")))
-        if prios:
-            keys.add(f"{port}:{pg_range(prios)}")
+        prios = parse_priorities(field_text((qos.get(port) or {}).get("pfc_enable")))
+        keys.update(f"{port}:{pgs}" for pgs in pg_ranges(prios))
         for key in config_db.get("BUFFER_PG") or {}:
             pg_port, _, pgs = key.partition("|")
             if pg_port == port and key_priorities(pgs) & set(prios):
@@ -159,14 +208,35 @@ def candidate_profiles(config_db: dict[str, Any], ports: Collection[str]) -> lis
     for table in (config_db.get("CABLE_LENGTH") or {}).values():
         cables.update({p: str(v) for p, v in table.items()})
     qos = config_db.get("PORT_QOS_MAP") or {}
+    model = mellanox_model((config_db.get("DEVICE_METADATA") or {}).get("localhost", {}).get("platform"))
     for port in ports:
         entry = (config_db.get("PORT") or {}).get(port, {})
         speed, mtu = entry.get("speed"), str(entry.get("mtu", DEFAULT_MTU))
         if (qos.get(port) or {}).get("pfc_enable") and speed and port in cables:
             names.add(f"pg_lossless_{speed}_{cables[port]}_profile")
-            if mtu != DEFAULT_MTU:  # the dynamic model names non-default MTUs (buffermgrdyn getDynamicProfileName)
-                names.add(f"pg_lossless_{speed}_{cables[port]}_mtu{mtu}_profile")
+            # the dynamic model names non-default MTUs and narrower-speed 8-lane ports (getDynamicProfileName)
+            base = f"pg_lossless_{speed}_{cables[port]}" + (f"_mtu{mtu}" if mtu != DEFAULT_MTU else "")
+            names.add(f"{base}_profile")
+            if lane_count(entry.get("lanes")) == EIGHT_LANES and _eight_lane_name(model, str(speed)):
+                names.add(f"{base}_8lane_profile")
     return sorted(names)
+
+
+def mellanox_model(platform: object) -> int | None:
+    """buffermgrdyn's Mellanox model number: the 4 digits after the first "sn" of DEVICE_METADATA platform
+    (x86_64-nvidia_sn5600-r0 -> 5600, x86_64-mlnx_msn4700-r0 -> 4700); None off Mellanox/NVIDIA."""
+    text = str(platform or "")
+    if not any(vendor in text for vendor in ("mlnx", "nvidia")) or "sn" not in text:
+        return None
+    digits = text[text.index("sn") + 2 : text.index("sn") + 6]
+    return int(digits) if digits.isdigit() else None
+
+
+def _eight_lane_name(model: int | None, speed: str) -> bool:
+    """Only SN4xxx below 400G and SN5xxx below 800G get "_8lane" (their top speed exists only on 8 lanes)."""
+    if model is None:
+        return False
+    return (model // 1000 == 4 and speed != "400000") or (model // 1000 == 5 and speed != "800000")
 
 
 def batch_line(cmds: list[tuple[str, str]], nonce: str) -> str:

@@ -23,6 +23,20 @@ _SEPARATOR = re.compile(r"\s*-+(\s+-+)*\s*")
 _DASHES = re.compile(r"-+")
 
 
+#: queuestat/wredstat name a queue by its COUNTERS_QUEUE_TYPE_MAP type and COUNTERS_QUEUE_INDEX_MAP index:
+#: UC3 (SAI_QUEUE_TYPE_UNICAST), MC13 (MULTICAST), ALL3 (SAI_QUEUE_TYPE_ALL: platforms whose queues carry
+#: both). Unicast and ALL queues are the ones TC_TO_QUEUE_MAP sends RoCE to; multicast ones are not.
+_DATA_QUEUE_TYPES = ("UC", "ALL")
+
+
+def data_queue_index(name: str) -> int | None:
+    """ "UC3" / "ALL3" -> 3; "MC13", "VOQ..." and anything else -> None (not a queue the checks read)."""
+    for prefix in _DATA_QUEUE_TYPES:
+        if name.startswith(prefix) and name[len(prefix) :].isdecimal():
+            return int(name[len(prefix) :])
+    return None
+
+
 class Unavailable(Exception):
     """The command does not exist on this SONiC release (e.g. `show queue wredcounters` <= 202411)."""
 
@@ -109,7 +123,7 @@ def parse_pfc_counters(device: str, command: str, text: str) -> dict[str, dict[s
 
 
 def parse_queue_counters_json(device: str, command: str, text: str) -> dict[str, dict[int, dict[str, int]]]:
-    """`show queue counters --json` -> {port: {uc_queue: {totalpacket, droppacket, ...}}}."""
+    """`show queue counters --json` -> {port: {queue: {totalpacket, droppacket, ...}}} (UC and ALL queues)."""
     start = text.find("{")
     try:
         doc = json.loads(text[start:]) if start >= 0 else {}
@@ -120,26 +134,28 @@ def parse_queue_counters_json(device: str, command: str, text: str) -> dict[str,
     out: dict[str, dict[int, dict[str, int]]] = {}
     for port, queues in doc.items():
         for qname, stats in (queues or {}).items():
-            if not str(qname).startswith("UC"):
-                continue
+            index = data_queue_index(str(qname))
+            if index is None or not isinstance(stats, dict):
+                continue  # multicast queues, and the per-port "time" stamp of newer releases
             values = {k: to_int(device, command, str(v)) for k, v in stats.items()}
-            out.setdefault(port, {})[int(str(qname)[2:])] = {k: v for k, v in values.items() if v is not None}
+            out.setdefault(port, {})[index] = {k: v for k, v in values.items() if v is not None}
     return out
 
 
 def parse_wred_counters(device: str, command: str, text: str) -> dict[str, dict[int, int]]:
-    """`show queue wredcounters` -> {port: {uc_queue: ECN-marked packets}}."""
+    """`show queue wredcounters` -> {port: {queue: ECN-marked packets}} (UC and ALL queues)."""
     check_available(text)
     out: dict[str, dict[int, int]] = {}
     for _title, rows in simple_tables(device, command, text):
         for row in rows:
             if "EcnMarked/pkts" not in row or "TxQ" not in row:
                 raise ParseError(device, command, f"unexpected header {list(row)}")
-            if not row["TxQ"].startswith("UC"):
+            index = data_queue_index(row["TxQ"])
+            if index is None:
                 continue
             value = to_int(device, command, row["EcnMarked/pkts"])
             if value is not None:
-                out.setdefault(row["Port"], {})[int(row["TxQ"][2:])] = value
+                out.setdefault(row["Port"], {})[index] = value
     return out
 
 

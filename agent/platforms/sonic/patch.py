@@ -13,13 +13,23 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import jsonpatch
+from pydantic import JsonValue
 
 from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES, ConfigDb, owned_fields
 
-Operation = dict[str, Any]
+
+class _PatchPath(TypedDict):
+    op: str  # "add" | "remove" | "replace" (the planner emits no move/copy/test)
+    path: str  # JSON Pointer into CONFIG_DB
+
+
+class Operation(_PatchPath, total=False):
+    """One RFC 6902 operation: already plain JSON, so plans and trails hold it as it is."""
+
+    value: JsonValue
 
 
 def pointer(*parts: str) -> str:

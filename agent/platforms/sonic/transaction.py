@@ -24,11 +24,12 @@ from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, Change
 from agent.platforms.sonic import deadman
 from agent.platforms.sonic.fallback import plan_writes
 from agent.platforms.sonic.gather import read_config_db
-from agent.platforms.sonic.patch import fingerprint, tables_of
+from agent.platforms.sonic.patch import Operation, fingerprint, tables_of
 from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES
 
 Verifier = Callable[[CommandRunner], list[str]]  # re-reads the device; returns mismatches (empty = good)
 Reconnect = Callable[[], CommandRunner]
+Plan = ChangePlan[Operation]
 
 
 @dataclass
@@ -66,7 +67,7 @@ class SonicTransaction:
 
     # -- entry point ------------------------------------------------------------------------------
     def execute(
-        self, plan: ChangePlan, verify: Verifier, opts: ApplyOptions, *, replace_config: dict[str, Any] | None = None
+        self, plan: Plan, verify: Verifier, opts: ApplyOptions, *, replace_config: dict[str, Any] | None = None
     ) -> ApplyOutcome:
         """Run the change. With `replace_config` GCU replaces the whole CONFIG_DB (`config replace`);
         `plan.operations` is then the diff it implies, used for display and verification only."""
@@ -117,7 +118,7 @@ class SonicTransaction:
     def _gcu(
         self,
         out: ApplyOutcome,
-        plan: ChangePlan,
+        plan: Plan,
         before: dict[str, Any],
         verify: Verifier,
         opts: ApplyOptions,
@@ -234,7 +235,7 @@ class SonicTransaction:
 
     # -- fallback writer (explicit opt-in) --------------------------------------------------------
     def _fallback(
-        self, out: ApplyOutcome, plan: ChangePlan, before: dict[str, Any], verify: Verifier, opts: ApplyOptions
+        self, out: ApplyOutcome, plan: Plan, before: dict[str, Any], verify: Verifier, opts: ApplyOptions
     ) -> ApplyOutcome:
         if opts.confirm_timeout_s:
             return self._untouched(

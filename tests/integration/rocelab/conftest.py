@@ -77,8 +77,9 @@ def inventory_netmiko(inventory: Path, name: str) -> BaseConnection:
     """Netmiko exactly as the written inventory describes the device: key login, strict pinned host keys."""
     host = load_nornir(inventory).inventory.hosts[name]
     params = host.get_connection_parameters("netmiko")
+    options = {**params.extras, **host.data["_ssh_options"]}  # the agent's host-key policy over the file's
     return ConnectHandler(device_type=params.platform, host=params.hostname, port=params.port,
-                          username=params.username, **params.extras, **host.data["_ssh_options"])  # fmt: skip
+                          username=params.username, **options)  # fmt: skip
 
 
 @dataclass

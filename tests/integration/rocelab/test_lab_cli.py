@@ -16,8 +16,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.process import pid_alive
-from rocelab.inventory_writer import INVENTORY_FILES
-from rocelab.spec import DEFAULT_BASE_PORT
+from rocelab.inventory_writer import PINS_DIR, PORTABLE_FILES
 from tests.integration.rocelab.conftest import ROOT, TOPOLOGY, free_base_port, inventory_netmiko, lab_env
 
 pytestmark = pytest.mark.integration
@@ -72,11 +71,15 @@ def test_state_dir_holds_secrets_with_tight_modes(lab: Lab) -> None:
         assert stat.S_IMODE((lab.state_dir / name).stat().st_mode) == 0o600, name
 
 
-def test_written_inventory_equals_the_committed_one_apart_from_ports(lab: Lab) -> None:
-    for name in INVENTORY_FILES:
-        written = (lab.inventory / name).read_text()
-        as_default = re.sub(r"port: (\d+)", lambda m: f"port: {int(m[1]) - lab.base_port + DEFAULT_BASE_PORT}", written)
-        assert as_default == (ROOT / "inventories" / "lab" / name).read_text(), name
+def test_written_inventory_equals_the_committed_portable_files_and_pins_each_twin(lab: Lab) -> None:
+    for name in PORTABLE_FILES:
+        assert (lab.inventory / name).read_text() == (ROOT / "inventories" / "lab" / name).read_text(), name
+    hosts = (lab.inventory / "hosts.yaml").read_text()
+    assert f"port: {lab.base_port + 7}" in hosts
+    assert f"alt_key_file: {lab.inventory.resolve() / PINS_DIR / 'spine2'}" in hosts
+    for i, name in enumerate(("host1", "host2", "host3", "host4", "leaf1", "leaf2", "spine1", "spine2")):
+        (pin,) = (lab.inventory / PINS_DIR / name).read_text().splitlines()
+        assert pin.split()[0] == f"[127.0.0.1]:{lab.base_port + i}"
     pins = (lab.inventory / "known_hosts").read_text().splitlines()
     assert [p.split()[0] for p in pins] == [f"[127.0.0.1]:{lab.base_port + i}" for i in range(8)]
     assert len({p.split()[2] for p in pins}) == 8  # one host key per twin

@@ -67,14 +67,23 @@ class Lab:
         finally:
             runner.close()
 
-    def inventory_copy(self, tmp: Path) -> Path:
+    def inventory_copy(self, tmp: Path, *, pins: bool = True, key_login: bool = True) -> Path:
+        """A copy whose hosts point at the copy's own pins (or at none), with or without key login."""
         copy = tmp / "inv"
         shutil.copytree(self.inv, copy)
-        defaults = YAML(typ="safe").load((copy / "defaults.yaml").read_text())
-        for holder in (defaults["connection_options"]["netmiko"]["extras"],):
-            holder["key_file"] = str(self.state / "id_ed25519")
-        defaults["connection_options"]["napalm"]["extras"]["optional_args"]["key_file"] = str(self.state / "id_ed25519")
-        YAML().dump(defaults, copy / "defaults.yaml")
+        if not pins:
+            (copy / "known_hosts").unlink()
+            shutil.rmtree(copy / "known_hosts.d")
+        hosts = YAML(typ="safe").load((copy / "hosts.yaml").read_text())
+        for name, host in hosts.items():
+            if not key_login:
+                host.pop("connection_options")
+                continue
+            netmiko = host["connection_options"]["netmiko"]["extras"]
+            napalm = host["connection_options"].get("napalm", {}).get("extras", {}).get("optional_args", {})
+            for holder in (netmiko, napalm):
+                holder["alt_key_file"] = str(copy / "known_hosts.d" / name)
+        YAML().dump(hosts, copy / "hosts.yaml")
         return copy
 
 
@@ -124,8 +133,7 @@ def test_plan_shows_the_diff_from_sonic_defaults(lab: Lab, tmp_path: Path) -> No
 
 def test_unknown_host_key_is_refused_unless_skipped(lab: Lab, tmp_path: Path) -> None:
     before = lab.config_db()
-    inv = lab.inventory_copy(tmp_path)
-    (inv / "known_hosts").unlink()
+    inv = lab.inventory_copy(tmp_path, pins=False)
     env = {**lab.env, "HOME": str(tmp_path)}  # no ~/.ssh/known_hosts either
     res = lab.cli("plan", "-i", str(inv), "--limit", "leaf1", env=env)
     assert res.returncode == 1
@@ -138,11 +146,7 @@ def test_unknown_host_key_is_refused_unless_skipped(lab: Lab, tmp_path: Path) ->
 
 def test_wrong_password_is_reported_and_never_printed(lab: Lab, tmp_path: Path) -> None:
     before = lab.config_db()
-    inv = tmp_path / "inv"
-    shutil.copytree(lab.inv, inv)
-    defaults = YAML(typ="safe").load((inv / "defaults.yaml").read_text())
-    defaults.pop("connection_options")  # password login only
-    YAML().dump(defaults, inv / "defaults.yaml")
+    inv = lab.inventory_copy(tmp_path, key_login=False)  # password login only
     secret = "not-the-lab-password-7f3a"
     res = lab.cli("apply", "-i", str(inv), "--limit", "leaf1", "--yes", env={**lab.env, "ROCE_AGENT_PASSWORD": secret})
     assert res.returncode == 1
@@ -229,12 +233,12 @@ def test_napalm_getters_and_validate_over_ssh(lab: Lab) -> None:
     from nornir_napalm.plugins.tasks import napalm_get, napalm_validate
 
     from agent.inventory.loader import load_nornir
-    from agent.platforms.tasks import napalm_driver
+    from agent.platforms.sonic.connect import napalm_driver
 
     source = ROOT / "tests" / "fixtures" / "sonic_platform" / "napalm" / "validate_lossless.yaml"
 
     def check(task: Task) -> tuple[Any, Any]:
-        napalm_driver(task)
+        napalm_driver(task.host, task.nornir.config)
         got = task.run(task=napalm_get, getters=["facts", "get_lossless_config", "get_pfc_counters"])
         report = task.run(task=napalm_validate, src=str(source))
         return got[0].result, report[0].result
@@ -259,12 +263,12 @@ def test_napalm_configure_with_revert_in_then_confirm(lab: Lab) -> None:
     from nornir_napalm.plugins.tasks import napalm_configure, napalm_confirm_commit
 
     from agent.inventory.loader import load_nornir
-    from agent.platforms.tasks import napalm_driver
+    from agent.platforms.sonic.connect import napalm_driver
 
     fragment = json.dumps({"PFC_WD": {"Ethernet0": {"detection_time": "400"}}})
 
     def push(task: Task) -> tuple[str, bool, bool]:
-        driver = napalm_driver(task)
+        driver = napalm_driver(task.host, task.nornir.config)
         configured = task.run(task=napalm_configure, configuration=fragment, revert_in=120)
         pending = driver.has_pending_commit()
         task.run(task=napalm_confirm_commit)

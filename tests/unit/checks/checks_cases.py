@@ -1,6 +1,7 @@
 """Runs one case of a check table (tests/fixtures/checks/*.yaml) against the golden fabric.
 
-Case keys: check, name, device, patch (ops on `device`), also ({device: ops}), unreachable ([devices]), error,
+Case keys: check, name, device, patch (ops on `device`), policy_headroom (the device policy's `headroom:`),
+also ({device: ops}), unreachable ([devices]), error,
 previous ({device: ops} applied to a copy of the golden states taken as the first read), links (file),
 expect ([{device?, port, priority?, severity?, actual_contains?, expected_contains?, remediation_contains?}]).
 """
@@ -13,11 +14,17 @@ from checks_builders import golden, patched
 
 from agent.checks.engine import run_checks
 from agent.checks.finding import Finding
-from agent.checks.registry import Selection
+from agent.checks.registry import CheckSelection
+from agent.policy.headroom_policy import HeadroomSettings
 
 
 def run_case(case: dict[str, Any]) -> list[Finding]:
     intents, states, topo = golden(case.get("links", "links_lab.yaml"))
+    if "policy_headroom" in case:  # the device's effective policy declares headroom inputs (e.g. its platform)
+        intent = intents[case["device"]]
+        headroom = HeadroomSettings.model_validate(case["policy_headroom"])
+        policy = intent.policy.model_copy(update={"headroom": headroom})
+        intents[case["device"]] = intent.model_copy(update={"policy": policy})
     previous = None
     if "previous" in case:
         previous = dict(states)
@@ -32,7 +39,7 @@ def run_case(case: dict[str, Any]) -> list[Finding]:
     for dev in case.get("unreachable", []):
         del states[dev]
         errors[dev] = case.get("error", "TCP connection to 127.0.0.1:2201 refused")
-    selection = Selection.parse([case["check"]])
+    selection = CheckSelection.parse([case["check"]])
     return run_checks(intents, states, topo, selection, previous=previous, errors=errors)
 
 

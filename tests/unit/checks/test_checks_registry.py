@@ -9,7 +9,7 @@ import pytest
 from checks_builders import FIXTURES, golden, load_cases
 
 from agent.checks.engine import FABRIC, audit, run_checks
-from agent.checks.registry import Selection, catalogue
+from agent.checks.registry import CheckSelection, catalogue
 
 CATALOGUE = catalogue()
 AUDIT = {"AUDIT-001", "AUDIT-002", "AUDIT-003"}
@@ -28,7 +28,7 @@ def test_ids_are_stable_shape_and_documented() -> None:
 def test_golden_fabric_passes(check_id: str) -> None:
     intents, states, topo = golden()
     previous = dict(states)
-    findings = run_checks(intents, states, topo, Selection.parse([check_id]), previous=previous)
+    findings = run_checks(intents, states, topo, CheckSelection.parse([check_id]), previous=previous)
     assert findings == []
 
 
@@ -52,7 +52,7 @@ SELECTIONS = [
 
 @pytest.mark.parametrize(("include", "exclude", "want"), SELECTIONS)
 def test_selection(include: list[str], exclude: list[str], want: set[str] | None) -> None:
-    sel = Selection.parse(include, exclude)
+    sel = CheckSelection.parse(include, exclude)
     got = {cid for cid, spec in CATALOGUE.items() if sel.selects(spec)}
     if want is None:
         assert got == {c for c in CATALOGUE if c.startswith(("HOST-", "LINK-", "AUDIT-"))} - {"HOST-TCP-001"}
@@ -61,7 +61,7 @@ def test_selection(include: list[str], exclude: list[str], want: set[str] | None
 
 
 def test_unknown_selection_terms_are_reported() -> None:
-    assert Selection.parse(["SW-PFC-009", "pfc", "nonsense"]).unknown_terms(CATALOGUE.values()) == [
+    assert CheckSelection.parse(["SW-PFC-009", "pfc", "nonsense"]).unknown_terms(CATALOGUE.values()) == [
         "SW-PFC-009",
         "nonsense",
     ]
@@ -92,6 +92,6 @@ def test_run_checks_accepts_plain_terms() -> None:
     intents, states, topo = golden()
     states["leaf1"] = states["leaf1"].model_copy(update={"config_saved": False})
     by_terms = run_checks(intents, states, topo, ["config"])
-    by_selection = run_checks(intents, states, topo, Selection.parse(["config"]))
+    by_selection = run_checks(intents, states, topo, CheckSelection.parse(["config"]))
     assert by_terms == by_selection
     assert [f.check_id for f in by_terms] == ["SW-CFG-001"]

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from nornir.core.inventory import Host
-from nornir.core.task import AggregatedResult, MultiResult, Result
 from typer.testing import CliRunner
 
+from agent.app.change import ChangeRun, DeviceChange
 from agent.cli import app
-from agent.cli.change_cmd import Selection, _emit
+from agent.cli.change_cmd import emit
 from agent.platforms.base import ApplyOutcome, ApplyStatus, ChangePlan
 from agent.rollout.locks import LocalLock, LockInfo
+from tests.lab_inventory import write_lab_inventory
 
 ROOT = Path(__file__).resolve().parents[3]
-LAB_INVENTORY = ROOT / "inventories" / "lab"
 RUNNER = CliRunner()
-
-
-def _results(outcomes: dict[str, ApplyOutcome]) -> AggregatedResult:
-    agg = AggregatedResult("apply_task")
-    for name, outcome in outcomes.items():
-        multi = MultiResult("apply_task")
-        multi.append(Result(host=Host(name), result=outcome))
-        agg[name] = multi
-    return agg
 
 
 def test_human_output_prints_each_devices_apply_events(capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,9 +24,9 @@ def test_human_output_prints_each_devices_apply_events(capsys: pytest.CaptureFix
         "host1": ApplyOutcome("host1", ApplyStatus.applied, "6 operation(s) applied and verified", events=[flap]),
         "leaf1": ApplyOutcome("leaf1", ApplyStatus.applied, "patch applied", plan=ChangePlan("leaf1", "sonic")),
     }
-    sel = Selection(nr=None, intents={}, skipped={})  # type: ignore[arg-type]  # _emit reads only `skipped`
+    run = ChangeRun("apply", [DeviceChange(n, o.status.value, plan=o.plan, outcome=o) for n, o in outcomes.items()])
 
-    _emit(_results(outcomes), sel, as_json=False)
+    emit(run, as_json=False)
 
     out = capsys.readouterr().out
     host1 = out[out.index("=== host1") : out.index("=== leaf1")]
@@ -47,9 +36,7 @@ def test_human_output_prints_each_devices_apply_events(capsys: pytest.CaptureFix
 
 def test_apply_refuses_an_inventory_a_rollout_holds_before_contacting_any_device(tmp_path: Path) -> None:
     inventory = tmp_path / "lab"
-    shutil.copytree(
-        LAB_INVENTORY, inventory, ignore=shutil.ignore_patterns(".state")
-    )  # 127.0.0.1 ports nothing listens on: a contact would fail
+    write_lab_inventory(inventory)  # 127.0.0.1 ports nothing listens on: a contact would fail
     LocalLock(inventory / ".state").acquire(LockInfo.new("roce-agent-20261121T220000Z-abcdef", "lab-rollout", 600))
 
     res = RUNNER.invoke(app, ["apply", "-i", str(inventory), "--yes"])
@@ -64,7 +51,7 @@ def test_apply_refuses_an_inventory_a_rollout_holds_before_contacting_any_device
 
 def test_apply_names_the_interrupted_rollout_to_resume_or_abort(tmp_path: Path) -> None:
     inventory = tmp_path / "lab"
-    shutil.copytree(LAB_INVENTORY, inventory, ignore=shutil.ignore_patterns(".state"))
+    write_lab_inventory(inventory)
     lock = LocalLock(inventory / ".state")
     lock.acquire(LockInfo.new("roce-agent-20261121T220000Z-abcdef", "lab-rollout", 600))
     lock.mark_interrupted("roce-agent-20261121T220000Z-abcdef")

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.inventory.loader import load_nornir, load_topology
+from tests.lab_inventory import write_lab_inventory
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
@@ -23,14 +24,15 @@ def test_from_clab_writes_an_inventory_the_loader_reads_with_the_labs_hosts_grou
     res = RUNNER.invoke(app, ["inventory", "from-clab", str(DEFAULT_TOPOLOGY), "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == ["defaults.yaml", "groups.yaml", "hosts.yaml", "links.yaml"]
-    nr, lab = load_nornir(out), load_nornir(LAB_INVENTORY)
+    lab_inventory = write_lab_inventory(tmp_path / "lab")
+    nr, lab = load_nornir(out), load_nornir(lab_inventory)
     assert set(nr.inventory.hosts) == set(lab.inventory.hosts)
     for name, host in nr.inventory.hosts.items():
         assert [g.name for g in host.groups] == [g.name for g in lab.inventory.hosts[name].groups]
         assert host.get("role") == lab.inventory.hosts[name].get("role")
         assert host.port == 22
     assert nr.inventory.hosts["leaf1"].hostname == "172.20.30.21"
-    assert load_topology(out).links == load_topology(LAB_INVENTORY).links
+    assert load_topology(out).links == load_topology(lab_inventory).links
 
 
 def test_from_clab_is_deterministic_and_copies_the_policy(tmp_path: Path) -> None:
@@ -71,8 +73,8 @@ def test_show_json_is_the_same_for_the_directory_and_the_topology(tmp_path: Path
     assert spines["members"] == ["spine1", "spine2"]
 
 
-def test_show_lab_inventory_lists_ssh_transport() -> None:
-    res = RUNNER.invoke(app, ["inventory", "show", "-i", str(LAB_INVENTORY), "--json"])
+def test_show_lab_inventory_lists_ssh_transport(tmp_path: Path) -> None:
+    res = RUNNER.invoke(app, ["inventory", "show", "-i", str(write_lab_inventory(tmp_path / "lab")), "--json"])
     assert res.exit_code == 0, res.output
     hosts = json.loads(res.stdout)["hosts"]
     assert {h["transport"] for h in hosts} == {"ssh"}

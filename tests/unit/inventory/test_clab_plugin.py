@@ -24,6 +24,7 @@ from rocelab.inventory_writer import groups_doc as lab_groups_doc
 from rocelab.inventory_writer import hosts_doc as lab_hosts_doc
 from rocelab.inventory_writer import links_doc as lab_links_doc
 from rocelab.spec import build_spec
+from tests.lab_inventory import write_lab_inventory
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
@@ -36,7 +37,7 @@ def lab_reference() -> dict[str, Any]:
     topo = load_clab(DEFAULT_TOPOLOGY)
     spec = build_spec(topo)
     return {
-        "hosts": lab_hosts_doc(spec, topo),
+        "hosts": lab_hosts_doc(spec, topo, ROOT / ".lab" / "id_ed25519", ROOT / "inventories" / "lab"),
         "groups": lab_groups_doc(topo.nodes.values()),
         "links": lab_links_doc(topo),
     }
@@ -81,12 +82,13 @@ def test_addresses_are_mgmt_ips_on_port_22_and_sonic_vs_goes_through_docker() ->
     assert "container" not in hosts["leaf1"]["data"]  # the default name follows from data `lab`
 
 
-def test_plugin_through_initnornir_matches_the_committed_lab_inventory() -> None:
+def test_plugin_through_initnornir_matches_the_lab_inventory(tmp_path: Path) -> None:
     nr = plugin_nornir(DEFAULT_TOPOLOGY)
+    lab_inventory = write_lab_inventory(tmp_path / "lab")
     lab = InitNornir(
         inventory={
             "plugin": "SimpleInventory",
-            "options": {f"{k}_file": str(ROOT / "inventories" / "lab" / f"{k}s.yaml") for k in ("host", "group")},
+            "options": {f"{k}_file": str(lab_inventory / f"{k}s.yaml") for k in ("host", "group")},
         },
         logging={"enabled": False},
     )
@@ -98,7 +100,7 @@ def test_plugin_through_initnornir_matches_the_committed_lab_inventory() -> None
     assert nr.inventory.hosts["spine1"].get_connection_parameters("napalm").platform == "rocesonic"
     assert nr.inventory.hosts["host2"].get("rdma_interfaces") == ["eth1"]
     assert nr.inventory.hosts["leaf2"].get("lab") == "roce-fabric"
-    assert topology_from_inventory(nr.inventory).links == load_topology(ROOT / "inventories" / "lab").links
+    assert topology_from_inventory(nr.inventory).links == load_topology(lab_inventory).links
 
 
 def test_nornir_filters_work_on_label_groups() -> None:
@@ -140,7 +142,10 @@ def test_prefix_changes_container_names_and_sonic_vm_uses_ssh() -> None:
     assert leaf1["hostname"] == "leaf1"  # no mgmt-ipv4: the container name (containerlab adds it to /etc/hosts)
     assert leaf1["connection_options"]["napalm"]["extras"]["optional_args"]["container"] == "leaf1"
     assert leaf2["data"]["transport"] == "ssh"
-    assert "connection_options" not in leaf2
+    assert leaf2["connection_options"] == {
+        "netmiko": {"extras": {"ssh_strict": True, "system_host_keys": False}},
+        "napalm": {"extras": {"optional_args": {"device_name": "leaf2", "system_host_keys": False}}},
+    }
     assert docs["defaults.yaml"] == {"username": "admin", "data": {"lab": "tiny", "clab_prefix": ""}}
 
 
@@ -159,3 +164,25 @@ def test_plugin_options_are_checked() -> None:
         ClabInventory()
     with pytest.raises(InputError, match="unknown"):
         ClabInventory(topology=str(DEFAULT_TOPOLOGY), hostfile="x")
+
+
+@pytest.mark.parametrize("source", [DEFAULT_TOPOLOGY, FIXTURES / "prefix-empty.clab.yml"], ids=["sonic-vs", "sonic-vm"])
+def test_no_two_hosts_share_a_mutable_options_object(source: Path, tmp_path: Path) -> None:
+    """Through the plugin and through `inventory from-clab` files read by plain SimpleInventory."""
+    from agent.app.inventory import render_files
+
+    for name, text in render_files(read_source(source)).items():
+        (tmp_path / name).write_text(text)
+    files = {f"{k}_file": str(tmp_path / f"{k}s.yaml") for k in ("host", "group", "defaults")}
+    files["defaults_file"] = str(tmp_path / "defaults.yaml")
+    simple = InitNornir(inventory={"plugin": "SimpleInventory", "options": files}, logging={"enabled": False})
+    for nr in (plugin_nornir(source), simple):
+        seen: list[tuple[object, str]] = []  # objects kept alive, so an id is never reused
+        for host in nr.inventory.hosts.values():
+            for conn in ("netmiko", "napalm"):
+                extras = host.get_connection_parameters(conn).extras
+                for obj in (extras, extras.get("optional_args")):
+                    if obj is not None:
+                        shared = [owner for other, owner in seen if other is obj]
+                        assert not shared, f"{host.name} shares {conn} options with {shared}"
+                        seen.append((obj, host.name))

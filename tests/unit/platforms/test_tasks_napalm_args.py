@@ -6,7 +6,8 @@ from typing import Any
 
 from nornir.core.inventory import ConnectionOptions, Host
 
-from agent.platforms.tasks import napalm_optional_args, ssh_target
+from agent.platforms.sonic.connect import napalm_optional_args
+from agent.transports.nornir_ssh import ssh_target
 
 
 def _host(data: dict[str, Any], optional_args: dict[str, Any] | None = None) -> Host:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from agent.policy.headroom import (
-    ASIC_PARAMS,
     Headroom,
     TrafficPattern,
     cable_round_trip_bytes,
@@ -14,6 +13,7 @@ from agent.policy.headroom import (
     peer_response_bytes,
     physical_headroom_bound,
 )
+from agent.policy.platforms import asic_params
 
 # speed, cable, wire RTT, peer response, SPC3 (xoff, size), SPC4 (xoff, size) or None, vs (xoff, size), physical
 REFERENCE_TABLE = [
@@ -39,7 +39,7 @@ def test_reference_table_to_the_byte(
     physical: int,
 ) -> None:
     assert round(cable_round_trip_bytes(speed, cable)) == rtt
-    assert peer_response_bytes(speed, ASIC_PARAMS["spectrum3"]) == peer
+    assert peer_response_bytes(speed, asic_params("spectrum3")) == peer
     assert dynamic_headroom(speed, cable, 9100, "spectrum3") == Headroom(xon=19_456, xoff=spc3[0], size=spc3[1])
     if spc4 is not None:
         assert dynamic_headroom(speed, cable, 9100, "spectrum4") == Headroom(xon=19_456, xoff=spc4[0], size=spc4[1])
@@ -77,7 +77,7 @@ def test_port_mtu_and_cable_raise_xoff() -> None:
 
 def test_unknown_speed_falls_back_to_the_asic_peer_response_time() -> None:
     # 2.5G has no IEEE pause-quanta entry: the plugin uses ASIC_TABLE.peer_response_time (3.8 KB).
-    assert peer_response_bytes(2_500, ASIC_PARAMS["vs"]) == pytest.approx(3.8 * 1024)
+    assert peer_response_bytes(2_500, asic_params("vs")) == pytest.approx(3.8 * 1024)
     assert dynamic_headroom(2_500, 5).xon == 18_432
     with pytest.raises(ValueError, match="no IEEE pause-quanta bound"):
         physical_headroom_bound(2_500, 5)
@@ -90,10 +90,11 @@ def test_unknown_asic_and_bad_inputs_are_rejected() -> None:
         dynamic_headroom(0, 5)
 
 
-def test_asic_table_covers_spectrum_1_to_4_and_vs() -> None:
-    assert {"spectrum1", "spectrum2", "spectrum3", "spectrum4", "vs"} <= set(ASIC_PARAMS)
-    assert ASIC_PARAMS["vs"].cell_size == 128
-    assert (ASIC_PARAMS["spectrum1"].cell_size, ASIC_PARAMS["spectrum4"].cell_size) == (96, 192)
+def test_asic_aliases_cover_spectrum_1_to_6_and_vs() -> None:
+    assert asic_params("vs").cell_size == 128
+    assert [asic_params(f"spectrum{n}").cell_size for n in range(1, 7)] == [96, 144, 144, 192, 192, 256]
+    assert asic_params("spectrum6").pipeline_latency_kb == 42
+    assert asic_params("MELLANOX-SPECTRUM-4") == asic_params("spectrum4")
 
 
 def test_physical_bound_is_above_sonic_xoff_at_100g() -> None:

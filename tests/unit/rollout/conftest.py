@@ -16,5 +16,5 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeLab:
     inv = tmp_path / "inventory"
     shutil.copytree(FIXTURES / "inventory", inv)
     for platform in ("sonic", "linux-rdma"):
-        monkeypatch.setitem(registry.ADAPTERS, platform, "rollout_fakes:ADAPTER")
+        monkeypatch.setitem(registry.OVERRIDES, platform, "rollout_fakes:ADAPTER")
     return FakeLab(inv)

@@ -24,7 +24,7 @@ from typing import Any
 from agent.checks.finding import Finding, Severity
 from agent.errors import DeviceError
 from agent.intent import DeviceIntent
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, RunResult
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, RollbackUnsupported, RunResult
 from agent.rollout import orchestrate
 from agent.rollout.fabric import AdapterFabric
 from agent.rollout.progress import JsonProgress
@@ -93,6 +93,18 @@ def desired(intent: DeviceIntent) -> dict[str, Any]:
 
 class FakeAdapter:
     name = "fake"
+
+    def connect(self, host: Any, config: Any) -> FakeRunner:
+        raise NotImplementedError("rollout tests hand the fabric a runner factory")
+
+    def load_raw(self, device: str, doc: Any) -> dict[str, Any]:
+        return dict(doc)
+
+    def raw_json(self, raw: dict[str, Any]) -> Any:
+        return raw
+
+    def load_operations(self, device: str, doc: Any) -> list[dict[str, Any]]:
+        return list(doc)
 
     def gather(self, runner: FakeRunner, intent: DeviceIntent | None) -> dict[str, Any]:
         box = runner.box
@@ -200,9 +212,23 @@ class FinalAdapter:
 
     def __init__(self) -> None:
         self._inner = FakeAdapter()
+        self.connect = self._inner.connect
+        self.load_raw = self._inner.load_raw
+        self.raw_json = self._inner.raw_json
+        self.load_operations = self._inner.load_operations
         self.gather = self._inner.gather
         self.normalize = self._inner.normalize
         self.plan = self._inner.plan
+
+    def confirm(self, runner: FakeRunner) -> str | None:
+        raise RollbackUnsupported(
+            runner.box.name, "confirm", f"platform {self.name!r} cannot confirm a finished change"
+        )
+
+    def rollback(self, runner: FakeRunner) -> str | None:
+        raise RollbackUnsupported(
+            runner.box.name, "rollback", f"platform {self.name!r} cannot rollback a finished change"
+        )
 
     def apply(self, runner: FakeRunner, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
         final = ApplyOptions(dry_run=opts.dry_run, confirm_timeout_s=None, txid=opts.txid)

@@ -1,4 +1,4 @@
-"""Audit playbooks become `roce-agent audit` arguments: targets as --limit, checks, policy, outputs."""
+"""Audit playbooks become one AuditRequest: targets, checks, policy, counters; the loader applies the targets."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from agent.app.inputs import load_inventory
 from agent.errors import InputError
-from agent.rollout.audit_playbook import audit_args
+from agent.rollout.audit_playbook import audit_request
 from agent.rollout.loader import load_playbook
 from agent.rollout.playbook import AuditPlaybook
 
@@ -21,26 +22,29 @@ def test_targets_checks_and_policy_translate_to_audit_options() -> None:
     pb = pb.model_copy(update={"targets": pb.targets.model_copy(update={"filter": "rack=r2 | role=spine"})})
     inv = FIXTURES / "inventory"
 
-    args = audit_args(pb, FIXTURES / "playbooks" / "audit-lab.yaml", inv)
+    request = audit_request(pb, FIXTURES / "playbooks" / "audit-lab.yaml", inv)
 
-    assert args[:5] == ["audit", "-i", str(inv), "-p", str(inv / "policy.yaml")]
-    limit = args[args.index("--limit") + 1].split(",")
-    assert limit == ["host5", "host6", "host7", "host8", "spine1", "spine2"]
-    assert args[args.index("--exclude") + 1] == "SW-CFG-001"
-    assert "--checks" not in args  # no `checks:` = the whole catalogue
+    assert (request.inputs.inventory, request.inputs.policy_path) == (inv, inv / "policy.yaml")
+    loaded = load_inventory(request.inputs)
+    assert sorted(loaded.intents) == ["host5", "host6", "host7", "host8", "spine1", "spine2"]
+    assert request.exclude == ("SW-CFG-001",)
+    assert request.include == ()  # no `checks:` = the whole catalogue
 
 
 def test_prefix_terms_use_the_engine_vocabulary() -> None:
     pb = load_playbook(ROOT / "playbooks" / "audit.yaml")
     assert isinstance(pb, AuditPlaybook)
     pb = pb.model_copy(update={"checks": ["SW-PFC-*", "ecn"]})
-    args = audit_args(pb, ROOT / "playbooks" / "audit.yaml", FIXTURES / "inventory")
-    assert [args[i + 1] for i, a in enumerate(args) if a == "--checks"] == ["SW-PFC", "ecn"]
+    request = audit_request(pb, ROOT / "playbooks" / "audit.yaml", FIXTURES / "inventory")
+    assert request.include == ("SW-PFC", "ecn")
 
 
 def test_targets_selecting_nothing_is_an_input_error() -> None:
     pb = load_playbook(FIXTURES / "playbooks" / "audit-lab.yaml")
     assert isinstance(pb, AuditPlaybook)
     pb = pb.model_copy(update={"targets": pb.targets.model_copy(update={"filter": "role=router"})})
-    with pytest.raises(InputError, match="selects no device"):
-        audit_args(pb, FIXTURES / "playbooks" / "audit-lab.yaml", FIXTURES / "inventory")
+    request = audit_request(pb, FIXTURES / "playbooks" / "audit-lab.yaml", FIXTURES / "inventory")
+    with pytest.raises(InputError, match="selects no device") as err:
+        load_inventory(request.inputs)
+    assert err.value.problems[0].field == "targets"
+    assert err.value.problems[0].line is not None  # the playbook line of `targets:`

@@ -8,7 +8,8 @@ import pytest
 from rollout_fakes import BEFORE, FIXTURES, FakeLab
 from typer.testing import CliRunner
 
-from agent.cli import app, rollout_cmd
+from agent.app import rollout as rollout_app
+from agent.cli import app
 from agent.rollout import runner as runner_mod
 from agent.rollout.locks import LockInfo
 
@@ -18,7 +19,7 @@ LOCK = "/tmp/roce-agent.lock"
 
 @pytest.fixture
 def cli_lab(lab: FakeLab, monkeypatch: pytest.MonkeyPatch) -> FakeLab:
-    monkeypatch.setattr(rollout_cmd, "make_fabric", lambda s: lab.fabric(s))  # devices: in memory
+    monkeypatch.setattr(rollout_app, "make_fabric", lambda s: lab.fabric(s))  # devices: in memory
     monkeypatch.setattr(runner_mod, "wait", lambda _seconds: None)  # soak windows pass instantly
     return lab
 

@@ -318,7 +318,7 @@ def test_platform_without_rollback_is_left_in_its_after_state_and_flagged(
 ) -> None:
     from agent.platforms import registry
 
-    monkeypatch.setitem(registry.ADAPTERS, "linux-rdma", "rollout_fakes:FINAL_ADAPTER")
+    monkeypatch.setitem(registry.OVERRIDES, "linux-rdma", "rollout_fakes:FINAL_ADAPTER")
     lab.boxes["host6"].faults.add("apply-fails")  # second host batch (rack r2); its own apply undoes itself
 
     result = lab.run("staged.yaml")  # rollback-stage: would undo hosts 1-8, but hosts cannot roll back

@@ -83,10 +83,10 @@ def test_raw_gather_round_trips_through_json() -> None:
 
 def test_a_saved_snapshot_is_checked_offline_and_junk_is_refused() -> None:
     doc = json.loads(json.dumps(raw_from("mlx5_default", "converged").to_dict()))
-    state = ADAPTER.normalize("host1", doc)
+    state = ADAPTER.normalize("host1", ADAPTER.load_raw("host1", doc))
     assert state.ports["eth1"].lossless_priorities == [3]
     with pytest.raises(ParseError, match="not a host gather snapshot"):
-        ADAPTER.normalize("host1", {"device": "host1"})
+        ADAPTER.load_raw("host1", {"device": "host1"})
     doc["sections"]["eth1:dcb:pfc"]["output"] = "{not json"
     with pytest.raises(ParseError, match=r"dcb -j pfc show dev eth1: not JSON"):
-        ADAPTER.normalize("host1", doc)
+        ADAPTER.normalize("host1", ADAPTER.load_raw("host1", doc))

@@ -6,6 +6,7 @@ from host_fixtures import FIXTURES, host_intent, lab_policy, raw_from
 from agent.errors import DeviceError
 from agent.platforms.linux_rdma.adapter import ADAPTER
 from agent.platforms.linux_rdma.gather import native_from_raw
+from agent.platforms.linux_rdma.ops import AppDel, FileWrite
 from agent.platforms.linux_rdma.plan import fingerprint
 from agent.platforms.linux_rdma.render import ets_from_policy
 from agent.policy.model import Policy, TrafficClass
@@ -13,10 +14,10 @@ from agent.policy.model import Policy, TrafficClass
 
 def test_default_mlx5_plans_every_difference_in_a_safe_order() -> None:
     plan = ADAPTER.plan(host_intent(), raw_from("mlx5_default"))
-    kinds = [op["kind"] for op in plan.operations]
+    kinds = [op.kind for op in plan.operations]
     assert kinds[:6] == ["dcbx", "pause", "mtu", "ets", "app_replace", "pfc"]
     assert "buffer" not in kinds  # firmware (auto) buffer layout follows PFC by itself
-    ops = {op["kind"]: op for op in plan.operations if op["kind"] != "file"}
+    ops = {op.kind: op.model_dump() for op in plan.operations if op.kind != "file"}
     assert ops["app_replace"]["dscp_prio"] == [(26, 3), (48, 6)]
     assert ops["pfc"]["enabled"] == [3]
     assert ops["pfc"]["delay"] == 5
@@ -26,7 +27,7 @@ def test_default_mlx5_plans_every_difference_in_a_safe_order() -> None:
     assert ops["ets"]["bw"] == [50, 0, 0, 50, 0, 0, 0, 0]
     assert ops["ets"]["prio_tc"] == [0, 0, 0, 3, 0, 0, 6, 0]
     assert ops["dcbx"]["flags"] == ["host", "ieee"]
-    files = {op["path"]: op for op in plan.operations if op["kind"] == "file"}
+    files = {op.path: op.model_dump() for op in plan.operations if isinstance(op, FileWrite)}
     # ECN only on the lossless priority: 7 NP + 7 RP files go from 1 to 0; priority 3 already 1.
     assert "/sys/class/net/eth1/ecn/roce_np/enable/3" not in files
     assert files["/sys/class/net/eth1/ecn/roce_rp/enable/0"]["value"] == "0"
@@ -37,7 +38,7 @@ def test_default_mlx5_plans_every_difference_in_a_safe_order() -> None:
     assert not any("cnp_" in p for p in files)  # firmware defaults 48/6 already match
     assert "host1 eth1: mtu 1500 -> 9000" in plan.lines
     assert plan.base_fingerprint == fingerprint(native_from_raw(raw_from("mlx5_default")))
-    json.dumps(plan.operations)  # plans travel as JSON
+    json.dumps(plan.operations_json())  # plans travel as JSON
 
 
 def test_converged_nic_plans_nothing_in_both_app_json_flavours() -> None:
@@ -50,8 +51,9 @@ def test_firmware_dscp_map_entries_that_contradict_the_policy_are_deleted() -> N
     fw_map = [[d, d >> 3] for d in range(64)]  # mlx5 pre-populates 64 entries when FW trust = dscp
     raw.sections["eth1:dcb:app"].output = json.dumps({"dscp_prio": fw_map})
     ops = ADAPTER.plan(host_intent(), raw).operations
-    assert [op["kind"] for op in ops] == ["app_del"]
-    deleted = set(ops[0]["dscp_prio"])
+    assert [op.kind for op in ops] == ["app_del"]
+    assert isinstance(ops[0], AppDel)
+    deleted = set(ops[0].dscp_prio)
     assert (26, 3) not in deleted
     assert (48, 6) not in deleted
     assert (7, 0) not in deleted
@@ -70,8 +72,8 @@ def test_a_manual_buffer_layout_sharing_the_lossless_priority_is_rewritten_after
         }
     )
     ops = ADAPTER.plan(host_intent(), raw).operations
-    assert [op["kind"] for op in ops] == ["buffer"]
-    assert ops[0]["prio_buffer"] == [0, 0, 0, 1, 0, 0, 0, 0]
+    assert [op.kind for op in ops] == ["buffer"]
+    assert ops[0].model_dump()["prio_buffer"] == [0, 0, 0, 1, 0, 0, 0, 0]
     raw.sections["eth1:dcb:buffer"].output = json.dumps(
         {
             "prio_buffer": [0, 0, 0, 2, 0, 0, 0, 0],
@@ -85,8 +87,8 @@ def test_a_manual_buffer_layout_sharing_the_lossless_priority_is_rewritten_after
 def test_full_dscp_map_when_the_policy_asks_for_it() -> None:
     policy = lab_policy(dscp_map="full")
     ops = ADAPTER.plan(host_intent(policy), raw_from("mlx5_default", "converged")).operations
-    assert [op["kind"] for op in ops] == ["app_replace"]
-    assert len(ops[0]["dscp_prio"]) == 62  # 26 and 48 are already there
+    assert [op.kind for op in ops] == ["app_replace"]
+    assert len(ops[0].model_dump()["dscp_prio"]) == 62  # 26 and 48 are already there
 
 
 def test_ets_weights_scale_to_100_and_cnp_is_always_strict() -> None:
@@ -127,7 +129,8 @@ def test_upstream_mlx5_reads_cnp_from_debugfs_and_warns_about_per_priority_ecn()
         "np_cnp_dscp:48", "np_cnp_dscp:46"
     )
     (op,) = ADAPTER.plan(host_intent(), raw).operations
-    assert (op["path"], op["value"]) == ("/sys/kernel/debug/mlx5/0000:08:00.0/cc_params/np_cnp_dscp", "48")
+    assert isinstance(op, FileWrite)
+    assert (op.path, op.value) == ("/sys/kernel/debug/mlx5/0000:08:00.0/cc_params/np_cnp_dscp", "48")
 
 
 def test_cnp_unreadable_without_passwordless_sudo_is_a_warning() -> None:

@@ -11,6 +11,7 @@ from agent.platforms.base import ApplyOptions, ApplyStatus
 from agent.platforms.linux_rdma.adapter import HostAdapter
 from agent.platforms.linux_rdma.apply import ApplySettings
 from agent.platforms.linux_rdma.gather import native_from_raw
+from agent.platforms.linux_rdma.ops import FileWrite
 from agent.platforms.linux_rdma.plan import fingerprint
 from agent.topology.model import Topology
 from rocelab.host.twin import HostTwin
@@ -37,7 +38,7 @@ def test_plan_apply_converges_and_a_second_plan_is_empty() -> None:
     _, runner, clock = twin_host()
     adapter, intent = _adapter(clock), host_intent()
     plan = adapter.plan(intent, adapter.gather(runner, intent))
-    assert {"dcbx", "pause", "mtu", "ets", "app_replace", "pfc"} <= {op["kind"] for op in plan.operations}
+    assert {"dcbx", "pause", "mtu", "ets", "app_replace", "pfc"} <= {op.kind for op in plan.operations}
     assert any("mtu 1500 -> 9000" in line for line in plan.lines)
     trips = runner.round_trips
     outcome = adapter.apply(runner, intent, plan, ApplyOptions())
@@ -166,8 +167,10 @@ def test_two_nics_on_one_host_converge_in_one_gather_each_time() -> None:
     raw = adapter.gather(runner, intent)
     assert runner.round_trips == 1
     plan = adapter.plan(intent, raw)
-    assert {op["interface"] for op in plan.operations} == {"eth1", "eth2"}
-    assert any(op.get("path", "").startswith("/sys/kernel/config/rdma_cm/mlx5_1/") for op in plan.operations)
+    assert {op.interface for op in plan.operations} == {"eth1", "eth2"}
+    assert any(
+        isinstance(op, FileWrite) and op.path.startswith("/sys/kernel/config/rdma_cm/mlx5_1/") for op in plan.operations
+    )
     outcome = adapter.apply(runner, intent, plan, ApplyOptions())
     assert outcome.status is ApplyStatus.applied, outcome.detail
     assert len([e for e in outcome.events if e.startswith("link flap")]) == 2

@@ -1,0 +1,71 @@
+"""Per-device progress lines on stderr while a Nornir run goes on, and running a task on a selection.
+
+Progress is stderr so stdout stays the result (a table or JSON a script reads). The lines are written
+under a lock because Nornir runs devices in threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from typing import Any
+
+from nornir.core.inventory import Host
+from nornir.core.task import AggregatedResult, MultiResult, Result, Task
+
+from agent.app.inputs import LoadedInventory
+from agent.failure import reason
+from agent.platforms.base import ApplyOutcome, ChangePlan
+
+
+class Progress:
+    """Nornir processor: one line per device on stderr as it starts and ends (thread-safe)."""
+
+    def __init__(self, verb: str, quiet: bool = False) -> None:
+        self.verb = verb
+        self.quiet = quiet
+        self.lock = threading.Lock()
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            with self.lock:
+                print(text, file=sys.stderr, flush=True)
+
+    def task_started(self, task: Task) -> None: ...
+    def task_completed(self, task: Task, result: AggregatedResult) -> None: ...
+    def subtask_instance_started(self, task: Task, host: Host) -> None: ...
+    def subtask_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None: ...
+
+    def task_instance_started(self, task: Task, host: Host) -> None:
+        self.say(f"{host.name}: {self.verb} ...")
+
+    def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
+        self.say(f"{host.name}: {summary(result[0])}")
+
+
+def summary(res: Result) -> str:
+    if res.exception is not None:
+        return f"FAILED: {reason(res)}"
+    value = res.result
+    if isinstance(value, ChangePlan):
+        return "no changes" if value.empty else f"{len(value.operations)} change(s) planned"
+    if isinstance(value, ApplyOutcome):
+        return f"{value.status.value}: {value.detail}"
+    return str(value)
+
+
+def failure_line(res: Result, limit: int) -> str:
+    """First line of why a device task failed, secrets scrubbed, cut to `limit` characters."""
+    return reason(res, limit)  # never empty: a bare EOFError from a hung-up sshd still names itself
+
+
+def run_on(loaded: LoadedInventory, task: Any, progress: Progress, **kwargs: Any) -> AggregatedResult:
+    """Run `task` on every selected device; failures are per-device Results (reported, not raised)."""
+    logging.getLogger("nornir").addHandler(logging.NullHandler())  # tracebacks belong in results, not stderr
+    nr = loaded.nr.with_processors([progress])
+    try:
+        result: AggregatedResult = nr.run(task=task, intents=loaded.intents, raise_on_error=False, **kwargs)
+    finally:
+        loaded.nr.close_connections(on_good=True, on_failed=True)
+    return result

@@ -1,0 +1,79 @@
+"""The parsed pieces of one SONiC gather, shared by the normalize modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.errors import ParseError
+from agent.platforms.sonic import parsers as p
+from agent.platforms.sonic.gather import CONFIG_DB_COMMAND, SonicRaw
+
+Table = dict[str, dict[str, Any]]
+
+
+class Ctx:
+    """The parsed pieces of one gather, shared by the per-port builders."""
+
+    def __init__(self, raw: SonicRaw) -> None:
+        self.raw = raw
+        self.device = raw.device
+        self.cfg = raw.config_db
+        self.errors: list[str] = []
+        self.version = self._section("version", p.parse_show_version, {})
+        self.status = self._section("interfaces", p.parse_interfaces_status, {})
+        self.pfc = self._section("pfc_counters", p.parse_pfc_counters, {"rx": {}, "tx": {}})
+        self.queues = self._section("queue_counters", p.parse_queue_counters_json, {})
+        self.ecn_marked = self._section("wred_counters", p.parse_wred_counters, None)
+        self.wd = self._section("pfcwd_stats", p.parse_pfcwd_stats, {})
+        self.pg_wm = self._section("pg_headroom_wm", p.parse_pg_watermark, {})
+        self.appl_pg_keys = (
+            set(p.parse_db_keys(raw.sections["appl_pg_keys"].output)) if "appl_pg_keys" in raw.sections else set()
+        )
+        self.appl_pgs: dict[str, dict[str, str]] = {}
+        self.appl_profiles: dict[str, dict[str, str]] = {}
+        self.max_params: dict[str, dict[str, str]] = {}
+        for name, sec in raw.sections.items():
+            kind, _, key = name.partition(" ")
+            if kind == "appl_pg":
+                self.appl_pgs[key] = p.parse_hgetall(self.device, sec.command, sec.output)
+            elif kind == "appl_profile":
+                self.appl_profiles[key] = p.parse_hgetall(self.device, sec.command, sec.output)
+            elif kind == "state_max_param":
+                self.max_params[key] = p.parse_hgetall(self.device, sec.command, sec.output)
+        # per-port views of switch-wide tables, built once instead of scanning the table for every port
+        self.maps: dict[tuple[str, str], dict[int, int] | None] = {}
+        self._queue_entries: dict[str, list[tuple[str, dict[str, Any]]]] | None = None
+
+    def _section(self, name: str, parser: Any, missing: Any) -> Any:
+        sec = self.raw.sections.get(name)
+        if sec is None:
+            return missing
+        try:
+            return parser(self.device, sec.command, sec.output)
+        except p.Unavailable as exc:
+            self.errors.append(f"{sec.command}: not available on this release ({exc})")
+            return missing
+
+    def queue_entries(self, port: str) -> list[tuple[str, dict[str, Any]]]:
+        """(queue key, QUEUE entry) of `port`, in table order; the table is indexed by port on first use."""
+        if self._queue_entries is None:
+            self._queue_entries = {}
+            for key, entry in self.table("QUEUE").items():
+                q_port, _, q_key = key.rpartition("|")
+                self._queue_entries.setdefault(q_port, []).append((q_key, entry))
+        return self._queue_entries.get(port, [])
+
+    def table(self, name: str) -> Table:
+        value = self.cfg.get(name) or {}
+        if not isinstance(value, dict):
+            raise ParseError(self.device, CONFIG_DB_COMMAND, f"table {name} is not an object")
+        return value
+
+
+def to_int(ctx: Ctx, what: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ParseError(ctx.device, CONFIG_DB_COMMAND, f"{what}: {value!r} is not an integer") from None

@@ -1,0 +1,79 @@
+"""Known secret values are masked wherever they appear, at every sink; failure reasons are never empty."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+from nornir.core.inventory import Host
+from nornir.core.task import Result
+
+from agent.failure import exception_reason, reason
+from agent.redact import MASK, MaskingStream, forget_secrets, install_log_masking, register_secret, scrub
+
+SECRET = "Tr0ub4dor-7c1e"  # no keyword near it in the messages below: only the registry can find it
+
+
+@pytest.fixture(autouse=True)
+def registry() -> Iterator[None]:
+    forget_secrets()
+    yield
+    forget_secrets()
+
+
+def test_a_registered_value_is_masked_without_any_keyword_around_it() -> None:
+    text = f"Error: cannot open /etc/sonic/{SECRET}.json"
+    assert scrub(text) == text
+    register_secret(SECRET)
+    assert scrub(text) == f"Error: cannot open /etc/sonic/{MASK}.json"
+
+
+def test_a_secret_containing_another_is_masked_whole() -> None:
+    register_secret("abcd")
+    register_secret("abcdefgh")
+    assert scrub("x abcdefgh y abcd") == f"x {MASK} y {MASK}"
+
+
+def test_too_short_values_are_not_registered_so_ordinary_words_survive() -> None:
+    register_secret("ab")
+    register_secret("")
+    register_secret(None)
+    assert scrub("about a tab") == "about a tab"
+
+
+def test_the_masking_stream_scrubs_every_write() -> None:
+    register_secret(SECRET)
+    inner = io.StringIO()
+    stream = MaskingStream(inner)
+    stream.write(f"leaf1: FAILED: {SECRET}\n")
+    assert SECRET not in inner.getvalue()
+    assert MASK in inner.getvalue()
+
+
+def test_log_records_are_scrubbed_whatever_handler_writes_them() -> None:
+    register_secret(SECRET)
+    install_log_masking()
+    sink = io.StringIO()
+    handler = logging.StreamHandler(sink)
+    log = logging.getLogger("test-redact")
+    log.addHandler(handler)
+    try:
+        log.error("device said %s", SECRET)
+    finally:
+        log.removeHandler(handler)
+    assert SECRET not in sink.getvalue()
+    assert "device said ***" in sink.getvalue()
+
+
+def test_a_bare_eof_error_still_names_a_reason() -> None:
+    assert exception_reason(EOFError()) == "EOFError with no message"
+    res = Result(host=Host("leaf1"), exception=EOFError(), failed=True)
+    assert reason(res) == "EOFError with no message"
+
+
+def test_a_failure_reason_is_masked_and_one_line() -> None:
+    register_secret(SECRET)
+    res = Result(host=Host("leaf1"), exception=RuntimeError(f"\n  denied for {SECRET}\ntraceback"), failed=True)
+    assert reason(res) == f"denied for {MASK}"
