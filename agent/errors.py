@@ -52,6 +52,14 @@ class DeviceError(Exception):
         self.detail = detail
 
 
+class PreflightRefused(DeviceError):
+    """The device cannot take the change as planned (checked before any write); nothing was written."""
+
+    def __init__(self, device: str, reasons: list[str]) -> None:
+        super().__init__(device, "pre-flight", "; ".join(reasons) + ". Nothing was written.")
+        self.reasons = reasons
+
+
 class ParseError(DeviceError):
     """Device output that could not be understood. Never replaced by a silent default."""
 

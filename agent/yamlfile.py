@@ -31,11 +31,10 @@ from typing import Any, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError, ValidationInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from agent.errors import InputError, InputProblem
+from agent.yamlsafe import read_bounded_yaml
 
 Loc = tuple[str | int, ...]
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -62,20 +61,10 @@ class Issue:
 
 
 def read_yaml(path: Path) -> Any:
-    """The document as ruamel round-trip objects (they keep line numbers); InputError if unreadable."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError([InputProblem(Path(path), None, "", f"cannot read file: {exc.strerror or exc}")]) from None
-    try:
-        return YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise InputError([InputProblem(Path(path), line, "", f"not valid YAML: {detail}")]) from None
-    except YAMLError as exc:
-        raise InputError([InputProblem(Path(path), None, "", f"not valid YAML: {exc}")]) from None
+    """The document as ruamel round-trip objects (they keep line numbers); InputError if unreadable.
+
+    Bounded (size, UTF-8, alias expansion): see agent.yamlsafe."""
+    return read_bounded_yaml(Path(path))
 
 
 def to_plain(node: Any) -> Any:
@@ -279,19 +268,26 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def validation_problems(exc: ValidationError, doc: Any, path: Path, model_cls: type[BaseModel]) -> list[InputProblem]:
-    """Every pydantic error as a located InputProblem, in document order."""
+def validation_problems(
+    exc: ValidationError, doc: Any, path: Path, model_cls: type[BaseModel], prefix: Loc = ()
+) -> list[InputProblem]:
+    """Every pydantic error as a located InputProblem, in document order.
+
+    `doc` may be a node inside a file (one host of hosts.yaml): `prefix` is its path, shown in fields."""
     problems = []
     for err in exc.errors(include_url=False):
         loc = _error_loc(err)
         line = line_of(doc, loc) or start_line(doc)  # e.g. a required top-level key that is missing
-        problems.append(InputProblem(path, line, format_loc(loc), _error_message(err, model_cls, loc)))
+        problems.append(InputProblem(path, line, format_loc(prefix + loc), _error_message(err, model_cls, loc)))
     return sort_problems(problems)
 
 
-def issue_problems(issues: Iterable[Issue], doc: Any, path: Path) -> list[InputProblem]:
+def issue_problems(issues: Iterable[Issue], doc: Any, path: Path, prefix: Loc = ()) -> list[InputProblem]:
     return sort_problems(
-        [InputProblem(path, line_of(doc, i.loc) or start_line(doc), format_loc(i.loc), i.message) for i in issues]
+        [
+            InputProblem(path, line_of(doc, i.loc) or start_line(doc), format_loc(prefix + i.loc), i.message)
+            for i in issues
+        ]
     )
 
 
@@ -302,22 +298,37 @@ def sort_problems(problems: list[InputProblem]) -> list[InputProblem]:
 # ---- the loader ---------------------------------------------------------------------------------------
 
 
-def validate_document(doc: Any, path: Path, model_cls: type[ModelT]) -> tuple[ModelT | None, list[InputProblem]]:
-    """Validate an already-read document; returns the model (None if invalid) and every problem found."""
-    if doc is None:
+def validate_document(
+    doc: Any, path: Path, model_cls: type[ModelT], prefix: Loc = ()
+) -> tuple[ModelT | None, list[InputProblem]]:
+    """Validate an already-read document (or, with `prefix`, one mapping inside it); returns the model
+    (None if invalid) and every problem found."""
+    if doc is None and not prefix:
         return None, [InputProblem(path, None, "", "the file is empty")]
     if not isinstance(doc, dict):
-        found = "a list" if isinstance(doc, list) else f"the value {doc!r}"
-        line = start_line(doc) or 1
-        return None, [InputProblem(path, line, "", f"expected a mapping of keys at the top level, found {found}")]
+        return None, [not_a_mapping(doc, path, prefix)]
     issues: list[Issue] = []
     try:
         model = model_cls.model_validate(to_plain(doc), context={ISSUES_KEY: issues})
     except ValidationError as exc:
-        return None, sort_problems(validation_problems(exc, doc, path, model_cls) + issue_problems(issues, doc, path))
+        found = validation_problems(exc, doc, path, model_cls, prefix) + issue_problems(issues, doc, path, prefix)
+        return None, sort_problems(found)
     if issues:
-        return None, issue_problems(issues, doc, path)
+        return None, issue_problems(issues, doc, path, prefix)
     return model, []
+
+
+def describe(value: Any) -> str:
+    """How a wrong-typed value reads in a message: "a list", "nothing", "the value 'x'"."""
+    if value is None:
+        return "nothing"
+    return "a list" if isinstance(value, list) else f"the value {_short(value)}"
+
+
+def not_a_mapping(doc: Any, path: Path, prefix: Loc = (), line: int | None = None) -> InputProblem:
+    where = "at the top level" if not prefix else "here"
+    message = f"expected a mapping of keys {where}, found {describe(doc)}"
+    return InputProblem(path, line or start_line(doc) or 1, format_loc(prefix), message)
 
 
 def load_model(path: Path, model_cls: type[ModelT]) -> ModelT:

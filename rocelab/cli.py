@@ -18,8 +18,10 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, InputError
+from agent.inventory.clab import load_clab
 from rocelab.control import LabError, lab_status, request, start_lab, stop_lab
 from rocelab.paths import DEFAULT_INVENTORY, DEFAULT_TOPOLOGY, PASSWORD_ENV, LabPaths, default_state_dir, project_root
+from rocelab.ports import BASE_PORT_ENV, PortsBusy, choose_base_port
 from rocelab.runtime import RuntimeOptions
 from rocelab.spec import DEFAULT_BASE_PORT
 
@@ -73,7 +75,12 @@ def up(
         "default topology, else the state dir's inventory/)",
     ),
     latency: float = typer.Option(0.0, "--latency", min=0.0, help="added to every command, in milliseconds"),
-    base_port: int = typer.Option(DEFAULT_BASE_PORT, "--base-port", help="port of the first node (sorted by name)"),
+    base_port: int | None = typer.Option(
+        None,
+        "--base-port",
+        help=f"port of the first node (sorted by name); default ${BASE_PORT_ENV}, else {DEFAULT_BASE_PORT} "
+        "or, when that range is taken, the next free one",
+    ),
     policy: Path | None = typer.Option(None, "--policy", help="copy this policy file into the inventory"),
     timeout: float = typer.Option(60.0, "--timeout", help="seconds to wait for every twin to answer"),
     json_out: bool = typer.Option(False, "--json", help="print the lab state as JSON"),
@@ -86,17 +93,33 @@ def up(
     if inventory is None:
         is_default = topology is None or topo_file.resolve() == (root / DEFAULT_TOPOLOGY).resolve()
         inventory = root / DEFAULT_INVENTORY if is_default else paths.root / "inventory"
-    options = RuntimeOptions(topo_file, inventory, paths.root, base_port, latency, policy, twin_factory)
     try:
+        choice = choose_base_port(len(load_clab(topo_file).nodes), base_port)
+        options = RuntimeOptions(topo_file, inventory, paths.root, choice.base, latency, policy, twin_factory)
         state = start_lab(options, timeout_s=timeout)
+    except PortsBusy as exc:
+        raise _fail(f"error: {exc}", EXIT_CANNOT_RUN) from exc
     except InputError as exc:
         raise _fail(str(exc), EXIT_CANNOT_RUN) from exc
     except LabError as exc:
         raise _fail(str(exc), exc.code) from exc
+    if choice.how == "moved":
+        last = choice.base + len(state["nodes"]) - 1
+        err.print(
+            f"note: {_ports_text(choice.busy)} of the default range {DEFAULT_BASE_PORT}.. in use; the lab listens "
+            f"on {choice.base}..{last} (choose with --base-port N or ${BASE_PORT_ENV}=N)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if json_out:
         typer.echo(json.dumps(state, indent=2))
     else:
         _print_summary(state)
+
+
+def _ports_text(ports: tuple[int, ...]) -> str:
+    return ("port " if len(ports) == 1 else "ports ") + ", ".join(str(p) for p in ports)
 
 
 @lab_app.command("status")

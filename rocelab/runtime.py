@@ -33,6 +33,7 @@ from agent.errors import InputError
 from agent.inventory.clab import ClabTopology, load_clab
 from rocelab.inventory_writer import LAB_ADDRESS, write_inventory
 from rocelab.paths import PASSWORD_ENV, LabPaths, write_secret
+from rocelab.ports import BASE_PORT_ENV
 from rocelab.spec import (
     DEFAULT_BASE_PORT,
     LabNode,
@@ -122,7 +123,10 @@ class LabRuntime:
             try:
                 self.acceptors.append(await serve_twin(ep, credentials, address=LAB_ADDRESS))
             except OSError as exc:
-                raise RuntimeError(f"{node.name}: cannot listen on {LAB_ADDRESS}:{node.port}: {exc.strerror}") from exc
+                raise RuntimeError(
+                    f"{node.name}: cannot listen on {LAB_ADDRESS}:{node.port}: {exc.strerror}; choose other ports "
+                    f"with `--base-port N` or `{BASE_PORT_ENV}=N`, or set neither and the lab picks free ones"
+                ) from exc
             self.endpoints[node.name] = ep
         write_inventory(
             self.spec,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nornir.core.inventory import Host
@@ -75,7 +75,7 @@ def audit(request: AuditRequest) -> AuditRun:
     if request.from_snapshot is not None and request.interval_s:
         why = "--interval needs live reads; a snapshot carries its own previous/ read"
         raise InputError([InputProblem(None, None, "--interval", why)])
-    loaded = load_inventory(request.inputs)
+    loaded = load_inventory(replace(request.inputs, contact=request.from_snapshot is None))  # offline: no login
     gather_started = time.monotonic()
     snap = _read(loaded, request)
     gather_s = time.monotonic() - gather_started

@@ -17,11 +17,12 @@ from nornir.core import Nornir
 
 from agent.errors import InputError, InputProblem
 from agent.intent import DeviceIntent, build_intents
+from agent.inventory.access import require_secrets
 from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
 from agent.platforms import registry
 from agent.policy.loader import load_policy
 from agent.rollout.playbook import Targets
-from agent.rollout.targets import target_filter
+from agent.rollout.targets import target_filter, unknown_targets
 from agent.topology.model import Topology
 from agent.yamlfile import line_of, read_yaml
 
@@ -48,6 +49,7 @@ class InventoryRequest:
     policy: Path | None = None
     devices: DeviceFilter = field(default_factory=DeviceFilter)
     verify_host_keys: bool = True
+    contact: bool = True  # devices will be logged into: their password variables must be set
 
     @property
     def policy_path(self) -> Path:
@@ -84,17 +86,23 @@ def load_inventory(request: InventoryRequest) -> LoadedInventory:
     if not inv.is_dir():
         raise InputError([InputProblem(inv, None, "--inventory", "not a directory")])
     return load_inputs(inv, request.policy_path, lambda nr: filter_devices(nr, inv, request.devices),
-                       verify_host_keys=request.verify_host_keys)  # fmt: skip
+                       verify_host_keys=request.verify_host_keys, contact=request.contact)  # fmt: skip
 
 
 def load_inputs(
-    inventory: Path, policy_path: Path, narrow: Narrow, *, verify_host_keys: bool = True
+    inventory: Path, policy_path: Path, narrow: Narrow, *, verify_host_keys: bool = True, contact: bool = True
 ) -> LoadedInventory:
     """The loader itself: policy, inventory, links, narrowing, intents. Links are read for the whole
-    inventory, so link and fabric checks know what sits at the far end of a selected device's cable."""
+    inventory, so link and fabric checks know what sits at the far end of a selected device's cable.
+
+    `load_nornir` validates the whole inventory directory (agent.inventory.validate: every file, line
+    and field; one device per address); with `contact`, the selected devices' password variables must
+    be set (agent.inventory.access.require_secrets), so a missing secret is one error, not N logins."""
     policy = load_policy(policy_path)
     full = load_nornir(inventory, verify_host_keys=verify_host_keys)
     nr = narrow(full)
+    if contact:
+        require_secrets(nr, inventory)
     topology = load_topology(inventory, {d.name: d.kind.value for d in inventory_devices(full)})
     intents = build_intents(inventory_devices(nr), policy, topology)
     skipped = {name: why for name, i in intents.items() if (why := unsupported(i.platform))}
@@ -113,7 +121,7 @@ def load_inputs(
 def filter_devices(nr: Nornir, inv: Path, devices: DeviceFilter) -> Nornir:
     """Apply --limit and --group; unknown names and empty selections are input errors."""
     if devices.targets is not None:
-        nr = targeted(nr, devices.targets)
+        nr = targeted(nr, devices.targets, devices.targets_file)
         if not nr.inventory.hosts:
             path = devices.targets_file
             line = line_of(read_yaml(path), ("targets",)) if path is not None else None
@@ -141,8 +149,13 @@ def filter_devices(nr: Nornir, inv: Path, devices: DeviceFilter) -> Nornir:
     return nr
 
 
-def targeted(nr: Nornir, t: Targets) -> Nornir:
-    """The inventory narrowed to a playbook's `targets:`."""
+def targeted(nr: Nornir, t: Targets, playbook_path: Path | None = None) -> Nornir:
+    """The inventory narrowed to a playbook's `targets:`; with the playbook's path, every group, role, name
+    and exclude listed must exist in the inventory first (InputError located in the playbook)."""
+    if playbook_path is not None:
+        problems = unknown_targets(nr, t.lists(), playbook_path)
+        if problems:
+            raise InputError(problems)
     return nr.filter(target_filter(t.groups, t.roles, t.names, t.filter, t.exclude))
 
 

@@ -99,7 +99,7 @@ def _intent(policy: Policy, runner: LocalRunner, interfaces: list[str], role: st
         for name in names
     }
     return DeviceIntent(
-        name=runner.device, kind=DeviceKind.host, platform="linux-rdma", role=role, policy=eff, ports=ports
+        name=runner.device, kind=DeviceKind.host, platform=ADAPTER.name, role=role, policy=eff, ports=ports
     )
 
 

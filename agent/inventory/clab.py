@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from agent.errors import InputError, InputProblem
 from agent.topology.model import Endpoint, Link, Topology
+from agent.yamlsafe import load_text, read_text
 
 SONIC_KINDS = frozenset({"sonic-vs", "sonic-vm"})
 HOST_KINDS = frozenset({"linux"})
@@ -138,20 +136,11 @@ class ClabTopology:
 def load_clab(path: Path) -> ClabTopology:
     """Read and validate a containerlab topology file; raises InputError listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError([InputProblem(path, None, "", f"cannot read topology file: {exc.strerror}")]) from exc
-    return parse_clab(text, path)
+    return parse_clab(read_text(path), path)  # bounded: size, UTF-8 (agent.yamlsafe)
 
 
 def parse_clab(text: str, path: Path) -> ClabTopology:
-    try:
-        doc = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError([InputProblem(path, line, "", f"not valid YAML: {exc}")]) from exc
+    doc = load_text(text, path)  # bounded alias expansion, located YAML errors
     parser = _Parser(path)
     topo = parser.parse(doc)
     if parser.problems:

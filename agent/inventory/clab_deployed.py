@@ -19,11 +19,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from agent.errors import InputError, InputProblem
 from agent.inventory.clab import NORNIR_GROUP_LABEL, ClabEndpoint, ClabLink, ClabNode, ClabTopology
+from agent.yamlsafe import read_bounded_yaml, read_text
 
 TOPOLOGY_DATA = "topology-data.json"
 NORNIR_SIMPLE = "nornir-simple-inventory.yml"
@@ -34,9 +32,7 @@ _PLATFORM_KINDS = {"sonic": "sonic-vs"}
 def load_topology_data(path: Path) -> tuple[ClabTopology, dict[str, str]]:
     """topology-data.json -> (topology, node -> container name)."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError([InputProblem(path, None, "", f"cannot read: {exc.strerror}")]) from exc
+        doc = json.loads(read_text(Path(path)))  # bounded: size, UTF-8
     except json.JSONDecodeError as exc:
         raise InputError([InputProblem(path, exc.lineno, "", f"not valid JSON: {exc.msg}")]) from exc
     problems: list[InputProblem] = []
@@ -101,12 +97,7 @@ def load_nornir_simple(path: Path) -> tuple[ClabTopology, dict[str, str]]:
     sibling = Path(path).parent / TOPOLOGY_DATA
     if sibling.is_file():
         return load_topology_data(sibling)
-    try:
-        doc = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise InputError([InputProblem(path, None, "", f"cannot read: {exc.strerror}")]) from exc
-    except YAMLError as exc:
-        raise InputError([InputProblem(path, None, "", f"not valid YAML: {exc}")]) from exc
+    doc = read_bounded_yaml(Path(path)) or {}  # bounded: size, UTF-8, alias expansion
     if not isinstance(doc, Mapping):
         raise InputError([InputProblem(path, None, "", "expected hosts by name, as containerlab writes it")])
     lab = _lab_from_dir(Path(path).parent)

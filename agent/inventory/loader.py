@@ -23,37 +23,47 @@ from typing import Any
 from nornir import InitNornir
 from nornir.core import Nornir
 from nornir.core.inventory import Defaults, Group, Host
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
-from agent.errors import InputError, InputProblem
+from agent.errors import InputError
 from agent.intent import InventoryDevice
+from agent.inventory.access import shared_addresses
+from agent.inventory.model import LinksFile
+from agent.inventory.validate import DEFAULTS_FILE, GROUPS_FILE, HOSTS_FILE, LINKS_FILE, validate_inventory
 from agent.policy.units import parse_speed_mbps
 from agent.redact import register_secret
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Link, Topology
+from agent.yamlfile import read_yaml, validate_document
 
 POLICY_FILE = "policy.yaml"
-LINKS_FILE = "links.yaml"
 KNOWN_HOSTS_FILE = "known_hosts"
 PASSWORD_ENV = "ROCE_AGENT_PASSWORD"
 
 
 def load_nornir(inventory_dir: Path, *, num_workers: int = 32, verify_host_keys: bool = True) -> Nornir:
-    """InitNornir over the directory's SimpleInventory, with credentials and host-key policy applied."""
+    """InitNornir over the directory's SimpleInventory, with credentials and host-key policy applied.
+
+    The whole directory (hosts, groups, defaults, links) is validated first (agent.inventory.validate),
+    and no two hosts may share an address and port: InputError (exit 2) before any connection. Secrets
+    are checked separately, on the devices a command selects (agent.inventory.access.require_secrets).
+    """
     inv = Path(inventory_dir)
-    hosts = inv / "hosts.yaml"
-    if not hosts.is_file():
-        raise InputError([InputProblem(hosts, None, "", "no hosts.yaml in the inventory directory")])
-    options: dict[str, Any] = {"host_file": str(hosts)}
-    for key, fname in (("group_file", "groups.yaml"), ("defaults_file", "defaults.yaml")):
-        if (inv / fname).is_file():
-            options[key] = str(inv / fname)
+    valid = validate_inventory(inv)
+    # Always name all three files: SimpleInventory's defaults are relative to the working directory, so
+    # an inventory without groups.yaml would otherwise pick up ./groups.yaml from wherever the agent runs.
+    options: dict[str, Any] = {
+        "host_file": str(inv / HOSTS_FILE),
+        "group_file": str(inv / GROUPS_FILE),
+        "defaults_file": str(inv / DEFAULTS_FILE),
+    }
     nr = InitNornir(
         runner={"plugin": "threaded", "options": {"num_workers": num_workers}},
         inventory={"plugin": "SimpleInventory", "options": options},
         logging={"enabled": False},
     )
+    shared = shared_addresses(nr, valid.files)
+    if shared:
+        raise InputError(shared)
     resolve_key_files(nr, inv)
     known_hosts = inv / KNOWN_HOSTS_FILE
     for host in nr.inventory.hosts.values():
@@ -127,30 +137,19 @@ def inventory_devices(nr: Nornir) -> list[InventoryDevice]:
 
 
 def load_topology(inventory_dir: Path, kinds: dict[str, str] | None = None) -> Topology:
-    """Read links.yaml; a missing file is an empty topology (device checks still run)."""
+    """Read links.yaml (validated like the rest of the inventory); a missing file is an empty topology."""
     path = Path(inventory_dir) / LINKS_FILE
     if not path.is_file():
         return Topology(kinds=dict(kinds or {}))
-    try:
-        doc = YAML(typ="safe").load(path.read_text()) or {}
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError([InputProblem(path, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
-    links: list[Link] = []
-    problems: list[InputProblem] = []
-    for i, raw in enumerate(doc.get("links") or []):
-        try:
-            links.append(
-                Link(
-                    a=Endpoint.parse(str(raw["a"])),
-                    b=Endpoint.parse(str(raw["b"])),
-                    role=raw.get("role", "fabric"),
-                    speed_mbps=parse_speed_mbps(raw["speed"]) if raw.get("speed") else None,
-                )
-            )
-        except (KeyError, ValueError, TypeError) as exc:
-            problems.append(InputProblem(path, None, f"links[{i}]", str(exc)))
-    if problems:
+    doc = read_yaml(path)
+    if doc is None:
+        return Topology(kinds=dict(kinds or {}))
+    model, problems = validate_document(doc, path, LinksFile)
+    if problems or model is None:
         raise InputError(problems)
+    links = [
+        Link(a=Endpoint(*a), b=Endpoint(*b), role=raw.role, speed_mbps=raw.speed)
+        for raw in model.links
+        for a, b in (raw.ends(),)
+    ]
     return Topology(links=links, kinds=dict(kinds or {}))

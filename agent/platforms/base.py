@@ -72,6 +72,7 @@ class ChangePlan(Generic[OpT_co]):
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     base_fingerprint: str | None = None  # hash of the state planned against (detects concurrent change)
+    disruptive: list[str] = field(default_factory=list)  # interfaces the change takes down and up again
 
     @property
     def empty(self) -> bool:

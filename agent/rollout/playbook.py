@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from agent.rollout.locks import DEFAULT_DEVICE_LOCK
 from agent.rollout.stages import parse_batch, parse_select
 from agent.rollout.targets import parse_filter
+from agent.yamlfile import field_error
 
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|sec|min|m|h)?\s*$")
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}
@@ -84,6 +85,10 @@ class Targets(Strict):
             parse_filter(v)
         return v
 
+    def lists(self) -> dict[str, list[str]]:
+        """The name lists, each to be found in the inventory (agent.rollout.targets.unknown_targets)."""
+        return {"groups": self.groups, "roles": self.roles, "names": self.names, "exclude": self.exclude}
+
 
 class Gate(Strict):
     """Counter deltas allowed over the soak window (read before and after it)."""
@@ -142,11 +147,12 @@ class RolloutPlaybook(Strict):
     @field_validator("stages")
     @classmethod
     def _unique_stage_names(cls, v: list[Stage]) -> list[Stage]:
-        seen: set[str] = set()
-        for s in v:
+        seen: dict[str, int] = {}
+        for i, s in enumerate(v):
             if s.name in seen:
-                raise ValueError(f"stage name {s.name!r} is used twice; stage names must be unique")
-            seen.add(s.name)
+                why = f"stage name {s.name!r} is already used by stages[{seen[s.name]}]; stage names must be unique"
+                raise field_error((i, "name"), why)
+            seen[s.name] = i
         return v
 
 

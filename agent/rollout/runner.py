@@ -4,6 +4,11 @@ post-checks -> soak with a counter gate -> confirm; on a failed gate, the failur
 Hosts: `parallel` bounds how many hosts change at once; within a host, the host adapter applies its
 operations NIC by NIC and waits for each flapped link, so one NIC at a time per host holds.
 
+Before the first write every staged device is planned once (the platform's pre-flight runs in its plan):
+if any device refuses, the rollout stops with nothing written, instead of converging the canary and
+halting later with a mixed fabric. A batch whose plans are disruptive (ports flapped, e.g. by GCU's
+sorter) is applied one device at a time whatever the stage's `parallel` says.
+
 Invariant: at the end of every run (converged, halted, aborted) each device is in its before state
 or its after state. A device whose rollback cannot be proven is reported as needing a human (and is the
 only exception). Every decision goes to the trail before the next step, so a killed runner can be
@@ -23,6 +28,7 @@ from typing import Any
 
 from nornir.core import Nornir
 
+from agent.errors import PreflightRefused
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
 from agent.rollout.batch_gates import BatchGates, at
 from agent.rollout.fabric import Fabric, RollbackUnsupported
@@ -230,9 +236,11 @@ class RolloutRunner:
         if reasons:
             return reasons
         plans, failures = self.plan_batch(batch, where)
-        results = self.on_devices(
-            plans, "apply", lambda d: self.apply_one(d, plans[d]), parallel=stage.parallel, where=where
-        )
+        disruptive = [d for d, p in plans.items() if p.disruptive]
+        parallel = 1 if disruptive else stage.parallel
+        if disruptive:
+            self.emit("disruptive", **at(where), devices=disruptive, ports={d: plans[d].disruptive for d in disruptive})
+        results = self.on_devices(plans, "apply", lambda d: self.apply_one(d, plans[d]), parallel=parallel, where=where)
         for dev, res in results.items():
             reason = self.record_outcome(dev, res, where)
             if reason:
@@ -306,6 +314,9 @@ class RolloutRunner:
             self.lock_all()  # before the first record: a refused run must not look like an interrupted one
             stages = [{"name": s.name, "batches": s.batches} for s in self.stages]
             self.emit("rollout_started", **self.meta, stages=stages)
+            refused = self.preflight()
+            if refused:
+                return self.finish("halted", refused, failed_stage="pre-flight")
         else:
             done = self.restore(journal)
             self.emit("resumed", **self.meta)
@@ -328,6 +339,17 @@ class RolloutRunner:
                     self.hooks.after_batch(stage.name, idx)
         tolerated = [f"{d}: {r.reason}" for d, r in self.devices.items() if r.state != AFTER]
         return self.finish("partial" if tolerated else "converged", tolerated)
+
+    def preflight(self) -> list[str]:
+        """Plan every device before any write; the reasons of those whose pre-flight refused the change."""
+        reasons: list[str] = []
+        for dev, res in self.on_devices(list(self.devices), "pre-flight", self.fabric.plan).items():
+            if isinstance(res, PreflightRefused):
+                reasons.append(str(res))
+                self.emit("preflight_refused", device=dev, reasons=res.reasons)
+        for rec in self.devices.values() if reasons else ():
+            rec.reason = rec.reason or "not changed: the pre-flight refused the rollout (nothing was written)"
+        return reasons
 
     def finish_halting(self, halting: dict[str, Any]) -> RolloutResult:
         stage = next(s for s in self.pb.stages if s.name == halting["stage"])

@@ -28,7 +28,7 @@ from agent.rollout.stages import Candidate, ResolvedStage, resolve_stages, unsta
 from agent.rollout.trail import Trail, secrets_from_environment
 from agent.state import DeviceState
 from agent.topology.model import Topology
-from agent.yamlfile import format_loc, line_of, read_yaml
+from agent.yamlfile import format_loc, line_of, read_yaml, start_line
 
 STATE_DIR = ".state"
 
@@ -72,9 +72,9 @@ def resolve_inventory(pb: Playbook, playbook_path: Path, override: Path | None) 
         return Path(override)
     if pb.inventory:
         return (playbook_path.parent / pb.inventory).resolve()
-    raise InputError(
-        [InputProblem(playbook_path, 1, "inventory", "no inventory: pass -i DIR or set `inventory:` in the playbook")]
-    )
+    line = start_line(read_yaml(playbook_path))  # where the playbook's keys start: `inventory:` goes there
+    why = "no inventory: pass -i DIR or set `inventory:` in the playbook"
+    raise InputError([InputProblem(playbook_path, line, "inventory", why)])
 
 
 def resolve_policy(pb: Playbook, playbook_path: Path, inventory_dir: Path) -> Path:
@@ -121,7 +121,7 @@ def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys:
         raise InputError([_located(path, ("kind",), "kind", f"expected kind: rollout here, not {pb.kind}")])
     inv = resolve_inventory(pb, path, inventory)
     policy_path = resolve_policy(pb, path, inv)
-    loaded = load_inputs(inv, policy_path, lambda nr: targeted(nr, pb.targets), verify_host_keys=verify_host_keys)
+    loaded = load_inputs(inv, policy_path, lambda nr: targeted(nr, pb.targets, path), verify_host_keys=verify_host_keys)
     candidates = [candidate(h) for h in loaded.nr.inventory.hosts.values()]
     stages = _stages(pb, path, candidates)
     session = RolloutSession(pb, path, inv, policy_path, loaded.nr, stages, unstaged(stages, candidates),

@@ -20,11 +20,16 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from nornir.core import Nornir
 from nornir.core.filter import AND, F_BASE, OR, F
 from nornir.core.inventory import Host
+
+from agent.errors import InputProblem
+from agent.yamlfile import format_loc, line_of, read_yaml, suggest
 
 _TOKEN_RE = re.compile(
     r"\s*(?:(?P<op>!=|>=|<=|=|>|<)|(?P<punct>[&|!(),])|(?P<word>[A-Za-z0-9_.:*?/-]+)|(?P<quoted>\"[^\"]*\"|'[^']*'))"
@@ -240,6 +245,30 @@ def target_filter(
     if excluded:
         parts.append(Not(_fold([NameGlob(n) for n in excluded], OR)))
     return _fold(parts, AND) if parts else Everything()
+
+
+_TARGET_KINDS = {"groups": "group", "roles": "role", "names": "device", "exclude": "device"}
+
+
+def unknown_targets(nr: Nornir, lists: Mapping[str, Sequence[str]], path: Path) -> list[InputProblem]:
+    """Entries of a playbook's `targets:` lists (groups, roles, names, exclude) that match nothing in the
+    inventory, located in the playbook. A typo there changes which devices are touched (an `exclude`
+    typo spares nothing), so it is refused rather than ignored. Names and excludes may be globs."""
+    roles = sorted({str(h.get("role")) for h in nr.inventory.hosts.values() if h.get("role")})
+    known = {"groups": sorted(nr.inventory.groups), "roles": roles, "names": sorted(nr.inventory.hosts)}
+    known["exclude"] = known["names"]
+    doc = read_yaml(path)
+    problems = []
+    for key, kind in _TARGET_KINDS.items():
+        for i, value in enumerate(lists.get(key, ())):
+            globbing = key in ("names", "exclude")
+            if any(fnmatch.fnmatchcase(k, value) if globbing else k == value for k in known[key]):
+                continue
+            listing = ", ".join(known[key][:12]) + (" ..." if len(known[key]) > 12 else "")
+            msg = f"{kind} {value!r} is not in the inventory.{suggest(value, known[key])} Known: {listing or 'none'}"
+            loc = ("targets", key, i)
+            problems.append(InputProblem(path, line_of(doc, loc), format_loc(loc), msg))
+    return problems
 
 
 def _fold(nodes: list[F_BASE], op: type[AND] | type[OR]) -> F_BASE:

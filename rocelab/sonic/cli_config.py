@@ -83,8 +83,8 @@ def _console(twin: SonicTwin) -> str:
 
 def _gcu_done(twin: SonicTwin, result: ApplyResult, ok: str) -> CommandResult:
     if result.interrupted:  # drop-after-writes: the session dies mid-apply
-        return CommandResult(stdout=_console(twin), disconnect=True, exit_code=255)
-    return CommandResult(stdout=f"{_console(twin)}{ok}\n")
+        return CommandResult(stdout=_console(twin), disconnect=True, exit_code=255, delay_s=result.cost_s)
+    return CommandResult(stdout=f"{_console(twin)}{ok}\n", delay_s=result.cost_s)
 
 
 def _gcu_failed(twin: SonicTwin, cmd: str, action: str, exc: Exception) -> CommandResult:

@@ -1,13 +1,14 @@
 """Generic Config Updater: `config apply-patch|checkpoint|rollback|replace|list-checkpoints|delete-checkpoint`.
 
-Semantics (reference lossless-engineering.md §3.2, sonic.md §2.1/§2.3): the RFC 6902 patch is simulated on
-the CONFIG_DB JSON, checked by the field-operation validators (td2 allow-list of the vs SKU: BUFFER_POOL
-refused, BUFFER_PROFILE field-level only `dynamic_th` replace), refused when it leaves empty tables or
-touches tables without YANG, YANG-validated, and only then applied change by change. The apply is not
-atomic: a failure after k changes leaves k changes written. Afterwards CONFIG_DB is compared with the
-simulated target, ignoring the tables daemons write (sonic-utilities change_applier.py backend_tables);
-replace/rollback compare the whole config, so a buffermgrd write during a rollback fails it, as on a switch.
-Rollback is replace(checkpoint).
+Semantics (sonic-utilities generic_config_updater, read for facts): the RFC 6902 patch is simulated on the
+CONFIG_DB JSON, checked by the field-operation validators of the switch's release and ASIC
+(gcu_validators.py: they see make_patch(current, target), so creating the PFC_WD table is refused), refused
+when it leaves empty tables or touches tables without YANG, YANG-validated for that release, sorted
+(gcu_sort.py: ports flapped admin down/up around their QUEUE, QoS-map and buffer rows) and only then applied
+change by change, each charged `change_cost_s`. The apply is not atomic: a failure after k changes leaves
+k changes written. Afterwards CONFIG_DB is compared with the simulated target, ignoring the tables daemons
+write (change_applier.py backend_tables); replace/rollback compare the whole config, so a buffermgrd write
+during a rollback fails it, as on a switch. Rollback is replace(checkpoint).
 """
 
 from __future__ import annotations
@@ -21,21 +22,14 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
+from rocelab.sonic import gcu_validators
 from rocelab.sonic.checkpoints import CheckpointStore
 from rocelab.sonic.db import ConfigDb
+from rocelab.sonic.gcu_sort import sort_changes
 from rocelab.sonic.yang import KNOWN_TABLES, YangError, validate
 
-VALIDATOR = "generic_config_updater.field_operation_validators.rdma_config_update_validator"
-REFERENCED = frozenset(
-    {
-        "DSCP_TO_TC_MAP", "DOT1P_TO_TC_MAP", "TC_TO_PRIORITY_GROUP_MAP", "TC_TO_QUEUE_MAP",
-        "MAP_PFC_PRIORITY_TO_QUEUE", "PFC_PRIORITY_TO_PRIORITY_GROUP_MAP", "TC_TO_DSCP_MAP", "SCHEDULER",
-        "WRED_PROFILE", "BUFFER_POOL", "BUFFER_PROFILE", "PORT",
-    }
-)  # fmt: skip
-
-
-PFC_WD_FIELDS = frozenset({"detection_time", "restoration_time", "action", "POLL_INTERVAL", "pfc_stat_history"})
+VALIDATOR = gcu_validators.RDMA
+DEFAULT_CHANGE_COST_S = 0.02  # real GCU: ~150 s for 33 changes incl. sorting; small so the lab stays quick
 
 
 class GcuError(Exception):
@@ -46,6 +40,8 @@ class GcuError(Exception):
 class ApplyResult:
     applied: int = 0
     interrupted: bool = False
+    cost_s: float = 0.0  # time the apply took on the switch (changes x change_cost_s)
+    flapped: list[str] = field(default_factory=list)  # ports taken admin down and up again
 
 
 HOST = "localhost"  # GCU's scope name on a single-ASIC switch
@@ -61,6 +57,9 @@ class Gcu:
     state_dir: Path | None = None
     refused_tables: set[str] = field(default_factory=set)
     console: list[str] = field(default_factory=list)
+    identity: Callable[[], tuple[str, str]] = lambda: ("SONiC.202511.0", "vs")  # (build_version, asic_type)
+    log: Callable[[str], None] = lambda text: None  # syslog of the switch (link flap events)
+    change_cost_s: float = DEFAULT_CHANGE_COST_S
 
     def __post_init__(self) -> None:
         self.store = CheckpointStore(self.state_dir)
@@ -88,7 +87,7 @@ class Gcu:
         self._say(APPLIER, f"{HOST}: simulating the target full config after applying the patch.")
         target = self._simulate(current, ops)
         self._say(APPLIER, f"{HOST}: validating all JsonPatch operations are permitted on the specified fields")
-        self._check_field_operations(ops)
+        self._check_field_operations(ops, current, target)
         self._say(
             APPLIER,
             f"{HOST}: validating target config does not have empty tables,\n"
@@ -97,7 +96,7 @@ class Gcu:
         self._check_empty_tables(target)
         self._say(APPLIER, f"{HOST}: sorting patch updates.")
         self._check_yang(ops, target)
-        ordered = _ordered(ops)
+        ordered, flapped = sort_changes(ops, current)
         n, s = len(ordered), "s" if len(ordered) != 1 else ""
         self._say(APPLIER, f"The {HOST} patch was converted into {n} change{s}{':' if n else '.'}")
         self._say(APPLIER, f"{HOST}: applying {n} change{s} in order{':' if n else '.'}")
@@ -107,6 +106,7 @@ class Gcu:
             result = ApplyResult()
         else:
             result = self._apply(ordered, max_changes)
+            result.flapped = flapped
             if result.interrupted:
                 return result
         self._say(APPLIER, f"{HOST}: verifying patch updates are reflected on ConfigDB.")
@@ -146,18 +146,23 @@ class Gcu:
             self._say(ROLLBACKER, "Config rollbacking completed.")
         return result
 
-    def _check_field_operations(self, ops: list[dict[str, Any]]) -> None:
-        """gcu_field_operation_validators for the vs SKU's td2 class, plus the refuse-table fault."""
+    def release(self) -> str:
+        return gcu_validators.release_of(self.identity()[0])
+
+    def _check_field_operations(
+        self, ops: list[dict[str, Any]], current: dict[str, Any], target: dict[str, Any]
+    ) -> None:
+        """The release's gcu_field_operation_validators for this HwSKU, plus the refuse-table fault."""
         for op in ops:
             parts = _pointer(op["path"])
             table = parts[0] if parts else ""
-            field_level = len(parts) >= 3
-            if table in self.refused_tables or table == "BUFFER_POOL":
+            if table in self.refused_tables:
                 raise GcuError(_illegal(table))
-            if table == "BUFFER_PROFILE" and field_level and not (op["op"] == "replace" and parts[2] == "dynamic_th"):
-                raise GcuError(_illegal(table))
-            if table == "PFC_WD" and field_level and parts[2] not in PFC_WD_FIELDS:
-                raise GcuError(_illegal(table))
+        build, asic_type = self.identity()
+        hwsku = str(current.get("DEVICE_METADATA", {}).get("localhost", {}).get("hwsku", ""))
+        refusal = gcu_validators.check(current, target, gcu_validators.Identity(build, asic_type, hwsku))
+        if refusal is not None:
+            raise GcuError(refusal)
 
     def _check_empty_tables(self, target: dict[str, Any]) -> None:
         empty = sorted(t for t in target if isinstance(target[t], dict) and not target[t])
@@ -173,7 +178,7 @@ class Gcu:
         if tables:
             raise GcuError(f"Given patch is not valid because it has changes to tables without YANG models: {tables}")
         try:
-            validate(target, {t for t in set(target) if t in KNOWN_TABLES})
+            validate(target, {t for t in set(target) if t in KNOWN_TABLES}, release=self.release())
         except YangError as exc:
             raise GcuError(f"Given patch will produce invalid config. Error: {exc}") from exc
 
@@ -206,8 +211,15 @@ class Gcu:
             self._say(APPLIER, f"  * {json.dumps([op])}")
             self._write(before, {t: doc.get(t, {}) for t in touched | (set(doc) if "" in tables else set())})
             result.applied += 1
+            result.cost_s += self.change_cost_s
+            self._log_flap(op)
             self.on_change()
         return result
+
+    def _log_flap(self, op: dict[str, Any]) -> None:
+        parts = _pointer(op["path"])
+        if len(parts) == 3 and parts[0] == "PORT" and parts[2] == "admin_status":
+            self.log(f"NOTICE swss#orchagent: :- doPortTask: Set port {parts[1]} admin status to {op['value']}")
 
     def _write(self, before: dict[str, dict[str, dict[str, str]]], doc: dict[str, Any]) -> None:
         for table in before.keys() | doc.keys():
@@ -278,20 +290,3 @@ def _table_of(path: str | None) -> str | None:
         return None
     parts = _pointer(path)
     return parts[0] if parts else ""
-
-
-def _ordered(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Order changes so no leafref dangles in between and buffermgrd sees sane inputs (GCU's sorter role).
-
-    1. adds/replaces of referenced objects (maps, profiles, schedulers, ports); 2. CABLE_LENGTH, so the
-    lossless PG follows the new cable before `pfc_enable` moves it; 3. everything else in patch order;
-    4. removals of referenced objects.
-    """
-
-    def phase(op: dict[str, Any]) -> int:
-        table = _table_of(op["path"])
-        if table in REFERENCED:
-            return 3 if op["op"] == "remove" else 0
-        return 1 if table == "CABLE_LENGTH" else 2
-
-    return sorted(ops, key=phase)

@@ -73,6 +73,13 @@ class Sku:
             for speed, cable, size, xon, xoff, threshold, offset in self.pg_lookup
         }
 
+    def lookup_ini(self) -> str:
+        """The table as the device's pg_profile_lookup.ini file (`speed cable size xon xoff threshold [xon_offset]`)."""
+        lines = ["# PG lossless profiles.", "# speed cable size xon xoff threshold xon_offset"]
+        for speed, cable, size, xon, xoff, threshold, offset in self.pg_lookup:
+            lines.append(" ".join(str(c) for c in (speed, cable, size, xon, xoff, threshold, offset) if c != ""))
+        return "\n".join(lines) + "\n"
+
     def port(self, index: int) -> SkuPort | None:
         """The SKU's index-th front-panel port (the lab's port n uses its lanes, alias and FEC)."""
         return self.ports[index] if index < len(self.ports) else None

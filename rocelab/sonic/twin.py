@@ -93,7 +93,16 @@ class SonicTwin:
                 rows: dict[str, Row] = {intern_key(k): dict(v) for k, v in dump.get(db_id, {}).items() if v}
                 db.replace_render(_fixed(rows))
         self.faults = Faults()
-        self.gcu = Gcu(self.config, self.after_config_write, state_dir, self.faults.refused_tables)
+        self.sonic_version = f"SONiC.{self.release.build_version}"  # show version, GCU's release (sonic_version.yml)
+        self.asic_type = self.sku.asic_type
+        self.gcu = Gcu(
+            self.config,
+            self.after_config_write,
+            state_dir,
+            self.faults.refused_tables,
+            identity=lambda: (self.sonic_version, self.asic_type),
+            log=lambda text: self.syslog.append((self.clock, text)),
+        )
         self.wall: Callable[[], float] = time.monotonic  # real time, for `setsid -f sh -c 'sleep N; ...'` timers
         self.timers: list[tuple[float, str, bool]] = []
 
@@ -147,6 +156,8 @@ class SonicTwin:
         path = self._abs(path)
         if path == cli_config.SAVED_CONFIG:
             return self.saved_config().encode()
+        if path == f"/usr/share/sonic/device/{self.sku.platform}/{self.sku.hwsku}/pg_profile_lookup.ini":
+            return self.sku.lookup_ini().encode()  # what buffermgrd reads
         if path.startswith(CHECKPOINT_DIR) and path.endswith(".cp.json"):
             text = self.gcu.checkpoint_text(path[len(CHECKPOINT_DIR) : -len(".cp.json")])
             return None if text is None else text.encode()

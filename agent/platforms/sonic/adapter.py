@@ -22,10 +22,11 @@ from agent.platforms.base import (
     PlatformAdapter,
     reconnect_of,
 )
-from agent.platforms.sonic import deadman
+from agent.platforms.sonic import deadman, preflight
 from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, describe, fingerprint, plan_ops
+from agent.platforms.sonic.releases import DeviceFacts, device_facts
 from agent.platforms.sonic.render import render
 from agent.platforms.sonic.transaction import Reconnect, SonicTransaction, TxSettings
 from agent.platforms.sonic.verify import intent_verifier
@@ -76,14 +77,21 @@ class SonicAdapter:
         return normalize(raw)
 
     def plan(self, intent: DeviceIntent, raw: SonicRaw) -> ChangePlan[Operation]:
+        """The JSON Patch, after the pre-flight: raises PreflightRefused (nothing written) when the switch
+        cannot take the change as planned; lists the ports GCU will flap as `disruptive`."""
         live = raw.config_db
-        ops = plan_ops(live, render(intent))
+        ops = plan_ops(live, render(intent, facts_of(raw)))
+        check = preflight.run(intent, live, raw.sections, ops)
+        if ops:
+            check.raise_if_refused()
         plan: ChangePlan[Operation] = ChangePlan(
             device=intent.name,
             platform=self.name,
             operations=ops,
-            lines=describe(ops, live),
+            lines=describe(ops, live) + [f"then: sudo {command}" for command in check.cli_after],
+            warnings=list(check.warnings),
             base_fingerprint=fingerprint(live),
+            disruptive=list(check.flaps),
         )
         if not intent.ports:
             plan.warnings.append("no links for this switch in links.yaml: only switch-wide tables are rendered")
@@ -99,7 +107,7 @@ class SonicAdapter:
     ) -> ApplyOutcome:
         """The transaction; `reconnect` (default: the runner's own) reopens a session after a drop."""
         tx = SonicTransaction(runner, reconnect=reconnect or reconnect_of(runner), settings=self.settings)
-        verifier = intent_verifier(render(intent), list(intent.ports))
+        verifier = intent_verifier(lambda raw: render(intent, facts_of(raw)), list(intent.ports))
         try:
             return tx.execute(plan, verifier, opts)
         except DeviceError as exc:
@@ -129,6 +137,10 @@ class SonicAdapter:
             tx.rollback_to(latest)
             tx.save()  # the rolled-back change had been saved when it was confirmed
         return latest
+
+
+def facts_of(raw: SonicRaw) -> DeviceFacts:
+    return device_facts(raw.config_db, preflight.version_of(raw.sections))
 
 
 def latest_checkpoint(runner: CommandRunner) -> str | None:

@@ -58,7 +58,7 @@ class SonicRaw:
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> SonicRaw:
         sections = {n: Section(n, s["command"], s["output"]) for n, s in doc.get("sections", {}).items()}
-        return cls(doc["device"], doc["config_db"], sections, doc.get("gathered_at"))
+        return cls(doc["device"], typed_config_db(doc["config_db"]), sections, doc.get("gathered_at"))
 
 
 def read_config_db(runner: CommandRunner) -> dict[str, Any]:
@@ -137,7 +137,19 @@ def state_commands(config_db: dict[str, Any], ports: Collection[str] | None = No
         key = shlex.quote(f"BUFFER_MAX_PARAM_TABLE|{port}")
         cmds.append((f"state_max_param {port}", f"sonic-db-cli STATE_DB hgetall {key}"))
     cmds.append(("saved_config", "cat " + SAVED_CONFIG_PATH))
+    lookup = pg_lookup_path(config_db)
+    if lookup is not None:  # the pre-flight checks (speed, cable) coverage in the traditional model
+        cmds.append(("pg_lookup", f"cat {shlex.quote(lookup)} 2>/dev/null"))
     return cmds
+
+
+def pg_lookup_path(config_db: dict[str, Any]) -> str | None:
+    """The SKU's pg_profile_lookup.ini on the switch (traditional model only; the dynamic model has none)."""
+    meta = (config_db.get("DEVICE_METADATA") or {}).get("localhost") or {}
+    platform, hwsku = str(meta.get("platform", "")), str(meta.get("hwsku", ""))
+    if meta.get("buffer_model") == "dynamic" or not platform or not hwsku or "/" in platform + hwsku:
+        return None
+    return f"/usr/share/sonic/device/{platform}/{hwsku}/pg_profile_lookup.ini"
 
 
 def pg_ranges(priorities: Collection[int]) -> list[str]:

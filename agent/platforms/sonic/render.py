@@ -4,11 +4,18 @@ The output is plain CONFIG_DB JSON (``{table: {key: {field: str}}}``) with plain
 (SONiC >= 202111) and one port per key, which is what GCU's YANG validation accepts. Lossless PG
 headroom is *not* rendered: in the traditional buffer model buffermgrd derives it from PORT.speed,
 CABLE_LENGTH and pfc_enable, and overwrites anything else on the next event (reference sonic.md 1.5).
+
+Shaped like a real render (sonic-buildimage qos_config.j2 output, ../shared/real-sonic/skus/*.qos.json)
+and valid on every release the agent supports: queues 0-6 per port (queue 7 only when a policy class
+uses priority 7), `pfc_enable` / `pfcwd_sw_enable` left out instead of "" on a port without lossless
+priorities (202211-202411 YANG: pattern `[0-7](,[0-7])*` refuses ""), and the WRED_ECN_QUEUE flex counter
+group (the ECN-marked counters RT-ECN-001 reads) only where the release's YANG has it (>= 202305).
 """
 
 from __future__ import annotations
 
 from agent.intent import DeviceIntent, PortIntent
+from agent.platforms.sonic.releases import DeviceFacts
 from agent.platforms.sonic.tables import (
     CABLE_LENGTH_KEY,
     FLEX_COUNTER_GROUPS,
@@ -19,30 +26,47 @@ from agent.platforms.sonic.tables import (
 )
 from agent.policy.model import Policy, SchedulingType, TrafficClass, Trust
 
-QUEUES_PER_PORT = 8
+QUEUES_PER_PORT = 7  # queues 0-6, as real renders; queue 7 only for a class on priority 7
+WRED_ECN_GROUP = "WRED_ECN_QUEUE"
 
 
-def render(intent: DeviceIntent) -> ConfigDb:
-    """Desired owned CONFIG_DB cells for one switch. Pure: same intent, same dict."""
+def render(intent: DeviceIntent, facts: DeviceFacts | None = None) -> ConfigDb:
+    """Desired owned CONFIG_DB cells for one switch. Pure: same intent and device facts, same dict."""
     policy = intent.policy
     ports = list(intent.ports.values())
     cfg: ConfigDb = {}
     cfg.update(_maps(policy))
-    cfg["WRED_PROFILE"] = _wred_profiles(policy)
+    cfg["WRED_PROFILE"] = _wred_profiles(policy, facts)
     cfg["SCHEDULER"] = _schedulers(policy)
     cfg["PORT_QOS_MAP"] = _port_qos_map(policy, ports)
-    cfg["QUEUE"] = _queues(policy, ports)
+    cfg["QUEUE"] = _queues(policy, ports, facts)
     cfg["PFC_WD"] = _pfc_wd(policy, ports)
     cfg["CABLE_LENGTH"] = {CABLE_LENGTH_KEY: {p.name: f"{p.cable_m}m" for p in ports}}
     cfg["PORT"] = {p.name: {"mtu": str(p.mtu)} for p in ports}
-    cfg["FLEX_COUNTER_TABLE"] = {g: {"FLEX_COUNTER_STATUS": "enable"} for g in FLEX_COUNTER_GROUPS}
+    groups = [g for g in FLEX_COUNTER_GROUPS if g != WRED_ECN_GROUP or _has_wred_ecn_group(facts)]
+    cfg["FLEX_COUNTER_TABLE"] = {g: {"FLEX_COUNTER_STATUS": "enable"} for g in groups}
     wd = "enable" if policy.pfc.watchdog.enabled else "disable"
     cfg["DEVICE_METADATA"] = {"localhost": {"default_pfcwd_status": wd}}
     return {table: entries for table, entries in cfg.items() if entries}
 
 
-def wred_name(cls: TrafficClass) -> str:
-    return f"ROCE_ECN_{cls.priority}"
+def _has_wred_ecn_group(facts: DeviceFacts | None) -> bool:
+    return facts is None or facts.caps.flex_wred_ecn_queue.allowed
+
+
+DEVICE_WRED = "AZURE_LOSSLESS"  # the lossless WRED profile every community QoS render has
+GREEN = ("green_min_threshold", "green_max_threshold", "green_drop_probability")
+
+
+def tunes_device_wred(facts: DeviceFacts | None) -> bool:
+    """202305-202505 GCU refuses creating WRED profiles but lets it replace the green thresholds of
+    AZURE_LOSSLESS (202505: of any profile): then the agent tunes that profile instead of adding its own.
+    Without policers every packet is green, so the green thresholds are the ones that mark."""
+    return facts is not None and not facts.caps.wred_profile_create.allowed
+
+
+def wred_name(cls: TrafficClass, facts: DeviceFacts | None = None) -> str:
+    return DEVICE_WRED if tunes_device_wred(facts) else f"ROCE_ECN_{cls.priority}"
 
 
 def scheduler_name(cls: TrafficClass) -> str:
@@ -73,15 +97,20 @@ def _pcp_to_priority(policy: Policy) -> dict[int, int]:
     return table
 
 
-def _wred_profiles(policy: Policy) -> dict[str, dict[str, str]]:
+def _wred_profiles(policy: Policy, facts: DeviceFacts | None) -> dict[str, dict[str, str]]:
     """One WRED profile per ECN class, marking (never dropping-only) at the policy's byte thresholds.
 
     All three colours get the same thresholds: without policers every packet is green, but a stray
-    colour must not fall back to tail drop on a lossless queue.
+    colour must not fall back to tail drop on a lossless queue. Where GCU only lets the device's own
+    profile be tuned (tunes_device_wred), only its green fields are rendered.
     """
     out: dict[str, dict[str, str]] = {}
     for cls in policy.classes:
         if cls.ecn is None:
+            continue
+        if tunes_device_wred(facts):
+            values = (cls.ecn.min_threshold, cls.ecn.max_threshold, cls.ecn.probability)
+            out.setdefault(DEVICE_WRED, {f: str(v) for f, v in zip(GREEN, values, strict=True)})
             continue
         entry = {"ecn": "ecn_all"}
         for colour in ("green", "yellow", "red"):
@@ -118,26 +147,30 @@ def _port_qos_map(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str
         out[QOS_GLOBAL] = {"dscp_to_tc_map": MAP_NAME}
     for p in ports:
         prios = _prio_list(p.lossless_priorities)
-        out[p.name] = {
+        entry = {
             trust_field: MAP_NAME,
             "tc_to_pg_map": MAP_NAME,
             "tc_to_queue_map": MAP_NAME,
             "pfc_to_queue_map": MAP_NAME,
-            "pfc_enable": prios,
-            "pfcwd_sw_enable": prios if policy.pfc.watchdog.enabled else "",
         }
+        if prios:  # an owned field left out is removed from the device: no "" (refused by older YANG)
+            entry["pfc_enable"] = prios
+            if policy.pfc.watchdog.enabled:
+                entry["pfcwd_sw_enable"] = prios
+        out[p.name] = entry
     return out
 
 
-def _queues(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str, str]]:
+def _queues(policy: Policy, ports: list[PortIntent], facts: DeviceFacts | None) -> dict[str, dict[str, str]]:
     """Every queue of every rendered port: its class's scheduler, and a WRED profile iff ECN is on."""
     out: dict[str, dict[str, str]] = {}
+    queues = QUEUES_PER_PORT + (1 if any(c.priority == QUEUES_PER_PORT for c in policy.classes) else 0)
     for p in ports:
-        for q in range(QUEUES_PER_PORT):
+        for q in range(queues):
             cls = _class_for_priority(policy, q)
             entry = {"scheduler": scheduler_name(cls)}
             if cls.ecn is not None:
-                entry["wred_profile"] = wred_name(cls)
+                entry["wred_profile"] = wred_name(cls, facts)
             out[f"{p.name}|{q}"] = entry
     return out
 

@@ -67,10 +67,16 @@ def strip_reference(value: str) -> str:
     return text
 
 
+def agent_named(key: str) -> bool:
+    """Objects the agent creates are named ROCE / ROCE_*; anything else is the device's own."""
+    return key == MAP_NAME or key.startswith(MAP_NAME + "_")
+
+
 def owned_fields(table: str, key: str, desired_entry: Mapping[str, Any]) -> frozenset[str] | None:
-    """Fields the agent owns in `table|key`; None means the whole entry is owned."""
+    """Fields the agent owns in `table|key`; None means the whole entry is owned. A device object the
+    agent tunes (e.g. the green thresholds of WRED_PROFILE|AZURE_LOSSLESS) is owned field by field."""
     if table in WHOLE_ENTRY_TABLES:
-        return None
+        return None if agent_named(key) else frozenset(desired_entry)
     if table in PER_PORT_FIELD_TABLES:
         return frozenset(desired_entry)
     return OWNED_FIELDS.get(table, frozenset()) | frozenset(desired_entry)

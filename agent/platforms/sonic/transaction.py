@@ -3,6 +3,7 @@
     re-read CONFIG_DB (refuse if it changed since the plan)
     upload patch -> `config apply-patch --dry-run` (GCU refusal: stop here, nothing written)
     `config checkpoint TXID` -> arm device-side rollback timer -> `config apply-patch`
+    -> the SONiC CLI writes GCU refuses by design (creating PFC_WD: `pfcwd start` / `pfcwd interval`)
     verify by re-reading CONFIG_DB *and* APPL_DB (retried: buffermgrd reacts asynchronously)
     confirm (disarm timer, `config save -y`, prune old checkpoints) | leave pending (commit-confirm)
     any failure: `config rollback TXID`, prove CONFIG_DB equals the before state, report
@@ -25,6 +26,7 @@ from agent.platforms.sonic import deadman
 from agent.platforms.sonic.fallback import plan_writes
 from agent.platforms.sonic.gather import read_config_db
 from agent.platforms.sonic.patch import Operation, fingerprint, tables_of
+from agent.platforms.sonic.preflight import cli_steps, gcu_operations
 from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES
 
 Verifier = Callable[[CommandRunner], list[str]]  # re-reads the device; returns mismatches (empty = good)
@@ -85,7 +87,8 @@ class SonicTransaction:
                 f"commit {waiting.txid} is still awaiting confirmation on this switch: confirm or roll it back first",
             )
         txid = deadman.check_txid(opts.txid or deadman.new_txid())
-        payload: Any = plan.operations if replace_config is None else replace_config
+        payload: Any = gcu_operations(plan.operations, before) if replace_config is None else replace_config
+        cli = cli_steps(plan.operations, before) if replace_config is None else []
         verb, payload_file = (
             ("apply-patch", f"/tmp/{txid}.json-patch") if replace_config is None else ("replace", f"/tmp/{txid}.json")
         )
@@ -108,7 +111,7 @@ class SonicTransaction:
         if opts.dry_run:
             out.detail = "dry run: GCU accepted the change"
             return out
-        return self._gcu(out, plan, before, verify, opts, txid, f"{verb} {payload_file}")
+        return self._gcu(out, plan, before, verify, opts, txid, [f"{verb} {payload_file}", *cli])
 
     # -- GCU path ---------------------------------------------------------------------------------
     def _dry_run(self, verb: str, payload_file: str) -> str | None:
@@ -123,8 +126,10 @@ class SonicTransaction:
         verify: Verifier,
         opts: ApplyOptions,
         txid: str,
-        change: str,
+        steps: list[str],
     ) -> ApplyOutcome:
+        """`steps[0]` is the GCU command (`apply-patch FILE` / `replace FILE`), the rest SONiC CLI lines."""
+        change, cli = steps[0], steps[1:]
         try:
             sudo(self.runner, f"config checkpoint {txid}", "config checkpoint")
         except DeviceError as exc:
@@ -136,7 +141,10 @@ class SonicTransaction:
             deadman.arm(self.runner, txid, revert_s)
             out.events.append(f"rollback timer armed ({revert_s}s)")
             sudo(self.runner, f"config {change}", f"config {change.split()[0]}", timeout=600.0)
-            out.events.append(f"patch applied ({len(plan.operations)} changes)")
+            out.events.append(f"patch applied ({len(gcu_operations(plan.operations, before))} changes)")
+            for command in cli:
+                sudo(self.runner, command, command.split()[0] + " " + command.split()[1])
+                out.events.append(f"CLI: {command}")
             self._verify(out, verify)
         except (DeviceError, TxFailed) as exc:
             return self._rollback(out, before, txid, str(exc))

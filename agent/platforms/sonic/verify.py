@@ -7,12 +7,12 @@ non-zero xoff.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from agent.platforms.base import CommandRunner
 from agent.platforms.sonic.fallback import touched_keys
-from agent.platforms.sonic.gather import gather
+from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, apply_ops, describe, path_parts, plan_ops
 from agent.platforms.sonic.tables import ConfigDb
@@ -37,12 +37,13 @@ def lossless_problems(state: DeviceState, ports: Iterable[str]) -> list[str]:
     return problems
 
 
-def intent_verifier(desired: ConfigDb, ports: list[str]) -> Verifier:
-    """Owned cells equal the render, and lossless PGs are programmed on the intent's ports."""
+def intent_verifier(desired: ConfigDb | Callable[[SonicRaw], ConfigDb], ports: list[str]) -> Verifier:
+    """Owned cells equal the render (of the re-read device, when given a render function), and lossless
+    PGs are programmed on the intent's ports."""
 
     def verify(runner: CommandRunner) -> list[str]:
         raw = gather(runner, ports)
-        left = plan_ops(raw.config_db, desired)
+        left = plan_ops(raw.config_db, desired(raw) if callable(desired) else desired)
         problems = [f"CONFIG_DB still differs: {line}" for line in describe(left, raw.config_db)]
         return problems + lossless_problems(normalize(raw), ports)
 

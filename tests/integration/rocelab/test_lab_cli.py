@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.process import pid_alive
+from rocelab.control import LabError, start_lab
 from rocelab.inventory_writer import PINS_DIR, PORTABLE_FILES
+from rocelab.runtime import RuntimeOptions
 from tests.integration.rocelab.conftest import ROOT, TOPOLOGY, free_base_port, inventory_netmiko, lab_env
 
 pytestmark = pytest.mark.integration
@@ -218,8 +220,15 @@ def test_a_busy_port_fails_up_with_exit_2_and_cleans_up(tmp_path: Path, monkeypa
         busy.bind(("127.0.0.1", base + 4))
         busy.listen()
         code, output = _up(state_dir, tmp_path / "inv", base)
+        # the lab process's own check too (a port taken between the CLI's check and the listen)
+        options = RuntimeOptions(TOPOLOGY, tmp_path / "inv", state_dir, base, twin_factory=ECHO_FACTORY)
+        with pytest.raises(LabError) as raced:
+            start_lab(options, timeout_s=30)
     assert code == 2
-    assert f"leaf1: cannot listen on 127.0.0.1:{base + 4}" in output
+    assert f"port {base + 4} already in use" in output
+    assert "--base-port N" in output
+    assert f"leaf1: cannot listen on 127.0.0.1:{base + 4}" in str(raced.value)
+    assert "LAB_BASE_PORT=N" in str(raced.value)
     assert not (state_dir / "lab.pid").exists()
 
 

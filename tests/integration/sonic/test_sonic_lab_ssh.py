@@ -194,17 +194,18 @@ def test_session_dropped_after_k_of_n_changes_rolls_back(lab: Lab) -> None:
     assert comparable(lab.config_db()) == comparable(before)
 
 
-def test_unknown_cable_length_keeps_the_boot_time_pg_like_real_buffermgrd(lab: Lab, tmp_path: Path) -> None:
-    """7 m host cables have no pg_profile_lookup.ini row. Real buffermgrd logs the miss and returns, so the
-    lossless PG made at boot for 5 m stays: the apply verifies, with 5 m headroom on a 7 m cable.
-    (The rollback on a verification mismatch is covered in-process, on a SKU with no 400G rows.)"""
+def test_uncovered_cable_length_is_refused_by_the_preflight_before_any_write(lab: Lab, tmp_path: Path) -> None:
+    """7 m host cables have no pg_profile_lookup.ini row: buffermgrd would create no lossless PG, which
+    verification would only find after the write. The pre-flight reads the SKU's lookup and refuses first."""
+    before = lab.config_db()
     odd = tmp_path / "policy.yaml"
     odd.write_text(LAB_POLICY.read_text().replace("host: 5m", "host: 7m"))
     res = lab.cli("apply", "-i", str(lab.inv), "-p", str(odd), "--limit", "leaf1", "--yes")
-    assert res.returncode == 0, res.stdout + res.stderr
-    cfg = lab.config_db()
-    assert cfg["CABLE_LENGTH"]["AZURE"]["Ethernet0"] == "7m"
-    assert cfg["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "pg_lossless_400000_5m_profile"}
+    assert res.returncode == 1
+    assert "pre-flight: Ethernet0: speed 400000 with a 7m cable has no row" in res.stdout
+    assert "Nothing was written" in res.stdout
+    assert "checkpoint" not in res.stdout
+    assert lab.config_db() == before
 
 
 def test_apply_converges_every_device_and_second_plan_is_empty(lab: Lab) -> None:

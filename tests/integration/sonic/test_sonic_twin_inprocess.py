@@ -127,21 +127,28 @@ def test_lost_controller_device_timer_rolls_back(runner: TwinRunner, intent: Dev
 
 
 def test_verification_mismatch_when_appl_db_lacks_the_lossless_pg(
-    runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin
+    runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Force10-S6000's pg_profile_lookup.ini has no 400G row: buffermgrd creates no lossless PG at any cable.
+    """Force10-S6000's pg_profile_lookup.ini has no 400G row: buffermgrd creates no lossless PG. With the
+    lookup unreadable the pre-flight can only warn, so verification is the net that catches it.
 
     (On the default Mellanox SKU an unknown cable length leaves the boot-time 5m PG in place, as the real
     buffermgrd does, so that SKU cannot show this failure.)"""
     twin = SonicTwin("leaf1", twin.ports, sku="Force10-S6000")
     runner = TwinRunner(twin)
+    hidden = twin.read_file
+    monkeypatch.setattr(
+        twin, "read_file", lambda path: None if path.endswith("pg_profile_lookup.ini") else hidden(path)
+    )
     before = config_db(twin)
     policy = intent.policy.model_copy(update={"cable_length": {"host": 7, "fabric": 40, "default": 40}})
     ports = {
         n: p.model_copy(update={"cable_m": 7 if p.link_role == "host" else p.cable_m}) for n, p in intent.ports.items()
     }
     odd = intent.model_copy(update={"policy": policy, "ports": ports})
-    out = apply(runner, odd)
+    plan = ADAPTER.plan(odd, ADAPTER.gather(runner, odd))
+    assert any("coverage not checked" in w for w in plan.warnings)
+    out = ADAPTER.apply(runner, odd, plan, ApplyOptions())
     assert out.status is ApplyStatus.rolled_back, out.detail
     assert any("Ethernet0: priority 3 has no lossless PG" in v for v in out.verification), out.verification
     assert comparable(config_db(twin)) == comparable(before)

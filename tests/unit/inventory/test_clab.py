@@ -130,5 +130,5 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read topology file"):
+    with pytest.raises(InputError, match="cannot read file: No such file"):
         load_clab(tmp_path / "nope.clab.yml")

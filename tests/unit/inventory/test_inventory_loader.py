@@ -56,7 +56,7 @@ def test_missing_hosts_file_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
-    (tmp_path / "links.yaml").write_text("links:\n  - {a: leaf1:Ethernet0, b: host1:eth1}\n")
+    (tmp_path / "links.yaml").write_text("links:\n  - {a: [leaf1:Ethernet0, b: host1:eth1}\n")
     with pytest.raises(InputError) as err:
         load_topology(tmp_path)
     assert f"{tmp_path / 'links.yaml'}:2" in str(err.value)

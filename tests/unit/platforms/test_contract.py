@@ -235,3 +235,14 @@ def test_a_registered_object_that_is_not_an_adapter_is_refused_by_name(monkeypat
     monkeypatch.setitem(registry.OVERRIDES, "half-done", "agent.platforms.sonic.patch:pointer")
     with pytest.raises(TypeError, match=r"agent\.platforms\.sonic\.patch:pointer .*'half-done'.* PlatformAdapter"):
         registry.adapter_for("half-done")
+
+
+def test_the_scenario_comparison_sees_a_wrong_value_a_missing_key_and_a_wrong_type() -> None:
+    """The suite's own yardstick: an expectation the state does not meet is reported, never passed over."""
+    state = {"ports": {"eth1": {"mtu": 9000, "dscp_to_priority": {"26": 3}}}}
+    assert _subset_mismatches({"ports": {"eth1": {"mtu": 9000}}}, state) == []
+    assert _subset_mismatches({"ports": {"eth1": {"mtu": 1500}}}, state) == ["/ports/eth1/mtu: expected 1500, got 9000"]
+    assert _subset_mismatches({"ports": {"eth2": {}}}, state) == ["/ports/eth2: missing"]
+    assert _subset_mismatches({"ports": {"eth1": {"mtu": {"x": 1}}}}, state) == [
+        "/ports/eth1/mtu: expected an object, got 9000"
+    ]

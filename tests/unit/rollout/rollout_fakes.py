@@ -6,7 +6,8 @@ agent.platforms.registry for the test, so the runner, fabric, locks and trail ru
 armed per device: `apply-fails`, `bad-after` (apply "succeeds" but leaves a wrong MTU: post-checks
 catch it), `drift` (someone changes the device between plan and apply), `rollback-fails`, and
 `secret-in-plan` (the plan carries the password, to prove the trail redacts it), `dies-in-rollback`
-(the agent process dies during this device's rollback, once).
+(the agent process dies during this device's rollback, once), `preflight-refuses` (the plan's
+pre-flight refuses the change), `disruptive` (the change flaps port p0).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import io
 import json
 import os
 import shlex
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agent.checks.finding import Finding, Severity
-from agent.errors import DeviceError
+from agent.errors import DeviceError, PreflightRefused
 from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, RollbackUnsupported, RunResult
 from agent.rollout import orchestrate
@@ -91,6 +94,10 @@ def desired(intent: DeviceIntent) -> dict[str, Any]:
     return {"mtu": mtu, "pfc": list(intent.policy.lossless_priorities)}
 
 
+APPLYING = [0, 0]  # disruptive applies running now, most at once
+APPLYING_LOCK = threading.Lock()
+
+
 class FakeAdapter:
     name = "fake"
 
@@ -109,10 +116,11 @@ class FakeAdapter:
     def gather(self, runner: FakeRunner, intent: DeviceIntent | None) -> dict[str, Any]:
         box = runner.box
         box.gathers += 1
-        if "drift" in box.faults and box.gathers == 2:  # between the plan and the re-check before apply
+        if "drift" in box.faults and box.gathers == 3:  # pre-flight, plan, then the re-check before apply
             box.config["mtu"] = 1280
         kind = intent.kind.value if intent else "switch"
-        return {"config": copy.deepcopy(box.config), "drops": box.drops, "storms": box.storms, "kind": kind}
+        raw = {"config": copy.deepcopy(box.config), "drops": box.drops, "storms": box.storms, "kind": kind}
+        return raw | {"faults": sorted(box.faults)}
 
     def normalize(self, device: str, raw: Any) -> DeviceState:
         counters = PortCounters(queue_drops={3: raw["drops"]}, watchdog_storms={3: raw["storms"]})
@@ -125,12 +133,23 @@ class FakeAdapter:
         live, want = raw["config"], desired(intent)
         ops = [{"op": "replace", "path": f"/{k}", "value": v} for k, v in want.items() if live.get(k) != v]
         lines = [f"~ {o['path']}: {live.get(o['path'][1:])!r} -> {o['value']!r}" for o in ops]
+        if "preflight-refuses" in raw.get("faults", []) and ops:
+            raise PreflightRefused(intent.name, ["p0: no lookup row for this cable"])
         plan = ChangePlan(intent.name, self.name, ops, lines, base_fingerprint=_fingerprint(live))
+        if "disruptive" in raw.get("faults", []) and ops:
+            plan.disruptive = ["p0"]
         return plan
 
     def apply(self, runner: FakeRunner, intent: DeviceIntent, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
         box = runner.box
         box.applies += 1
+        if plan.disruptive:  # measure how many disruptive applies overlap
+            with APPLYING_LOCK:
+                APPLYING[0] += 1
+                APPLYING[1] = max(APPLYING[1], APPLYING[0])
+            time.sleep(0.05)
+            with APPLYING_LOCK:
+                APPLYING[0] -= 1
         if box.pending is not None:
             raise DeviceError(box.name, "apply", f"a commit is pending confirmation ({box.pending})")
         if "apply-fails" in box.faults:

@@ -333,3 +333,35 @@ def test_platform_without_rollback_is_left_in_its_after_state_and_flagged(
     assert lab.boxes["leaf1"].config == SWITCH_AFTER  # earlier stages are not part of rollback-stage
     statuses = {r["device"]: r["status"] for r in lab.events("rolled_back")}
     assert set(statuses.values()) == {"unsupported"}
+
+
+def test_a_preflight_refusal_anywhere_stops_the_rollout_before_the_first_write(lab: FakeLab) -> None:
+    """Issue 12 item 7: the canary must not converge when leaf2 (a later stage) cannot take the change."""
+    lab.boxes["leaf2"].faults.add("preflight-refuses")
+
+    result = lab.run("staged.yaml")
+
+    assert result.result == "halted"
+    assert result.exit_code == 1
+    assert all(b.applies == 0 for b in lab.boxes.values())
+    assert lab.configs() == {d: BEFORE for d in DEVICES}
+    assert [e["device"] for e in lab.events("preflight_refused")] == ["leaf2"]
+    assert lab.events("preflight_refused")[0]["reasons"] == ["p0: no lookup row for this cable"]
+    assert any("leaf2: pre-flight: p0: no lookup row" in r for r in result.reasons)
+    assert_no_locks(lab)
+
+
+def test_a_disruptive_batch_is_applied_one_device_at_a_time(lab: FakeLab) -> None:
+    import rollout_fakes
+
+    for host in ("host1", "host2"):
+        lab.boxes[host].faults.add("disruptive")
+    rollout_fakes.APPLYING[:] = [0, 0]
+
+    result = lab.run("staged.yaml")  # the hosts stage says parallel: 2
+
+    assert result.result == "converged"
+    flagged = lab.events("disruptive")
+    assert flagged[0]["devices"] == ["host1", "host2"]
+    assert flagged[0]["ports"] == {"host1": ["p0"], "host2": ["p0"]}
+    assert rollout_fakes.APPLYING[1] == 1

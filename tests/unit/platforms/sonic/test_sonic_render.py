@@ -43,7 +43,7 @@ def test_maps_put_only_lossless_tc_in_its_own_pg(intent: DeviceIntent) -> None:
 def test_every_queue_gets_a_scheduler_and_only_the_ecn_class_a_wred_profile(intent: DeviceIntent) -> None:
     cfg = render(intent)
     queues = cfg["QUEUE"]
-    assert len(queues) == 8 * len(PORTS)
+    assert len(queues) == 7 * len(PORTS)  # queues 0-6 as real renders (skus/*.qos.json): no class on priority 7
     for port in PORTS:
         assert queues[f"{port}|3"] == {"scheduler": "ROCE_roce", "wred_profile": "ROCE_ECN_3"}
         assert queues[f"{port}|6"] == {"scheduler": "ROCE_cnp"}
@@ -87,8 +87,38 @@ def test_disabled_watchdog_renders_empty_port_entries(intent: DeviceIntent) -> N
     off = intent.model_copy(update={"policy": intent.policy.model_copy(update={"pfc": pfc})})
     cfg = render(off)
     assert cfg["PFC_WD"]["Ethernet0"] == {}
-    assert cfg["PORT_QOS_MAP"]["Ethernet0"]["pfcwd_sw_enable"] == ""
+    # left out (so removed from the device), never "": 202211-202411 YANG refuses an empty pfcwd_sw_enable
+    assert "pfcwd_sw_enable" not in cfg["PORT_QOS_MAP"]["Ethernet0"]
     assert cfg["DEVICE_METADATA"]["localhost"]["default_pfcwd_status"] == "disable"
+
+
+def test_queue_7_only_when_a_class_uses_priority_7(intent: DeviceIntent) -> None:
+    from agent.policy.model import SchedulingType, TrafficClass
+
+    control = TrafficClass.model_validate(
+        {"name": "control", "dscp": [56], "priority": 7, "scheduling": {"type": "strict"}}
+    )
+    assert control.scheduling.type is SchedulingType.strict
+    policy = intent.policy.model_copy(update={"classes": [*intent.policy.classes, control]})
+    cfg = render(intent.model_copy(update={"policy": policy}))
+    assert cfg["QUEUE"]["Ethernet0|7"] == {"scheduler": "ROCE_control"}
+
+
+def test_port_without_lossless_priorities_loses_pfc_enable_instead_of_an_empty_string(intent: DeviceIntent) -> None:
+    port = intent.ports["Ethernet0"].model_copy(update={"lossless_priorities": ()})
+    cfg = render(intent.model_copy(update={"ports": {**intent.ports, "Ethernet0": port}}))
+    assert "pfc_enable" not in cfg["PORT_QOS_MAP"]["Ethernet0"]
+    assert "pfcwd_sw_enable" not in cfg["PORT_QOS_MAP"]["Ethernet0"]
+
+
+def test_wred_ecn_queue_flex_group_only_where_the_release_yang_has_it(intent: DeviceIntent) -> None:
+    from agent.platforms.sonic.releases import device_facts
+
+    cfg_db = {"DEVICE_METADATA": {"localhost": {"hwsku": "Force10-S6000", "buffer_model": "traditional"}}}
+    old = render(intent, device_facts(cfg_db, "SONiC.20221130.05"))
+    new = render(intent, device_facts(cfg_db, "SONiC.20230531.22"))
+    assert "WRED_ECN_QUEUE" not in old["FLEX_COUNTER_TABLE"]  # sonic-flex_counter.yang 202211 has no such container
+    assert new["FLEX_COUNTER_TABLE"]["WRED_ECN_QUEUE"] == {"FLEX_COUNTER_STATUS": "enable"}
 
 
 def test_pcp_trust_renders_dot1p_map_and_no_global_dscp(intent: DeviceIntent) -> None:

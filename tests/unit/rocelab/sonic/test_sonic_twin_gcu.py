@@ -46,7 +46,10 @@ def test_valid_patch_applies_and_prints_gcu_success() -> None:
         ([{"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/dscp_to_tc_map", "value": "ROCE"}], "DSCP_TO_TC_MAP"),
         ([{"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_min_threshold", "value": "3000000"}], ">="),
         ([{"op": "replace", "path": "/WRED_PROFILE/AZURE_LOSSLESS/green_drop_probability", "value": "101"}], "0..100"),
-        ([{"op": "add", "path": "/DSCP_TO_TC_MAP/AZURE/64", "value": "3"}], "0..63"),
+        (
+            [{"op": "add", "path": "/DSCP_TO_TC_MAP/AZURE/64", "value": "3"}],
+            "does not match pattern 6[0-3]|[1-5][0-9]?|[0-9]?",
+        ),
         ([{"op": "replace", "path": "/PFC_WD/Ethernet0/detection_time", "value": "50"}], "100..5000"),
         ([{"op": "add", "path": "/PORT_QOS_MAP/Ethernet0,Ethernet4", "value": {"pfc_enable": "3"}}], "one port"),
         ([{"op": "remove", "path": "/SCHEDULER/scheduler.1"}], "SCHEDULER"),
@@ -76,11 +79,17 @@ def test_invalid_patch_is_refused_and_nothing_is_written(ops: list[dict[str, Any
 
 def test_empty_table_result_is_refused() -> None:
     twin = leaf()
-    res = patch(twin, [{"op": "remove", "path": "/PFC_WD/GLOBAL"}, {"op": "remove", "path": "/PFC_WD/Ethernet0"}])
-    assert res.exit_code == 0  # PFC_WD|Ethernet4 is still there
-    res = patch(twin, [{"op": "remove", "path": "/PFC_WD/Ethernet4"}])
+    res = patch(twin, [{"op": "remove", "path": "/CABLE_LENGTH/AZURE"}])
     assert res.exit_code == 2
     assert "empty tables" in res.stderr
+    assert "Table: CABLE_LENGTH" in res.stderr
+
+
+def test_removing_the_pfc_wd_global_row_is_illegal() -> None:
+    """gu_common.validate_field_operation: remove of /PFC_WD/GLOBAL (and its POLL_INTERVAL) is always refused."""
+    res = patch(leaf(), [{"op": "remove", "path": "/PFC_WD/GLOBAL"}])
+    assert res.exit_code == 2
+    assert "Operation: remove is illegal on field: /PFC_WD/GLOBAL" in res.stderr
 
 
 def test_apply_patch_console_output_matches_gcu_golden() -> None:
@@ -111,17 +120,21 @@ def test_config_commands_need_root() -> None:
 
 
 def test_interrupted_patch_leaves_partial_state_that_rollback_repairs() -> None:
-    twin = leaf(cabled=4)  # PORT_QOS_MAP exists on cabled (active) ports only
+    # cabled ports (PORT_QOS_MAP exists on active ports only) of a TD2 SKU: 0m cables, no lossless PGs yet
+    twin = leaf(cabled=4, sku="Force10-S6000", speed=100_000)
     before = config(twin)
     assert ok(twin, "config checkpoint before", sudo=True).endswith(
         "Config Rollbacker: Config checkpoint completed.\nCheckpoint created successfully.\n"
     )
     ops = [{"op": "replace", "path": f"/PORT_QOS_MAP/Ethernet{4 * i}/pfc_enable", "value": "3"} for i in range(4)]
-    twin.inject_fault("drop-after-writes", {"k": "2"})
+    # GCU brackets each port's PORT_QOS_MAP change with admin down/up: 5 changes = Ethernet0 done and back
+    # up, Ethernet4 taken down and written, and the session dies before Ethernet4 comes back up.
+    twin.inject_fault("drop-after-writes", {"k": "5"})
     res = patch(twin, ops)
     assert res.disconnect
     partial = config(twin)["PORT_QOS_MAP"]
     assert [partial[f"Ethernet{4 * i}"]["pfc_enable"] for i in range(4)] == ["3", "3", "3,4", "3,4"]
+    assert [config(twin)["PORT"][f"Ethernet{4 * i}"]["admin_status"] for i in range(2)] == ["up", "down"]
     out = ok(twin, "config rollback before", sudo=True)
     assert out.startswith("Config Rollbacker: Config rollbacking starting.\n")
     assert out.endswith("Config Rollbacker: Config rollbacking completed.\nConfig rolled back successfully.\n")
@@ -192,7 +205,7 @@ def test_reads_accept_abnf_references() -> None:
 
 
 def test_later_change_in_same_patch_sees_rows_buffermgrd_wrote() -> None:
-    twin = leaf()
+    twin = leaf(sku="Force10-S6000", speed=100_000)  # 0m at boot: the 40m change makes buffermgrd write the PG
     custom = {"pool": "ingress_lossless_pool", "size": "20000", "xon": "18432", "xoff": "150000", "dynamic_th": "0"}
     res = patch(
         twin,
@@ -203,7 +216,10 @@ def test_later_change_in_same_patch_sees_rows_buffermgrd_wrote() -> None:
         ],
     )
     assert res.exit_code == 0, res.stderr
-    assert config(twin)["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "ROCE_HEADROOM"}
+    assert config(twin)["BUFFER_PROFILE"]["ROCE_HEADROOM"] == custom
+    # GCU flaps Ethernet0 around its buffer rows; the admin-up is a PORT event on which buffermgrd (as
+    # buffermgr.cpp does) writes its lookup profile back over the custom PG
+    assert config(twin)["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "pg_lossless_100000_40m_profile"}
 
 
 def test_whole_document_replace_operation() -> None:
@@ -246,14 +262,14 @@ def test_replace_fails_verification_when_buffermgrd_adds_rows_the_target_lacks()
 
 
 def test_rollback_of_cable_and_pfc_change_returns_exactly_to_checkpoint() -> None:
-    twin = leaf(cabled=4)  # PORT_QOS_MAP exists on cabled (active) ports only
+    twin = leaf(cabled=4, sku="Force10-S6000", speed=100_000)  # 0m at boot: buffermgrd adds PGs on the 40m change
     before = config(twin)
     ok(twin, "config checkpoint cp", sudo=True)
     ops = [{"op": "replace", "path": f"/PORT_QOS_MAP/Ethernet{4 * i}/pfc_enable", "value": "3"} for i in range(4)]
     ops += [{"op": "replace", "path": f"/CABLE_LENGTH/AZURE/Ethernet{4 * i}", "value": "40m"} for i in range(4)]
     assert patch(twin, ops).exit_code == 0
     pgs = sorted(k for k in config(twin)["BUFFER_PG"] if k.startswith("Ethernet0|"))
-    assert pgs == ["Ethernet0|0", "Ethernet0|3", "Ethernet0|3-4"]  # buffermgrd keeps the boot-time 3-4 PG
+    assert pgs == ["Ethernet0|0", "Ethernet0|3", "Ethernet0|3-4"]  # buffermgrd never removes the 3-4 PG it made
     res = twin.run("config rollback cp", sudo=True)
     assert res.exit_code == 0, res.stderr
     assert config(twin) == before

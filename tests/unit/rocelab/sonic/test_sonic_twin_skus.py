@@ -79,3 +79,18 @@ def test_8_lane_and_real_lanes_and_aliases() -> None:
     assert {p.lane_count for p in sn5600.ports[:64]} == {8}
     assert sn5600.asic_table == "MELLANOX-SPECTRUM-4"
     assert load_sku("Arista-7060X6-16PE-384C-B-O128S2").port(0).fec == "rs"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("sku", SKUS)
+def test_device_serves_its_own_lookup_file_with_the_real_rows(sku: str) -> None:
+    from rocelab.sonic import SonicTwin
+
+    meta = load_sku(sku)
+    twin = SonicTwin("s", [TwinPort("Ethernet0", 100_000)], sku=sku)
+    served = twin.run(f"cat /usr/share/sonic/device/{meta.platform}/{meta.hwsku}/pg_profile_lookup.ini", sudo=False)
+    real = (real_dir("skus") / f"{sku}.pg_profile_lookup.ini").read_text(encoding="utf-8")
+
+    def rows(text: str) -> list[list[str]]:
+        return [line.split() for line in text.splitlines() if line.split() and not line.startswith("#")]
+
+    assert rows(served.stdout) == rows(real)
