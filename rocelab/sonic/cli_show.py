@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -206,13 +207,15 @@ def _running_config(twin: SonicTwin) -> CommandResult:
 
 
 def _version(twin: SonicTwin, args: list[str]) -> str:
-    sku = twin.sku
+    """Release from sonic_version.yml (twin.sonic_version), HwSKU as device_info reads it: DEVICE_METADATA."""
     now = BOOT.replace(tzinfo=None) + timedelta(milliseconds=twin.clock * TICK_MS)
+    release = replace(twin.release, build_version=twin.sonic_version.removeprefix("SONiC."))
+    hwsku = twin.config.hget("DEVICE_METADATA|localhost", "hwsku") or twin.sku.hwsku
     return show_version(
-        twin.release,
-        sku.platform,
-        sku.hwsku,
-        sku.asic_type,
+        release,
+        twin.sku.platform,
+        hwsku,
+        twin.asic_type,
         booted=BOOT.replace(tzinfo=None),
         now=now,
         brief="--brief" in args or "-b" in args,
