@@ -16,11 +16,12 @@ Errors are InputError problems located by file and line, like every other input 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import BaseConstructor, RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from ruamel.yaml.reader import ReaderError
@@ -77,15 +78,28 @@ def _check(node: Node, total: int) -> None:
         )
 
 
+def _bounded_single_data(constructor: BaseConstructor) -> Any:
+    """get_single_data with the expansion check between composing and constructing."""
+    node = constructor.composer.get_single_node()
+    if node is None:
+        return None
+    _expanded_size(node)
+    return constructor.construct_document(node)
+
+
 class BoundedRoundTripConstructor(RoundTripConstructor):
     """ruamel's round-trip constructor, refusing documents whose aliases expand past MAX_NODES."""
 
     def get_single_data(self) -> Any:
-        node = self.composer.get_single_node()
-        if node is None:
-            return None
-        _expanded_size(node)
-        return self.construct_document(node)
+        return _bounded_single_data(self)
+
+
+class BoundedSafeConstructor(SafeConstructor):
+    """The same bound on ruamel's safe constructor (C parser when installed: several times faster than
+    round-trip on big inventories, but no line numbers: used where a valid file needs none)."""
+
+    def get_single_data(self) -> Any:
+        return _bounded_single_data(self)
 
 
 def read_text(path: Path) -> str:
@@ -108,10 +122,11 @@ def read_text(path: Path) -> str:
         raise InputError([InputProblem(path, line, "", message)]) from None
 
 
-def load_text(text: str, path: Path) -> Any:
-    """Round-trip YAML (keeps line numbers) with the bounds above; InputError located by line."""
-    yaml = YAML(typ="rt")
-    yaml.Constructor = BoundedRoundTripConstructor
+def load_text(text: str, path: Path, *, lines: bool = True) -> Any:
+    """YAML with the bounds above; InputError located by line. With `lines` the round-trip loader (maps
+    and lists remember their lines, for locating problems), else the safe loader (plain data, fast)."""
+    yaml = YAML(typ="rt" if lines else "safe")
+    yaml.Constructor = BoundedRoundTripConstructor if lines else BoundedSafeConstructor
     return _located(yaml, text, path)
 
 
@@ -133,14 +148,31 @@ def _located(yaml: YAML, text: str, path: Path) -> Any:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise InputError([InputProblem(path, line, "", f"not valid YAML: {detail}")]) from None
+        raise InputError([InputProblem(path, line, "", _yaml_message(exc))]) from None
     except ReaderError as exc:
         line = text.count("\n", 0, int(exc.position)) + 1 if isinstance(exc.position, int) else None
         message = f"not valid YAML: character {exc.character!r} is not allowed ({exc.reason})"
         raise InputError([InputProblem(path, line, "", message)]) from None
     except YAMLError as exc:
         raise InputError([InputProblem(path, None, "", f"not valid YAML: {exc}")]) from None
+
+
+_DUPLICATE = re.compile(r'found duplicate key "(.*?)" with value')
+
+
+def _yaml_message(exc: MarkedYAMLError) -> str:
+    """ruamel's wording, except where it is obscure or would print values (a duplicated host entry
+    could carry a password)."""
+    problem = str(exc.problem or "")
+    duplicate = _DUPLICATE.search(problem)
+    if duplicate:
+        first = exc.context_mark.line + 1 if exc.context_mark is not None else None
+        where = f" (in the mapping that starts at line {first})" if first else ""
+        return f"duplicate key {duplicate.group(1)!r}{where}: each key may appear only once"
+    if "'\\t'" in problem or "\t" in problem:
+        return "a tab character: YAML indents with spaces only"
+    detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+    return f"not valid YAML: {detail}"
 
 
 def read_bounded_yaml(path: Path) -> Any:

@@ -50,6 +50,15 @@ def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
     if entropy and "entropy_wall_s" in entropy:
         wall = entropy["entropy_wall_s"]
         out.append(_check("fabric entropy audit, 1,024 switches + 8,192 hosts", "< 10 s", wall, wall < 10))
+    inputs = doc.get("inputs")
+    if inputs and "refusals_max_wall_s" in inputs:
+        wall = inputs["refusals_max_wall_s"]
+        ok = wall < 1 and bool(inputs.get("all_refused"))
+        out.append(_check("YAML alias bomb / 50 MB input refused (in-process)", "< 1 s", wall, ok))
+    startup = doc.get("startup")
+    if startup:
+        help_s = startup["commands"]["--help"]["median_s"]
+        out.append(_check("`roce-agent --help` start-up (median of 5)", "<= 0.3 s", help_s, help_s <= 0.3))
     return out
 
 

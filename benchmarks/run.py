@@ -8,7 +8,8 @@ For each size N: a Clos topology file (`benchmarks.scale_topology`), one lab pro
 per-command latency (`benchmarks.scale_lab`), then the real CLI commands as subprocesses
 (`benchmarks.phases`): apply from defaults, audit of the converged fabric, and the naive baseline (twice:
 with the same per-device known_hosts view as ours, and with the whole file as plain scripts do).
-Then the check engine alone on the synthetic large fabric (`benchmarks.engine_bench`, own process).
+Then the check engine alone on the synthetic large fabric (`benchmarks.engine_bench`, own process), and
+the CLI's start-up (`benchmarks.startup`: `roce-agent --help` wall time over 5 processes, imports).
 Writes `benchmarks/results/<timestamp>.json` and `latest.json`, `benchmarks/results/latest.png`, and
 prints a markdown table.
 """
@@ -99,6 +100,11 @@ def run_entropy() -> dict[str, Any]:
     return _run_alone("benchmarks.entropy_bench")
 
 
+def run_inputs() -> dict[str, Any]:
+    print("[inputs] YAML bombs and a 50 MB policy refused; an 8,192-host inventory validated", flush=True)
+    return _run_alone("benchmarks.input_bench")
+
+
 def _run_alone(module: str, *args: str) -> dict[str, Any]:
     """A benchmark module in its own process (its peak memory is its own), JSON on stdout."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -121,7 +127,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--latency", type=float, default=DEFAULT_LATENCY_MS, help="per-command latency in ms (default 20)")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="Nornir/thread-pool workers (default 32)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic fabric")
-    p.add_argument("--no-engine", action="store_true", help="skip the check-engine and fabric-entropy benchmarks")
+    p.add_argument("--no-engine", action="store_true", help="skip the engine, entropy and input benchmarks")
     p.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     p.add_argument(
         "--no-whole", action="store_true", help="skip the second baseline run (whole known_hosts, as plain scripts)"
@@ -156,10 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     runs = [run_size(n, args, audit) for n in args.size_list]
     engine = None if args.no_engine else run_engine(args.seed)
     entropy = None if args.no_engine else run_entropy()
+    inputs = None if args.no_engine else run_inputs()
+    print("[startup] roce-agent --help and audit --help, 5 runs each", flush=True)
+    from benchmarks.startup import measure as measure_startup
+
+    startup = measure_startup()
     meta["finished_at"] = time.time()
     meta["duration_s"] = round(meta["finished_at"] - started, 1)
     meta["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
-    doc = {"meta": meta, "runs": runs, "engine": engine, "entropy": entropy}
+    doc = {"meta": meta, "runs": runs, "engine": engine, "entropy": entropy, "inputs": inputs, "startup": startup}
     doc["targets"] = targets(doc)
     path = write_results(doc, args.out)
     if not args.no_plot and runs:

@@ -20,6 +20,7 @@ from rich.table import Table
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, InputError
 from agent.inventory.clab import load_clab
 from rocelab.control import LabError, lab_status, request, start_lab, stop_lab
+from rocelab.cost import cost_model as parse_cost_model
 from rocelab.paths import DEFAULT_INVENTORY, DEFAULT_TOPOLOGY, PASSWORD_ENV, LabPaths, default_state_dir, project_root
 from rocelab.ports import BASE_PORT_ENV, PortsBusy, choose_base_port
 from rocelab.runtime import RuntimeOptions
@@ -75,6 +76,12 @@ def up(
         "default topology, else the state dir's inventory/)",
     ),
     latency: float = typer.Option(0.0, "--latency", min=0.0, help="added to every command, in milliseconds"),
+    cost_model: str | None = typer.Option(
+        None,
+        "--cost-model",
+        help="device time per tool invocation: x86, arm, or flat:<N>ms (N ms per command line, as --latency N); "
+        "see benchmarks/README.md",
+    ),
     base_port: int | None = typer.Option(
         None,
         "--base-port",
@@ -87,6 +94,11 @@ def up(
     twin_factory: str | None = typer.Option(None, "--twin-factory", hidden=True),
 ) -> None:
     """Start the lab in the background; returns when every twin accepts SSH connections (exit 1 if one runs)."""
+    if cost_model is not None:
+        try:
+            parse_cost_model(cost_model)  # an unknown profile is refused before anything starts
+        except ValueError as exc:
+            raise _fail(f"error: --cost-model: {exc}", EXIT_CANNOT_RUN) from exc
     root = project_root()
     paths = _paths()
     topo_file = topology or root / DEFAULT_TOPOLOGY
@@ -95,7 +107,9 @@ def up(
         inventory = root / DEFAULT_INVENTORY if is_default else paths.root / "inventory"
     try:
         choice = choose_base_port(len(load_clab(topo_file).nodes), base_port)
-        options = RuntimeOptions(topo_file, inventory, paths.root, choice.base, latency, policy, twin_factory)
+        options = RuntimeOptions(
+            topo_file, inventory, paths.root, choice.base, latency, policy, twin_factory, cost_model
+        )
         state = start_lab(options, timeout_s=timeout)
     except PortsBusy as exc:
         raise _fail(f"error: {exc}", EXIT_CANNOT_RUN) from exc

@@ -100,6 +100,8 @@ def _runtime_argv(options: RuntimeOptions) -> list[str]:
         argv += ["--policy", str(options.policy.resolve())]
     if options.twin_factory:
         argv += ["--twin-factory", options.twin_factory]
+    if options.cost_model:
+        argv += ["--cost-model", options.cost_model]
     return argv
 
 

@@ -31,6 +31,7 @@ import asyncssh
 
 from agent.errors import InputError
 from agent.inventory.clab import ClabTopology, load_clab
+from rocelab.cost import CostModel, cost_model
 from rocelab.inventory_writer import LAB_ADDRESS, write_inventory
 from rocelab.paths import PASSWORD_ENV, LabPaths, write_secret
 from rocelab.ports import BASE_PORT_ENV
@@ -58,6 +59,11 @@ class RuntimeOptions:
     latency_ms: float = 0.0
     policy: Path | None = None
     twin_factory: str | None = None  # "module:callable" (tests, benchmarks); default: the product twins
+    cost_model: str | None = None  # x86 | arm | flat:<N>ms (rocelab.cost); None: flat at latency_ms
+
+    def model(self) -> CostModel:
+        """The device cost model; ValueError naming the allowed profiles."""
+        return cost_model(self.cost_model or f"flat:{self.latency_ms:g}ms")
 
 
 class LazyTwin:
@@ -116,10 +122,10 @@ class LabRuntime:
     async def start(self) -> None:
         self.paths.ensure()
         credentials, password_file = lab_credentials(self.paths)
-        latency_s = self.options.latency_ms / 1000.0
+        model = self.options.model()
         for node in self.spec.nodes:
             key = asyncssh.generate_private_key("ssh-ed25519")
-            ep = TwinEndpoint(node.name, node.port, self.twins[node.name].get, key, latency_s)
+            ep = TwinEndpoint(node.name, node.port, self.twins[node.name].get, key, model)
             try:
                 self.acceptors.append(await serve_twin(ep, credentials, address=LAB_ADDRESS))
             except OSError as exc:
@@ -161,6 +167,7 @@ class LabRuntime:
             "state_dir": str(self.paths.root),
             "base_port": self.spec.base_port,
             "latency_ms": self.options.latency_ms,
+            "cost_model": self.options.model().name,
             "nodes": nodes,
         }
         tmp = self.paths.state.with_suffix(".tmp")
@@ -212,7 +219,13 @@ class LabRuntime:
 
     def _live(self) -> list[dict[str, Any]]:
         return [
-            {"name": name, "sessions": ep.sessions, "built": self.twins[name].twin is not None}
+            {
+                "name": name,
+                "sessions": ep.sessions,
+                "built": self.twins[name].twin is not None,
+                "device_s": round(ep.clock.busy_s, 6),
+                "costed_commands": ep.clock.commands,
+            }
             for name, ep in self.endpoints.items()
         ]
 
@@ -280,6 +293,7 @@ def parse_args(argv: list[str] | None) -> RuntimeOptions:
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--policy", type=Path, default=None)
     p.add_argument("--twin-factory", default=None, help="module:callable(node, state_dir) -> Twin")
+    p.add_argument("--cost-model", default=None, help="x86 | arm | flat:<N>ms (default: flat at --latency-ms)")
     return RuntimeOptions(**vars(p.parse_args(argv)))
 
 

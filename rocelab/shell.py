@@ -25,6 +25,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from rocelab.cost import NONE, CostModel
 from rocelab.twin import CommandResult, Twin
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ class ShellOutcome:
     stderr: str = ""
     terminal: str = ""
     exit_code: int = 0
-    delay_s: float = 0.0
+    delay_s: float = 0.0  # fault delays (latency / hang faults): added on top of the device time, not queued
+    cost_s: float = 0.0  # device time the line costs under the lab's cost model (queued per device)
     disconnect: bool = False  # drop the connection after writing (fault injection)
     end_session: bool = False  # `exit` / `logout` from the login shell
     echo: bool | None = None  # `stty -echo` / `stty echo`: the transport switches terminal echo
@@ -112,7 +114,7 @@ class TwinShell:
 
     twin: Twin
     hostname: str
-    latency_s: float = 0.0
+    cost: CostModel = NONE
     root: bool = False
     last_status: int = 0
     env: dict[str, str] = field(default_factory=lambda: {"PS1": DEFAULT_PS1, "HOME": HOME, "USER": USER})
@@ -124,17 +126,17 @@ class TwinShell:
         return re.sub(r"\\([uhHwW$])", lambda m: swaps[m.group(1)], ps1)
 
     def run_line(self, line: str) -> ShellOutcome:
-        """Run one input line; latency applies once per non-empty line."""
+        """Run one input line; the cost model prices it by the tools it runs and what they printed."""
         line = line.strip()
         outcome = ShellOutcome(exit_code=self.last_status)
         items = split_list(line)
         if not items:
             return outcome
-        outcome.delay_s += self.latency_s
         if not any(self.builtin_words(cmd) for _, cmd in items):
             self.to_twin(line, outcome)
         else:
             self.run_items(items, outcome)
+        outcome.cost_s = self.cost.line_cost(line, output_bytes=len(outcome.stdout), read_file=self.twin.read_file)
         self.last_status = outcome.exit_code
         return outcome
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import asyncssh
 
+from rocelab.cost import NONE, CostModel, DeviceClock
 from rocelab.sftp import TwinSFTPServer
 from rocelab.shell import USER, ShellOutcome, TwinShell
 from rocelab.twin import Twin
@@ -79,7 +80,8 @@ class TwinEndpoint:
     port: int
     twin_of: Callable[[], Twin]
     host_key: asyncssh.SSHKey
-    latency_s: float = 0.0
+    cost: CostModel = NONE
+    clock: DeviceClock = field(default_factory=DeviceClock)
     connections: set[asyncssh.SSHServerConnection] = field(default_factory=set)
     made_dirs: set[str] = field(default_factory=set)
 
@@ -106,12 +108,12 @@ async def serve_twin(
             process.stderr.write(f"lab: twin {endpoint.hostname} could not be built: {exc}\n")
             process.exit(1)
             return
-        shell = TwinShell(twin, endpoint.hostname, endpoint.latency_s)
+        shell = TwinShell(twin, endpoint.hostname, endpoint.cost)
         try:
             if process.command is None:
-                await _interactive(process, shell)
+                await _interactive(process, shell, endpoint)
             else:
-                await _exec(process, shell)
+                await _exec(process, shell, endpoint)
         except (asyncssh.Error, ConnectionError, BrokenPipeError) as exc:
             log.debug("%s: session ended: %s", endpoint.hostname, exc)
 
@@ -131,10 +133,14 @@ async def serve_twin(
     )
 
 
-async def _deliver(process: asyncssh.SSHServerProcess[str], outcome: ShellOutcome, *, pty: bool) -> bool:
-    """Wait the outcome's delay, write its output; on a disconnect fault drop the connection. True = dropped."""
-    if outcome.delay_s > 0:
-        await asyncio.sleep(outcome.delay_s)
+async def _deliver(
+    process: asyncssh.SSHServerProcess[str], outcome: ShellOutcome, endpoint: TwinEndpoint, *, pty: bool
+) -> bool:
+    """Wait the device time (queued behind the device's earlier commands) and any fault delay, write the
+    output; on a disconnect fault drop the connection. True = dropped."""
+    wait = endpoint.clock.reserve(asyncio.get_running_loop().time(), outcome.cost_s, serial=endpoint.cost.serial)
+    if wait + outcome.delay_s > 0:
+        await asyncio.sleep(wait + outcome.delay_s)
     if pty:
         process.stdout.write(outcome.terminal)
     else:
@@ -151,14 +157,14 @@ async def _deliver(process: asyncssh.SSHServerProcess[str], outcome: ShellOutcom
     return True
 
 
-async def _exec(process: asyncssh.SSHServerProcess[str], shell: TwinShell) -> None:
+async def _exec(process: asyncssh.SSHServerProcess[str], shell: TwinShell, endpoint: TwinEndpoint) -> None:
     outcome = shell.run_line(process.command or "")
     pty = process.get_terminal_type() is not None
-    if not await _deliver(process, outcome, pty=pty):
+    if not await _deliver(process, outcome, endpoint, pty=pty):
         process.exit(outcome.exit_code)
 
 
-async def _interactive(process: asyncssh.SSHServerProcess[str], shell: TwinShell) -> None:
+async def _interactive(process: asyncssh.SSHServerProcess[str], shell: TwinShell, endpoint: TwinEndpoint) -> None:
     process.stdout.write(shell.prompt())
     while True:
         try:
@@ -175,7 +181,7 @@ async def _interactive(process: asyncssh.SSHServerProcess[str], shell: TwinShell
         set_echo = getattr(process.channel, "set_echo", None)  # only a pty session has a line editor
         if outcome.echo is not None and set_echo is not None:
             set_echo(outcome.echo)
-        if await _deliver(process, outcome, pty=True):
+        if await _deliver(process, outcome, endpoint, pty=True):
             return
         if outcome.end_session:
             process.exit(outcome.exit_code)

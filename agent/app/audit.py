@@ -18,15 +18,17 @@ from nornir.core.task import MultiResult, Result, Task
 
 from agent import snapshot
 from agent.app.inputs import InventoryRequest, LoadedInventory, load_inventory
-from agent.app.progress import Progress, failure_line, run_on
+from agent.app.progress import Progress, failure_line, run_on, unprefixed
 from agent.checks.engine import AuditResult
 from agent.checks.engine import audit as run_audit
 from agent.checks.registry import CheckSelection, catalogue
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, InputError, InputProblem
 from agent.intent import DeviceIntent
 from agent.report import history
+from agent.report.causes import Place, root_causes
 from agent.report.common import ReportMeta
 from agent.state import DeviceState
+from agent.topology.model import Topology
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,19 @@ def audit(request: AuditRequest) -> AuditRun:
         meta.previous_audit, meta.new, meta.resolved = diff.previous_id, diff.new, diff.resolved
     if request.save_snapshot is not None:
         snapshot.save(request.save_snapshot, snap)
+    meta.causes = root_causes(result.findings, cable_peers(loaded.topology))
     meta.gather_s = gather_s
     meta.wall_s = time.monotonic() - started
     return AuditRun(result, meta, snap, dict(loaded.skipped))
+
+
+def cable_peers(topology: Topology) -> dict[Place, Place]:
+    """Each cabled port -> the port at the other end, both ways (what root-cause grouping matches on)."""
+    out: dict[Place, Place] = {}
+    for link in topology.links:
+        a, b = (link.a.device, link.a.port), (link.b.device, link.b.port)
+        out[a], out[b] = b, a
+    return out
 
 
 def _read(loaded: LoadedInventory, request: AuditRequest) -> snapshot.Snapshot:
@@ -122,7 +134,7 @@ class GatherProgress(Progress):
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
         res = result[0]
         if res.exception is not None or not isinstance(res.result, DeviceState):
-            self.say(f"{host.name}: NOT READ: {failure_line(res, 200)}")
+            self.say(f"{host.name}: NOT READ: {unprefixed(host.name, failure_line(res, 200))}")
         else:
             self.say(f"{host.name}: read {len(res.result.ports)} ports")
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nornir.core.task import AggregatedResult, Result
+from nornir.core.inventory import Host
+from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 
 from agent.app.inputs import InventoryRequest, LoadedInventory, load_inventory
 from agent.app.progress import Progress, run_on
@@ -102,6 +103,14 @@ class DeviceChange:
         return out
 
 
+OK_STATUSES: dict[str, frozenset[str]] = {
+    "plan": frozenset({"changes", "unchanged"}),
+    "apply": frozenset({ApplyStatus.applied.value, ApplyStatus.unchanged.value}),
+    "check": frozenset({"would_change", ApplyStatus.unchanged.value}),
+    "rollback": frozenset({"rolled_back", "nothing_to_undo"}),
+}
+
+
 @dataclass
 class ChangeRun:
     """Every selected device's result, sorted by name, and the devices left out with why."""
@@ -112,18 +121,27 @@ class ChangeRun:
 
     @property
     def all_ok(self) -> bool:
-        ok = {"changes", "unchanged", "would_change", "applied", "rolled_back", "nothing_to_undo"}
-        if self.verb == "rollback":
-            return all(d.status != "failed" for d in self.devices)
-        if self.verb == "apply":
-            ok = {ApplyStatus.applied.value, ApplyStatus.unchanged.value}
-        if self.verb == "check":
-            ok = {"would_change", ApplyStatus.unchanged.value}
-        return all(d.status in ok for d in self.devices)
+        """Every device ended where the verb wants it (exit 0), else exit 1."""
+        return all(d.status in OK_STATUSES[self.verb] for d in self.devices)
 
     @property
     def pending_changes(self) -> bool:
         return any(d.status in ("changes", "would_change") for d in self.devices)
+
+    def recap(self) -> dict[str, int]:
+        """Ansible's play recap: how many devices changed, were already right, failed (and were skipped)."""
+        out = {"changed": 0, "unchanged": 0, "failed": 0}
+        for d in self.devices:
+            out[d.recap] += 1
+        if self.skipped:
+            out["skipped"] = len(self.skipped)
+        return out
+
+    def recap_line(self) -> str:
+        """ "3 changed, 5 unchanged, 0 failed" ("would change" in check mode, "to change" for a plan)."""
+        changed = {"check": "would change", "plan": "to change", "rollback": "rolled back"}.get(self.verb, "changed")
+        parts = [f"{n} {changed if k == 'changed' else k}" for k, n in self.recap().items()]
+        return ", ".join(parts)
 
 
 # -- plan -----------------------------------------------------------------------------------------
@@ -236,8 +254,16 @@ def rollback(request: RollbackRequest, approve: Approve) -> ChangeRun:
 
     loaded = prepare_change(request.inputs, approve)
     guard = device_guard(LockInfo.new(new_txid(), "roce-agent rollback", APPLY_LOCK_TTL_S))
-    results = run_on(loaded, rollback_task, Progress("rolling back", request.quiet), guard=guard)
+    results = run_on(loaded, rollback_task, RollbackProgress("rolling back", request.quiet), guard=guard)
     return ChangeRun("rollback", [_rollback_change(n, m[0]) for n, m in sorted(results.items())])
+
+
+class RollbackProgress(Progress):
+    """Rollback results are what was restored (a checkpoint or snapshot txid) or None: say it in words."""
+
+    def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
+        change = _rollback_change(host.name, result[0])
+        self.say(f"{host.name}: {change.status.replace('_', ' ')}: {change.detail}")
 
 
 def _rollback_change(name: str, res: Result) -> DeviceChange:

@@ -33,6 +33,7 @@ class ClabInventoryWritten:
     hosts: int
     links: int
     skipped: list[str] = field(default_factory=list)  # nodes of kinds the agent does not manage
+    notes: list[str] = field(default_factory=list)  # links left out, checks that cannot run (print them)
 
 
 def render_files(src: ClabSource) -> dict[str, str]:
@@ -57,4 +58,4 @@ def write_clab_inventory(request: ClabInventoryRequest) -> ClabInventoryWritten:
     except OSError as exc:
         raise InputError([InputProblem(output, None, "", f"cannot write: {exc.strerror or exc}")]) from None
     topo = src.topology
-    return ClabInventoryWritten(output, topo.name, len(topo.nodes), len(topo.links), list(src.skipped))
+    return ClabInventoryWritten(output, topo.name, len(topo.nodes), len(topo.links), list(src.skipped), list(src.notes))

@@ -41,7 +41,7 @@ class Progress:
         self.say(f"{host.name}: {self.verb} ...")
 
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
-        self.say(f"{host.name}: {summary(result[0])}")
+        self.say(f"{host.name}: {unprefixed(host.name, summary(result[0]))}")
 
 
 def summary(res: Result) -> str:
@@ -53,6 +53,11 @@ def summary(res: Result) -> str:
     if isinstance(value, ApplyOutcome):
         return f"{value.status.value}: {value.detail}"
     return str(value)
+
+
+def unprefixed(device: str, text: str) -> str:
+    """A device error already names its device ("leaf1: gather: ..."); after "leaf1: " once is enough."""
+    return text.replace(f": {device}: ", ": ", 1) if text.startswith("FAILED: ") else text.removeprefix(f"{device}: ")
 
 
 def failure_line(res: Result, limit: int) -> str:

@@ -133,8 +133,10 @@ def _root(
 ) -> None:
     """roce-agent: one lossless policy, rendered, pushed safely and proven across the fabric."""
     from agent.redact import install_output_masking
+    from agent.transports.hostkeys import warn_on_stderr
 
     install_output_masking()  # known secrets never reach the console or a log, whichever command prints
+    warn_on_stderr()  # e.g. a ~/.ssh/known_hosts line that conflicts with the inventory's pin
 
 
 def main() -> None:

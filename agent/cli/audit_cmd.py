@@ -41,6 +41,7 @@ INTERVAL_OPT = typer.Option(
 )
 NO_HISTORY_OPT = typer.Option(False, "--no-history", help="Do not record this audit in <inventory>/.state/.")
 QUIET_OPT = typer.Option(False, "-q", "--quiet", help="No per-device progress on stderr.")
+JSON_OPT = typer.Option(False, "--json", help="Same as --format json (as every other command's --json).")
 
 
 @audit_app.callback()
@@ -60,6 +61,7 @@ def audit_cmd(
     no_history: bool = NO_HISTORY_OPT,
     insecure: bool = INSECURE_OPT,
     quiet: bool = QUIET_OPT,
+    as_json: bool = JSON_OPT,
 ) -> None:
     """Audit the fabric (read-only). Exit 0: no error finding; 1: error findings (an unreachable device is
     one); 2: could not run (bad input, or no device could be read). `audit history` lists past audits."""
@@ -72,6 +74,9 @@ def audit_cmd(
 
     if inventory is None:
         cannot_run("missing option -i/--inventory")
+    if as_json and fmt not in (Format.table, Format.json):
+        cannot_run(f"--json and --format {fmt.value} ask for two formats; give one")
+    fmt = Format.json if as_json else fmt
     request = AuditRequest(
         inventory_request(inventory, policy, limit, group, insecure),
         include=tuple(checks),
@@ -89,6 +94,8 @@ def audit_cmd(
     for name, why in sorted(run.skipped.items()):
         typer.echo(f"{name}: not audited: {why}", err=True)
     write_report(run.result, run.meta, ReportFormat(fmt.value), output)
+    if output is not None:
+        typer.echo(f"{fmt.value} report written to {output}", err=True)
     if not run.snapshot.states:
         typer.echo("error: no device could be read; the audit could not run", err=True)
     raise typer.Exit(run.exit_code)

@@ -34,19 +34,21 @@ plan_app = typer.Typer()
 apply_app = typer.Typer()
 
 
-def emit(run: ChangeRun, as_json: bool) -> list[dict[str, Any]]:
-    """Print every device's result (and the skipped ones); return the per-device JSON."""
+def emit(run: ChangeRun, as_json: bool, *, diff: bool = True) -> list[dict[str, Any]]:
+    """Print every device's result (and the skipped ones), then the recap line; return the per-device JSON.
+    `diff` False (check mode without --diff) prints counts, not the diff lines."""
     devices = [d.to_json() for d in run.devices]
     skipped = [{"device": n, "status": "skipped", "reason": why} for n, why in sorted(run.skipped.items())]
     if as_json:
-        typer.echo(json.dumps({"devices": devices + skipped}, indent=2))
+        typer.echo(json.dumps({"devices": devices + skipped, "recap": run.recap()}, indent=2))
         return devices
+    shown = ("changes", "applied", "pending_confirm", "would_change") if diff else ()
     for dev in devices:
         typer.echo(
             f"=== {dev['device']}: {dev['status']}"
             + (f" ({dev.get('changes', 0)} changes)" if "changes" in dev else "")
         )
-        for line in dev.get("diff", []) if dev["status"] in ("changes", "applied", "pending_confirm") else []:
+        for line in dev.get("diff", []) if dev["status"] in shown else []:
             typer.echo(f"  {line}")
         for key in ("error", "detail"):
             if dev.get(key):
@@ -57,6 +59,7 @@ def emit(run: ChangeRun, as_json: bool) -> list[dict[str, Any]]:
             typer.echo(f"  event: {event}")
     for skip in skipped:
         typer.echo(f"=== {skip['device']}: skipped - {skip['reason']}")
+    typer.echo(f"recap: {run.recap_line()}")
     return devices
 
 
@@ -104,17 +107,26 @@ def plan_cmd(
         file_okay=False,
     ),
     insecure: bool = INSECURE_OPT,
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 0 nothing to change, 2 changes pending, 1 error (as terraform)."
+    ),
 ) -> None:
     """Show, per device, what `apply` would change: a readable diff, and the RFC 6902 JSON Patch with
-    --json or --patch-dir. Never writes to a device."""
+    --json or --patch-dir. Never writes to a device. Exit 0 planned, 1 a device failed, 2 could not run;
+    with --detailed-exitcode: 0 nothing to change, 2 changes pending, 1 any error."""
     from agent.app.change import PlanRequest, plan
 
     request = PlanRequest(inventory_request(inventory, policy, limit, group, insecure))
-    run = run_change(lambda: plan(request))
+    try:
+        run = run_change(lambda: plan(request))
+    except typer.Exit as exc:
+        raise typer.Exit(1 if detailed_exitcode else exc.exit_code) from None  # bad input is an error there
     devices = emit(run, as_json)
     if patch_dir is not None:
         _write_patches(patch_dir, devices)
-    raise typer.Exit(0 if run.all_ok else 1)
+    if not run.all_ok:
+        raise typer.Exit(1)
+    raise typer.Exit(2 if detailed_exitcode and run.pending_changes else 0)
 
 
 def _write_patches(directory: Path, devices: list[dict[str, Any]]) -> None:
@@ -137,8 +149,11 @@ APPLY_HELP = (
     "(/tmp/roce-agent.lock); a device locked by someone else is not touched and fails (exit 1) naming the holder, "
     "the other devices go on. A stale device lock is cleared with `roce-agent rollout PLAYBOOK --break-lock "
     "DEVICE`.\n\n"
-    "Exit codes: 0 every device applied or already compliant; 1 a device failed, was rolled back or was locked; "
-    "2 could not run (bad input, inventory locked, not confirmed)."
+    "--check is Ansible's check mode: each device plans and dry-runs its transaction (GCU `config apply-patch "
+    "--dry-run` on switches, the pre-write checks on hosts); nothing is written or locked and no confirmation is "
+    "asked; --diff prints the full diffs.\n\n"
+    "Exit codes: 0 every device applied or already compliant (--check: would converge); 1 a device failed, was "
+    "rolled back or was locked; 2 could not run (bad input, inventory locked, not confirmed)."
 )
 
 
@@ -163,6 +178,12 @@ def apply_cmd(
     ),
     as_json: bool = JSON_OPT,
     insecure: bool = INSECURE_OPT,
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Dry run: plan and validate on each device (GCU --dry-run, host pre-checks); write nothing.",
+    ),
+    diff: bool = typer.Option(False, "--diff", help="With --check: print each device's full diff, not only counts."),
 ) -> None:
     """Converge devices to the policy. The --help text is APPLY_HELP (a docstring keeps its line breaks there)."""
     from agent.app.change import ApplyRequest, apply
@@ -171,7 +192,8 @@ def apply_cmd(
         inventory_request(inventory, policy, limit, group, insecure),
         confirm_timeout_s=confirm_timeout,
         allow_fallback_writer=allow_fallback_writer,
+        check=check,
     )
     run = run_change(lambda: apply(request, approver(yes)))
-    emit(run, as_json)
+    emit(run, as_json, diff=diff or not check)
     raise typer.Exit(0 if run.all_ok else 1)

@@ -67,6 +67,7 @@ def from_clab(
         "hosts": written.hosts,
         "links": written.links,
         "skipped": written.skipped,
+        "notes": written.notes,
     }
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
@@ -74,6 +75,8 @@ def from_clab(
     typer.echo(f"wrote {output}: {written.hosts} hosts, {written.links} links (lab {written.lab})")
     for node in written.skipped:
         typer.echo(f"note: {node} left out: the agent does not manage that kind", err=True)
+    for note in written.notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 def _load(source: Path) -> tuple[Inventory, Topology]:

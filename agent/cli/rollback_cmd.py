@@ -52,8 +52,9 @@ def rollback_cmd(
     run = run_change(lambda: rollback(request, approver(yes, "Roll back the last agent change on")))
     devices = [d.to_json() for d in run.devices]
     if as_json:
-        typer.echo(json.dumps({"devices": devices}, indent=2))
+        typer.echo(json.dumps({"devices": devices, "recap": run.recap()}, indent=2))
     else:
         for dev in devices:
             typer.echo(f"=== {dev['device']}: {dev['status']}" + (f" - {dev['detail']}" if dev.get("detail") else ""))
+        typer.echo(f"recap: {run.recap_line()}")
     raise typer.Exit(0 if run.all_ok else 1)

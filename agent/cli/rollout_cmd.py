@@ -37,7 +37,10 @@ def rollout(
     inventory: Path | None = typer.Option(
         None, "-i", "--inventory", help="Inventory directory (overrides the playbook's `inventory:`)."
     ),
-    check: bool = typer.Option(False, "--check", help="Print the plan of every stage and batch; change nothing."),
+    check: bool = typer.Option(
+        False, "--check", help="Plan every stage and batch (change counts and totals); change nothing."
+    ),
+    diff: bool = typer.Option(False, "--diff", help="With --check: print every device's full diff."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     json_lines: bool = typer.Option(False, "--json", help="Progress and summary as JSON lines on stdout."),
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted rollout recorded in the trail."),
@@ -79,7 +82,7 @@ def rollout(
     if isinstance(outcome, LockBroken):
         print(f"lock on {outcome.device} removed (was held by {outcome.holder})")
     elif isinstance(outcome, RolloutPreview):
-        _print_preview(outcome, json_lines)
+        _print_preview(outcome, json_lines, diff)
     elif not isinstance(outcome, PlaybookExit):
         _print_summary(outcome, json_lines)
     raise typer.Exit(outcome.exit_code)
@@ -97,7 +100,7 @@ def _confirmed(session: RolloutSession) -> bool:
     return typer.confirm(f"Roll {session.playbook.name} out to {devices} device(s) in {len(session.stages)} stage(s)?")
 
 
-def _print_preview(preview: RolloutPreview, json_lines: bool) -> None:
+def _print_preview(preview: RolloutPreview, json_lines: bool, diff: bool) -> None:
     doc: list[dict[str, Any]] = []
     for stage in preview.stages:
         entry: dict[str, Any] = {"stage": stage.name, "batches": []}
@@ -110,34 +113,64 @@ def _print_preview(preview: RolloutPreview, json_lines: bool) -> None:
                 lines = d.plan.lines if d.plan else []
                 rows.append({"device": d.device, "error": d.error, "operations": ops, "lines": lines})
                 if not json_lines:
-                    _print_device_plan(i, d)
+                    _print_device_plan(i, d, diff)
             entry["batches"].append(rows)
         doc.append(entry)
+    totals = preview_totals(preview)
     if json_lines:
-        print(json.dumps({"event": "plan", "stages": doc, "unstaged": preview.unstaged}, default=str))
-    elif preview.unstaged:
+        print(json.dumps({"event": "plan", "stages": doc, "unstaged": preview.unstaged, "totals": totals}, default=str))
+        return
+    if preview.unstaged:
         print(f"not in any stage (left alone): {', '.join(preview.unstaged)}")
+    print(
+        f"recap: {totals['would_change']} would change ({totals['changes']} changes), {totals['unchanged']} "
+        f"unchanged, {totals['cannot_plan']} cannot plan" + ("" if diff else "; --diff shows every change")
+    )
 
 
-def _print_device_plan(batch: int, d: orchestrate.DevicePreview) -> None:
+def preview_totals(preview: RolloutPreview) -> dict[str, int]:
+    devices = [d for s in preview.stages for b in s.batches for d in b]
+    changing = [d for d in devices if d.plan is not None and not d.plan.empty]
+    return {
+        "would_change": len(changing),
+        "changes": sum(len(d.plan.operations) for d in changing if d.plan is not None),
+        "unchanged": sum(1 for d in devices if d.error is None and (d.plan is None or d.plan.empty)),
+        "cannot_plan": sum(1 for d in devices if d.error is not None),
+        "unstaged": len(preview.unstaged),
+    }
+
+
+def _print_device_plan(batch: int, d: orchestrate.DevicePreview, diff: bool) -> None:
     if d.error is not None:
         print(f"  [{batch + 1}] {d.device}: cannot plan: {d.error}")
     elif d.plan is None or d.plan.empty:
         print(f"  [{batch + 1}] {d.device}: no change")
     else:
         print(f"  [{batch + 1}] {d.device}: {len(d.plan.operations)} change(s)")
-        for line in d.plan.lines:
+        for line in d.plan.lines if diff else []:
             print(f"        {line}")
         for w in d.plan.warnings:
             print(f"        warning: {w}")
 
 
+def _recap(summary: dict[str, Any]) -> dict[str, int]:
+    """Ansible's play recap over the rollout's devices: changed, unchanged, failed (rolled back or needing a
+    human), and not reached (a halt stopped before them)."""
+    return {
+        "changed": len(summary["after"]),
+        "unchanged": len(summary["already_compliant"]),
+        "failed": len(summary["rolled_back"]) + len(summary["needs_attention"]),
+        "not_reached": len(summary["not_changed"]),
+    }
+
+
 def _print_summary(result: RolloutResult, json_lines: bool) -> None:
     summary = result.summary()
     if json_lines:
-        print(json.dumps({"event": "summary", "txid": result.txid, "result": result.result, **summary}))
+        print(json.dumps({"event": "summary", "txid": result.txid, "result": result.result, **summary,
+                          "recap": _recap(summary)}))  # fmt: skip
         return
-    print(f"\nrollout {result.result} (txid {result.txid})")
+    print(f"\ntxid {result.txid}")  # the progress log already said "rollout <result>"
     for label, key in (("after state", "after"), ("already compliant", "already_compliant")):
         if summary[key]:
             print(f"  {label}: {', '.join(summary[key])}")
@@ -145,3 +178,5 @@ def _print_summary(result: RolloutResult, json_lines: bool) -> None:
     for label, key in detailed:
         for dev, why in summary[key].items():
             print(f"  {label}: {dev}: {why}")
+    recap = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in _recap(summary).items() if n or k != "not_reached")
+    print(f"recap: {recap}")

@@ -163,9 +163,9 @@ def missing_secrets(nr: Nornir, files: InventoryFiles) -> list[InputProblem]:
     problems = []
     for (variable, fname, loc, who), hosts in needing.items():
         listed = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
-        msg = (
-            f"environment variable {variable} is not set: {who} takes the password of {len(hosts)} device(s) "
-            f"from it ({listed}). Export {variable}, or remove password_env to log in with keys"
+        msg = (  # (no "password|secret <word>" here: agent.redact would mask the word after it)
+            f"environment variable {variable} is not set: {who} names it for the login of {len(hosts)} "
+            f"device(s) ({listed}). Export {variable}, or remove password_env to log in with keys"
         )
         problems.append(files.problem(fname, loc, msg))
     return problems

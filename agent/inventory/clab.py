@@ -3,9 +3,15 @@
 The built-in lab, `roce-agent inventory from-clab` and a Nornir inventory plugin all read the same file
 that real containerlab deploys, so this module knows containerlab's conventions and nothing else:
 
-* node fields are inherited the containerlab way: node > `topology.kinds.<kind>` > `topology.defaults`
-  (labels and env are merged key by key, everything else is replaced);
-* links are `endpoints: ["leaf1:eth1", "host1:eth1"]` (or the extended `{node:, interface:}` form);
+* node fields are inherited the containerlab way (its types/topology.go): the kind is the node's, else its
+  group's (`topology.groups`), else the defaults' group's, else `topology.defaults.kind`; the group is the
+  node's, else its kind's, else the defaults'; every other field is node > group > kind > defaults, and
+  labels are merged key by key in that order;
+* links are `endpoints: ["leaf1:eth1", "host1:eth1"]` or the extended `type: veth` form with
+  `{node:, interface:}` endpoints. Links that leave the lab's nodes (`host:`, `mgmt-net:`, `macvlan:`
+  endpoints, and the single-endpoint types `host`, `mgmt-net`, `macvlan`, `dummy`, `vxlan`,
+  `vxlan-stitch`) carry no fabric traffic between managed devices: they are skipped with a note
+  (`ClabTopology.notes`) rather than rejected;
 * interface `ethN` on a SONiC node is the NOS port `Ethernet{4*(N-1)}` (eth0 is management);
 * labels `nornir-group`, `nornir-group-2`, ... name Nornir groups, like containerlab's own
   nornir-simple-inventory.yml; `roce-role` names the fabric role.
@@ -30,6 +36,9 @@ HOST_KINDS = frozenset({"linux"})
 ROLE_LABEL = "roce-role"
 NORNIR_GROUP_LABEL = "nornir-group"
 _INHERITED = ("image", "mgmt-ipv4", "type", "startup-config")
+SPECIAL_NODES = frozenset({"host", "mgmt-net", "macvlan"})  # brief-form endpoints outside the lab's nodes
+SINGLE_ENDPOINT_TYPES = frozenset({"host", "mgmt-net", "macvlan", "dummy", "vxlan", "vxlan-stitch"})
+PAIR_TYPES = frozenset({"veth", "veth-stitch"})
 _SONIC_IFACE = re.compile(r"^eth([1-9][0-9]*)$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -105,6 +114,7 @@ class ClabTopology:
     links: list[ClabLink]
     mgmt_subnet: str | None = None
     prefix: str | None = None  # containerlab `prefix` (container names); None = the default `clab`
+    notes: list[str] = field(default_factory=list)  # what was read but left out, for the user
 
     def device_endpoint(self, end: ClabEndpoint) -> Endpoint:
         """A containerlab endpoint in the agent's naming (leaf1:eth1 -> leaf1:Ethernet0)."""
@@ -149,6 +159,47 @@ def parse_clab(text: str, path: Path) -> ClabTopology:
     return topo
 
 
+def _endpoint_node(raw: Any) -> str:
+    if isinstance(raw, Mapping):
+        return str(raw.get("node") or "")
+    return str(raw).partition(":")[0]
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """topology.defaults, .kinds and .groups, resolved for one node as containerlab's types/topology.go does."""
+
+    defaults: Mapping[str, Any]
+    kinds: Mapping[str, Any]
+    groups: Mapping[str, Any]
+
+    def _group(self, name: Any) -> Mapping[str, Any]:
+        group = self.groups.get(name) if isinstance(name, str) else None
+        return group if isinstance(group, Mapping) else {}
+
+    def _kind(self, name: str) -> Mapping[str, Any]:
+        kind = self.kinds.get(name)
+        return kind if isinstance(kind, Mapping) else {}
+
+    def kind_of(self, node: Mapping[str, Any]) -> Any:
+        """node.kind > groups[node.group].kind > groups[defaults.group].kind > defaults.kind"""
+        for layer in (node, self._group(node.get("group")), self._group(self.defaults.get("group")), self.defaults):
+            if layer.get("kind"):
+                return layer["kind"]
+        return None
+
+    def group_of(self, node: Mapping[str, Any], kind: str) -> str | None:
+        """node.group > kinds[kind].group > defaults.group"""
+        for layer in (node, self._kind(kind), self.defaults):
+            if layer.get("group"):
+                return str(layer["group"])
+        return None
+
+    def chain(self, node: Mapping[str, Any], kind: str, group: str | None) -> list[Mapping[str, Any]]:
+        """Lowest precedence first: defaults, kind, group, node."""
+        return [self.defaults, self._kind(kind), self._group(group), node]
+
+
 def _line_of_key(mapping: Any, key: Any) -> int | None:
     try:
         return int(mapping.lc.key(key)[0]) + 1
@@ -169,6 +220,7 @@ class _Parser:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[InputProblem] = []
+        self.notes: list[str] = []
 
     def problem(self, line: int | None, where: str, message: str) -> None:
         self.problems.append(InputProblem(self.path, line, where, message))
@@ -190,25 +242,23 @@ class _Parser:
         subnet = mgmt.get("ipv4-subnet") if isinstance(mgmt, Mapping) else None
         prefix = doc.get("prefix")
         prefix_text = None if prefix is None else str(prefix)
-        return ClabTopology(str(name), self.path, nodes, links, str(subnet) if subnet else None, prefix_text)
+        subnet_text = str(subnet) if subnet else None
+        return ClabTopology(str(name), self.path, nodes, links, subnet_text, prefix_text, self.notes)
 
     def nodes(self, topo: Mapping[str, Any]) -> dict[str, ClabNode]:
         raw_nodes = topo.get("nodes")
         if not isinstance(raw_nodes, Mapping) or not raw_nodes:
             self.problem(_line_of_key(topo, "nodes"), "topology.nodes", "required; at least one node")
             return {}
-        defaults = topo.get("defaults") or {}
-        kinds = topo.get("kinds") or {}
+        layers = _Layers(topo.get("defaults") or {}, topo.get("kinds") or {}, topo.get("groups") or {})
         out: dict[str, ClabNode] = {}
         for name, raw in raw_nodes.items():
-            node = self.node(str(name), raw or {}, defaults, kinds, _line_of_key(raw_nodes, name))
+            node = self.node(str(name), raw or {}, layers, _line_of_key(raw_nodes, name))
             if node is not None:
                 out[node.name] = node
         return out
 
-    def node(
-        self, name: str, raw: Any, defaults: Mapping[str, Any], kinds: Mapping[str, Any], line: int | None
-    ) -> ClabNode | None:
+    def node(self, name: str, raw: Any, layers: _Layers, line: int | None) -> ClabNode | None:
         where = f"topology.nodes.{name}"
         if not _NAME.match(name):
             self.problem(line, where, "node names are letters, digits, `-`, `_` and `.`")
@@ -216,14 +266,17 @@ class _Parser:
         if not isinstance(raw, Mapping):
             self.problem(line, where, "a node is a mapping (kind, image, labels, ...)")
             return None
-        kind = raw.get("kind") or defaults.get("kind")
+        kind = layers.kind_of(raw)
         if not isinstance(kind, str) or not kind:
-            self.problem(line, f"{where}.kind", "required (here or in topology.defaults), e.g. sonic-vs or linux")
+            msg = "required (on the node, its group in topology.groups, or topology.defaults), e.g. sonic-vs or linux"
+            self.problem(line, f"{where}.kind", msg)
             return None
-        kind_defaults = kinds.get(kind) or {}
+        group = layers.group_of(raw, kind)
+        if group and group not in layers.groups:
+            self.notes.append(f"{self.path}: {where}.group: {group!r} is not in topology.groups; nothing inherited")
         merged: dict[str, Any] = {}
         labels: dict[str, str] = {}
-        for layer in (defaults, kind_defaults, raw):
+        for layer in layers.chain(raw, kind, group):
             merged.update({k: layer[k] for k in _INHERITED if layer.get(k) is not None})
             labels.update({str(k): str(v) for k, v in (layer.get("labels") or {}).items()})
         image = merged.get("image")
@@ -250,14 +303,34 @@ class _Parser:
         return out
 
     def link(self, raw: Any, where: str, line: int | None, nodes: Mapping[str, ClabNode]) -> ClabLink | None:
-        endpoints = raw.get("endpoints") if isinstance(raw, Mapping) else None
+        if not isinstance(raw, Mapping):
+            self.problem(line, where, 'a link is {endpoints: ["leaf1:eth1", "host1:eth1"]} or {type: ..., ...}')
+            return None
+        link_type = raw.get("type")
+        if link_type in SINGLE_ENDPOINT_TYPES:
+            end = raw.get("endpoint")
+            what = f"{end.get('node', '?')}:{end.get('interface', '?')}" if isinstance(end, Mapping) else "?"
+            self._skip(where, f"a {link_type} link of {what}")
+            return None
+        if link_type is not None and link_type not in PAIR_TYPES:
+            known = ", ".join(sorted(PAIR_TYPES | SINGLE_ENDPOINT_TYPES))
+            self.problem(line, f"{where}.type", f"unknown link type {link_type!r}; containerlab knows {known}")
+            return None
+        endpoints = raw.get("endpoints")
         if not isinstance(endpoints, list) or len(endpoints) != 2:
             self.problem(line, f"{where}.endpoints", 'exactly two endpoints, e.g. ["leaf1:eth1", "host1:eth1"]')
+            return None
+        special = [str(e) for e in endpoints if _endpoint_node(e) in SPECIAL_NODES and _endpoint_node(e) not in nodes]
+        if special:
+            self._skip(where, f"a link to {special[0]}")
             return None
         ends = [self.endpoint(e, f"{where}.endpoints[{j}]", line, nodes) for j, e in enumerate(endpoints)]
         if ends[0] is None or ends[1] is None:
             return None
         return ClabLink(ends[0], ends[1], line)
+
+    def _skip(self, where: str, what: str) -> None:
+        self.notes.append(f"{self.path}: {where}: {what} skipped: it does not join two lab nodes, so no check reads it")
 
     def endpoint(self, raw: Any, where: str, line: int | None, nodes: Mapping[str, ClabNode]) -> ClabEndpoint | None:
         if isinstance(raw, Mapping):

@@ -25,6 +25,12 @@ from agent.yamlsafe import read_bounded_yaml, read_text
 
 TOPOLOGY_DATA = "topology-data.json"
 NORNIR_SIMPLE = "nornir-simple-inventory.yml"
+ANSIBLE_INVENTORY = "ansible-inventory.yml"
+SPECIAL_NODES = frozenset({"host", "mgmt-net", "macvlan"})  # link ends outside the lab's nodes
+NO_LINKS_NOTE = (
+    "{path}: a nornir-simple-inventory.yml has no links: link and fabric checks (LINK-*, FAB-*) cannot run; "
+    f"give {TOPOLOGY_DATA} or the lab directory for them"
+)
 # platform names containerlab writes for SONiC under the scrapli/napalm schema; the kind cannot be told apart
 _PLATFORM_KINDS = {"sonic": "sonic-vs"}
 
@@ -46,11 +52,15 @@ def load_topology_data(path: Path) -> tuple[ClabTopology, dict[str, str]]:
         if node is not None:
             nodes[node.name] = node
             containers[node.name] = str(raw.get("longname") or node.name)
-    links = [lk for i, raw in enumerate(doc.get("links") or []) if (lk := _data_link(i, raw, nodes, path, problems))]
+    notes: list[str] = []
+    links = [
+        lk for i, raw in enumerate(doc.get("links") or []) if (lk := _data_link(i, raw, nodes, path, problems, notes))
+    ]
     if problems:
         raise InputError(problems)
     prefix = (doc.get("clab") or {}).get("config", {}).get("prefix")
-    topo = ClabTopology(str(doc.get("name") or path.parent.name), Path(path), nodes, links, prefix=prefix)
+    name = str(doc.get("name") or path.parent.name)
+    topo = ClabTopology(name, Path(path), nodes, links, prefix=prefix, notes=notes)
     return topo, containers
 
 
@@ -65,16 +75,26 @@ def _data_node(key: str, raw: Any, path: Path, problems: list[InputProblem]) -> 
 
 
 def _data_link(
-    i: int, raw: Any, nodes: Mapping[str, ClabNode], path: Path, problems: list[InputProblem]
+    i: int, raw: Any, nodes: Mapping[str, ClabNode], path: Path, problems: list[InputProblem], notes: list[str]
 ) -> ClabLink | None:
     ends = raw.get("endpoints", raw) if isinstance(raw, Mapping) else None
     where = f"links[{i}]"
+    if isinstance(ends, Mapping) and isinstance(ends.get("a"), Mapping) and not ends.get("z"):
+        a = ends["a"]
+        notes.append(f"{path}: {where}: a one-ended link of {a.get('node')}:{a.get('interface')} skipped")
+        return None
     if (
         not isinstance(ends, Mapping)
         or not isinstance(ends.get("a"), Mapping)
         or not isinstance(ends.get("z"), Mapping)
     ):
         problems.append(InputProblem(path, None, where, "expected endpoints a and z, each {node, interface}"))
+        return None
+    outside = [
+        f"{e.get('node')}:{e.get('interface')}" for e in (ends["a"], ends["z"]) if e.get("node") in SPECIAL_NODES
+    ]
+    if outside and not all(str(ends[side].get("node")) in nodes for side in ("a", "z")):
+        notes.append(f"{path}: {where}: a link to {outside[0]} skipped: it does not join two lab nodes")
         return None
     out: list[ClabEndpoint] = []
     for side in ("a", "z"):
@@ -109,7 +129,7 @@ def load_nornir_simple(path: Path) -> tuple[ClabTopology, dict[str, str]]:
         groups = [str(g) for g in raw.get("groups") or []]
         labels = {(NORNIR_GROUP_LABEL if i == 0 else f"{NORNIR_GROUP_LABEL}-{i + 1}"): g for i, g in enumerate(groups)}
         nodes[str(name)] = ClabNode(str(name), kind, None, str(raw.get("hostname") or "") or None, labels)
-    topo = ClabTopology(lab, Path(path), nodes, [])
+    topo = ClabTopology(lab, Path(path), nodes, [], notes=[NO_LINKS_NOTE.format(path=path)])
     return topo, {}
 
 

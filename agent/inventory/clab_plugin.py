@@ -26,6 +26,7 @@ into the agent's Topology, as `agent.inventory.loader.load_topology` does for an
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,18 @@ from nornir.core.inventory import (
 
 from agent.errors import InputError, InputProblem
 from agent.inventory.clab import ClabTopology, load_clab
-from agent.inventory.clab_deployed import NORNIR_SIMPLE, TOPOLOGY_DATA, load_nornir_simple, load_topology_data
+from agent.inventory.clab_deployed import (
+    ANSIBLE_INVENTORY,
+    NORNIR_SIMPLE,
+    TOPOLOGY_DATA,
+    load_nornir_simple,
+    load_topology_data,
+)
 from agent.inventory.clab_inventory import groups_doc, host_data, host_groups, links_doc
 from agent.topology.model import Endpoint, Link, Topology
 from agent.transports.docker_exec import clab_container_name
+
+log = logging.getLogger(__name__)
 
 SSH_PORT = 22
 DEFAULT_USER = "admin"
@@ -62,6 +71,7 @@ class ClabSource:
     topology: ClabTopology
     containers: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # "name (kind)" of nodes left out
+    notes: list[str] = field(default_factory=list)  # links left out, checks that cannot run: tell the user
 
     def container(self, node: str) -> str:
         return self.containers.get(node) or clab_container_name(self.topology.name, node, self.topology.prefix)
@@ -72,6 +82,7 @@ def read_source(path: Path) -> ClabSource:
     path = Path(path)
     if path.is_dir():
         path = _pick_from_dir(path)
+    refuse_ansible(path)
     if path.suffix == ".json":
         topo, containers = load_topology_data(path)
     elif path.name == NORNIR_SIMPLE:
@@ -89,7 +100,26 @@ def _pick_from_dir(lab_dir: Path) -> Path:
     if len(clab_files) == 1:
         return clab_files[0]
     msg = f"no {TOPOLOGY_DATA}, {NORNIR_SIMPLE} or single *.clab.yml in this directory"
+    if (lab_dir / ANSIBLE_INVENTORY).is_file():
+        msg += f" ({ANSIBLE_INVENTORY} is not supported)"
     raise InputError([InputProblem(lab_dir, None, "", msg)])
+
+
+def refuse_ansible(path: Path) -> None:
+    """containerlab also writes `ansible-inventory.yml`; it lacks kinds' details and links, so say what to give."""
+    if path.name == ANSIBLE_INVENTORY or (path.suffix in (".yml", ".yaml") and _looks_like_ansible(path)):
+        msg = f"an Ansible inventory is not supported; give {TOPOLOGY_DATA} or the lab directory (clab-<lab>/)"
+        raise InputError([InputProblem(path, None, "", msg)])
+
+
+def _looks_like_ansible(path: Path) -> bool:
+    """Ansible's YAML inventory: a top-level `all:` group with `children:` or `hosts:` and no `topology:`."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return False
+    lines = [ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(lines) and lines[0].rstrip() == "all:" and "topology:" not in head
 
 
 def _managed_only(path: Path, topo: ClabTopology, containers: dict[str, str]) -> ClabSource:
@@ -100,8 +130,8 @@ def _managed_only(path: Path, topo: ClabTopology, containers: dict[str, str]) ->
             [InputProblem(path, None, "nodes", "no node of a kind the agent manages (sonic-vs, sonic-vm, linux)")]
         )
     links = [lk for lk in topo.links if lk.a.node in keep and lk.b.node in keep]
-    reduced = ClabTopology(topo.name, topo.path, keep, links, topo.mgmt_subnet, topo.prefix)
-    return ClabSource(path, reduced, {k: v for k, v in containers.items() if k in keep}, skipped)
+    reduced = ClabTopology(topo.name, topo.path, keep, links, topo.mgmt_subnet, topo.prefix, list(topo.notes))
+    return ClabSource(path, reduced, {k: v for k, v in containers.items() if k in keep}, skipped, list(topo.notes))
 
 
 def transport_for(kind: str) -> str:
@@ -241,4 +271,7 @@ class ClabInventory:
         self.path = Path(topology).expanduser()
 
     def load(self) -> Inventory:
-        return build_inventory(render_docs(read_source(self.path)))
+        src = read_source(self.path)
+        for note in src.notes:  # Nornir scripts see them through logging; the CLI prints them
+            log.warning("%s", note)
+        return build_inventory(render_docs(src))

@@ -104,7 +104,7 @@ def apply_credentials(host: Host) -> None:
 
 def apply_host_key_policy(host: Host, known_hosts: Path | None, verify: bool) -> None:
     """Netmiko/NAPALM options so that unknown host keys are refused unless the user opts out."""
-    extras: dict[str, Any] = {"ssh_strict": verify, "system_host_keys": verify}
+    extras: dict[str, Any] = {"ssh_strict": verify, "system_host_keys": False}  # only the inventory pins keys
     if known_hosts is not None:
         extras.update({"alt_host_keys": True, "alt_key_file": str(known_hosts)})
     host.data["_ssh_options"] = extras

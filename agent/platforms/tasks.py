@@ -16,10 +16,12 @@ device lock of agent.rollout.locks), so this module knows nothing of locks.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from nornir.core.task import Result, Task
 from nornir_napalm.plugins.tasks import napalm_confirm_commit
 
+from agent.identity import IDENTITY_KEY, verify_identity
 from agent.intent import DeviceIntent
 from agent.platforms.base import (
     ApplyOptions,
@@ -61,14 +63,23 @@ def gather_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
     before = runner.round_trips
     raw = adapter.gather(runner, intent)
     state: DeviceState = adapter.normalize(task.host.name, raw)
+    verify_identity(task.host.name, state.hostname, task.host.get(IDENTITY_KEY))
     return Result(host=task.host, result=state, raw=raw, round_trips=runner.round_trips - before)
+
+
+def _gather_verified(task: Task, intent: DeviceIntent, runner: CommandRunner) -> Any:
+    """The device's raw state, once its reported hostname proved it is the device planned for."""
+    adapter = adapter_for(intent.platform)
+    raw = adapter.gather(runner, intent)
+    verify_identity(task.host.name, adapter.normalize(task.host.name, raw).hostname, task.host.get(IDENTITY_KEY))
+    return raw
 
 
 def plan_task(task: Task, intents: dict[str, DeviceIntent]) -> Result:
     """Never writes. Result is the ChangePlan; `diff` is its human-readable form."""
     intent = _intent(task, intents)
     adapter = adapter_for(intent.platform)
-    raw = adapter.gather(runner_for(task, intent), intent)
+    raw = _gather_verified(task, intent, runner_for(task, intent))
     plan: ChangePlan = adapter.plan(intent, raw)
     return Result(host=task.host, result=plan, changed=not plan.empty, diff="\n".join(plan.lines))
 
@@ -97,7 +108,7 @@ def _guarded(runner: CommandRunner, guard: DeviceGuard | None, step: Callable[[]
 
 def _apply(task: Task, intent: DeviceIntent, runner: CommandRunner, opts: ApplyOptions) -> Result:
     adapter = adapter_for(intent.platform)
-    plan = adapter.plan(intent, adapter.gather(runner, intent))
+    plan = adapter.plan(intent, _gather_verified(task, intent, runner))
     outcome: ApplyOutcome = adapter.apply(runner, intent, plan, opts)
     failed = outcome.status not in OK_STATUSES
     changed = outcome.status in (ApplyStatus.applied, ApplyStatus.pending_confirm)

@@ -3,7 +3,8 @@
 Per device (and a "fabric" entry) and per check: `complies`, `present` (places that were checked and
 differ: expected_value / actual_value, as NAPALM reports a leaf mismatch), `missing` (places where the
 expected item is absent), `remediation` per place, plus `skipped` check ids for devices that could not
-be read. A flat `findings` list with each finding's stable `key` serves scripts that diff audits.
+be read. A flat `findings` list with each finding's stable `key` serves scripts that diff audits; a finding
+that follows from another names it in `caused_by`, and `root_causes` lists each root with what it explains.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from agent.checks.engine import AuditResult
 from agent.checks.finding import Finding
+from agent.report.causes import effects_of
 from agent.report.common import ReportMeta, check_status, counts, grouped, iso, location, specs, summary_line
 
 _ABSENT = ("absent", "not set", "no ", "unmapped", "not reported")
@@ -64,15 +66,20 @@ def document(result: AuditResult, meta: ReportMeta | None = None) -> dict[str, A
         }
     return {
         "complies": result.complies,
-        "summary": {**counts(result.findings), "text": summary_line(result), "devices": len(result.devices)},
+        "summary": {**counts(result.findings), "text": summary_line(result, meta), "devices": len(result.devices)},
         "started_at": iso(result.started_at),
-        "duration_seconds": round(result.duration_s, 4),
+        "duration_seconds": round(meta.wall_s if meta.wall_s is not None else result.duration_s, 4),
+        "gather_seconds": None if meta.gather_s is None else round(meta.gather_s, 4),
+        "checks_seconds": round(result.duration_s, 4),
         "inventory": meta.inventory,
         "policy": meta.policy,
         "source": meta.source,
         "skipped": sorted(result.skipped),
         "devices": devices,
-        "findings": [{"key": f.key, **f.model_dump(mode="json")} for f in result.findings],
+        "findings": [
+            {"key": f.key, **f.model_dump(mode="json"), "caused_by": meta.causes.get(f.key)} for f in result.findings
+        ],
+        "root_causes": effects_of(meta.causes),
         "history": {"previous_audit": meta.previous_audit, "new": meta.new, "resolved": meta.resolved},
     }
 

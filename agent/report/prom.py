@@ -57,8 +57,15 @@ def render(result: AuditResult, meta: ReportMeta | None = None) -> str:
     lines.append(f"{PREFIX}_audit_compliant {1 if result.complies else 0}")
     family("audit_last_run_timestamp_seconds", "Unix time the audit started.")
     lines.append(f"{PREFIX}_audit_last_run_timestamp_seconds {result.started_at:.3f}")
-    family("audit_duration_seconds", "Seconds the checks took.")
-    lines.append(f"{PREFIX}_audit_duration_seconds {result.duration_s:.6f}")
+    meta = meta or ReportMeta()
+    family("audit_duration_seconds", "Seconds the whole audit took (load, gather, checks, history).")
+    wall = meta.wall_s if meta.wall_s is not None else result.duration_s
+    lines.append(f"{PREFIX}_audit_duration_seconds {wall:.6f}")
+    if meta.gather_s is not None:
+        family("audit_gather_seconds", "Seconds spent reading the devices (or the snapshot).")
+        lines.append(f"{PREFIX}_audit_gather_seconds {meta.gather_s:.6f}")
+    family("audit_checks_seconds", "Seconds the check engine took.")
+    lines.append(f"{PREFIX}_audit_checks_seconds {result.duration_s:.6f}")
     return "\n".join(lines) + "\n"
 
 

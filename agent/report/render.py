@@ -23,7 +23,7 @@ class Format(str, Enum):
     html = "html"
 
 
-TABLE_FILE_WIDTH = 160  # a table written to a file: wide enough that rows never wrap mid-line
+NO_WRAP_WIDTH = 4096  # a table for a pipe or a file: lines as long as their content, never folded
 
 
 def render_text(result: AuditResult, meta: ReportMeta, fmt: Format) -> str:
@@ -44,7 +44,7 @@ def render_text(result: AuditResult, meta: ReportMeta, fmt: Format) -> str:
         from agent.report import html
 
         return html.render(result, meta)
-    return render_table(result, meta, width=TABLE_FILE_WIDTH, color=False)
+    return render_table(result, meta, width=NO_WRAP_WIDTH, color=False)
 
 
 def render_table(result: AuditResult, meta: ReportMeta, *, width: int, color: bool) -> str:
@@ -69,7 +69,8 @@ def write_report(result: AuditResult, meta: ReportMeta, fmt: Format, output: Pat
 
             from agent.report import table
 
-            table.render(result, Console(file=out), meta)
+            tty = out.isatty()  # a terminal wraps at its width; a pipe gets whole lines (grep, less -S, CI logs)
+            table.render(result, Console(file=out, width=None if tty else NO_WRAP_WIDTH), meta)
         else:
             out.write(render_text(result, meta, fmt))
             out.flush()

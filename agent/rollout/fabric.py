@@ -22,6 +22,7 @@ from typing import Protocol
 
 from agent.checks.finding import Finding, Severity
 from agent.errors import DeviceError
+from agent.identity import verify_identity
 from agent.intent import DeviceIntent
 from agent.platforms.base import (
     AnyAdapter,
@@ -73,8 +74,10 @@ class AdapterFabric:
         topology: Topology,
         runner_factory: RunnerFactory,
         checks: ChecksFn | None = None,
+        identities: dict[str, str] | None = None,
     ) -> None:
         self.intents = intents
+        self.identities = dict(identities or {})  # device -> the hostname it must report (inventory `identity`)
         self.topology = topology
         self._factory = runner_factory
         self._checks = checks
@@ -103,8 +106,12 @@ class AdapterFabric:
             return self._runners[device]
 
     def gather(self, device: str) -> object:
-        """The device's raw state: opaque here, handed back only to the adapter that read it."""
-        return self._adapter(device).gather(self.command_runner(device), self._intent(device))
+        """The device's raw state (opaque here, handed back only to the adapter that read it), once its
+        reported hostname proved it is the device planned for."""
+        adapter = self._adapter(device)
+        raw = adapter.gather(self.command_runner(device), self._intent(device))
+        verify_identity(device, adapter.normalize(device, raw).hostname, self.identities.get(device))
+        return raw
 
     def plan(self, device: str) -> ChangePlan:
         return self._adapter(device).plan(self._intent(device), self.gather(device))

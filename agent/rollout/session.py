@@ -17,6 +17,7 @@ from agent.checks.engine import run_checks
 from agent.checks.finding import Finding
 from agent.checks.registry import CheckSelection, catalogue
 from agent.errors import InputError, InputProblem
+from agent.identity import IDENTITY_KEY
 from agent.intent import DeviceIntent
 from agent.inventory.loader import POLICY_FILE
 from agent.platforms.base import CommandRunner
@@ -183,4 +184,6 @@ def make_fabric(
         if problems:
             raise InputError(problems)
         checks = engine_checks
-    return AdapterFabric(session.intents, session.topology, runner_factory or ssh_runner_factory(session), checks)
+    identities = {h.name: str(h.get(IDENTITY_KEY)) for h in session.nr.inventory.hosts.values() if h.get(IDENTITY_KEY)}
+    factory = runner_factory or ssh_runner_factory(session)
+    return AdapterFabric(session.intents, session.topology, factory, checks, identities)

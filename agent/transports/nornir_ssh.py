@@ -13,6 +13,7 @@ from nornir.core.configuration import Config
 from nornir.core.inventory import Host
 from nornir.core.plugins.connections import ConnectionPluginRegister
 
+from agent.redact import register_secret
 from agent.transports.ssh import NetmikoRunner, SshTarget
 
 SSH_CONNECTION = "roce_ssh"
@@ -23,13 +24,15 @@ def ssh_target(host: Host, *, timeout: float = 30.0) -> SshTarget:
     extras = dict(host.get_connection_parameters("netmiko").extras or {})
     policy = dict(host.get("_ssh_options") or {})
     key_file = extras.get("key_file") if extras.get("use_keys", bool(extras.get("key_file"))) else None
+    own_pin = extras.get("alt_key_file")  # the device's own pin file (known_hosts.d/<device>): its identity
+    register_secret(host.password)  # masked in every output (agent.redact)
     return SshTarget(
         device=host.name,
         host=host.hostname or host.name,
         port=host.port or 22,
         username=host.username or "admin",
         password=host.password,
-        known_hosts=policy.get("alt_key_file"),
+        known_hosts=str(own_pin) if own_pin else policy.get("alt_key_file"),
         verify_host_key=bool(policy.get("ssh_strict", True)),
         timeout=timeout,
         key_file=key_file,

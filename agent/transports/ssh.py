@@ -23,7 +23,12 @@ from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutExc
 
 from agent.errors import DeviceError, SessionLost
 from agent.platforms.base import RunResult
-from agent.transports.hostkeys import pinned_keys_file
+from agent.transports.hostkeys import (
+    device_pin_view,
+    is_device_pin,
+    pinned_keys_file,
+    report_system_conflicts,
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class SshTarget:
     verify_host_key: bool = True
     timeout: float = 30.0
     key_file: str | None = None  # private key for key-based login (the lab's default)
-    system_host_keys: bool = True  # also trust ~/.ssh/known_hosts; inventories the project writes say false
+    system_host_keys: bool = True  # ~/.ssh/known_hosts, only for a device the inventory pins no key for
 
 
 def connect_kwargs(target: SshTarget) -> dict[str, Any]:
@@ -50,7 +55,8 @@ def connect_kwargs(target: SshTarget) -> dict[str, Any]:
         "username": target.username,
         "password": target.password or "",
         "ssh_strict": target.verify_host_key,
-        "system_host_keys": target.verify_host_key and target.system_host_keys,
+        # ~/.ssh/known_hosts never overrides the inventory's pin (a conflicting line there is reported)
+        "system_host_keys": target.verify_host_key and target.system_host_keys and not target.known_hosts,
         "conn_timeout": target.timeout,
         "auth_timeout": target.timeout,
         "banner_timeout": target.timeout,
@@ -60,16 +66,28 @@ def connect_kwargs(target: SshTarget) -> dict[str, Any]:
     if target.key_file:
         kwargs["key_file"] = target.key_file
     if target.known_hosts and target.verify_host_key:
-        # only this device's pins: paramiko's load of a whole N-device file is quadratic (see hostkeys)
-        pinned = pinned_keys_file(target.known_hosts, target.host, target.port)
-        kwargs.update({"alt_host_keys": True, "alt_key_file": pinned})
+        kwargs.update({"alt_host_keys": True, "alt_key_file": pin_view(target)})
     return kwargs
+
+
+def pin_view(target: SshTarget) -> str:
+    """The known_hosts paramiko gets: a device's own pin file names the device's keys whatever address
+    is contacted (identity); an inventory-wide file only the lines that can match host:port (paramiko's
+    load of a whole N-device file is quadratic, see hostkeys)."""
+    assert target.known_hosts is not None
+    if is_device_pin(target.known_hosts, target.device):
+        with contextlib.suppress(OSError):  # unreadable: paramiko reports the file itself
+            return device_pin_view(target.known_hosts, target.host, target.port)
+    return pinned_keys_file(target.known_hosts, target.host, target.port)
 
 
 def open_netmiko(target: SshTarget) -> Any:
     """An authenticated Netmiko connection with errors a person can act on (the password never appears)."""
     where = f"{target.host}:{target.port}"
-    conn = ConnectHandler(**connect_kwargs(target), auto_connect=False)
+    kwargs = connect_kwargs(target)
+    if kwargs.get("alt_key_file"):
+        report_system_conflicts(target.device, target.host, target.port, kwargs["alt_key_file"])
+    conn = ConnectHandler(**kwargs, auto_connect=False)
     try:
         establish_exec_only(conn)
         return conn
@@ -132,6 +150,14 @@ def _close_session(conn: Any) -> None:
 def connect_error(target: SshTarget, where: str, exc: Exception) -> DeviceError:
     """Netmiko wraps host-key refusals in NetmikoTimeoutException: classify by the message first."""
     text = str(exc)
+    if "does not match" in text:  # paramiko BadHostKeyException: a key, but not the pinned one
+        return DeviceError(
+            target.device,
+            "verify host key",
+            f"{where} answered with a host key that is not {target.device}'s pinned key ({target.known_hosts}): "
+            "another device answers at this address (is the inventory entry right?), or the device was "
+            "reinstalled (verify its new key out of band); nothing was sent to it",
+        )
     if "known_hosts" in text:
         return DeviceError(
             target.device,

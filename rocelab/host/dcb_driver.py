@@ -25,6 +25,8 @@ from rocelab.host.nic import (
     SEL_ETHERTYPE,
     TSA_CBS,
     TSA_ETS,
+    TSA_STRICT,
+    TSA_VENDOR,
     App,
     Ets,
     Nic,
@@ -60,7 +62,10 @@ def set_ets(nic: Nic, ets: Ets) -> int:
     if ets_bw and sum(ets_bw) != 100:
         return errno.EINVAL
     # The driver keeps only TSA, BW and prio->TC; willing, cbs, pg-bw and reco-* read back as zero.
-    nic.ets = Ets(tc_bw=ets.tc_bw, tc_tsa=ets.tc_tsa, prio_tc=ets.prio_tc)
+    # mlx5e_build_tc_tx_bw programs 100 % for strict and vendor TCs whatever was sent (dcb must send 0
+    # there: its own sum check), and ieee_getets reads that 100 back from the port.
+    bw = tuple(100 if tsa in (TSA_STRICT, TSA_VENDOR) else b for b, tsa in zip(ets.tc_bw, ets.tc_tsa, strict=True))
+    nic.ets = Ets(tc_bw=bw, tc_tsa=ets.tc_tsa, prio_tc=ets.prio_tc)
     return OK
 
 

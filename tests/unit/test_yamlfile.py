@@ -108,7 +108,7 @@ def test_deferred_issues_raise_together_without_a_loader() -> None:
     ("text", "line", "fragment"),
     [
         ("hostname: a\nports:\n  - name: [x\n", 4, "not valid YAML"),
-        ("hostname: a\nhostname: b\n", 2, 'duplicate key "hostname"'),
+        ("hostname: a\nhostname: b\n", 2, "duplicate key 'hostname'"),
         ("- a\n", 1, "expected a mapping of keys at the top level, found a list"),
         ("", None, "the file is empty"),
     ],

@@ -32,7 +32,7 @@ from agent.platforms.linux_rdma.gather import HostRaw, discover_interfaces, gath
 from agent.platforms.linux_rdma.normalize import normalize_host
 from agent.platforms.linux_rdma.ops import HostOperation, load_operations
 from agent.platforms.linux_rdma.plan import plan_host
-from agent.platforms.linux_rdma.snapshots import STATE_DIR, SnapshotStore
+from agent.platforms.linux_rdma.snapshots import INEXACT, STATE_DIR, SnapshotStore
 from agent.state import DeviceState
 
 if TYPE_CHECKING:
@@ -120,7 +120,8 @@ class HostAdapter:
             raise DeviceError(runner.device, f"rollback to {txid}", outcome.detail)
         if pending is not None:
             store.confirm(txid)  # no longer pending; the newest kept snapshot, so a rollback again is a no-op
-        return txid
+        gaps = [v for v in outcome.verification if v.startswith(INEXACT)]
+        return f"{txid} ({'; '.join(gaps)})" if gaps else txid  # what was restored, and what not exactly
 
 
 def snapshot_store(runner: CommandRunner) -> SnapshotStore:

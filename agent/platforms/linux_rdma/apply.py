@@ -30,7 +30,7 @@ from agent.platforms.linux_rdma.native import HostNative
 from agent.platforms.linux_rdma.ops import FileWrite, HostOperation, Mtu, Pfc
 from agent.platforms.linux_rdma.plan import check_writable, diff, fingerprint
 from agent.platforms.linux_rdma.render import target_from_policy, target_from_snapshot
-from agent.platforms.linux_rdma.snapshots import HostSnapshot, SnapshotStore, new_snapshot
+from agent.platforms.linux_rdma.snapshots import INEXACT, HostSnapshot, SnapshotStore, new_snapshot, restore_gaps
 from agent.txid import check_txid, new_txid
 
 DCB_KINDS = ("dcbx", "ets", "app_replace", "app_del", "buffer", "pfc")
@@ -165,13 +165,16 @@ class _Tx:
             detail = f"{reason}; ROLLBACK INCOMPLETE, still different from the snapshot: {'; '.join(left)}"
             return self._outcome(ApplyStatus.failed, detail, left + notes)
         notes += self.close_configfs()
+        gaps = restore_gaps(self.snap, final, self.touched)
+        notes += gaps
         notes += [
             f"{ifname}: DCBX stays OS-controlled (host): dcb cannot hand it back to the firmware; "
             f"`mlnx_qos -i {ifname} -d fw` does, if wanted"
             for ifname, touched in self.touched.items()
             if "dcbx" in touched
         ]
-        return self._outcome(ApplyStatus.rolled_back, f"{reason}; snapshot restored and verified", notes)
+        inexact = f" ({len(gaps)} setting(s) {INEXACT.strip()}; see verification)" if gaps else ""
+        return self._outcome(ApplyStatus.rolled_back, f"{reason}; snapshot restored and verified{inexact}", notes)
 
     def _outcome(self, status: ApplyStatus, detail: str, verification: list[str]) -> ApplyOutcome:
         return ApplyOutcome(

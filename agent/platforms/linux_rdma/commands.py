@@ -147,6 +147,11 @@ def uname() -> Cmd:
     return Cmd(("uname", "-r"))
 
 
+def nodename() -> Cmd:
+    """`uname -n`: the host's name, compared with the inventory's before any write (identity check)."""
+    return Cmd(("uname", "-n"))
+
+
 def lldpad_running() -> Cmd:
     """`pgrep -x lldpad`: exit 0 when lldpad runs (it can push a willing peer's DCB over ours)."""
     return Cmd(("pgrep", "-x", "lldpad"))

@@ -57,7 +57,8 @@ class HostRaw:
 def gather_batch(interfaces: list[str]) -> list[tuple[str, C.Cmd]]:
     """The read commands of one gather, in a fixed order, keyed by section."""
     batch: list[tuple[str, C.Cmd]] = [(f"ver:{t}", C.version(t)) for t in ("ip", "dcb", "rdma", "ethtool")]
-    batch += [("uname", C.uname()), ("lldpad", C.lldpad_running()), ("ip:link", C.ip_link_show())]
+    batch += [("uname", C.uname()), ("hostname", C.nodename()), ("lldpad", C.lldpad_running())]
+    batch.append(("ip:link", C.ip_link_show()))
     batch += [(f"rdma:{w}", C.rdma_show(w)) for w in ("link", "dev", "statistic")]
     files: list[str] = []
     for ifname in interfaces:
@@ -137,6 +138,8 @@ def _host_wide(raw: HostRaw, host: HostNative) -> None:
             host.problems.append(P.classify(sec.output, sec.rc or 127, command=_command_of(f"ver:{tool}")))
     lldpad = raw.sections.get("lldpad")  # absent in snapshots taken before this read existed
     host.lldpad_running = {0: True, 1: False}.get(lldpad.rc) if lldpad else None
+    node = raw.sections.get("hostname")  # absent in snapshots taken before this read existed
+    host.hostname = (node.output.strip() or None) if node is not None and node.ok else None
     uname = _section(raw, "uname")
     host.kernel = uname.output.strip() or None if uname.ok else None
     link = _section(raw, "ip:link")

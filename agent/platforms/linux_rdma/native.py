@@ -140,5 +140,6 @@ class HostNative:
     traffic_class: dict[str, int | None] = field(default_factory=dict)  # "mlx5_0/1" -> OFED Global tclass
     tcp_ecn: int | None = None
     lldpad_running: bool | None = None
+    hostname: str | None = None  # `uname -n`: who answered (checked against the inventory before writes)
     problems: list[Problem] = field(default_factory=list)  # host-wide (tools, RDMA core)
     gathered_at: float | None = None

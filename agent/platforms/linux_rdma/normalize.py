@@ -40,6 +40,7 @@ def normalize_host(host: HostNative) -> DeviceState:
         kind=DeviceKind.host,
         platform=PLATFORM,
         os_version=host.kernel,
+        hostname=host.hostname,
         ports=ports,
         tool_versions=versions,
         gathered_at=host.gathered_at,

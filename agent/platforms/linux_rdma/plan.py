@@ -102,7 +102,9 @@ def diff(target: NicTarget, host: HostNative, nic: Nic) -> list[HostOperation]:
     now = current_files(host, nic)
     for f in target.files:
         if now.get(f.path) != f.expect:
-            summary = f"{f.path}: {now.get(f.path, '<absent>')} -> {f.write}"
+            before = now.get(f.path)
+            shown = "<absent>" if before is None else before if before.strip() else "<empty>"
+            summary = f"{f.path}: {shown} -> {f.write}"
             ops.append(
                 FileWrite(interface=ifname, summary=summary, path=f.path, value=f.write, expect=f.expect, mkdir=f.mkdir)
             )
@@ -155,7 +157,8 @@ def _pfc_op(nic: Nic, enabled: tuple[int, ...], delay: int | None) -> Pfc:
     flaps = nic.is_mlx5 and tuple(sorted(was)) != tuple(sorted(enabled))
     summary = f"pfc prio-pfc {_list(enabled) or 'none'} (was {_list(was) or 'none'})"
     if delay is not None:
-        summary += f" delay {delay} (cable m, was {nic.pfc.delay if nic.pfc else None})"
+        old = nic.pfc.delay if nic.pfc else None  # mlx5 reads dcb's pfc delay as the cable length in metres
+        summary += f" delay {delay} (cable {delay} m, was {'unset' if old is None else f'{old} m'})"
     if flaps:
         summary += " [mlx5: link flaps]"
     rdma = f"{nic.rdma.device}/{nic.rdma.port}" if nic.rdma else None

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from agent.errors import DeviceError
 from agent.platforms.base import CommandRunner
 from agent.platforms.linux_rdma.gather import HostRaw
+from agent.platforms.linux_rdma.native import HostNative
 from agent.txid import check_txid
 
 STATE_DIR = "/var/tmp/roce-agent"
@@ -154,3 +155,31 @@ class SnapshotStore:
 
 def new_snapshot(txid: str, raw: HostRaw, touched: dict[str, set[str]], dirs: list[str], fp: str) -> HostSnapshot:
     return HostSnapshot(txid, raw, {k: sorted(v) for k, v in touched.items()}, list(dirs), fp, time.time())
+
+
+INEXACT = "not restored exactly: "
+
+
+def restore_gaps(before: HostNative, after: HostNative, touched: dict[str, set[str]]) -> list[str]:
+    """What a verified restore still left different from the snapshot, where the restore diff does not
+    look: bandwidth on strict/vendor TCs (`dcb` can only send 0 there, its own sum check; mlx5 reads 100
+    back whatever is sent, other drivers keep the 0) and the APP entries besides DSCP. Reported, never
+    hidden behind "rolled back"."""
+    gaps: list[str] = []
+    for ifname, keys in sorted(touched.items()):
+        was, now = before.nics.get(ifname), after.nics.get(ifname)
+        if was is None or now is None:
+            continue
+        if "ets" in keys and was.ets is not None and now.ets is not None and was.ets.bw != now.ets.bw:
+            gaps.append(
+                f"{INEXACT}{ifname}: ets tc-bw reads {list(now.ets.bw)}, the snapshot had {list(was.ets.bw)} "
+                "(on strict/vendor TCs dcb can only write 0; the scheduler does not use it there)"
+            )
+        app_was, app_now = (was.app, now.app) if keys & {"app_replace", "app_del"} else (None, None)
+        if app_was is not None and app_now is not None and app_was != app_now:
+            gaps.append(
+                f"{INEXACT}{ifname}: app default-prio/other selectors read "
+                f"{list(app_now.default_prio)}/{list(app_now.other)}, the snapshot had "
+                f"{list(app_was.default_prio)}/{list(app_was.other)}"
+            )
+    return gaps

@@ -22,7 +22,7 @@ from agent.platforms.base import (
     PlatformAdapter,
     reconnect_of,
 )
-from agent.platforms.sonic import deadman, preflight
+from agent.platforms.sonic import deadman, gcu_cost, preflight
 from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, describe, fingerprint, plan_ops
@@ -95,6 +95,8 @@ class SonicAdapter:
         )
         if not intent.ports:
             plan.warnings.append("no links for this switch in links.yaml: only switch-wide tables are rendered")
+        if ops and gcu_cost.sort_seconds(len(check.flaps)) >= LONG_SORT_S:
+            plan.warnings.append(gcu_cost.estimate(len(check.flaps), len(ops)))
         return plan
 
     def apply(
@@ -137,6 +139,9 @@ class SonicAdapter:
             tx.rollback_to(latest)
             tx.save()  # the rolled-back change had been saved when it was confirmed
         return latest
+
+
+LONG_SORT_S = 30.0  # say how long GCU will take when its sort alone takes this long
 
 
 def facts_of(raw: SonicRaw) -> DeviceFacts:

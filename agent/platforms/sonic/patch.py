@@ -162,7 +162,7 @@ def describe(ops: list[Operation], live: Mapping[str, Any]) -> list[str]:
         elif op["op"] == "add" and fld is None:
             lines.append(f"+ {where} {_fields(op['value'])}")
         elif fld is None:
-            lines.append(f"~ {where} {_fields(old)} -> {_fields(op['value'])}")
+            lines.append(f"~ {where} {_fields(old) if old else '(empty)'} -> {_fields(op['value'])}")
         elif op["op"] == "add":
             lines.append(f"+ {where} {fld}: {op['value']!r}")
         else:

@@ -22,7 +22,7 @@ from typing import Any
 
 from agent.errors import DeviceError
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
-from agent.platforms.sonic import deadman
+from agent.platforms.sonic import deadman, gcu_cost
 from agent.platforms.sonic.fallback import plan_writes
 from agent.platforms.sonic.gather import read_config_db
 from agent.platforms.sonic.patch import Operation, fingerprint, tables_of
@@ -94,7 +94,7 @@ class SonicTransaction:
         )
         try:
             self.runner.upload(payload_file, json.dumps(payload, indent=1).encode())
-            refusal = self._dry_run(verb, payload_file)
+            refusal = self._dry_run(verb, payload_file, out, plan)
         except DeviceError as exc:
             return self._untouched(out, f"stopped before any write: {exc}")
         if refusal is not None:
@@ -114,9 +114,20 @@ class SonicTransaction:
         return self._gcu(out, plan, before, verify, opts, txid, [f"{verb} {payload_file}", *cli])
 
     # -- GCU path ---------------------------------------------------------------------------------
-    def _dry_run(self, verb: str, payload_file: str) -> str | None:
-        res = self.runner.run(f"sudo config {verb} --dry-run {payload_file}", timeout=120.0)
-        return None if res.exit_code == 0 else (res.output.strip().splitlines() or ["(no output)"])[-1]
+    def _dry_run(self, verb: str, payload_file: str, out: ApplyOutcome, plan: Plan) -> str | None:
+        """GCU sorts the patch in the dry run too: the timeout follows its measured cost per flapped port.
+        What it printed is checked against the plan's list of ports it would flap."""
+        timeout = gcu_cost.dry_run_timeout(len(plan.disruptive))
+        res = self.runner.run(f"sudo config {verb} --dry-run {payload_file}", timeout=timeout)
+        if res.exit_code != 0:
+            return (res.output.strip().splitlines() or ["(no output)"])[-1]
+        report = gcu_cost.parse_console(res.output)
+        if report.changes is not None:
+            out.events.append(f"GCU dry run: {report.changes} changes")
+        unplanned = sorted(set(report.flapped) - set(plan.disruptive))
+        if unplanned:
+            out.events.append(f"GCU will also flap {', '.join(unplanned)} (not predicted by the plan)")
+        return None
 
     def _gcu(
         self,
@@ -136,12 +147,18 @@ class SonicTransaction:
             return self._untouched(out, f"stopped before any write: {exc}")
         out.checkpoint = txid
         out.events.append(f"checkpoint {txid}")
-        revert_s = opts.confirm_timeout_s or self.settings.safety_revert_s
+        window = opts.confirm_timeout_s or self.settings.safety_revert_s
+        n_ops = len(gcu_operations(plan.operations, before))
+        revert_s = window + gcu_cost.timer_budget(len(plan.disruptive), n_ops)  # never fires mid-apply
         try:
             deadman.arm(self.runner, txid, revert_s)
-            out.events.append(f"rollback timer armed ({revert_s}s)")
-            sudo(self.runner, f"config {change}", f"config {change.split()[0]}", timeout=600.0)
-            out.events.append(f"patch applied ({len(gcu_operations(plan.operations, before))} changes)")
+            out.events.append(f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time)")
+            timeout = gcu_cost.apply_timeout(len(plan.disruptive), n_ops)
+            text = sudo(self.runner, f"config {change}", f"config {change.split()[0]}", timeout=timeout)
+            report = gcu_cost.parse_console(text)
+            out.events.append(f"patch applied ({report.changes if report.changes is not None else n_ops} changes)")
+            if report.flapped:
+                out.events.append(f"GCU flapped {', '.join(report.flapped)} (admin down, then up)")
             for command in cli:
                 sudo(self.runner, command, command.split()[0] + " " + command.split()[1])
                 out.events.append(f"CLI: {command}")

@@ -85,6 +85,22 @@ def test_snapshot_reproduces_the_audit_offline(lab: Lab, tmp_path: Path) -> None
     assert (code2, _keys(offline)) == (code, _keys(live))
 
 
+def test_check_mode_dry_runs_every_device_and_changes_nothing(lab: Lab) -> None:
+    res = runner.invoke(app, ["plan", "-i", str(lab.inventory), "--detailed-exitcode"])
+    assert res.exit_code == 2, res.output  # changes pending
+    res = runner.invoke(app, ["apply", "-i", str(lab.inventory), "--check", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert {d["status"] for d in doc["devices"]} == {"would_change"}
+    assert doc["recap"] == {"changed": 8, "unchanged": 0, "failed": 0}
+    res = runner.invoke(app, ["apply", "-i", str(lab.inventory), "--check"])
+    assert "recap: 8 would change, 0 unchanged, 0 failed" in res.stdout
+    assert "  ~ " not in res.stdout  # counts only; --diff prints the diffs
+    assert "  ~ " in runner.invoke(app, ["apply", "-i", str(lab.inventory), "--check", "--diff"]).stdout
+    res = runner.invoke(app, ["plan", "-i", str(lab.inventory), "--detailed-exitcode"])
+    assert res.exit_code == 2, res.output  # the dry runs wrote nothing
+
+
 def test_after_apply_the_fabric_complies(lab: Lab) -> None:
     res = runner.invoke(app, ["apply", "-i", str(lab.inventory), "--yes"])
     assert res.exit_code == 0, res.output
@@ -94,6 +110,22 @@ def test_after_apply_the_fabric_complies(lab: Lab) -> None:
     assert code == 0
     history = runner.invoke(app, ["audit", "history", "-i", str(lab.inventory), "--json"])
     assert json.loads(history.stdout)["audits"] == []  # --no-history kept it empty
+    res = runner.invoke(app, ["plan", "-i", str(lab.inventory), "--detailed-exitcode"])
+    assert res.exit_code == 0, res.output  # nothing left to change
+
+
+def test_the_demo_fault_is_reported_as_one_root_cause(lab: Lab) -> None:
+    fault = "sudo sonic-db-cli CONFIG_DB hset 'PORT_QOS_MAP|Ethernet0' pfc_enable 4"  # agent.demo.MISCONFIGURE
+    assert runner.invoke(app, ["lab", "exec", "leaf1", fault]).exit_code == 0
+    code, doc = _audit(lab.inventory)
+    root = "SW-PFC-001|leaf1|Ethernet0|"
+    assert code == 1
+    errors = {f["key"] for f in doc["findings"] if f["severity"] == "error"}
+    assert root in errors
+    assert set(doc["root_causes"][root]) == errors - {root}  # every other error follows from it
+    res = runner.invoke(app, ["apply", "-i", str(lab.inventory), "--yes"])  # converge again for the next test
+    assert res.exit_code == 0, res.output
+    assert "recap: 1 changed, 7 unchanged, 0 failed" in res.stdout
 
 
 def test_pfc_storm_shows_in_runtime_checks(lab: Lab) -> None:

@@ -36,11 +36,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]
         mp.undo()
 
 
-def echo_password_on_next_read(state_dir: Path) -> None:
-    """leaf1's next CONFIG_DB read fails with an error that quotes the password (a one-shot fault)."""
+def echo_password_on_next_read(state_dir: Path, pattern: str = "sonic-cfggen") -> None:
+    """leaf1's next command matching `pattern` (default: its CONFIG_DB read) fails with an error that
+    quotes the password (a one-shot fault)."""
     message = f"Error: cannot open /etc/sonic/{PASSWORD}.json: No such file or directory"
     reply = request(LabPaths(state_dir), {"op": "fault", "device": "leaf1", "kind": "fail-command",
-                                          "options": {"pattern": "sonic-cfggen", "message": message}})  # fmt: skip
+                                          "options": {"pattern": pattern, "message": message}})  # fmt: skip
     assert reply.get("ok"), reply
 
 
@@ -60,7 +61,7 @@ def test_apply_masks_the_password_a_device_error_quotes(lab: tuple[Path, Path], 
 
 def test_rollout_masks_it_on_the_console_and_in_the_trail(lab: tuple[Path, Path]) -> None:
     state_dir, inventory = lab
-    echo_password_on_next_read(state_dir)
+    echo_password_on_next_read(state_dir, "config checkpoint")  # past the pre-flight: the canary's own write
     result = cli.invoke(app, ["rollout", str(PLAYBOOK), "-i", str(inventory), "--yes"])
     assert result.exit_code != 0, result.output
     assert "/etc/sonic/***" in result.output  # *** or the trail's ***REDACTED***

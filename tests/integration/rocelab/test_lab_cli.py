@@ -245,3 +245,36 @@ def test_a_lab_whose_state_dir_is_wiped_stops_by_itself(tmp_path: Path, monkeypa
     assert not pid_alive(pid)
     runner.invoke(app, ["lab", "down"])  # cleans the rest of the state dir
     assert not state_dir.exists()
+
+
+def test_cost_model_x86_charges_a_python_cli_a_second_and_reports_device_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lab_env(monkeypatch, tmp_path / "state")
+    code, output = _up(tmp_path / "state", tmp_path / "inv", free_base_port(8), "--cost-model", "x86", "--json")
+    assert code == 0, output
+    try:
+        assert json.loads(output)["cost_model"] == "x86"
+        conn = inventory_netmiko(tmp_path / "inv", "leaf1")
+        try:
+            started = time.monotonic()
+            conn.send_command("sonic-db-cli CONFIG_DB keys x")
+            fast = time.monotonic() - started
+            started = time.monotonic()
+            conn.send_command("show version")
+            assert time.monotonic() - started >= 1.0 > fast  # a Python CLI costs a second, the C++ client not
+        finally:
+            conn.disconnect()
+        status = json.loads(runner.invoke(app, ["lab", "status", "--json"]).output)
+        leaf1 = next(n for n in status["nodes"] if n["name"] == "leaf1")
+        assert leaf1["device_s"] == pytest.approx(1.016, abs=0.01)
+    finally:
+        runner.invoke(app, ["lab", "down"])
+
+
+def test_unknown_cost_model_exits_2_naming_the_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lab_env(monkeypatch, tmp_path / "state")
+    code, output = _up(tmp_path / "state", tmp_path / "inv", free_base_port(8), "--cost-model", "x64")
+    assert code == 2
+    assert "--cost-model: unknown cost model 'x64'; allowed: x86, arm, flat:<N>ms" in output
+    assert not (tmp_path / "state" / "lab.pid").exists()

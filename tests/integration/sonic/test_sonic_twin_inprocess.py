@@ -38,6 +38,12 @@ def apply(runner: TwinRunner, intent: DeviceIntent, **opts: Any) -> ApplyOutcome
     return ADAPTER.apply(runner, intent, plan, ApplyOptions(**opts))
 
 
+def armed_seconds(out: ApplyOutcome) -> float:
+    """The rollback timer the transaction armed (window + GCU's apply-time budget), from its events."""
+    event = next(e for e in out.events if e.startswith("rollback timer armed ("))
+    return float(event.removeprefix("rollback timer armed (").split("s", 1)[0])
+
+
 def converged(runner: TwinRunner, intent: DeviceIntent) -> bool:
     return ADAPTER.plan(intent, ADAPTER.gather(runner, intent)).empty
 
@@ -121,7 +127,9 @@ def test_lost_controller_device_timer_rolls_back(runner: TwinRunner, intent: Dev
     assert "rolls back to" in out.detail
     assert config_db(twin) != before  # half applied, until the switch's own timer fires
     start = twin.wall()
-    twin.wall = lambda: start + 301.0
+    twin.wall = lambda: start + armed_seconds(out) - 1.0
+    assert config_db(twin) != before  # the timer covers GCU's apply time: it has not fired yet
+    twin.wall = lambda: start + armed_seconds(out) + 1.0
     assert comparable(config_db(twin)) == comparable(before)
     assert twin.run(f"cat {deadman.INDEX}", sudo=False).exit_code == 1
 
@@ -169,9 +177,11 @@ def test_commit_confirm_on_the_twin(runner: TwinRunner, intent: DeviceIntent, tw
 
 def test_unconfirmed_commit_reverts_on_the_twin(runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin) -> None:
     before = config_db(twin)
-    assert apply(runner, intent, confirm_timeout_s=60).status is ApplyStatus.pending_confirm
+    out = apply(runner, intent, confirm_timeout_s=60)
+    assert out.status is ApplyStatus.pending_confirm
+    assert armed_seconds(out) > 60  # the window plus GCU's apply time (armed before the apply)
     start = twin.wall()
-    twin.wall = lambda: start + 61.0
+    twin.wall = lambda: start + armed_seconds(out) + 1.0
     assert comparable(config_db(twin)) == comparable(before)
     assert deadman.pending(runner) is None
 

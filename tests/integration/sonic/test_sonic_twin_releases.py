@@ -59,6 +59,8 @@ def test_fresh_image_converges_without_a_gcu_refusal(
     assert ADAPTER.plan(intent, ADAPTER.gather(runner, intent)).empty
     flapped = sorted({t.split()[-5] for _, t in twin.syslog if "admin status to down" in t})
     assert flapped == sorted(plan.disruptive)
+    assert f"GCU flapped {', '.join(plan.disruptive)} (admin down, then up)" in out.events
+    assert any(w.startswith("GCU: about ") for w in plan.warnings)
 
 
 def test_202211_yang_gets_no_wred_ecn_queue_group_and_no_empty_pfc_enable(

@@ -120,3 +120,36 @@ def test_checks_list_and_explain() -> None:
 def test_checks_list_filters_by_tag() -> None:
     res = runner.invoke(app, ["checks", "list", "--checks", "deadlock", "--json"])
     assert [r["id"] for r in json.loads(res.output)] == ["FAB-DLK-001", "FAB-L2-001"]
+
+
+def test_json_flag_is_format_json_with_real_times(inv: Path) -> None:
+    rc, out = _audit(inv, "--from-snapshot", str(FIXTURES / "snapshot-faults"), "--json", "--no-history")
+    doc = json.loads(out)
+    assert rc == 1
+    assert 0 <= doc["checks_seconds"] <= doc["duration_seconds"]  # the whole audit, not the engine alone
+    assert 0 <= doc["gather_seconds"] <= doc["duration_seconds"]
+    assert f"read in {doc['gather_seconds']:.1f} s" in doc["summary"]["text"]
+    rc, out = _audit(inv, "--from-snapshot", str(FIXTURES / "snapshot-faults"), "--json", "-f", "html")
+    assert rc == 2
+    assert "two formats" in out
+
+
+def test_output_file_is_announced_and_prom_has_the_audit_times(inv: Path, tmp_path: Path) -> None:
+    target = tmp_path / "audit.prom"
+    res = runner.invoke(app, ["audit", "-i", str(inv), "-q", "--from-snapshot", str(FIXTURES / "snapshot-clean"),
+                              "-f", "prom", "-o", str(target), "--no-history"])  # fmt: skip
+    assert res.exit_code == 0
+    assert f"prom report written to {target}" in res.stderr
+    series = dict(line.rsplit(" ", 1) for line in target.read_text().splitlines() if not line.startswith("#"))
+    wall, gather = float(series["roce_agent_audit_duration_seconds"]), float(series["roce_agent_audit_gather_seconds"])
+    assert 0 <= float(series["roce_agent_audit_checks_seconds"]) <= wall
+    assert 0 <= gather <= wall
+
+
+def test_piped_table_never_folds_a_line(inv: Path) -> None:
+    res = runner.invoke(app, ["audit", "-i", str(inv), "-q", "--from-snapshot", str(FIXTURES / "snapshot-faults"),
+                              "--no-history"], env={"COLUMNS": "60"})  # fmt: skip
+    lines = res.stdout.splitlines()
+    fix = next(line for line in lines if line.startswith("  fix SW-QOS-002"))
+    assert fix.endswith("to render the policy (clears 1 follow-on finding)")  # one line, not folded at 60
+    assert any(len(line) > 120 for line in lines)

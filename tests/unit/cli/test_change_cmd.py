@@ -60,3 +60,58 @@ def test_apply_names_the_interrupted_rollout_to_resume_or_abort(tmp_path: Path) 
 
     assert res.exit_code == 2, res.output
     assert "--resume` or `--abort` first" in res.output
+
+
+def _plan_run(*statuses: str) -> ChangeRun:
+    devices = [DeviceChange(f"d{i}", s, plan=ChangePlan(f"d{i}", "sonic", lines=["~ x: 1 -> 2"])) for i, s in
+               enumerate(statuses)]  # fmt: skip
+    return ChangeRun("plan", devices)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "plain", "detailed"),
+    [(("unchanged", "unchanged"), 0, 0), (("unchanged", "changes"), 0, 2), (("changes", "failed"), 1, 1)],
+)
+def test_plan_detailed_exitcode_is_terraforms(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, statuses: tuple[str, ...], plain: int, detailed: int
+) -> None:
+    import agent.app.change
+
+    monkeypatch.setattr(agent.app.change, "plan", lambda _request: _plan_run(*statuses))
+    args = ["plan", "-i", str(tmp_path)]
+    assert RUNNER.invoke(app, args).exit_code == plain
+    assert RUNNER.invoke(app, [*args, "--detailed-exitcode"]).exit_code == detailed
+
+
+def test_plan_detailed_exitcode_reports_bad_input_as_an_error(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nowhere")
+    assert RUNNER.invoke(app, ["plan", "-i", missing]).exit_code == 2
+    res = RUNNER.invoke(app, ["plan", "-i", missing, "--detailed-exitcode"])
+    assert res.exit_code == 1
+    assert "not a directory" in res.output
+
+
+def test_recap_counts_changed_unchanged_failed_and_skipped(capsys: pytest.CaptureFixture[str]) -> None:
+    rolled = ApplyOutcome("d2", ApplyStatus.rolled_back, "verify failed")
+    run = ChangeRun(
+        "apply",
+        [DeviceChange("d0", "applied", outcome=ApplyOutcome("d0", ApplyStatus.applied)),
+         DeviceChange("d1", "unchanged", outcome=ApplyOutcome("d1", ApplyStatus.unchanged)),
+         DeviceChange("d2", "rolled_back", outcome=rolled), DeviceChange("d3", "failed", error="no route")],
+        skipped={"d4": "no adapter"},
+    )  # fmt: skip
+    emit(run, as_json=False)
+    assert capsys.readouterr().out.splitlines()[-1] == "recap: 1 changed, 1 unchanged, 2 failed, 1 skipped"
+    check = ChangeRun("check", [DeviceChange("d0", "would_change", plan=ChangePlan("d0", "sonic", lines=["~ a"]))])
+    emit(check, as_json=False, diff=False)
+    out = capsys.readouterr().out
+    assert "~ a" not in out
+    assert out.splitlines()[-1] == "recap: 1 would change, 0 unchanged, 0 failed"
+
+
+def test_progress_names_the_device_once() -> None:
+    from agent.app.progress import unprefixed
+
+    assert unprefixed("leaf1", "FAILED: leaf1: gather: exit 1") == "FAILED: gather: exit 1"
+    assert unprefixed("host4", "host4: connect: refused") == "connect: refused"
+    assert unprefixed("leaf1", "applied: patch applied on leaf1: ok") == "applied: patch applied on leaf1: ok"

@@ -17,9 +17,12 @@ control case (the unmodified base inventory) proves the sockets are the ones a c
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -222,6 +225,8 @@ def test_malformed_input_exits_2_located_without_contacting_anything(
             problems.append(f"raised {result.exception!r}")
         if "Traceback" in output:
             problems.append("printed a traceback")
+        if "***" in output:  # the corpus holds no secret: a mask here hides part of the message
+            problems.append("masked part of the message")
         if location not in output or message not in output:
             problems.append(f"no {location!r} ... {message!r}")
         if problems:
@@ -240,3 +245,22 @@ def test_the_base_inventory_is_valid_and_reaches_the_listening_sockets(listener:
     result = CliRunner().invoke(app, ["plan", "-i", str(inv), "--limit", "leaf1"])
     assert result.exit_code == 1, result.output  # the socket is no SSH server: leaf1 fails, reported
     assert listener.accepted > before
+
+
+@pytest.mark.parametrize("name", ["hosts-alias-bomb", "port-abc", "missing-secret"])
+def test_sample_through_the_installed_command(name: str, listener: Listener, tmp_path: Path) -> None:
+    """A sample as a real process: `roce-agent plan` exits 2 with the located message on stderr and
+    nothing else there (no traceback, no dependency warning), and nothing connects."""
+    case = next(c for c in CASES if c.name == name)
+    inv = materialize(case, tmp_path, listener.ports)
+    env = {k: v for k, v in os.environ.items() if k != UNSET_VARIABLE}
+    before = listener.accepted
+    proc = subprocess.run(
+        [sys.executable, "-c", "from agent.cli import main; main()", "plan", "-i", str(inv)],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == EXIT_CANNOT_RUN, proc.stderr
+    assert _expected_location(case, inv) in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "Warning" not in proc.stderr
+    assert listener.accepted == before

@@ -150,7 +150,7 @@ def test_missing_password_variable_is_one_error_naming_it_and_the_group(monkeypa
     assert problem.field == "rdma-hosts.data.password_env"
     assert problem.line == next(i for i, t in enumerate((prod / "groups.yaml").read_text().splitlines(), 1)
                             if "ROCE_PROD_HOST_PASSWORD" in t)  # fmt: skip
-    assert "ROCE_PROD_HOST_PASSWORD is not set: group rdma-hosts takes the password of 8 device(s)" in problem.message
+    assert "is not set: group rdma-hosts names it for the login of 8 device(s)" in problem.message
 
 
 def test_only_the_selected_devices_need_their_password(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -168,7 +168,7 @@ def test_a_password_in_the_host_entry_needs_no_variable(tmp_path: Path, monkeypa
         require_secrets(load_nornir(inv), inv)
     (problem,) = err.value.problems
     assert problem.file == inv / "defaults.yaml"
-    assert "of 1 device(s) from it (h2)" in problem.message
+    assert "of 1 device(s) (h2)" in problem.message
     monkeypatch.setenv("ROCE_UNSET_X", "set")
     require_secrets(load_nornir(inv), inv)
     assert "ROCE_UNSET_X" in os.environ

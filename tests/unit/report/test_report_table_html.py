@@ -19,7 +19,7 @@ def _table_text(result: AuditResult, meta: ReportMeta | None = None) -> str:
 def test_summary_first_then_devices(faults: AuditResult) -> None:
     text = _table_text(faults)
     first = text.splitlines()[0]
-    assert first.startswith("NOT COMPLIANT: 5 errors, 1 warnings, 0 info on 3 of 8 devices")
+    assert first.startswith("NOT COMPLIANT: 6 findings (5 errors, 1 warnings, 0 info) on 8 devices (3 failing), 57")
     assert "unreachable: host4" in first
     order = [text.index(name) for name in ("\nnot read", "\nleaf1", "\nleaf2", "\nspine2", "\nfabric-wide")]
     assert order == sorted(order)
@@ -35,7 +35,7 @@ def test_history_line(faults: AuditResult) -> None:
 
 def test_clean_table(clean: AuditResult) -> None:
     text = _table_text(clean)
-    assert text.startswith("COMPLIANT: 0 errors")
+    assert text.startswith("COMPLIANT: 0 findings on 8 devices, 52 checks, checked in ")
     assert "expected" not in text  # no findings table at all
 
 
@@ -47,4 +47,22 @@ def test_html_is_self_contained_and_escaped(faults: AuditResult) -> None:
     assert "&lt;inv&gt;" in page
     assert "p&amp;q" in page
     assert "DSCP 26 -&gt; TC 1" in page
-    assert page.count("<h2") == len(faults.devices) + 1
+    assert page.count("<h2") == 1 + len(faults.devices) + 1  # overview, each device, the fabric
+
+
+def test_html_overview_comes_first_and_warnings_are_not_passes(faults: AuditResult) -> None:
+    page = html.render(faults)
+    overview = page[page.index('<h2 id="overview">') : page.index("</table>")]
+    assert page.index('<h2 id="overview">') < page.index('<h2 id="host1">')
+    header = re.findall(r"<th>([^<]+)</th>", overview)
+    assert header[0] == "device"
+    assert {"PFC", "BUF", "QOS", "CFG"} <= set(header)
+    rows = {m[0]: m[1] for m in re.findall(r'<tr><td><a href="#([^"]+)">[^<]+</a></td>(.*?)</tr>', overview)}
+    cfg = header.index("CFG") - 1
+    spine2_cells = re.findall(r'<td class="(\w+)">([^<]+)</td>', rows["spine2"])
+    assert spine2_cells[cfg] == ("warn", "1 warn")  # an unsaved config warns; it is not a pass
+    assert "4 pass" not in rows["host4"]
+    assert "(not read)" in overview
+    spine2 = page[page.index('<h2 id="spine2">') :].split("\n", 1)[0]
+    n = len(faults.ran["spine2"])
+    assert f"({n - 1}/{n} checks pass, 1 warn)" in spine2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rocelab.cost import cost_model
 from rocelab.shell import TwinShell, has_operator, split_list
 from rocelab.twin import CommandResult
 
@@ -188,8 +189,15 @@ def test_disconnect_in_a_mixed_list_stops_it_and_keeps_output(shell: TwinShell, 
     assert [c for c, _ in twin.calls] == ["drop"]
 
 
-def test_latency_applies_once_per_line_plus_twin_delays(twin: RecordingTwin) -> None:
-    shell = TwinShell(twin, "leaf1", latency_s=0.5)
-    assert shell.run_line("wait").delay_s == pytest.approx(0.75)
-    assert shell.run_line("a; b").delay_s == pytest.approx(0.5)
-    assert shell.run_line("").delay_s == 0.0  # a bare Enter (prompt detection) is not a command
+def test_flat_cost_applies_once_per_line_and_twin_delays_stay_apart(twin: RecordingTwin) -> None:
+    shell = TwinShell(twin, "leaf1", cost_model("flat:500ms"))
+    waited = shell.run_line("wait")
+    assert (waited.cost_s, waited.delay_s) == (pytest.approx(0.5), pytest.approx(0.25))
+    assert shell.run_line("a; b").cost_s == pytest.approx(0.5)
+    assert shell.run_line("").cost_s == 0.0  # a bare Enter (prompt detection) is not a command
+
+
+def test_tool_cost_prices_each_tool_of_the_line(twin: RecordingTwin) -> None:
+    shell = TwinShell(twin, "leaf1", cost_model("x86"))
+    assert shell.run_line("show version; sonic-db-cli APPL_DB keys '*'").cost_s == pytest.approx(1.016, abs=1e-4)
+    assert shell.run_line("export A=1").cost_s == 0.0

@@ -50,8 +50,12 @@ def test_check_prints_the_plan_per_stage_and_writes_nothing(cli_lab: FakeLab) ->
     assert code == 0, out
     assert "stage canary (1 batch(es))" in out
     assert "[1] leaf1: 2 change(s)" in out
-    assert "~ /mtu: 1500 -> 9100" in out
+    assert "~ /mtu: 1500 -> 9100" not in out  # counts and totals; the diffs with --diff
+    n = len(cli_lab.boxes)
+    assert f"recap: {n} would change ({2 * n} changes), 0 unchanged, 0 cannot plan; --diff shows" in out
     assert "stage hosts (2 batch(es))" in out
+    code, out = invoke(cli_lab, "staged.yaml", "--check", "--diff")
+    assert "~ /mtu: 1500 -> 9100" in out
     assert cli_lab.configs() == {d: BEFORE for d in cli_lab.boxes}
     assert all(not b.files for b in cli_lab.boxes.values())  # no lock taken
     assert not (cli_lab.inventory / ".state" / "trail.jsonl").exists()
@@ -65,6 +69,14 @@ def test_yes_json_converges_and_every_line_is_json(cli_lab: FakeLab) -> None:
     assert summary["event"] == "summary"
     assert summary["result"] == "converged"
     assert len(summary["after"]) == len(cli_lab.boxes)
+    assert summary["recap"] == {"changed": len(cli_lab.boxes), "unchanged": 0, "failed": 0, "not_reached": 0}
+
+
+def test_plain_run_says_converged_once_and_ends_with_the_recap(cli_lab: FakeLab) -> None:
+    code, out = invoke(cli_lab, "staged.yaml", "--yes")
+    assert code == 0, out
+    assert out.count("rollout converged") == 1
+    assert out.splitlines()[-1] == f"recap: {len(cli_lab.boxes)} changed, 0 unchanged, 0 failed"
 
 
 def test_no_confirmation_without_a_terminal_changes_nothing(cli_lab: FakeLab) -> None:

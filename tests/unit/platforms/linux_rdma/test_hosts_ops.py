@@ -51,10 +51,19 @@ def test_a_rollout_trail_written_before_typed_operations_still_loads() -> None:
         assert ChangePlan(rec["device"], rec["platform"], ops).operations_json() == rec["operations"]
 
 
+def _without_summaries(ops: list[object]) -> list[object]:
+    return [{k: v for k, v in op.items() if k != "summary"} if isinstance(op, dict) else op for op in ops]
+
+
 def test_todays_plan_has_the_json_shape_plans_always_had() -> None:
     plan = ADAPTER.plan(host_intent(), raw_from("mlx5_default"))
-    assert plan.operations_json() == _v1_plan()[0]
+    assert _without_summaries(plan.operations_json()) == _without_summaries(_v1_plan()[0])
     assert all(type(op).__name__ != "dict" for op in plan.operations)
+    # the human summaries changed wording since v1 (issue 12): no "cable m", no empty before-value
+    summaries = [op.summary for op in plan.operations]
+    assert "pfc prio-pfc 3 (was none) delay 5 (cable 5 m, was 7 m) [mlx5: link flaps]" in summaries
+    assert "/sys/class/infiniband/mlx5_0/tc/1/traffic_class: <empty> -> 106" in summaries
+    assert not any(":  -> " in s or "cable m" in s for s in summaries)
 
 
 @pytest.mark.parametrize(

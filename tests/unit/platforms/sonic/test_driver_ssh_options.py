@@ -30,7 +30,8 @@ def test_inventory_options_reach_netmiko(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_system_host_keys_default_and_insecure_opt_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _kwargs(monkeypatch, {"alt_key_file": "/k"})["system_host_keys"] is True
+    assert _kwargs(monkeypatch, {})["system_host_keys"] is True  # no pin given: ~/.ssh/known_hosts may verify
+    assert _kwargs(monkeypatch, {"alt_key_file": "/k"})["system_host_keys"] is False  # never over a pin (issue 13)
     relaxed = _kwargs(monkeypatch, {"ssh_strict": False, "alt_key_file": "/k"})
     assert (relaxed["ssh_strict"], relaxed["system_host_keys"]) == (False, False)
     assert "alt_key_file" not in relaxed

@@ -12,7 +12,7 @@ import pytest
 
 from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus
-from agent.platforms.sonic import deadman
+from agent.platforms.sonic import deadman, gcu_cost
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.transaction import TxSettings, comparable
 
@@ -132,7 +132,11 @@ def test_commit_confirm_pending_then_confirmed(switch: FakeSonic, intent: Device
     before = copy.deepcopy(switch.config)
     out = apply(switch, intent, confirm_timeout_s=120)
     assert out.status is ApplyStatus.pending_confirm
-    assert switch.timers == [(out.checkpoint, 120)]
+    assert out.plan is not None
+    # armed before the apply: the 120 s window plus GCU's sort and ~1 s per change, so it cannot fire mid-apply
+    budget = gcu_cost.timer_budget(len(out.plan.disruptive), len(out.plan.operations))
+    assert budget > gcu_cost.sort_seconds(4) + len(out.plan.operations)
+    assert switch.timers == [(out.checkpoint, 120 + budget)]
     assert switch.saved == before  # never saved before confirmation
     pend = deadman.pending(switch)
     assert pend is not None

@@ -78,7 +78,8 @@ def test_full_ets_triple_is_accepted_and_read_back() -> None:
     assert host.run(command, sudo=True).exit_code == 0
     ets = json.loads(host.run("dcb -j ets show dev eth1", sudo=False).stdout)
     assert ets["tc_tsa"] == ["ets", "strict", "strict", "ets", "strict", "strict", "strict", "strict"]
-    assert ets["tc_bw"] == [50, 0, 0, 50, 0, 0, 0, 0]
+    # mlx5e_build_tc_tx_bw programs 100 % for every strict/vendor TC and ieee_getets reads it back
+    assert ets["tc_bw"] == [50, 100, 100, 50, 100, 100, 100, 100]
     assert ets["prio_tc"] == [0, 0, 0, 3, 0, 0, 6, 0]
 
 

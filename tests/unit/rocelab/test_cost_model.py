@@ -1,0 +1,103 @@
+"""The lab's device cost model: priced per tool invocation, queued per device (benchmarks/README.md, Cost model)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rocelab.cost import ARM, X86, DeviceClock, cost_model, simple_commands, tool_words
+
+
+def _files(**files: object) -> dict[str, bytes]:
+    return {path: json.dumps(doc).encode() for path, doc in files.items()}
+
+
+def test_python_clis_cost_a_second_on_x86_and_five_on_arm_db_clients_milliseconds() -> None:
+    for line in ("show pfc counters", "pfcwd show config", "ecnconfig -l", "config qos reload"):
+        assert X86.line_cost(line) == pytest.approx(1.0)
+        assert ARM.line_cost(line) == pytest.approx(5.0)
+    assert X86.line_cost("sonic-db-cli CONFIG_DB hgetall 'PORT|Ethernet0'") < 0.02
+    assert X86.line_cost("redis-cli -n 4 keys '*'") < 0.01
+
+
+def test_show_runningconfiguration_all_is_2_5x_sonic_cfggen_as_measured() -> None:
+    show_all = X86.line_cost("show runningconfiguration all")
+    assert show_all == pytest.approx(0.72)  # longest match wins over plain `show`
+    assert show_all / X86.line_cost("sonic-cfggen -d --print-data") == pytest.approx(2.5, rel=0.02)
+
+
+def test_a_line_is_charged_per_tool_it_runs_not_once() -> None:
+    batch = "echo M1; show version; echo M2; show interfaces status; sonic-db-cli APPL_DB keys 'BUFFER_PG_TABLE:*'"
+    assert X86.line_cost(batch) == pytest.approx(2.0 + 0.016)
+    assert X86.line_cost("show version && pfcwd show stats || ecnconfig -l") == pytest.approx(3.0)
+    assert X86.line_cost("show interfaces status | grep Ethernet0") == pytest.approx(1.0 + X86.other.base_s)
+
+
+def test_quoted_operators_and_prefixes_do_not_change_the_tool() -> None:
+    assert X86.line_cost("echo 'a; show version'") == 0.0  # the show is an argument of echo
+    assert X86.line_cost("sudo -n LANG=C show version") == X86.line_cost("LANG=C sudo show version")
+    assert tool_words("sudo -n A=1 /usr/local/bin/show version > /tmp/x") == ["/usr/local/bin/show", "version"]
+    assert X86.line_cost("/usr/local/bin/show version") == pytest.approx(1.0)
+    assert simple_commands("a 'b;c' | d && e; f") == ["a 'b;c'", "d", "e", "f"]
+
+
+def test_apply_patch_pays_per_operation_of_the_patch_file_on_the_device() -> None:
+    files = _files(
+        **{"/tmp/p.json": [{"op": "add", "path": f"/PORT/Ethernet{i}/mtu", "value": "9100"} for i in range(3)]}
+    )
+    cost = X86.line_cost("sudo config apply-patch -v /tmp/p.json", read_file=files.get)
+    assert cost == pytest.approx(4.0 + 3 * 0.8)
+    assert X86.line_cost("config apply-patch /tmp/missing.json", read_file=files.get) == pytest.approx(4.0)
+    assert ARM.line_cost("config apply-patch /tmp/p.json", read_file=files.get) == pytest.approx(5 * (4.0 + 3 * 0.8))
+
+
+def test_db_reads_pay_for_the_data_they_print() -> None:
+    small = X86.line_cost("redis-cli -n 2 EVAL 'return 1' 0", output_bytes=100)
+    big = X86.line_cost("redis-cli -n 2 EVAL 'return 1' 0", output_bytes=4 * 1024 * 1024)
+    assert big - small == pytest.approx(4 * 0.05, rel=0.01)
+    assert X86.line_cost("show pfc counters", output_bytes=4 * 1024 * 1024) == pytest.approx(1.0)
+
+
+def test_host_tools_are_native_and_cheap() -> None:
+    line = "dcb -j pfc show dev eth1; ip -j link show dev eth1; rdma -j link show; cat /sys/class/net/eth1/mtu"
+    assert 0 < X86.line_cost(line) < 0.02
+
+
+def test_flat_profile_is_the_old_per_line_latency_and_not_queued() -> None:
+    flat = cost_model("flat:20ms")
+    assert flat.line_cost("show version; show interfaces status") == pytest.approx(0.02)
+    assert flat.line_cost("   ") == 0.0
+    assert not flat.serial
+    assert X86.serial
+
+
+@pytest.mark.parametrize("spec", ["x86_64", "flat:20", "flat:ms", "", "ARM"])
+def test_unknown_profiles_are_refused_naming_the_allowed_ones(spec: str) -> None:
+    with pytest.raises(ValueError, match=r"allowed: x86, arm, flat:<N>ms"):
+        cost_model(spec)
+
+
+def test_device_runs_commands_one_after_the_other() -> None:
+    clock = DeviceClock()
+    assert clock.reserve(10.0, 1.0) == pytest.approx(1.0)
+    assert clock.reserve(10.0, 1.0) == pytest.approx(2.0)  # a second session's command queues behind
+    assert clock.reserve(10.5, 0.5) == pytest.approx(2.0)  # free at 12.0, then 0.5 more
+    assert clock.reserve(20.0, 0.25) == pytest.approx(0.25)  # idle device: only its own cost
+    assert clock.busy_s == pytest.approx(2.75)
+    assert clock.commands == 4
+
+
+def test_unqueued_clock_still_accounts_device_time() -> None:
+    clock = DeviceClock()
+    assert clock.reserve(1.0, 0.02, serial=False) == clock.reserve(1.0, 0.02, serial=False) == pytest.approx(0.02)
+    assert clock.busy_s == pytest.approx(0.04)
+
+
+def test_redirections_are_not_tools_or_list_operators() -> None:
+    assert simple_commands("show version 2>&1 | tee /tmp/v &> /dev/null") == [
+        "show version 2>&1",
+        "tee /tmp/v &> /dev/null",
+    ]
+    assert tool_words("show version 2>&1 >> /tmp/v") == ["show", "version"]
+    assert X86.line_cost("show version 2>/dev/null > /tmp/v") == pytest.approx(1.0)
