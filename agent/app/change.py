@@ -100,6 +100,7 @@ class DeviceChange:
             p = self.plan
             out.update(platform=p.platform, changes=len(p.operations), patch=p.operations_json(), diff=p.lines)
             out["warnings"] = p.warnings
+            out["disruptive"] = p.disruptive  # ports the change takes down and up again
         return out
 
 

@@ -46,6 +46,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "audit": LazyCommand(
         "agent.cli.audit_cmd", "audit_app", "Prove the fabric matches the policy: per device, per link, end to end."
     ),
+    "monitor": LazyCommand(
+        "agent.cli.monitor_cmd", "monitor_app", "Poll counters live: Prometheus endpoint, threshold events."
+    ),
+    "report": LazyCommand("agent.cli.report_cmd", "report_app", "Reports over the history: counter trends (HTML)."),
     "checks": LazyCommand(
         "agent.cli.checks_cmd", "checks_app", "The numbered check catalogue: list checks, explain one."
     ),

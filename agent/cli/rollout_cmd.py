@@ -111,7 +111,10 @@ def _print_preview(preview: RolloutPreview, json_lines: bool, diff: bool) -> Non
             for d in batch:
                 ops = d.plan.operations_json() if d.plan else []
                 lines = d.plan.lines if d.plan else []
-                rows.append({"device": d.device, "error": d.error, "operations": ops, "lines": lines})
+                disruptive = d.plan.disruptive if d.plan else []
+                rows.append(
+                    {"device": d.device, "error": d.error, "operations": ops, "lines": lines, "disruptive": disruptive}
+                )
                 if not json_lines:
                     _print_device_plan(i, d, diff)
             entry["batches"].append(rows)

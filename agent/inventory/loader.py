@@ -33,7 +33,8 @@ from agent.policy.units import parse_speed_mbps
 from agent.redact import register_secret
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Link, Topology
-from agent.yamlfile import read_yaml, validate_document
+from agent.yamlfile import validate_document
+from agent.yamlsafe import load_text, read_text
 
 POLICY_FILE = "policy.yaml"
 KNOWN_HOSTS_FILE = "known_hosts"
@@ -141,15 +142,31 @@ def load_topology(inventory_dir: Path, kinds: dict[str, str] | None = None) -> T
     path = Path(inventory_dir) / LINKS_FILE
     if not path.is_file():
         return Topology(kinds=dict(kinds or {}))
-    doc = read_yaml(path)
-    if doc is None:
+    model = _links_file(path)
+    if model is None:
         return Topology(kinds=dict(kinds or {}))
-    model, problems = validate_document(doc, path, LinksFile)
-    if problems or model is None:
-        raise InputError(problems)
     links = [
         Link(a=Endpoint(*a), b=Endpoint(*b), role=raw.role, speed_mbps=raw.speed)
         for raw in model.links
         for a, b in (raw.ends(),)
     ]
     return Topology(links=links, kinds=dict(kinds or {}))
+
+
+def _links_file(path: Path) -> LinksFile | None:
+    """links.yaml read fast (safe loader); only a file with problems is read again with lines to locate them."""
+    for lines in (False, True):
+        try:
+            doc = load_text(read_text(path), path, lines=lines)
+        except InputError:
+            if lines:
+                raise
+            continue
+        if doc is None:
+            return None
+        model, problems = validate_document(doc, path, LinksFile)
+        if model is not None and not problems:
+            return model
+        if lines:
+            raise InputError(problems)
+    return None

@@ -17,7 +17,7 @@ Protocol below, tested with `isinstance`, never probed by attribute name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -27,6 +27,7 @@ from pydantic import JsonValue
 from pydantic_core import to_jsonable_python
 from typing_extensions import TypeVar
 
+from agent.counters import CounterSample
 from agent.errors import DeviceError
 from agent.intent import DeviceIntent
 from agent.state import DeviceState
@@ -196,6 +197,17 @@ class PatchExport(Protocol):
     (SONiC: an RFC 6902 JSON Patch for `config apply-patch`), written by `plan --patch-dir`."""
 
     patch_suffix: str  # file name suffix, e.g. ".json-patch"
+
+
+@runtime_checkable
+class CountersRead(Protocol):
+    """Reads only the runtime counters (PFC, ECN marks, drops, watermarks, watchdog, RDMA) in one round
+    trip, none of the configuration: what `roce-agent monitor` polls every interval (SONiC: the counter
+    CLIs of the gather; hosts: `ethtool -S` and `rdma statistic`)."""
+
+    def read_counters(self, runner: CommandRunner, ports: Sequence[str]) -> CounterSample:
+        """The counters of `ports` (all the device has when empty); DeviceError/ParseError naming the device."""
+        ...
 
 
 # -- runner capabilities --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pydantic import (
 from agent.policy import invariants
 from agent.policy.baselines import apply_baseline
 from agent.policy.headroom_policy import HeadroomSettings
+from agent.policy.monitoring import Monitoring
 from agent.policy.units import parse_bytes, parse_duration_ms, parse_length_m
 from agent.yamlfile import defer_issues, field_error
 
@@ -240,6 +241,7 @@ class Policy(Strict):
     headroom: HeadroomSettings = Field(default_factory=HeadroomSettings)  # SONiC headroom formula inputs
     host: HostSettings = Field(default_factory=HostSettings)
     overrides: list[Override] = Field(default_factory=list)
+    monitoring: Monitoring = Field(default_factory=Monitoring)  # `roce-agent monitor` thresholds
 
     # ---- validation -----------------------------------------------------------------------------------
 

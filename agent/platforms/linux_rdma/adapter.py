@@ -11,10 +11,12 @@ host) until the agent confirms or rolls it back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
+from agent.counters import CounterSample
 from agent.errors import DeviceError, ParseError
 from agent.intent import DeviceIntent
 from agent.platforms.base import (
@@ -28,6 +30,7 @@ from agent.platforms.base import (
 )
 from agent.platforms.linux_rdma.apply import ApplySettings, apply_host, restore_snapshot
 from agent.platforms.linux_rdma.batch import shell_for
+from agent.platforms.linux_rdma.counters import read_counters
 from agent.platforms.linux_rdma.gather import HostRaw, discover_interfaces, gather, native_from_raw
 from agent.platforms.linux_rdma.normalize import normalize_host
 from agent.platforms.linux_rdma.ops import HostOperation, load_operations
@@ -70,6 +73,10 @@ class HostAdapter:
         shell = shell_for(runner)
         interfaces = list(intent.ports) if intent is not None and intent.ports else discover_interfaces(shell)
         return gather(shell, interfaces)
+
+    def read_counters(self, runner: CommandRunner, ports: Sequence[str]) -> CounterSample:
+        """CountersRead: `ethtool -S` per NIC and `rdma statistic` only, one round trip."""
+        return read_counters(runner, ports)
 
     def load_raw(self, device: str, doc: JsonValue) -> HostRaw:
         return as_raw(device, doc)

@@ -7,10 +7,12 @@ DeviceSideRevert (the dead-man rollback timer on the switch), PatchExport (plans
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
+from agent.counters import CounterSample
 from agent.errors import DeviceError, ParseError
 from agent.intent import DeviceIntent
 from agent.platforms.base import (
@@ -23,6 +25,7 @@ from agent.platforms.base import (
     reconnect_of,
 )
 from agent.platforms.sonic import deadman, gcu_cost, preflight
+from agent.platforms.sonic.counters import read_counters
 from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, describe, fingerprint, plan_ops
@@ -56,6 +59,10 @@ class SonicAdapter:
 
     def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> SonicRaw:
         return gather(runner, list(intent.ports) if intent is not None else None)
+
+    def read_counters(self, runner: CommandRunner, ports: Sequence[str]) -> CounterSample:
+        """CountersRead: the counter CLIs only, one round trip (agent.platforms.sonic.counters)."""
+        return read_counters(runner, ports)
 
     def load_raw(self, device: str, doc: JsonValue) -> SonicRaw:
         if not isinstance(doc, dict):

@@ -24,9 +24,10 @@ from typing import Any
 
 from agent.errors import PreflightRefused
 from agent.intent import DeviceIntent
-from agent.platforms.sonic.gather import Section
-from agent.platforms.sonic.patch import Operation, apply_ops, path_parts
+from agent.platforms.sonic.gather import Section, SonicRaw
+from agent.platforms.sonic.patch import Operation, apply_ops, path_parts, plan_ops
 from agent.platforms.sonic.releases import DeviceFacts, device_facts
+from agent.platforms.sonic.render import render
 from agent.policy.model import BufferModel
 
 PORT_ROW_TABLES = frozenset({"BUFFER_PORT_EGRESS_PROFILE_LIST", "BUFFER_PORT_INGRESS_PROFILE_LIST", "PORT_QOS_MAP"})
@@ -34,7 +35,7 @@ PORT_PREFIX_TABLES = frozenset({"BUFFER_PG", "BUFFER_QUEUE", "QUEUE"})
 GREEN_FIELDS = frozenset({"green_min_threshold", "green_max_threshold", "green_drop_probability"})
 
 
-__all__ = ["Preflight", "PreflightRefused", "run"]
+__all__ = ["Preflight", "PreflightRefused", "check_raw", "run"]
 
 
 @dataclass
@@ -90,6 +91,13 @@ def run(
             f"QoS-map/buffer rows: {', '.join(pf.flaps)}"
         )
     return pf
+
+
+def check_raw(intent: DeviceIntent, raw: SonicRaw) -> Preflight:
+    """The pre-flight of one gathered switch on its own (what `plan` runs), for use cases that want the
+    verdict without a plan: render, diff, then `run`."""
+    facts = device_facts(raw.config_db, version_of(raw.sections))
+    return run(intent, raw.config_db, raw.sections, plan_ops(raw.config_db, render(intent, facts)))
 
 
 def _buffer_model(pf: Preflight, intent: DeviceIntent) -> None:

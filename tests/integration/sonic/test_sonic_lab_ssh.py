@@ -131,6 +131,9 @@ def test_plan_shows_the_diff_from_sonic_defaults(lab: Lab, tmp_path: Path) -> No
     assert {"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "40m"} in devices["spine1"]["patch"]
     assert "leaf1: planning ..." in res.stderr
     assert json.loads((tmp_path / "leaf1.json-patch").read_text()) == leaf["patch"]
+    # GCU's sorter takes each cabled port admin down while it rebinds its QoS maps and queues
+    assert leaf["disruptive"] == ["Ethernet0", "Ethernet4", "Ethernet8", "Ethernet12"]
+    assert any(w.startswith("disruptive: GCU takes 4 port(s) admin down") for w in leaf["warnings"])
 
 
 def test_unknown_host_key_is_refused_unless_skipped(lab: Lab, tmp_path: Path) -> None:

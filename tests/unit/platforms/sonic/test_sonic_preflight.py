@@ -227,3 +227,12 @@ def test_release_by_asic_table_matches_the_real_files() -> None:
     for caps in table.values():
         for rule in (caps.pfcwd_table_create, caps.wred_profile_create, caps.pfc_enable_empty):
             assert rule.source.startswith(("sonic-utilities@", "sonic-buildimage@"))
+
+
+def test_check_raw_gives_the_same_verdict_as_the_plan(intent: DeviceIntent) -> None:
+    raw = SonicRaw("leaf1", fresh_image(), sections("SONiC.20251120.01"))
+    verdict = preflight.check_raw(intent, raw)
+    plan = SonicAdapter().plan(intent, raw)
+    assert verdict.blockers == []
+    assert verdict.flaps == plan.disruptive
+    assert [f"then: sudo {c}" for c in verdict.cli_after] == [line for line in plan.lines if line.startswith("then:")]
