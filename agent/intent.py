@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.policy.model import Policy
+from agent.policy.profiles import PolicySet
 from agent.policy.resolve import effective_policy
 from agent.state import DeviceKind
 from agent.topology.model import Endpoint, Topology
@@ -28,6 +29,7 @@ class InventoryDevice:
     groups: tuple[str, ...] = ()
     port_speed_mbps: dict[str, int] = field(default_factory=dict)  # per port, from inventory data
     default_speed_mbps: int | None = None
+    profile: str | None = None  # inventory `roce_profile`; None = the policy's default_profile
 
 
 class PortIntent(BaseModel):
@@ -81,8 +83,14 @@ def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology
     )
 
 
-def build_intents(devices: Iterable[InventoryDevice], policy: Policy, topology: Topology) -> dict[str, DeviceIntent]:
-    return {d.name: build_device_intent(d, policy, topology) for d in devices}
+def build_intents(
+    devices: Iterable[InventoryDevice], policy: Policy | PolicySet, topology: Topology
+) -> dict[str, DeviceIntent]:
+    """One intent per device, each from its own profile (a plain Policy is one profile for every device).
+    Profile names must have been validated (agent.inventory.profiles): an unknown one is a KeyError here."""
+    if isinstance(policy, Policy):
+        return {d.name: build_device_intent(d, policy, topology) for d in devices}
+    return {d.name: build_device_intent(d, policy.profile(d.profile), topology) for d in devices}
 
 
 def _port_sort_key(name: str) -> tuple[str, int]:

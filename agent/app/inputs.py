@@ -19,8 +19,9 @@ from agent.errors import InputError, InputProblem
 from agent.intent import DeviceIntent, build_intents
 from agent.inventory.access import require_secrets
 from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
+from agent.inventory.profiles import profile_problems
 from agent.platforms import registry
-from agent.policy.loader import load_policy
+from agent.policy.loader import load_policy_set
 from agent.rollout.playbook import Targets
 from agent.rollout.targets import target_filter, unknown_targets
 from agent.topology.model import Topology
@@ -92,19 +93,24 @@ def load_inventory(request: InventoryRequest) -> LoadedInventory:
 def load_inputs(
     inventory: Path, policy_path: Path, narrow: Narrow, *, verify_host_keys: bool = True, contact: bool = True
 ) -> LoadedInventory:
-    """The loader itself: policy, inventory, links, narrowing, intents. Links are read for the whole
-    inventory, so link and fabric checks know what sits at the far end of a selected device's cable.
+    """The loader itself: policy, inventory, links, profiles, narrowing, intents. Links are read for the
+    whole inventory, so link and fabric checks know what sits at the far end of a selected device's
+    cable; each device's intent comes from its profile (agent.inventory.profiles), checked for the whole
+    inventory: a link joining two profiles is an error even when only one end is selected.
 
     `load_nornir` validates the whole inventory directory (agent.inventory.validate: every file, line
     and field; one device per address); with `contact`, the selected devices' password variables must
     be set (agent.inventory.access.require_secrets), so a missing secret is one error, not N logins."""
-    policy = load_policy(policy_path)
+    policies = load_policy_set(policy_path)
     full = load_nornir(inventory, verify_host_keys=verify_host_keys)
+    topology = load_topology(inventory, {d.name: d.kind.value for d in inventory_devices(full)})
+    problems = profile_problems(inventory, full, policies, topology)  # each device's profile, cabling
+    if problems:
+        raise InputError(problems)
     nr = narrow(full)
     if contact:
         require_secrets(nr, inventory)
-    topology = load_topology(inventory, {d.name: d.kind.value for d in inventory_devices(full)})
-    intents = build_intents(inventory_devices(nr), policy, topology)
+    intents = build_intents(inventory_devices(nr), policies, topology)
     skipped = {name: why for name, i in intents.items() if (why := unsupported(i.platform))}
     keep = set(intents) - set(skipped)
     return LoadedInventory(

@@ -30,7 +30,7 @@ class Expect:
     lossy_dscps: frozenset[int]  # DSCP of no lossless class
     cnp_dscps: tuple[int, ...]
     cnp_priority: int | None
-    ecn: dict[int, Ecn]  # lossless priority -> ECN thresholds (classes that declare them)
+    ecn: dict[int, Ecn]  # priority -> ECN thresholds (classes that declare them)
     scheduling: dict[int, Scheduling]  # priority -> scheduling of its class
     watchdog: Watchdog
     roce_tos: int | None
@@ -55,12 +55,13 @@ class Expect:
             lossy_dscps=frozenset(range(64)) - set(roce),
             cnp_dscps=tuple(cnp.dscp) if cnp else (),
             cnp_priority=cnp.priority if cnp else None,
-            ecn={c.priority: c.ecn for c in policy.lossless_classes if c.ecn is not None},
+            # Lossless classes only, except in a lossy profile where the RoCE class marks too.
+            ecn={c.priority: c.ecn for c in policy.classes if c.ecn is not None},
             scheduling=scheduling,
             watchdog=policy.pfc.watchdog,
             roce_tos=policy.roce_tos(),
-            host_np=_host_ecn(policy.host.ecn.notification_point, lossless),
-            host_rp=_host_ecn(policy.host.ecn.reaction_point, lossless),
+            host_np=frozenset(policy.ecn_notification_priorities),  # lossless, or lossy's RoCE class
+            host_rp=frozenset(policy.ecn_reaction_priorities),
             tcp_ecn=policy.host.tcp_ecn,
             host_mtu=policy.mtu.host,
             switch_mtu=policy.mtu.switch,
@@ -69,10 +70,6 @@ class Expect:
     def is_strict(self, priority: int) -> bool:
         sched = self.scheduling.get(priority)
         return sched is not None and sched.type is SchedulingType.strict
-
-
-def _host_ecn(declared: list[int] | None, lossless: tuple[int, ...]) -> frozenset[int]:
-    return frozenset(lossless if declared is None else declared)
 
 
 class ExpectCache:

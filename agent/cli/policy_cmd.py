@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.cli.policy_headroom import ASIC_OPT, PLATFORM_OPT, headroom_command, headroom_rows, settings_with
-from agent.errors import EXIT_CANNOT_RUN, InputProblem
+from agent.errors import EXIT_CANNOT_RUN, InputError, InputProblem
 from agent.policy.loader import PolicyReport, check_policy_file
 from agent.policy.model import Policy, TrafficClass
 from agent.policy.units import format_bytes, parse_speed_mbps
@@ -26,6 +26,10 @@ policy_app = typer.Typer(help="Validate and inspect lossless policies; compute P
 DEFAULT_SPEEDS = ("100G", "400G")
 FILE_ARG = typer.Argument(..., help="Policy YAML file.", dir_okay=False)
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
+INVENTORY_OPT = typer.Option(
+    None, "--inventory", "-i", help="Also check the inventory's roce_profile names and links.yaml against the profiles."
+)
+PROFILE_OPT = typer.Option(None, "--profile", help="Which profile to show (default: the file's default_profile).")
 
 
 def _problem_json(p: InputProblem) -> dict[str, Any]:
@@ -52,9 +56,13 @@ def _speeds(values: list[str] | None) -> list[int]:
 
 
 @policy_app.command("validate")
-def validate(path: Path = FILE_ARG, as_json: bool = JSON_OPT) -> None:
-    """Check a policy file; print every error (file:line: field: message) and warning. Exit 0 valid, 2 invalid."""
+def validate(path: Path = FILE_ARG, as_json: bool = JSON_OPT, inventory: Path | None = INVENTORY_OPT) -> None:
+    """Check a policy file; print every error (file:line: field: message) and warning. Exit 0 valid, 2 invalid.
+
+    With --inventory, also each device's roce_profile and every link's two ends (same profile)."""
     report = check_policy_file(path)
+    if inventory is not None and report.policies is not None:
+        report = _with_inventory(report, inventory)
     if as_json:
         doc = {
             "file": str(path),
@@ -70,12 +78,33 @@ def validate(path: Path = FILE_ARG, as_json: bool = JSON_OPT) -> None:
             typer.echo(f"{path}: invalid policy ({len(report.errors)} error(s))", err=True)
         raise typer.Exit(EXIT_CANNOT_RUN)
     if not as_json:
-        typer.echo(f"{path}: valid policy {report.policy.name!r} ({len(report.warnings)} warning(s))")
+        names = list(report.policies.profiles) if report.policies else []
+        profiles = f", profiles {', '.join(names)}" if len(names) > 1 else ""
+        name = report.policies.name if report.policies else report.policy.name
+        typer.echo(f"{path}: valid policy {name!r}{profiles} ({len(report.warnings)} warning(s))")
+
+
+def _with_inventory(report: PolicyReport, inventory: Path) -> PolicyReport:
+    """The report with the inventory's profile problems added (they make the policy unusable there)."""
+    from agent.inventory.loader import inventory_devices, load_nornir, load_topology
+    from agent.inventory.profiles import profile_problems
+
+    assert report.policies is not None
+    try:
+        nr = load_nornir(inventory)
+        topology = load_topology(inventory, {d.name: d.kind.value for d in inventory_devices(nr)})
+        problems = profile_problems(inventory, nr, report.policies, topology)
+    except InputError as exc:
+        problems = exc.problems
+    if not problems:
+        return report
+    return PolicyReport(report.path, None, problems, report.warnings)
 
 
 def derived_views(policy: Policy) -> dict[str, Any]:
     """The values render and checks use, computed from the policy (what `show` adds to the file's content)."""
     return {
+        "mode": policy.mode.value,
         "lossless_priorities": list(policy.lossless_priorities),
         "default_class": policy.default_class.name,
         "roce_class": policy.roce_class.name if policy.roce_class else None,
@@ -95,21 +124,31 @@ def show(
     speed: list[str] | None = typer.Option(None, "--speed", help="Port speed(s) to size headroom for (100G, 400G)."),
     asic: str | None = ASIC_OPT,
     platform: str | None = PLATFORM_OPT,
+    profile: str | None = PROFILE_OPT,
 ) -> None:
-    """The resolved policy (baseline merged), derived values and the PFC headroom for each speed/cable in use."""
+    """The resolved policy (baseline merged), derived values and the PFC headroom for each speed/cable in use.
+
+    A file with profiles shows one profile: --profile NAME, else its default_profile."""
     speeds = _speeds(speed)
     report = check_policy_file(path, speeds)
-    policy = report.policy
-    if policy is None:
+    if report.policies is None:
         _print_problems(report)
         raise typer.Exit(EXIT_CANNOT_RUN)
+    if profile is not None and (why := report.policies.unknown(profile)):
+        raise _usage_error(f"--profile: {why}")
+    policy = report.policies.profile(profile)
     notes: list[str] = []
     try:
         rows = headroom_rows(policy, speeds, settings_with(policy, platform, asic), notes)
     except ValueError as exc:
         raise _usage_error(str(exc)) from None
+    if policy.lossy:  # no lossless priority, so no PG reserves headroom
+        rows, notes = [], [f"profile {policy.name!r} is mode: lossy: no lossless priority, no headroom"]
     if as_json:
         doc = {
+            "profile": policy.name,
+            "profiles": list(report.policies.profiles),
+            "default_profile": report.policies.default_profile,
             "policy": policy.model_dump(mode="json"),
             "derived": derived_views(policy),
             "headroom": rows,
@@ -133,7 +172,10 @@ def _ecn_text(c: TrafficClass) -> str:
 def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
     console = Console(highlight=False, soft_wrap=True, width=max(Console().width, 100))
     base = f" (baseline {policy.baseline})" if policy.baseline else ""
-    console.print(f"policy {policy.name!r}{base}: trust {policy.trust.value}, buffer model {policy.buffer_model.value}")
+    console.print(
+        f"policy {policy.name!r}{base}: mode {policy.mode.value}, trust {policy.trust.value}, "
+        f"buffer model {policy.buffer_model.value}"
+    )
     classes = Table("class", "dscp", "pcp", "prio", "lossless", "sched", "ecn", "role", title="classes")
     for c in policy.classes:
         sched = c.scheduling.type.value + (f" {c.scheduling.weight}" if c.scheduling.weight else "")
@@ -159,6 +201,8 @@ def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
         f"{policy.cnp_priority}, ECN NP {list(policy.ecn_notification_priorities)} "
         f"RP {list(policy.ecn_reaction_priorities)}"
     )
+    if policy.lossy:
+        return
     where = (rows[0]["platform"] or rows[0]["asic"]) if rows else "-"
     columns = ("speed", "lanes", "cable", "xon", "xoff", "size", "physical bound", "per port")
     table = Table(*columns, title=f"headroom per PG (bytes), SONiC dynamic-model formula on {where}")

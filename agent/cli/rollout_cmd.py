@@ -46,7 +46,10 @@ def rollout(
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted rollout recorded in the trail."),
     abort: bool = typer.Option(False, "--abort", help="Roll back every device the interrupted rollout changed."),
     break_lock: str | None = typer.Option(
-        None, "--break-lock", metavar="DEVICE", help="Remove a stale lock on DEVICE (@inventory: the local lock)."
+        None,
+        "--break-lock",
+        metavar="DEVICE[=TXID]",
+        help="Remove a stale lock on DEVICE (@inventory: the local lock); with =TXID only while that txid holds it.",
     ),
     insecure: bool = typer.Option(
         False, "--insecure-skip-host-key-check", help="Do not verify SSH host keys (throwaway labs only)."

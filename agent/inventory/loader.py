@@ -10,6 +10,7 @@ Directory layout (what `roce-agent lab up` writes and what operators keep in git
 Host data keys the agent reads (flat, because Nornir does not deep-merge data):
     device_kind: switch | host      nos: sonic (switches)      role: leaf | spine | rdma-host ...
     port_speed: 400G (default for every port)   ports: {Ethernet0: 400G}   rdma_interfaces: [eth1]
+    roce_profile: inference (a profile of the policy file; else its default_profile)
 Credentials: `password` may be omitted from files; it is taken from $ROCE_AGENT_PASSWORD, or from the
 variable named by host data `password_env`.
 """
@@ -130,6 +131,7 @@ def inventory_device(host: Host) -> InventoryDevice:
         groups=tuple(g.name for g in host.groups),
         port_speed_mbps=ports,
         default_speed_mbps=parse_speed_mbps(default_speed) if default_speed else None,
+        profile=str(profile) if (profile := host.get("roce_profile")) is not None else None,
     )
 
 

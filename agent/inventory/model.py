@@ -92,6 +92,7 @@ class HostData(BaseModel):
     clab_kind: Label | None = None
     mgmt_ipv4: Hostname | None = None
     rack: Label | int | None = None
+    roce_profile: Label | None = None  # a profile of the policy (agent.policy.profiles); else its default
 
     @model_validator(mode="before")
     @classmethod

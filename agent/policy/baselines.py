@@ -1,4 +1,5 @@
-"""Named starting points for a policy: `baseline: nvidia-roce` or `baseline: sonic-azure`.
+"""Named starting points for a policy: `baseline: nvidia-roce`, `nvidia-roce-lossy`, `inference-low-latency`
+or `sonic-azure`.
 
 Merge rule (what `baseline: X` means):
 
@@ -13,6 +14,12 @@ The result is then validated like any policy, so a Policy object is always fully
 
 Sources: nvidia-roce follows NVIDIA's RoCE defaults (Onyx `show roce` / Cumulus `nv set qos roce`:
 RoCE prio 3 with ECN 150 KB-1500 KB, DWRR 50/50, CNP prio 6 strict; NIC firmware CNP DSCP 48). sonic-azure
+-lossy is NVUE's `nv set qos roce mode lossy` default table (Cumulus Linux 5.x user guide, "RDMA over
+Converged Ethernet - RoCE", Default RoCE Mode Configuration): the same trust L3, priority 3 -> TC3 (RoCE),
+6 -> TC6 (CNP) strict, ETS 50/50 and ECN 150 KB-1500 KB on TC3 as lossless mode, but PFC is not enabled on
+priority 3 (and so no lossless buffer, no watchdog). inference-low-latency is the project's own: lossy
+with ECN marking from 50 KB to 500 KB at up to 20 %, so queues stay a third as deep (a latency-first
+inference fabric trades some throughput under incast for it); tune it to your fabric. sonic-azure
 is SONiC's community `qos_config.j2` AZURE profile: lossless 3,4; DSCP 3->3, 4->4, 5->2, 8->0, 46->5,
 48->6, everything else ->1; DWRR weights 14 (scheduler.0) / 15 (scheduler.1, lossless queues); WRED
 AZURE_LOSSLESS 1 MiB-2 MiB at 5 %; `pfcwd start_default` 200/200/200 ms drop.
@@ -55,6 +62,34 @@ NVIDIA_ROCE: dict[str, Any] = {
     "host": {"roce_mode": "v2", "tcp_ecn": 1},
 }
 
+_LOSSY_ROCE = {
+    "name": "roce",
+    "dscp": [26],
+    "priority": 3,
+    "lossless": False,
+    "roce": True,
+    "scheduling": {"type": "dwrr", "weight": 50},
+    "ecn": {"min_threshold": "150KB", "max_threshold": "1500KB", "probability": 10},
+}
+
+NVIDIA_ROCE_LOSSY: dict[str, Any] = {
+    **copy.deepcopy(NVIDIA_ROCE),
+    "name": "nvidia-roce-lossy",
+    "mode": "lossy",
+    "classes": [_LOSSY_ROCE, *copy.deepcopy(NVIDIA_ROCE["classes"][1:])],
+    # No lossless priority, nothing for a watchdog to watch: off, so the switch runs no PFC-WD on these ports.
+    "pfc": {"max_lossless_priorities": 2, "watchdog": {**_WATCHDOG_200, "enabled": False}},
+}
+
+INFERENCE_LOW_LATENCY: dict[str, Any] = {
+    **copy.deepcopy(NVIDIA_ROCE_LOSSY),
+    "name": "inference-low-latency",
+    "classes": [
+        {**_LOSSY_ROCE, "ecn": {"min_threshold": "50KB", "max_threshold": "500KB", "probability": 20}},
+        *copy.deepcopy(NVIDIA_ROCE["classes"][1:]),
+    ],
+}
+
 _AZURE_ECN = {"min_threshold": "1MiB", "max_threshold": "2MiB", "probability": 5}
 _AZURE_LOSSY = {"type": "dwrr", "weight": 14}  # scheduler.0
 _AZURE_LOSSLESS = {"type": "dwrr", "weight": 15}  # scheduler.1
@@ -93,7 +128,12 @@ SONIC_AZURE: dict[str, Any] = {
     "host": {"roce_mode": "v2", "tcp_ecn": 1},
 }
 
-BASELINES: dict[str, dict[str, Any]] = {"nvidia-roce": NVIDIA_ROCE, "sonic-azure": SONIC_AZURE}
+BASELINES: dict[str, dict[str, Any]] = {
+    "nvidia-roce": NVIDIA_ROCE,
+    "nvidia-roce-lossy": NVIDIA_ROCE_LOSSY,
+    "inference-low-latency": INFERENCE_LOW_LATENCY,
+    "sonic-azure": SONIC_AZURE,
+}
 BASELINE_NAMES = tuple(BASELINES)
 
 

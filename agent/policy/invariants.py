@@ -33,25 +33,55 @@ def unknown_choice(kind: str, value: str, allowed: Sequence[str]) -> str:
 # ---- errors -------------------------------------------------------------------------------------------
 
 
-def class_issues(classes: Sequence[TrafficClass], trust: str) -> list[Issue]:
+def class_issues(classes: Sequence[TrafficClass], trust: str, *, lossy: bool = False) -> list[Issue]:
     """Rules that need only the class list (run even when other sections are invalid)."""
-    return _class_rules(dict(enumerate(classes)), trust, complete=True)
+    return _class_rules(dict(enumerate(classes)), trust, complete=True, lossy=lossy)
 
 
-def partial_class_issues(valid: Mapping[int, TrafficClass], trust: str) -> list[Issue]:
+def partial_class_issues(valid: Mapping[int, TrafficClass], trust: str, *, lossy: bool = False) -> list[Issue]:
     """The same rules over the valid classes of a list where others failed (keyed by their position).
 
     Rules about the list as a whole (e.g. "no default class") are left out: the invalid class may be it.
     """
-    return _class_rules(valid, trust, complete=False)
+    return _class_rules(valid, trust, complete=False, lossy=lossy)
 
 
-def _class_rules(classes: Mapping[int, TrafficClass], trust: str, complete: bool) -> list[Issue]:
-    checks = (_unique_names, _dscp_pcp_once, _priority_all_lossless_or_lossy, _flag_rules)
+def _class_rules(classes: Mapping[int, TrafficClass], trust: str, complete: bool, lossy: bool) -> list[Issue]:
+    checks = (_unique_names, _dscp_pcp_once, _priority_all_lossless_or_lossy)
     issues = [issue for check in checks for issue in check(classes)]
+    issues += _flag_rules(classes, lossy)
+    issues += _lossy_rules(classes, complete) if lossy else []
     issues += _one_default(classes, complete)
     issues += _reachable(classes, trust)
     return issues
+
+
+def _lossy_rules(classes: Mapping[int, TrafficClass], complete: bool) -> Iterator[Issue]:
+    """mode: lossy (NVUE `nv set qos roce mode lossy`): no PFC anywhere, so ECN on the RoCE class is the only
+    congestion signal DCQCN gets; without it RoCE simply drops under load."""
+    for j, c in classes.items():
+        if c.lossless:
+            yield Issue(
+                ("classes", j, "lossless"),
+                f"class {c.name!r} is lossless but the profile is mode: lossy, which declares no lossless "
+                "priority (no PFC, no headroom); set `lossless: false` or use mode: lossless",
+            )
+    roce = next(((j, c) for j, c in classes.items() if c.roce), None)
+    if roce is None:
+        if complete:
+            yield Issue(
+                ("classes",),
+                "a lossy profile must mark its RoCE class `roce: true` (there is no lossless class to take "
+                "the RoCE ToS from)",
+            )
+        return
+    j, c = roce
+    if c.ecn is None:
+        yield Issue(
+            ("classes", j, "ecn"),
+            f"RoCE class {c.name!r} has no ECN but the profile is mode: lossy: without PFC, ECN marks are the "
+            "only congestion signal DCQCN gets; add `ecn: {min_threshold: ..., max_threshold: ...}`",
+        )
 
 
 def _unique_names(classes: Mapping[int, TrafficClass]) -> Iterator[Issue]:
@@ -111,7 +141,7 @@ def _priority_all_lossless_or_lossy(classes: Mapping[int, TrafficClass]) -> Iter
             )
 
 
-def _flag_rules(classes: Mapping[int, TrafficClass]) -> Iterator[Issue]:
+def _flag_rules(classes: Mapping[int, TrafficClass], lossy: bool) -> Iterator[Issue]:
     for flag in ("cnp", "roce"):
         marked = [j for j, c in classes.items() if getattr(c, flag)]
         for j in marked[1:]:
@@ -131,7 +161,7 @@ def _flag_rules(classes: Mapping[int, TrafficClass]) -> Iterator[Issue]:
                 "the default class must not be lossless: it catches every unclassified DSCP, which would all "
                 "be paused by PFC",
             )
-        if c.ecn is not None and not c.lossless:
+        if c.ecn is not None and not c.lossless and not lossy:
             yield Issue(
                 ("classes", j, "ecn"),
                 "ECN/WRED marking is configured only for lossless classes; remove `ecn` or set `lossless: true`",
@@ -205,8 +235,8 @@ def warning_issues(policy: Policy, speeds_mbps: Iterable[int] = ()) -> list[Issu
 
 
 def _class_warnings(policy: Policy) -> Iterator[Issue]:
-    if not policy.lossless_classes:
-        yield Issue(("classes",), "no lossless class: PFC will be disabled on every port")
+    if not policy.lossless_classes and not policy.lossy:
+        yield Issue(("classes",), "no lossless class: PFC will be disabled on every port (or set mode: lossy)")
     elif policy.cnp_class is None:
         yield Issue(("classes",), "no CNP class: congestion notifications fall into the default class")
     for j, c in enumerate(policy.classes):
@@ -257,12 +287,13 @@ def _host_warnings(policy: Policy) -> Iterator[Issue]:
             ("mtu", "host"),
             f"host MTU {policy.mtu.host} < {ROCE_4096_HOST_MTU}: RoCE will use a path MTU below 4096",
         )
-    lossless = set(policy.lossless_priorities)
+    protected = set(policy.congestion_priorities)
+    kind = "the RoCE class's" if policy.lossy else "lossless"
     for point in ("notification_point", "reaction_point"):
         chosen = getattr(policy.host.ecn, point)
-        extra = sorted(set(chosen or ()) - lossless)
+        extra = sorted(set(chosen or ()) - protected)
         if extra:
-            yield Issue(("host", "ecn", point), f"ECN {point} enabled on priorities {extra} that are not lossless")
+            yield Issue(("host", "ecn", point), f"ECN {point} enabled on priorities {extra} that are not {kind}")
     delay = policy.host.pfc_cable_length
     if delay is not None and delay > MLX5_MAX_CABLE_M:
         yield Issue(("host", "pfc_cable_length"), f"mlx5 caps the PFC cable length at {MLX5_MAX_CABLE_M}m")

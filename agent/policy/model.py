@@ -56,6 +56,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RoceMode(str, Enum):
+    """NVUE's `nv set qos roce mode`: lossless = PFC + ECN; lossy = ECN/DCQCN only, no PFC, no headroom."""
+
+    lossless = "lossless"
+    lossy = "lossy"
+
+
 class Trust(str, Enum):
     dscp = "dscp"
     pcp = "pcp"
@@ -230,7 +237,8 @@ def _valid_classes(value: Any) -> dict[int, TrafficClass]:
 
 class Policy(Strict):
     name: str = "lossless"
-    baseline: Literal["nvidia-roce", "sonic-azure"] | None = None
+    baseline: Literal["nvidia-roce", "nvidia-roce-lossy", "inference-low-latency", "sonic-azure"] | None = None
+    mode: RoceMode = RoceMode.lossless  # before classes: the class rules depend on it
     trust: Trust = Trust.dscp
     classes: list[TrafficClass] = Field(min_length=1)
     pfc: Pfc = Field(default_factory=Pfc, validate_default=True)  # budget rule runs on the default too
@@ -264,12 +272,13 @@ class Policy(Strict):
     ) -> list[TrafficClass]:
         """Class rules run even when other sections, or some classes, are invalid: all problems in one run."""
         trust = info.data.get("trust", Trust.dscp).value
+        lossy = info.data.get("mode") is RoceMode.lossy
         try:
             classes: list[TrafficClass] = handler(value)
         except ValidationError:
-            defer_issues(info, invariants.partial_class_issues(_valid_classes(value), trust))
+            defer_issues(info, invariants.partial_class_issues(_valid_classes(value), trust, lossy=lossy))
             raise
-        defer_issues(info, invariants.class_issues(classes, trust))
+        defer_issues(info, invariants.class_issues(classes, trust, lossy=lossy))
         return classes
 
     # Rules spanning sections are field validators on the later field (reading the earlier one from
@@ -305,6 +314,10 @@ class Policy(Strict):
         return overrides
 
     # ---- derived views used by render and checks (pure, no I/O) -------------------------------------
+
+    @property
+    def lossy(self) -> bool:
+        return self.mode is RoceMode.lossy
 
     @property
     def lossless_priorities(self) -> tuple[int, ...]:
@@ -360,16 +373,25 @@ class Policy(Strict):
         return cnp.priority if cnp is not None else None
 
     @property
+    def congestion_priorities(self) -> tuple[int, ...]:
+        """Priorities DCQCN protects: the lossless ones, or in lossy mode the RoCE class's (no PFC there,
+        so ECN is the only congestion signal)."""
+        if not self.lossy:
+            return self.lossless_priorities
+        roce = self.roce_class
+        return (roce.priority,) if roce is not None else ()
+
+    @property
     def ecn_notification_priorities(self) -> tuple[int, ...]:
-        """Priorities with the host ECN notification point (roce_np) enabled; default: the lossless ones."""
+        """Priorities with the host ECN notification point (roce_np) enabled; default: congestion_priorities."""
         chosen = self.host.ecn.notification_point
-        return self.lossless_priorities if chosen is None else tuple(sorted(set(chosen)))
+        return self.congestion_priorities if chosen is None else tuple(sorted(set(chosen)))
 
     @property
     def ecn_reaction_priorities(self) -> tuple[int, ...]:
-        """Priorities with the host ECN reaction point (roce_rp) enabled; default: the lossless ones."""
+        """Priorities with the host ECN reaction point (roce_rp) enabled; default: congestion_priorities."""
         chosen = self.host.ecn.reaction_point
-        return self.lossless_priorities if chosen is None else tuple(sorted(set(chosen)))
+        return self.congestion_priorities if chosen is None else tuple(sorted(set(chosen)))
 
     def cable_length_for(self, link_role: str) -> int:
         return self.cable_length.get(link_role, self.cable_length.get("default", 40))

@@ -237,17 +237,18 @@ class DeviceLock:
 
 def device_guard(
     info: LockInfo, path: str = DEFAULT_DEVICE_LOCK
-) -> Callable[[CommandRunner], AbstractContextManager[None]]:
+) -> Callable[[CommandRunner], AbstractContextManager[list[str]]]:
     """A DeviceGuard for agent.platforms.tasks: hold the device lock around the change on each device."""
     return lambda runner: held(DeviceLock(runner, path), info)
 
 
 @contextlib.contextmanager
-def held(lock: DeviceLock, info: LockInfo) -> Iterator[None]:
-    """Take the lock (LockHeld naming the holder if someone else has it), release it afterwards."""
-    lock.acquire(info)
+def held(lock: DeviceLock, info: LockInfo) -> Iterator[list[str]]:
+    """Take the lock (LockHeld naming the holder if someone else has it), release it afterwards; yields
+    the notes for the outcome (the stale one-shot lock it reclaimed, if any)."""
+    stale = lock.acquire(info)
     try:
-        yield
+        yield [f"reclaimed the stale lock of {stale.describe()}"] if stale is not None else []
     finally:
-        with contextlib.suppress(DeviceError):  # it expires on its own; `rollout --break-lock DEV` clears it
+        with contextlib.suppress(DeviceError):  # unreachable even after a reconnect: a one-shot lock is reclaimable
             lock.release(info.txid)

@@ -121,9 +121,11 @@ def _dscp(policy: Policy, t: NicTarget) -> None:
 
 
 def _ecn_files(policy: Policy, lossless: tuple[int, ...], nic: Nic, t: NicTarget) -> None:
+    # Default: the lossless priorities; in a lossy profile the RoCE class's (ECN is all it has there).
+    protected = policy.congestion_priorities if policy.lossy else lossless
     wanted = {
-        "np": set(policy.host.ecn.notification_point if policy.host.ecn.notification_point is not None else lossless),
-        "rp": set(policy.host.ecn.reaction_point if policy.host.ecn.reaction_point is not None else lossless),
+        "np": set(policy.host.ecn.notification_point if policy.host.ecn.notification_point is not None else protected),
+        "rp": set(policy.host.ecn.reaction_point if policy.host.ecn.reaction_point is not None else protected),
     }
     for point, current in (("np", nic.ecn_np), ("rp", nic.ecn_rp)):
         if current is None:

@@ -7,6 +7,7 @@ checkpoint` (k=8), host after k=4 and k=21 of 23. The lab's twins drop the SSH s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from agent.cli import app
 from agent.inventory.loader import load_nornir
 from agent.platforms.tasks import ssh_target
-from agent.rollout.locks import DEFAULT_DEVICE_LOCK, DeviceLock
+from agent.rollout.locks import DEFAULT_DEVICE_LOCK, DeviceLock, LockInfo
 from agent.transports.ssh import NetmikoRunner
 from rocelab.control import request
 from rocelab.paths import LabPaths
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
 POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
+PLAYBOOK = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "lab.yaml"
+DEAD_PID = 2**22 + 4243  # above Linux's pid_max: no such process
 cli = CliRunner()
 
 
@@ -59,3 +62,42 @@ def test_dropped_session_during_apply_leaves_no_lock_and_the_next_apply_runs(
     second = cli.invoke(app, ["apply", "-i", str(inventory), "--limit", device, "--yes"])
     assert "locked by" not in second.output
     assert second.exit_code == 0, second.output
+
+
+def plant_lock(inventory: Path, device: str, holder: LockInfo) -> None:
+    runner = NetmikoRunner.connect(ssh_target(load_nornir(inventory).inventory.hosts[device]))
+    try:
+        runner.upload(DEFAULT_DEVICE_LOCK, (holder.to_json() + "\n").encode())
+    finally:
+        runner.close()
+
+
+def test_a_crashed_applys_lock_is_reclaimed_and_said_so(lab: tuple[Path, Path]) -> None:
+    _, inventory = lab
+    me = LockInfo.new("x", "roce-agent apply", 1).owner  # this machine, so the dead pid can be checked
+    crashed = LockInfo(me, DEAD_PID, "roce-agent-20261206T000000Z-dead00", "roce-agent apply", time.time(), 2e9)
+    plant_lock(inventory, "host3", crashed)
+
+    result = cli.invoke(app, ["apply", "-i", str(inventory), "--limit", "host3", "--yes"])
+
+    assert result.exit_code == 0, result.output
+    assert f"reclaimed the stale lock of {me} pid {DEAD_PID} txid {crashed.txid}" in result.output
+    assert not lock_present(inventory, "host3")
+
+
+def test_a_stopped_rollouts_lock_is_kept_until_broken_by_its_txid(lab: tuple[Path, Path]) -> None:
+    _, inventory = lab
+    me = LockInfo.new("x", "roce-agent apply", 1).owner
+    stopped = LockInfo(me, DEAD_PID, "roce-agent-20261206T000000Z-roll00", "lab-rollout", time.time(), 2e9)
+    plant_lock(inventory, "host4", stopped)
+
+    refused = cli.invoke(app, ["apply", "-i", str(inventory), "--limit", "host4", "--yes"])
+    assert refused.exit_code == 1, refused.output
+    assert f"--break-lock host4={stopped.txid}" in refused.output
+
+    wrong = cli.invoke(app, ["rollout", str(PLAYBOOK), "-i", str(inventory), "--break-lock", "host4=roce-agent-x"])
+    assert wrong.exit_code == 2, wrong.output
+    assert lock_present(inventory, "host4")
+    broken = cli.invoke(app, ["rollout", str(PLAYBOOK), "-i", str(inventory), "--break-lock", f"host4={stopped.txid}"])
+    assert broken.exit_code == 0, broken.output
+    assert not lock_present(inventory, "host4")

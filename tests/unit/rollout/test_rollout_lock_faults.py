@@ -10,7 +10,7 @@ from rollout_fakes import FakeDevice, FakeRunner
 
 from agent.errors import SessionLost
 from agent.platforms.base import RunResult
-from agent.rollout.locks import DeviceLock, LockHeld, LockInfo
+from agent.rollout.locks import DeviceLock, LockHeld, LockInfo, device_guard
 
 PATH = "/tmp/roce-agent.lock"
 DEAD_PID = 2**22 + 4242  # above pid_max on Linux: no such process
@@ -98,3 +98,14 @@ def test_break_lock_naming_a_txid_removes_only_that_holders_lock() -> None:
     assert was is not None
     assert was.txid == "tx-newer"
     assert PATH not in box.files
+
+
+def test_the_apply_guard_reports_the_stale_lock_it_reclaimed() -> None:
+    box = FakeDevice("host4")
+    box.files[PATH] = holder("tx-crashed", "roce-agent apply").to_json().encode()
+    with device_guard(LockInfo.new("tx-next", "roce-agent apply", 600), PATH)(FakeRunner(box)) as notes:
+        assert LockInfo.from_json(box.files[PATH].decode()).txid == "tx-next"  # type: ignore[union-attr]
+    assert len(notes) == 1
+    assert notes[0].startswith("reclaimed the stale lock of ")
+    assert "txid tx-crashed" in notes[0]
+    assert PATH not in box.files  # released afterwards
