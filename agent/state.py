@@ -181,4 +181,5 @@ class DeviceState(Model):
     config_saved: bool | None = None  # running == startup, where readable
     tool_versions: dict[str, str] = Field(default_factory=dict)  # e.g. {"iproute2": "6.1.0"}
     gathered_at: float | None = None  # unix time of the read
+    read_path: str | None = None  # how the device was read, e.g. SONiC "redis" (one EVAL) or "show (why)"
     raw_errors: list[str] = Field(default_factory=list)  # partial-read problems, surfaced as findings

@@ -30,7 +30,7 @@ IMAGES = (  # (repository, size) of a community image's containers
 class Release:
     """What /etc/sonic/sonic_version.yml says about the image."""
 
-    build_version: str  # e.g. 202411.5-3d1b8a2c1: the release is the part before the first dot
+    build_version: str  # e.g. 202411.0-roce-twin: the release is the part before the first dot
     sonic_os_version: str
     debian_version: str
     kernel_version: str
@@ -43,7 +43,7 @@ class Release:
 
     @property
     def commit(self) -> str:
-        return self.build_version.rsplit("-", 1)[-1]
+        return self.build_version.partition("-")[2] or self.build_version
 
 
 DEFAULT_RELEASE = "202511"
@@ -65,7 +65,7 @@ def release_of(release: str) -> Release:
     if release not in RELEASES:
         raise ValueError(f"unknown SONiC release {release!r}; one of {', '.join(RELEASES)}")
     os_version, debian, kernel = RELEASES[release]
-    return Release(f"{release}.0-0a1b2c3d4", os_version, debian, kernel, "Mon Nov 17 06:12:00 UTC 2025")
+    return Release(f"{release}.0-roce-twin", os_version, debian, kernel, "Mon Nov 17 06:12:00 UTC 2025")
 
 
 def _uptime(now: datetime, up: timedelta) -> str:

@@ -56,6 +56,7 @@ def normalize(raw: SonicRaw) -> DeviceState:
         default_pfcwd_status=meta.get("default_pfcwd_status"),
         config_saved=_config_saved(ctx),
         gathered_at=raw.gathered_at,
+        read_path=raw.read_path,
     )
     for port in sorted(ctx.table("PORT"), key=port_sort_key):
         state.ports[port] = _port(ctx, port)
