@@ -152,6 +152,9 @@ class PortState(Model):
     max_headroom_size: int | None = None  # per-port headroom budget (SONiC STATE_DB BUFFER_MAX_PARAM_TABLE)
     lanes: int | None = None  # SerDes lanes of the port (SONiC PORT.lanes count): 8-lane ports need more headroom
     vlans: list[int] = Field(default_factory=list)  # L2 VLAN membership (SONiC VLAN_MEMBER); [] = routed port
+    # VRFs the port's traffic is routed in: its own L3 interface (SONiC INTERFACE) and those of its VLANs
+    # (VLAN_INTERFACE), "default" where no vrf_name is set; [] = no L3 interface
+    vrfs: list[str] = Field(default_factory=list)
 
 
 class LosslessTraffic(Model):
@@ -179,7 +182,9 @@ class DeviceState(Model):
     buffer_pool_sizes: dict[str, int] = Field(default_factory=dict)  # BUFFER_POOL name -> size in bytes
     watchdog_poll_interval: int | None = None  # SONiC PFC_WD|GLOBAL POLL_INTERVAL
     default_pfcwd_status: str | None = None
+    vrfs: list[str] | None = None  # VRFs declared on the device (SONiC VRF table); None = not read
     config_saved: bool | None = None  # running == startup, where readable
     tool_versions: dict[str, str] = Field(default_factory=dict)  # e.g. {"iproute2": "6.1.0"}
     gathered_at: float | None = None  # unix time of the read
+    read_path: str | None = None  # how the device was read, e.g. SONiC "redis" (one EVAL) or "show (why)"
     raw_errors: list[str] = Field(default_factory=list)  # partial-read problems, surfaced as findings

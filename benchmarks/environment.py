@@ -75,6 +75,7 @@ def describe(args: argparse.Namespace, audit: Any) -> dict[str, Any]:
         "load_avg_start": [round(x, 2) for x in os.getloadavg()],
         "sizes": args.size_list,
         "latency_ms": args.latency,
+        "cost_model": args.cost_model,
         "workers": args.workers,
         "seeds": {"synthetic_fabric": args.seed, "lab_twins": "node index (rocelab.spec.build_real_twin)"},
         "audit_cli": asdict(audit),

@@ -110,3 +110,17 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+def device_bound_s(*, workers: int, device_s: list[float], controller_cpu_s: float, cores: int) -> float:
+    """The fastest a run could be when devices cost what the lab's cost model charges (issue 15):
+
+    max(controller CPU / cores, the slowest device's own time, ceil(N / workers) x mean device time).
+    The last term is the devices' total time spread evenly over the workers, whole devices per worker:
+    a worker cannot be faster than the devices it waits for, one after the other."""
+    if workers < 1 or cores < 1 or controller_cpu_s < 0 or any(s < 0 for s in device_s):
+        raise ValueError("workers and cores must be >= 1; CPU and device seconds >= 0")
+    if not device_s:
+        return controller_cpu_s / cores
+    mean = sum(device_s) / len(device_s)
+    return max(controller_cpu_s / cores, max(device_s), math.ceil(len(device_s) / workers) * mean)

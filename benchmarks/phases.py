@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.measure import Measured, lower_bound_s, run_measured
+from benchmarks.measure import Measured, device_bound_s, run_measured
 from benchmarks.scale_lab import CLI_SCRIPT, ROOT, RunningLab, cli, per_device_delta
 
 
@@ -127,27 +127,38 @@ def _audit_verdict(doc: Any) -> dict[str, Any]:
 
 
 def run_phase(lab: RunningLab, phase: Phase, kinds: dict[str, str], *, workers: int, cores: int) -> dict[str, Any]:
-    before = lab.counts()
+    before, busy0 = lab.counts(), lab.device_seconds()
     lab_cpu0 = lab.cpu_s()
     load = os.getloadavg()[0]
     measured = run_measured(phase.argv, env=lab.env, cwd=ROOT)
     lab_cpu = lab.cpu_s() - lab_cpu0
     delta = per_device_delta(before, lab.counts())
+    busy = {d: s - busy0.get(d, 0.0) for d, s in lab.device_seconds().items()}
     trips = round_trip_summary(delta, kinds)
-    bound = lower_bound_s(
-        devices=len(delta), workers=workers, round_trips=int(trips["max"]), latency_s=lab.latency_ms / 1000,
-        controller_cpu_s=measured.cpu_s, cores=cores, total_round_trips=int(trips["total"]),
-    )  # fmt: skip
+    bound = device_bound_s(workers=workers, device_s=list(busy.values()), controller_cpu_s=measured.cpu_s, cores=cores)
     return {
         "command": " ".join(_display(a) for a in phase.argv),
         **measured.summary(),
         "lab_cpu_s": round(lab_cpu, 3),
         "load_1min_before": round(load, 2),
         "round_trips": trips,
+        "device_s": device_summary(busy, kinds),
         "lower_bound_s": round(bound, 3),
         "wall_over_lower_bound": round(measured.wall_s / bound, 2) if bound > 0 else None,
         "verdict": verdict(phase.kind, measured),
     }
+
+
+def device_summary(busy: dict[str, float], kinds: dict[str, str]) -> dict[str, Any]:
+    """Device-side seconds of the phase per switch and per host (max, mean) and in total."""
+
+    def stats(kind: str) -> dict[str, float | int]:
+        values = [s for d, s in busy.items() if kinds.get(d) == kind]
+        if not values:
+            return {"devices": 0, "max": 0.0, "mean": 0.0}
+        return {"devices": len(values), "max": round(max(values), 3), "mean": round(sum(values) / len(values), 3)}
+
+    return {"switch": stats("switch"), "host": stats("host"), "total": round(sum(busy.values()), 3)}
 
 
 def _display(arg: str) -> str:

@@ -40,7 +40,8 @@ def plot(doc: dict[str, Any], path: Path) -> Path:
     ax.set_yscale("log")
     ax.set_xlabel("devices (switches + RDMA hosts)")
     ax.set_ylabel("wall time (s)")
-    ax.set_title(f"{meta['latency_ms']:g} ms per command, {meta['workers']} workers, {meta['cores']} cores")
+    model = meta.get("cost_model") or f"flat:{meta['latency_ms']:g}ms"
+    ax.set_title(f"cost model {model}, {meta['workers']} workers, {meta['cores']} cores")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()

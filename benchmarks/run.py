@@ -36,6 +36,7 @@ from benchmarks.synthetic import DEFAULT_SEED
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_SIZES = (16, 128, 512)
 DEFAULT_LATENCY_MS = 20.0
+DEFAULT_COST_MODEL = "x86"
 DEFAULT_WORKERS = 32  # agent.inventory.loader.load_nornir's threaded runner default
 
 
@@ -46,7 +47,7 @@ def run_size(n: int, args: argparse.Namespace, audit: AuditCli) -> dict[str, Any
         topo = write_topology(n, work)
         base = free_base_port(n)
         print(f"[N={n}] lab up ({shape.spines} spines, {shape.leaves} leaves, {shape.hosts} hosts)", flush=True)
-        with lab_for(topo, work, args.latency, base) as lab:
+        with lab_for(topo, work, args.latency, base, args.cost_model) as lab:
             assert lab.start is not None
             lab_result: dict[str, Any] = {
                 "start_s": round(lab.start.wall_s, 3),
@@ -124,7 +125,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=env_sizes or ",".join(map(str, DEFAULT_SIZES)),
         help="comma-separated device counts (env BENCH_SIZES; default 16,128,512)",
     )
-    p.add_argument("--latency", type=float, default=DEFAULT_LATENCY_MS, help="per-command latency in ms (default 20)")
+    p.add_argument(
+        "--cost-model",
+        default=DEFAULT_COST_MODEL,
+        help="device cost model of the twins: x86 (default), arm, flat:<N>ms (rocelab/cost.py)",
+    )
+    p.add_argument("--latency", type=float, default=DEFAULT_LATENCY_MS, help="with --cost-model '': flat ms per line")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="Nornir/thread-pool workers (default 32)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic fabric")
     p.add_argument("--no-engine", action="store_true", help="skip the engine, entropy and input benchmarks")

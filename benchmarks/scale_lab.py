@@ -67,6 +67,7 @@ class RunningLab:
     workdir: Path
     topology: Path
     latency_ms: float
+    cost_model: str = ""  # x86 | arm | flat:<N>ms; "" = flat at latency_ms
     pid: int = 0
     devices: tuple[str, ...] = ()
     start: Measured | None = None
@@ -85,7 +86,8 @@ class RunningLab:
 
     def up(self, base_port: int, timeout_s: float = 180.0) -> Measured:
         argv = [*cli(), "lab", "up", str(self.topology), "--inventory", str(self.inventory),
-                "--latency", str(self.latency_ms), "--base-port", str(base_port), "--policy", str(LAB_POLICY),
+                "--cost-model", self.cost_model or f"flat:{self.latency_ms:g}ms",
+                "--base-port", str(base_port), "--policy", str(LAB_POLICY),
                 "--timeout", str(timeout_s), "--twin-factory", FACTORY, "--json"]  # fmt: skip
         self.start = run_measured(argv, env=self.env, cwd=ROOT, timeout_s=timeout_s + 30)
         if self.start.exit_code != 0:
@@ -108,6 +110,11 @@ class RunningLab:
                 raise RuntimeError(f"{device}: cannot read the command count: {reply}")
             out[device] = parse_count(str(reply["message"]))
         return out
+
+    def device_seconds(self) -> dict[str, float]:
+        """device -> device-side seconds charged by the lab's cost model so far (`lab status`)."""
+        reply = request(LabPaths(self.state_dir), {"op": "status"})
+        return {str(n["name"]): float(n.get("device_s", 0.0)) for n in reply.get("nodes", [])}
 
     def process(self) -> psutil.Process:
         return psutil.Process(self.pid)
@@ -134,8 +141,10 @@ def per_device_delta(
 
 
 @contextlib.contextmanager
-def lab_for(topology: Path, workdir: Path, latency_ms: float, base_port: int) -> Iterator[RunningLab]:
-    lab = RunningLab(workdir, topology, latency_ms)
+def lab_for(
+    topology: Path, workdir: Path, latency_ms: float, base_port: int, cost_model: str = ""
+) -> Iterator[RunningLab]:
+    lab = RunningLab(workdir, topology, latency_ms, cost_model)
     try:
         lab.up(base_port)
         yield lab

@@ -9,6 +9,7 @@ from agent.checks import (
     link,
     reachability,
     runtime,
+    segregation,
     switch_buffers,
     switch_port,
     switch_qos,
@@ -26,4 +27,5 @@ MODULES = (
     link,
     fabric,
     runtime,
+    segregation,
 )

@@ -98,9 +98,12 @@ def _entries(files: InventoryFiles, name: str, problems: list[InputProblem]) -> 
     check = names.check_device_name if name == HOSTS_FILE else names.check_group_name
     for key, node in doc.items():
         try:
-            check(str(key))
+            if not isinstance(key, str):  # `123:` or `yes:` is an int/bool key: Nornir would name a host 123
+                raise ValueError(f"{key!r} is not a name; quote it ('{key}') if it is meant as one")
+            check(key)
         except ValueError as exc:
-            problems.append(files.problem(name, (key,), str(exc)))
+            located = files.problem(name, (key,), str(exc))
+            problems.append(InputProblem(located.file, located.line, str(key), located.message))
             continue
         if not isinstance(node, dict):
             hint = f" (write `{key}: {{}}` for an entry without settings)" if node is None else ""

@@ -30,6 +30,7 @@ from agent.policy.baselines import apply_baseline
 from agent.policy.dcqcn import Dcqcn
 from agent.policy.headroom_policy import HeadroomSettings
 from agent.policy.monitoring import Monitoring
+from agent.policy.networks import Networks
 from agent.policy.units import parse_bytes, parse_duration_ms, parse_length_m
 from agent.yamlfile import defer_issues, field_error
 
@@ -252,6 +253,7 @@ class Policy(Strict):
     host: HostSettings = Field(default_factory=HostSettings)
     overrides: list[Override] = Field(default_factory=list)
     monitoring: Monitoring = Field(default_factory=Monitoring)  # `roce-agent monitor` thresholds
+    networks: Networks = Field(default_factory=Networks)  # back-end / front-end segregation (policy/networks.py)
 
     # ---- validation -----------------------------------------------------------------------------------
 

@@ -158,14 +158,17 @@ def _plain(reply: Reply, command: str) -> str:
 
 
 def redis_cli(host: DbHost, argv: list[str]) -> CommandResult:
-    args, db_id = argv[1:], 0
+    args, db_id, raw = argv[1:], 0, False
     while args and args[0].startswith("-"):
         if args[0] == "-n" and len(args) > 1 and args[1].isdigit():
             db_id, args = int(args[1]), args[2:]
         elif args[0] in ("-h", "-p", "-s", "-a") and len(args) > 1:
             args = args[2:]
         else:
+            raw = raw or args[0] == "--raw"
             args = args[1:]
+    if args and args[0].lower() == "eval":
+        return _eval(host, db_id, args[1:], raw)
     db = host.db_by_id(db_id)
     if db is not None and not _write_allowed(host, db, args):
         return CommandResult(disconnect=True, exit_code=255)
@@ -181,6 +184,38 @@ def redis_cli(host: DbHost, argv: list[str]) -> CommandResult:
     if isinstance(reply, dict):
         reply = [x for pair in reply.items() for x in pair]
     return CommandResult(stdout=_numbered(reply))
+
+
+def _eval(host: DbHost, db_id: int, args: list[str], raw: bool) -> CommandResult:
+    """`EVAL script numkeys key... arg...` in the twin's Lua (rocelab.sonic.lua); writes run the DB hooks."""
+    from rocelab.sonic import lua  # lupa is loaded only by twins that are asked to run a script
+
+    if len(args) < 2 or not args[1].lstrip("-").isdigit() or int(args[1]) > len(args) - 2 or int(args[1]) < 0:
+        return _error("ERR wrong number of arguments for 'eval' command", raw)
+
+    def run(db: HashDb, words: list[str]) -> Reply:
+        if not _write_allowed(host, db, words):
+            raise ValueError("ERR write refused (fault)")
+        reply = execute(db, words)
+        _after(host, db, words)
+        return reply
+
+    n = int(args[1])
+    try:
+        reply = lua.run_script(host.db_by_id, run, db_id, args[0], args[2 : 2 + n], args[2 + n :])
+    except lua.ScriptError as exc:
+        return _error(str(exc), raw)
+    if not raw:
+        return CommandResult(stdout=_numbered(reply if not isinstance(reply, list) else [str(x) for x in reply]))
+    if reply is None:
+        return CommandResult(stdout="\n")
+    lines = reply if isinstance(reply, list) else [str(reply)]
+    return CommandResult(stdout="".join(f"{line}\n" for line in lines))
+
+
+def _error(message: str, raw: bool) -> CommandResult:
+    """redis-cli prints an error reply (`(error) ` only on a terminal) and exits 1 (redis-cli >= 7)."""
+    return CommandResult(stdout=("" if raw else "(error) ") + message + "\n", exit_code=1)
 
 
 def _quote(text: str) -> str:

@@ -32,6 +32,19 @@ from rocelab.twin import CommandResult, TwinPort
 
 HOME = "/home/admin"
 CHECKPOINT_DIR = "/etc/sonic/checkpoints/"
+VERSION_FILE = "/etc/sonic/sonic_version.yml"
+
+
+def version_yml(sonic_version: str, asic_type: str) -> str:
+    """The image's version file: `show version` prints SONiC.<build_version>."""
+    build = sonic_version.removeprefix("SONiC.")
+    return (
+        f"---\nbuild_version: '{build}'\ndebian_version: '12.11'\nkernel_version: '6.1.0-29-2-amd64'\n"
+        f"asic_type: {asic_type}\ncommit_id: '0000000'\nbranch: '{build.split('.')[0]}'\nrelease: 'none'\n"
+        "build_date: Thu Nov 19 00:00:00 UTC 2026\nbuilt_by: roce-agent lab twin\n"
+    )
+
+
 RedisDump = Mapping[int, Mapping[str, Mapping[str, str]]]  # redis db number -> key -> hash
 DB_IDS = {"APPL_DB": 0, "ASIC_DB": 1, "COUNTERS_DB": 2, "CONFIG_DB": 4, "STATE_DB": 6}
 
@@ -147,6 +160,8 @@ class SonicTwin:
         path = self._abs(path)
         if path == cli_config.SAVED_CONFIG:
             return self.saved_config().encode()
+        if path == VERSION_FILE:  # what `show version` and GCU read (sonic-buildimage sonic_version.yml.j2)
+            return version_yml(self.sonic_version, self.asic_type).encode()
         if path == f"/usr/share/sonic/device/{PLATFORM}/{HWSKU}/pg_profile_lookup.ini":  # what buffermgrd reads
             return resources.files("rocelab.sonic").joinpath("pg_profile_lookup.ini").read_bytes()
         if path.startswith(CHECKPOINT_DIR) and path.endswith(".cp.json"):

@@ -1,4 +1,4 @@
-"""The SONiC PlatformAdapter: gather (2 round trips), normalize, plan (JSON Patch), apply (transaction).
+"""The SONiC PlatformAdapter: gather (1 round trip; 3 on the show fallback), normalize, plan, apply.
 
 Capabilities beyond the base contract: NapalmBacked (switches ride on the rocesonic NAPALM driver),
 DeviceSideRevert (the dead-man rollback timer on the switch), PatchExport (plans are JSON Patches).
@@ -6,6 +6,7 @@ DeviceSideRevert (the dead-man rollback timer on the switch), PatchExport (plans
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -80,7 +81,7 @@ class SonicAdapter:
 
     def normalize(self, device: str, raw: SonicRaw) -> DeviceState:
         if raw.device != device:
-            raw = SonicRaw(device, raw.config_db, raw.sections, raw.gathered_at)
+            raw = dataclasses.replace(raw, device=device)
         return normalize(raw)
 
     def plan(self, intent: DeviceIntent, raw: SonicRaw) -> ChangePlan[Operation]:
@@ -88,6 +89,7 @@ class SonicAdapter:
         cannot take the change as planned; lists the ports GCU will flap as `disruptive`."""
         live = raw.config_db
         ops = plan_ops(live, render(intent, facts_of(raw)))
+        raw.lookup_section()  # the redis read leaves the SKU's lookup file for the plan to read
         check = preflight.run(intent, live, raw.sections, ops)
         if ops:
             check.raise_if_refused()

@@ -1,4 +1,6 @@
-"""Read one SONiC switch in two round trips.
+"""Read one SONiC switch: one round trip through redis (fastread.py), else the show read in two.
+
+The show read (the fallback, when the fast read is unavailable on the switch):
 
 1. ``sonic-cfggen -d --print-data``: the whole CONFIG_DB as JSON.
 2. One command line that runs every state/counter read the checks need, each section introduced by an
@@ -16,12 +18,13 @@ import json
 import secrets
 import shlex
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from agent.errors import DeviceError, ParseError
 from agent.platforms.base import CommandRunner
+from agent.platforms.sonic.fastread import DB_COMMAND, VERSION_FILE, DbRead, FastPathUnavailable, parse_db_read
 from agent.platforms.sonic.tables import strip_reference
 from agent.policy.platforms import EIGHT_LANES, lane_count
 
@@ -45,20 +48,39 @@ class SonicRaw:
     config_db: dict[str, Any]
     sections: dict[str, Section] = field(default_factory=dict)
     gathered_at: float | None = None
+    db: DbRead | None = None  # the one-round-trip read (APPL/STATE/COUNTERS_DB); None: the show read
+    read_path: str = "show"  # how the switch was read, for the report: "redis" | "show" | "show (why)"
+    # reads a file on the switch later (the pre-flight's pg_profile_lookup.ini); None in snapshots
+    read_later: Callable[[str], str | None] | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """Snapshot form (no secrets are ever read, so it is safe to store)."""
-        return {
+        doc: dict[str, Any] = {
             "device": self.device,
             "config_db": self.config_db,
             "sections": {n: {"command": s.command, "output": s.output} for n, s in self.sections.items()},
             "gathered_at": self.gathered_at,
         }
+        if self.read_path != "show":  # the plain show read keeps the older snapshot form
+            doc["read_path"] = self.read_path
+        if self.db is not None:
+            doc["db"] = {name: dict(hashes) for name, hashes in self.db.dbs.items() if name != "CONFIG_DB"}
+        return doc
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> SonicRaw:
         sections = {n: Section(n, s["command"], s["output"]) for n, s in doc.get("sections", {}).items()}
-        return cls(doc["device"], typed_config_db(doc["config_db"]), sections, doc.get("gathered_at"))
+        db = DbRead(doc["db"]) if isinstance(doc.get("db"), dict) else None
+        raw = cls(doc["device"], typed_config_db(doc["config_db"]), sections, doc.get("gathered_at"), db)
+        raw.read_path = str(doc.get("read_path") or ("redis" if db is not None else "show"))
+        return raw
+
+    def lookup_section(self) -> Section | None:
+        """The SKU's pg_profile_lookup.ini: in the show read's batch, else read now (one more round trip)."""
+        path = pg_lookup_path(self.config_db)
+        if "pg_lookup" not in self.sections and path is not None and self.read_later is not None:
+            self.sections["pg_lookup"] = Section("pg_lookup", f"cat {shlex.quote(path)}", self.read_later(path) or "")
+        return self.sections.get("pg_lookup")
 
 
 def read_config_db(runner: CommandRunner) -> dict[str, Any]:
@@ -292,13 +314,58 @@ def split_sections(device: str, text: str, cmds: list[tuple[str, str]], nonce: s
 
 
 def gather(runner: CommandRunner, ports: Collection[str] | None = None) -> SonicRaw:
-    """Both round trips. Raises DeviceError/ParseError naming the device and command."""
-    config_db = read_config_db(runner)
+    """The redis read (one round trip); when the switch cannot answer it, the show read.
+
+    The first line runs `sonic-cfggen -d --print-data` only when redis-cli fails, so a switch without
+    redis-cli costs no extra round trip: the show read then needs only its batched state line.
+    Raises DeviceError/ParseError naming the device and command."""
+    nonce = secrets.token_hex(4)
+    res = runner.run(batch_line(FAST_COMMANDS, nonce), timeout=120.0)
+    sections = split_sections(runner.device, res.output, FAST_COMMANDS, nonce)
+    answer = sections.pop("db").output
+    try:
+        read = parse_db_read(answer)
+    except FastPathUnavailable as exc:
+        config_db = _fallback_config(runner, answer)
+        raw = show_gather(runner, ports, config_db)
+        raw.read_path = f"show (redis read unavailable: {exc})"
+        return raw
+    raw = SonicRaw(runner.device, typed_config_db(read.config_db()), sections, time.time(), read, "redis")
+    raw.read_later = lambda path: _cat(runner, path)
+    return raw
+
+
+FAST_COMMANDS = [
+    ("version_yml", f"cat {VERSION_FILE}"),
+    ("db", f"{DB_COMMAND} || {CONFIG_DB_COMMAND}"),
+    ("saved_config", f"cat {SAVED_CONFIG_PATH}"),
+]
+
+
+def _fallback_config(runner: CommandRunner, answer: str) -> dict[str, Any]:
+    """CONFIG_DB from the cfggen that ran after a failed redis-cli; read it now when redis-cli had exited 0."""
+    try:
+        doc = parse_config_db(runner.device, answer)
+    except ParseError:
+        doc = {}
+    return doc if "DEVICE_METADATA" in doc else read_config_db(runner)
+
+
+def _cat(runner: CommandRunner, path: str) -> str | None:
+    res = runner.run(f"cat {shlex.quote(path)} 2>/dev/null")
+    return res.output if res.exit_code == 0 else None
+
+
+def show_gather(
+    runner: CommandRunner, ports: Collection[str] | None = None, config_db: dict[str, Any] | None = None
+) -> SonicRaw:
+    """The show read: CONFIG_DB by sonic-cfggen (unless already read), then the batched show/pfcwd line."""
+    config_db = read_config_db(runner) if config_db is None else config_db
     cmds = state_commands(config_db, ports)
     nonce = secrets.token_hex(4)
     res = runner.run(batch_line(cmds, nonce), timeout=120.0)
     sections = split_sections(runner.device, res.output, cmds, nonce)
-    return SonicRaw(runner.device, config_db, sections, time.time())
+    return SonicRaw(runner.device, config_db, sections, time.time(), read_path="show")
 
 
 def _tail(text: str, limit: int = 200) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from agent.errors import ParseError
+from agent.platforms.sonic import dbviews as v
 from agent.platforms.sonic import parsers as p
+from agent.platforms.sonic.fastread import DbRead
 from agent.platforms.sonic.gather import CONFIG_DB_COMMAND, SonicRaw
 
 Table = dict[str, dict[str, Any]]
@@ -19,6 +21,42 @@ class Ctx:
         self.device = raw.device
         self.cfg = raw.config_db
         self.errors: list[str] = []
+        self.appl_pgs: dict[str, dict[str, str]] = {}
+        self.appl_profiles: dict[str, dict[str, str]] = {}
+        self.max_params: dict[str, dict[str, str]] = {}
+        # per-port views of switch-wide tables, built once instead of scanning the table for every port
+        self.maps: dict[tuple[str, str], dict[int, int] | None] = {}
+        self._queue_entries: dict[str, list[tuple[str, dict[str, Any]]]] | None = None
+        if raw.db is not None:
+            self._from_db(raw.db)
+        else:
+            self._from_sections(raw)
+
+    def _from_db(self, read: DbRead) -> None:
+        """The redis read: what the CLIs would print, computed from the same tables (dbviews)."""
+        counters, appl = read.db("COUNTERS_DB"), read.db("APPL_DB")
+        yml = self.raw.sections.get("version_yml")
+        meta = self.table("DEVICE_METADATA").get("localhost", {})
+        self.version = v.version_from_yml(yml.output if yml is not None else "", meta)
+        self.status = v.interfaces_status(appl, self.table("PORT"))
+        self.pfc = v.pfc_counters(counters)
+        self.queues = v.queue_counters(counters)
+        self.ecn_marked = v.wred_counters(counters)
+        self.wd = v.pfcwd_stats(counters)
+        self.pg_wm = v.pg_headroom_watermark(counters)
+        self.appl_pg_keys = {k for k in appl if k.startswith("BUFFER_PG_TABLE:")}
+        self.appl_pgs = {k.partition(":")[2]: dict(f) for k, f in appl.items() if k.startswith("BUFFER_PG_TABLE:")}
+        self.appl_profiles = {
+            k.partition(":")[2]: dict(f) for k, f in appl.items() if k.startswith("BUFFER_PROFILE_TABLE:")
+        }
+        self.max_params = {
+            k.partition("|")[2]: dict(f)
+            for k, f in read.db("STATE_DB").items()
+            if k.startswith("BUFFER_MAX_PARAM_TABLE|")
+        }
+
+    def _from_sections(self, raw: SonicRaw) -> None:
+        """The show read: every section parsed from the CLI text."""
         self.version = self._section("version", p.parse_show_version, {})
         self.status = self._section("interfaces", p.parse_interfaces_status, {})
         self.pfc = self._section("pfc_counters", p.parse_pfc_counters, {"rx": {}, "tx": {}})
@@ -29,9 +67,6 @@ class Ctx:
         self.appl_pg_keys = (
             set(p.parse_db_keys(raw.sections["appl_pg_keys"].output)) if "appl_pg_keys" in raw.sections else set()
         )
-        self.appl_pgs: dict[str, dict[str, str]] = {}
-        self.appl_profiles: dict[str, dict[str, str]] = {}
-        self.max_params: dict[str, dict[str, str]] = {}
         for name, sec in raw.sections.items():
             kind, _, key = name.partition(" ")
             if kind == "appl_pg":
@@ -40,9 +75,6 @@ class Ctx:
                 self.appl_profiles[key] = p.parse_hgetall(self.device, sec.command, sec.output)
             elif kind == "state_max_param":
                 self.max_params[key] = p.parse_hgetall(self.device, sec.command, sec.output)
-        # per-port views of switch-wide tables, built once instead of scanning the table for every port
-        self.maps: dict[tuple[str, str], dict[int, int] | None] = {}
-        self._queue_entries: dict[str, list[tuple[str, dict[str, Any]]]] | None = None
 
     def _section(self, name: str, parser: Any, missing: Any) -> Any:
         sec = self.raw.sections.get(name)

@@ -61,6 +61,11 @@ def version_of(sections: Mapping[str, Section]) -> str | None:
         key, _, value = line.partition(":")
         if key.strip() == "SONiC Software Version":
             return value.strip()
+    yml = sections.get("version_yml")  # the redis read: show version prints SONiC.<build_version>
+    for line in (yml.output if yml is not None else "").splitlines():
+        key, _, value = line.partition(":")
+        if key == "build_version":
+            return "SONiC." + value.strip().strip("'\"")
     return None
 
 

@@ -48,9 +48,9 @@ def converged(runner: TwinRunner, intent: DeviceIntent) -> bool:
     return ADAPTER.plan(intent, ADAPTER.gather(runner, intent)).empty
 
 
-def test_gather_is_two_round_trips_and_normalizes(runner: TwinRunner, intent: DeviceIntent) -> None:
+def test_gather_is_one_redis_round_trip_and_normalizes(runner: TwinRunner, intent: DeviceIntent) -> None:
     raw = ADAPTER.gather(runner, intent)
-    assert runner.round_trips == 2
+    assert runner.round_trips == 1  # the redis read (fastread.py)
     state = ADAPTER.normalize("leaf1", raw)
     assert state.raw_errors == []
     port = state.ports["Ethernet0"]

@@ -50,3 +50,17 @@ def test_run_measured_records_exit_code_output_and_memory() -> None:
     assert m.peak_rss_mib >= 64  # the child's own peak, from wait4
     assert m.cpu_s >= 0
     assert m.wall_s > 0
+
+
+def test_device_bound_is_the_largest_of_cpu_slowest_device_and_worker_rounds() -> None:
+    from benchmarks.measure import device_bound_s
+
+    # 33 devices at 1 s each on 32 workers: two rounds of whole devices
+    assert device_bound_s(workers=32, device_s=[1.0] * 33, controller_cpu_s=0.0, cores=2) == pytest.approx(2.0)
+    # one slow switch dominates spread-out hosts
+    assert device_bound_s(workers=32, device_s=[5.0] + [0.01] * 63, controller_cpu_s=0.0, cores=2) == 5.0
+    # the controller's CPU over its cores
+    assert device_bound_s(workers=32, device_s=[0.05] * 16, controller_cpu_s=3.0, cores=2) == pytest.approx(1.5)
+    assert device_bound_s(workers=4, device_s=[], controller_cpu_s=1.0, cores=2) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="workers and cores"):
+        device_bound_s(workers=0, device_s=[1.0], controller_cpu_s=0.0, cores=2)

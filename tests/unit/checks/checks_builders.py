@@ -43,7 +43,15 @@ def policy() -> Policy:
 
 def topology(name: str = "links_lab.yaml") -> Topology:
     doc = yaml.safe_load((FIXTURES / name).read_text())
-    links = [Link(Endpoint.parse(d["a"]), Endpoint.parse(d["b"]), role=d.get("role", "fabric")) for d in doc["links"]]
+    links = [
+        Link(
+            Endpoint.parse(d["a"]),
+            Endpoint.parse(d["b"]),
+            role=d.get("role", "fabric"),
+            network=d.get("network", "backend"),
+        )
+        for d in doc["links"]
+    ]
     kinds = {e.device: ("host" if e.device.startswith("host") else "switch") for lk in links for e in lk.ends()}
     return Topology(links=links, kinds=kinds)
 
@@ -177,6 +185,12 @@ def golden_state(intent: DeviceIntent) -> DeviceState:
     pol = intent.policy
     build = switch_port if intent.kind is DeviceKind.switch else host_port
     ports = {n: build(n, pol, pi.cable_m, pi.mtu, pi.lossless_priorities) for n, pi in intent.ports.items()}
+    for n, pi in intent.ports.items():
+        nic = ports[n].nic
+        if pi.network != "backend" and nic is not None:  # a front-end NIC: RoCE disabled, no RDMA device
+            ports[n] = ports[n].model_copy(
+                update={"nic": nic.model_copy(update={"rdma_device": None, "rdma_state": None})}
+            )
     if intent.kind is DeviceKind.host:
         return DeviceState(name=intent.name, kind=intent.kind, platform="linux-rdma", ports=ports)
     return DeviceState(

@@ -136,6 +136,7 @@ INVENTORY_COMMANDS = {
     "rollout": ["rollout", "{inv}/rollout.yaml", "--yes"],
     "rollout-audit": ["rollout", "{inv}/audit.yaml"],
     "inventory-show": ["inventory", "show", "-i", "{inv}"],
+    "monitor": ["monitor", "-i", "{inv}", "--once", "--no-listen", "--no-history", "--interval", "1s"],
 }
 POLICY_COMMANDS = {k: v for k, v in INVENTORY_COMMANDS.items() if k != "inventory-show"} | {
     "policy-validate": ["policy", "validate", "{inv}/policy.yaml"],

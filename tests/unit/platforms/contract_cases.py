@@ -82,7 +82,7 @@ CASES = {
         SonicAdapter,
         _sonic_rig,
         leaf1_intent,
-        gather_round_trips=2,
+        gather_round_trips=2,  # FakeSonic has no redis-cli: the show read (the redis read is 1: test_sonic_fast_gather)
         faults=[
             "drop-after-writes=0",
             "drop-after-writes=1",

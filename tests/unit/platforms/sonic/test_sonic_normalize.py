@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from agent.errors import ParseError
-from agent.platforms.base import RunResult
 from agent.platforms.sonic.gather import SonicRaw, gather, split_sections, state_commands
 from agent.platforms.sonic.normalize import normalize
 from agent.state import TrustMode
@@ -105,11 +104,12 @@ def test_malformed_cable_length_is_a_parse_error(switch: FakeSonic) -> None:
 
 
 class _Broken(FakeSonic):
-    def run(self, command: str, *, timeout: float = 60.0) -> RunResult:
-        if command == "sonic-cfggen -d --print-data":
-            self.round_trips += 1
-            return RunResult("Traceback (most recent call last):\nredis.exceptions.ConnectionError\n", 0)
-        return super().run(command, timeout=timeout)
+    """No redis-cli, and sonic-cfggen crashes (in the first line's fallback and when run alone)."""
+
+    def one(self, cmd: str) -> tuple[str, int]:
+        if cmd.strip() == "sonic-cfggen -d --print-data":
+            return "Traceback (most recent call last):\nredis.exceptions.ConnectionError\n", 0
+        return super().one(cmd)
 
 
 def test_config_db_that_is_not_json_names_device_and_command() -> None:

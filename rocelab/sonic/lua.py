@@ -1,0 +1,133 @@
+"""redis' EVAL for the twin: the script runs in a real Lua interpreter (lupa) against the twin's databases.
+
+What redis gives a script and the twin reproduces: `redis.call` / `redis.pcall` (SELECT switches the
+script's database; HGETALL returns a flat field/value array; TYPE and other status replies are tables
+with an `ok` field; a nil bulk reply is `false`), `KEYS` / `ARGV`, and `cjson.encode` / `cjson.decode`
+(lua-cjson: `/` escaped as `\\/`, an empty table encodes as `{}`). No `os`, `io`, `require` or file
+loading, as in redis. The reply converts back as redis converts it: a string is a bulk reply, a number an
+integer, an array table a multi-bulk, `{ok=...}` a status, `{err=...}` an error, false nil.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import lupa
+
+from rocelab.sonic.db import HashDb
+
+Reply = str | int | list[Any] | None
+_BLOCKED = ("os", "io", "require", "dofile", "loadfile", "load", "package", "debug", "collectgarbage")
+
+
+class ScriptError(Exception):
+    """An error reply (redis prints `(error) ERR ...`)."""
+
+
+def run_script(
+    db_of: Callable[[int], HashDb | None],
+    execute: Callable[[HashDb, list[str]], object],
+    db_id: int,
+    script: str,
+    keys: list[str],
+    argv: list[str],
+) -> Reply:
+    """EVAL `script` with `keys` and `argv`, starting in database `db_id`."""
+    lua = lupa.LuaRuntime(register_eval=False, register_builtins=False, unpack_returned_tuples=True)
+    g = lua.globals()
+    for name in _BLOCKED:
+        g[name] = None
+    current = {"db": db_of(db_id)}
+
+    def call(*args: object) -> object:
+        words = [_text(a) for a in args]
+        if not words:
+            raise ScriptError("ERR Please specify at least one argument for this redis lib call")
+        name = words[0].lower()
+        if name == "select":
+            db = db_of(int(words[1])) if len(words) == 2 and words[1].isdigit() else None
+            if db is None:
+                raise ScriptError("ERR DB index is out of range")
+            current["db"] = db
+            return lua.table_from({"ok": "OK"})
+        db = current["db"]
+        if db is None:
+            raise ScriptError("ERR DB index is out of range")
+        if name == "type":
+            return lua.table_from({"ok": "hash" if len(words) == 2 and db.exists(words[1]) else "none"})
+        try:
+            reply = execute(db, words)
+        except ValueError as exc:
+            raise ScriptError(str(exc)) from None
+        return _to_lua(lua, reply)
+
+    g.redis = lua.table_from({"call": call, "pcall": call})
+    g.cjson = lua.table_from(
+        {"encode": lambda v: _encode(_from_lua(v)), "decode": lambda t: _to_lua(lua, json.loads(t))}
+    )
+    g.KEYS = lua.table_from(keys)
+    g.ARGV = lua.table_from(argv)
+    try:
+        result = lua.execute(script)
+    except ScriptError:
+        raise
+    except lupa.LuaError as exc:
+        raise ScriptError(f"ERR user_script: {exc}") from None
+    return _reply(result)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _to_lua(lua: Any, reply: object) -> object:
+    if reply is None:
+        return False
+    if isinstance(reply, dict):
+        return lua.table_from([x for pair in reply.items() for x in pair])
+    if isinstance(reply, list):
+        return lua.table_from([_to_lua(lua, x) for x in reply])
+    return reply
+
+
+def _from_lua(value: object) -> object:
+    """A Lua value as Python data: tables with keys 1..n are lists, other tables dicts, {} a dict."""
+    if lupa.lua_type(value) != "table":
+        return value
+    items = list(value.items())  # type: ignore[attr-defined]
+    if (
+        items
+        and all(isinstance(k, int) for k, _ in items)
+        and sorted(k for k, _ in items) == list(range(1, len(items) + 1))
+    ):
+        return [_from_lua(v) for _, v in sorted(items)]
+    return {_text(k): _from_lua(v) for k, v in items}
+
+
+def _encode(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("/", "\\/")
+
+
+def _reply(value: object) -> Reply:
+    if value is None or value is False:
+        return None
+    if value is True:
+        return 1
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        return value
+    data = _from_lua(value)
+    if isinstance(data, dict):
+        if "err" in data:
+            raise ScriptError(str(data["err"]))
+        if "ok" in data:
+            return str(data["ok"])
+        return []
+    if isinstance(data, list):
+        return [x if isinstance(x, str) else str(x) for x in data]
+    return str(data)
