@@ -238,9 +238,9 @@ def _nic_files(nic: Nic, values: dict[str, list[str]]) -> None:
             setattr(nic, f"ecn_{point}", {p: bool(v) for p, v in flags.items()})
     for point, names in (("rp", RP_NAMES), ("np", NP_NAMES)):
         for name in names:
-            value = _int_file(values, C.dcqcn_path(nic.ifname, point, name))
-            if value is not None:
-                nic.dcqcn[f"{point}/{name}"] = value
+            param = _int_file(values, C.dcqcn_path(nic.ifname, point, name))
+            if param is not None:
+                nic.dcqcn[f"{point}/{name}"] = param
     for attr, ofed, upstream in (("dscp", "cnp_dscp", "np_cnp_dscp"), ("prio", "cnp_802p_prio", "np_cnp_prio")):
         path = f"{base}/ecn/roce_np/{ofed}"
         if path not in values and nic.bus_info:  # upstream mlx5: debugfs, keyed by the PCI address
