@@ -37,6 +37,7 @@ class Expect:
     host_np: frozenset[int]
     host_rp: frozenset[int]
     tcp_ecn: int | None
+    dcqcn: dict[str, int]  # "rp/<name>" -> value the policy declares
     host_mtu: int
     switch_mtu: int
 
@@ -63,6 +64,7 @@ class Expect:
             host_np=frozenset(policy.ecn_notification_priorities),  # lossless, or lossy's RoCE class
             host_rp=frozenset(policy.ecn_reaction_priorities),
             tcp_ecn=policy.host.tcp_ecn,
+            dcqcn={f"{pt}/{k}": v for pt, vals in policy.host.dcqcn.files().items() for k, v in vals.items()},
             host_mtu=policy.mtu.host,
             switch_mtu=policy.mtu.switch,
         )
