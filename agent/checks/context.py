@@ -24,6 +24,8 @@ class Expect:
 
     lossless: frozenset[int]
     lossless_sorted: tuple[int, ...]
+    marking: tuple[int, ...]  # priorities whose queues must mark ECN: the lossless ones, or lossy's RoCE class
+    lossy: bool  # mode: lossy (no PFC anywhere; ECN is the congestion signal)
     trust: str
     dscp_map: dict[int, int]  # all 64 DSCP -> priority
     roce_dscps: dict[int, int]  # DSCP of a lossless class -> its priority
@@ -50,6 +52,8 @@ class Expect:
         return cls(
             lossless=frozenset(lossless),
             lossless_sorted=lossless,
+            marking=policy.congestion_priorities,
+            lossy=policy.lossy,
             trust=policy.trust.value,
             dscp_map=policy.dscp_to_priority(),
             roce_dscps=roce,
