@@ -24,7 +24,8 @@ _KEYWORD = r"(?i:\b(password|passwd|secret|token|community|api[_-]?key|private[_
 # `password=x` / `token: x`: whatever follows is the value. `password x` (config-line style) only when x
 # does not read as a plain word, so prose about secrets ("next token found", "secret values") survives;
 # and never across a line break. Values the agent really holds are masked by the registry regardless.
-_SECRET = re.compile(_KEYWORD + r"(?:([ \t]*[:=][ \t]*)(\S+)|([ \t]+)(?![a-z]+\b|[A-Z][a-z]+\b)(\S+))")
+_PLAIN_WORD = r"(?:[a-z]+|[A-Z][a-z]+)(?:[\s,;:!?)]|\.(?:\s|$)|$)"  # "found", "Authentication", "values."
+_SECRET = re.compile(_KEYWORD + r"(?:([ \t]*[:=][ \t]*)(\S+)|([ \t]+)(?!" + _PLAIN_WORD + r")(\S+))")
 _lock = threading.Lock()
 _known: set[str] = set()
 _known_re: re.Pattern[str] | None = None
