@@ -57,6 +57,17 @@ STEPS = (
         ("audit", "-i", INVENTORY),
         expect=(1,),
     ),
+    Step(
+        "Start a PFC storm on leaf1 Ethernet4 (the peer floods pause frames)",
+        ("lab", "traffic", "leaf1", "Ethernet4", "storm"),
+    ),
+    Step(
+        "Monitor one interval: the storm is an event (exit 1 = events raised)",
+        ("monitor", "-i", INVENTORY, "--once", "--interval", "2s", "--no-listen"),
+        expect=(1,),
+        why="counters only, one read per device; events are JSON lines, as a log shipper wants them",
+    ),
+    Step("Stop the storm", ("lab", "traffic", "leaf1", "Ethernet4", "idle")),
 )
 
 
@@ -96,7 +107,8 @@ def main() -> int:
         subprocess.call([sys.executable, "-m", "agent", "lab", "down"], cwd=ROOT, env=_env())
     took = time.monotonic() - started
     if ok:
-        console.print(f"\n[bold green]demo finished in {took:.0f}s: rolled out, proven compliant, fault caught[/]")
+        done = "rolled out, proven compliant, fault and storm caught"
+        console.print(f"\n[bold green]demo finished in {took:.0f}s: {done}[/]")
         return 0
     console.print(f"\n[bold red]demo failed after {took:.0f}s (see the step above)[/]")
     return 1
