@@ -116,6 +116,7 @@ class NicState(Model):
     ecn_rp: dict[int, bool] = Field(default_factory=dict)  # priority -> reaction point enabled
     cnp_dscp: int | None = None
     cnp_priority: int | None = None
+    dcqcn: dict[str, int] = Field(default_factory=dict)  # "rp/rpg_time_reset" -> value (ecn/roce_rp|np files)
     roce_tos: int | None = None
     roce_mode: str | None = None
     rdma_device: str | None = None

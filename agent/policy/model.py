@@ -27,6 +27,7 @@ from pydantic import (
 
 from agent.policy import invariants
 from agent.policy.baselines import apply_baseline
+from agent.policy.dcqcn import Dcqcn
 from agent.policy.headroom_policy import HeadroomSettings
 from agent.policy.monitoring import Monitoring
 from agent.policy.networks import Networks
@@ -187,6 +188,7 @@ class HostSettings(Strict):
     # DSCP APP entries on the NIC: "classes" = only the DSCPs the classes list (RoCE, CNP ...);
     # "full" = all 64 (what `mlnx_qos --trust dscp` installs), mapped by dscp_to_priority().
     dscp_map: Literal["classes", "full"] = "classes"
+    dcqcn: Dcqcn = Field(default_factory=Dcqcn)  # mlx5 roce_rp / roce_np parameters; unset = firmware's
 
 
 def _check_cable_roles(lengths: dict[str, int] | None) -> dict[str, int] | None:
