@@ -139,8 +139,11 @@ def _lab_node(
         ports = _switch_ports(node, topo, speed, int(count_text), neighbors)
         return LabNode(**common, switch_ports=ports)  # type: ignore[arg-type]
     driver = node.labels.get("roce-nic-driver", "mlx5_core")
+    # a NIC cabled to a front-end (or storage, oob) switch has RoCE disabled, as the policy wants it
+    off = {end.interface for lk in topo.links if topo.network_of(lk) != "backend" for end in (lk.a, lk.b)
+           if end.node == node.name}  # fmt: skip
     nics = tuple(
-        TwinNic(netdev=iface, rdma_device=f"mlx5_{i}", speed_mbps=speed, driver=driver)
+        TwinNic(netdev=iface, rdma_device=None if iface in off else f"mlx5_{i}", speed_mbps=speed, driver=driver)
         for i, iface in enumerate(topo.interfaces_of(node.name))
     )
     return LabNode(**common, nics=nics)  # type: ignore[arg-type]

@@ -149,6 +149,15 @@ class DeviceCtx:
             self._pgs[port.name] = index
         return index.get(port.priority_to_pg.get(prio, prio))
 
+    def lossless_ports(self) -> list[tuple[PortIntent | None, PortState]]:
+        """Ports that carry the lossless plan: the PFC, buffer and watchdog checks look only at these (a
+        front-end port's lossy plan is checked by agent.checks.segregation)."""
+        return [(pi, ps) for pi, ps in self.ports if pi is None or pi.lossless_priorities]
+
+    def roce_ports(self) -> list[tuple[PortIntent | None, PortState]]:
+        """Back-end ports, where RoCE itself (RDMA device, ToS, ECN NP/RP, CNP) is expected."""
+        return [(pi, ps) for pi, ps in self.ports if pi is None or pi.network == "backend"]
+
     @classmethod
     def build(cls, intent: DeviceIntent, state: DeviceState, expect: Expect) -> DeviceCtx:
         """Active ports: the intent's ports that exist on the device; without a topology, every

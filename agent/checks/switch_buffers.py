@@ -44,7 +44,7 @@ def _pfc_trigger(pool: int, dynamic_th: int) -> int | None:
     the port sends PFC but has no headroom behind xoff, so it drops.""",
 )
 def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
-    for _pi, port in ctx.ports:
+    for _pi, port in ctx.lossless_ports():
         for prio in ctx.expect.lossless_sorted:
             pg = ctx.pg_for(port, prio)
             if pg is not None and pg.configured_profile:
@@ -71,7 +71,7 @@ def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
     programmed profile (APPL_DB BUFFER_PG_TABLE) and requires xoff > 0.""",
 )
 def pg_programmed(ctx: DeviceCtx) -> Iterator[Finding]:
-    for _pi, port in ctx.ports:
+    for _pi, port in ctx.lossless_ports():
         for prio in ctx.expect.lossless_sorted:
             pg = ctx.pg_for(port, prio)
             prog = pg.programmed if pg is not None else None
