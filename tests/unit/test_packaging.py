@@ -16,9 +16,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
 def _names(requirements: list[str]) -> set[str]:
-    return {
-        r.split(";")[0].split("[")[0].split("<")[0].split(">")[0].split("=")[0].strip().lower() for r in requirements
-    }
+    return {re.split(r"[\s;\[<>=!~]", r, maxsplit=1)[0].lower() for r in requirements}
 
 
 def test_asyncssh_is_only_in_the_lab_extra() -> None:
