@@ -1,8 +1,8 @@
 """SonicTwin: an in-memory SONiC switch that answers shell command lines like a sonic-vm would.
 
 It implements rocelab.twin.Twin; the SSH layer adds the prompt, strips a leading `sudo`, and honours
-CommandResult.delay_s/disconnect. Each `run` call advances a logical clock by one tick (qosview.TICK_MS),
-which drives counters and the PFC watchdog deterministically.
+CommandResult.delay_s/disconnect. Each `run` call advances a logical clock by one tick (qosview.TICK_MS)
+per tool it starts, which drives counters and the PFC watchdog deterministically.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from rocelab.cost import invocations
 from rocelab.sonic import cli_config, cli_db, cli_show, cli_stats
 from rocelab.sonic.appl import render_appl_db, render_state_db
 from rocelab.sonic.asicdb import render_asic_db
@@ -140,7 +141,7 @@ class SonicTwin:
 
     # -- Twin protocol -------------------------------------------------------------------------------
     def run(self, command: str, *, sudo: bool) -> CommandResult:
-        self.clock += 1
+        self.clock += max(1, invocations(command))
         self._invalidate()
         self.run_due_timers()
         if self.faults.hang_next:

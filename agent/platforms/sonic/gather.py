@@ -319,6 +319,9 @@ def split_sections(device: str, text: str, cmds: list[tuple[str, str]], nonce: s
             current.append(line)
     sections = {n: Section(n, wanted[n], "".join(ln + "\n" for ln in lines)) for n, lines in lines_of.items()}
     missing = [n for n in wanted if n not in sections]
+    if missing and not sections:  # not one marker: the switch refused the line itself; say what it said
+        said = next((ln.strip() for ln in text.splitlines() if ln.strip()), "nothing")
+        raise ParseError(device, "state read", f"the switch did not run the batched read; it answered: {said}")
     if missing:
         raise ParseError(device, "state read", f"output ended before sections {missing[:3]} (truncated session?)")
     return sections
