@@ -29,6 +29,7 @@ class InventoryDevice:
     groups: tuple[str, ...] = ()
     port_speed_mbps: dict[str, int] = field(default_factory=dict)  # per port, from inventory data
     default_speed_mbps: int | None = None
+    interface_networks: dict[str, str] = field(default_factory=dict)  # host data: port -> network
     profile: str | None = None  # inventory `roce_profile`; None = the policy's default_profile
 
 
@@ -41,7 +42,8 @@ class PortIntent(BaseModel):
     speed_mbps: int | None = None
     cable_m: int
     mtu: int
-    lossless_priorities: tuple[int, ...]
+    lossless_priorities: tuple[int, ...]  # () on a port whose network carries a lossy plan
+    network: str = "backend"  # backend | frontend | storage | oob (agent.policy.networks)
 
 
 class DeviceIntent(BaseModel):
@@ -63,6 +65,7 @@ def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology
     for port, link in topology.ports_of(dev.name):
         peer = link.peer_of(Endpoint(dev.name, port))
         speed = link.speed_mbps or dev.port_speed_mbps.get(port) or dev.default_speed_mbps
+        network = dev.interface_networks.get(port, link.network)
         ports[port] = PortIntent(
             name=port,
             link_role=link.role,
@@ -70,7 +73,8 @@ def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology
             speed_mbps=speed,
             cable_m=eff.cable_length_for(link.role),
             mtu=mtu,
-            lossless_priorities=eff.lossless_priorities,
+            lossless_priorities=eff.lossless_priorities if eff.networks.is_lossless(network) else (),
+            network=network,
         )
     return DeviceIntent(
         name=dev.name,

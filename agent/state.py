@@ -116,6 +116,7 @@ class NicState(Model):
     ecn_rp: dict[int, bool] = Field(default_factory=dict)  # priority -> reaction point enabled
     cnp_dscp: int | None = None
     cnp_priority: int | None = None
+    dcqcn: dict[str, int] = Field(default_factory=dict)  # "rp/rpg_time_reset" -> value (ecn/roce_rp|np files)
     roce_tos: int | None = None
     roce_mode: str | None = None
     rdma_device: str | None = None
@@ -151,6 +152,9 @@ class PortState(Model):
     max_headroom_size: int | None = None  # per-port headroom budget (SONiC STATE_DB BUFFER_MAX_PARAM_TABLE)
     lanes: int | None = None  # SerDes lanes of the port (SONiC PORT.lanes count): 8-lane ports need more headroom
     vlans: list[int] = Field(default_factory=list)  # L2 VLAN membership (SONiC VLAN_MEMBER); [] = routed port
+    # VRFs the port's traffic is routed in: its own L3 interface (SONiC INTERFACE) and those of its VLANs
+    # (VLAN_INTERFACE), "default" where no vrf_name is set; [] = no L3 interface
+    vrfs: list[str] = Field(default_factory=list)
 
 
 class LosslessTraffic(Model):
@@ -160,6 +164,26 @@ class LosslessTraffic(Model):
     lossless_mtu: int = 1024
     small_packet_percentage: float = 50
     shared_headroom_pool: bool = False
+
+
+class LoadBalancingState(Model):
+    """A switch's ECMP/LAG hashing as configured and as the forwarding daemon runs it.
+
+    Lists are None when not configured (the ASIC's default hash, which the agent cannot know) and
+    `supported_*` None when the switch does not publish its capability."""
+
+    ecmp_hash: list[str] | None = None
+    lag_hash: list[str] | None = None
+    ecmp_hash_algorithm: str | None = None
+    lag_hash_algorithm: str | None = None
+    ecmp_hash_seed: int | None = None  # SONiC APPL_DB SWITCH_TABLE:switch (set at swss start)
+    lag_hash_seed: int | None = None
+    ecmp_hash_offset: int | None = None
+    device_type: str | None = None  # SONiC DEVICE_METADATA type: what the seeds derive from
+    supported_fields: list[str] | None = None
+    supported_ecmp_algorithms: list[str] | None = None
+    adaptive_routing_supported: bool = False  # the platform publishes an adaptive routing capability
+    adaptive_routing_ports: list[str] = Field(default_factory=list)  # ports with adaptive routing on
 
 
 class DeviceState(Model):
@@ -178,8 +202,10 @@ class DeviceState(Model):
     buffer_pool_sizes: dict[str, int] = Field(default_factory=dict)  # BUFFER_POOL name -> size in bytes
     watchdog_poll_interval: int | None = None  # SONiC PFC_WD|GLOBAL POLL_INTERVAL
     default_pfcwd_status: str | None = None
+    vrfs: list[str] | None = None  # VRFs declared on the device (SONiC VRF table); None = not read
     config_saved: bool | None = None  # running == startup, where readable
     tool_versions: dict[str, str] = Field(default_factory=dict)  # e.g. {"iproute2": "6.1.0"}
     gathered_at: float | None = None  # unix time of the read
     read_path: str | None = None  # how the device was read, e.g. SONiC "redis" (one EVAL) or "show (why)"
     raw_errors: list[str] = Field(default_factory=list)  # partial-read problems, surfaced as findings
+    load_balancing: LoadBalancingState | None = None  # None: not readable (hosts, older gathers)

@@ -120,6 +120,12 @@ def simple_commands(line: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def invocations(line: str) -> int:
+    """Processes a line starts (shell builtins excluded). A twin's logical clock advances by this, so a
+    batched read of many tools lets device time pass as the separate commands did."""
+    return sum(1 for c in simple_commands(line) if (words := tool_words(c)) and words[0] not in _BUILTINS)
+
+
 def _redirect_amp(line: str, i: int) -> bool:
     """True when the `&` at i belongs to a redirection (`2>&1`, `&>file`), not a list operator."""
     return line[i] == "&" and ((i > 0 and line[i - 1] in "<>") or line[i + 1 : i + 2] == ">")

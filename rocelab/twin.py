@@ -60,6 +60,6 @@ class TwinNic:
     """One RDMA NIC of a host twin (a ConnectX PF by default)."""
 
     netdev: str = "eth1"
-    rdma_device: str = "mlx5_0"
+    rdma_device: str | None = "mlx5_0"  # None: RoCE disabled on this NIC (a front-end port)
     speed_mbps: int = 400_000
     driver: str = "mlx5_core"  # "mlx5_core" | "veth" (no DCB) | "bnxt_en" (firmware-owned DCBX)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from agent.checks import (
+    entropy,
     fabric,
     host,
     host_roce,
     link,
+    load_balancing,
     reachability,
     runtime,
+    segregation,
     switch_buffers,
     switch_port,
     switch_qos,
@@ -25,5 +28,8 @@ MODULES = (
     host_roce,
     link,
     fabric,
+    load_balancing,
+    entropy,
     runtime,
+    segregation,
 )

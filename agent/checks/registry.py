@@ -26,7 +26,22 @@ SCOPES: tuple[Scope, ...] = ("audit", "switch", "host", "link", "fabric", "runti
 
 # Topic tags a user may select with `--checks TAG` besides the scope tags above.
 TOPIC_TAGS = frozenset(
-    {"pfc", "ecn", "buffer", "watchdog", "dscp", "trust", "mtu", "scheduler", "speed", "rdma", "deadlock", "config"}
+    {
+        "pfc",
+        "ecn",
+        "buffer",
+        "watchdog",
+        "dscp",
+        "trust",
+        "mtu",
+        "scheduler",
+        "speed",
+        "rdma",
+        "deadlock",
+        "config",
+        "hash",
+        "segregation",
+    }
 )
 
 

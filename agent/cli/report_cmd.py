@@ -22,6 +22,11 @@ def parse_since(text: str) -> float:
     return float(m.group(1)) * {"m": 60.0, "h": 3600.0, "d": 86400.0}[m.group(2)]
 
 
+@report_app.callback()
+def report_group() -> None:
+    """Reports over the inventory's history (a group, so more reports can join `trends`)."""
+
+
 @report_app.command("trends")
 def trends_cmd(
     inventory: Path = typer.Option(..., "-i", "--inventory", help="Inventory directory."),

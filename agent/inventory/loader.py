@@ -131,6 +131,7 @@ def inventory_device(host: Host) -> InventoryDevice:
         groups=tuple(g.name for g in host.groups),
         port_speed_mbps=ports,
         default_speed_mbps=parse_speed_mbps(default_speed) if default_speed else None,
+        interface_networks={str(k): str(v) for k, v in (host.get("interface_networks") or {}).items()},
         profile=str(profile) if (profile := host.get("roce_profile")) is not None else None,
     )
 
@@ -148,7 +149,7 @@ def load_topology(inventory_dir: Path, kinds: dict[str, str] | None = None) -> T
     if model is None:
         return Topology(kinds=dict(kinds or {}))
     links = [
-        Link(a=Endpoint(*a), b=Endpoint(*b), role=raw.role, speed_mbps=raw.speed)
+        Link(a=Endpoint(*a), b=Endpoint(*b), role=raw.role, speed_mbps=raw.speed, network=raw.network)
         for raw in model.links
         for a, b in (raw.ends(),)
     ]

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from agent.inventory import names
+from agent.policy.networks import NetworkName
 from agent.policy.units import parse_speed_mbps
 from agent.yamlfile import field_error
 
@@ -84,6 +85,7 @@ class HostData(BaseModel):
     port_speed: Speed | None = None
     ports: dict[Interface, Speed] | None = None
     rdma_interfaces: list[Interface] | None = None
+    interface_networks: dict[Interface, NetworkName] | None = None  # eth2: frontend (default backend)
     password_env: EnvVar | None = None
     transport: Literal["ssh", "docker"] | None = None
     container: DeviceName | None = None
@@ -176,6 +178,7 @@ class Link(Closed):
     b: str
     role: Literal["host", "fabric"] = "fabric"
     speed: Speed | None = None
+    network: NetworkName = "backend"
 
     @model_validator(mode="after")
     def _endpoints(self) -> Link:

@@ -35,6 +35,7 @@ class Link:
     b: Endpoint
     role: LinkRole = "fabric"
     speed_mbps: int | None = None  # when the inventory declares it; else the device's port speed
+    network: str = "backend"  # backend | frontend | storage | oob (agent.policy.networks)
 
     def peer_of(self, end: Endpoint) -> Endpoint:
         return self.b if end == self.a else self.a

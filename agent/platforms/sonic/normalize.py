@@ -18,6 +18,8 @@ from agent.platforms.sonic.gather import (
 )
 from agent.platforms.sonic.normalize_buffers import cable_m, key_range, lossless_traffic, priority_groups, profile_state
 from agent.platforms.sonic.normalize_ctx import Ctx, to_int
+from agent.platforms.sonic.normalize_lb import load_balancing
+from agent.platforms.sonic.normalize_vrf import port_vrfs
 from agent.platforms.sonic.tables import QOS_GLOBAL, strip_reference
 from agent.policy.platforms import lane_count
 from agent.state import (
@@ -55,7 +57,9 @@ def normalize(raw: SonicRaw) -> DeviceState:
         watchdog_poll_interval=to_int(ctx, "PFC_WD|GLOBAL.POLL_INTERVAL", wd_global.get("POLL_INTERVAL")),
         default_pfcwd_status=meta.get("default_pfcwd_status"),
         config_saved=_config_saved(ctx),
+        vrfs=sorted(ctx.table("VRF")),
         gathered_at=raw.gathered_at,
+        load_balancing=load_balancing(ctx),
         read_path=raw.read_path,
     )
     for port in sorted(ctx.table("PORT"), key=port_sort_key):
@@ -146,6 +150,7 @@ def _port(ctx: Ctx, port: str) -> PortState:
             ctx, f"BUFFER_MAX_PARAM_TABLE|{port}", ctx.max_params.get(port, {}).get("max_headroom_size")
         ),
         vlans=_vlans(ctx, port),
+        vrfs=port_vrfs(ctx.table("INTERFACE"), ctx.table("VLAN_INTERFACE"), port, _vlans(ctx, port)),
         lanes=lane_count(cfg_port.get("lanes")),
     )
 
