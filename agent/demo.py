@@ -33,6 +33,11 @@ class Step:
 # The misconfiguration an operator might make by hand: PFC moved from priority 3 to 4 on one leaf port.
 MISCONFIGURE = "sudo sonic-db-cli CONFIG_DB hset 'PORT_QOS_MAP|Ethernet0' pfc_enable 4"
 
+# The segregation fault: a lossless priority on a front-end port (SW-SEG-001, SW-SEG-005).
+FRONTEND_TOPOLOGY = "containerlab/roce-fabric-frontend.clab.yml"
+FRONTEND_INVENTORY = ".lab/inventory-frontend"
+SEGREGATION_FAULT = "sudo sonic-db-cli CONFIG_DB hset 'PORT_QOS_MAP|Ethernet4' pfc_enable 3"
+
 STEPS = (
     Step("Validate the lab policy", ("policy", "validate", f"{INVENTORY}/policy.yaml")),
     Step("Start the lab (SONiC and RDMA-host twins over SSH)", ("lab", "up")),
@@ -68,6 +73,25 @@ STEPS = (
         why="counters only, one read per device; events are JSON lines, as a log shipper wants them",
     ),
     Step("Stop the storm", ("lab", "traffic", "leaf1", "Ethernet4", "idle")),
+    Step("Stop the lab", ("lab", "down")),
+    Step(
+        "Start the lab with a front-end leaf (every host's second NIC on fleaf1)",
+        ("lab", "up", FRONTEND_TOPOLOGY, "-i", FRONTEND_INVENTORY, "--policy", f"{INVENTORY}/policy.yaml"),
+    ),
+    Step(
+        "Apply: back-end ports lossless, front-end ports the lossy plan",
+        ("apply", "-i", FRONTEND_INVENTORY, "--yes"),
+    ),
+    Step(
+        "Turn PFC on for a front-end port out of band",
+        ("lab", "exec", "fleaf1", SEGREGATION_FAULT),
+        why="an operator copies a back-end port's config onto the front-end leaf",
+    ),
+    Step(
+        "Audit the segregation checks: the lossless front-end port is caught (exit 1 = findings)",
+        ("audit", "-i", FRONTEND_INVENTORY, "--checks", "segregation"),
+        expect=(1,),
+    ),
 )
 
 
@@ -107,7 +131,7 @@ def main() -> int:
         subprocess.call([sys.executable, "-m", "agent", "lab", "down"], cwd=ROOT, env=_env())
     took = time.monotonic() - started
     if ok:
-        done = "rolled out, proven compliant, fault and storm caught"
+        done = "rolled out, proven compliant, fault, storm and segregation fault caught"
         console.print(f"\n[bold green]demo finished in {took:.0f}s: {done}[/]")
         return 0
     console.print(f"\n[bold red]demo failed after {took:.0f}s (see the step above)[/]")

@@ -20,7 +20,12 @@ from typing import IO, Any
 MASK = "***"
 MIN_SECRET_LEN = 4  # shorter values would mask ordinary words; such passwords are refused nowhere, only unmasked
 
-_SECRET = re.compile(r"(?i)\b(password|passwd|secret|token|community|api[_-]?key|private[_-]?key)(\s*[:=]\s*|\s+)(\S+)")
+_KEYWORD = r"(?i:\b(password|passwd|secret|token|community|api[_-]?key|private[_-]?key))"
+# `password=x` / `token: x`: whatever follows is the value. `password x` (config-line style) only when x
+# does not read as a plain word, so prose about secrets ("next token found", "secret values") survives;
+# and never across a line break. Values the agent really holds are masked by the registry regardless.
+_PLAIN_WORD = r"(?:[a-z]+|[A-Z][a-z]+)(?:[\s,;:!?)]|\.(?:\s|$)|$)"  # "found", "Authentication", "values."
+_SECRET = re.compile(_KEYWORD + r"(?:([ \t]*[:=][ \t]*)(\S+)|([ \t]+)(?!" + _PLAIN_WORD + r")(\S+))")
 _lock = threading.Lock()
 _known: set[str] = set()
 _known_re: re.Pattern[str] | None = None
@@ -55,7 +60,7 @@ def scrub(text: str) -> str:
     pattern = _known_re
     if pattern is not None:
         text = pattern.sub(MASK, text)
-    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2) or m.group(4)}{MASK}", text)
 
 
 def scrub_value(value: Any) -> Any:

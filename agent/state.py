@@ -116,6 +116,7 @@ class NicState(Model):
     ecn_rp: dict[int, bool] = Field(default_factory=dict)  # priority -> reaction point enabled
     cnp_dscp: int | None = None
     cnp_priority: int | None = None
+    dcqcn: dict[str, int] = Field(default_factory=dict)  # "rp/rpg_time_reset" -> value (ecn/roce_rp|np files)
     roce_tos: int | None = None
     roce_mode: str | None = None
     rdma_device: str | None = None
@@ -165,6 +166,26 @@ class LosslessTraffic(Model):
     shared_headroom_pool: bool = False
 
 
+class LoadBalancingState(Model):
+    """A switch's ECMP/LAG hashing as configured and as the forwarding daemon runs it.
+
+    Lists are None when not configured (the ASIC's default hash, which the agent cannot know) and
+    `supported_*` None when the switch does not publish its capability."""
+
+    ecmp_hash: list[str] | None = None
+    lag_hash: list[str] | None = None
+    ecmp_hash_algorithm: str | None = None
+    lag_hash_algorithm: str | None = None
+    ecmp_hash_seed: int | None = None  # SONiC APPL_DB SWITCH_TABLE:switch (set at swss start)
+    lag_hash_seed: int | None = None
+    ecmp_hash_offset: int | None = None
+    device_type: str | None = None  # SONiC DEVICE_METADATA type: what the seeds derive from
+    supported_fields: list[str] | None = None
+    supported_ecmp_algorithms: list[str] | None = None
+    adaptive_routing_supported: bool = False  # the platform publishes an adaptive routing capability
+    adaptive_routing_ports: list[str] = Field(default_factory=list)  # ports with adaptive routing on
+
+
 class DeviceState(Model):
     """Everything checks need about one device, read in one gather."""
 
@@ -187,3 +208,4 @@ class DeviceState(Model):
     gathered_at: float | None = None  # unix time of the read
     read_path: str | None = None  # how the device was read, e.g. SONiC "redis" (one EVAL) or "show (why)"
     raw_errors: list[str] = Field(default_factory=list)  # partial-read problems, surfaced as findings
+    load_balancing: LoadBalancingState | None = None  # None: not readable (hosts, older gathers)

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.inventory.clab import load_clab
-from agent.process import pid_alive
 from rocelab.paths import LabPaths
+from rocelab.process import pid_alive
 from rocelab.runtime import RuntimeOptions
 from rocelab.spec import build_spec
 

@@ -61,8 +61,15 @@ class CostModel:
             return 0.0
         if self.per_line_s or not self.tools:
             return self.per_line_s
+        return self.commands_cost([tool_words(c) for c in simple_commands(line)], output_bytes, read_file)
+
+    def commands_cost(
+        self, commands: list[list[str]], output_bytes: int = 0, read_file: ReadFile | None = None
+    ) -> float:
+        """Device seconds for the commands that ran (tool words each) and printed `output_bytes` in all."""
+        if self.per_line_s or not self.tools:
+            return self.per_line_s if commands else 0.0
         total = 0.0
-        commands = [tool_words(c) for c in simple_commands(line)]
         movers = [self.tool(w) for w in commands if w]
         share = output_bytes / _MIB / max(1, sum(1 for t in movers if t.per_mib_s))
         for words in commands:
@@ -111,6 +118,12 @@ def simple_commands(line: str) -> list[str]:
         i += 1
     parts.append("".join(buf))
     return [p.strip() for p in parts if p.strip()]
+
+
+def invocations(line: str) -> int:
+    """Processes a line starts (shell builtins excluded). A twin's logical clock advances by this, so a
+    batched read of many tools lets device time pass as the separate commands did."""
+    return sum(1 for c in simple_commands(line) if (words := tool_words(c)) and words[0] not in _BUILTINS)
 
 
 def _redirect_amp(line: str, i: int) -> bool:

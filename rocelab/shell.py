@@ -25,7 +25,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from rocelab.cost import NONE, CostModel
+from rocelab.cost import NONE, CostModel, tool_words
 from rocelab.twin import CommandResult, Twin
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class ShellOutcome:
     disconnect: bool = False  # drop the connection after writing (fault injection)
     end_session: bool = False  # `exit` / `logout` from the login shell
     echo: bool | None = None  # `stty -echo` / `stty echo`: the transport switches terminal echo
+    ran: list[list[str]] | None = None  # commands the twin ran, when it says (cost model)
 
     def add(self, result: CommandResult) -> None:
         self.stdout += result.stdout
@@ -58,6 +59,8 @@ class ShellOutcome:
         self.terminal += result.stdout + result.stderr
         self.exit_code = result.exit_code
         self.delay_s += result.delay_s
+        if result.ran is not None:
+            self.ran = (self.ran or []) + result.ran
         self.disconnect = self.disconnect or result.disconnect
 
 
@@ -136,7 +139,11 @@ class TwinShell:
             self.to_twin(line, outcome)
         else:
             self.run_items(items, outcome)
-        outcome.cost_s = self.cost.line_cost(line, output_bytes=len(outcome.stdout), read_file=self.twin.read_file)
+        if outcome.ran is not None and not self.cost.per_line_s:  # the twin said what really ran
+            words = [tool_words(" ".join(shlex.quote(w) for w in cmd)) for cmd in outcome.ran]
+            outcome.cost_s = self.cost.commands_cost(words, len(outcome.stdout), self.twin.read_file)
+        else:
+            outcome.cost_s = self.cost.line_cost(line, output_bytes=len(outcome.stdout), read_file=self.twin.read_file)
         self.last_status = outcome.exit_code
         return outcome
 

@@ -6,6 +6,8 @@ factory, lazily by default: a 512-node lab starts without constructing 512 devic
 
 Labels the lab reads besides containerlab's own: `roce-port-speed` (default 400G),
 `roce-port-count` (SONiC front-panel ports, default 32), `roce-buffer-model` (traditional | dynamic),
+`roce-sku` (the real SKU a switch twin is: rocelab.sonic.sku.SKU_NAMES, default ACS-SN5600 for the
+traditional model and Mellanox-SN4600C-C64 for the dynamic one), `roce-sonic-release` (e.g. 202405),
 `roce-nic-driver` (mlx5_core | veth | bnxt_en), `iproute2-flavour` (host twin, default 6.1).
 """
 
@@ -19,8 +21,8 @@ from typing import cast
 
 from agent.errors import InputError, InputProblem
 from agent.inventory.clab import ClabNode, ClabTopology, sonic_port_name
-from agent.policy.units import parse_speed_mbps
 from rocelab.twin import Twin, TwinNic, TwinPort
+from rocelab.units import speed_mbps
 
 DEFAULT_BASE_PORT = 2201
 DEFAULT_PORT_SPEED = "400G"
@@ -105,12 +107,12 @@ def _lab_node(
 ) -> LabNode:
     speed_text = node.labels.get("roce-port-speed", DEFAULT_PORT_SPEED)
     try:
-        speed = parse_speed_mbps(speed_text)
+        speed = speed_mbps(speed_text)
     except ValueError as exc:
         problems.append(
             InputProblem(topo.path, node.line, f"topology.nodes.{node.name}.labels.roce-port-speed", str(exc))
         )
-        speed = parse_speed_mbps(DEFAULT_PORT_SPEED)
+        speed = speed_mbps(DEFAULT_PORT_SPEED)
     common = {
         "name": node.name,
         "clab_kind": node.kind,
@@ -128,6 +130,7 @@ def _lab_node(
         if model not in BUFFER_MODELS:
             where = f"topology.nodes.{node.name}.labels.roce-buffer-model"
             problems.append(InputProblem(topo.path, node.line, where, f"one of {', '.join(BUFFER_MODELS)}"))
+        problems += _switch_label_problems(node, topo, model)
         count_text = node.labels.get("roce-port-count", str(DEFAULT_SONIC_PORTS))
         if not count_text.isdigit() or not 1 <= int(count_text) <= 512:
             where = f"topology.nodes.{node.name}.labels.roce-port-count"
@@ -136,11 +139,33 @@ def _lab_node(
         ports = _switch_ports(node, topo, speed, int(count_text), neighbors)
         return LabNode(**common, switch_ports=ports)  # type: ignore[arg-type]
     driver = node.labels.get("roce-nic-driver", "mlx5_core")
+    # a NIC cabled to a front-end (or storage, oob) switch has RoCE disabled, as the policy wants it
+    off = {end.interface for lk in topo.links if topo.network_of(lk) != "backend" for end in (lk.a, lk.b)
+           if end.node == node.name}  # fmt: skip
     nics = tuple(
-        TwinNic(netdev=iface, rdma_device=f"mlx5_{i}", speed_mbps=speed, driver=driver)
+        TwinNic(netdev=iface, rdma_device=None if iface in off else f"mlx5_{i}", speed_mbps=speed, driver=driver)
         for i, iface in enumerate(topo.interfaces_of(node.name))
     )
     return LabNode(**common, nics=nics)  # type: ignore[arg-type]
+
+
+def _switch_label_problems(node: ClabNode, topo: ClabTopology, model: str) -> list[InputProblem]:
+    """`roce-sku` must name a SKU that has the node's buffer model; `roce-sonic-release` a known release."""
+    from rocelab.sonic.sku import SKU_NAMES, load_sku, resolve  # the SONiC twin's tables, only for switches
+    from rocelab.sonic.version import RELEASES
+
+    found: list[InputProblem] = []
+    where = f"topology.nodes.{node.name}.labels"
+    sku = node.labels.get("roce-sku")
+    if sku is not None and resolve(sku) is None:
+        found.append(InputProblem(topo.path, node.line, f"{where}.roce-sku", f"one of {', '.join(SKU_NAMES)}"))
+    elif sku is not None and model in BUFFER_MODELS and model not in load_sku(sku).models:
+        allowed = ", ".join(load_sku(sku).models)
+        found.append(InputProblem(topo.path, node.line, f"{where}.roce-buffer-model", f"{sku} runs {allowed}"))
+    release = node.labels.get("roce-sonic-release")
+    if release is not None and release not in RELEASES:
+        found.append(InputProblem(topo.path, node.line, f"{where}.roce-sonic-release", f"one of {', '.join(RELEASES)}"))
+    return found
 
 
 def _switch_ports(
@@ -164,7 +189,11 @@ def build_real_twin(node: LabNode, state_dir: Path | None) -> Twin:
     if node.device_kind == "switch":
         sonic_twin = importlib.import_module("rocelab.sonic").SonicTwin
         model = node.labels.get("roce-buffer-model", "traditional")
-        twin = sonic_twin(node.name, node.switch_ports, buffer_model=model, state_dir=state_dir, seed=node.index)
+        labels = {"sku": "roce-sku", "release": "roce-sonic-release"}
+        options = {key: node.labels[label] for key, label in labels.items() if label in node.labels}
+        twin = sonic_twin(
+            node.name, node.switch_ports, buffer_model=model, state_dir=state_dir, seed=node.index, **options
+        )
     else:
         host_twin = importlib.import_module("rocelab.host").HostTwin
         flavour = node.labels.get("iproute2-flavour", "6.1")

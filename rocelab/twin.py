@@ -18,6 +18,7 @@ class CommandResult:
     exit_code: int = 0
     delay_s: float = 0.0  # the SSH layer waits this long before answering (latency / hang faults)
     disconnect: bool = False  # the SSH layer drops the session after sending the output (fault injection)
+    ran: list[list[str]] | None = None  # the commands the twin's shell really ran (cost model); None: unknown
 
 
 class Twin(Protocol):
@@ -59,6 +60,6 @@ class TwinNic:
     """One RDMA NIC of a host twin (a ConnectX PF by default)."""
 
     netdev: str = "eth1"
-    rdma_device: str = "mlx5_0"
+    rdma_device: str | None = "mlx5_0"  # None: RoCE disabled on this NIC (a front-end port)
     speed_mbps: int = 400_000
     driver: str = "mlx5_core"  # "mlx5_core" | "veth" (no DCB) | "bnxt_en" (firmware-owned DCBX)

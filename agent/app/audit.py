@@ -167,3 +167,12 @@ def _gather(loaded: LoadedInventory, quiet: bool) -> tuple[dict[str, DeviceState
         else:
             states[name] = res.result
     return states, errors
+
+
+def read_once(loaded: LoadedInventory, from_snapshot: Path | None, quiet: bool) -> snapshot.Snapshot:
+    """One read of every selected device, or the snapshot's states: what read-only commands other than
+    audit (e.g. `fabric entropy`) start from. Unreadable devices are reasons in `errors`."""
+    if from_snapshot is not None:
+        return _from_snapshot(loaded, from_snapshot)
+    states, errors = _gather(loaded, quiet)
+    return snapshot.Snapshot(states, None, errors, time.time())

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from agent.checks import (
+    entropy,
     fabric,
     host,
     host_roce,
     link,
+    load_balancing,
     reachability,
     runtime,
     segregation,
@@ -26,6 +28,8 @@ MODULES = (
     host_roce,
     link,
     fabric,
+    load_balancing,
+    entropy,
     runtime,
     segregation,
 )

@@ -24,6 +24,8 @@ class Expect:
 
     lossless: frozenset[int]
     lossless_sorted: tuple[int, ...]
+    marking: tuple[int, ...]  # priorities whose queues must mark ECN: the lossless ones, or lossy's RoCE class
+    lossy: bool  # mode: lossy (no PFC anywhere; ECN is the congestion signal)
     trust: str
     dscp_map: dict[int, int]  # all 64 DSCP -> priority
     roce_dscps: dict[int, int]  # DSCP of a lossless class -> its priority
@@ -37,6 +39,7 @@ class Expect:
     host_np: frozenset[int]
     host_rp: frozenset[int]
     tcp_ecn: int | None
+    dcqcn: dict[str, int]  # "rp/<name>" -> value the policy declares
     host_mtu: int
     switch_mtu: int
 
@@ -49,6 +52,8 @@ class Expect:
         return cls(
             lossless=frozenset(lossless),
             lossless_sorted=lossless,
+            marking=policy.congestion_priorities,
+            lossy=policy.lossy,
             trust=policy.trust.value,
             dscp_map=policy.dscp_to_priority(),
             roce_dscps=roce,
@@ -63,6 +68,7 @@ class Expect:
             host_np=frozenset(policy.ecn_notification_priorities),  # lossless, or lossy's RoCE class
             host_rp=frozenset(policy.ecn_reaction_priorities),
             tcp_ecn=policy.host.tcp_ecn,
+            dcqcn={f"{pt}/{k}": v for pt, vals in policy.host.dcqcn.files().items() for k, v in vals.items()},
             host_mtu=policy.mtu.host,
             switch_mtu=policy.mtu.switch,
         )
@@ -142,6 +148,15 @@ class DeviceCtx:
             index = {p: pg for pg in port.priority_groups for p in pg.priorities}
             self._pgs[port.name] = index
         return index.get(port.priority_to_pg.get(prio, prio))
+
+    def lossless_ports(self) -> list[tuple[PortIntent | None, PortState]]:
+        """Ports that carry the lossless plan: the PFC, buffer and watchdog checks look only at these (a
+        front-end port's lossy plan is checked by agent.checks.segregation)."""
+        return [(pi, ps) for pi, ps in self.ports if pi is None or pi.lossless_priorities]
+
+    def roce_ports(self) -> list[tuple[PortIntent | None, PortState]]:
+        """Back-end ports, where RoCE itself (RDMA device, ToS, ECN NP/RP, CNP) is expected."""
+        return [(pi, ps) for pi, ps in self.ports if pi is None or pi.network == "backend"]
 
     @classmethod
     def build(cls, intent: DeviceIntent, state: DeviceState, expect: Expect) -> DeviceCtx:

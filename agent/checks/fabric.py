@@ -108,6 +108,8 @@ def roce_path(ctx: FabricCtx) -> Iterator[Finding]:
     policy_dscps = sorted(exp.roce_dscps)
     seen: set[tuple[str, str, int | None]] = set()
     for link, tx, rx, ptx, prx in _hops(ctx):
+        if link.network != "backend":
+            continue  # RoCE paths run on the back-end; front-end hops are lossy (agent.checks.segregation)
         # Every hop must carry the policy's RoCE DSCP losslessly. A host that marks another DSCP is
         # judged on its own uplink only: that is where the wrong marking enters the fabric.
         dscps = list(policy_dscps)

@@ -211,7 +211,7 @@ def host_ets(ctx: DeviceCtx) -> Iterator[Finding]:
     as the cable length in metres and sizes headroom from it, so it must equal the host link's cable.""",
 )
 def host_buffers(ctx: DeviceCtx) -> Iterator[Finding]:
-    for pi, port in ctx.ports:
+    for pi, port in ctx.lossless_ports():
         nic = port.nic
         if nic is None:
             continue

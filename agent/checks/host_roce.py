@@ -9,6 +9,14 @@ from agent.checks.context import DeviceCtx, finding
 from agent.checks.finding import Finding, Severity
 from agent.checks.host import nic_ports as _nic_ports
 from agent.checks.registry import check
+from agent.state import NicState, PortState
+
+
+def _roce_nics(ctx: DeviceCtx) -> Iterator[tuple[PortState, NicState]]:
+    """NICs on back-end ports: RoCE is configured only there (front-end NICs: agent.checks.segregation)."""
+    for _pi, port in ctx.roce_ports():
+        if port.nic is not None:
+            yield port, port.nic
 
 
 @check(
@@ -21,7 +29,7 @@ from agent.checks.registry import check
 )
 def roce_tos(ctx: DeviceCtx) -> Iterator[Finding]:
     want = ctx.expect.roce_tos
-    for port, nic in _nic_ports(ctx):
+    for port, nic in _roce_nics(ctx):
         mode_ok = nic.roce_mode is None or "2" in nic.roce_mode
         if (want is None or nic.roce_tos == want) and mode_ok:
             continue
@@ -49,7 +57,7 @@ def roce_tos(ctx: DeviceCtx) -> Iterator[Finding]:
 )
 def host_ecn(ctx: DeviceCtx) -> Iterator[Finding]:
     exp = ctx.expect
-    for port, nic in _nic_ports(ctx):
+    for port, nic in _roce_nics(ctx):
         if not nic.ecn_np and not nic.ecn_rp:
             continue  # not exposed by this driver (upstream mlx5 without OFED sysfs)
         for point, want, have in (("roce_np", exp.host_np, nic.ecn_np), ("roce_rp", exp.host_rp, nic.ecn_rp)):
@@ -80,7 +88,7 @@ def host_cnp(ctx: DeviceCtx) -> Iterator[Finding]:
     if exp.cnp_priority is None or not exp.cnp_dscps:
         return
     want_dscp = exp.cnp_dscps[0]
-    for port, nic in _nic_ports(ctx):
+    for port, nic in _roce_nics(ctx):
         if nic.cnp_dscp is None and nic.cnp_priority is None:
             continue  # not readable (needs OFED sysfs or debugfs as root)
         if nic.cnp_dscp == want_dscp and nic.cnp_priority == exp.cnp_priority:
@@ -98,6 +106,36 @@ def host_cnp(ctx: DeviceCtx) -> Iterator[Finding]:
 
 
 @check(
+    "HOST-DCQCN-001",
+    "DCQCN parameters as the policy declares",
+    scope="host",
+    tags=("ecn",),
+    explanation="""The reaction point (ecn/roce_rp/*: how a sender cuts and recovers its rate on CNPs) and
+    the notification point (ecn/roce_np/min_time_between_cnps) decide how fast DCQCN reacts; in a lossy
+    profile they are the whole congestion control. Every parameter the policy's host.dcqcn declares must
+    read back with that value; undeclared ones are the firmware's and are not checked.""",
+)
+def host_dcqcn(ctx: DeviceCtx) -> Iterator[Finding]:
+    wanted = ctx.expect.dcqcn
+    if not wanted:
+        return
+    for port, nic in _nic_ports(ctx):
+        if not nic.dcqcn:
+            continue  # not exposed (upstream mlx5 has them in debugfs only; the plan warns)
+        wrong = {k: v for k, v in sorted(wanted.items()) if k in nic.dcqcn and nic.dcqcn[k] != v}
+        if not wrong:
+            continue
+        yield finding(
+            "HOST-DCQCN-001",
+            ctx.name,
+            port=port.name,
+            expected=", ".join(f"{k} {v}" for k, v in wrong.items()),
+            actual=", ".join(f"{k} {nic.dcqcn[k]}" for k in wrong),
+            remediation="; ".join(f"echo {v} > /sys/class/net/{port.name}/ecn/roce_{k}" for k, v in wrong.items()),
+        )
+
+
+@check(
     "HOST-RDMA-001",
     "RDMA port ACTIVE",
     scope="host",
@@ -106,7 +144,7 @@ def host_cnp(ctx: DeviceCtx) -> Iterator[Finding]:
     physical_state LINK_UP; otherwise no RoCE traffic flows regardless of QoS.""",
 )
 def rdma_active(ctx: DeviceCtx) -> Iterator[Finding]:
-    for port, nic in _nic_ports(ctx):
+    for port, nic in _roce_nics(ctx):
         if nic.rdma_state == "ACTIVE" and nic.rdma_physical_state in (None, "LINK_UP"):
             continue
         yield finding(

@@ -39,6 +39,7 @@ TOPIC_TAGS = frozenset(
         "rdma",
         "deadlock",
         "config",
+        "hash",
         "segregation",
     }
 )

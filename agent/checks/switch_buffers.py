@@ -44,7 +44,7 @@ def _pfc_trigger(pool: int, dynamic_th: int) -> int | None:
     the port sends PFC but has no headroom behind xoff, so it drops.""",
 )
 def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
-    for _pi, port in ctx.ports:
+    for _pi, port in ctx.lossless_ports():
         for prio in ctx.expect.lossless_sorted:
             pg = ctx.pg_for(port, prio)
             if pg is not None and pg.configured_profile:
@@ -71,7 +71,7 @@ def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
     programmed profile (APPL_DB BUFFER_PG_TABLE) and requires xoff > 0.""",
 )
 def pg_programmed(ctx: DeviceCtx) -> Iterator[Finding]:
-    for _pi, port in ctx.ports:
+    for _pi, port in ctx.lossless_ports():
         for prio in ctx.expect.lossless_sorted:
             pg = ctx.pg_for(port, prio)
             prog = pg.programmed if pg is not None else None
@@ -248,8 +248,9 @@ def _over_budget(ctx: DeviceCtx, port: PortState, neutral_total: int, shp_on: bo
 
 
 def _lossless_queues(ctx: DeviceCtx, port: PortState) -> Iterator[tuple[int, int, EcnState | None]]:
-    """(lossless priority, the queue it maps to, that queue's ECN state or None): what the ECN checks walk."""
-    for prio in ctx.expect.lossless_sorted:
+    """(priority, the queue it maps to, that queue's ECN state or None): what the ECN checks walk. The
+    lossless priorities, or in a lossy profile the RoCE class's: there ECN is the only congestion signal."""
+    for prio in ctx.expect.marking:
         queue = port.priority_to_queue.get(prio, prio)
         q = port.queues.get(queue)
         yield prio, queue, q.ecn if q is not None else None
@@ -260,7 +261,8 @@ def _lossless_queues(ctx: DeviceCtx, port: PortState) -> Iterator[tuple[int, int
     "ECN marking enabled on every lossless queue",
     scope="switch",
     tags=("ecn",),
-    explanation="""DCQCN needs the switch to mark CE on the lossless queue before PFC fires. SONiC marks
+    explanation="""DCQCN needs the switch to mark CE on the lossless queue before PFC fires (in a lossy
+    profile: on the RoCE queue, where marking is the only congestion signal). SONiC marks
     through a WRED_PROFILE attached to QUEUE|<port>|<q>; it only acts with `ecn` != ecn_none and
     wred_green_enable true (the SAI default is off, and ecnconfig historically did not set it).""",
 )

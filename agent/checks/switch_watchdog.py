@@ -21,7 +21,7 @@ from agent.checks.registry import check
 def pfcwd_sw_enable(ctx: DeviceCtx) -> Iterator[Finding]:
     if not ctx.expect.watchdog.enabled:
         return
-    for _pi, port in ctx.ports:
+    for _pi, port in ctx.lossless_ports():
         wd = port.watchdog
         have = set(wd.priorities) if wd is not None else set()
         missing = ctx.expect.lossless - have
@@ -53,7 +53,7 @@ def watchdog_config(ctx: DeviceCtx) -> Iterator[Finding]:
         return
     want = f"action {pol.action.value} detection {pol.detection_time} restoration {pol.restoration_time}"
     cmd = "config pfcwd start --action {a} --restoration-time {r} {p} {d}"
-    for _pi, port in ctx.ports:
+    for _pi, port in ctx.lossless_ports():
         wd = port.watchdog
         if wd is not None and wd.present:
             have = f"action {wd.action} detection {wd.detection_time} restoration {wd.restoration_time}"

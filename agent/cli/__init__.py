@@ -46,6 +46,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "audit": LazyCommand(
         "agent.cli.audit_cmd", "audit_app", "Prove the fabric matches the policy: per device, per link, end to end."
     ),
+    "fabric": LazyCommand(
+        "agent.cli.fabric_cmd", "fabric_app", "Fabric-wide analyses: the ECMP entropy audit (estimate)."
+    ),
     "monitor": LazyCommand(
         "agent.cli.monitor_cmd", "monitor_app", "Poll counters live: Prometheus endpoint, threshold events."
     ),

@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from agent.checks.modes import mode_note
 from agent.checks.registry import catalogue, matches
 from agent.errors import EXIT_CANNOT_RUN
 
@@ -46,5 +47,6 @@ def explain_cmd(check_id: str = typer.Argument(..., help="Check id, e.g. SW-PFC-
         raise typer.Exit(EXIT_CANNOT_RUN)
     typer.echo(f"{spec.id}: {spec.title}")
     typer.echo(f"scope {spec.scope}, default severity {spec.severity.value}, tags {', '.join(sorted(spec.tags))}")
+    typer.echo(mode_note(spec.id))
     typer.echo("")
     typer.echo(spec.explanation)

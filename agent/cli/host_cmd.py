@@ -25,7 +25,7 @@ from agent.platforms.linux_rdma.adapter import ADAPTER
 from agent.platforms.linux_rdma.commands import NETNS_RE, check_ifname
 from agent.platforms.linux_rdma.executors import LocalRunner
 from agent.platforms.linux_rdma.gather import discover_interfaces
-from agent.policy.loader import load_policy
+from agent.policy.loader import load_policy_set
 from agent.policy.model import Policy
 from agent.policy.resolve import effective_policy
 from agent.state import DeviceKind
@@ -45,6 +45,7 @@ IFACE_OPT = typer.Option(
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
 NETNS_OPT = typer.Option(None, "--netns", help="Run every command inside this network namespace.")
 ROLE_OPT = typer.Option("rdma-host", "--role", help="Role used to match policy overrides.")
+PROFILE_OPT = typer.Option(None, "--profile", help="This host's profile of the policy (default: its default_profile).")
 
 
 def _fail(problems: list[InputProblem]) -> typer.Exit:
@@ -53,12 +54,17 @@ def _fail(problems: list[InputProblem]) -> typer.Exit:
     return typer.Exit(EXIT_CANNOT_RUN)
 
 
-def _setup(policy_file: Path, interfaces: list[str] | None, netns: str | None) -> tuple[Policy, LocalRunner, list[str]]:
+def _setup(
+    policy_file: Path, interfaces: list[str] | None, netns: str | None, profile: str | None = None
+) -> tuple[Policy, LocalRunner, list[str]]:
     """Validate everything the operator typed before touching a NIC."""
     try:
-        policy = load_policy(policy_file)
+        policies = load_policy_set(policy_file)
     except InputError as exc:
         raise _fail(exc.problems) from None
+    if profile is not None and (why := policies.unknown(profile)):
+        raise _fail([InputProblem(policy_file, None, "--profile", why)])
+    policy = policies.profile(profile)
     problems = []
     for name in interfaces or []:
         try:
@@ -76,11 +82,16 @@ def _setup(policy_file: Path, interfaces: list[str] | None, netns: str | None) -
 
 
 def _local_intent(
-    policy_file: Path, interfaces: list[str] | None, netns: str | None, role: str, as_json: bool
+    policy_file: Path,
+    interfaces: list[str] | None,
+    netns: str | None,
+    role: str,
+    as_json: bool,
+    profile: str | None = None,
 ) -> tuple[LocalRunner, DeviceIntent]:
     """What audit, plan and apply start from: validated input (exit 2), then this host's intent (interface
     discovery already runs commands, so its failures are device failures, exit 1)."""
-    policy, runner, names = _setup(policy_file, interfaces, netns)
+    policy, runner, names = _setup(policy_file, interfaces, netns, profile)
     with _device_step(as_json, runner.device):
         return runner, _intent(policy, runner, names, role)
 
@@ -129,9 +140,10 @@ def audit_cmd(
     as_json: bool = JSON_OPT,
     netns: str | None = NETNS_OPT,
     role: str = ROLE_OPT,
+    profile: str | None = PROFILE_OPT,
 ) -> None:
     """Read the NICs in one batch and run the host checks; exit 1 if any error-level finding."""
-    runner, intent = _local_intent(policy_file, interface, netns, role, as_json)
+    runner, intent = _local_intent(policy_file, interface, netns, role, as_json, profile)
     with _device_step(as_json, runner.device):
         state = ADAPTER.normalize(runner.device, ADAPTER.gather(runner, intent))
     findings = run_checks({intent.name: intent}, {intent.name: state}, Topology())
@@ -165,9 +177,10 @@ def plan_cmd(
     as_json: bool = JSON_OPT,
     netns: str | None = NETNS_OPT,
     role: str = ROLE_OPT,
+    profile: str | None = PROFILE_OPT,
 ) -> None:
     """Show what `apply` would change on each NIC (nothing is written)."""
-    runner, intent = _local_intent(policy_file, interface, netns, role, as_json)
+    runner, intent = _local_intent(policy_file, interface, netns, role, as_json, profile)
     with _device_step(as_json, runner.device):
         plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
     _emit(as_json, _plan_doc(plan), _plan_lines(plan))
@@ -197,10 +210,11 @@ def apply_cmd(
     as_json: bool = JSON_OPT,
     netns: str | None = NETNS_OPT,
     role: str = ROLE_OPT,
+    profile: str | None = PROFILE_OPT,
     dry_run: bool = typer.Option(False, "--dry-run", help="Plan and snapshot checks only; write nothing."),
 ) -> None:
     """Apply the policy: snapshot, write and re-read each change, wait out mlx5 link flaps, roll back on failure."""
-    runner, intent = _local_intent(policy_file, interface, netns, role, as_json)
+    runner, intent = _local_intent(policy_file, interface, netns, role, as_json, profile)
     with _device_step(as_json, runner.device):
         plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
         outcome = ADAPTER.apply(runner, intent, plan, ApplyOptions(dry_run=dry_run))

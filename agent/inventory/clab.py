@@ -28,12 +28,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent.errors import InputError, InputProblem
+from agent.policy.networks import DEFAULT_NETWORK, NETWORKS
 from agent.topology.model import Endpoint, Link, Topology
 from agent.yamlsafe import load_text, read_text
 
 SONIC_KINDS = frozenset({"sonic-vs", "sonic-vm"})
 HOST_KINDS = frozenset({"linux"})
 ROLE_LABEL = "roce-role"
+NETWORK_LABEL = "roce-network"  # on a switch: the network of every link it has (default backend)
 NORNIR_GROUP_LABEL = "nornir-group"
 _INHERITED = ("image", "mgmt-ipv4", "type", "startup-config")
 SPECIAL_NODES = frozenset({"host", "mgmt-net", "macvlan"})  # brief-form endpoints outside the lab's nodes
@@ -131,8 +133,17 @@ class ClabTopology:
             a, b = lk.a, lk.b
             if self.nodes[a.node].device_kind == "host" and self.nodes[b.node].device_kind != "host":
                 a, b = b, a
-            out.append(Link(self.device_endpoint(a), self.device_endpoint(b), role=self.link_role(lk)))
+            net = self.network_of(lk)
+            out.append(Link(self.device_endpoint(a), self.device_endpoint(b), role=self.link_role(lk), network=net))
         return out
+
+    def network_of(self, link: ClabLink) -> str:
+        """The `roce-network` label of a switch end of the link (a front-end leaf), else backend."""
+        for end in (link.a, link.b):
+            node = self.nodes[end.node]
+            if node.device_kind != "host" and NETWORK_LABEL in node.labels:
+                return node.labels[NETWORK_LABEL]
+        return DEFAULT_NETWORK
 
     def interfaces_of(self, node: str) -> list[str]:
         """containerlab interfaces of `node` that are cabled, in link order."""
@@ -279,6 +290,10 @@ class _Parser:
         for layer in layers.chain(raw, kind, group):
             merged.update({k: layer[k] for k in _INHERITED if layer.get(k) is not None})
             labels.update({str(k): str(v) for k, v in (layer.get("labels") or {}).items()})
+        network = labels.get(NETWORK_LABEL)
+        if network is not None and network not in NETWORKS:
+            self.problem(line, f"{where}.labels.{NETWORK_LABEL}", f"one of {', '.join(NETWORKS)} (got {network!r})")
+            labels.pop(NETWORK_LABEL)
         image = merged.get("image")
         mgmt = merged.get("mgmt-ipv4")
         return ClabNode(name, kind, str(image) if image else None, str(mgmt) if mgmt else None, labels, line)

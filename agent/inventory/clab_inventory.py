@@ -19,6 +19,8 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from agent.inventory.clab import SONIC_KINDS, ClabNode, ClabTopology
+from agent.policy.networks import DEFAULT_NETWORK
+from agent.topology.model import Link
 
 SWITCH_GROUP = "sonic"
 HOST_GROUP = "rdma-hosts"
@@ -59,6 +61,9 @@ def host_data(node: ClabNode, topo: ClabTopology) -> dict[str, Any]:
     data["port_speed"] = node.labels.get(PORT_SPEED_LABEL, DEFAULT_PORT_SPEED)
     if node.device_kind == "host":
         data["rdma_interfaces"] = topo.interfaces_of(node.name)
+        networks = _host_networks(node, topo)
+        if networks:
+            data["interface_networks"] = networks
     data["clab_kind"] = node.kind
     if node.mgmt_ipv4:
         data["mgmt_ipv4"] = node.mgmt_ipv4
@@ -83,4 +88,23 @@ def groups_doc(nodes: Iterable[ClabNode]) -> dict[str, Any]:
 
 def links_doc(topo: ClabTopology) -> dict[str, Any]:
     """links.yaml: agent port names (eth3 on a SONiC node -> Ethernet8), switch end first on host links."""
-    return {"links": [{"a": str(lk.a), "b": str(lk.b), "role": lk.role} for lk in topo.agent_links()]}
+    return {"links": [_link_entry(lk) for lk in topo.agent_links()]}
+
+
+def _link_entry(link: Link) -> dict[str, str]:
+    """`network:` only where it is not the default, so a one-network lab writes what it always wrote."""
+    entry = {"a": str(link.a), "b": str(link.b), "role": link.role}
+    if link.network != DEFAULT_NETWORK:
+        entry["network"] = link.network
+    return entry
+
+
+def _host_networks(node: ClabNode, topo: ClabTopology) -> dict[str, str]:
+    """The host's interfaces on another network than the back-end (from the switch's `roce-network`)."""
+    out: dict[str, str] = {}
+    for link in topo.links:
+        for end in (link.a, link.b):
+            network = topo.network_of(link)
+            if end.node == node.name and network != DEFAULT_NETWORK:
+                out[end.interface] = network
+    return out

@@ -27,7 +27,9 @@ from pydantic import (
 
 from agent.policy import invariants
 from agent.policy.baselines import apply_baseline
+from agent.policy.dcqcn import Dcqcn
 from agent.policy.headroom_policy import HeadroomSettings
+from agent.policy.load_balancing import LoadBalancing
 from agent.policy.monitoring import Monitoring
 from agent.policy.networks import Networks
 from agent.policy.units import parse_bytes, parse_duration_ms, parse_length_m
@@ -187,6 +189,7 @@ class HostSettings(Strict):
     # DSCP APP entries on the NIC: "classes" = only the DSCPs the classes list (RoCE, CNP ...);
     # "full" = all 64 (what `mlnx_qos --trust dscp` installs), mapped by dscp_to_priority().
     dscp_map: Literal["classes", "full"] = "classes"
+    dcqcn: Dcqcn = Field(default_factory=Dcqcn)  # mlx5 roce_rp / roce_np parameters; unset = firmware's
 
 
 def _check_cable_roles(lengths: dict[str, int] | None) -> dict[str, int] | None:
@@ -204,6 +207,7 @@ class Override(Strict):
     mtu: Mtu | None = None
     buffer_model: BufferModel | None = None
     headroom: HeadroomSettings | None = None
+    load_balancing: LoadBalancing | None = None
 
     @field_validator("match")
     @classmethod
@@ -249,6 +253,7 @@ class Policy(Strict):
     buffer_model: BufferModel = BufferModel.auto
     headroom: HeadroomSettings = Field(default_factory=HeadroomSettings)  # SONiC headroom formula inputs
     host: HostSettings = Field(default_factory=HostSettings)
+    load_balancing: LoadBalancing | None = None  # ECMP/LAG hash, seeds per tier, entropy audit
     overrides: list[Override] = Field(default_factory=list)
     monitoring: Monitoring = Field(default_factory=Monitoring)  # `roce-agent monitor` thresholds
     networks: Networks = Field(default_factory=Networks)  # back-end / front-end segregation (policy/networks.py)

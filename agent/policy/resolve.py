@@ -34,5 +34,8 @@ def effective_policy(policy: Policy, name: str, groups: Sequence[str], role: str
             update["buffer_model"] = ov.buffer_model
         if ov.headroom is not None:
             update["headroom"] = result.headroom.merged(ov.headroom)
+        if ov.load_balancing is not None:
+            lb = result.load_balancing
+            update["load_balancing"] = ov.load_balancing if lb is None else lb.merged(ov.load_balancing)
         result = result.model_copy(update=update)
     return result

@@ -29,6 +29,7 @@ from typing import Any
 from nornir.core import Nornir
 
 from agent.errors import PreflightRefused
+from agent.failure import exception_reason
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
 from agent.rollout.batch_gates import BatchGates, at
 from agent.rollout.fabric import Fabric, RollbackUnsupported
@@ -341,14 +342,34 @@ class RolloutRunner:
         return self.finish("partial" if tolerated else "converged", tolerated)
 
     def preflight(self) -> list[str]:
-        """Plan every device before any write; the reasons of those whose pre-flight refused the change."""
+        """Plan every device before any write; the reasons of those whose pre-flight refused the change,
+        and of devices that could not be planned at all where their stage's gate cannot absorb them (a
+        device that fails only later, in its own batch, would leave the earlier stages changed)."""
         reasons: list[str] = []
+        unplanned: dict[str, str] = {}
         for dev, res in self.on_devices(list(self.devices), "pre-flight", self.fabric.plan).items():
             if isinstance(res, PreflightRefused):
                 reasons.append(str(res))
                 self.emit("preflight_refused", device=dev, reasons=res.reasons)
+            elif isinstance(res, BaseException):
+                unplanned[dev] = exception_reason(res)
+        reasons += self.unplanned_beyond_tolerance(unplanned)
         for rec in self.devices.values() if reasons else ():
             rec.reason = rec.reason or "not changed: the pre-flight refused the rollout (nothing was written)"
+        return reasons
+
+    def unplanned_beyond_tolerance(self, unplanned: dict[str, str]) -> list[str]:
+        """Per stage: more devices that could not be planned than its gate's `max_failed_devices` is a
+        reason to stop now; within the tolerance they are left to fail (and be reported) in their batch."""
+        by_name = {s.name: s for s in self.pb.stages}
+        reasons: list[str] = []
+        for resolved in self.stages:
+            devices = [d for batch in resolved.batches for d in batch if d in unplanned]
+            if len(devices) <= by_name[resolved.name].gate.max_failed_devices:
+                continue
+            for dev in devices:
+                reasons.append(f"{dev}: pre-flight could not plan it: {unplanned[dev]}")
+                self.emit("preflight_failed", device=dev, stage=resolved.name, reason=unplanned[dev])
         return reasons
 
     def finish_halting(self, halting: dict[str, Any]) -> RolloutResult:

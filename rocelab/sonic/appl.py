@@ -13,27 +13,34 @@ from collections.abc import Callable
 from rocelab.sonic.buffermgr import dynamic_profile, pg_range
 from rocelab.sonic.db import ConfigDb, Row
 from rocelab.sonic.defaults import DEFAULT_MTU
+from rocelab.sonic.sku import Sku
+from rocelab.sonic.switch_hash import capability_row
 from rocelab.sonic.watchdog import Watchdog
 
 _BUFFER_TABLES = ("BUFFER_POOL", "BUFFER_PROFILE", "BUFFER_QUEUE", "BUFFER_PORT_INGRESS_PROFILE_LIST")
 
 
 def render_appl_db(
-    config: ConfigDb, cabled: frozenset[str], watchdog: Watchdog, now: Callable[[], int]
+    config: ConfigDb,
+    cabled: frozenset[str],
+    watchdog: Watchdog,
+    now: Callable[[], int],
+    sku: Sku,
+    switch: Row | None = None,
 ) -> dict[str, Row]:
-    out: dict[str, Row] = {}
+    out: dict[str, Row] = {"SWITCH_TABLE:switch": dict(switch)} if switch else {}
     dynamic = config.hget("DEVICE_METADATA|localhost", "buffer_model") == "dynamic"
     for key, row in config.rows.items():
         table, _, rest = key.partition("|")
         if table in _BUFFER_TABLES:
             out[f"{table}_TABLE:{rest.replace('|', ':')}"] = row
         elif table == "BUFFER_PG":
-            _buffer_pg(config, out, rest, row, dynamic)
+            _buffer_pg(config, out, rest, row, sku if dynamic else None)
         elif table == "PORT":
             oper = "up" if row.get("admin_status") == "up" and rest in cabled else "down"
             out[f"PORT_TABLE:{rest}"] = {**row, "oper_status": oper}
     if dynamic:
-        _size_pools(out)
+        _size_pools(out, sku)
     for (port, queue), _runs in watchdog.storms.items():
         wd = watchdog.watched(config, port, queue)
         if wd and watchdog.evaluate(wd, port, queue, now()).status == "stormed":
@@ -42,10 +49,13 @@ def render_appl_db(
     return out
 
 
-MMU_BYTES = 12766208  # TD2 ingress_lossless_pool size of the vs SKU (sonic.md §1.5)
+def _mmu_bytes(sku: Sku) -> int:
+    """The traditional model's ingress_lossless_pool size of the SKU: what the dynamic model shares out."""
+    size = sku.tables["traditional"].get("BUFFER_POOL", {}).get("ingress_lossless_pool", {}).get("size", "0")
+    return int(size) if size.isdigit() else 0
 
 
-def _size_pools(out: dict[str, Row]) -> None:
+def _size_pools(out: dict[str, Row], sku: Sku) -> None:
     """buffermgrd-dyn gives every pool without a configured size what headroom leaves of the MMU
     (lossless-engineering.md §1.2, simplified: no management/mirror/SHP terms)."""
     headroom = 0
@@ -57,17 +67,15 @@ def _size_pools(out: dict[str, Row]) -> None:
                 headroom += int(size) * len(pg_range(key.rsplit(":", 1)[1]))
     for key in [k for k in out if k.startswith("BUFFER_POOL_TABLE:")]:
         if "size" not in out[key]:
-            out[key] = {**out[key], "size": str(MMU_BYTES - headroom)}
+            out[key] = {**out[key], "size": str(_mmu_bytes(sku) - headroom)}
 
 
-def _buffer_pg(config: ConfigDb, out: dict[str, Row], rest: str, row: Row, dynamic: bool) -> None:
+def _buffer_pg(config: ConfigDb, out: dict[str, Row], rest: str, row: Row, dynamic: Sku | None) -> None:
     port, _, pgs = rest.partition("|")
-    if not (dynamic and row.get("profile") == "NULL"):
+    if dynamic is None or row.get("profile") != "NULL":
         out[f"BUFFER_PG_TABLE:{port}:{pgs}"] = row
         return
-    prow = config.hgetall(f"PORT|{port}")
-    cable = config.hget("CABLE_LENGTH|AZURE", port) or ""
-    made = dynamic_profile(prow.get("speed", ""), cable, prow.get("mtu", DEFAULT_MTU))
+    made = dynamic_profile(config, port, dynamic)
     if made is None:
         return
     name, profile = made
@@ -76,7 +84,8 @@ def _buffer_pg(config: ConfigDb, out: dict[str, Row], rest: str, row: Row, dynam
 
 
 def render_state_db(config: ConfigDb, cabled: frozenset[str]) -> dict[str, Row]:
-    out: dict[str, Row] = {}
+    hwsku = config.hget("DEVICE_METADATA|localhost", "hwsku") or ""
+    out: dict[str, Row] = {"SWITCH_CAPABILITY|switch": capability_row(hwsku)}
     dynamic = config.hget("DEVICE_METADATA|localhost", "buffer_model") == "dynamic"
     for key, row in config.rows.items():
         table, _, port = key.partition("|")

@@ -315,10 +315,10 @@ def _pfcwd_start_default(twin: SonicTwin) -> None:
     if twin.config.hget("DEVICE_METADATA|localhost", "default_pfcwd_status") != "enable":
         return
     ports = [p for p in natsorted(twin.config.table("DEVICE_NEIGHBOR")) if twin.config.exists(f"PORT|{p}")]
-    factor = max(1, -(-len(ports) // 32))
+    factor = max(1, (len(twin.config.table("PORT")) - 1) // 32 + 1)  # pfcwd/main.py: scaled by the PORT count
     timer = str(200 * factor)
     for port in ports:
         if twin.config.hget(f"PORT_QOS_MAP|{port}", "pfc_enable"):
-            row = {"action": "drop", "detection_time": timer, "restoration_time": timer}
+            row = {"action": "drop", "detection_time": timer, "restoration_time": timer, "pfc_stat_history": "disable"}
             twin.config.set_row(f"PFC_WD|{port}", row)
     twin.config.hset("PFC_WD|GLOBAL", {"POLL_INTERVAL": str(min(1000, 200 * factor))})

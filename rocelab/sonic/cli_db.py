@@ -111,15 +111,27 @@ _COMMANDS: dict[str, Callable[[HashDb, list[str]], Reply]] = {
 _WRITES = {"hset", "hmset", "hdel", "del"}
 
 
+USAGE = "usage: sonic-db-cli [-h] [-s] [-j] [-n NAMESPACE] db_or_op [cmd [cmd ...]]\n"
+UNARY = {"PING": "PONG", "SAVE": "OK", "FLUSHALL": "OK"}  # db_or_op forms, answered for every instance
+
+
 def sonic_db_cli(host: DbHost, argv: list[str]) -> CommandResult:
-    args = argv[1:]
-    while args and args[0] in ("-n", "--namespace", "-s", "--unixsocket"):
+    """sonic-swss-common sonic-db-cli: `[-s] [-j] [-n NS] DB CMD ...` or a unary `PING|SAVE|FLUSHALL`."""
+    args, as_json = argv[1:], False
+    while args and args[0].startswith("-"):
+        if args[0] in ("-h", "--help"):
+            return CommandResult(stdout=USAGE)
+        as_json = as_json or args[0] in ("-j", "--json")
         args = args[2:] if args[0] in ("-n", "--namespace") else args[1:]
     if not args:
-        return CommandResult(stderr="usage: sonic-db-cli [-h] [-s] [-n NAMESPACE] db_or_op [cmd ...]\n", exit_code=1)
+        return CommandResult(stdout=USAGE, exit_code=0)
+    if args[0] in UNARY and len(args) == 1:
+        return CommandResult(stdout=UNARY[args[0]] + "\n")
     db = host.db_by_name(args[0])
     if db is None:
         return CommandResult(stderr=f"Invalid database name input : '{args[0]}'\n", exit_code=1)
+    if len(args) == 1:
+        return CommandResult(stdout=USAGE)
     if not _write_allowed(host, db, args[1:]):
         return CommandResult(disconnect=True, exit_code=255)
     try:
@@ -127,7 +139,8 @@ def sonic_db_cli(host: DbHost, argv: list[str]) -> CommandResult:
     except ValueError as exc:
         return CommandResult(stderr=f"{exc}\n", exit_code=1)
     _after(host, db, args[1:])
-    return CommandResult(stdout=_plain(reply, args[1].upper() if len(args) > 1 else "") + "\n")
+    command = args[1].upper()
+    return CommandResult(stdout=(_json(reply) if as_json else _plain(reply, command)) + "\n")
 
 
 def _write_allowed(host: DbHost, db: HashDb, args: list[str]) -> bool:
@@ -142,19 +155,35 @@ def _after(host: DbHost, db: HashDb, args: list[str]) -> None:
         host.after_config_write()
 
 
+INT_TO_BOOL = frozenset({"EXPIRE", "EXPIREAT", "PEXPIRE", "PEXPIREAT", "HEXISTS", "PERSIST", "SISMEMBER"})
+OK_TO_BOOL = frozenset({"HMSET", "FLUSHALL", "FLUSHDB", "MSET"})
+
+
+def _quoted(text: str) -> str:
+    """redisreply.cpp formatStringWithQuot: single quotes, double quotes when the text holds a `'`."""
+    return f'"{text}"' if "'" in text else f"'{text}'"
+
+
 def _plain(reply: Reply, command: str) -> str:
-    """One reply in sonic-db-cli's format (without the final newline)."""
+    """One reply as sonic-db-cli prints it (redis-py's shapes), without the final newline."""
     if reply is None:
         return ""
     if isinstance(reply, dict):
-        return "{" + ", ".join(f"'{k}': '{v}'" for k, v in reply.items()) + "}"
+        return "{" + ", ".join(f"{_quoted(k)}: {_quoted(v)}" for k, v in reply.items()) + "}"
     if isinstance(reply, list):
         return "\n".join(reply)
-    if command == "HEXISTS" and isinstance(reply, int):
+    if isinstance(reply, int) and command in INT_TO_BOOL and reply in (0, 1):
         return "True" if reply else "False"
-    if command == "HMSET" and reply == "OK":
+    if command in OK_TO_BOOL and reply == "OK":
         return "True"
+    if command == "PING":
+        return "True" if reply == "PONG" else "False"
     return str(reply)
+
+
+def _json(reply: Reply) -> str:
+    """`-j`: the reply's own JSON type (compact, UTF-8 kept); HGETALL is an object."""
+    return json.dumps(reply, ensure_ascii=False, separators=(",", ":"))
 
 
 def redis_cli(host: DbHost, argv: list[str]) -> CommandResult:
@@ -242,7 +271,7 @@ def sonic_cfggen(host: DbHost, argv: list[str]) -> CommandResult:
         return _write_to_db(host, args)
     if "-d" not in args and "--from-db" not in args:
         return CommandResult(stderr="sonic-cfggen: only -d (read CONFIG_DB) is available on this device\n", exit_code=1)
-    data = host.config.to_json()
+    data = host.config.typed_json()
     if "--print-data" in args:
         return CommandResult(stdout=config_json(data))
     for flag in ("--var-json", "-v", "--var"):
@@ -281,13 +310,25 @@ def _write_to_db(host: DbHost, args: list[str]) -> CommandResult:
         for key, row in rows.items():
             if not host.allow_config_write():
                 return CommandResult(disconnect=True, exit_code=255)
-            values = {f: ",".join(map(str, v)) if isinstance(v, list) else str(v) for f, v in row.items()}
-            host.config.hset(f"{table}|{key}", values)
+            host.config.hset(f"{table}|{key}", typed_to_raw(row))
             host.after_config_write()
     return CommandResult()
 
 
-def _var(data: Mapping[str, dict[str, dict[str, str]]], name: str, *, as_json: bool) -> CommandResult:
+def typed_to_raw(row: Mapping[str, object]) -> dict[str, str]:
+    """configdb.h typed_to_raw: a list is stored as `field@` = `a,b`; an empty entry as `NULL: NULL`."""
+    if not row:
+        return {"NULL": "NULL"}
+    raw: dict[str, str] = {}
+    for name, value in row.items():
+        if isinstance(value, list):
+            raw[name + "@"] = ",".join(str(v) for v in value)
+        else:
+            raw[name] = str(value)
+    return raw
+
+
+def _var(data: Mapping[str, Mapping[str, object]], name: str, *, as_json: bool) -> CommandResult:
     table = data.get(name)
     if as_json:
         if table is None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from rocelab.sonic import show, stats
+from rocelab.sonic import intf, show, stats
 from rocelab.sonic.cli_stats import (
     SHOW_QUEUE_WATERMARK,
     SHOW_WATERMARK,
@@ -19,9 +20,9 @@ from rocelab.sonic.cli_stats import (
 )
 from rocelab.sonic.counters import port_oid, queue_oid
 from rocelab.sonic.db import HashDb
-from rocelab.sonic.defaults import HWSKU, PLATFORM
 from rocelab.sonic.ecn import ecn_profile_set, ecn_queue_set
 from rocelab.sonic.qosview import TICK_MS
+from rocelab.sonic.version import show_version
 from rocelab.sonic.watchdog import timer_ticks
 from rocelab.twin import CommandResult
 
@@ -55,14 +56,14 @@ def _show_table() -> dict[tuple[str, ...], ShowHandler]:
         ("buffer_pool", "persistent-watermark"): lambda t, a: watermark_script(t, ["-p", "-t", "buffer_pool"]),
         ("headroom-pool", "watermark"): lambda t, a: watermark_script(t, ["-t", "headroom_pool"]),
         ("headroom-pool", "persistent-watermark"): lambda t, a: watermark_script(t, ["-p", "-t", "headroom_pool"]),
-        ("interfaces", "status"): _interfaces_status,
+        ("interfaces", "status"): interfaces_status,
         ("pfcwd",): lambda t, a: run_pfcwd(t, ["pfcwd", "show", *a], sudo=False),
         ("ecn",): lambda t, a: CommandResult(stdout=show.ecn_profiles(t.config.table("WRED_PROFILE"))),
         ("mmu",): lambda t, a: mmu_config(t, a),
         ("buffer", "configuration"): lambda t, a: mmu_config(t, a),
         ("buffer", "information"): lambda t, a: mmu_config(t, a, state=True),
         ("runningconfiguration", "all"): lambda t, a: _running_config(t),
-        ("version",): lambda t, a: CommandResult(stdout=_version(t)),
+        ("version",): lambda t, a: CommandResult(stdout=_version(t, a)),
         ("logging",): lambda t, a: CommandResult(stdout=_logging(t)),
     }
 
@@ -178,18 +179,26 @@ def run_pfc(twin: SonicTwin, argv: list[str]) -> CommandResult:
     return _usage("pfc", f'No such command "{" ".join(args[:2])}".')
 
 
-def _interfaces_status(twin: SonicTwin, args: list[str]) -> CommandResult:
-    ports = twin.config.table("PORT")
-    if args and not args[0].startswith("-"):
-        if args[0] not in ports:
-            return CommandResult(stderr=f"Invalid interface name {args[0]}\n", exit_code=1)
-        ports = {args[0]: ports[args[0]]}
-    oper = {p: twin.appl.hget(f"PORT_TABLE:{p}", "oper_status") or "down" for p in ports}
-    return CommandResult(stdout=show.interfaces_status(ports, oper))
+def interfaces_status(twin: SonicTwin, args: list[str]) -> CommandResult:
+    """`show interfaces status [NAME|RANGE]`, i.e. `intfutil -c status [-i NAME]`."""
+    names = [a for a in args if not a.startswith("-")]
+    try:
+        text = intf.interfaces_status(intf.Dbs(twin.config, twin.appl, twin.state), names[0] if names else None)
+    except intf.FilterError as exc:
+        return CommandResult(stderr=f"Error: {exc}\n", exit_code=1)
+    return CommandResult(stdout=text)
+
+
+def intfutil(twin: SonicTwin, argv: list[str]) -> CommandResult:
+    args = argv[1:]
+    if args[:2] != ["-c", "status"]:
+        return CommandResult(stderr="intfutil: only -c status [-i NAME] is available here\n", exit_code=1)
+    name = args[args.index("-i") + 1 : args.index("-i") + 2] if "-i" in args else []
+    return interfaces_status(twin, name)
 
 
 def _running_config(twin: SonicTwin) -> CommandResult:
-    data: dict[str, object] = json.loads(show.config_json(twin.config.to_json()))
+    data: dict[str, object] = json.loads(show.config_json(twin.config.typed_json()))
     data["bgpraw"] = (
         "Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.5.4\n"
         f"frr defaults traditional\nhostname {twin.hostname}\nlog syslog informational\n!\nend\n"
@@ -197,13 +206,19 @@ def _running_config(twin: SonicTwin) -> CommandResult:
     return CommandResult(stdout=json.dumps(data, indent=4) + "\n")
 
 
-def _version(twin: SonicTwin) -> str:
-    return (
-        f"\nSONiC Software Version: {twin.sonic_version}\nSONiC OS Version: 12\nDistribution: Debian 12.11\n"
-        "Kernel: 6.1.0-29-2-amd64\nBuild commit: 0000000\nBuild date: Thu Nov 19 00:00:00 UTC 2026\n"
-        f"Built by: roce-agent lab twin\n\nPlatform: {PLATFORM}\nHwSKU: {HWSKU}\nASIC: {twin.asic_type}\n"
-        "ASIC Count: 1\nSerial Number: N/A\nModel Number: N/A\nHardware Revision: N/A\n"
-        f"Uptime: up {twin.clock // 600} min\n"
+def _version(twin: SonicTwin, args: list[str]) -> str:
+    """Release from sonic_version.yml (twin.sonic_version), HwSKU as device_info reads it: DEVICE_METADATA."""
+    now = BOOT.replace(tzinfo=None) + timedelta(milliseconds=twin.clock * TICK_MS)
+    release = replace(twin.release, build_version=twin.sonic_version.removeprefix("SONiC."))
+    hwsku = twin.config.hget("DEVICE_METADATA|localhost", "hwsku") or twin.sku.hwsku
+    return show_version(
+        release,
+        twin.sku.platform,
+        hwsku,
+        twin.asic_type,
+        booted=BOOT.replace(tzinfo=None),
+        now=now,
+        brief="--brief" in args or "-b" in args,
     )
 
 

@@ -169,6 +169,23 @@ class ConfigDb(HashDb):
             out.setdefault(table, {})[rest] = dict(row)
         return out
 
+    def typed_json(self) -> dict[str, dict[str, dict[str, str | list[str]]]]:
+        """ConfigDBConnector.get_config() after raw_to_typed (sonic-swss-common configdb.h): a `field@`
+        is the list `field` (split at commas) and the `NULL` placeholder field of an empty entry is dropped."""
+        out: dict[str, dict[str, dict[str, str | list[str]]]] = {}
+        for key, row in self.rows.items():
+            table, _, rest = key.partition("|")
+            typed: dict[str, str | list[str]] = {}
+            for name, value in row.items():
+                if name == "NULL":
+                    continue
+                if name.endswith("@"):
+                    typed[name[:-1]] = value.split(",")
+                else:
+                    typed[name] = value
+            out.setdefault(table, {})[rest] = typed
+        return out
+
     def table_json(self, table: str) -> dict[str, dict[str, str]]:
         """One table of the to_json() view (fresh dicts, safe to mutate)."""
         prefix = table + "|"

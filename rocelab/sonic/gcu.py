@@ -26,6 +26,7 @@ from rocelab.sonic import gcu_validators
 from rocelab.sonic.checkpoints import CheckpointStore
 from rocelab.sonic.db import ConfigDb
 from rocelab.sonic.gcu_sort import sort_changes
+from rocelab.sonic.switch_hash import redis_row, typed_view
 from rocelab.sonic.yang import KNOWN_TABLES, YangError, validate
 
 VALIDATOR = gcu_validators.RDMA
@@ -83,7 +84,7 @@ class Gcu:
         self._say(APPLIER, f"{HOST}: Patch application starting.")
         self._say(APPLIER, f"{HOST}: Patch: {json.dumps(ops)}")
         self._say(APPLIER, f"{HOST} getting current config db.")
-        current = self.config.to_json()
+        current = typed_view(self.config.to_json())
         self._say(APPLIER, f"{HOST}: simulating the target full config after applying the patch.")
         target = self._simulate(current, ops)
         self._say(APPLIER, f"{HOST}: validating all JsonPatch operations are permitted on the specified fields")
@@ -110,7 +111,7 @@ class Gcu:
             if result.interrupted:
                 return result
         self._say(APPLIER, f"{HOST}: verifying patch updates are reflected on ConfigDB.")
-        if not dry_run and _without_backend(self.config.to_json()) != _without_backend(target):
+        if not dry_run and _without_backend(typed_view(self.config.to_json())) != _without_backend(target):
             raise GcuError(f"{HOST}: after applying patch to config, there are still some parts not updated")
         self._say(APPLIER, f"{HOST} patch application completed.")
         return result
@@ -121,14 +122,14 @@ class Gcu:
         self._say(REPLACER, "Config replacement starting.")
         self._say(REPLACER, f"Target config length: {len(json.dumps(target))}.")
         self._say(REPLACER, "Getting current config db.")
-        current = self.config.to_json()
+        current = typed_view(self.config.to_json())
         self._say(REPLACER, "Generating patch between target config and current config db.")
         ops = jsonpatch.make_patch(current, target).patch
         self._say(REPLACER, "Applying patch using 'Patch Applier'.")
         result = self._patch_applier(ops, dry_run, max_changes)
         if not result.interrupted:
             self._say(REPLACER, "Verifying config replacement is reflected on ConfigDB.")
-            if not dry_run and self.config.to_json() != target:  # no backend-table exemption here, like GCU
+            if not dry_run and typed_view(self.config.to_json()) != target:  # no backend-table exemption here, like GCU
                 raise GcuError("After replacing config, there is still some parts not updated")
             self._say(REPLACER, "Config replacement completed.")
         return result
@@ -196,7 +197,7 @@ class Gcu:
         seen nor overwritten unless a later change touches the same row.
         """
         result = ApplyResult()
-        doc: Any = self.config.to_json()
+        doc: Any = typed_view(self.config.to_json())
         for op in ops:
             if max_changes is not None and result.applied >= max_changes:
                 result.interrupted = True
@@ -228,7 +229,7 @@ class Gcu:
                 self.config.delete(f"{table}|{key}")
             for key, row in new_rows.items():
                 if old_rows.get(key) != row:
-                    self.config.set_row(f"{table}|{key}", {str(f): str(v) for f, v in row.items()})
+                    self.config.set_row(f"{table}|{key}", redis_row(row))
 
     # -- checkpoints ---------------------------------------------------------------------------------
     def checkpoint(self, name: str) -> None:
@@ -236,7 +237,7 @@ class Gcu:
         self._say(ROLLBACKER, "Config checkpoint starting.")
         self._say(ROLLBACKER, f"Checkpoint name: {name}.")
         self._say(ROLLBACKER, "Getting current config db.")
-        text = json.dumps(self.config.to_json())
+        text = json.dumps(typed_view(self.config.to_json()))
         self._say(ROLLBACKER, "Getting checkpoint full-path.")
         self._say(ROLLBACKER, "Ensuring checkpoint directory exist.")
         self._say(ROLLBACKER, f"Saving config db content to /etc/sonic/checkpoints/{name}.cp.json.")

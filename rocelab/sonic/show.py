@@ -150,36 +150,6 @@ def mmu_config(
     return out
 
 
-def speed_text(speed: str) -> str:
-    if not speed.isdigit():
-        return "N/A"
-    mbps = int(speed)
-    return f"{mbps // 1000}G" if mbps >= 1000 and mbps % 1000 == 0 else f"{mbps}M"
-
-
-def interfaces_status(
-    ports: Mapping[str, Mapping[str, str]], oper: Mapping[str, str], vlan: Mapping[str, str] | None = None
-) -> str:
-    """`show interfaces status` (intfutil); a port in no VLAN/PortChannel is `routed`."""
-    table = [
-        [
-            name,
-            row.get("lanes", "N/A"),
-            speed_text(row.get("speed", "")),
-            row.get("mtu", "N/A"),
-            row.get("fec", "N/A"),
-            row.get("alias", "N/A"),
-            (vlan or {}).get(name, "routed"),
-            oper.get(name, "down"),
-            row.get("admin_status", "down"),
-            "N/A",
-            row.get("pfc_asym", "N/A"),
-        ]
-        for name, row in ((n, ports[n]) for n in natsorted(ports))
-    ]
-    return tabulate(table, INTF_HEADER, tablefmt="simple", stralign="right", disable_numparse=True) + "\n"
-
-
 def config_json(data: Mapping[str, object]) -> str:
     """`sonic-cfggen -d --print-data`: sorted, 4-space-indented JSON."""
     return json.dumps(data, indent=4, sort_keys=True) + "\n"

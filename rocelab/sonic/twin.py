@@ -1,8 +1,8 @@
 """SonicTwin: an in-memory SONiC switch that answers shell command lines like a sonic-vm would.
 
 It implements rocelab.twin.Twin; the SSH layer adds the prompt, strips a leading `sudo`, and honours
-CommandResult.delay_s/disconnect. Each `run` call advances a logical clock by one tick (qosview.TICK_MS),
-which drives counters and the PFC watchdog deterministically.
+CommandResult.delay_s/disconnect. Each `run` call advances a logical clock by one tick (qosview.TICK_MS)
+per tool it starts, which drives counters and the PFC watchdog deterministically.
 """
 
 from __future__ import annotations
@@ -12,22 +12,25 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 
+from rocelab.cost import invocations
 from rocelab.sonic import cli_config, cli_db, cli_show, cli_stats
 from rocelab.sonic.appl import render_appl_db, render_state_db
 from rocelab.sonic.asicdb import render_asic_db
 from rocelab.sonic.buffermgr import BufferManager
 from rocelab.sonic.counters import PATTERNS, CountersDb, TrafficModel
 from rocelab.sonic.db import ConfigDb, DerivedDb, HashDb, Row, intern_key
-from rocelab.sonic.defaults import ASIC_TYPE, HWSKU, PLATFORM, SONIC_VERSION, seed_config
+from rocelab.sonic.defaults import seed_config
 from rocelab.sonic.faults import HANG_SECONDS, Faults
 from rocelab.sonic.gcu import Gcu
 from rocelab.sonic.qosview import TICK_MS
 from rocelab.sonic.shell import run_line
 from rocelab.sonic.show import config_json
+from rocelab.sonic.sku import DEFAULT_DYNAMIC_SKU, DEFAULT_SKU, load_sku
 from rocelab.sonic.stats import Baseline, watermark_oids
+from rocelab.sonic.switch_hash import switch_table_row
+from rocelab.sonic.version import DEFAULT_RELEASE, release_of
 from rocelab.twin import CommandResult, TwinPort
 
 HOME = "/home/admin"
@@ -61,9 +64,15 @@ class SonicTwin:
         state_dir: Path | None = None,
         seed: int = 0,
         dump: RedisDump | None = None,
+        sku: str | None = None,
+        release: str = DEFAULT_RELEASE,
     ) -> None:
         if buffer_model not in ("traditional", "dynamic"):
             raise ValueError(f"buffer_model must be 'traditional' or 'dynamic', not {buffer_model!r}")
+        self.sku = load_sku(sku or (DEFAULT_DYNAMIC_SKU if buffer_model == "dynamic" else DEFAULT_SKU))
+        if buffer_model not in self.sku.models:
+            raise ValueError(f"SKU {self.sku.name} has no {buffer_model} buffer model ({', '.join(self.sku.models)})")
+        self.release = release_of(release)
         self.hostname = hostname
         self.ports = list(ports)
         self.port_names = [p.name for p in self.ports]
@@ -76,17 +85,23 @@ class SonicTwin:
         self._saved: str | None = None  # None: still the config the image booted with
         self.config = ConfigDb()
         if dump is None:
-            seed_config(self.config, hostname, self.ports, buffer_model, seed)
+            seed_config(self.config, hostname, self.ports, buffer_model, seed, self.sku)
         else:  # a device's databases as they are (a redis dump): nothing rendered, no traffic model
             self.config.rows.update({intern_key(k): dict(v) for k, v in dump.get(4, {}).items() if v})
             self._saved = config_json(self.config.to_json())
-        self.buffers = BufferManager(buffer_model, lambda text: self.syslog.append((self.clock, text)))
+        self.buffers = BufferManager(buffer_model, lambda text: self.syslog.append((self.clock, text)), self.sku)
         self.buffers.reconcile(self.config, self.port_names)
         cabled = frozenset(p.name for p in self.ports if p.neighbor)
         self.traffic = TrafficModel(self.config, self._now)
         self.counters = CountersDb([] if dump else self.port_names, self.traffic)
         watchdog = self.traffic.watchdog
-        self.appl = DerivedDb("APPL_DB", 0, ":", lambda: render_appl_db(self.config, cabled, watchdog, self._now))
+        self.switch_table = switch_table_row(self.config.row("DEVICE_METADATA", "localhost"))  # swss start
+        self.appl = DerivedDb(
+            "APPL_DB",
+            0,
+            ":",
+            lambda: render_appl_db(self.config, cabled, watchdog, self._now, self.sku, self.switch_table),
+        )
         self.state = DerivedDb("STATE_DB", 6, "|", lambda: render_state_db(self.config, cabled))
         self.asic = DerivedDb(
             "ASIC_DB", 1, ":", lambda: render_asic_db(self.config, self._appl_table, watchdog, self.clock)
@@ -97,8 +112,8 @@ class SonicTwin:
                 rows: dict[str, Row] = {intern_key(k): dict(v) for k, v in dump.get(db_id, {}).items() if v}
                 db.replace_render(_fixed(rows))
         self.faults = Faults()
-        self.sonic_version = SONIC_VERSION  # `show version` and GCU's release checks (sonic_version.yml)
-        self.asic_type = ASIC_TYPE
+        self.sonic_version = f"SONiC.{self.release.build_version}"  # show version, GCU's release (sonic_version.yml)
+        self.asic_type = self.sku.asic_type
         self.gcu = Gcu(
             self.config,
             self.after_config_write,
@@ -126,7 +141,7 @@ class SonicTwin:
 
     # -- Twin protocol -------------------------------------------------------------------------------
     def run(self, command: str, *, sudo: bool) -> CommandResult:
-        self.clock += 1
+        self.clock += max(1, invocations(command))
         self._invalidate()
         self.run_due_timers()
         if self.faults.hang_next:
@@ -137,7 +152,14 @@ class SonicTwin:
             result = CommandResult(stderr=message.rstrip("\n") + "\n", exit_code=1)
         else:
             try:
-                result = run_line(command, self._dispatch, sudo, self._write_redirect)
+                ran: list[list[str]] = []
+
+                def dispatch(words: list[str], as_root: bool) -> CommandResult:
+                    ran.append(list(words))  # what really ran: `a || b` runs b only when a fails
+                    return self._dispatch(words, as_root)
+
+                result = run_line(command, dispatch, sudo, self._write_redirect)
+                result.ran = ran
             except Exception as exc:  # a twin bug must look like a crashing tool, not kill the SSH session
                 name = command.split()[0] if command.split() else "bash"
                 text = f'Traceback (most recent call last):\n  File "{name}"\n{type(exc).__name__}: {exc}\n'
@@ -162,8 +184,8 @@ class SonicTwin:
             return self.saved_config().encode()
         if path == VERSION_FILE:  # what `show version` and GCU read (sonic-buildimage sonic_version.yml.j2)
             return version_yml(self.sonic_version, self.asic_type).encode()
-        if path == f"/usr/share/sonic/device/{PLATFORM}/{HWSKU}/pg_profile_lookup.ini":  # what buffermgrd reads
-            return resources.files("rocelab.sonic").joinpath("pg_profile_lookup.ini").read_bytes()
+        if path == f"/usr/share/sonic/device/{self.sku.platform}/{self.sku.hwsku}/pg_profile_lookup.ini":
+            return self.sku.lookup_ini().encode()  # what buffermgrd reads
         if path.startswith(CHECKPOINT_DIR) and path.endswith(".cp.json"):
             text = self.gcu.checkpoint_text(path[len(CHECKPOINT_DIR) : -len(".cp.json")])
             return None if text is None else text.encode()
@@ -210,14 +232,15 @@ class SonicTwin:
     def allow_config_write(self) -> bool:
         return self.faults.allow_single_write()
 
-    def reload_config(self, doc: dict[str, dict[str, dict[str, str]]]) -> None:
+    def reload_config(self, doc: dict[str, dict[str, dict[str, object]]]) -> None:
         """`config reload`: CONFIG_DB is replaced and the daemons restart (fresh counters and watchdog)."""
         self.config.rows.clear()
         for table, rows in doc.items():
             for key, row in rows.items():
-                self.config.rows[f"{table}|{key}"] = {f: str(v) for f, v in row.items()}
+                self.config.rows[f"{table}|{key}"] = cli_db.typed_to_raw(row)
         self.config.version += 1
-        self.buffers = BufferManager(self.buffer_model, lambda text: self.syslog.append((self.clock, text)))
+        self.switch_table = switch_table_row(self.config.row("DEVICE_METADATA", "localhost"))  # swss restarts
+        self.buffers = BufferManager(self.buffer_model, lambda text: self.syslog.append((self.clock, text)), self.sku)
         self.traffic.flows.clear()
         self.traffic.watchdog.storms.clear()
         self.counter_snapshots.clear()
@@ -230,12 +253,15 @@ class SonicTwin:
     def saved_config(self) -> str:
         if self._saved is not None:
             return self._saved
-        fresh = ConfigDb()  # the image's startup config: re-rendered on demand instead of stored per twin
-        seed_config(fresh, self.hostname, self.ports, self.buffer_model, self.seed)
-        return config_json(fresh.to_json())
+        # The startup config is the booted image saved once (`config save` after first boot, as a provisioned
+        # switch has it): the render plus what buffermgrd wrote at boot. Re-made on demand, not stored per twin.
+        fresh = ConfigDb()
+        seed_config(fresh, self.hostname, self.ports, self.buffer_model, self.seed, self.sku)
+        BufferManager(self.buffer_model, lambda text: None, self.sku).reconcile(fresh, self.port_names)
+        return config_json(fresh.typed_json())
 
     def save_config(self, path: str) -> None:
-        text = config_json(self.config.to_json())
+        text = config_json(self.config.typed_json())  # `config save` is `sonic-cfggen -d --print-data`
         if self._abs(path) == cli_config.SAVED_CONFIG:
             self._saved = text
         else:
@@ -286,6 +312,7 @@ class SonicTwin:
             "redis-cli": lambda w, s: cli_db.redis_cli(self, w),
             "show": lambda w, s: cli_show.run_show(self, w),
             "pfc": lambda w, s: cli_show.run_pfc(self, w),
+            "intfutil": lambda w, s: cli_show.intfutil(self, w),
             "pfcstat": lambda w, s: cli_show.pfcstat(self, w[1:]),
             "queuestat": lambda w, s: cli_stats.queue_script(self, "queue", w[1:]),
             "wredstat": lambda w, s: cli_stats.queue_script(self, "wred", w[1:]),

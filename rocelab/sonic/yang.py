@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from rocelab.sonic.buffermgr import plain_ref
+from rocelab.sonic.switch_hash import HashYangError, check_switch_hash
 
 Config = Mapping[str, Mapping[str, Mapping[str, str]]]
 
@@ -25,7 +26,8 @@ KNOWN_TABLES = frozenset(
         "BUFFER_PROFILE", "BUFFER_QUEUE", "CABLE_LENGTH", "DEFAULT_LOSSLESS_BUFFER_PARAMETER", "DEVICE_METADATA",
         "DEVICE_NEIGHBOR", "DOT1P_TO_TC_MAP", "DSCP_TO_TC_MAP", "FLEX_COUNTER_TABLE", "LOSSLESS_TRAFFIC_PATTERN",
         "MAP_PFC_PRIORITY_TO_QUEUE", "PFC_PRIORITY_TO_PRIORITY_GROUP_MAP", "PFC_WD", "PORT", "PORT_QOS_MAP",
-        "QUEUE", "SCHEDULER", "TC_TO_DSCP_MAP", "TC_TO_PRIORITY_GROUP_MAP", "TC_TO_QUEUE_MAP", "WRED_PROFILE",
+        "QUEUE", "SCHEDULER", "SWITCH_HASH", "TC_TO_DSCP_MAP", "TC_TO_PRIORITY_GROUP_MAP", "TC_TO_QUEUE_MAP",
+        "WRED_PROFILE",
     }
 )  # fmt: skip
 
@@ -356,6 +358,13 @@ CHECKS: dict[str, Checker] = {
 RELEASE_CHECKS = {"PORT_QOS_MAP": check_port_qos_map, "FLEX_COUNTER_TABLE": check_flex_counter}
 
 
+def _switch_hash(key: str, row: object, where: str, release: str) -> None:
+    try:
+        check_switch_hash(key, row, where, release)
+    except HashYangError as exc:
+        raise YangError(str(exc)) from None
+
+
 def validate(cfg: Config, tables: set[str] | None = None, *, release: str = "master") -> None:
     """Raise YangError for the first violation in `tables` (default: every table), as `release`'s YANG."""
     chosen = tables if tables is not None else set(cfg.keys())
@@ -369,6 +378,9 @@ def validate(cfg: Config, tables: set[str] | None = None, *, release: str = "mas
             raise YangError(f"{table}: must be an object of entries")
         for key, row in rows.items():
             where = f"{table}|{key}"
+            if table == "SWITCH_HASH":  # leaf-lists: the only table modelled here whose values are lists
+                _switch_hash(key, row, where, release)
+                continue
             if not isinstance(row, Mapping) or not all(isinstance(v, str) for v in row.values()):
                 raise YangError(f"{where}: entries must be objects of string leaves")
             if table in MAP_RULES:

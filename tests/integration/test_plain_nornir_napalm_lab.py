@@ -106,8 +106,11 @@ def test_napalm_configure_changes_only_its_own_switch(lab: Lab, elsewhere: Path)
         after = _get(nr, "get_lossless_config")
     finally:
         nr.close_connections()
-    assert pushed["leaf2"][0].diff == "~ CABLE_LENGTH|AZURE Ethernet0: '0m' -> '40m'"
-    assert (before["leaf2"]["Ethernet0"]["cable_m"], after["leaf2"]["Ethernet0"]["cable_m"]) == (0, 40)
+    assert pushed["leaf2"][0].diff == "~ CABLE_LENGTH|AZURE Ethernet0: '5m' -> '40m'"
+    assert (before["leaf2"]["Ethernet0"]["cable_m"], after["leaf2"]["Ethernet0"]["cable_m"]) == (
+        5,
+        40,
+    )  # the default SKU boots with its default_cable 5m
     for name in ("leaf1", "spine1", "spine2"):
         assert after[name] == before[name], f"{name} changed by a configure meant for leaf2"
 

@@ -77,3 +77,23 @@ def test_a_failure_reason_is_masked_and_one_line() -> None:
     register_secret(SECRET)
     res = Result(host=Host("leaf1"), exception=RuntimeError(f"\n  denied for {SECRET}\ntraceback"), failed=True)
     assert reason(res) == f"denied for {MASK}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password=abc123", f"password={MASK}"),
+        ("token: hunter2", f"token: {MASK}"),
+        ("username admin password Qx7-lab", f"username admin password {MASK}"),
+        ("snmp-server community s3cr3t!", f"snmp-server community {MASK}"),
+        # prose about secrets is not a secret: ruamel's "found character that cannot start any token"
+        ("while scanning: next token found character", "while scanning: next token found character"),
+        ("secret values are masked", "secret values are masked"),
+        ("Password Authentication failed", "Password Authentication failed"),
+        # the keyword net never reaches across a line break into the next message
+        ("wrong password\nno device was contacted", "wrong password\nno device was contacted"),
+        ("token:\nnext", "token:\nnext"),
+    ],
+)
+def test_the_keyword_net_masks_secret_looking_values_and_leaves_prose(text: str, expected: str) -> None:
+    assert scrub(text) == expected

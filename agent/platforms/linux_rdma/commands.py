@@ -15,6 +15,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from agent.policy.dcqcn import NP_NAMES, RP_NAMES
+
 IFNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,14}$")  # IFNAMSIZ-1, no '/', ':' or spaces
 RDMA_DEV_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 NETNS_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -29,6 +31,8 @@ ROCE_MODES = ("RoCE v2", "IB/RoCE v1")
 WRITABLE_FILES = (
     re.compile(r"^/sys/class/net/[A-Za-z][A-Za-z0-9_.-]{0,14}/ecn/roce_(np|rp)/enable/[0-7]$"),
     re.compile(r"^/sys/class/net/[A-Za-z][A-Za-z0-9_.-]{0,14}/ecn/roce_np/(cnp_dscp|cnp_802p_prio)$"),
+    re.compile(rf"^/sys/class/net/[A-Za-z][A-Za-z0-9_.-]{{0,14}}/ecn/roce_rp/({'|'.join(RP_NAMES)})$"),
+    re.compile(rf"^/sys/class/net/[A-Za-z][A-Za-z0-9_.-]{{0,14}}/ecn/roce_np/({'|'.join(NP_NAMES)})$"),
     re.compile(r"^/sys/kernel/config/rdma_cm/[A-Za-z][A-Za-z0-9_.-]{0,63}/ports/[0-9]{1,3}/default_roce_(tos|mode)$"),
     re.compile(r"^/sys/class/infiniband/[A-Za-z][A-Za-z0-9_.-]{0,63}/tc/[0-9]{1,3}/traffic_class$"),
     re.compile(r"^/proc/sys/net/ipv4/tcp_ecn$"),
@@ -184,7 +188,14 @@ def nic_files(ifname: str) -> list[str]:
     for point in ("np", "rp"):
         files += [f"{base}/ecn/roce_{point}/enable/{p}" for p in range(8)]
     files += [f"{base}/ecn/roce_np/cnp_dscp", f"{base}/ecn/roce_np/cnp_802p_prio"]
+    files += [dcqcn_path(ifname, "rp", name) for name in RP_NAMES]
+    files += [dcqcn_path(ifname, "np", name) for name in NP_NAMES]
     return files
+
+
+def dcqcn_path(ifname: str, point: str, name: str) -> str:
+    """MLNX_OFED's DCQCN parameter file (`point` "rp" or "np"; names from agent.policy.dcqcn)."""
+    return f"/sys/class/net/{check_ifname(ifname)}/ecn/roce_{point}/{name}"
 
 
 # ---- writes ---------------------------------------------------------------------------------------

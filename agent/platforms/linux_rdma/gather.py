@@ -19,6 +19,7 @@ from agent.platforms.linux_rdma import commands as C
 from agent.platforms.linux_rdma import parse as P
 from agent.platforms.linux_rdma.batch import HostShell, Section
 from agent.platforms.linux_rdma.native import HostNative, Nic, Problem
+from agent.policy.dcqcn import NP_NAMES, RP_NAMES
 
 DCB_READS = ("pfc", "ets", "app", "buffer", "dcbx")
 ETHTOOL_READS = {"-S": "stats", "-i": "info", "-a": "pause"}
@@ -235,6 +236,11 @@ def _nic_files(nic: Nic, values: dict[str, list[str]]) -> None:
         flags = {p: _int_file(values, f"{base}/ecn/roce_{point}/enable/{p}") for p in range(8)}
         if all(v is not None for v in flags.values()):
             setattr(nic, f"ecn_{point}", {p: bool(v) for p, v in flags.items()})
+    for point, names in (("rp", RP_NAMES), ("np", NP_NAMES)):
+        for name in names:
+            param = _int_file(values, C.dcqcn_path(nic.ifname, point, name))
+            if param is not None:
+                nic.dcqcn[f"{point}/{name}"] = param
     for attr, ofed, upstream in (("dscp", "cnp_dscp", "np_cnp_dscp"), ("prio", "cnp_802p_prio", "np_cnp_prio")):
         path = f"{base}/ecn/roce_np/{ofed}"
         if path not in values and nic.bus_info:  # upstream mlx5: debugfs, keyed by the PCI address

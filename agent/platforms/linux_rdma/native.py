@@ -111,6 +111,7 @@ class Nic:
     cnp_prio: int | None = None
     cnp_dscp_path: str | None = None  # where they were read: MLNX_OFED sysfs or upstream debugfs
     cnp_prio_path: str | None = None
+    dcqcn: dict[str, int] = field(default_factory=dict)  # "rp/rpg_time_reset" -> value (MLNX_OFED sysfs)
     rdma: RdmaLink | None = None
     problems: list[Problem] = field(default_factory=list)
 

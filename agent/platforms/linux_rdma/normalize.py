@@ -149,6 +149,7 @@ def _nic_state(host: HostNative, nic: Nic) -> NicState:
         ecn_rp=dict(nic.ecn_rp or {}),
         cnp_dscp=nic.cnp_dscp,
         cnp_priority=nic.cnp_prio,
+        dcqcn=dict(nic.dcqcn),
         roce_tos=tos,
         roce_mode=host.roce_mode.get(key) if key else None,
         rdma_device=rdma.device if rdma else None,

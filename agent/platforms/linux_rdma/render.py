@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from agent.errors import DeviceError
 from agent.intent import PortIntent
+from agent.platforms.linux_rdma.commands import dcqcn_path
 from agent.platforms.linux_rdma.native import HostNative, Nic
 from agent.policy.model import Policy, SchedulingType
 
@@ -137,6 +138,7 @@ def _ecn_files(policy: Policy, lossless: tuple[int, ...], nic: Nic, t: NicTarget
         for p in range(8):
             value = "1" if p in wanted[point] else "0"
             t.files.append(FileTarget(ecn_path(nic.ifname, point, p), value, value))
+    _dcqcn_files(policy, nic, t)
     cnp = policy.cnp_class
     if cnp is None:
         return
@@ -149,6 +151,16 @@ def _ecn_files(policy: Policy, lossless: tuple[int, ...], nic: Nic, t: NicTarget
             f"{nic.ifname}: CNP DSCP/priority not readable (MLNX_OFED ecn/roce_np, or upstream debugfs "
             "cc_params which needs passwordless sudo); not configured"
         )
+
+
+def _dcqcn_files(policy: Policy, nic: Nic, t: NicTarget) -> None:
+    """The DCQCN parameters the policy declares, where this NIC exposes them (MLNX_OFED sysfs)."""
+    for point, values in policy.host.dcqcn.files().items():
+        for name, value in values.items():
+            if f"{point}/{name}" not in nic.dcqcn:
+                t.warnings.append(f"{nic.ifname}: DCQCN ecn/roce_{point}/{name} not exposed by this driver; not set")
+                continue
+            t.files.append(FileTarget(dcqcn_path(nic.ifname, point, name), str(value), str(value)))
 
 
 def _roce_files(policy: Policy, host: HostNative, nic: Nic, t: NicTarget) -> None:
@@ -176,6 +188,9 @@ def current_files(host: HostNative, nic: Nic) -> dict[str, str]:
     for point, flags in (("np", nic.ecn_np), ("rp", nic.ecn_rp)):
         for p, on in (flags or {}).items():
             out[ecn_path(nic.ifname, point, p)] = "1" if on else "0"
+    for key, value in nic.dcqcn.items():
+        point, _, name = key.partition("/")
+        out[dcqcn_path(nic.ifname, point, name)] = str(value)
     if nic.cnp_dscp is not None and nic.cnp_dscp_path:
         out[nic.cnp_dscp_path] = str(nic.cnp_dscp)
     if nic.cnp_prio is not None and nic.cnp_prio_path:

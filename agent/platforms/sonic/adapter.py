@@ -90,7 +90,7 @@ class SonicAdapter:
         live = raw.config_db
         ops = plan_ops(live, render(intent, facts_of(raw)))
         raw.lookup_section()  # the redis read leaves the SKU's lookup file for the plan to read
-        check = preflight.run(intent, live, raw.sections, ops)
+        check = preflight.run(intent, live, raw.sections, ops, raw.db)
         if ops:
             check.raise_if_refused()
         plan: ChangePlan[Operation] = ChangePlan(

@@ -38,8 +38,8 @@ local function hashes(db, patterns)
   return t
 end
 out['4'] = hashes(4, {'*'})
-out['0'] = hashes(0, {'BUFFER_PG_TABLE:*', 'BUFFER_PROFILE_TABLE:*', 'PORT_TABLE:*'})
-out['6'] = hashes(6, {'BUFFER_MAX_PARAM_TABLE|*'})
+out['0'] = hashes(0, {'BUFFER_PG_TABLE:*', 'BUFFER_PROFILE_TABLE:*', 'PORT_TABLE:*', 'SWITCH_TABLE:*'})
+out['6'] = hashes(6, {'BUFFER_MAX_PARAM_TABLE|*', 'SWITCH_CAPABILITY|*', 'ARS_CAPABILITY_TABLE|*'})
 redis.call('SELECT', 2)
 local c = {}
 for _, m in ipairs({'COUNTERS_PORT_NAME_MAP', 'COUNTERS_QUEUE_NAME_MAP', 'COUNTERS_QUEUE_TYPE_MAP',

@@ -24,6 +24,7 @@ from typing import Any
 
 from agent.errors import DeviceError, ParseError
 from agent.platforms.base import CommandRunner
+from agent.platforms.sonic import switch_hash
 from agent.platforms.sonic.fastread import DB_COMMAND, VERSION_FILE, DbRead, FastPathUnavailable, parse_db_read
 from agent.platforms.sonic.tables import strip_reference
 from agent.policy.platforms import EIGHT_LANES, lane_count
@@ -148,6 +149,7 @@ def state_commands(config_db: dict[str, Any], ports: Collection[str] | None = No
         ("pfcwd_stats", "pfcwd show stats -e"),
         ("pg_headroom_wm", "show priority-group watermark headroom"),
         ("appl_pg_keys", "sonic-db-cli APPL_DB keys " + shlex.quote("BUFFER_PG_TABLE:*")),
+        *load_balancing_commands(),
     ]
     for key in expected_pg_keys(config_db, focus):
         cmds.append((f"appl_pg {key}", "sonic-db-cli APPL_DB hgetall " + shlex.quote(f"BUFFER_PG_TABLE:{key}")))
@@ -163,6 +165,15 @@ def state_commands(config_db: dict[str, Any], ports: Collection[str] | None = No
     if lookup is not None:  # the pre-flight checks (speed, cable) coverage in the traditional model
         cmds.append(("pg_lookup", f"cat {shlex.quote(lookup)} 2>/dev/null"))
     return cmds
+
+
+def load_balancing_commands() -> list[tuple[str, str]]:
+    """Hash capability (STATE_DB), the seeds swss runs with (APPL_DB) and ARS capability (issue 17)."""
+    return [
+        ("switch_capability", "sonic-db-cli STATE_DB hgetall " + shlex.quote(switch_hash.CAPABILITY_KEY)),
+        ("switch_table", "sonic-db-cli APPL_DB hgetall " + shlex.quote(switch_hash.SWITCH_TABLE_KEY)),
+        ("ars_capability", "sonic-db-cli STATE_DB keys " + shlex.quote(switch_hash.ARS_CAPABILITY_PATTERN)),
+    ]
 
 
 def pg_lookup_path(config_db: dict[str, Any]) -> str | None:
@@ -308,6 +319,9 @@ def split_sections(device: str, text: str, cmds: list[tuple[str, str]], nonce: s
             current.append(line)
     sections = {n: Section(n, wanted[n], "".join(ln + "\n" for ln in lines)) for n, lines in lines_of.items()}
     missing = [n for n in wanted if n not in sections]
+    if missing and not sections:  # not one marker: the switch refused the line itself; say what it said
+        said = next((ln.strip() for ln in text.splitlines() if ln.strip()), "nothing")
+        raise ParseError(device, "state read", f"the switch did not run the batched read; it answered: {said}")
     if missing:
         raise ParseError(device, "state read", f"output ended before sections {missing[:3]} (truncated session?)")
     return sections

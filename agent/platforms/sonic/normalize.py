@@ -18,6 +18,7 @@ from agent.platforms.sonic.gather import (
 )
 from agent.platforms.sonic.normalize_buffers import cable_m, key_range, lossless_traffic, priority_groups, profile_state
 from agent.platforms.sonic.normalize_ctx import Ctx, to_int
+from agent.platforms.sonic.normalize_lb import load_balancing
 from agent.platforms.sonic.normalize_vrf import port_vrfs
 from agent.platforms.sonic.tables import QOS_GLOBAL, strip_reference
 from agent.policy.platforms import lane_count
@@ -58,6 +59,7 @@ def normalize(raw: SonicRaw) -> DeviceState:
         config_saved=_config_saved(ctx),
         vrfs=sorted(ctx.table("VRF")),
         gathered_at=raw.gathered_at,
+        load_balancing=load_balancing(ctx),
         read_path=raw.read_path,
     )
     for port in sorted(ctx.table("PORT"), key=port_sort_key):

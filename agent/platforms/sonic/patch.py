@@ -46,7 +46,7 @@ def target_config(live: Mapping[str, Any], desired: ConfigDb) -> dict[str, Any]:
     """Live CONFIG_DB with every owned cell set to its desired value (and un-rendered owned fields gone)."""
     target: dict[str, Any] = copy.deepcopy(dict(live))
     for table, entries in desired.items():
-        table_now: dict[str, dict[str, str]] = target.setdefault(table, {})
+        table_now: dict[str, dict[str, Any]] = target.setdefault(table, {})
         for key, desired_entry in entries.items():
             fields = owned_fields(table, key, desired_entry)
             current = table_now.get(key, {})

@@ -24,6 +24,8 @@ from typing import Any
 
 from agent.errors import PreflightRefused
 from agent.intent import DeviceIntent
+from agent.platforms.sonic import switch_hash
+from agent.platforms.sonic.fastread import DbRead
 from agent.platforms.sonic.gather import Section, SonicRaw
 from agent.platforms.sonic.patch import Operation, apply_ops, path_parts, plan_ops
 from agent.platforms.sonic.releases import DeviceFacts, device_facts
@@ -80,7 +82,11 @@ def lookup_rows(text: str) -> set[tuple[str, str]]:
 
 
 def run(
-    intent: DeviceIntent, config_db: dict[str, Any], sections: Mapping[str, Any], ops: list[Operation]
+    intent: DeviceIntent,
+    config_db: dict[str, Any],
+    sections: Mapping[str, Any],
+    ops: list[Operation],
+    db: DbRead | None = None,
 ) -> Preflight:
     facts = device_facts(config_db, version_of(sections))
     pf = Preflight(intent.name, facts)
@@ -89,6 +95,7 @@ def run(
     _lanes(pf, intent, config_db)
     pf.cli_after = _pfcwd(pf, config_db, ops)
     _wred(pf, intent, config_db, ops)
+    _switch_hash(pf, config_db, hash_capability(intent.name, sections, db), ops)
     pf.flaps = flapping_ports(gcu_operations(ops, config_db), config_db)
     if pf.flaps:
         pf.warnings.append(
@@ -228,6 +235,26 @@ def _wred(pf: Preflight, intent: DeviceIntent, live: dict[str, Any], ops: list[O
                 f"({caps.wred_profile_create.source})"
             )
             return
+
+
+def hash_capability(device: str, sections: Mapping[str, Section], db: DbRead | None) -> switch_hash.HashCapability:
+    from agent.platforms.sonic.normalize_lb import lb_reads  # normalize_lb imports the gather this module does
+
+    return switch_hash.HashCapability.parse(lb_reads(device, sections, db).capability)
+
+
+def _switch_hash(pf: Preflight, live: dict[str, Any], cap: switch_hash.HashCapability, ops: list[Operation]) -> None:
+    """The SWITCH_HASH values the patch writes, against STATE_DB SWITCH_CAPABILITY|switch (switchorch
+    would refuse them after GCU wrote them, leaving CONFIG_DB and the ASIC apart)."""
+    touched = {path_parts(op["path"])[2] for op in _touches(ops, switch_hash.TABLE) if len(path_parts(op["path"])) > 2}
+    if not touched and _touches(ops, switch_hash.TABLE):
+        touched = {"ecmp_hash", "lag_hash", "ecmp_hash_algorithm", "lag_hash_algorithm"}
+    if not touched:
+        return
+    after = (apply_ops(live, _touches(ops, switch_hash.TABLE)).get(switch_hash.TABLE) or {}).get(switch_hash.KEY) or {}
+    written = {f: v for f, v in after.items() if f in touched}
+    pf.blockers.extend(switch_hash.refusals(written, cap))
+    pf.warnings.extend(switch_hash.unverifiable(written, cap))
 
 
 def _port_of(table: str, key: str) -> str | None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from agent.intent import DeviceIntent, PortIntent
 from agent.platforms.sonic.releases import DeviceFacts
+from agent.platforms.sonic.switch_hash import TABLE as SWITCH_HASH
+from agent.platforms.sonic.switch_hash import render_switch_hash
 from agent.platforms.sonic.tables import (
     CABLE_LENGTH_KEY,
     FLEX_COUNTER_GROUPS,
@@ -47,6 +49,7 @@ def render(intent: DeviceIntent, facts: DeviceFacts | None = None) -> ConfigDb:
     cfg["FLEX_COUNTER_TABLE"] = {g: {"FLEX_COUNTER_STATUS": "enable"} for g in groups}
     wd = "enable" if policy.pfc.watchdog.enabled else "disable"
     cfg["DEVICE_METADATA"] = {"localhost": {"default_pfcwd_status": wd}}
+    cfg[SWITCH_HASH] = render_switch_hash(policy.load_balancing)  # only what the policy names (issue 17)
     return {table: entries for table, entries in cfg.items() if entries}
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-ConfigDb = dict[str, dict[str, dict[str, str]]]
+#: A rendered field: text, or a YANG leaf-list (SWITCH_HASH ecmp_hash) as cfggen and GCU write it.
+Cell = str | list[str]
+ConfigDb = dict[str, Mapping[str, Mapping[str, Cell]]]
 
 # Names of the objects the agent creates. Plain-name references (SONiC >= 202111).
 MAP_NAME = "ROCE"

@@ -52,9 +52,10 @@ def free_base_port(count: int, low: int = 20000, high: int = 30000) -> int:
 
 
 @contextlib.contextmanager
-def running_lab(root: Path, policy: Path) -> Iterator[Path]:
-    """`roce-agent lab up` of the default topology with its state under `root`, on free ports; yields the
-    inventory directory it wrote and stops the lab afterwards (for module-scoped live-test fixtures)."""
+def running_lab(root: Path, policy: Path, topology: Path = TOPOLOGY, nodes: int = 8) -> Iterator[Path]:
+    """`roce-agent lab up` of a topology (default: the default lab) with its state under `root`, on free
+    ports; yields the inventory directory it wrote and stops the lab afterwards (for module-scoped
+    live-test fixtures)."""
     from typer.testing import CliRunner
 
     from agent.cli import app
@@ -63,7 +64,7 @@ def running_lab(root: Path, policy: Path) -> Iterator[Path]:
     mp = pytest.MonkeyPatch()
     lab_env(mp, root / ".lab")
     inventory = root / "inventory"
-    args = ["lab", "up", str(TOPOLOGY), "-i", str(inventory), "--base-port", str(free_base_port(8))]
+    args = ["lab", "up", str(topology), "-i", str(inventory), "--base-port", str(free_base_port(nodes))]
     up = runner.invoke(app, [*args, "--policy", str(policy)])
     assert up.exit_code == 0, up.output
     try:

@@ -125,7 +125,9 @@ def test_plan_shows_the_diff_from_sonic_defaults(lab: Lab, tmp_path: Path) -> No
     leaf = devices["leaf1"]
     assert leaf["status"] == "changes"
     assert {"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/pfc_enable", "value": "3"} in leaf["patch"]
-    assert "~ CABLE_LENGTH|AZURE Ethernet0: '0m' -> '5m'" in leaf["diff"]
+    # the default SKU (ACS-SN5600) boots with its default_cable 5m: only the fabric ports change
+    assert "~ CABLE_LENGTH|AZURE Ethernet8: '5m' -> '40m'" in leaf["diff"]
+    assert not any("CABLE_LENGTH|AZURE Ethernet0" in line for line in leaf["diff"])
     assert {"op": "replace", "path": "/CABLE_LENGTH/AZURE/Ethernet0", "value": "40m"} in devices["spine1"]["patch"]
     assert "leaf1: planning ..." in res.stderr
     assert json.loads((tmp_path / "leaf1.json-patch").read_text()) == leaf["patch"]

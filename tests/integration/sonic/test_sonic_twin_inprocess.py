@@ -54,8 +54,9 @@ def test_gather_is_one_redis_round_trip_and_normalizes(runner: TwinRunner, inten
     state = ADAPTER.normalize("leaf1", raw)
     assert state.raw_errors == []
     port = state.ports["Ethernet0"]
-    assert (port.speed_mbps, port.cable_m, port.lossless_priorities) == (400000, 0, [3, 4])
-    assert not any(g.programmed for g in port.priority_groups if 3 in g.priorities)  # 0m: no headroom yet
+    assert (port.speed_mbps, port.cable_m, port.lossless_priorities) == (400000, 5, [3, 4])  # Mellanox default_cable
+    # buffermgrd made the 5m lossless PG at boot from the SKU's pg_profile_lookup.ini
+    assert any(g.programmed for g in port.priority_groups if 3 in g.priorities)
 
 
 def test_plan_from_defaults_apply_converges_second_plan_empty(
@@ -136,8 +137,13 @@ def test_lost_controller_device_timer_rolls_back(runner: TwinRunner, intent: Dev
 def test_verification_mismatch_when_appl_db_lacks_the_lossless_pg(
     runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A 7 m host cable has no pg_profile_lookup.ini row: buffermgrd creates no lossless PG. With the
-    lookup unreadable the pre-flight can only warn, so verification is the net that catches it."""
+    """Force10-S6000's pg_profile_lookup.ini has no 400G row: buffermgrd creates no lossless PG. With the
+    lookup unreadable the pre-flight can only warn, so verification is the net that catches it.
+
+    (On the default Mellanox SKU an unknown cable length leaves the boot-time 5m PG in place, as the real
+    buffermgrd does, so that SKU cannot show this failure.)"""
+    twin = SonicTwin("leaf1", twin.ports, sku="Force10-S6000")
+    runner = TwinRunner(twin)
     hidden = twin.read_file
     monkeypatch.setattr(
         twin, "read_file", lambda path: None if path.endswith("pg_profile_lookup.ini") else hidden(path)
@@ -152,7 +158,7 @@ def test_verification_mismatch_when_appl_db_lacks_the_lossless_pg(
     assert any("coverage not checked" in w for w in plan.warnings)
     out = ADAPTER.apply(runner, odd, plan, ApplyOptions())
     assert out.status is ApplyStatus.rolled_back, out.detail
-    assert any("Ethernet0: priority 3 has no lossless PG" in v for v in out.verification)
+    assert any("Ethernet0: priority 3 has no lossless PG" in v for v in out.verification), out.verification
     assert comparable(config_db(twin)) == comparable(before)
     assert saved_db(twin) == before
 

@@ -15,7 +15,6 @@ from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyStatus
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.transaction import TxSettings, comparable
-from rocelab.sonic import buffermgr
 from rocelab.sonic.twin import SonicTwin
 
 from .sonic_twin_runner import TwinRunner
@@ -80,10 +79,15 @@ def test_pfcwd_cli_writes_are_rolled_back_with_the_patch(
 ) -> None:
     """The pfcwd CLI runs after the checkpoint, so `config rollback` (GCU may remove the whole PFC_WD
     table on a listed ASIC) takes its rows away again."""
+    twin = SonicTwin("leaf1", twin.ports, sku="Force10-S6000")  # no 400G rows: no lossless PG, verification fails
+    runner = TwinRunner(twin)
+    hidden = twin.read_file  # and the pre-flight cannot read the lookup, so it only warns
+    monkeypatch.setattr(
+        twin, "read_file", lambda path: None if path.endswith("pg_profile_lookup.ini") else hidden(path)
+    )
     first_boot(twin, "Force10-S6000", "SONiC.20251120.01")
     before = config_db(twin)
     plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
-    monkeypatch.setattr(buffermgr, "pg_profile_lookup", dict)  # buffermgrd finds no row: verification fails
     out = ADAPTER.apply(runner, intent, plan, ApplyOptions())
     assert out.status is ApplyStatus.rolled_back, out.detail
     assert any(e.startswith("CLI: pfcwd start") for e in out.events)

@@ -14,6 +14,7 @@ import jsonpatch
 import yaml
 
 from agent.intent import DeviceIntent, InventoryDevice, build_intents
+from agent.loadbalancing.tiers import levels
 from agent.policy.loader import load_policy
 from agent.policy.model import Policy
 from agent.state import (
@@ -21,6 +22,7 @@ from agent.state import (
     DeviceKind,
     DeviceState,
     EcnState,
+    LoadBalancingState,
     NicState,
     PortCounters,
     PortState,
@@ -151,10 +153,11 @@ def host_port(name: str, pol: Policy, cable: int, mtu: int, lossless: tuple[int,
         pfc_cap=8,
         buffer_size={0: 130_944, 1: 130_944},
         prio_buffer={p: (1 if p in lossless else 0) for p in range(8)},
-        ecn_np=dict.fromkeys(lossless, True),
-        ecn_rp=dict.fromkeys(lossless, True),
+        ecn_np=dict.fromkeys(pol.ecn_notification_priorities, True),  # lossless, or lossy's RoCE priority
+        ecn_rp=dict.fromkeys(pol.ecn_reaction_priorities, True),
         cnp_dscp=cnp.dscp[0],
         cnp_priority=cnp.priority,
+        dcqcn={f"{pt}/{k}": v for pt, vals in pol.host.dcqcn.files().items() for k, v in vals.items()},
         roce_tos=pol.roce_tos(),
         roce_mode="RoCE v2",
         rdma_device="mlx5_0",
@@ -205,10 +208,35 @@ def golden_state(intent: DeviceIntent) -> DeviceState:
     )
 
 
+#: A RoCE-ready hash per tier level, with the seeds SONiC's switch.json.j2 gives the device type
+#: (LeafRouter 10 with offset 10, SpineRouter 25, LowerRegionalHub 60: three distinct seeds).
+GOLDEN_HASH = ["SRC_IP", "DST_IP", "L4_SRC_PORT", "L4_DST_PORT", "IP_PROTOCOL"]
+GOLDEN_TIERS = {0: ("LeafRouter", 10, 10), 1: ("SpineRouter", 25, 0), 2: ("LowerRegionalHub", 60, 0)}
+
+
+def golden_load_balancing(level: int) -> LoadBalancingState:
+    device_type, seed, offset = GOLDEN_TIERS[level]
+    return LoadBalancingState(
+        ecmp_hash=list(GOLDEN_HASH),
+        lag_hash=list(GOLDEN_HASH),
+        ecmp_hash_algorithm="CRC",
+        lag_hash_algorithm="CRC",
+        ecmp_hash_seed=seed,
+        lag_hash_seed=seed,
+        ecmp_hash_offset=offset,
+        device_type=device_type,
+        supported_fields=[*list(GOLDEN_HASH), "IN_PORT", "DST_MAC", "SRC_MAC"],
+        supported_ecmp_algorithms=["CRC", "XOR", "RANDOM"],
+    )
+
+
 def golden(links: str = "links_lab.yaml") -> tuple[dict[str, DeviceIntent], dict[str, DeviceState], Topology]:
     topo = topology(links)
     ints = intents(policy(), topo)
-    return ints, {n: golden_state(i) for n, i in ints.items()}, topo
+    states = {n: golden_state(i) for n, i in ints.items()}
+    for name, level in levels(topo).items():
+        states[name].load_balancing = golden_load_balancing(level)
+    return ints, states, topo
 
 
 def patched(state: DeviceState, ops: list[dict[str, Any]]) -> DeviceState:

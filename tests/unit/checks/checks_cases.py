@@ -1,6 +1,7 @@
 """Runs one case of a check table (tests/fixtures/checks/*.yaml) against the golden fabric.
 
 Case keys: check, name, device, patch (ops on `device`), policy_headroom (the device policy's `headroom:`),
+load_balancing ({role or "all": the `load_balancing:` section of the policy of the devices with that role}),
 policy_networks (the `networks:` section of every device's policy), host_networks ({device: {port: network}},
 as host data interface_networks sets them on the device's port intents),
 also ({device: ops}), unreachable ([devices]), error,
@@ -18,6 +19,7 @@ from agent.checks.engine import run_checks
 from agent.checks.finding import Finding
 from agent.checks.registry import CheckSelection
 from agent.policy.headroom_policy import HeadroomSettings
+from agent.policy.load_balancing import LoadBalancing
 from agent.policy.networks import Networks
 
 
@@ -28,6 +30,13 @@ def run_case(case: dict[str, Any]) -> list[Finding]:
         headroom = HeadroomSettings.model_validate(case["policy_headroom"])
         policy = intent.policy.model_copy(update={"headroom": headroom})
         intents[case["device"]] = intent.model_copy(update={"policy": policy})
+    for role, section in (case.get("load_balancing") or {}).items():
+        lb = LoadBalancing.model_validate(section)
+        for name, intent in intents.items():
+            if role in ("all", intent.role):
+                intents[name] = intent.model_copy(
+                    update={"policy": intent.policy.model_copy(update={"load_balancing": lb})}
+                )
     if "policy_networks" in case:  # the policy declares networks (e.g. VRFs per network)
         networks = Networks.model_validate(case["policy_networks"])
         for name, intent in intents.items():

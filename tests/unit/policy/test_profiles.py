@@ -198,3 +198,10 @@ def test_policy_show_one_profile_as_json(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["policy", "show", str(path), "--profile", "inferense"])
     assert bad.exit_code == 2
     assert "Did you mean 'inference'?" in bad.stderr
+
+
+def test_host_local_mode_takes_a_profile_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    path = write(tmp_path, TWO_PROFILES)
+    bad = CliRunner().invoke(app, ["host", "plan", "-p", str(path), "--profile", "inferenc", "--interface", "eth1"])
+    assert bad.exit_code == 2
+    assert "--profile: unknown profile 'inferenc'. Did you mean 'inference'?" in bad.stderr

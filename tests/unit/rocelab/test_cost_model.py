@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rocelab.cost import ARM, X86, DeviceClock, cost_model, simple_commands, tool_words
+from rocelab.cost import ARM, X86, DeviceClock, cost_model, invocations, simple_commands, tool_words
 
 
 def _files(**files: object) -> dict[str, bytes]:
@@ -101,3 +101,42 @@ def test_redirections_are_not_tools_or_list_operators() -> None:
     ]
     assert tool_words("show version 2>&1 >> /tmp/v") == ["show", "version"]
     assert X86.line_cost("show version 2>/dev/null > /tmp/v") == pytest.approx(1.0)
+
+
+def test_the_switch_twin_charges_only_the_commands_that_ran() -> None:
+    from rocelab.shell import TwinShell
+    from rocelab.sonic import SonicTwin
+    from rocelab.twin import TwinPort
+
+    shell = TwinShell(SonicTwin("leaf1", [TwinPort("Ethernet0")]), "leaf1", X86)
+    skipped = shell.run_line("show version || sonic-cfggen -d --print-data")
+    assert skipped.exit_code == 0
+    assert skipped.cost_s == pytest.approx(1.0)  # cfggen did not run: show version succeeded
+    ran = shell.run_line("no-such-tool || sonic-cfggen -d --print-data")
+    assert ran.cost_s == pytest.approx(X86.other.base_s + 0.29)
+
+
+@pytest.mark.parametrize(
+    ("line", "count"),
+    [
+        ("show pfc counters", 1),
+        ("echo '@@m@@ a'; sudo redis-cli -n 4 EVAL x 0 || sonic-cfggen -d --print-data; echo '@@m@@ END'", 2),
+        ("cat /etc/sonic/sonic_version.yml; cat /etc/sonic/config_db.json 2>&1", 2),
+        ("echo only builtins; true", 0),
+    ],
+)
+def test_invocations_count_the_processes_a_line_starts(line: str, count: int) -> None:
+    assert invocations(line) == count
+
+
+def test_a_batched_line_moves_the_sonic_twin_clock_once_per_tool() -> None:
+    # One round trip that runs three tools must let as much device time pass as three commands did,
+    # or a storm started during a soak is still undetected at the next (single) read.
+    from rocelab.sonic.twin import SonicTwin
+
+    twin = SonicTwin("leaf1", [])
+    start = twin.clock
+    twin.run("sonic-db-cli CONFIG_DB keys '*'; sonic-db-cli APPL_DB keys '*'; cat /etc/hostname", sudo=False)
+    assert twin.clock == start + 3
+    twin.run("echo hi", sudo=False)
+    assert twin.clock == start + 4  # a line still costs at least one tick

@@ -79,3 +79,39 @@ def test_bad_labels_are_input_errors(tmp_path: Path) -> None:
         "topology.nodes.s1.labels.roce-port-count",
         "topology.nodes.s1.labels.roce-port-speed",
     ]
+
+
+def test_sku_and_release_labels_pick_the_twin_and_bad_ones_are_input_errors(tmp_path: Path) -> None:
+    from rocelab.spec import build_real_twin
+
+    path = tmp_path / "t.clab.yml"
+    path.write_text(
+        "name: t\ntopology:\n  nodes:\n"
+        "    s1: {kind: sonic-vs, labels: {roce-sku: td2, roce-sonic-release: '202405', roce-port-speed: 40G}}\n"
+        "    s2: {kind: sonic-vs, labels: {roce-sku: sn5600, roce-buffer-model: dynamic}}\n"
+        "    s3: {kind: sonic-vs}\n"
+    )
+    spec = build_spec(load_clab(path))
+    s1 = build_real_twin(spec.node("s1"), None)
+    assert "HwSKU: Force10-S6000\n" in s1.run("show version", sudo=False).stdout
+    assert "SONiC Software Version: SONiC.202405." in s1.run("show version", sudo=False).stdout
+    s2 = build_real_twin(spec.node("s2"), None)
+    assert "Platform: x86_64-nvidia_sn5600-r0\n" in s2.run("show version --brief", sudo=False).stdout
+    s3 = build_real_twin(spec.node("s3"), None)
+    assert "HwSKU: ACS-SN5600\n" in s3.run("show version", sudo=False).stdout  # the default lab SKU
+    path.write_text(
+        "name: t\ntopology:\n  nodes:\n"
+        "    s1: {kind: sonic-vs, labels: {roce-sku: nope}}\n"
+        "    s2: {kind: sonic-vs, labels: {roce-sku: th5, roce-buffer-model: dynamic}}\n"
+        "    s3: {kind: sonic-vs, labels: {roce-sonic-release: '2019'}}\n"
+    )
+    with pytest.raises(InputError) as info:
+        build_spec(load_clab(path))
+    found = {p.field: p.message for p in info.value.problems}
+    assert set(found) == {
+        "topology.nodes.s1.labels.roce-sku",
+        "topology.nodes.s2.labels.roce-buffer-model",
+        "topology.nodes.s3.labels.roce-sonic-release",
+    }
+    assert "ACS-SN5600" in found["topology.nodes.s1.labels.roce-sku"]
+    assert "runs traditional" in found["topology.nodes.s2.labels.roce-buffer-model"]

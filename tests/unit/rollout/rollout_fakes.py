@@ -7,7 +7,8 @@ armed per device: `apply-fails`, `bad-after` (apply "succeeds" but leaves a wron
 catch it), `drift` (someone changes the device between plan and apply), `rollback-fails`, and
 `secret-in-plan` (the plan carries the password, to prove the trail redacts it), `dies-in-rollback`
 (the agent process dies during this device's rollback, once), `preflight-refuses` (the plan's
-pre-flight refuses the change), `disruptive` (the change flaps port p0).
+pre-flight refuses the change), `plan-fails` (the device cannot be read for its plan: the session
+drops), `disruptive` (the change flaps port p0).
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ class FakeAdapter:
         live, want = raw["config"], desired(intent)
         ops = [{"op": "replace", "path": f"/{k}", "value": v} for k, v in want.items() if live.get(k) != v]
         lines = [f"~ {o['path']}: {live.get(o['path'][1:])!r} -> {o['value']!r}" for o in ops]
+        if "plan-fails" in raw.get("faults", []):
+            raise DeviceError(intent.name, "read", "session dropped by the device")
         if "preflight-refuses" in raw.get("faults", []) and ops:
             raise PreflightRefused(intent.name, ["p0: no lookup row for this cable"])
         plan = ChangePlan(intent.name, self.name, ops, lines, base_fingerprint=_fingerprint(live))

@@ -351,6 +351,33 @@ def test_a_preflight_refusal_anywhere_stops_the_rollout_before_the_first_write(l
     assert_no_locks(lab)
 
 
+def test_a_device_that_cannot_be_planned_stops_the_rollout_before_the_first_write(lab: FakeLab) -> None:
+    """A read failure in the pre-flight is not a refusal, but leaf2 failing only in its own batch would
+    leave the canary changed and the fabric mixed: with no tolerance in its stage, stop now and say why."""
+    lab.boxes["leaf2"].faults.add("plan-fails")
+
+    result = lab.run("staged.yaml")
+
+    assert result.result == "halted"
+    assert all(b.applies == 0 for b in lab.boxes.values())
+    assert lab.configs() == {d: BEFORE for d in DEVICES}
+    assert [(e["device"], e["stage"]) for e in lab.events("preflight_failed")] == [("leaf2", "leaves")]
+    assert any("leaf2: pre-flight could not plan it: leaf2: read: session dropped" in r for r in result.reasons)
+    assert_no_locks(lab)
+
+
+def test_an_unplannable_device_within_its_stage_tolerance_is_left_to_its_batch(lab: FakeLab) -> None:
+    lab.boxes["leaf3"].faults.add("plan-fails")
+
+    result = lab.run("tolerant.yaml")  # the leaves stage tolerates one failed device
+
+    assert result.result == "partial"
+    assert lab.events("preflight_failed") == []
+    assert "session dropped" in result.summary()["not_changed"]["leaf3"]
+    assert lab.boxes["leaf2"].config == SWITCH_AFTER
+    assert lab.boxes["leaf3"].config == BEFORE
+
+
 def test_a_disruptive_batch_is_applied_one_device_at_a_time(lab: FakeLab) -> None:
     import rollout_fakes
 

@@ -125,6 +125,18 @@ def test_truncated_state_read_is_a_parse_error() -> None:
         split_sections("leaf1", text, cmds, "ab")
 
 
+def test_a_read_the_switch_refused_outright_quotes_what_it_said() -> None:
+    """No marker at all: the line never ran (a wrapper or sudo refused it); the reason is the switch's own."""
+    cmds = [("interfaces", "show interfaces status"), ("pfc_counters", "show pfc counters")]
+    text = "\nError: cannot open /etc/sonic/config_db.json: Permission denied\nmore\n"
+    with pytest.raises(ParseError) as exc:
+        split_sections("leaf1", text, cmds, "ab")
+    assert str(exc.value) == (
+        "leaf1: state read: the switch did not run the batched read; it answered: "
+        "Error: cannot open /etc/sonic/config_db.json: Permission denied"
+    )
+
+
 def test_markers_with_another_nonce_are_ordinary_output() -> None:
     cmds = [("saved_config", "cat x")]
     text = "@@ROCE-ab@@ saved_config\n@@ROCE-zz@@ END\n{}\n@@ROCE-ab@@ END\n"

@@ -30,7 +30,9 @@ def test_the_agents_read_script_returns_the_mock_databases_hashes() -> None:
     assert "CRM:STATS" not in read.db("COUNTERS_DB")  # only what the name maps point at
     appl = _mock(MOCK_DBS[0])
     assert {k: v for k, v in read.db("APPL_DB").items()} == {
-        k: v for k, v in appl.items() if k.startswith(("BUFFER_PG_TABLE:", "BUFFER_PROFILE_TABLE:", "PORT_TABLE:"))
+        k: v
+        for k, v in appl.items()
+        if k.startswith(("BUFFER_PG_TABLE:", "BUFFER_PROFILE_TABLE:", "PORT_TABLE:", "SWITCH_TABLE:"))
     }
 
 

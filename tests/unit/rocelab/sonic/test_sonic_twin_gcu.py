@@ -120,7 +120,8 @@ def test_config_commands_need_root() -> None:
 
 
 def test_interrupted_patch_leaves_partial_state_that_rollback_repairs() -> None:
-    twin = leaf()
+    # cabled ports (PORT_QOS_MAP exists on active ports only) of a TD2 SKU: 0m cables, no lossless PGs yet
+    twin = leaf(cabled=4, sku="Force10-S6000", speed=100_000)
     before = config(twin)
     assert ok(twin, "config checkpoint before", sudo=True).endswith(
         "Config Rollbacker: Config checkpoint completed.\nCheckpoint created successfully.\n"
@@ -204,7 +205,7 @@ def test_reads_accept_abnf_references() -> None:
 
 
 def test_later_change_in_same_patch_sees_rows_buffermgrd_wrote() -> None:
-    twin = leaf()
+    twin = leaf(sku="Force10-S6000", speed=100_000)  # 0m at boot: the 40m change makes buffermgrd write the PG
     custom = {"pool": "ingress_lossless_pool", "size": "20000", "xon": "18432", "xoff": "150000", "dynamic_th": "0"}
     res = patch(
         twin,
@@ -215,7 +216,10 @@ def test_later_change_in_same_patch_sees_rows_buffermgrd_wrote() -> None:
         ],
     )
     assert res.exit_code == 0, res.stderr
-    assert config(twin)["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "ROCE_HEADROOM"}
+    assert config(twin)["BUFFER_PROFILE"]["ROCE_HEADROOM"] == custom
+    # GCU flaps Ethernet0 around its buffer rows; the admin-up is a PORT event on which buffermgrd (as
+    # buffermgr.cpp does) writes its lookup profile back over the custom PG
+    assert config(twin)["BUFFER_PG"]["Ethernet0|3-4"] == {"profile": "pg_lossless_100000_40m_profile"}
 
 
 def test_whole_document_replace_operation() -> None:
@@ -258,13 +262,14 @@ def test_replace_fails_verification_when_buffermgrd_adds_rows_the_target_lacks()
 
 
 def test_rollback_of_cable_and_pfc_change_returns_exactly_to_checkpoint() -> None:
-    twin = leaf()
+    twin = leaf(cabled=4, sku="Force10-S6000", speed=100_000)  # 0m at boot: buffermgrd adds PGs on the 40m change
     before = config(twin)
     ok(twin, "config checkpoint cp", sudo=True)
     ops = [{"op": "replace", "path": f"/PORT_QOS_MAP/Ethernet{4 * i}/pfc_enable", "value": "3"} for i in range(4)]
     ops += [{"op": "replace", "path": f"/CABLE_LENGTH/AZURE/Ethernet{4 * i}", "value": "40m"} for i in range(4)]
     assert patch(twin, ops).exit_code == 0
-    assert sorted(k for k in config(twin)["BUFFER_PG"] if k.startswith("Ethernet0|")) == ["Ethernet0|0", "Ethernet0|3"]
+    pgs = sorted(k for k in config(twin)["BUFFER_PG"] if k.startswith("Ethernet0|"))
+    assert pgs == ["Ethernet0|0", "Ethernet0|3", "Ethernet0|3-4"]  # buffermgrd never removes the 3-4 PG it made
     res = twin.run("config rollback cp", sudo=True)
     assert res.exit_code == 0, res.stderr
     assert config(twin) == before

@@ -30,7 +30,7 @@ PFC_WD_ROWS = {
 
 def fresh_image(hwsku: str, version: str) -> SonicTwin:
     """A community image's first boot: default_pfcwd_status disable and no PFC_WD rows at all."""
-    twin = leaf()
+    twin = leaf(cabled=4)  # every port cabled, so every port has its PORT_QOS_MAP row
     twin.sonic_version, twin.asic_type = version, SKUS[hwsku]
     twin.gcu.change_cost_s = 0.0
     twin.config.hset("DEVICE_METADATA|localhost", {"hwsku": hwsku, "default_pfcwd_status": "disable"})

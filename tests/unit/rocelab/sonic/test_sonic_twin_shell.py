@@ -69,8 +69,8 @@ def test_redis_cli_numbered_output() -> None:
     assert ok(twin, "redis-cli -n 4 hget 'BUFFER_PG|Ethernet0|0' nope") == "(nil)\n"
     assert ok(twin, "redis-cli -n 4 keys 'NOPE*'") == "(empty array)\n"
     keys = ok(twin, "redis-cli -n 4 keys 'QUEUE|*'").splitlines()
-    assert keys[0] == ' 1) "QUEUE|Ethernet0|0"'
-    assert keys[-1].startswith("28) ")
+    assert keys[0] == ' 1) "QUEUE|Ethernet0|3"'  # the SKU render's order (qos_config.j2 lists queues 3-4 first)
+    assert keys[-1].startswith("14) ")  # 7 queues on each of the 2 cabled ports
     assert ok(twin, "redis-cli -n 4 del 'QUEUE|Ethernet0|0' 'QUEUE|nope'") == "(integer) 1\n"
 
 
@@ -205,7 +205,7 @@ def test_cfggen_write_to_db_merges_fields_like_mod_config() -> None:
     cfg = config(twin)
     assert cfg["PORT"]["Ethernet0"]["mtu"] == "9000"
     assert cfg["PORT"]["Ethernet0"]["speed"] == "400000"  # merged, not replaced
-    assert cfg["CABLE_LENGTH"]["AZURE"]["Ethernet0"] == "0m"
+    assert cfg["CABLE_LENGTH"]["AZURE"]["Ethernet0"] == "5m"  # untouched: the SKU's default_cable
     assert "Ethernet4|3-4" in cfg["BUFFER_PG"]  # buffermgrd reacted
 
 
@@ -245,7 +245,7 @@ def test_ecnconfig_profile_and_queue_writes() -> None:
     assert twin.run("ecnconfig -p NOPE -gmin 1", sudo=True).stderr == "Invalid WRED profile NOPE\n"
     ok(twin, "ecnconfig -q 3 off", sudo=True)
     assert "wred_profile" not in config(twin)["QUEUE"]["Ethernet0|3"]
-    assert "wred_profile" in config(twin)["QUEUE"]["Ethernet8|3"]  # not a DEVICE_NEIGHBOR port: untouched
+    assert "Ethernet8|3" not in config(twin)["QUEUE"]  # not a DEVICE_NEIGHBOR port: no QoS rendered, untouched
     assert ok(twin, "ecnconfig -q 3") == "ECN status:\nqueue 3: off\n"
     assert leaf(cabled=0).run("ecnconfig -q 3 on", sudo=True).stderr.startswith("No active ports detected")
 

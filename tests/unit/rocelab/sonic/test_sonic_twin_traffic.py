@@ -35,7 +35,7 @@ def test_idle_twin_counts_nothing() -> None:
 
 
 def test_incast_without_headroom_drops_lossless_traffic_and_sends_no_pfc() -> None:
-    twin = leaf()
+    twin = leaf(sku="Force10-S6000")  # 0m cables: no lossless PG, so no headroom
     twin.set_traffic("Ethernet0", "incast")
     ok(twin, "true")
     row = queue_row(twin, "Ethernet0", 3)

@@ -1,0 +1,1 @@
+"""Generated SKU tables (see rocelab.sonic.sku)."""
