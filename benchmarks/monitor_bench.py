@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
     else:
         print(json.dumps(result, indent=2))
-    return 0 if result["met"] and all(c["devices_up"] == result["devices"] for c in result["cycles"]) else 1
+    # the target is judged in the results table (benchmarks.report); failing means a device did not answer
+    return 0 if all(c["devices_up"] == result["devices"] for c in result["cycles"]) else 1
 
 
 if __name__ == "__main__":
