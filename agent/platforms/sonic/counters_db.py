@@ -16,9 +16,10 @@ What the agent then computes is what the CLIs would print (sonic-utilities, read
   `UC3` / `ALL3`; SAI_QUEUE_STAT_PACKETS and _DROPPED_PACKETS. `show queue wredcounters` (wredstat):
   SAI_QUEUE_STAT_WRED_ECN_MARKED_PACKETS of the same queues. Multicast queues are not returned (no
   check or metric reads them, as `parsers.data_queue_index` drops them from the CLI output too).
-- `pfcwd show stats -e`: every queue of the name map whose COUNTERS hash exists, PFC_WD_STATUS
-  (N/A when missing) and STORM DETECTED/RESTORED from PFC_WD_QUEUE_STATS_DEADLOCK_DETECTED/_RESTORED
-  (0 when missing); the queue number is the name's suffix, as pfcwd takes it.
+- `pfcwd show stats`: per queue of the name map, PFC_WD_STATUS and STORM DETECTED/RESTORED from
+  PFC_WD_QUEUE_STATS_DEADLOCK_DETECTED/_RESTORED (0 when missing); the queue number is the name's
+  suffix, as pfcwd takes it. Only queues the watchdog runs on (PFC_WD_STATUS set) are taken: `-e`
+  would add a 0/0 row for every other queue, series that say nothing (and were 3/4 of all at N = 512).
 - `show priority-group watermark headroom` (watermarkstat -t pg_headroom): per PG of
   COUNTERS_PG_NAME_MAP, index from COUNTERS_PG_INDEX_MAP, SAI_INGRESS_PRIORITY_GROUP_STAT_XOFF_ROOM_WATERMARK_BYTES
   of `USER_WATERMARKS:<pg oid>`; empty or missing is N/A.
@@ -163,7 +164,7 @@ def _queue(sample: CounterSample, name: str, row: list[str]) -> None:
             value = _int(values[field])
             if value is not None:
                 target[q] = value
-    if suffix.isdecimal():  # pfcwd show stats -e: every queue with counters; missing stats print 0
+    if suffix.isdecimal() and values["PFC_WD_STATUS"]:  # a queue the PFC watchdog runs on
         wd = int(suffix)
         ps.wd_storms[wd] = _int(values["PFC_WD_QUEUE_STATS_DEADLOCK_DETECTED"] or "0") or 0
         ps.wd_restores[wd] = _int(values["PFC_WD_QUEUE_STATS_DEADLOCK_RESTORED"] or "0") or 0
