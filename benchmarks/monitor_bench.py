@@ -70,8 +70,8 @@ def _cycles(monitor: Monitor, cycles: int, interval_s: float, lab_cpu: Any) -> d
         idle_c = cpu_s()
         time.sleep(max(0.0, interval_s - (time.monotonic() - started)))
         per_cycle.append({
-            "cpu_s": round(cpu_s() - c1, 3), "cycle_cpu_s": round(cycle_cpu, 3), "idle_cpu_s": round(cpu_s() - idle_c, 3),
-            "cycle_wall_s": round(took, 3), "devices_up": up,
+            "cpu_s": round(cpu_s() - c1, 3), "cycle_cpu_s": round(cycle_cpu, 3),
+            "idle_cpu_s": round(cpu_s() - idle_c, 3), "cycle_wall_s": round(took, 3), "devices_up": up,
             "series": len(points), "scrape_cpu_s": round(scrape_cpu, 3), "scrape_bytes": scrape_bytes,
             "lab_cpu_s": round(lab_cpu() - l1, 3),
         })  # fmt: skip
