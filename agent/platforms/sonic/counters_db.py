@@ -23,6 +23,9 @@ What the agent then computes is what the CLIs would print (sonic-utilities, read
 - `show priority-group watermark headroom` (watermarkstat -t pg_headroom): per PG of
   COUNTERS_PG_NAME_MAP, index from COUNTERS_PG_INDEX_MAP, SAI_INGRESS_PRIORITY_GROUP_STAT_XOFF_ROOM_WATERMARK_BYTES
   of `USER_WATERMARKS:<pg oid>`; empty or missing is N/A.
+These are the views `dbviews.py` computes from the audit's whole-DB read (a test checks both agree on
+sonic-utilities' mock DB); this script returns rows already resolved by name because the monitor reads
+every switch every interval: ~4 kB per 32-port switch instead of the maps and oid-keyed hashes.
 One difference by design: the CLIs subtract the snapshot a `sonic-clear ...` saved in /tmp; this read
 returns the raw counters (monotonic, so rates never see a clear as a negative step).
 """
@@ -34,7 +37,9 @@ import shlex
 from collections.abc import Mapping, Sequence
 
 from agent.counters import CounterSample, PortSample
+from agent.platforms.sonic.dbviews import ECN_MARKED, PG_HEADROOM
 from agent.platforms.sonic.fastread import FastPathUnavailable
+from agent.platforms.sonic.parsers import data_queue_index
 
 PRIORITIES = range(8)
 PORT_FIELDS: tuple[str, ...] = (
@@ -46,14 +51,14 @@ PORT_FIELDS: tuple[str, ...] = (
 QUEUE_FIELDS: tuple[str, ...] = (
     "SAI_QUEUE_STAT_PACKETS",
     "SAI_QUEUE_STAT_DROPPED_PACKETS",
-    "SAI_QUEUE_STAT_WRED_ECN_MARKED_PACKETS",
+    ECN_MARKED,
     "PFC_WD_STATUS",
     "PFC_WD_QUEUE_STATS_DEADLOCK_DETECTED",
     "PFC_WD_QUEUE_STATS_DEADLOCK_RESTORED",
 )
-PG_FIELDS: tuple[str, ...] = ("SAI_INGRESS_PRIORITY_GROUP_STAT_XOFF_ROOM_WATERMARK_BYTES",)
-QUEUE_TYPES = {"SAI_QUEUE_TYPE_UNICAST": "UC", "SAI_QUEUE_TYPE_ALL": "ALL", "SAI_QUEUE_TYPE_UNICAST_VOQ": "VOQ"}
-DATA_QUEUES = ("UC", "ALL")  # the queues `show queue counters` labels UC<n> / ALL<n> and the checks read
+PG_FIELDS: tuple[str, ...] = (PG_HEADROOM,)
+# queuestat's labels; `parsers.data_queue_index` then keeps UC<n> / ALL<n>, as for the CLI's output
+QUEUE_LABELS = {"SAI_QUEUE_TYPE_UNICAST": "UC", "SAI_QUEUE_TYPE_ALL": "ALL", "SAI_QUEUE_TYPE_UNICAST_VOQ": "VOQ"}
 
 
 def _lua_list(names: Sequence[str]) -> str:
@@ -157,10 +162,10 @@ def _queue(sample: CounterSample, name: str, row: list[str]) -> None:
     qtype, index, *rest = row
     values = dict(zip(QUEUE_FIELDS, rest, strict=False))
     ps = sample.ports.setdefault(port, PortSample())
-    if QUEUE_TYPES.get(qtype) in DATA_QUEUES and index.isdecimal():
-        q = int(index)
+    q = data_queue_index(QUEUE_LABELS.get(qtype, "?") + index)
+    if q is not None:
         for target, field in ((ps.packets, "SAI_QUEUE_STAT_PACKETS"), (ps.drops, "SAI_QUEUE_STAT_DROPPED_PACKETS"),
-                              (ps.ecn_marked, "SAI_QUEUE_STAT_WRED_ECN_MARKED_PACKETS")):  # fmt: skip
+                              (ps.ecn_marked, ECN_MARKED)):  # fmt: skip
             value = _int(values[field])
             if value is not None:
                 target[q] = value

@@ -15,6 +15,7 @@ import pytest
 
 from agent.counters import CounterSample
 from agent.platforms.base import RunResult
+from agent.platforms.sonic import dbviews
 from agent.platforms.sonic.counters import ShowOnly, read_counters
 from agent.platforms.sonic.counters_db import COUNTERS_DB_COMMAND, LUA_SCRIPT, parse_counters_db
 from agent.platforms.sonic.fastread import FastPathUnavailable
@@ -117,3 +118,19 @@ def test_an_empty_or_foreign_answer_is_not_taken_for_counters() -> None:
 def test_ports_narrow_the_redis_sample() -> None:
     sample = read_counters(MockSwitch(), ["Ethernet8"], ShowOnly())
     assert set(sample.ports) == {"Ethernet8"}
+
+
+def test_the_counters_read_and_the_audit_reads_db_views_agree_on_the_same_db() -> None:
+    """dbviews.py computes the same CLI views from the audit's whole-DB read: both must agree."""
+    counters = mock_db("counters_db")
+    sample = redis_read()
+    pfc = dbviews.pfc_counters(counters)
+    for port, ps in sample.ports.items():
+        assert (ps.pfc_rx, ps.pfc_tx) == (pfc["rx"][port], pfc["tx"][port])
+        queues = dbviews.queue_counters(counters)[port]
+        assert ps.packets == {q: v["totalpacket"] for q, v in queues.items() if "totalpacket" in v}
+        assert ps.drops == {q: v["droppacket"] for q, v in queues.items() if "droppacket" in v}
+        assert ps.ecn_marked == (dbviews.wred_counters(counters) or {})[port]
+        assert ps.headroom_wm_bytes == dbviews.pg_headroom_watermark(counters)[port]
+        watched = dbviews.pfcwd_stats(counters).get(port, {})
+        assert {q: storms for q, (_status, storms) in watched.items()} == ps.wd_storms
