@@ -30,6 +30,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agent.state import GidState
 from agent.yamlfile import field_error
 
 KEY_TC = "NCCL_IB_TC"
@@ -40,6 +41,7 @@ _FIELD_OF = {KEY_TC: "ib_tc", KEY_GID: "gid_index", KEY_QPS: "qps_per_connection
 KEY_RE = re.compile(r"^NCCL_[A-Z0-9_]{1,64}$")
 VALUE_RE = re.compile(r"^[A-Za-z0-9_.,:=/+^@-]{0,256}$")  # NCCL values: numbers, names, lists, ^/= prefixes
 
+GIDS_READ = 64  # GID table entries 0..63 are read: ib_core fills from index 0 up, two per address
 Qps = Annotated[int, Field(ge=1, le=128)]
 
 
@@ -99,3 +101,40 @@ def tos_issue(nccl: Nccl, roce_tos: int | None) -> str | None:
 
 def expected_tc(nccl: Nccl, roce_tos: int | None) -> int | None:
     return roce_tos if nccl.ib_tc == "auto" else nccl.ib_tc
+
+
+# ---- how NCCL reads values and picks a GID (shared by the host platform and the checks) ----------
+
+def nccl_int(value: str | None) -> int | None:
+    """strtoll(value, NULL, 0) as NCCL applies it: leading blanks, sign, 0x / 0 prefixes, junk ignored."""
+    if value is None:
+        return None
+    text = value.lstrip()
+    sign = -1 if text.startswith("-") else 1
+    text = text[1:] if text[:1] in "+-" else text
+    base, digits = 10, "0123456789"
+    if text[:2].lower() == "0x":
+        base, digits, text = 16, "0123456789abcdefABCDEF", text[2:]
+    elif text.startswith("0") and len(text) > 1:
+        base, digits = 8, "01234567"
+    n = 0
+    while n < len(text) and text[n] in digits:
+        n += 1
+    if n == 0:
+        return 0 if value.strip() else None  # strtoll of junk is 0 (NCCL then uses it); empty = unset
+    return sign * int(text[:n], base)
+
+
+def on_netdev(gid: GidState, ifname: str) -> bool:
+    """The GID belongs to the netdev itself or to a VLAN on it (ndev `IF.VID`)."""
+    return gid.ndev is None or gid.ndev == ifname or gid.ndev.startswith(f"{ifname}.")
+
+
+def usable(gid: GidState, family: str, ifname: str) -> bool:
+    """What NCCL_IB_GID_INDEX must point at: RoCE v2, of the family, not link-local, on this netdev."""
+    return gid.type == "RoCE v2" and gid.family == family and not gid.link_local and on_netdev(gid, ifname)
+
+
+def best_gid(gids: list[GidState], family: str, ifname: str) -> GidState | None:
+    """NCCL >= 2.21's own choice for NCCL_IB_GID_INDEX=-1 (connect.cc ncclIbGetGidIndex): the lowest usable."""
+    return next((g for g in sorted(gids, key=lambda g: g.index) if usable(g, family, ifname)), None)

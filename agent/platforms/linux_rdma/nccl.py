@@ -19,14 +19,15 @@ from dataclasses import dataclass
 
 from agent.platforms.linux_rdma.commands import Cmd
 from agent.policy.model import Policy
-from agent.policy.nccl import KEY_GID, KEY_QPS, KEY_TC
+from agent.policy.nccl import GIDS_READ, KEY_GID, KEY_QPS, KEY_TC, best_gid, nccl_int, usable
+
+__all__ = ["GIDS_READ", "KEY_GID", "KEY_QPS", "KEY_TC", "GidState", "best_gid", "nccl_int"]
 from agent.state import GidState, NcclConfState
 
 NCCL_CONF_PATH = "/etc/nccl.conf"
 NCCL_CONF_TMP = "/etc/nccl.conf.roce-agent.tmp"  # same filesystem: the final rename(2) is atomic
 MAX_CONF_BYTES = 65536
 ZERO_GID = "0000:0000:0000:0000:0000:0000:0000:0000"
-GIDS_READ = 64  # entries 0..63 of each table: ib_core fills from index 0 up, two per address
 _INDEX_GLOBS = ("[0-9]", "[1-5][0-9]", "6[0-3]")
 GID_GLOBS = tuple(
     f"/sys/class/infiniband/*/ports/*/{where}/{index}"
@@ -116,44 +117,6 @@ def parse_conf(text: str | None) -> NcclConfState:
     return state
 
 
-def nccl_int(value: str | None) -> int | None:
-    """strtoll(value, NULL, 0) as NCCL applies it: leading blanks, sign, 0x / 0 prefixes, junk ignored."""
-    if value is None:
-        return None
-    text = value.lstrip()
-    sign = -1 if text.startswith("-") else 1
-    text = text[1:] if text[:1] in "+-" else text
-    base, digits = 10, "0123456789"
-    if text[:2].lower() == "0x":
-        base, digits, text = 16, "0123456789abcdefABCDEF", text[2:]
-    elif text.startswith("0") and len(text) > 1:
-        base, digits = 8, "01234567"
-    n = 0
-    while n < len(text) and text[n] in digits:
-        n += 1
-    if n == 0:
-        return 0 if value.strip() else None  # strtoll of junk is 0 (NCCL then uses it); empty = unset
-    return sign * int(text[:n], base)
-
-
-# ---- GID selection --------------------------------------------------------------------------------
-
-
-def on_netdev(gid: GidState, ifname: str) -> bool:
-    """The GID belongs to the netdev itself or to a VLAN on it (ndev `IF.VID`)."""
-    return gid.ndev is None or gid.ndev == ifname or gid.ndev.startswith(f"{ifname}.")
-
-
-def usable(gid: GidState, family: str, ifname: str) -> bool:
-    """What NCCL_IB_GID_INDEX must point at: RoCE v2, of the family, not link-local, on this netdev."""
-    return gid.type == "RoCE v2" and gid.family == family and not gid.link_local and on_netdev(gid, ifname)
-
-
-def best_gid(gids: list[GidState], family: str, ifname: str) -> GidState | None:
-    """NCCL >= 2.21's own choice for NCCL_IB_GID_INDEX=-1 (connect.cc ncclIbGetGidIndex): the lowest usable."""
-    return next((g for g in sorted(gids, key=lambda g: g.index) if usable(g, family, ifname)), None)
-
-
 # ---- render ---------------------------------------------------------------------------------------
 
 
@@ -163,8 +126,9 @@ class Wanted:
     warnings: list[str]
 
 
-def wanted_keys(policy: Policy, gids: dict[str, list[GidState] | None]) -> Wanted:
-    """The keys this host's /etc/nccl.conf must carry. `gids` = {ifname: its RDMA port's GIDs (None: not read)}."""
+def wanted_keys(policy: Policy, gids: dict[str, list[GidState] | None], current: str | None = None) -> Wanted:
+    """The keys this host's /etc/nccl.conf must carry. `gids` = {ifname: its RDMA port's GIDs (None: not
+    read)}; `current` = the file's NCCL_IB_GID_INDEX, kept under `auto` when it is usable on every port."""
     nccl = policy.nccl
     assert nccl is not None
     keys: dict[str, str] = {}
@@ -175,26 +139,43 @@ def wanted_keys(policy: Policy, gids: dict[str, list[GidState] | None]) -> Wante
     if nccl.gid_index != "auto":
         keys[KEY_GID] = str(nccl.gid_index)
     else:
-        found = {ifname: best_gid(table or [], nccl.address_family, ifname) for ifname, table in gids.items()}
-        missing = sorted(i for i, g in found.items() if g is None)
-        indices = sorted({g.index for g in found.values() if g is not None})
-        if missing or not indices:
-            warnings.append(
-                f"/etc/nccl.conf: {KEY_GID} not written: no RoCE v2 {nccl.address_family} GID on "
-                f"{', '.join(missing) or 'any RDMA port'} (give the netdev an address, or pin nccl.gid_index)"
-            )
-        elif len(indices) > 1:
-            per = ", ".join(f"{i}: {g.index}" for i, g in sorted(found.items()) if g is not None)
-            warnings.append(
-                f"/etc/nccl.conf: {KEY_GID} not written: the RoCE v2 GID index differs between ports ({per}); "
-                "one host-wide value cannot fit all (NCCL >= 2.21 picks per device when the key is unset)"
-            )
+        index, why = auto_gid_index(gids, nccl.address_family, nccl_int(current))
+        if index is None:
+            warnings.append(f"/etc/nccl.conf: {KEY_GID} not written: {why}")
         else:
-            keys[KEY_GID] = str(indices[0])
+            keys[KEY_GID] = str(index)
     if nccl.qps_per_connection is not None:
         keys[KEY_QPS] = str(nccl.qps_per_connection)
     keys.update(nccl.settings)
     return Wanted(keys, warnings)
+
+
+def auto_gid_index(
+    gids: dict[str, list[GidState] | None], family: str, current: int | None
+) -> tuple[int | None, str]:
+    """One index that is a usable RoCE v2 GID on every RDMA port of the host (the current one if it is),
+    else (None, why)."""
+    tables = {ifname: table or [] for ifname, table in gids.items()}
+    if not tables:
+        return None, "the host has no back-end RDMA port"
+    if current is not None and all(
+        any(g.index == current and usable(g, family, i) for g in t) for i, t in tables.items()
+    ):
+        return current, ""
+    found = {ifname: best_gid(table, family, ifname) for ifname, table in tables.items()}
+    missing = sorted(i for i, g in found.items() if g is None)
+    if missing:
+        return None, (
+            f"no RoCE v2 {family} GID on {', '.join(missing)} (give the netdev an address, or pin nccl.gid_index)"
+        )
+    indices = sorted({g.index for g in found.values() if g is not None})
+    if len(indices) > 1:
+        per = ", ".join(f"{i}: {g.index}" for i, g in sorted(found.items()) if g is not None)
+        return None, (
+            f"the RoCE v2 GID index differs between ports ({per}); one host-wide value cannot fit all "
+            "(NCCL >= 2.21 picks per device when the key is unset)"
+        )
+    return indices[0], ""
 
 
 def render_conf(old: str | None, keys: dict[str, str]) -> str:

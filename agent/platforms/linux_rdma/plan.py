@@ -80,7 +80,8 @@ def plan_nccl(intent: DeviceIntent, host: HostNative) -> tuple[list[HostOperatio
             continue
         key = f"{nic.rdma.device}/{nic.rdma.port}"
         gids[ifname] = host.gids.get(key, []) if host.gids is not None else None
-    wanted = N.wanted_keys(intent.policy, gids)
+    current = N.parse_conf(host.nccl_conf).settings.get(N.KEY_GID)
+    wanted = N.wanted_keys(intent.policy, gids, current)
     new = N.render_conf(host.nccl_conf, wanted.keys)
     if new == host.nccl_conf:
         return [], wanted.warnings
