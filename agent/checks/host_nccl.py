@@ -233,6 +233,7 @@ def roce_sport_entropy(ctx: DeviceCtx) -> Iterator[Finding]:
                 port=port.name,
                 expected="a driver whose RoCE source-port choice is modelled (mlx5_core)",
                 actual=f"driver {nic.driver or 'unknown'}: source-port entropy not verified",
+                remediation="check the vendor's RoCE UDP source-port behaviour; FAB-LB-005 models random ports",
                 severity=Severity.info,
             )
         elif kernel is not None and kernel < SPORT_KERNEL:

@@ -105,6 +105,7 @@ def expected_tc(nccl: Nccl, roce_tos: int | None) -> int | None:
 
 # ---- how NCCL reads values and picks a GID (shared by the host platform and the checks) ----------
 
+
 def nccl_int(value: str | None) -> int | None:
     """strtoll(value, NULL, 0) as NCCL applies it: leading blanks, sign, 0x / 0 prefixes, junk ignored."""
     if value is None:

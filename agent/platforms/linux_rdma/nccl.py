@@ -150,9 +150,7 @@ def wanted_keys(policy: Policy, gids: dict[str, list[GidState] | None], current:
     return Wanted(keys, warnings)
 
 
-def auto_gid_index(
-    gids: dict[str, list[GidState] | None], family: str, current: int | None
-) -> tuple[int | None, str]:
+def auto_gid_index(gids: dict[str, list[GidState] | None], family: str, current: int | None) -> tuple[int | None, str]:
     """One index that is a usable RoCE v2 GID on every RDMA port of the host (the current one if it is),
     else (None, why)."""
     tables = {ifname: table or [] for ifname, table in gids.items()}
