@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from agent.state import GidState
 from agent.yamlfile import field_error
@@ -45,11 +45,25 @@ GIDS_READ = 64  # GID table entries 0..63 are read: ib_core fills from index 0 u
 Qps = Annotated[int, Field(ge=1, le=128)]
 
 
+def _auto_or_byte(value: object) -> object:
+    """`auto` or an integer 0..255, in one message (a plain union reports each alternative apart)."""
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255):
+        return value
+    raise ValueError(f"allowed: auto or an integer 0..255, got {value!r}")
+
+
+AutoOrByte = Annotated[
+    Literal["auto"] | int,
+    BeforeValidator(_auto_or_byte),
+    WithJsonSchema({"anyOf": [{"const": "auto"}, {"type": "integer", "minimum": 0, "maximum": 255}]}),
+]
+
+
 class Nccl(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    ib_tc: Literal["auto"] | Annotated[int, Field(ge=0, le=255)] = "auto"  # auto: the RoCE class's ToS
-    gid_index: Literal["auto"] | Annotated[int, Field(ge=0, le=255)] = "auto"  # auto: found on each host
+    ib_tc: AutoOrByte = "auto"  # auto: the RoCE class's ToS
+    gid_index: AutoOrByte = "auto"  # auto: found on each host
     address_family: Literal["ipv4", "ipv6"] = "ipv4"  # which RoCE v2 GID `auto` picks (NCCL_IB_ADDR_FAMILY)
     qps_per_connection: Qps | None = None  # written when set
     min_qps_per_connection: Qps | None = None  # audited: NCCL_IB_QPS_PER_CONNECTION >= this
