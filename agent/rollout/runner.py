@@ -240,6 +240,11 @@ class RolloutRunner:
         parallel = 1 if disruptive else stage.parallel
         if disruptive:
             self.emit("disruptive", **at(where), devices=disruptive, ports={d: plans[d].disruptive for d in disruptive})
+        baseline = None
+        if self.pb.transition is not None:  # the counters gate watches the change itself, not only the soak
+            baseline, errors = self.gates.baseline([d for d, p in plans.items() if not p.empty], where)
+            if errors:
+                return failures + errors
         results = self.on_devices(plans, "apply", lambda d: self.apply_one(d, plans[d]), parallel=parallel, where=where)
         for dev, res in results.items():
             reason = self.record_outcome(dev, res, where)
@@ -251,7 +256,7 @@ class RolloutRunner:
         landed = [d for d in batch if self.devices[d].state in (AFTER, PENDING)]  # failed ones are judged above
         self.gates.wait_for_links(landed, where)
         reasons = self.gates.check_gate("post-check", landed, stage.post_checks, where)
-        reasons = reasons or self.gates.soak(stage, landed, where)
+        reasons = reasons or self.gates.soak(stage, landed, where, baseline)
         return reasons or self.confirm(landed, where)
 
     def confirm(self, batch: list[str], where: Where) -> list[str]:
