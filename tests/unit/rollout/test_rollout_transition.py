@@ -4,10 +4,14 @@ the refusals at validate time (located, nothing contacted), and the counters gat
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 from rollout_fakes import DEVICES, FIXTURES, FakeLab
+from typer.testing import CliRunner
 
+from agent.app import rollout as rollout_app
+from agent.cli import app
 from agent.errors import InputError
 from agent.rollout import orchestrate
 from agent.rollout.runner import Hooks
@@ -185,3 +189,23 @@ def test_drops_on_the_roce_priority_during_the_change_halt_it_and_undo_it(lab: F
     assert window[0]["deltas"]["host1"] == {"drops:p0/3": 5}
     assert all(lab.boxes[h].config["pfc"] == [3] for h in HOSTS)  # the hosts stage rolled back
     assert all(lab.boxes[s].applies == 0 for s in SWITCHES)  # the switches were never touched
+
+
+def test_check_prints_the_order_before_the_stages_and_json_carries_it(
+    lab: FakeLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rollout_app, "make_fabric", lambda s: lab.fabric(s))
+    on_profile(lab, "training", state="lossy")
+    argv = ["rollout", str(FIXTURES / "playbooks" / "to-lossless.yaml"), "-i", str(lab.inventory), "--check"]
+
+    res = CliRunner().invoke(app, argv)
+
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0].startswith("transition to training (lossless): switches, then hosts; to lossless the switches")
+    assert lines[1] == "stage switches (1 batch(es))"
+    assert "stage hosts (1 batch(es))" in res.output
+    doc = json.loads(CliRunner().invoke(app, [*argv, "--json"]).output.splitlines()[-1])
+    assert doc["transition"]["order"] == ["switches", "hosts"]
+    assert "headroom first" in doc["transition"]["why"]
+    assert all(b.config["pfc"] == [] for b in lab.boxes.values())
