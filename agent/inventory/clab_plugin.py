@@ -249,8 +249,12 @@ def topology_from_inventory(inventory: Inventory) -> Topology:
     `network` is its switch's `roce-network` label, as in the lab's links.yaml (segregation checks)."""
     kinds = {h.name: str(h.get("device_kind")) for h in inventory.hosts.values() if h.get("device_kind")}
     links = [
-        Link(Endpoint.parse(str(raw["a"])), Endpoint.parse(str(raw["b"])), role=raw.get("role", "fabric"),
-             network=str(raw.get("network", DEFAULT_NETWORK)))  # fmt: skip
+        Link(
+            Endpoint.parse(str(raw["a"])),
+            Endpoint.parse(str(raw["b"])),
+            role=raw.get("role", "fabric"),
+            network=str(raw.get("network", DEFAULT_NETWORK)),
+        )
         for raw in inventory.defaults.data.get(LINKS_KEY) or []
     ]
     return Topology(links=links, kinds=kinds)
