@@ -209,3 +209,31 @@ def test_check_prints_the_order_before_the_stages_and_json_carries_it(
     assert doc["transition"]["order"] == ["switches", "hosts"]
     assert "headroom first" in doc["transition"]["why"]
     assert all(b.config["pfc"] == [] for b in lab.boxes.values())
+
+
+def test_a_plain_rollout_moving_switches_to_lossy_first_stops_in_the_pre_flight(lab: FakeLab) -> None:
+    """Without `transition:` the playbook cannot be judged before the devices are read; the pre-flight
+    reads them all, sees every device would go lossless -> lossy and the switches first, and stops."""
+    on_profile(lab, "inference")
+    result = lab.run("staged.yaml")
+
+    assert result.result == "halted"
+    assert len(result.reasons) == 1
+    why = result.reasons[0]
+    assert why.startswith("this rollout moves hosts and switches to lossy, and changes leaf1 (stage canary) before")
+    assert "to lossy the hosts stop PFC first" in why
+    assert "`transition: {to: PROFILE}`" in why
+    assert all(b.applies == 0 for b in lab.boxes.values())  # nothing written
+    assert lab.events("mode_order_refused")[0]["moves"]["host1"] == "lossy"
+
+
+def test_a_plain_rollout_in_the_safe_order_is_left_alone(lab: FakeLab) -> None:
+    on_profile(lab, "inference")
+    assert lab.run("hosts-first.yaml").result == "converged"
+    on_profile(lab, "training", state="lossy")
+    result = lab.run("hosts-first.yaml")  # now hosts first is the unsafe way round: to lossless
+
+    assert result.result == "halted"
+    assert "changes host1 (stage hosts) before or with leaf1 (stage switches)" in result.reasons[0]
+    assert "to lossless the switches get PFC and headroom first" in result.reasons[0]
+    assert result.reasons[0].endswith("or order the stages so that the switches change first")
