@@ -79,11 +79,26 @@ def switch_db(device: str, key: str) -> str:
     return cli.invoke(app, ["lab", "exec", device, f"sonic-db-cli CONFIG_DB hgetall '{key}'"]).stdout
 
 
+def refused_by_the_pre_flight(inventory: Path) -> None:
+    """The shipped-style plain rollout (canary leaf, leaves, spines, hosts) would take the switches lossy
+    first: read from the real devices, the pre-flight sees every device moving and stops, nothing written."""
+    res = cli.invoke(app, ["rollout", str(PLAYBOOKS / "lab.yaml"), "-i", str(inventory), "--yes", "--json"])
+    assert res.exit_code == 1, res.output
+    records = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    refused = next(r for r in records if r.get("event") == "mode_order_refused")
+    assert set(refused["moves"].values()) == {"lossy"}
+    assert len(refused["moves"]) == 8
+    assert "to lossy the hosts stop PFC first" in refused["reasons"][0]
+    assert not any(r.get("event") == "applied" for r in records)
+    assert "pfc_enable" in switch_db("leaf2", "PORT_QOS_MAP|Ethernet0")
+
+
 def test_the_lab_goes_lossy_hosts_first_and_back_switches_first(inventory: Path) -> None:
     assert cli.invoke(app, ["apply", "-i", str(inventory), "--yes"]).exit_code == 0
     audit(inventory)
 
     (inventory / "policy.yaml").write_text(profiled("inference"))  # the reviewed change of intent
+    refused_by_the_pre_flight(inventory)
     trail, audited = transition(inventory, "lab-to-lossy.yaml")
     order = applied(trail)
     assert kinds(order) == ["host"] * 4 + ["switch"] * 4, order
