@@ -150,8 +150,8 @@ def test_refused_unless_the_inventory_already_names_the_target_profile(lab: Fake
     got = problems(lab, "to-lossy.yaml")
 
     assert len(got) == len(DEVICES)
-    assert got[0].startswith(f"{path}:8: transition.to: host1 runs profile 'training' in the inventory")
-    assert "set `roce_profile: inference` for it (a reviewed inventory commit)" in got[0]
+    assert got[0].startswith(f"{path}:8: transition.to: host1 runs profile 'training' in the inventory, on every port")
+    assert "set `roce_profile: inference` for it or its links (a reviewed inventory commit)" in got[0]
 
 
 def test_a_profile_the_policy_lacks_is_refused_at_its_line(lab: FakeLab) -> None:
@@ -168,7 +168,7 @@ def test_a_pod_whose_peers_share_the_profile_must_take_them_along(lab: FakeLab) 
     got = problems(lab, "transition-pod.yaml")
 
     assert [p.split(": ", 2)[2].split(" ")[0] for p in got] == ["spine1", "spine2"]
-    assert "is on inference and cabled to a device of this transition (leaf2:Ethernet8 - spine1:Ethernet4)" in got[0]
+    assert "is cabled to a device of this transition on inference (leaf2:Ethernet8 - spine1:Ethernet4)" in got[0]
     assert "add it to the targets" in got[0]
 
 
@@ -237,3 +237,51 @@ def test_a_plain_rollout_in_the_safe_order_is_left_alone(lab: FakeLab) -> None:
     assert "changes host1 (stage hosts) before or with leaf1 (stage switches)" in result.reasons[0]
     assert "to lossless the switches get PFC and headroom first" in result.reasons[0]
     assert result.reasons[0].endswith("or order the stages so that the switches change first")
+
+
+def pod2_on(lab: FakeLab, profile: str) -> None:
+    """The inventory commit of a pod move: leaf2, host3, host4 and leaf2's uplinks on `profile` (the
+    spines stay training on their other ports); the devices still run lossless."""
+    on_profile(lab, "training")
+    hosts = lab.inventory / "hosts.yaml"
+    text = hosts.read_text()
+    for name in ("leaf2", "host3", "host4"):
+        head, _, tail = text.partition(f"\n{name}:\n")
+        data_at = tail.index("  data:\n") + len("  data:\n")
+        text = f"{head}\n{name}:\n{tail[:data_at]}    roce_profile: {profile}\n{tail[data_at:]}"
+    hosts.write_text(text)
+    links = lab.inventory / "links.yaml"
+    uplinks = ('"leaf2:Ethernet8", b: "spine1:Ethernet4"', '"leaf2:Ethernet12", b: "spine2:Ethernet4"')
+    text = links.read_text()
+    for uplink in uplinks:
+        text = text.replace(f"{uplink}, role: fabric}}", f"{uplink}, role: fabric, roce_profile: {profile}}}")
+    links.write_text(text)
+
+
+def test_a_pod_moves_hosts_first_with_the_spine_ports_facing_it(lab: FakeLab) -> None:
+    pod2_on(lab, "inference")
+    session = lab.session("pod2-to-lossy.yaml")
+    assert [(s.name, s.devices) for s in session.stages] == [
+        ("hosts", ["host3", "host4"]),
+        ("switches", ["leaf2", "spine1", "spine2"]),
+    ]
+    spine1 = session.intents["spine1"].ports
+    assert spine1["Ethernet4"].lossless_priorities == ()  # the port facing leaf2 goes lossy ...
+    assert spine1["Ethernet0"].lossless_priorities == (3,)  # ... the one facing leaf1 stays lossless
+
+    result = lab.run("pod2-to-lossy.yaml")
+
+    assert result.result == "converged", result.reasons
+    assert applied_order(lab)[:3] == ["host3", "host4", "leaf2"]
+    assert [lab.boxes[d].config["pfc"] for d in ("host3", "host4", "leaf2", "leaf1", "host1")] == [[], [], [], [3], [3]]
+
+
+def test_a_device_the_inventory_does_not_move_cannot_be_targeted(lab: FakeLab) -> None:
+    pod2_on(lab, "inference")
+    path = lab.inventory.parent / "with-leaf1.yaml"
+    path.write_text((FIXTURES / "playbooks" / "pod2-to-lossy.yaml").read_text().replace("[leaf2,", "[leaf1, leaf2,"))
+    with pytest.raises(InputError) as exc:
+        open_rollout(path, lab.inventory)
+    got = [str(p) for p in exc.value.problems]
+    assert got[0].startswith(f"{path}:7: transition.to: leaf1 runs profile 'training' in the inventory, on every port")
+    assert len(got) == 1  # host1 is cabled to leaf1 on training: nothing else is asked for
