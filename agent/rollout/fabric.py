@@ -34,8 +34,7 @@ from agent.platforms.base import (
     RollbackUnsupported,
 )
 from agent.platforms.registry import adapter_for
-from agent.policy.model import RoceMode
-from agent.rollout.mode_order import mode_move
+from agent.rollout.mode_order import Move, mode_move
 from agent.state import DeviceKind, DeviceState
 from agent.topology.model import Topology
 
@@ -49,7 +48,7 @@ class Fabric(Protocol):
 
     def plan(self, device: str) -> ChangePlan: ...
 
-    def plan_with_move(self, device: str) -> tuple[ChangePlan, RoceMode | None]: ...
+    def plan_with_move(self, device: str) -> tuple[ChangePlan, Move]: ...
 
     def apply(self, device: str, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome: ...
 
@@ -132,8 +131,8 @@ class AdapterFabric:
     def plan(self, device: str) -> ChangePlan:
         return self._adapter(device).plan(self._intent(device), self.gather(device))
 
-    def plan_with_move(self, device: str) -> tuple[ChangePlan, RoceMode | None]:
-        """The plan, and the mode (lossless | lossy) it moves the device to, if it changes the mode."""
+    def plan_with_move(self, device: str) -> tuple[ChangePlan, Move]:
+        """The plan, and how it moves the device (and its ports) between lossless and lossy, if it does."""
         raw, state = self._read(device)
         intent = self._intent(device)
         return self._adapter(device).plan(intent, raw), mode_move(intent, state)

@@ -1,16 +1,20 @@
-"""The pre-flight's safety net for rollouts that move devices between lossless and lossy without saying so.
+"""What the pre-flight learns from the devices about lossless <-> lossy moves, and the refusals it makes.
 
-A `transition:` playbook is ordered by construction (agent.rollout.transition). A plain rollout cannot be
-judged at validate time: whether it moves a device's mode depends on what the device runs now. Once the
-pre-flight has read every device, it can: a device whose ports have PFC now and whose intent has none
-moves to lossy (and the reverse to lossless). If the stages would then change a switch to lossy before
-(or in the same batch as) a host moving to lossy, or a host to lossless before a switch, the rollout
-stops with nothing written and says the safe order and why.
+Whether a rollout moves a device between modes depends on what the device runs now, so it is judged
+once the pre-flight has read every device: a device whose ports have PFC now and whose intent has none
+moves to lossy (and the reverse to lossless); per port likewise (a spine port facing a leaf that moves).
+
+* Any rollout: if the stages would change a switch to lossy before (or in the same batch as) a host
+  moving to lossy, or a host to lossless before a switch, it stops with nothing written, saying the
+  safe order and why. A `transition:` playbook is ordered by construction (agent.rollout.transition).
+* A transition: a port that moves while the device at the other end of its cable is not in the
+  transition would leave that link with PFC on one end only; it stops with nothing written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from agent.intent import DeviceIntent
 from agent.policy.model import RoceMode
@@ -21,14 +25,46 @@ from agent.state import DeviceKind, DeviceState
 Position = tuple[int, int]  # (stage index, batch index): the order the rollout changes devices in
 
 
-def mode_move(intent: DeviceIntent, state: DeviceState) -> RoceMode | None:
-    """The mode the device moves to if this rollout changes it (lossless <-> lossy), else None."""
-    was = any(port.lossless_priorities for port in state.ports.values())
-    wanted = [p.lossless_priorities for p in intent.ports.values()] or [intent.policy.lossless_priorities]
-    will = any(wanted)
+@dataclass(frozen=True)
+class Move:
+    """A device's move between modes: the device's as a whole (None: it keeps its mode), and each of
+    its cabled ports that changes mode, with the far end of that port's cable."""
+
+    mode: RoceMode | None = None
+    ports: dict[str, tuple[RoceMode, str | None]] = field(default_factory=dict)  # port -> (mode, "peer:port")
+
+
+def _to(was: bool, will: bool) -> RoceMode | None:
     if was == will:
         return None
     return RoceMode.lossless if will else RoceMode.lossy
+
+
+def mode_move(intent: DeviceIntent, state: DeviceState) -> Move:
+    """How this rollout moves the device between lossless and lossy (nothing, when it keeps its modes)."""
+    was = any(port.lossless_priorities for port in state.ports.values())
+    wanted = [p.lossless_priorities for p in intent.ports.values()] or [intent.policy.lossless_priorities]
+    ports: dict[str, tuple[RoceMode, str | None]] = {}
+    for name, want in intent.ports.items():
+        live = state.ports.get(name)
+        moved = _to(bool(live.lossless_priorities), bool(want.lossless_priorities)) if live is not None else None
+        if moved is not None:
+            ports[name] = (moved, want.peer)
+    return Move(_to(was, any(wanted)), ports)
+
+
+def peer_reasons(moves: Mapping[str, Move], targeted: set[str]) -> list[str]:
+    """Ports of a transition that change mode while the device at the other end is left out."""
+    reasons: list[str] = []
+    for device, move in sorted(moves.items()):
+        for port, (mode, peer) in sorted(move.ports.items()):
+            far = peer.partition(":")[0] if peer else None
+            if far is not None and far not in targeted:
+                reasons.append(
+                    f"{device}:{port} would go {mode.value} but {peer} at the other end of its cable is not in this "
+                    f"transition: the link would run PFC on one end only; add {far} to the targets"
+                )
+    return reasons
 
 
 def positions(stages: list[ResolvedStage]) -> dict[str, Position]:

@@ -15,10 +15,9 @@ from collections.abc import Mapping
 
 from agent.errors import PreflightRefused
 from agent.failure import exception_reason
-from agent.policy.model import RoceMode
 from agent.rollout.batch_gates import Emit, OnDevices
 from agent.rollout.fabric import Fabric
-from agent.rollout.mode_order import order_reasons
+from agent.rollout.mode_order import Move, order_reasons, peer_reasons
 from agent.rollout.playbook import Stage
 from agent.rollout.result import DeviceRecord
 from agent.rollout.stages import ResolvedStage
@@ -31,23 +30,26 @@ def preflight(
     devices: Mapping[str, DeviceRecord],
     stages: list[ResolvedStage],
     stage_of: Mapping[str, Stage],
+    transition: bool = False,
 ) -> list[str]:
     """The reasons to stop now (empty: go ahead); every device record says why when there are some."""
     reasons: list[str] = []
     unplanned: dict[str, str] = {}
-    moves: dict[str, RoceMode] = {}
+    moves: dict[str, Move] = {}
     for dev, res in on_devices(list(devices), "pre-flight", fabric.plan_with_move).items():
         if isinstance(res, PreflightRefused):
             reasons.append(str(res))
             emit("preflight_refused", device=dev, reasons=res.reasons)
         elif isinstance(res, BaseException):
             unplanned[dev] = exception_reason(res)
-        elif res[1] is not None and not res[0].empty:
+        elif not res[0].empty:
             moves[dev] = res[1]
     reasons += _beyond_tolerance(unplanned, emit, stages, stage_of)
-    unsafe = order_reasons(moves, stages, fabric.kind_of)
+    modes = {d: m.mode for d, m in moves.items() if m.mode is not None}
+    unsafe = order_reasons(modes, stages, fabric.kind_of)
+    unsafe += peer_reasons(moves, set(devices)) if transition else []
     if unsafe:
-        emit("mode_order_refused", moves={d: m.value for d, m in sorted(moves.items())}, reasons=unsafe)
+        emit("mode_order_refused", moves={d: m.value for d, m in sorted(modes.items())}, reasons=unsafe)
     reasons += unsafe
     for rec in devices.values() if reasons else ():
         rec.reason = rec.reason or "not changed: the pre-flight refused the rollout (nothing was written)"

@@ -158,7 +158,9 @@ def intent_problems(
 ) -> list[InputProblem]:
     """The inventory must already say the target profile for every targeted device (the device's own
     profile, or a link's for a switch whose ports facing it change), and every device cabled to one of
-    them on that profile must be in the transition too (both ends of a link move together)."""
+    them on that profile by a host link or a link declaring it must be in the transition too (both ends
+    of a link move together). Other switch-switch cables (a spine's links to leaves that stay) are judged
+    by the pre-flight from the ports that actually change (agent.rollout.mode_order.peer_reasons)."""
     where = _Locator(path)
     unknown = policies.unknown(tr.to)
     if unknown is not None:
@@ -173,8 +175,8 @@ def intent_problems(
         )
         problems.append(where.at(("transition", "to"), why))
     missing: dict[str, str] = {}
-    for link in topology.links:
-        if link_profile(link, profiles) != tr.to:
+    for link in topology.links:  # a host's cable, or one declared on the profile: both ends move together
+        if link_profile(link, profiles) != tr.to or (link.role != "host" and link.profile != tr.to):
             continue
         ends = [e.device for e in link.ends()]
         if any(d in targeted for d in ends):

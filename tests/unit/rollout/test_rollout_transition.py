@@ -13,9 +13,12 @@ from typer.testing import CliRunner
 from agent.app import rollout as rollout_app
 from agent.cli import app
 from agent.errors import InputError
+from agent.policy.model import RoceMode
 from agent.rollout import orchestrate
+from agent.rollout.mode_order import Move, mode_move, peer_reasons
 from agent.rollout.runner import Hooks
 from agent.rollout.session import open_rollout
+from agent.state import DeviceKind, DeviceState, PortState
 
 HOSTS = [d for d in DEVICES if d.startswith("host")]
 SWITCHES = [d for d in DEVICES if not d.startswith("host")]
@@ -163,13 +166,27 @@ def test_a_profile_the_policy_lacks_is_refused_at_its_line(lab: FakeLab) -> None
     assert "Profiles in the policy: training, inference" in got[0]
 
 
-def test_a_pod_whose_peers_share_the_profile_must_take_them_along(lab: FakeLab) -> None:
-    on_profile(lab, "inference")
+def test_a_pod_whose_uplinks_declare_the_profile_must_take_the_spines_along(lab: FakeLab) -> None:
+    pod2_on(lab, "inference")
     got = problems(lab, "transition-pod.yaml")
 
     assert [p.split(": ", 2)[2].split(" ")[0] for p in got] == ["spine1", "spine2"]
     assert "is cabled to a device of this transition on inference (leaf2:Ethernet8 - spine1:Ethernet4)" in got[0]
     assert "add it to the targets" in got[0]
+
+
+def test_a_leaf_without_its_hosts_is_refused(lab: FakeLab) -> None:
+    on_profile(lab, "inference")
+    path = lab.inventory.parent / "leaf-only.yaml"
+    path.write_text(
+        (FIXTURES / "playbooks" / "transition-pod.yaml").read_text().replace("[leaf2, host3, host4]", "[leaf2]")
+    )
+    with pytest.raises(InputError) as exc:
+        open_rollout(path, lab.inventory)
+
+    got = [str(p) for p in exc.value.problems]
+    assert [p.split(": ", 2)[2].split(" ")[0] for p in got] == ["host3", "host4"]  # host cables move together
+    assert got[0].startswith(f"{path}:4: targets: host3 is cabled to a device of this transition on inference")
 
 
 def test_drops_on_the_roce_priority_during_the_change_halt_it_and_undo_it(lab: FakeLab) -> None:
@@ -285,3 +302,32 @@ def test_a_device_the_inventory_does_not_move_cannot_be_targeted(lab: FakeLab) -
     got = [str(p) for p in exc.value.problems]
     assert got[0].startswith(f"{path}:7: transition.to: leaf1 runs profile 'training' in the inventory, on every port")
     assert len(got) == 1  # host1 is cabled to leaf1 on training: nothing else is asked for
+
+
+def state(device: str, kind: DeviceKind, pfc: dict[str, list[int]]) -> DeviceState:
+    ports = {name: PortState(name=name, lossless_priorities=prios) for name, prios in pfc.items()}
+    return DeviceState(name=device, kind=kind, platform="sonic", ports=ports)
+
+
+def test_the_pre_flight_reads_a_move_per_port_from_the_spine_facing_the_pod(lab: FakeLab) -> None:
+    """spine1 keeps its mode as a device (lossless towards leaf1 etc.); its port facing leaf2 moves."""
+    pod2_on(lab, "inference")
+    intents = lab.session("pod2-to-lossy.yaml").intents
+    lossless = {p: [3] for p in intents["spine1"].ports}
+
+    move = mode_move(intents["spine1"], state("spine1", DeviceKind.switch, lossless))
+
+    assert move.mode is None
+    assert move.ports == {"Ethernet4": (RoceMode.lossy, "leaf2:Ethernet8")}
+    leaf = mode_move(intents["leaf2"], state("leaf2", DeviceKind.switch, {p: [3] for p in intents["leaf2"].ports}))
+    assert leaf.mode is RoceMode.lossy
+    assert mode_move(intents["leaf2"], state("leaf2", DeviceKind.switch, {})) == Move()  # already lossy
+
+
+def test_a_port_moving_while_its_far_end_is_left_out_is_a_reason_to_stop() -> None:
+    moves = {"spine1": Move(None, {"Ethernet4": (RoceMode.lossless, "leaf2:Ethernet8")})}
+
+    assert peer_reasons(moves, {"spine1", "leaf2"}) == []
+    (why,) = peer_reasons(moves, {"spine1"})
+    assert why.startswith("spine1:Ethernet4 would go lossless but leaf2:Ethernet8 at the other end of its cable")
+    assert why.endswith("the link would run PFC on one end only; add leaf2 to the targets")
