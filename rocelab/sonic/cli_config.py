@@ -52,7 +52,7 @@ def run_config(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:
         "save": _save,
         "reload": _reload,
         "interface": _interface,
-        "pfcwd": lambda t, r: cli_pfcwd.run(t, r),
+        "pfcwd": cli_pfcwd.run,
     }
     handler = handlers.get(sub)
     if handler is None:
