@@ -32,16 +32,19 @@ def _nic_leg(port: PortState, dscp: int, lossy: bool) -> _Leg:
     if port.trust is not TrustMode.dscp:
         return _Leg(None, False, f"NIC trusts {port.trust.value if port.trust else 'nothing readable'}, not DSCP")
     prio = port.dscp_to_priority.get(dscp)
+    source = ""
+    if prio is None and port.nic is not None and port.nic.driver == "mlx5_core":
+        prio, source = dscp >> 3, ", mlx5 firmware default map: no dcb app entry"  # mlx5 trust dscp: DSCP / 8
     if prio is None:
         return _Leg(None, False, f"NIC has no DSCP {dscp} entry (dcb app)")
     if not lossy:
         on = prio in port.lossless_priorities
-        return _Leg(prio, on, f"NIC prio {prio} (PFC {'on' if on else 'off'})")
+        return _Leg(prio, on, f"NIC prio {prio} (PFC {'on' if on else 'off'}{source})")
     rp = port.nic.ecn_rp if port.nic is not None else {}
     if not rp:
-        return _Leg(prio, True, f"NIC prio {prio} (ECN reaction point not exposed)")
+        return _Leg(prio, True, f"NIC prio {prio} (ECN reaction point not exposed{source})")
     on = bool(rp.get(prio))
-    return _Leg(prio, on, f"NIC prio {prio} (ECN reaction point {'on' if on else 'off'})")
+    return _Leg(prio, on, f"NIC prio {prio} (ECN reaction point {'on' if on else 'off'}{source})")
 
 
 def _switch_leg(port: PortState, dscp: int, lossy: bool, where: Endpoint) -> _Leg:

@@ -219,6 +219,11 @@ def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
         f"{policy.cnp_priority}, ECN NP {list(policy.ecn_notification_priorities)} "
         f"RP {list(policy.ecn_reaction_priorities)}"
     )
+    nccl = nccl_view(policy)
+    if nccl is not None:
+        keys = ", ".join(f"{k}={v}" if not str(v).startswith("auto") else f"{k}=auto" for k, v in nccl["keys"].items())
+        low = nccl["min_qps_per_connection"]
+        console.print(f"NCCL ({nccl['file']}): {keys}" + (f"; audit: QPs per connection >= {low}" if low else ""))
     if policy.lossy:
         return
     where = (rows[0]["platform"] or rows[0]["asic"]) if rows else "-"

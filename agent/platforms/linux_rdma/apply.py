@@ -22,6 +22,7 @@ from agent.errors import DeviceError
 from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, reconnect_of
 from agent.platforms.linux_rdma import commands as C
+from agent.platforms.linux_rdma import nccl as N
 from agent.platforms.linux_rdma import parse as P
 from agent.platforms.linux_rdma.batch import HostShell, NativeMtu, RemoteShell, Section
 from agent.platforms.linux_rdma.gather import HostRaw, gather, gather_batch, native_from_raw
@@ -152,7 +153,7 @@ class _Tx:
                 except (DeviceError, StepFailed, ValueError) as exc:
                     notes.append(f"restore {', '.join(op.summary for op in group)}: {exc}")
         try:
-            final = native_from_raw(gather(self.shell, self.interfaces))
+            final = self._final_read()
         except DeviceError as exc:
             detail = f"{reason}; ROLLBACK NOT VERIFIED: the re-read failed: {exc.detail}"
             return self._outcome(ApplyStatus.failed, detail, notes)
@@ -173,6 +174,14 @@ class _Tx:
         ]
         inexact = f" ({len(gaps)} setting(s) {INEXACT.strip()}; see verification)" if gaps else ""
         return self._outcome(ApplyStatus.rolled_back, f"{reason}; snapshot restored and verified{inexact}", notes)
+
+    def _final_read(self) -> HostNative:
+        """The verifying re-read; when nccl.conf was touched it also removes a temporary file a failed
+        rename may have left beside it (same round trip)."""
+        if not any("nccl_conf" in keys for keys in self.touched.values()):
+            return native_from_raw(gather(self.shell, self.interfaces))
+        sections = self.shell.batch([("write:cleanup", N.remove_tmp()), *gather_batch(self.interfaces)])
+        return native_from_raw(self._raw(sections))
 
     def restore_ops(self, ifname: str, touched: set[str], now: HostNative) -> list[HostOperation]:
         """What takes `now` back to the snapshot for the settings touched on `ifname` (and nccl.conf)."""

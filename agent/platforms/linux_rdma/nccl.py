@@ -68,6 +68,10 @@ def write_conf(content: str | None) -> list[Cmd]:
     return [tee, Cmd(("mv", "-f", NCCL_CONF_TMP, NCCL_CONF_PATH), sudo=True)]
 
 
+def remove_tmp() -> Cmd:
+    return Cmd(("rm", "-f", NCCL_CONF_TMP), sudo=True)
+
+
 def conf_from_section(output: str, rc: int) -> tuple[bool, str | None, str | None]:
     """(read, text, problem): rc 0 -> the text; "No such file" -> read, absent; else not read and why."""
     if rc == 0:

@@ -108,3 +108,22 @@ def test_schema_covers_both_file_shapes_profiles_dcqcn_and_nccl() -> None:
     assert "rpg_time_reset" in defs["ReactionPoint"]["properties"]
     for ref in _refs(doc):  # every reference resolves inside the document
         assert ref.removeprefix("#/$defs/") in defs, ref
+
+
+def test_show_table_prints_the_nccl_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "baseline: nvidia-roce\nnccl: {qps_per_connection: 4}\n")
+    result = runner.invoke(app, ["policy", "show", str(path)])
+    assert result.exit_code == 0, result.output
+    line = "NCCL (/etc/nccl.conf): NCCL_IB_TC=106, NCCL_IB_GID_INDEX=auto, NCCL_IB_QPS_PER_CONNECTION=4"
+    assert line in result.stdout
+
+
+def test_entropy_audit_assuming_more_qps_than_the_hosts_get_is_a_located_warning(tmp_path: Path) -> None:
+    text = "baseline: nvidia-roce\nload_balancing:\n  entropy: {qps: 4}\nnccl:\n  qps_per_connection: 2\n"
+    report = check_policy_file(_write(tmp_path, text))
+    assert report.errors == []
+    [warning] = report.warnings
+    assert (warning.line, warning.field) == (3, "load_balancing.entropy.qps")
+    assert "simulates 4 QPs per connection but the hosts are held to at least 2" in warning.message
+    fine = "baseline: nvidia-roce\nload_balancing:\n  entropy: {qps: 4}\nnccl:\n  qps_per_connection: 4\n"
+    assert check_policy_file(_write(tmp_path, fine)).warnings == []

@@ -160,6 +160,7 @@ def test_a_failed_write_leaves_the_file_as_it_was() -> None:
     assert outcome.status is ApplyStatus.rolled_back, outcome.detail
     assert "/etc/nccl.conf" in outcome.detail
     assert twin.read_file("/etc/nccl.conf") == SITE.encode()
+    assert twin.read_file(N.NCCL_CONF_TMP) is None  # the rollback removed what the failed rename left
 
 
 def test_twin_gid_files_have_the_sysfs_shape() -> None:
