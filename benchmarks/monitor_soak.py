@@ -215,14 +215,17 @@ def readme_row(r: dict[str, Any]) -> str:
 
 
 def add_readme_row(row: str, readme: Path = README) -> None:
-    """Append the row to the soak table (the table and its heading are created at the end if missing)."""
+    """Append the row to the soak table (the table and its heading are created at the end if missing);
+    sections after it, and their tables, stay as they are."""
     text = readme.read_text(encoding="utf-8")
     if TABLE_HEADING not in text:
         intro = "`python -m benchmarks.monitor_soak` (`make bench-soak`), one row per run."
         text = text.rstrip("\n") + f"\n\n{TABLE_HEADING}\n\n{intro}\n\n{TABLE_HEAD}\n"
     head, _, rest = text.partition(TABLE_HEADING)
     lines = rest.split("\n")
-    last = max(i for i, line in enumerate(lines) if line.startswith("|"))
+    last = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    while last + 1 < len(lines) and lines[last + 1].startswith("|"):  # this table only, not a later one
+        last += 1
     lines.insert(last + 1, row)
     readme.write_text(head + TABLE_HEADING + "\n".join(lines), encoding="utf-8")
 
