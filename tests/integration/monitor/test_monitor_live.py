@@ -22,7 +22,8 @@ from agent.app.inputs import InventoryRequest, load_inventory
 from agent.app.monitor import MonitorRequest, run_monitor
 from agent.cli import app
 from agent.monitor.poll import inventory_reader
-from agent.transports.ssh import DEAD_CHANNELS_KEPT
+from agent.platforms.sonic.adapter import ADAPTER
+from agent.transports.ssh import DEAD_CHANNELS_KEPT, NetmikoRunner
 from tests.integration.rocelab.conftest import ROOT, running_lab
 
 pytestmark = pytest.mark.integration
@@ -134,8 +135,9 @@ def test_switches_are_read_by_one_redis_eval_and_hosts_by_their_tools(monitor: R
         leaf, host = read("leaf1"), read("host1")
         for _ in range(3 * DEAD_CHANNELS_KEPT):  # a long run's many exec channels on one session
             read("leaf1")
-        runner = loaded.nr.inventory.hosts["leaf1"].get_connection("netmiko", loaded.nr.config)
-        seen = runner.remote_conn_pre.get_transport().channels_seen
+        runner = ADAPTER.connect(loaded.nr.inventory.hosts["leaf1"], loaded.nr.config)  # the session read
+        assert isinstance(runner, NetmikoRunner)
+        seen = runner.connection.remote_conn_pre.get_transport().channels_seen
         assert len(seen) <= 2 * DEAD_CHANNELS_KEPT + 1
     finally:
         loaded.nr.close_connections(on_good=True, on_failed=True)
