@@ -51,6 +51,7 @@ class InventoryRequest:
     devices: DeviceFilter = field(default_factory=DeviceFilter)
     verify_host_keys: bool = True
     contact: bool = True  # devices will be logged into: their password variables must be set
+    workers: int | None = None  # --workers: devices at once; None = chosen (agent.app.workers)
 
     @property
     def policy_path(self) -> Path:
@@ -69,6 +70,7 @@ class LoadedInventory:
     topology: Topology
     full: Nornir  # the whole inventory (secrets for the trail, lock breaking)
     skipped: dict[str, str] = field(default_factory=dict)
+    workers: int | None = None  # the operator's --workers; None: chosen per run (agent.app.workers)
 
     @property
     def policy_name(self) -> str | None:
@@ -78,7 +80,9 @@ class LoadedInventory:
         """The same inputs restricted to `names` (e.g. the switches left pending a confirm)."""
         nr = self.nr.filter(filter_func=lambda h: h.name in names)
         intents = {n: i for n, i in self.intents.items() if n in names}
-        return LoadedInventory(self.inventory_dir, self.policy_path, nr, intents, self.topology, self.full)
+        return LoadedInventory(
+            self.inventory_dir, self.policy_path, nr, intents, self.topology, self.full, workers=self.workers
+        )
 
 
 def load_inventory(request: InventoryRequest) -> LoadedInventory:
@@ -86,8 +90,10 @@ def load_inventory(request: InventoryRequest) -> LoadedInventory:
     inv = Path(request.inventory)
     if not inv.is_dir():
         raise InputError([InputProblem(inv, None, "--inventory", "not a directory")])
-    return load_inputs(inv, request.policy_path, lambda nr: filter_devices(nr, inv, request.devices),
-                       verify_host_keys=request.verify_host_keys, contact=request.contact)  # fmt: skip
+    loaded = load_inputs(inv, request.policy_path, lambda nr: filter_devices(nr, inv, request.devices),
+                         verify_host_keys=request.verify_host_keys, contact=request.contact)  # fmt: skip
+    loaded.workers = request.workers
+    return loaded
 
 
 def load_inputs(
