@@ -14,7 +14,7 @@ agent picks W = ceil(HEADROOM x (1 + wait_s / cpu_s)), never more than N nor MAX
 absorbs the spread between devices (a spine's read is longer than a host's).
 
 The cost is *measured* when this inventory has a recent record (`<inventory>/.state/costs.json`, written
-after each run by `CostMeter`: per device, the worker thread's CPU time and the task's wall time), else
+after each run by `CostMeter`: the process's CPU over the run per device, and each task's wall time), else
 *modelled* (MODELLED, from the benchmark under the x86 device cost model: ~10-12 ms of controller CPU
 per device for gather + normalize, ~0.1-0.3 s waiting for SSH and the one-round-trip read). A slow
 read path (the show fallback: ~9 s of switch time) or a slow link shows up in the measured wait and
@@ -69,17 +69,19 @@ def choose_workers(devices: int, cost: DeviceCost, *, cap: int = MAX_WORKERS) ->
     return max(1, min(devices, cap, needed))
 
 
-def estimate(samples: Sequence[tuple[float, float]], source: str) -> DeviceCost | None:
-    """A DeviceCost from per-device (thread CPU, wall) samples of one run, or None with too few.
+def estimate(cpu_s: float, walls: Sequence[float], source: str) -> DeviceCost | None:
+    """A DeviceCost from one run: the process's CPU over it and each device task's wall time; None with
+    too few devices to say anything.
 
-    CPU: the median (the first device also pays lazy imports). Wait: the 10th percentile of wall - CPU,
-    because a task's wall time also holds the time it queued for the GIL behind other workers; the
-    least-queued devices are the closest to the true wait, so an oversized W does not inflate itself."""
-    if len(samples) < 3:
+    CPU per device is the run's CPU / devices. Wait is the shortest (wall - CPU per device): a task's
+    wall time also holds the time it queued for the GIL (and, in a lab, for the one process serving
+    every twin) behind the other workers, which grows with W; the least-queued device is the closest to
+    the true wait, so a large W does not inflate the next run's choice (a percentile did: 33 -> 55 ->
+    92 workers on three audits of one N = 128 lab)."""
+    if len(walls) < 3:
         return None
-    cpu = statistics.median(c for c, _ in samples)
-    waits = sorted(max(0.0, w - c) for c, w in samples)
-    wait = waits[max(0, math.ceil(0.1 * len(waits)) - 1)]
+    cpu = max(0.0, cpu_s) / len(walls)
+    wait = min(max(0.0, w - cpu) for w in walls)
     return DeviceCost(cpu_s=round(cpu, 5), wait_s=round(wait, 5), source=source)
 
 
@@ -111,34 +113,41 @@ def record_cost(inventory: Path, task_name: str, cost: DeviceCost) -> None:
 
 
 class CostMeter:
-    """Nornir processor: each device task's worker-thread CPU time and wall time.
+    """Nornir processor: the run's process CPU per device, and each device task's wall time.
 
-    Nornir calls task_instance_started/completed in the worker thread that runs the task, so
-    `time.thread_time()` there is that device's own CPU (SSH, parsing, normalize), nothing else's."""
+    CPU is the whole process's (`time.process_time()` from the run's start to its end, divided by the
+    devices): a worker thread's own CPU misses most of it, because paramiko does the key exchange and
+    the ciphers in each connection's transport thread."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.started: dict[str, tuple[float, float]] = {}
-        self.samples: list[tuple[float, float]] = []
+        self.started: dict[str, float] = {}
+        self.walls: list[float] = []
+        self.cpu0 = 0.0
+        self.cpu_s = 0.0
+
+    def task_started(self, task: Task) -> None:
+        self.cpu0 = time.process_time()
+
+    def task_completed(self, task: Task, result: AggregatedResult) -> None:
+        self.cpu_s = time.process_time() - self.cpu0
 
     def task_instance_started(self, task: Task, host: Host) -> None:
         with self.lock:
-            self.started[host.name] = (time.thread_time(), time.monotonic())
+            self.started[host.name] = time.monotonic()
 
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
-        cpu1, wall1 = time.thread_time(), time.monotonic()
+        now = time.monotonic()
         with self.lock:
             start = self.started.pop(host.name, None)
             if start is not None and not result.failed:
-                self.samples.append((cpu1 - start[0], wall1 - start[1]))
+                self.walls.append(now - start)
 
-    def task_started(self, task: Task) -> None: ...
-    def task_completed(self, task: Task, result: AggregatedResult) -> None: ...
     def subtask_instance_started(self, task: Task, host: Host) -> None: ...
     def subtask_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None: ...
 
     def cost(self) -> DeviceCost | None:
         with self.lock:
-            samples = list(self.samples)
+            walls = list(self.walls)
         when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return estimate(samples, f"measured: {when}, {len(samples)} devices")
+        return estimate(self.cpu_s, walls, f"measured: {when}, {len(walls)} devices")

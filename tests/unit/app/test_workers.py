@@ -64,14 +64,14 @@ def test_cap_is_respected() -> None:
     assert choose_workers(10_000, DeviceCost(0.001, 100.0), cap=16) == 16
 
 
-def test_estimate_uses_median_cpu_and_least_queued_wait() -> None:
-    # the first device pays imports (0.5 s CPU); two devices queued behind the GIL (wall 3 s)
-    samples = [(0.5, 0.9), (0.01, 0.21), (0.012, 0.222), (0.011, 0.26), (0.01, 3.0), (0.01, 3.0)]
-    cost = estimate(samples, "test")
+def test_estimate_spreads_the_run_cpu_and_takes_the_least_queued_wait() -> None:
+    # 6 devices, 0.06 s of process CPU: 10 ms each; two devices queued behind the GIL (wall 3 s)
+    walls = [0.9, 0.222, 0.21, 0.26, 3.0, 3.0]
+    cost = estimate(0.06, walls, "test")
     assert cost is not None
-    assert cost.cpu_s == pytest.approx(0.0105)
-    assert cost.wait_s == pytest.approx(0.2)  # the 10th percentile of wall - CPU, not the mean (~1.2 s)
-    assert estimate(samples[:2], "test") is None  # too few devices to say anything
+    assert cost.cpu_s == pytest.approx(0.01)
+    assert cost.wait_s == pytest.approx(0.2)  # the least-queued device's wall - CPU, not the mean (~1.2 s)
+    assert estimate(0.06, walls[:2], "test") is None  # too few devices to say anything
 
 
 def test_measured_cost_is_kept_per_task_and_read_back(tmp_path: Path) -> None:
