@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 import threading
 import time
 from collections.abc import Sequence

@@ -41,7 +41,8 @@ def test_choose_workers_table(devices: int, cpu_s: float, wait_s: float, expecte
 def test_choice_grows_with_wait_and_falls_with_cpu() -> None:
     """The property the formula exists for: slower devices want more workers, a busier controller fewer."""
     counts = [choose_workers(10_000, DeviceCost(0.01, w)) for w in (0.01, 0.1, 0.5, 1.0)]
-    assert counts == sorted(counts) and len(set(counts)) == len(counts)
+    assert counts == sorted(counts)
+    assert len(set(counts)) == len(counts)
     cpu_heavy = [choose_workers(10_000, DeviceCost(c, 0.5)) for c in (0.005, 0.01, 0.05)]
     assert cpu_heavy == sorted(cpu_heavy, reverse=True)
 
