@@ -6,7 +6,7 @@ observed DeviceState. Building it is pure: inventory records + policy + topology
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,6 +44,10 @@ class PortIntent(BaseModel):
     mtu: int
     lossless_priorities: tuple[int, ...]  # () on a port whose network carries a lossy plan
     network: str = "backend"  # backend | frontend | storage | oob (agent.policy.networks)
+    # The link's roce_profile when it is not the device's: the port runs that profile's mode (PFC,
+    # headroom, watchdog); switch-wide settings stay the device's (agent.policy.profiles).
+    profile: str | None = None
+    profile_policy: Policy | None = Field(default=None, repr=False)
 
 
 class DeviceIntent(BaseModel):
@@ -57,8 +61,16 @@ class DeviceIntent(BaseModel):
     policy: Policy
     ports: dict[str, PortIntent] = Field(default_factory=dict)
 
+    def policy_of(self, port: PortIntent | None) -> Policy:
+        """The profile a port runs: its link's (a declared boundary), else the device's."""
+        return port.profile_policy if port is not None and port.profile_policy is not None else self.policy
 
-def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology) -> DeviceIntent:
+
+def build_device_intent(
+    dev: InventoryDevice, policy: Policy, topology: Topology, profiles: Mapping[str, Policy] | None = None
+) -> DeviceIntent:
+    """`profiles` (the policy file's, by name) resolve the links' roce_profile; without them a link's
+    profile is ignored (callers that build intents from one plain Policy have no boundaries)."""
     eff = effective_policy(policy, dev.name, dev.groups, dev.role)
     mtu = eff.mtu.switch if dev.kind is DeviceKind.switch else eff.mtu.host
     ports: dict[str, PortIntent] = {}
@@ -66,6 +78,8 @@ def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology
         peer = link.peer_of(Endpoint(dev.name, port))
         speed = link.speed_mbps or dev.port_speed_mbps.get(port) or dev.default_speed_mbps
         network = dev.interface_networks.get(port, link.network)
+        own = profiles.get(link.profile) if profiles and link.profile and link.profile != policy.name else None
+        plan = own or eff
         ports[port] = PortIntent(
             name=port,
             link_role=link.role,
@@ -73,8 +87,10 @@ def build_device_intent(dev: InventoryDevice, policy: Policy, topology: Topology
             speed_mbps=speed,
             cable_m=eff.cable_length_for(link.role),
             mtu=mtu,
-            lossless_priorities=eff.lossless_priorities if eff.networks.is_lossless(network) else (),
+            lossless_priorities=plan.lossless_priorities if eff.networks.is_lossless(network) else (),
             network=network,
+            profile=link.profile if own is not None else None,
+            profile_policy=own,
         )
     return DeviceIntent(
         name=dev.name,
@@ -94,7 +110,8 @@ def build_intents(
     Profile names must have been validated (agent.inventory.profiles): an unknown one is a KeyError here."""
     if isinstance(policy, Policy):
         return {d.name: build_device_intent(d, policy, topology) for d in devices}
-    return {d.name: build_device_intent(d, policy.profile(d.profile), topology) for d in devices}
+    profiles = policy.profiles
+    return {d.name: build_device_intent(d, policy.profile(d.profile), topology, profiles) for d in devices}
 
 
 def _port_sort_key(name: str) -> tuple[str, int]:

@@ -22,6 +22,7 @@ from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, 
 from agent.inventory.profiles import profile_problems
 from agent.platforms import registry
 from agent.policy.loader import load_policy_set
+from agent.policy.profiles import PolicySet
 from agent.rollout.playbook import Targets
 from agent.rollout.targets import target_filter, unknown_targets
 from agent.topology.model import Topology
@@ -70,6 +71,7 @@ class LoadedInventory:
     topology: Topology
     full: Nornir  # the whole inventory (secrets for the trail, lock breaking)
     skipped: dict[str, str] = field(default_factory=dict)
+    policies: PolicySet | None = None  # every profile of the policy file (a transition names one)
     workers: int | None = None  # the operator's --workers; None: chosen per run (agent.app.workers)
 
     @property
@@ -81,7 +83,14 @@ class LoadedInventory:
         nr = self.nr.filter(filter_func=lambda h: h.name in names)
         intents = {n: i for n, i in self.intents.items() if n in names}
         return LoadedInventory(
-            self.inventory_dir, self.policy_path, nr, intents, self.topology, self.full, workers=self.workers
+            self.inventory_dir,
+            self.policy_path,
+            nr,
+            intents,
+            self.topology,
+            self.full,
+            policies=self.policies,
+            workers=self.workers,
         )
 
 
@@ -127,6 +136,7 @@ def load_inputs(
         topology=topology,
         full=full,
         skipped=skipped,
+        policies=policies,
     )
 
 

@@ -19,6 +19,7 @@ from agent.rollout.playbook import AuditPlaybook, PrecheckPlaybook
 from agent.rollout.progress import make_progress
 from agent.rollout.result import RolloutResult
 from agent.rollout.session import RolloutSession, make_fabric, open_rollout
+from agent.rollout.transition import TransitionOrder
 
 Approve = Callable[[RolloutSession], bool]  # the validated session -> go ahead?
 
@@ -41,6 +42,7 @@ class RolloutPreview:
 
     stages: list[orchestrate.StagePreview]
     unstaged: list[str] = field(default_factory=list)
+    transition: TransitionOrder | None = None  # a `transition:` playbook: the order its stages run in, and why
 
     @property
     def exit_code(self) -> int:
@@ -94,7 +96,7 @@ def rollout(request: RolloutRequest, approve: Approve) -> RolloutResult | Rollou
     if request.break_lock:
         return LockBroken(request.break_lock, orchestrate.break_lock(session, fabric, request.break_lock))
     if request.check:
-        return RolloutPreview(orchestrate.preview(session, fabric), list(session.unstaged))
+        return RolloutPreview(orchestrate.preview(session, fabric), list(session.unstaged), session.transition)
     if not (request.resume or request.abort or approve(session)):
         why = "not confirmed: answer y, or pass --yes when not on a terminal"
         raise InputError([InputProblem(session.playbook_path, None, "", why)])

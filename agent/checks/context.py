@@ -149,6 +149,15 @@ class DeviceCtx:
             self._pgs[port.name] = index
         return index.get(port.priority_to_pg.get(prio, prio))
 
+    def lossless_of(self, pi: PortIntent | None) -> tuple[int, ...]:
+        """The port's lossless priorities: its intent's (its link's profile, its network), else the
+        device profile's (no topology)."""
+        return pi.lossless_priorities if pi is not None else self.expect.lossless_sorted
+
+    def watchdog_of(self, pi: PortIntent | None) -> Watchdog:
+        """The watchdog of the profile the port runs (a per-link profile may differ from the device's)."""
+        return self.intent.policy_of(pi).pfc.watchdog
+
     def lossless_ports(self) -> list[tuple[PortIntent | None, PortState]]:
         """Ports that carry the lossless plan: the PFC, buffer and watchdog checks look only at these (a
         front-end port's lossy plan is checked by agent.checks.segregation)."""
@@ -246,6 +255,15 @@ class RuntimeCtx:
     @property
     def name(self) -> str:
         return self.intent.name
+
+    def lossless_at(self, port: str) -> frozenset[int]:
+        """The port's lossless priorities (its link's profile, its network), else the device profile's."""
+        pi = self.intent.ports.get(port)
+        return frozenset(pi.lossless_priorities) if pi is not None else self.expect.lossless
+
+    def policy_at(self, port: str) -> Policy:
+        """The profile the port runs (a declared link profile, else the device's)."""
+        return self.intent.policy_of(self.intent.ports.get(port))
 
     @cached_property
     def pairs(self) -> list[tuple[PortState, PortCounters, PortCounters]]:

@@ -36,6 +36,13 @@ def _lossless_at(ctx: FabricCtx, end: Endpoint) -> frozenset[int]:
     return frozenset(pi.lossless_priorities) if pi is not None else frozenset()
 
 
+def _meant_lossless(ctx: FabricCtx, end: Endpoint) -> bool:
+    """The intent gives this port PFC (its profile is lossless); True where the device has no intent."""
+    intent = ctx.intents.get(end.device)
+    pi = intent.ports.get(end.port) if intent is not None else None
+    return pi is None or bool(pi.lossless_priorities)
+
+
 def _any_expect(ctx: FabricCtx) -> Expect | None:
     return ctx.any_expect()
 
@@ -98,7 +105,9 @@ def _sent_dscp(port: PortState, default: int) -> int:
     directions: at each hop the receiver must classify it to a priority it pauses for, and the sender
     must carry it on that same priority with PFC on — otherwise the receiver's pause stops another
     queue. Every host-to-host path crosses only such hops, so one bad hop breaks every path through it;
-    the finding names the hop and the link it sits on.""",
+    the finding names the hop and the link it sits on. Hops whose ports run a lossy profile (a lossy
+    device, or a link declaring one) carry RoCE without PFC by design and are not followed; their own
+    PFC checks (SW-PFC-001, HOST-PFC-001, RT-PFC-001) hold them to "no PFC".""",
 )
 def roce_path(ctx: FabricCtx) -> Iterator[Finding]:
     exp = _any_expect(ctx)
@@ -110,6 +119,8 @@ def roce_path(ctx: FabricCtx) -> Iterator[Finding]:
     for link, tx, rx, ptx, prx in _hops(ctx):
         if link.network != "backend":
             continue  # RoCE paths run on the back-end; front-end hops are lossy (agent.checks.segregation)
+        if not (_meant_lossless(ctx, tx) and _meant_lossless(ctx, rx)):
+            continue  # a lossy profile's hop (device or declared link): RoCE rides it without PFC by design
         # Every hop must carry the policy's RoCE DSCP losslessly. A host that marks another DSCP is
         # judged on its own uplink only: that is where the wrong marking enters the fabric.
         dscps = list(policy_dscps)

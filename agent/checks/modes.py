@@ -32,6 +32,7 @@ LOSSY_MEANING: Final[dict[str, str]] = {
     "HOST-ECN-001": "notification and reaction point on the RoCE class's priority",
     "HOST-DCQCN-001": "the whole congestion control: the declared DCQCN parameters",
     "RT-PFC-001": "any PFC frame on any priority is a finding",
+    "FAB-NCCL-001": "NCCL's DSCP must reach the NIC's ECN reaction point and an ECN-marking switch queue",
 }
 
 

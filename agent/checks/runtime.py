@@ -45,9 +45,8 @@ def _port_pairs(ctx: RuntimeCtx) -> list[tuple[PortState, PortCounters, PortCoun
     not honoured by the peer, or the watchdog is dropping a stormed queue.""",
 )
 def lossless_drops(ctx: RuntimeCtx) -> Iterator[Finding]:
-    lossless = ctx.expect.lossless_sorted
     for port, c0, c1 in _port_pairs(ctx):
-        for prio in lossless:
+        for prio in sorted(ctx.lossless_at(port.name)):  # the port's profile: a lossy port's drops are RT-DROP-002
             queue = port.priority_to_queue.get(prio, prio)
             pg = port.priority_to_pg.get(prio, prio)
             dq = _delta(c0.queue_drops, c1.queue_drops, queue)
@@ -118,8 +117,8 @@ def watchdog_storms(ctx: RuntimeCtx) -> Iterator[Finding]:
     meant to be lossy.""",
 )
 def pfc_on_lossy(ctx: RuntimeCtx) -> Iterator[Finding]:
-    lossless = ctx.expect.lossless
     for port, c0, c1 in _port_pairs(ctx):
+        lossless = ctx.lossless_at(port.name)  # empty on a lossy port: any PFC frame there is a finding
         for prio in sorted((set(c1.pfc_rx) | set(c1.pfc_tx)) - lossless):
             rx = _delta(c0.pfc_rx, c1.pfc_rx, prio)
             tx = _delta(c0.pfc_tx, c1.pfc_tx, prio)
@@ -149,7 +148,7 @@ def pfc_on_lossy(ctx: RuntimeCtx) -> Iterator[Finding]:
 def pause_without_ecn(ctx: RuntimeCtx) -> Iterator[Finding]:
     pairs = _port_pairs(ctx)
     for prio in ctx.expect.lossless_sorted:
-        paused = sum(_delta(c0.pfc_tx, c1.pfc_tx, prio) for _p, c0, c1 in pairs)
+        paused = sum(_delta(c0.pfc_tx, c1.pfc_tx, prio) for p, c0, c1 in pairs if prio in ctx.lossless_at(p.name))
         if paused < SUSTAINED_PAUSE_FRAMES:
             continue
         marked = sum(

@@ -44,8 +44,8 @@ def _pfc_trigger(pool: int, dynamic_th: int) -> int | None:
     the port sends PFC but has no headroom behind xoff, so it drops.""",
 )
 def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
-    for _pi, port in ctx.lossless_ports():
-        for prio in ctx.expect.lossless_sorted:
+    for pi, port in ctx.lossless_ports():
+        for prio in ctx.lossless_of(pi):
             pg = ctx.pg_for(port, prio)
             if pg is not None and pg.configured_profile:
                 continue
@@ -71,8 +71,8 @@ def pg_configured(ctx: DeviceCtx) -> Iterator[Finding]:
     programmed profile (APPL_DB BUFFER_PG_TABLE) and requires xoff > 0.""",
 )
 def pg_programmed(ctx: DeviceCtx) -> Iterator[Finding]:
-    for _pi, port in ctx.lossless_ports():
-        for prio in ctx.expect.lossless_sorted:
+    for pi, port in ctx.lossless_ports():
+        for prio in ctx.lossless_of(pi):
             pg = ctx.pg_for(port, prio)
             prog = pg.programmed if pg is not None else None
             if prog is not None and (prog.xoff or 0) > 0:
@@ -147,7 +147,7 @@ def headroom_adequate(ctx: DeviceCtx) -> Iterator[Finding]:
             continue  # SW-PORT-001 / SW-BUF-003 / SW-MTU-001 report the missing input
         need = _physical_bound(speed, cable, mtu)
         sonic = expected_dynamic_profile(ctx.state, port, cable, mtu, ctx.intent.policy.headroom.platform)
-        for prio in ctx.expect.lossless_sorted:
+        for prio in ctx.lossless_of(pi):
             pg = ctx.pg_for(port, prio)
             prog = pg.programmed if pg is not None else None
             if prog is None or not prog.xoff:
@@ -202,14 +202,15 @@ def _below_sonic(
 )
 def headroom_budget(ctx: DeviceCtx) -> Iterator[Finding]:
     shp_on = ctx.state.lossless_traffic is not None and ctx.state.lossless_traffic.shared_headroom_pool
-    for _pi, port in ctx.ports:
+    for pi, port in ctx.ports:
+        lossless_here = set(ctx.lossless_of(pi))
         total = 4096
         for pg in port.priority_groups:
             prog = pg.programmed
             if prog is None:
                 continue
             total += (prog.size or 0) * len(pg.priorities)
-            lossless = any(p in ctx.expect.lossless for p in pg.priorities)
+            lossless = any(p in lossless_here for p in pg.priorities)
             if lossless and not ((prog.xon or 0) > 0 and (prog.xoff or 0) > 0 and (prog.size or 0) >= (prog.xon or 0)):
                 yield finding(
                     "SW-BUF-005",

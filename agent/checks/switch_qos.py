@@ -152,9 +152,9 @@ def lossy_in_lossless(ctx: DeviceCtx) -> Iterator[Finding]:
 def _map_check(ctx: DeviceCtx, check_id: str, attr: str, what: str, table: str) -> Iterator[Finding]:
     """SW-QOS-005..007 are one rule on three maps: PFC keys everything by priority number, so each
     lossless priority must map to the PG / queue of its own number in `attr` (SONiC table `table`)."""
-    for _pi, port in ctx.ports:
+    for pi, port in ctx.ports:
         mapping: dict[int, int] = getattr(port, attr)
-        for prio in ctx.expect.lossless_sorted:
+        for prio in sorted(ctx.expect.lossless | set(ctx.lossless_of(pi))):  # a per-link lossless port too
             have = mapping.get(prio)
             if have == prio:
                 continue

@@ -19,20 +19,21 @@ from agent.checks.registry import check
     storm on a lossless priority is never detected and can freeze the fabric.""",
 )
 def pfcwd_sw_enable(ctx: DeviceCtx) -> Iterator[Finding]:
-    if not ctx.expect.watchdog.enabled:
-        return
-    for _pi, port in ctx.lossless_ports():
+    for pi, port in ctx.lossless_ports():
+        if not ctx.watchdog_of(pi).enabled:  # the port's profile (a per-link one may differ)
+            continue
+        lossless = set(ctx.lossless_of(pi))
         wd = port.watchdog
         have = set(wd.priorities) if wd is not None else set()
-        missing = ctx.expect.lossless - have
+        missing = lossless - have
         if not missing:
             continue
-        want = ",".join(str(p) for p in sorted(have | ctx.expect.lossless))
+        want = ",".join(str(p) for p in sorted(have | lossless))
         yield finding(
             "SW-WD-001",
             ctx.name,
             port=port.name,
-            expected="covers " + ",".join(str(p) for p in ctx.expect.lossless_sorted),
+            expected="covers " + ",".join(str(p) for p in sorted(lossless)),
             actual=",".join(str(p) for p in sorted(have)) or "(none)",
             remediation=f"sonic-db-cli CONFIG_DB hset 'PORT_QOS_MAP|{port.name}' pfcwd_sw_enable {want}",
         )
@@ -48,12 +49,12 @@ def pfcwd_sw_enable(ctx: DeviceCtx) -> Iterator[Finding]:
     timers mean this switch reacts differently from the rest of the fabric.""",
 )
 def watchdog_config(ctx: DeviceCtx) -> Iterator[Finding]:
-    pol = ctx.expect.watchdog
-    if not pol.enabled:
-        return
-    want = f"action {pol.action.value} detection {pol.detection_time} restoration {pol.restoration_time}"
     cmd = "config pfcwd start --action {a} --restoration-time {r} {p} {d}"
-    for _pi, port in ctx.lossless_ports():
+    for pi, port in ctx.lossless_ports():
+        pol = ctx.watchdog_of(pi)
+        if not pol.enabled:
+            continue
+        want = f"action {pol.action.value} detection {pol.detection_time} restoration {pol.restoration_time}"
         wd = port.watchdog
         if wd is not None and wd.present:
             have = f"action {wd.action} detection {wd.detection_time} restoration {wd.restoration_time}"
@@ -82,7 +83,8 @@ def watchdog_config(ctx: DeviceCtx) -> Iterator[Finding]:
 )
 def watchdog_poll(ctx: DeviceCtx) -> Iterator[Finding]:
     pol = ctx.expect.watchdog
-    if not pol.enabled or not ctx.ports:
+    armed = any(ctx.watchdog_of(pi).enabled for pi, _p in ctx.lossless_ports())
+    if not (pol.enabled or armed) or not ctx.ports:
         return
     poll = ctx.state.watchdog_poll_interval
     timers = [

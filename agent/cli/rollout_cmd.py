@@ -95,6 +95,8 @@ def _confirmed(session: RolloutSession) -> bool:
     if not sys.stdin.isatty():
         return False
     devices = sum(len(s.devices) for s in session.stages)
+    if session.transition is not None:
+        print(f"  {session.transition.describe()}")
     for s in session.stages:
         batches = " | ".join(", ".join(b) for b in s.batches)
         print(f"  stage {s.name}: {batches}")
@@ -105,6 +107,8 @@ def _confirmed(session: RolloutSession) -> bool:
 
 def _print_preview(preview: RolloutPreview, json_lines: bool, diff: bool) -> None:
     doc: list[dict[str, Any]] = []
+    if preview.transition is not None and not json_lines:
+        print(preview.transition.describe())
     for stage in preview.stages:
         entry: dict[str, Any] = {"stage": stage.name, "batches": []}
         if not json_lines:
@@ -124,7 +128,9 @@ def _print_preview(preview: RolloutPreview, json_lines: bool, diff: bool) -> Non
         doc.append(entry)
     totals = preview_totals(preview)
     if json_lines:
-        print(json.dumps({"event": "plan", "stages": doc, "unstaged": preview.unstaged, "totals": totals}, default=str))
+        transition = preview.transition.to_json() | {"why": preview.transition.why} if preview.transition else None
+        plan = {"event": "plan", "stages": doc, "unstaged": preview.unstaged, "totals": totals}
+        print(json.dumps(plan | ({"transition": transition} if transition else {}), default=str))
         return
     if preview.unstaged:
         print(f"not in any stage (left alone): {', '.join(preview.unstaged)}")

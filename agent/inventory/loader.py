@@ -149,7 +149,7 @@ def load_topology(inventory_dir: Path, kinds: dict[str, str] | None = None) -> T
     if model is None:
         return Topology(kinds=dict(kinds or {}))
     links = [
-        Link(a=Endpoint(*a), b=Endpoint(*b), role=raw.role, speed_mbps=raw.speed, network=raw.network)
+        Link(Endpoint(*a), Endpoint(*b), raw.role, raw.speed, raw.network, raw.roce_profile)
         for raw in model.links
         for a, b in (raw.ends(),)
     ]

@@ -179,6 +179,8 @@ class Link(Closed):
     role: Literal["host", "fabric"] = "fabric"
     speed: Speed | None = None
     network: NetworkName = "backend"
+    # A profile boundary declared on the cable: both ports run this profile (agent.inventory.profiles).
+    roce_profile: Label | None = None
 
     @model_validator(mode="after")
     def _endpoints(self) -> Link:

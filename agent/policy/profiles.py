@@ -21,10 +21,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import InputProblem
-from agent.policy.model import Policy
+from agent.policy.model import Policy, TrafficClass
 from agent.yamlfile import line_of, suggest, validate_document
 
-ProfileName = Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$")]
+PROFILE_NAME_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$"
+ProfileName = Annotated[str, Field(pattern=PROFILE_NAME_PATTERN)]
 PROFILES_KEY = "profiles"
 
 
@@ -69,6 +70,37 @@ class PolicySet(BaseModel):
             return None
         known = tuple(self.profiles)
         return f"unknown profile {name!r}.{suggest(name, known)} Profiles in the policy: {', '.join(known)}"
+
+
+def port_profile_conflicts(port: Policy, device: Policy) -> list[str]:
+    """Why a switch running `device` cannot give one port `port` (a per-link profile), else [].
+
+    A port takes its link's profile *mode*: PFC priorities (and so headroom, watchdog rows) or none,
+    which SONiC renders per port (PORT_QOS_MAP.pfc_enable, PFC_WD|<port>). What SONiC keeps once per
+    switch stays the device profile's: the DSCP -> TC map and trust, the queues RoCE and CNP ride, the
+    watchdog poll interval. A link profile that differs there cannot be rendered, so it is refused;
+    ECN/WRED thresholds and schedulers also stay the device's (documented, not refused: a lossy and a
+    lossless baseline of the same classes differ only in PFC and thresholds)."""
+    why: list[str] = []
+    if port.trust is not device.trust:
+        why.append(f"trust {port.trust.value} (device: {device.trust.value})")
+    if port.dscp_to_priority() != device.dscp_to_priority():
+        moved = sorted(d for d, p in port.dscp_to_priority().items() if device.dscp_to_priority().get(d) != p)
+        why.append(f"the DSCP -> priority map (DSCP {', '.join(map(str, moved[:8]))} differ)")
+    for what, mine, theirs in (
+        ("RoCE class priority", _priority(port.roce_class), _priority(device.roce_class)),
+        ("CNP priority", port.cnp_priority, device.cnp_priority),
+    ):
+        if mine != theirs:
+            why.append(f"{what} {mine} (device: {theirs})")
+    wd, dwd = port.pfc.watchdog, device.pfc.watchdog
+    if port.lossless_priorities and wd.enabled and wd.poll_interval != dwd.poll_interval:
+        why.append(f"watchdog poll_interval {wd.poll_interval} ms (device: {dwd.poll_interval} ms)")
+    return why
+
+
+def _priority(cls: TrafficClass | None) -> int | None:
+    return cls.priority if cls is not None else None
 
 
 def is_profiled(doc: Any) -> bool:

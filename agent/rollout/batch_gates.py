@@ -62,30 +62,44 @@ class BatchGates:
             )
             self.sleep(wait)
 
-    def soak(self, stage: Stage, batch: list[str], where: Where) -> list[str]:
-        if not stage.soak or not any(self.devices[d].changed for d in batch):
-            return []  # nothing changed here: there is nothing for the counters to judge
-        before, errors = self.observe(batch, "counters", where)
+    def baseline(self, devices: list[str], where: Where) -> tuple[dict[str, DeviceState], list[str]]:
+        """Counters before a transition's apply; a device whose drops cannot be counted is not changed
+        (the errors fail the batch before anything is written)."""
+        states, errors = self.observe(devices, "counters", where)
+        if errors:
+            self.emit("gate", **at(where), gate_name="change-window", passed=False, reasons=errors)
+        return states, errors
+
+    def soak(
+        self, stage: Stage, batch: list[str], where: Where, baseline: dict[str, DeviceState] | None = None
+    ) -> list[str]:
+        """Counters read before and after the soak window; with a `baseline` (read before the apply, as a
+        transition does) the window is apply + soak, and the RoCE priorities are watched in either mode."""
+        if not any(self.devices[d].changed for d in batch) or not (stage.soak or baseline is not None):
+            return []  # nothing changed here (or no window asked): there is nothing for the counters to judge
+        errors: list[str] = []
+        before = baseline
+        if before is None:
+            before, errors = self.observe(batch, "counters", where)
         gate = stage.gate
-        self.sink.waiting(
-            f"soak {stage.soak}s on {', '.join(batch)}: no new lossless drops (max {gate.max_new_lossless_drops}), "
-            f"no new PFC watchdog storms (max {gate.max_new_watchdog_storms})",
-            stage.soak,
-        )
-        self.sleep(stage.soak)
+        label = "lossless" if baseline is None else "RoCE-priority"
+        if stage.soak:
+            self.sink.waiting(
+                f"soak {stage.soak}s on {', '.join(batch)}: no new {label} drops (max {gate.max_new_lossless_drops}), "
+                f"no new PFC watchdog storms (max {gate.max_new_watchdog_storms})",
+                stage.soak,
+            )
+            self.sleep(stage.soak)
         after, errors2 = self.observe(batch, "counters", where)
+        priorities = self.fabric.lossless_priorities if baseline is None else self.fabric.roce_priorities
         reasons, deltas = counter_gate(
-            before,
-            after,
-            self.fabric.lossless_priorities,
-            stage.gate.max_new_lossless_drops,
-            stage.gate.max_new_watchdog_storms,
+            before, after, priorities, gate.max_new_lossless_drops, gate.max_new_watchdog_storms, label
         )
         reasons = errors + errors2 + reasons
         self.emit(
             "gate",
             **at(where),
-            gate_name="soak",
+            gate_name="soak" if baseline is None else "change-window",
             seconds=stage.soak,
             deltas=deltas,
             passed=not reasons,

@@ -59,6 +59,8 @@ class Fabric(Protocol):
 
     def lossless_priorities(self, device: str) -> tuple[int, ...]: ...
 
+    def roce_priorities(self, device: str) -> tuple[int, ...]: ...
+
 
 RunnerFactory = Callable[[str], CommandRunner]
 # (intents, states, topology, selection terms) -> findings of the selected checks
@@ -98,6 +100,12 @@ class AdapterFabric:
 
     def lossless_priorities(self, device: str) -> tuple[int, ...]:
         return self._intent(device).policy.lossless_priorities
+
+    def roce_priorities(self, device: str) -> tuple[int, ...]:
+        """The priorities RoCE rides in either mode (lossless ones; in lossy mode the RoCE class's): what a
+        lossless <-> lossy transition watches for drops, whichever side of the change the device is on."""
+        policy = self._intent(device).policy
+        return tuple(sorted(set(policy.lossless_priorities) | set(policy.congestion_priorities)))
 
     def command_runner(self, device: str) -> CommandRunner:
         with self._lock:

@@ -52,8 +52,9 @@ def counter_gate(
     priorities_of: Callable[[str], tuple[int, ...]],
     max_drops: int,
     max_storms: int,
+    label: str = "lossless",
 ) -> tuple[list[str], dict[str, dict[str, int]]]:
-    """(reasons to stop, per-device deltas for the trail)."""
+    """(reasons to stop, per-device deltas for the trail); `label` names the watched priorities."""
     reasons: list[str] = []
     deltas: dict[str, dict[str, int]] = {}
     for device, end in sorted(after.items()):
@@ -66,7 +67,7 @@ def counter_gate(
         deltas[device] = {f"drops:{k}": v for k, v in drops.items()} | {f"storms:{k}": v for k, v in storms.items()}
         if sum(drops.values()) > max_drops:
             where = ", ".join(f"{k} +{v}" for k, v in sorted(drops.items()))
-            reasons.append(f"{device}: {sum(drops.values())} new lossless drops ({where}); allowed {max_drops}")
+            reasons.append(f"{device}: {sum(drops.values())} new {label} drops ({where}); allowed {max_drops}")
         if sum(storms.values()) > max_storms:
             where = ", ".join(f"{k} +{v}" for k, v in sorted(storms.items()))
             reasons.append(f"{device}: {sum(storms.values())} new PFC watchdog storms ({where}); allowed {max_storms}")

@@ -125,6 +125,37 @@ class Stage(Strict):
         return v
 
 
+class TransitionStep(Strict):
+    """How one step of a transition (all its hosts, or all its switches) runs; the fields of a stage.
+    `post_checks` default to every check of the step's devices (`HOST-*` or `SW-*`): link and fabric
+    checks would flag the mixed state a transition passes through on purpose."""
+
+    batch: int | str | None = None
+    parallel: Annotated[int, Field(ge=1, le=256)] | None = None
+    pre_checks: list[CheckTerm] = Field(default_factory=list)
+    post_checks: list[CheckTerm] | None = None
+    soak: Seconds = 0
+    gate: Gate = Field(default_factory=Gate)
+    failure_action: FailureAction | None = None
+
+    @field_validator("batch")
+    @classmethod
+    def _batch_parses(cls, v: int | str | None) -> int | str | None:
+        if v is not None:
+            parse_batch(v)
+        return v
+
+
+class Transition(Strict):
+    """Move the targeted devices to profile `to` (lossless <-> lossy) in the safe order, derived from the
+    profile's mode: to lossy the hosts first, then the switches; to lossless the switches first, then the
+    hosts. The inventory must already name `to` for these devices (agent.rollout.transition)."""
+
+    to: Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$")]
+    hosts: TransitionStep = Field(default_factory=TransitionStep)
+    switches: TransitionStep = Field(default_factory=TransitionStep)
+
+
 class RolloutOptions(Strict):
     confirm_timeout: Annotated[Seconds, Field(ge=30, le=3600)] = 300
     lock_ttl: Annotated[Seconds, Field(ge=60, le=86400)] = 3600
@@ -142,7 +173,14 @@ class RolloutPlaybook(Strict):
     policy: str | None = None  # default: <inventory>/policy.yaml
     targets: Targets = Field(default_factory=Targets)
     options: RolloutOptions = Field(default_factory=RolloutOptions)
-    stages: Annotated[list[Stage], Field(min_length=1)]
+    transition: Transition | None = None  # without `stages:`, expanded into its steps in the safe order
+    stages: list[Stage] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something_to_run(self) -> RolloutPlaybook:
+        if not self.stages and self.transition is None:
+            raise field_error("stages", "at least 1 item is needed (or a `transition:`, which makes its own stages)")
+        return self
 
     @field_validator("stages")
     @classmethod

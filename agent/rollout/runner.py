@@ -4,9 +4,8 @@ post-checks -> soak with a counter gate -> confirm; on a failed gate, the failur
 Hosts: `parallel` bounds how many hosts change at once; within a host, the host adapter applies its
 operations NIC by NIC and waits for each flapped link, so one NIC at a time per host holds.
 
-Before the first write every staged device is planned once (the platform's pre-flight runs in its plan):
-if any device refuses, the rollout stops with nothing written, instead of converging the canary and
-halting later with a mixed fabric. A batch whose plans are disruptive (ports flapped, e.g. by GCU's
+Before the first write every staged device is planned once (agent.rollout.preflight): if any device
+refuses, the rollout stops with nothing written. A batch whose plans are disruptive (ports flapped, e.g. by GCU's
 sorter) is applied one device at a time whatever the stage's `parallel` says.
 
 Invariant: at the end of every run (converged, halted, aborted) each device is in its before state
@@ -28,13 +27,12 @@ from typing import Any
 
 from nornir.core import Nornir
 
-from agent.errors import PreflightRefused
-from agent.failure import exception_reason
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan
 from agent.rollout.batch_gates import BatchGates, at
 from agent.rollout.fabric import Fabric, RollbackUnsupported
 from agent.rollout.locks import DeviceLock, LocalLock, LockHeld, LockInfo
 from agent.rollout.playbook import FailureAction, RolloutPlaybook, Stage
+from agent.rollout.preflight import preflight
 from agent.rollout.progress import ProgressSink
 from agent.rollout.result import DeviceRecord, RolloutResult, records_from_journal
 from agent.rollout.stages import ResolvedStage
@@ -102,6 +100,7 @@ class RolloutRunner:
         self.hooks = hooks or Hooks()
         self.devices: dict[str, DeviceRecord] = {d: DeviceRecord() for s in stages for d in s.devices}
         self.change_order: list[str] = []
+        self.stage_of = {s.name: s for s in playbook.stages}  # resolved stage name -> its options
         self.on_devices = partial(on_devices, nr, sink)  # each step on a set of devices, through Nornir
         self.gates = BatchGates(
             fabric,
@@ -241,6 +240,11 @@ class RolloutRunner:
         parallel = 1 if disruptive else stage.parallel
         if disruptive:
             self.emit("disruptive", **at(where), devices=disruptive, ports={d: plans[d].disruptive for d in disruptive})
+        baseline = None
+        if self.pb.transition is not None:  # the counters gate watches the change itself, not only the soak
+            baseline, errors = self.gates.baseline([d for d, p in plans.items() if not p.empty], where)
+            if errors:
+                return failures + errors
         results = self.on_devices(plans, "apply", lambda d: self.apply_one(d, plans[d]), parallel=parallel, where=where)
         for dev, res in results.items():
             reason = self.record_outcome(dev, res, where)
@@ -252,7 +256,7 @@ class RolloutRunner:
         landed = [d for d in batch if self.devices[d].state in (AFTER, PENDING)]  # failed ones are judged above
         self.gates.wait_for_links(landed, where)
         reasons = self.gates.check_gate("post-check", landed, stage.post_checks, where)
-        reasons = reasons or self.gates.soak(stage, landed, where)
+        reasons = reasons or self.gates.soak(stage, landed, where, baseline)
         return reasons or self.confirm(landed, where)
 
     def confirm(self, batch: list[str], where: Where) -> list[str]:
@@ -315,7 +319,7 @@ class RolloutRunner:
             self.lock_all()  # before the first record: a refused run must not look like an interrupted one
             stages = [{"name": s.name, "batches": s.batches} for s in self.stages]
             self.emit("rollout_started", **self.meta, stages=stages)
-            refused = self.preflight()
+            refused = preflight(self.fabric, self.on_devices, self.emit, self.devices, self.stages, self.stage_of)
             if refused:
                 return self.finish("halted", refused, failed_stage="pre-flight")
         else:
@@ -326,9 +330,8 @@ class RolloutRunner:
                 return self.finish_halting(journal.halting)
             interrupted = [d for d, r in self.devices.items() if r.state == PENDING]
             self.roll_back(interrupted, "the rollout was interrupted before this device's gate passed")
-        by_name = {s.name: s for s in self.pb.stages}
         for resolved in self.stages:
-            stage = by_name[resolved.name]
+            stage = self.stage_of[resolved.name]
             for idx, batch in enumerate(resolved.batches):
                 if (stage.name, idx) in done:
                     continue
@@ -340,37 +343,6 @@ class RolloutRunner:
                     self.hooks.after_batch(stage.name, idx)
         tolerated = [f"{d}: {r.reason}" for d, r in self.devices.items() if r.state != AFTER]
         return self.finish("partial" if tolerated else "converged", tolerated)
-
-    def preflight(self) -> list[str]:
-        """Plan every device before any write; the reasons of those whose pre-flight refused the change,
-        and of devices that could not be planned at all where their stage's gate cannot absorb them (a
-        device that fails only later, in its own batch, would leave the earlier stages changed)."""
-        reasons: list[str] = []
-        unplanned: dict[str, str] = {}
-        for dev, res in self.on_devices(list(self.devices), "pre-flight", self.fabric.plan).items():
-            if isinstance(res, PreflightRefused):
-                reasons.append(str(res))
-                self.emit("preflight_refused", device=dev, reasons=res.reasons)
-            elif isinstance(res, BaseException):
-                unplanned[dev] = exception_reason(res)
-        reasons += self.unplanned_beyond_tolerance(unplanned)
-        for rec in self.devices.values() if reasons else ():
-            rec.reason = rec.reason or "not changed: the pre-flight refused the rollout (nothing was written)"
-        return reasons
-
-    def unplanned_beyond_tolerance(self, unplanned: dict[str, str]) -> list[str]:
-        """Per stage: more devices that could not be planned than its gate's `max_failed_devices` is a
-        reason to stop now; within the tolerance they are left to fail (and be reported) in their batch."""
-        by_name = {s.name: s for s in self.pb.stages}
-        reasons: list[str] = []
-        for resolved in self.stages:
-            devices = [d for batch in resolved.batches for d in batch if d in unplanned]
-            if len(devices) <= by_name[resolved.name].gate.max_failed_devices:
-                continue
-            for dev in devices:
-                reasons.append(f"{dev}: pre-flight could not plan it: {unplanned[dev]}")
-                self.emit("preflight_failed", device=dev, stage=resolved.name, reason=unplanned[dev])
-        return reasons
 
     def finish_halting(self, halting: dict[str, Any]) -> RolloutResult:
         stage = next(s for s in self.pb.stages if s.name == halting["stage"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nornir.core import Nornir
 from nornir.core.inventory import Host
@@ -20,16 +21,22 @@ from agent.errors import InputError, InputProblem
 from agent.identity import IDENTITY_KEY
 from agent.intent import DeviceIntent
 from agent.inventory.loader import POLICY_FILE
+from agent.inventory.profiles import device_profiles
 from agent.platforms.base import CommandRunner
 from agent.redact import register_secret
+from agent.rollout import transition
 from agent.rollout.fabric import AdapterFabric, ChecksFn, RunnerFactory
 from agent.rollout.loader import load_playbook
 from agent.rollout.playbook import Playbook, RolloutPlaybook, file_hash
 from agent.rollout.stages import Candidate, ResolvedStage, resolve_stages, unstaged
 from agent.rollout.trail import Trail, secrets_from_environment
+from agent.rollout.transition import TransitionOrder
 from agent.state import DeviceState
 from agent.topology.model import Topology
 from agent.yamlfile import format_loc, line_of, read_yaml, start_line
+
+if TYPE_CHECKING:
+    from agent.app.inputs import LoadedInventory
 
 STATE_DIR = ".state"
 
@@ -46,6 +53,7 @@ class RolloutSession:
     intents: dict[str, DeviceIntent]
     topology: Topology
     secrets: list[str] = field(default_factory=list, repr=False)
+    transition: TransitionOrder | None = None  # the order a `transition:` runs in (its stages are in `stages`)
 
     @property
     def state_dir(self) -> Path:
@@ -65,7 +73,7 @@ class RolloutSession:
             "policy_hash": file_hash(self.policy_path),
             "inventory": str(self.inventory_dir),
             "failure_action": self.playbook.options.failure_action.value,
-        }
+        } | ({"transition": self.transition.to_json()} if self.transition else {})
 
 
 def resolve_inventory(pb: Playbook, playbook_path: Path, override: Path | None) -> Path:
@@ -112,6 +120,29 @@ def _stages(pb: RolloutPlaybook, path: Path, candidates: list[Candidate]) -> lis
     return stages
 
 
+def _transition(
+    pb: RolloutPlaybook, path: Path, loaded: LoadedInventory, stages: list[ResolvedStage]
+) -> tuple[RolloutPlaybook, list[ResolvedStage], TransitionOrder]:
+    """Check the inventory already says the target profile, then expand the transition into its stages in
+    the safe order (or check the order of hand-written ones). InputError (exit 2) on any problem."""
+    tr, policies = pb.transition, loaded.policies
+    if tr is None or policies is None:
+        raise RuntimeError("a transition needs the playbook's `transition:` and the loaded policy set")
+    profiles = device_profiles(loaded.full, policies)
+    problems = transition.intent_problems(path, tr, policies, profiles, set(loaded.intents), loaded.topology)
+    if problems:
+        raise InputError(problems)
+    order = TransitionOrder(tr.to, policies.profiles[tr.to].mode)
+    kinds = {d: i.kind for d, i in loaded.intents.items()}
+    if pb.stages:
+        problems = transition.order_problems(path, stages, kinds, order)
+        if problems:
+            raise InputError(problems)
+        return pb, stages, order
+    expanded = transition.expand(tr, order, kinds)
+    return transition.with_stages(pb, [s for s, _ in expanded]), [r for _, r in expanded], order
+
+
 def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys: bool = True) -> RolloutSession:
     """The playbook, then the one loader of agent.app.inputs narrowed to its targets, then the stages."""
     from agent.app.inputs import load_inputs, targeted
@@ -124,9 +155,12 @@ def open_rollout(path: Path, inventory: Path | None = None, *, verify_host_keys:
     policy_path = resolve_policy(pb, path, inv)
     loaded = load_inputs(inv, policy_path, lambda nr: targeted(nr, pb.targets, path), verify_host_keys=verify_host_keys)
     candidates = [candidate(h) for h in loaded.nr.inventory.hosts.values()]
-    stages = _stages(pb, path, candidates)
-    session = RolloutSession(pb, path, inv, policy_path, loaded.nr, stages, unstaged(stages, candidates),
-                             loaded.intents, loaded.topology)  # fmt: skip
+    stages = _stages(pb, path, candidates) if pb.stages or not candidates else []
+    run_pb, order = pb, None
+    if pb.transition is not None:
+        run_pb, stages, order = _transition(pb, path, loaded, stages)
+    session = RolloutSession(run_pb, path, inv, policy_path, loaded.nr, stages, unstaged(stages, candidates),
+                             loaded.intents, loaded.topology, transition=order)  # fmt: skip
     session.secrets = inventory_secrets(loaded.full)
     for secret in session.secrets:
         register_secret(secret)  # the console and logs mask them too, not only the trail

@@ -36,6 +36,7 @@ class Link:
     role: LinkRole = "fabric"
     speed_mbps: int | None = None  # when the inventory declares it; else the device's port speed
     network: str = "backend"  # backend | frontend | storage | oob (agent.policy.networks)
+    profile: str | None = None  # links.yaml `roce_profile`: both ports run it; None = each device's own
 
     def peer_of(self, end: Endpoint) -> Endpoint:
         return self.b if end == self.a else self.a

@@ -37,12 +37,12 @@ def render(intent: DeviceIntent, facts: DeviceFacts | None = None) -> ConfigDb:
     policy = intent.policy
     ports = list(intent.ports.values())
     cfg: ConfigDb = {}
-    cfg.update(_maps(policy))
+    cfg.update(_maps(policy, ports))
     cfg["WRED_PROFILE"] = _wred_profiles(policy, facts)
     cfg["SCHEDULER"] = _schedulers(policy)
-    cfg["PORT_QOS_MAP"] = _port_qos_map(policy, ports)
+    cfg["PORT_QOS_MAP"] = _port_qos_map(intent)
     cfg["QUEUE"] = _queues(policy, ports, facts)
-    cfg["PFC_WD"] = _pfc_wd(policy, ports)
+    cfg["PFC_WD"] = _pfc_wd(intent)
     cfg["CABLE_LENGTH"] = {CABLE_LENGTH_KEY: {p.name: f"{p.cable_m}m" for p in ports}}
     cfg["PORT"] = {p.name: {"mtu": str(p.mtu)} for p in ports}
     groups = [g for g in FLEX_COUNTER_GROUPS if g != WRED_ECN_GROUP or _has_wred_ecn_group(facts)]
@@ -76,8 +76,11 @@ def scheduler_name(cls: TrafficClass) -> str:
     return f"ROCE_{cls.name}"[:32]
 
 
-def _maps(policy: Policy) -> ConfigDb:
-    lossless = set(policy.lossless_priorities)
+def _maps(policy: Policy, ports: list[PortIntent]) -> ConfigDb:
+    """The maps are one per switch: a lossless priority of any port (a per-link lossless profile on a
+    lossy switch included) maps to its own PG; on a port without PFC that PG simply has no lossless
+    profile, as in every community render."""
+    lossless = set(policy.lossless_priorities).union(*(p.lossless_priorities for p in ports))
     identity = {str(i): str(i) for i in range(8)}
     maps: ConfigDb = {
         "TC_TO_PRIORITY_GROUP_MAP": {MAP_NAME: {str(tc): str(tc if tc in lossless else 0) for tc in range(8)}},
@@ -143,12 +146,13 @@ def _prio_list(priorities: tuple[int, ...]) -> str:
     return ",".join(str(p) for p in sorted(priorities))
 
 
-def _port_qos_map(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str, str]]:
+def _port_qos_map(intent: DeviceIntent) -> dict[str, dict[str, str]]:
+    policy = intent.policy
     trust_field = "dscp_to_tc_map" if policy.trust is Trust.dscp else "dot1p_to_tc_map"
     out: dict[str, dict[str, str]] = {}
     if policy.trust is Trust.dscp:
         out[QOS_GLOBAL] = {"dscp_to_tc_map": MAP_NAME}
-    for p in ports:
+    for p in intent.ports.values():
         prios = _prio_list(p.lossless_priorities)
         entry = {
             trust_field: MAP_NAME,
@@ -158,7 +162,7 @@ def _port_qos_map(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str
         }
         if prios:  # an owned field left out is removed from the device: no "" (refused by older YANG)
             entry["pfc_enable"] = prios
-            if policy.pfc.watchdog.enabled:
+            if intent.policy_of(p).pfc.watchdog.enabled:  # the port's profile: a per-link one may differ
                 entry["pfcwd_sw_enable"] = prios
         out[p.name] = entry
     return out
@@ -178,11 +182,12 @@ def _queues(policy: Policy, ports: list[PortIntent], facts: DeviceFacts | None) 
     return out
 
 
-def _pfc_wd(policy: Policy, ports: list[PortIntent]) -> dict[str, dict[str, str]]:
-    """PFC watchdog timers per lossless port; an empty entry means "remove the agent's timers"."""
-    wd = policy.pfc.watchdog
-    out: dict[str, dict[str, str]] = {PFC_WD_GLOBAL: {"POLL_INTERVAL": str(wd.poll_interval)}}
-    for p in ports:
+def _pfc_wd(intent: DeviceIntent) -> dict[str, dict[str, str]]:
+    """PFC watchdog timers per lossless port, from the port's profile; an empty entry means "remove the
+    agent's timers". The poll interval is per switch (a per-link profile must share it)."""
+    out: dict[str, dict[str, str]] = {PFC_WD_GLOBAL: {"POLL_INTERVAL": str(intent.policy.pfc.watchdog.poll_interval)}}
+    for p in intent.ports.values():
+        wd = intent.policy_of(p).pfc.watchdog
         if wd.enabled and p.lossless_priorities:
             out[p.name] = {
                 "action": wd.action.value,

@@ -49,6 +49,8 @@ SHIPPED = {
     "precheck-ci.yaml": "precheck",
     "rollout-switches.yaml": "rollout",
     "audit-switches.yaml": "audit",
+    "to-lossy.yaml": "rollout",
+    "to-lossless.yaml": "rollout",
 }
 
 

@@ -1,0 +1,59 @@
+"""The rollout's pre-flight: every staged device planned once before the first write.
+
+A platform's own pre-flight runs inside its plan (SONiC: the lookup rows a cable length needs, the
+GCU validators); a device that refuses stops the whole rollout with nothing written, instead of
+converging the canary and halting later with a mixed fabric. Devices that cannot be planned at all
+(unreachable) stop it too where their stage's gate could not absorb them in their own batch.
+Only reads: the plans are not kept (each batch plans again against the state it finds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from agent.errors import PreflightRefused
+from agent.failure import exception_reason
+from agent.rollout.batch_gates import Emit, OnDevices
+from agent.rollout.fabric import Fabric
+from agent.rollout.playbook import Stage
+from agent.rollout.result import DeviceRecord
+from agent.rollout.stages import ResolvedStage
+
+
+def preflight(
+    fabric: Fabric,
+    on_devices: OnDevices,
+    emit: Emit,
+    devices: Mapping[str, DeviceRecord],
+    stages: list[ResolvedStage],
+    stage_of: Mapping[str, Stage],
+) -> list[str]:
+    """The reasons to stop now (empty: go ahead); every device record says why when there are some."""
+    reasons: list[str] = []
+    unplanned: dict[str, str] = {}
+    for dev, res in on_devices(list(devices), "pre-flight", fabric.plan).items():
+        if isinstance(res, PreflightRefused):
+            reasons.append(str(res))
+            emit("preflight_refused", device=dev, reasons=res.reasons)
+        elif isinstance(res, BaseException):
+            unplanned[dev] = exception_reason(res)
+    reasons += _beyond_tolerance(unplanned, emit, stages, stage_of)
+    for rec in devices.values() if reasons else ():
+        rec.reason = rec.reason or "not changed: the pre-flight refused the rollout (nothing was written)"
+    return reasons
+
+
+def _beyond_tolerance(
+    unplanned: dict[str, str], emit: Emit, stages: list[ResolvedStage], stage_of: Mapping[str, Stage]
+) -> list[str]:
+    """Per stage: more devices that could not be planned than its gate's `max_failed_devices` is a
+    reason to stop now; within the tolerance they are left to fail (and be reported) in their batch."""
+    reasons: list[str] = []
+    for resolved in stages:
+        failed = [d for batch in resolved.batches for d in batch if d in unplanned]
+        if len(failed) <= stage_of[resolved.name].gate.max_failed_devices:
+            continue
+        for dev in failed:
+            reasons.append(f"{dev}: pre-flight could not plan it: {unplanned[dev]}")
+            emit("preflight_failed", device=dev, stage=resolved.name, reason=unplanned[dev])
+    return reasons
