@@ -65,6 +65,14 @@ def failure_line(res: Result, limit: int) -> str:
     return reason(res, limit)  # never empty: a bare EOFError from a hung-up sshd still names itself
 
 
+def quiet_nornir() -> None:
+    """Nornir's task tracebacks belong in results, not on stderr: one NullHandler on its logger, added
+    once (a long-running monitor audits every few minutes; a handler per run would pile up forever)."""
+    logger = logging.getLogger("nornir")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 def run_on(
     loaded: LoadedInventory, task: Any, progress: Progress, *, record_cost: bool = True, **kwargs: Any
 ) -> AggregatedResult:
@@ -78,7 +86,7 @@ def run_on(
     from agent.app.workers import CostMeter, choose_workers, known_cost
     from agent.app.workers import record_cost as keep_cost
 
-    logging.getLogger("nornir").addHandler(logging.NullHandler())  # tracebacks belong in results, not stderr
+    quiet_nornir()
     name = str(kwargs.get("name") or task.__name__)
     cost = known_cost(loaded.inventory_dir, name)
     devices = len(loaded.nr.inventory.hosts)

@@ -95,7 +95,8 @@ def _gid_problem(gid: GidState | None, index: int, family: str, ifname: str) -> 
     gid_attrs/types/N = "RoCE v2"), of the policy's address family, not link-local, on the port's
     netdev (or a VLAN on it); the finding names the right index. Unset means NCCL's own choice: since
     2.21 the lowest RoCE v2 GID of NCCL_IB_ADDR_FAMILY, before that index 0 (RoCE v1, link-local). Only
-    entries 0..63 are read: a higher index is reported as unverified (warning).""",
+    entries 0..63 are read: a higher index is reported as unverified (warning). A `gid_index` the policy
+    pins must also be the file's value.""",
 )
 def nccl_gid_index(ctx: DeviceCtx) -> Iterator[Finding]:
     found = _conf(ctx)
@@ -110,7 +111,10 @@ def nccl_gid_index(ctx: DeviceCtx) -> Iterator[Finding]:
         right = best_gid(nic.gids, nccl.address_family, port.name)
         right_text = f"index {right.index} ({right.gid})" if right else f"none: no RoCE v2 {nccl.address_family} GID"
         problem: str | None
-        if index is None or index < 0:
+        pinned = nccl.gid_index if nccl.gid_index != "auto" else None
+        if pinned is not None and index != pinned:
+            problem, severity = f"the policy pins index {pinned}", Severity.error
+        elif index is None or index < 0:
             problem, severity = "unset: NCCL < 2.21 uses index 0 (RoCE v1 link-local)", Severity.warning
         elif index >= GIDS_READ:
             problem, severity = f"index {index} is beyond the {GIDS_READ} entries read: unverified", Severity.warning
@@ -119,13 +123,14 @@ def nccl_gid_index(ctx: DeviceCtx) -> Iterator[Finding]:
             problem, severity = _gid_problem(gid, index, nccl.address_family, port.name), Severity.error
         if problem is None:
             continue
+        fix = pinned if pinned is not None else right.index if right is not None else None
         yield finding(
             "HOST-NCCL-002",
             ctx.name,
             port=port.name,
             expected=f"RoCE v2 {nccl.address_family} GID of {nic.rdma_device}: {right_text}",
             actual=f"{KEY_GID} {raw if raw is not None else '<unset>'}: {problem}",
-            remediation=_set_line(KEY_GID, right.index) if right else "give the netdev an address of the family",
+            remediation=_set_line(KEY_GID, fix) if fix is not None else "give the netdev an address of the family",
             severity=severity,
         )
 
