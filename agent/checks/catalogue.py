@@ -11,6 +11,7 @@ from agent.checks import (
     load_balancing,
     reachability,
     runtime,
+    runtime_lossy,
     segregation,
     switch_buffers,
     switch_port,
@@ -31,5 +32,6 @@ MODULES = (
     load_balancing,
     entropy,
     runtime,
+    runtime_lossy,
     segregation,
 )
