@@ -4,7 +4,8 @@ Checks read the profile of each port (its link's, else its device's) through the
 no mode switch: a check that walks the lossless priorities has nothing to walk in a lossy profile, and
 one that expects "PFC on exactly the lossless priorities" expects PFC off everywhere; the few that only
 mean something in lossy mode (drops with the ECN rate beside them, the resend rate) say so. These tables
-tell the operator, per check; a check not listed applies in both modes with the same meaning. Every id here is a real check (tested).
+tell the operator, per check; a check not listed applies in both modes with the same meaning. Every id
+here is a real check (tested).
 """
 
 from __future__ import annotations
