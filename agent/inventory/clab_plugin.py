@@ -245,7 +245,12 @@ def topology_from_inventory(inventory: Inventory) -> Topology:
     """The links a ClabInventory carries, as the agent's Topology (kinds from host data)."""
     kinds = {h.name: str(h.get("device_kind")) for h in inventory.hosts.values() if h.get("device_kind")}
     links = [
-        Link(Endpoint.parse(str(raw["a"])), Endpoint.parse(str(raw["b"])), role=raw.get("role", "fabric"))
+        Link(
+            Endpoint.parse(str(raw["a"])),
+            Endpoint.parse(str(raw["b"])),
+            role=raw.get("role", "fabric"),
+            profile=raw.get("roce_profile"),  # a declared profile boundary (agent.inventory.profiles)
+        )
         for raw in inventory.defaults.data.get(LINKS_KEY) or []
     ]
     return Topology(links=links, kinds=kinds)

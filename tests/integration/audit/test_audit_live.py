@@ -92,9 +92,9 @@ def test_check_mode_dry_runs_every_device_and_changes_nothing(lab: Lab) -> None:
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert {d["status"] for d in doc["devices"]} == {"would_change"}
-    assert doc["recap"] == {"changed": 8, "unchanged": 0, "failed": 0}
+    assert doc["recap"] == {"changed": 11, "unchanged": 0, "failed": 0}
     res = runner.invoke(app, ["apply", "-i", str(lab.inventory), "--check"])
-    assert "recap: 8 would change, 0 unchanged, 0 failed" in res.stdout
+    assert "recap: 11 would change, 0 unchanged, 0 failed" in res.stdout
     assert "  ~ " not in res.stdout  # counts only; --diff prints the diffs
     assert "  ~ " in runner.invoke(app, ["apply", "-i", str(lab.inventory), "--check", "--diff"]).stdout
     res = runner.invoke(app, ["plan", "-i", str(lab.inventory), "--detailed-exitcode"])

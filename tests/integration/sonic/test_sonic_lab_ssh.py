@@ -92,7 +92,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     state = tmp_path_factory.mktemp("lab")
     env = {**os.environ, "ROCE_AGENT_LAB_DIR": str(state)}
     env.pop("ROCE_AGENT_PASSWORD", None)
-    up = [ROCE_AGENT, "lab", "up", "--base-port", str(free_base_port(8)), "-i", str(state / "inv")]
+    up = [ROCE_AGENT, "lab", "up", "--base-port", str(free_base_port(11)), "-i", str(state / "inv")]
     res = subprocess.run([*up, "--policy", str(LAB_POLICY)], env=env, cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     try:

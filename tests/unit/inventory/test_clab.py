@@ -40,7 +40,18 @@ def test_default_topology_nodes_and_labels() -> None:
     topo = load_clab(DEFAULT_TOPOLOGY)
     assert topo.name == "roce-fabric"
     assert topo.mgmt_subnet == "172.20.30.0/24"
-    assert sorted(topo.nodes) == ["host1", "host2", "host3", "host4", "leaf1", "leaf2", "spine1", "spine2"]
+    assert sorted(topo.nodes) == [
+        *(f"host{i}" for i in range(1, 7)),
+        "leaf1",
+        "leaf2",
+        "leaf3",
+        "spine1",
+        "spine2",
+    ]  # training pod (leaf1, leaf2, host1-4), inference pod (leaf3, host5, host6)
+    assert (topo.nodes["leaf3"].labels["roce-profile"], topo.nodes["host6"].labels["roce-profile"]) == (
+        "nvidia-roce-lossy",
+        "nvidia-roce-lossy",
+    )
     leaf1, host3 = topo.nodes["leaf1"], topo.nodes["host3"]
     assert (leaf1.kind, leaf1.image, leaf1.mgmt_ipv4) == ("sonic-vs", "docker-sonic-vs:202511", "172.20.30.21")
     assert (leaf1.device_kind, leaf1.role, leaf1.nornir_groups()) == ("switch", "leaf", ["leaves"])
@@ -59,7 +70,12 @@ def test_default_topology_links_follow_the_brief() -> None:
     roles = {(lk.a.device, lk.b.device): lk.role for lk in topo.links}
     assert roles[("leaf1", "host1")] == "host"
     assert roles[("leaf2", "spine1")] == "fabric"
-    assert len(topo.links) == 8
+    assert len(topo.links) == 12
+    profiles = {(lk.a.device, lk.b.device): lk.profile for lk in topo.links}
+    assert profiles[("leaf3", "spine1")] == profiles[("leaf3", "spine2")] == "nvidia-roce-lossy"  # link vars
+    assert {p for ends, p in profiles.items() if "leaf3" not in ends} == {None}
+    assert topo.peer(Endpoint("leaf3", "Ethernet0")) == Endpoint("host5", "eth1")
+    assert topo.peer(Endpoint("spine2", "Ethernet8")) == Endpoint("leaf3", "Ethernet12")
     assert topo.kinds["spine2"] == "switch"
     assert topo.kinds["host4"] == "host"
 

@@ -173,7 +173,7 @@ def test_the_agents_loader_reads_the_written_inventory(tmp_path: Path) -> None:
     inv, key, spec = _written(tmp_path)
     nr = load_nornir(inv)
     leaf1, host1 = nr.inventory.hosts["leaf1"], nr.inventory.hosts["host1"]
-    assert (leaf1.hostname, leaf1.port, leaf1.username, leaf1.platform) == ("127.0.0.1", 31004, "admin", "linux")
+    assert (leaf1.hostname, leaf1.port, leaf1.username, leaf1.platform) == ("127.0.0.1", 31006, "admin", "linux")
     assert [g.name for g in leaf1.groups] == ["sonic", "leaves"]
     assert (leaf1["device_kind"], leaf1["nos"], leaf1["role"], leaf1["port_speed"]) == (
         "switch",
