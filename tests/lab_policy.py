@@ -24,15 +24,22 @@ def profile_text(name: str = "training", path: Path = LAB_POLICY) -> str:
     return "name: lab\n" + "\n".join(body).rstrip() + "\n"
 
 
-def with_inference_pod(text: str, name: str = "main") -> str:
-    """A single-plan policy `text` as profile `name` (the default), next to the lab's `nvidia-roce-lossy`:
-    what the default lab's inference pod (leaf3, host5, host6 and leaf3's uplinks) needs to resolve."""
+def lossy_variant(text: str) -> str:
+    """A lossless single-plan policy made lossy with the same classes and DSCPs (so a spine running `text`
+    can give its ports to the inference pod this profile): no lossless class, the lossy baseline."""
+    lines = [line for line in text.splitlines() if line.strip() != "lossless: true"]
+    return "\n".join(line.replace("baseline: nvidia-roce", "baseline: nvidia-roce-lossy", 1) for line in lines)
+
+
+def with_inference_pod(text: str, name: str = "main", lossy: str | None = None) -> str:
+    """A single-plan policy `text` as profile `name` (the default), next to `nvidia-roce-lossy` (the lab's,
+    or `lossy`): what the default lab's inference pod (leaf3, host5, host6, leaf3's uplinks) resolves to."""
 
     def nested(body: str) -> str:
         lines = [line for line in body.splitlines() if not line.startswith(("#", "name:"))]
         return "\n".join(f"    {line}" if line.strip() else "" for line in lines)
 
-    lossy = nested(profile_text("nvidia-roce-lossy"))
+    lossy = nested(lossy if lossy is not None else profile_text("nvidia-roce-lossy"))
     return (
         f"name: {name}\ndefault_profile: {name}\nprofiles:\n  {name}:\n{nested(text)}\n  nvidia-roce-lossy:\n{lossy}\n"
     )

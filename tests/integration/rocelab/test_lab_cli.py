@@ -118,7 +118,7 @@ def test_nornir_inventory_reaches_the_twins_with_strict_host_keys(lab: Lab) -> N
 
 def test_password_login_with_the_labs_password(lab: Lab) -> None:
     password = (lab.state_dir / "password").read_text().strip()
-    conn = ConnectHandler(device_type="linux", host="127.0.0.1", port=lab.base_port + 4, username="admin",
+    conn = ConnectHandler(device_type="linux", host="127.0.0.1", port=lab.base_port + 6, username="admin",
                           password=password, use_keys=False, allow_agent=False, ssh_strict=True,
                           alt_host_keys=True, alt_key_file=str(lab.inventory / "known_hosts"))  # fmt: skip
     try:
@@ -218,7 +218,7 @@ def test_a_busy_port_fails_up_with_exit_2_and_cleans_up(tmp_path: Path, monkeypa
     lab_env(monkeypatch, state_dir)
     base = free_base_port(LAB_NODES)
     with socket.socket() as busy:
-        busy.bind(("127.0.0.1", base + 4))
+        busy.bind(("127.0.0.1", base + 6))  # leaf1's: host1-6 come first
         busy.listen()
         code, output = _up(state_dir, tmp_path / "inv", base)
         # the lab process's own check too (a port taken between the CLI's check and the listen)
@@ -226,9 +226,9 @@ def test_a_busy_port_fails_up_with_exit_2_and_cleans_up(tmp_path: Path, monkeypa
         with pytest.raises(LabError) as raced:
             start_lab(options, timeout_s=30)
     assert code == 2
-    assert f"port {base + 4} already in use" in output
+    assert f"port {base + 6} already in use" in output
     assert "--base-port N" in output
-    assert f"leaf1: cannot listen on 127.0.0.1:{base + 4}" in str(raced.value)
+    assert f"leaf1: cannot listen on 127.0.0.1:{base + 6}" in str(raced.value)
     assert "LAB_BASE_PORT=N" in str(raced.value)
     assert not (state_dir / "lab.pid").exists()
 
