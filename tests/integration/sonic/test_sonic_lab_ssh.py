@@ -1,6 +1,6 @@
 """`roce-agent plan` / `apply` against the built-in lab over real SSH (Netmiko, NAPALM, Nornir, SFTP).
 
-One lab (2 spines, 2 leaves, 4 hosts) is started for the module with `roce-agent lab up` in a private
+One lab (2 spines, 3 leaves, 6 hosts: both pods) is started for the module with `roce-agent lab up` in a private
 state directory and port range. Tests run in file order: input errors and faults first (each proves
 leaf1's CONFIG_DB is unchanged), then convergence, then commit-confirm on a converged fabric.
 """

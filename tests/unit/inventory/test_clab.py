@@ -148,3 +148,46 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read file: No such file"):
         load_clab(tmp_path / "nope.clab.yml")
+
+
+LINK_VARS = """\
+name: pods
+topology:
+  nodes:
+    leaf1: {kind: sonic-vs, labels: {roce-profile: inference}}
+    spine1: {kind: sonic-vs}
+  links:
+    - endpoints: ["leaf1:eth1", "spine1:eth1"]
+      vars: {roce-profile: inference}
+    - endpoints: ["leaf1:eth2", "spine1:eth2"]
+      vars: {roce-profile: "bad name;"}
+"""
+
+
+def test_a_link_var_declares_the_profile_both_its_ports_run(tmp_path: Path) -> None:
+    """vars, not labels: containerlab's topology-data.json exports a link's vars only."""
+    path = tmp_path / "t.clab.yml"
+    path.write_text(LINK_VARS.replace('"bad name;"', "inference"))
+    topo = load_clab(path)
+    assert [lk.profile for lk in topo.to_topology().links] == ["inference", "inference"]
+    assert topo.nodes["leaf1"].labels["roce-profile"] == "inference"
+
+
+def test_a_bad_link_profile_var_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "t.clab.yml"
+    path.write_text(LINK_VARS)
+    with pytest.raises(InputError) as info:
+        load_clab(path)
+    [problem] = info.value.problems
+    assert (problem.line, problem.field) == (9, "topology.links[1].vars")
+    assert "a profile name of the policy (got 'bad name;')" in problem.message
+
+
+def test_the_deployed_labs_topology_data_keeps_the_inference_pods_link_profiles() -> None:
+    from agent.inventory.clab_deployed import load_topology_data
+
+    topo, _ = load_topology_data(
+        ROOT / "tests" / "fixtures" / "inventory" / "clab" / "clab-roce-fabric" / "topology-data.json"
+    )
+    declared = {(lk.a.device, lk.b.device): lk.profile for lk in topo.to_topology().links if lk.profile}
+    assert declared == {("leaf3", "spine1"): "nvidia-roce-lossy", ("leaf3", "spine2"): "nvidia-roce-lossy"}
