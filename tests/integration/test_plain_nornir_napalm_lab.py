@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 ROCE_AGENT = str(Path(sys.executable).parent / "roce-agent")
 POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
-SWITCHES = ["leaf1", "leaf2", "spine1", "spine2"]
+SWITCHES = ["leaf1", "leaf2", "leaf3", "spine1", "spine2"]
 
 
 @dataclass
