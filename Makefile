@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help demo test lint typecheck unit bench clean lab-down
+.PHONY: help demo test lint typecheck unit bench bench-soak clean lab-down
 
 help:
 	@echo "make demo   - start the built-in lab, plan, roll out the policy, audit, inject a fault, stop the lab"
 	@echo "make test   - lint + type check + all tests (what CI runs)"
 	@echo "make lint   - ruff"
 	@echo "make bench  - scale and speed benchmarks (writes benchmarks/results/)"
+	@echo "make bench-soak - 1-hour monitor run at a 1 s interval: RSS and cycle time (SOAK_S=3600)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,10 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+SOAK_S ?= 3600
+bench-soak: $(STAMP)
+	$(BIN)/python -m benchmarks.monitor_soak --duration $(SOAK_S)
 
 lab-down: $(STAMP)
 	$(BIN)/roce-agent lab down

@@ -8,6 +8,7 @@ device did not report is absent, never zero.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 PerPriority = dict[int, int]
 
@@ -39,3 +40,4 @@ class CounterSample:
     ports: dict[str, PortSample] = field(default_factory=dict)
     round_trips: int = 1
     notes: list[str] = field(default_factory=list)  # reads this device's release does not offer
+    read_path: Literal["redis", "show", "host"] = "show"  # SONiC: COUNTERS_DB by one EVAL, or the CLIs

@@ -101,6 +101,37 @@ class PortCounters(Model):
     extra: dict[str, int] = Field(default_factory=dict)  # platform counters, e.g. mlx5 rx_prio3_discards
 
 
+class GidState(Model):
+    """One populated entry of an RDMA port's GID table (sysfs gids/N, gid_attrs/types/N, ndevs/N)."""
+
+    index: int
+    type: str  # "RoCE v2" | "IB/RoCE v1"
+    gid: str  # as sysfs prints it: 8 groups of 4 hex digits
+    ndev: str | None = None
+
+    @property
+    def ipv4_mapped(self) -> bool:
+        return self.gid.startswith("0000:0000:0000:0000:0000:ffff:")
+
+    @property
+    def link_local(self) -> bool:
+        return self.gid.startswith("fe80:0000:0000:0000:")
+
+    @property
+    def family(self) -> Literal["ipv4", "ipv6"]:
+        return "ipv4" if self.ipv4_mapped else "ipv6"
+
+
+class NcclConfState(Model):
+    """/etc/nccl.conf as NCCL reads it (first line of a key wins; see agent.policy.nccl)."""
+
+    path: str = "/etc/nccl.conf"
+    present: bool
+    settings: dict[str, str] = Field(default_factory=dict)  # the effective value per key
+    shadowed: dict[str, list[str]] = Field(default_factory=dict)  # later values of a key NCCL ignores
+    malformed: list[str] = Field(default_factory=list)  # lines NCCL reads under another name ("KEY = v")
+
+
 class NicState(Model):
     """Host-NIC-only facts (mlx5 and friends)."""
 
@@ -127,6 +158,7 @@ class NicState(Model):
     global_pause_tx: bool | None = None
     tcp_ecn: int | None = None
     rdma_counters: dict[str, int] = Field(default_factory=dict)
+    gids: list[GidState] | None = None  # populated GID table entries of the RDMA port; None = not read
 
 
 class PortState(Model):
@@ -209,3 +241,4 @@ class DeviceState(Model):
     read_path: str | None = None  # how the device was read, e.g. SONiC "redis" (one EVAL) or "show (why)"
     raw_errors: list[str] = Field(default_factory=list)  # partial-read problems, surfaced as findings
     load_balancing: LoadBalancingState | None = None  # None: not readable (hosts, older gathers)
+    nccl: NcclConfState | None = None  # hosts: /etc/nccl.conf; None = not read

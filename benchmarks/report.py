@@ -62,6 +62,11 @@ def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
         wall = inputs["refusals_max_wall_s"]
         ok = wall < 1 and bool(inputs.get("all_refused"))
         out.append(_check("YAML alias bomb / 50 MB input refused (in-process)", "< 1 s", wall, ok))
+    monitor = doc.get("monitor")
+    if monitor and "cpu_per_cycle_s" in monitor:
+        cpu = monitor["cpu_per_cycle_s"]
+        name = f"monitor: controller CPU per poll cycle, {monitor['devices']} devices (worst cycle)"
+        out.append(_check(name, "<= 2 s", cpu, cpu <= monitor["target_cpu_per_cycle_s"]))
     startup = doc.get("startup")
     if startup:
         help_s = startup["commands"]["--help"]["median_s"]

@@ -106,6 +106,11 @@ def run_inputs() -> dict[str, Any]:
     return _run_alone("benchmarks.input_bench")
 
 
+def run_monitor_bench() -> dict[str, Any]:
+    print("[monitor] controller CPU per poll cycle, 512 devices, 10 s interval", flush=True)
+    return _run_alone("benchmarks.monitor_bench", "--devices", "512", "--cycles", "3", "--interval", "10")
+
+
 def _run_alone(module: str, *args: str) -> dict[str, Any]:
     """A benchmark module in its own process (its peak memory is its own), JSON on stdout."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -135,6 +140,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic fabric")
     p.add_argument("--no-engine", action="store_true", help="skip the engine, entropy and input benchmarks")
     p.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    p.add_argument("--no-monitor", action="store_true", help="skip the monitor poll-cycle benchmark")
     p.add_argument(
         "--no-whole", action="store_true", help="skip the second baseline run (whole known_hosts, as plain scripts)"
     )
@@ -169,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = None if args.no_engine else run_engine(args.seed)
     entropy = None if args.no_engine else run_entropy()
     inputs = None if args.no_engine else run_inputs()
+    monitor = None if args.no_monitor else run_monitor_bench()
     print("[startup] roce-agent --help and audit --help, 5 runs each", flush=True)
     from benchmarks.startup import measure as measure_startup
 
@@ -176,7 +183,15 @@ def main(argv: list[str] | None = None) -> int:
     meta["finished_at"] = time.time()
     meta["duration_s"] = round(meta["finished_at"] - started, 1)
     meta["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
-    doc = {"meta": meta, "runs": runs, "engine": engine, "entropy": entropy, "inputs": inputs, "startup": startup}
+    doc = {
+        "meta": meta,
+        "runs": runs,
+        "engine": engine,
+        "entropy": entropy,
+        "inputs": inputs,
+        "startup": startup,
+        "monitor": monitor,
+    }
     doc["targets"] = targets(doc)
     path = write_results(doc, args.out)
     if not args.no_plot and runs:

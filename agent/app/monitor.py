@@ -13,6 +13,7 @@ import json
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,20 +48,32 @@ class MonitorRequest:
     audit_every: int | None = None  # full audit every N cycles; None: the policy's monitoring.audit_every
 
 
+KEEP_EVENTS = 1000  # the latest events a run keeps in memory (all of them went to the sink and the history)
+
+
 @dataclass
 class MonitorRun:
+    """What a run did. Bounded: a monitor runs for months, so it keeps counts, the keys still raised and
+    only the latest `KEEP_EVENTS` events, never every event since it started."""
+
     cycles: int = 0
-    events: list[Event] = field(default_factory=list)
+    events: deque[Event] = field(default_factory=lambda: deque(maxlen=KEEP_EVENTS))
+    event_count: int = 0
     port: int | None = None  # the endpoint's port (useful with --listen HOST:0)
+    active: set[tuple[str, str, str | None, int | None]] = field(default_factory=set)
+
+    def add(self, events: list[Event]) -> None:
+        for e in events:
+            rule = f"{e.metric}:{e.value}" if e.metric == "config_drift" else e.metric  # drift: one key per check
+            key = (rule, e.device, e.port, e.priority)
+            (self.active.add if e.state == "raised" else self.active.discard)(key)
+        self.events.extend(events)
+        self.event_count += len(events)
 
     @property
     def exit_code(self) -> int:
         """0: nothing raised is still active at the end, 1: something is (only meaningful with --once)."""
-        active: set[tuple[str, str, str | None, int | None]] = set()
-        for e in self.events:
-            key = (e.metric, e.device, e.port, e.priority)
-            (active.add if e.state == "raised" else active.discard)(key)
-        return 1 if active else 0
+        return 1 if self.active else 0
 
 
 def context_of(intent: DeviceIntent) -> M.DeviceContext:
@@ -220,7 +233,7 @@ def _loop(
         points, events, up = monitor.cycle(auditor.take() if auditor is not None else None)
         for event in events:
             sink.write(event)
-        run.events += events
+        run.add(events)
         if store is not None and monitor.cycles % monitor.settings.history_every == 0:
             store.record(time.time(), points, events, up, len(monitor.devices))
         if wanted is not None and monitor.cycles >= wanted:

@@ -42,6 +42,7 @@ LOSSY_MEANING: Final[dict[str, str]] = {
     "HOST-DCQCN-001": "the whole congestion control: the declared DCQCN parameters",
     "RT-PFC-001": "any PFC frame on any priority is a finding",
     "RT-RDMA-001": "only a requester that gave up (retries exceeded, RNR) is a finding; resends are RT-RDMA-002's",
+    "FAB-NCCL-001": "NCCL's DSCP must reach the NIC's ECN reaction point and an ECN-marking switch queue",
 }
 
 

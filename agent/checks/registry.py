@@ -41,6 +41,7 @@ TOPIC_TAGS = frozenset(
         "config",
         "hash",
         "segregation",
+        "nccl",
     }
 )
 

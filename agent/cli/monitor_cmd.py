@@ -78,5 +78,5 @@ def monitor_cmd(
         run = run_monitor(request, stop=stop, on_listen=listening)
     except InputError as exc:
         cannot_run(exc)
-    typer.echo(f"monitor stopped after {run.cycles} cycle(s), {len(run.events)} event(s)", err=True)
+    typer.echo(f"monitor stopped after {run.cycles} cycle(s), {run.event_count} event(s)", err=True)
     raise typer.Exit(run.exit_code if once else 0)

@@ -114,7 +114,25 @@ def derived_views(policy: Policy) -> dict[str, Any]:
         "ecn_notification_priorities": list(policy.ecn_notification_priorities),
         "ecn_reaction_priorities": list(policy.ecn_reaction_priorities),
         "dscp_to_priority": {str(d): p for d, p in policy.dscp_to_priority().items()},
+        "nccl": nccl_view(policy),
     }
+
+
+def nccl_view(policy: Policy) -> dict[str, Any] | None:
+    """The /etc/nccl.conf keys the hosts get (None: the policy leaves the file alone)."""
+    nccl = policy.nccl
+    if nccl is None:
+        return None
+    gid = (
+        f"auto: the lowest RoCE v2 {nccl.address_family} GID of each host's RDMA port"
+        if nccl.gid_index == "auto"
+        else nccl.gid_index
+    )
+    keys: dict[str, Any] = {"NCCL_IB_TC": policy.nccl_tc(), "NCCL_IB_GID_INDEX": gid}
+    if nccl.qps_per_connection is not None:
+        keys["NCCL_IB_QPS_PER_CONNECTION"] = nccl.qps_per_connection
+    keys.update(nccl.settings)
+    return {"file": "/etc/nccl.conf", "keys": keys, "min_qps_per_connection": nccl.minimum_qps}
 
 
 @policy_app.command("show")
@@ -201,6 +219,11 @@ def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
         f"{policy.cnp_priority}, ECN NP {list(policy.ecn_notification_priorities)} "
         f"RP {list(policy.ecn_reaction_priorities)}"
     )
+    nccl = nccl_view(policy)
+    if nccl is not None:
+        keys = ", ".join(f"{k}={v}" if not str(v).startswith("auto") else f"{k}=auto" for k, v in nccl["keys"].items())
+        low = nccl["min_qps_per_connection"]
+        console.print(f"NCCL ({nccl['file']}): {keys}" + (f"; audit: QPs per connection >= {low}" if low else ""))
     if policy.lossy:
         return
     where = (rows[0]["platform"] or rows[0]["asic"]) if rows else "-"
@@ -220,8 +243,10 @@ def _show_tables(policy: Policy, rows: list[dict[str, Any]]) -> None:
 
 @policy_app.command("schema")
 def schema() -> None:
-    """JSON Schema of the policy file (point your editor's YAML language server at it)."""
-    typer.echo(json.dumps(Policy.model_json_schema(mode="validation"), indent=2))
+    """JSON Schema of a policy file, single or with profiles (point your editor's YAML language server at it)."""
+    from agent.policy.schema import policy_file_schema
+
+    typer.echo(json.dumps(policy_file_schema(), indent=2))
 
 
 policy_app.command("headroom")(headroom_command)

@@ -4,6 +4,11 @@ Every metric is declared once in `METRICS` (name, help, labels, type); the expor
 test and the threshold rules all read that table. Rates are `(now - before) / seconds between the
 reads`; a counter that went down (cleared, device rebooted) gives no rate for that interval rather
 than a negative or a huge one.
+
+Per-priority series are always served for the policy's lossless and RoCE priorities, and for the
+other priorities only while they are not zero (a pause, drop or mark where none belongs): at 512
+devices that keeps a scrape at a few thousand series instead of ~80,000 zeros, and a fault still
+shows. Queue packet rates feed the "RoCE on a non-RoCE priority" series and are not served.
 """
 
 from __future__ import annotations
@@ -36,7 +41,6 @@ DROPS = Metric(
     "Packets dropped per second by queue/priority; lossless=true on lossless and RoCE priorities.",
     (*DPP, "lossless"),
 )
-PACKETS = Metric("roce_agent_queue_packets_per_second", "Packets per second by queue (switch) or priority (host).")
 OFF_PRIORITY = Metric(
     "roce_agent_non_roce_priority_packets_per_second",
     "Host NICs: packets per second sent on a priority that is neither RoCE nor CNP while RDMA requests flow.",
@@ -68,7 +72,7 @@ CYCLES = Metric("roce_agent_monitor_cycles", "Poll cycles run.", (), "counter")
 ACTIVE = Metric("roce_agent_monitor_active_events", "Threshold events raised and not yet cleared.", ("severity",))
 
 METRICS: tuple[Metric, ...] = (
-    PFC_RX, PFC_TX, PAUSED, ECN, DROPS, PACKETS, OFF_PRIORITY, HEADROOM, HEADROOM_PCT, WD_STORMS, WD_RESTORES,
+    PFC_RX, PFC_TX, PAUSED, ECN, DROPS, OFF_PRIORITY, HEADROOM, HEADROOM_PCT, WD_STORMS, WD_RESTORES,
     WD_STORM, RDMA_RETRANS, RDMA_OOS, RDMA_CNP_SENT, RDMA_CNP_HANDLED, NIC_PAUSE, NIC_DISCARDS, DEVICE_UP,
     LAST_SAMPLE, POLL_ERRORS, CYCLE, CYCLES, ACTIVE,
 )  # fmt: skip
@@ -107,6 +111,11 @@ class DeviceContext:
     cnp: int | None
     xoff: dict[tuple[str, int], int] = field(default_factory=dict)  # (port, pg) -> bytes
 
+    @property
+    def watched(self) -> frozenset[int]:
+        """Priorities whose series are served even at zero."""
+        return self.lossless | self.roce
+
 
 def rates(before: CounterSample | None, now: CounterSample, ctx: DeviceContext) -> list[Point]:
     """The device's series for one interval; without a previous read only the gauges are known."""
@@ -121,9 +130,10 @@ def rates(before: CounterSample | None, now: CounterSample, ctx: DeviceContext) 
 
 
 def _gauges(ctx: DeviceContext, port: str, cur: PortSample) -> list[Point]:
-    d = ctx.device
-    out = [Point(HEADROOM, (d, port, str(pg)), float(v)) for pg, v in sorted(cur.headroom_wm_bytes.items())]
-    for pg, value in sorted(cur.headroom_wm_bytes.items()):
+    d, watched = ctx.device, ctx.watched
+    marks = {pg: v for pg, v in sorted(cur.headroom_wm_bytes.items()) if v or pg in watched}
+    out = [Point(HEADROOM, (d, port, str(pg)), float(v)) for pg, v in marks.items()]
+    for pg, value in marks.items():
         xoff = ctx.xoff.get((port, pg))
         if xoff:
             out.append(Point(HEADROOM_PCT, (d, port, str(pg)), 100.0 * value / xoff))
@@ -136,9 +146,10 @@ def _per_priority(
     metric: Metric, ctx: DeviceContext, port: str, prev: PerPriority, cur: PerPriority, dt: float, scale: float = 1.0
 ) -> list[Point]:
     out: list[Point] = []
+    watched = ctx.watched
     for prio, value in sorted(cur.items()):
         delta = value - prev.get(prio, value)
-        if delta >= 0:
+        if delta > 0 or (delta == 0 and prio in watched):
             out.append(Point(metric, (ctx.device, port, str(prio)), scale * delta / dt))
     return out
 
@@ -148,7 +159,6 @@ def _port_rates(ctx: DeviceContext, port: str, prev: PortSample, cur: PortSample
     out += _per_priority(PFC_TX, ctx, port, prev.pfc_tx, cur.pfc_tx, dt)
     out += _per_priority(PAUSED, ctx, port, prev.pause_rx_us, cur.pause_rx_us, dt, 1e-6)
     out += _per_priority(ECN, ctx, port, prev.ecn_marked, cur.ecn_marked, dt)
-    out += _per_priority(PACKETS, ctx, port, prev.packets, cur.packets, dt)
     for p in _per_priority(DROPS, ctx, port, prev.drops, cur.drops, dt):
         lossless = int(p.labels[2]) in ctx.lossless | ctx.roce
         out.append(Point(DROPS, (*p.labels, "true" if lossless else "false"), p.value))
@@ -188,7 +198,8 @@ def _host_rates(ctx: DeviceContext, port: str, prev: PortSample, cur: PortSample
         out.append(Point(NIC_DISCARDS, (d, port), discards))
     if _sum_rate(prev.rdma, cur.rdma, RDMA_REQUESTS, dt):  # RDMA is running on this NIC
         expected = ctx.roce | ({ctx.cnp} if ctx.cnp is not None else set())
-        for p in _per_priority(OFF_PRIORITY, ctx, port, prev.packets, cur.packets, dt):
-            if int(p.labels[2]) not in expected:
-                out.append(p)
+        for prio, value in sorted(cur.packets.items()):
+            delta = value - prev.packets.get(prio, value)
+            if prio not in expected and delta > 0:
+                out.append(Point(OFF_PRIORITY, (d, port, str(prio)), delta / dt))
     return out

@@ -297,3 +297,20 @@ def _host_warnings(policy: Policy) -> Iterator[Issue]:
     delay = policy.host.pfc_cable_length
     if delay is not None and delay > MLX5_MAX_CABLE_M:
         yield Issue(("host", "pfc_cable_length"), f"mlx5 caps the PFC cable length at {MLX5_MAX_CABLE_M}m")
+    yield from _nccl_warnings(policy)
+
+
+def _nccl_warnings(policy: Policy) -> Iterator[Issue]:
+    """The entropy audit (FAB-LB-005) simulates `entropy.qps` QPs per connection: more than the hosts are
+    held to makes its verdict optimistic."""
+    lb, nccl = policy.load_balancing, policy.nccl
+    if lb is None or lb.entropy is None or nccl is None:
+        return
+    low = nccl.minimum_qps
+    if low is None or low < lb.entropy.qps:
+        held = f"at least {low}" if low is not None else "nothing (NCCL's default is 1)"
+        yield Issue(
+            ("load_balancing", "entropy", "qps"),
+            f"the entropy audit simulates {lb.entropy.qps} QPs per connection but the hosts are held to {held} "
+            "(nccl.min_qps_per_connection / qps_per_connection): its spread is optimistic",
+        )

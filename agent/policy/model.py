@@ -31,9 +31,10 @@ from agent.policy.dcqcn import Dcqcn
 from agent.policy.headroom_policy import HeadroomSettings
 from agent.policy.load_balancing import LoadBalancing
 from agent.policy.monitoring import Monitoring
+from agent.policy.nccl import Nccl, tos_issue
 from agent.policy.networks import Networks
 from agent.policy.units import parse_bytes, parse_duration_ms, parse_length_m
-from agent.yamlfile import defer_issues, field_error
+from agent.yamlfile import Issue, defer_issues, field_error
 
 # Unit-bearing values accept a number or a string with a unit; the schemas say so for editors.
 _SIZE_SCHEMA = {
@@ -240,6 +241,14 @@ def _valid_classes(value: Any) -> dict[int, TrafficClass]:
     return valid
 
 
+def _roce_tos(classes: list[TrafficClass]) -> int | None:
+    """The `roce: true` class, else the first lossless one: its first DSCP << 2 with ECT(0)."""
+    roce = next((c for c in classes if c.roce), None) or next((c for c in classes if c.lossless), None)
+    if roce is None or not roce.dscp:
+        return None
+    return (roce.dscp[0] << 2) | 0b10
+
+
 class Policy(Strict):
     name: str = "lossless"
     baseline: Literal["nvidia-roce", "nvidia-roce-lossy", "inference-low-latency", "sonic-azure"] | None = None
@@ -253,6 +262,7 @@ class Policy(Strict):
     buffer_model: BufferModel = BufferModel.auto
     headroom: HeadroomSettings = Field(default_factory=HeadroomSettings)  # SONiC headroom formula inputs
     host: HostSettings = Field(default_factory=HostSettings)
+    nccl: Nccl | None = None  # /etc/nccl.conf on the hosts (policy/nccl.py); None = the file is left alone
     load_balancing: LoadBalancing | None = None  # ECMP/LAG hash, seeds per tier, entropy audit
     overrides: list[Override] = Field(default_factory=list)
     monitoring: Monitoring = Field(default_factory=Monitoring)  # `roce-agent monitor` thresholds
@@ -312,6 +322,16 @@ class Policy(Strict):
         defer_issues(info, invariants.mtu_issues(mtu))
         return mtu
 
+    @field_validator("nccl")
+    @classmethod
+    def _nccl_tos_is_roce(cls, nccl: Nccl | None, info: ValidationInfo) -> Nccl | None:
+        classes = info.data.get("classes")
+        if nccl is not None and classes is not None:
+            why = tos_issue(nccl, _roce_tos(classes))
+            if why:
+                defer_issues(info, [Issue(("nccl", "ib_tc"), why)])
+        return nccl
+
     @field_validator("overrides")
     @classmethod
     def _override_mtu_fits(cls, overrides: list[Override], info: ValidationInfo) -> list[Override]:
@@ -362,10 +382,13 @@ class Policy(Strict):
 
     def roce_tos(self) -> int | None:
         """RoCE ToS byte: DSCP << 2 with ECT(0) set (DSCP 26 -> 106), as mlx5 `default_roce_tos` wants."""
-        roce = self.roce_class
-        if roce is None or not roce.dscp:
-            return None
-        return (roce.dscp[0] << 2) | 0b10
+        return _roce_tos(self.classes)
+
+    def nccl_tc(self) -> int | None:
+        """NCCL_IB_TC the hosts must carry: the pinned `nccl.ib_tc`, else the RoCE ToS."""
+        if self.nccl is None or self.nccl.ib_tc == "auto":
+            return self.roce_tos()
+        return self.nccl.ib_tc
 
     @property
     def cnp_dscp(self) -> int | None:

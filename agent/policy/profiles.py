@@ -24,7 +24,8 @@ from agent.errors import InputProblem
 from agent.policy.model import Policy, TrafficClass
 from agent.yamlfile import line_of, suggest, validate_document
 
-ProfileName = Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$")]
+PROFILE_NAME_PATTERN = r"^[a-zA-Z][a-zA-Z0-9_-]{0,63}$"
+ProfileName = Annotated[str, Field(pattern=PROFILE_NAME_PATTERN)]
 PROFILES_KEY = "profiles"
 
 

@@ -34,6 +34,7 @@ from agent.platforms.base import (
     RollbackUnsupported,
 )
 from agent.platforms.registry import adapter_for
+from agent.rollout.mode_order import Move, mode_move
 from agent.state import DeviceKind, DeviceState
 from agent.topology.model import Topology
 
@@ -46,6 +47,8 @@ class Fabric(Protocol):
     def command_runner(self, device: str) -> CommandRunner: ...
 
     def plan(self, device: str) -> ChangePlan: ...
+
+    def plan_with_move(self, device: str) -> tuple[ChangePlan, Move]: ...
 
     def apply(self, device: str, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome: ...
 
@@ -113,16 +116,26 @@ class AdapterFabric:
                 self._runners[device] = self._factory(device)
             return self._runners[device]
 
-    def gather(self, device: str) -> object:
-        """The device's raw state (opaque here, handed back only to the adapter that read it), once its
-        reported hostname proved it is the device planned for."""
+    def _read(self, device: str) -> tuple[object, DeviceState]:
+        """The device's raw state (opaque here, handed back only to the adapter that read it) and its
+        normalized form, once its reported hostname proved it is the device planned for."""
         adapter = self._adapter(device)
         raw = adapter.gather(self.command_runner(device), self._intent(device))
-        verify_identity(device, adapter.normalize(device, raw).hostname, self.identities.get(device))
-        return raw
+        state = adapter.normalize(device, raw)
+        verify_identity(device, state.hostname, self.identities.get(device))
+        return raw, state
+
+    def gather(self, device: str) -> object:
+        return self._read(device)[0]
 
     def plan(self, device: str) -> ChangePlan:
         return self._adapter(device).plan(self._intent(device), self.gather(device))
+
+    def plan_with_move(self, device: str) -> tuple[ChangePlan, Move]:
+        """The plan, and how it moves the device (and its ports) between lossless and lossy, if it does."""
+        raw, state = self._read(device)
+        intent = self._intent(device)
+        return self._adapter(device).plan(intent, raw), mode_move(intent, state)
 
     def apply(self, device: str, plan: ChangePlan, opts: ApplyOptions) -> ApplyOutcome:
         return self._adapter(device).apply(self.command_runner(device), self._intent(device), plan, opts)

@@ -319,7 +319,8 @@ class RolloutRunner:
             self.lock_all()  # before the first record: a refused run must not look like an interrupted one
             stages = [{"name": s.name, "batches": s.batches} for s in self.stages]
             self.emit("rollout_started", **self.meta, stages=stages)
-            refused = preflight(self.fabric, self.on_devices, self.emit, self.devices, self.stages, self.stage_of)
+            refused = preflight(self.fabric, self.on_devices, self.emit, self.devices, self.stages, self.stage_of,
+                                self.pb.transition is not None)  # fmt: skip
             if refused:
                 return self.finish("halted", refused, failed_stage="pre-flight")
         else:

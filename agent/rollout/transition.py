@@ -24,7 +24,7 @@ from agent.policy.profiles import PolicySet
 from agent.rollout.playbook import RolloutPlaybook, Stage, Transition, TransitionStep
 from agent.rollout.stages import Candidate, ResolvedStage, StageSelect, split_batches
 from agent.state import DeviceKind
-from agent.topology.model import Topology
+from agent.topology.model import Link, Topology
 from agent.yamlfile import line_of, read_yaml
 
 TO_LOSSY = (
@@ -138,34 +138,53 @@ def order_problems(
     return problems
 
 
+def link_profile(link: Link, profiles: Mapping[str, str]) -> str | None:
+    """The profile a cable runs: its own `roce_profile` (a declared boundary), else its ends' (equal, or
+    the inventory loader refused the links)."""
+    return link.profile or profiles.get(link.a.device)
+
+
+def on_profile(profiles: Mapping[str, str], topology: Topology, profile: str) -> set[str]:
+    """Devices the inventory puts (wholly, or on some ports through their links) on `profile`."""
+    devices = {d for d, p in profiles.items() if p == profile}
+    for link in topology.links:
+        if link.profile == profile:
+            devices.update(e.device for e in link.ends())
+    return devices
+
+
 def intent_problems(
     path: Path, tr: Transition, policies: PolicySet, profiles: Mapping[str, str], targeted: set[str], topology: Topology
 ) -> list[InputProblem]:
-    """The inventory must already say the target profile for every targeted device, and every device
-    cabled to one of them on that profile must be in the transition too (both ends of a link move)."""
+    """The inventory must already say the target profile for every targeted device (the device's own
+    profile, or a link's for a switch whose ports facing it change), and every device cabled to one of
+    them on that profile by a host link or a link declaring it must be in the transition too (both ends
+    of a link move together). Other switch-switch cables (a spine's links to leaves that stay) are judged
+    by the pre-flight from the ports that actually change (agent.rollout.mode_order.peer_reasons)."""
     where = _Locator(path)
     unknown = policies.unknown(tr.to)
     if unknown is not None:
         return [where.at(("transition", "to"), unknown)]
     problems: list[InputProblem] = []
-    for device in sorted(targeted):
-        if profiles.get(device) != tr.to:
-            why = (
-                f"{device} runs profile {profiles.get(device)!r} in the inventory: a transition only orders the push "
-                f"of a change the inventory already says; set `roce_profile: {tr.to}` for it (a reviewed inventory "
-                "commit) or leave it out of the targets"
-            )
-            problems.append(where.at(("transition", "to"), why))
+    on_to = on_profile(profiles, topology, tr.to)
+    for device in sorted(targeted - on_to):
+        why = (
+            f"{device} runs profile {profiles.get(device)!r} in the inventory, on every port: a transition only "
+            f"orders the push of a change the inventory already says; set `roce_profile: {tr.to}` for it or its "
+            "links (a reviewed inventory commit) or leave it out of the targets"
+        )
+        problems.append(where.at(("transition", "to"), why))
     missing: dict[str, str] = {}
-    for link in topology.links:
+    for link in topology.links:  # a host's cable, or one declared on the profile: both ends move together
+        if link_profile(link, profiles) != tr.to or (link.role != "host" and link.profile != tr.to):
+            continue
         ends = [e.device for e in link.ends()]
-        inside = [d for d in ends if d in targeted]
-        outside = [d for d in ends if d not in targeted and profiles.get(d) == tr.to]
-        if inside and outside:
-            missing.setdefault(outside[0], f"{link.a} - {link.b}")
+        if any(d in targeted for d in ends):
+            for device in (d for d in ends if d not in targeted):
+                missing.setdefault(device, f"{link.a} - {link.b}")
     for device, link_text in sorted(missing.items()):
         why = (
-            f"{device} is on {tr.to} and cabled to a device of this transition ({link_text}) but is not targeted: "
+            f"{device} is cabled to a device of this transition on {tr.to} ({link_text}) but is not targeted: "
             "both ends of a link change in the same transition; add it to the targets"
         )
         problems.append(where.at(("targets",) if "targets" in where.doc else ("transition", "to"), why))

@@ -112,6 +112,14 @@ def open_netmiko(target: SshTarget) -> Any:
         ) from None
 
 
+# paramiko's transport thread wakes every `_active_check_timeout` (0.1 s) to see whether it was closed:
+# ten Python loop turns a second per idle session. `roce-agent monitor` keeps hundreds open between
+# polls (512 sessions: about 0.07 s of CPU per idle second); once a second is plenty for what the
+# wake-up does (keepalive, closed check). Closing does not wait for it: paramiko's stop_thread returns
+# as soon as the packetizer is closed.
+IDLE_WAKEUP_S = 1.0
+
+
 def establish_exec_only(conn: Any) -> None:
     """Netmiko's `establish_connection()` for SSH, without its `invoke_shell()` and session preparation.
 
@@ -136,6 +144,9 @@ def establish_exec_only(conn: Any) -> None:
     except paramiko.SSHException as exc:  # host key not in known_hosts, negotiation failure, no session
         conn.paramiko_cleanup()
         raise NetmikoTimeoutException(f"SSH connection failed: {exc}") from exc
+    transport = client.get_transport()
+    if transport is not None:  # see IDLE_WAKEUP_S
+        transport.sock.settimeout(IDLE_WAKEUP_S)
 
 
 def _close_session(conn: Any) -> None:

@@ -136,6 +136,24 @@ def _rm(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     return _each_operand(Outcome(), _operands(argv), remove, "rm: cannot remove '{path}': ", missing_ok)
 
 
+def _mv(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    """mv [-f] SRC DST between plain files the twin keeps: rename(2), so DST is replaced at once."""
+    operands = _operands(argv)
+    if len(operands) != 2:
+        return Outcome(stderr="mv: this host supports `mv [-f] SOURCE DEST` only\n", rc=1)
+    source, dest = operands
+    data = sh.twin.user_file(source)
+    if data is None:
+        return Outcome(stderr=f"mv: cannot stat '{source}': No such file or directory\n", rc=1)
+    try:
+        files.check_open(sh.twin, dest, root=root)
+        files.remove(sh.twin, source, root=root)
+    except files.FsError as problem:
+        return Outcome(stderr=f"mv: cannot move '{source}' to '{dest}': {problem}\n", rc=1)
+    sh.twin.put_user_file(dest, data)
+    return Outcome()
+
+
 def _ls(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     result = Outcome()
     for path in [a for a in argv[1:] if not a.startswith("-")] or ["/home/admin"]:
@@ -199,11 +217,14 @@ def _grep(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     pattern = re.compile(rest[0], re.IGNORECASE if "i" in flags else 0)
     sources: list[tuple[str, str | None]] = [("(standard input)", stdin)] if len(rest) == 1 else []
     result = Outcome()
+    errors = False
     for path in rest[1:]:
         try:
             sources.append((path, files.read(sh.twin, path)))
         except files.FsError as problem:
-            result.stderr += f"grep: {path}: {problem}\n"
+            if "s" not in flags:  # -s: no messages about unreadable files (the exit status still says so)
+                result.stderr += f"grep: {path}: {problem}\n"
+            errors = True
     label = "H" in flags or (len(rest) > 2 and "h" not in flags)
     matched = False
     for name, text in sources:
@@ -214,7 +235,7 @@ def _grep(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
             result.stdout += f"{prefix}{len(keep)}\n"
         elif "q" not in flags:
             result.stdout += "".join(f"{prefix}{ln}\n" for ln in keep)
-    result.rc = 2 if result.stderr and not (matched and "q" in flags) else (0 if matched else 1)
+    result.rc = 2 if errors and not (matched and "q" in flags) else (0 if matched else 1)
     if "q" in flags:
         result.stdout = ""
     return result
@@ -256,6 +277,7 @@ def builtins() -> dict[str, Builtin]:
         "mkdir": _mkdir,
         "rmdir": _rmdir,
         "rm": _rm,
+        "mv": _mv,
         "ls": _ls,
         "uname": _uname,
         "sysctl": _sysctl,

@@ -12,7 +12,7 @@ import errno
 import os
 from typing import TYPE_CHECKING
 
-from rocelab.host import counters
+from rocelab.host import counters, gids
 from rocelab.host.nic import BNXT, MLX5, NP_PARAM_DEFAULTS, RP_PARAM_DEFAULTS, Nic
 
 if TYPE_CHECKING:
@@ -121,6 +121,11 @@ def _read_ib(twin: HostTwin, nic: Nic, rest: list[str]) -> str | None:
         return "28.39.1002\n" if nic.driver == MLX5 else "230.0.157.0\n"
     if rest[:2] != ["ports", "1"] or len(rest) < 3:
         return None
+    gid = gids.read(nic, rest)
+    if isinstance(gid, int):
+        raise FsError(gid)
+    if gid is not None:
+        return gid
     up = twin.carrier(nic)
     port = {
         "state": "4: ACTIVE" if up else "1: DOWN",
@@ -158,7 +163,10 @@ def listdir(twin: HostTwin, path: str) -> list[str] | None:
         nic = twin.rdma_nic(parts[3])
         return ["traffic_class"] if nic and nic.driver == MLX5 else None
     if len(parts) == 6 and parts[:3] == ["sys", "class", "infiniband"] and parts[4:] == ["ports", "1"]:
-        return ["hw_counters", "link_layer", "phys_state", "rate", "state"] if twin.rdma_nic(parts[3]) else None
+        port_files = ["gid_attrs", "gids", "hw_counters", "link_layer", "phys_state", "rate", "state"]
+        return port_files if twin.rdma_nic(parts[3]) else None
+    if len(parts) in (7, 8) and parts[:3] == ["sys", "class", "infiniband"] and parts[4:6] == ["ports", "1"]:
+        return gids.listdir(parts[4:]) if twin.rdma_nic(parts[3]) else None
     if len(parts) == 7 and parts[:3] == ["sys", "class", "infiniband"] and parts[4:] == ["ports", "1", "hw_counters"]:
         return sorted(counters.RDMA_COUNTERS) if twin.rdma_nic(parts[3]) else None
     if len(parts) == 7 and parts[:3] == ["sys", "class", "net"] and parts[4] == "ecn" and parts[6] == "enable":

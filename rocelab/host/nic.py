@@ -108,6 +108,7 @@ class Nic:
     rdma_index: int
     mac: str
     pci: str
+    ipv4: str | None = None  # the netdev's address: ib_core adds RoCE v1/v2 GIDs for it (rocelab.host.gids)
     mtu: int = 1500
     admin_up: bool = True
     flap_until: float = 0.0  # clock value until which the carrier is down (PFC change toggles the link)
@@ -214,6 +215,7 @@ def new_nic(spec: TwinNic, index: int, host_seed: int) -> Nic:
         rdma_index=index,
         mac=f"b8:ce:f6:{tag >> 8:02x}:{tag & 0xFF:02x}:{index * 2:02x}",
         pci=f"0000:{0x3B + index:02x}:00.0",
+        ipv4=f"10.{200 + index}.{((host_seed + 1) >> 8) & 0xFF}.{(host_seed + 1) & 0xFF}",
     )
     if spec.driver == BNXT:
         nic.ets = BNXT_DEFAULT_ETS

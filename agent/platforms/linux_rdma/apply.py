@@ -22,13 +22,14 @@ from agent.errors import DeviceError
 from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, reconnect_of
 from agent.platforms.linux_rdma import commands as C
+from agent.platforms.linux_rdma import nccl as N
 from agent.platforms.linux_rdma import parse as P
 from agent.platforms.linux_rdma.batch import HostShell, NativeMtu, RemoteShell, Section
 from agent.platforms.linux_rdma.gather import HostRaw, gather, gather_batch, native_from_raw
 from agent.platforms.linux_rdma.linkwait import LinkEvents, wait_for_link
 from agent.platforms.linux_rdma.native import HostNative
-from agent.platforms.linux_rdma.ops import FileWrite, HostOperation, Mtu, Pfc
-from agent.platforms.linux_rdma.plan import check_writable, diff, fingerprint
+from agent.platforms.linux_rdma.ops import FileWrite, HostOperation, Mtu, NcclConf, Pfc
+from agent.platforms.linux_rdma.plan import check_writable, diff, fingerprint, plan_nccl
 from agent.platforms.linux_rdma.render import target_from_policy, target_from_snapshot
 from agent.platforms.linux_rdma.snapshots import INEXACT, HostSnapshot, SnapshotStore, new_snapshot, restore_gaps
 from agent.txid import check_txid, new_txid
@@ -146,21 +147,19 @@ class _Tx:
         except DeviceError as exc:
             return self._outcome(ApplyStatus.failed, f"{reason}; ROLLBACK NOT POSSIBLE, cannot read: {exc.detail}", [])
         for ifname, touched in self.touched.items():
-            target = target_from_snapshot(self.snap, self.snap.nics[ifname], touched)
-            for group in _groups(diff(target, self.current, self.current.nics[ifname])):
+            for group in _groups(self.restore_ops(ifname, touched, self.current)):
                 try:
                     self.step(group, strict=False)
                 except (DeviceError, StepFailed, ValueError) as exc:
                     notes.append(f"restore {', '.join(op.summary for op in group)}: {exc}")
         try:
-            final = native_from_raw(gather(self.shell, self.interfaces))
+            final = self._final_read()
         except DeviceError as exc:
             detail = f"{reason}; ROLLBACK NOT VERIFIED: the re-read failed: {exc.detail}"
             return self._outcome(ApplyStatus.failed, detail, notes)
         left = []
         for ifname, touched in self.touched.items():
-            target = target_from_snapshot(self.snap, self.snap.nics[ifname], touched)
-            left += [f"{ifname}: {op.summary}" for op in diff(target, final, final.nics[ifname])]
+            left += [f"{ifname}: {op.summary}" for op in self.restore_ops(ifname, touched, final)]
         if left:
             detail = f"{reason}; ROLLBACK INCOMPLETE, still different from the snapshot: {'; '.join(left)}"
             return self._outcome(ApplyStatus.failed, detail, left + notes)
@@ -175,6 +174,23 @@ class _Tx:
         ]
         inexact = f" ({len(gaps)} setting(s) {INEXACT.strip()}; see verification)" if gaps else ""
         return self._outcome(ApplyStatus.rolled_back, f"{reason}; snapshot restored and verified{inexact}", notes)
+
+    def _final_read(self) -> HostNative:
+        """The verifying re-read; when nccl.conf was touched it also removes a temporary file a failed
+        rename may have left beside it (same round trip)."""
+        if not any("nccl_conf" in keys for keys in self.touched.values()):
+            return native_from_raw(gather(self.shell, self.interfaces))
+        sections = self.shell.batch([("write:cleanup", N.remove_tmp()), *gather_batch(self.interfaces)])
+        return native_from_raw(self._raw(sections))
+
+    def restore_ops(self, ifname: str, touched: set[str], now: HostNative) -> list[HostOperation]:
+        """What takes `now` back to the snapshot for the settings touched on `ifname` (and nccl.conf)."""
+        target = target_from_snapshot(self.snap, self.snap.nics[ifname], touched)
+        ops = diff(target, now, now.nics[ifname])
+        if "nccl_conf" in touched and self.snap.nccl_conf_read and now.nccl_conf != self.snap.nccl_conf:
+            was = "remove it (it did not exist)" if self.snap.nccl_conf is None else "restore the before-file"
+            ops.append(NcclConf(interface=ifname, summary=f"/etc/nccl.conf: {was}", content=self.snap.nccl_conf))
+        return ops
 
     def _outcome(self, status: ApplyStatus, detail: str, verification: list[str]) -> ApplyOutcome:
         return ApplyOutcome(
@@ -327,6 +343,7 @@ def _remaining(intent: DeviceIntent, host: HostNative) -> list[str]:
         nic = host.nics[ifname]
         target = target_from_policy(intent.policy, port, host, nic)
         left += [f"{ifname}: {op.summary}" for op in diff(target, host, nic)]
+    left += [f"{op.interface}: {op.summary}" for op in plan_nccl(intent, host)[0]]
     return left
 
 

@@ -99,6 +99,7 @@ class Cmd:
     stdin: str | None = None
     globs: tuple[str, ...] = ()
     sudo_flags: tuple[str, ...] = ()  # e.g. ("-n",): never wait for a password on a read
+    stdin_newline: bool = True  # False: `stdin` is fed exactly (whole files that end in their own newline)
 
     def shell(self, use_sudo: bool) -> str:
         line = shlex.join(self.argv)
@@ -107,7 +108,8 @@ class Cmd:
         if self.sudo and use_sudo:
             line = " ".join(["sudo", *self.sudo_flags, line])
         if self.stdin is not None:  # printf, not echo: a login shell's `echo` builtin may not see the pipe
-            line = f"printf '%s\\n' {shlex.quote(self.stdin)} | {line}"
+            fmt = "'%s\\n'" if self.stdin_newline else "'%s'"
+            line = f"printf {fmt} {shlex.quote(self.stdin)} | {line}"
         return line
 
 

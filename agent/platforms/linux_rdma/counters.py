@@ -56,7 +56,7 @@ def read_counters(runner: CommandRunner, ports: Sequence[str] = ()) -> CounterSa
 
 
 def parse_counters(device: str, interfaces: Sequence[str], sections: dict[str, Section], at: float) -> CounterSample:
-    sample = CounterSample(device, at)
+    sample = CounterSample(device, at, read_path="host")
     for ifname in interfaces:
         sec = sections[f"{ifname}:ethtool:stats"]
         if not sec.ok:

@@ -112,7 +112,7 @@ class LocalRunner:
             argv = ["sudo", "-n", *argv]  # a local run never prompts for a password
         if self.netns:
             argv = ["ip", "netns", "exec", self.netns, *argv]
-        stdin = None if cmd.stdin is None else cmd.stdin + "\n"
+        stdin = None if cmd.stdin is None else cmd.stdin + ("\n" if cmd.stdin_newline else "")
         return self._exec(argv, stdin, timeout or self.timeout)
 
     def _exec(self, argv: list[str], stdin: str | None, timeout: float) -> Section:

@@ -16,6 +16,7 @@ from typing import Any
 
 from agent.errors import ParseError
 from agent.platforms.linux_rdma import commands as C
+from agent.platforms.linux_rdma import nccl as N
 from agent.platforms.linux_rdma import parse as P
 from agent.platforms.linux_rdma.batch import HostShell, Section
 from agent.platforms.linux_rdma.native import HostNative, Nic, Problem
@@ -71,6 +72,7 @@ def gather_batch(interfaces: list[str]) -> list[tuple[str, C.Cmd]]:
     batch.append(("files", C.read_files(files, globs)))
     batch.append(("files:tc", C.count_lines(C.TRAFFIC_CLASS_GLOB)))
     batch.append(("files:debugfs", C.read_debugfs_cnp()))
+    batch += [("nccl:conf", N.read_conf()), ("files:gids", N.read_gids())]
     return batch
 
 
@@ -106,6 +108,7 @@ def native_from_raw(raw: HostRaw) -> HostNative:
         values.update(P.parse_grep_files(debugfs.output)[0])
     _files_host(values, host)
     _traffic_class_files(raw, host)
+    _nccl(raw, host)
     for ifname in raw.interfaces:
         host.nics[ifname] = _nic(raw, host, ifname, values, errors)
     return host
@@ -183,6 +186,18 @@ def _files_host(values: dict[str, list[str]], host: HostNative) -> None:
                 host.roce_mode[key] = lines[0].strip()
         elif path.startswith("/sys/class/infiniband/") and parts[-1] == "traffic_class":
             host.traffic_class[f"{parts[4]}/{parts[6]}"] = P.parse_traffic_class(lines)
+
+
+def _nccl(raw: HostRaw, host: HostNative) -> None:
+    """/etc/nccl.conf and the GID tables (both absent from snapshots taken before they were read)."""
+    conf = raw.sections.get("nccl:conf")
+    if conf is not None:
+        host.nccl_conf_read, host.nccl_conf, problem = N.conf_from_section(conf.output, conf.rc)
+        if problem:
+            host.problems.append(Problem("other", None, f"cat {N.NCCL_CONF_PATH}", problem))
+    gids = raw.sections.get("files:gids")
+    if gids is not None:
+        host.gids = N.parse_gids(P.parse_grep_files(gids.output)[0])
 
 
 def _traffic_class_files(raw: HostRaw, host: HostNative) -> None:

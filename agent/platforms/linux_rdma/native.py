@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agent.state import GidState
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -144,3 +146,6 @@ class HostNative:
     hostname: str | None = None  # `uname -n`: who answered (checked against the inventory before writes)
     problems: list[Problem] = field(default_factory=list)  # host-wide (tools, RDMA core)
     gathered_at: float | None = None
+    nccl_conf: str | None = None  # /etc/nccl.conf as read; None = absent (if nccl_conf_read) or unknown
+    nccl_conf_read: bool = False
+    gids: dict[str, list[GidState]] | None = None  # "mlx5_0/1" -> populated GID entries; None = not read

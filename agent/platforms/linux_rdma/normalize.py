@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 from agent.platforms.linux_rdma.native import HostNative, Nic
+from agent.platforms.linux_rdma.nccl import parse_conf
 from agent.state import (
     DeviceKind,
     DeviceState,
@@ -45,6 +46,7 @@ def normalize_host(host: HostNative) -> DeviceState:
         tool_versions=versions,
         gathered_at=host.gathered_at,
         raw_errors=errors,
+        nccl=parse_conf(host.nccl_conf) if host.nccl_conf_read else None,
     )
 
 
@@ -160,6 +162,7 @@ def _nic_state(host: HostNative, nic: Nic) -> NicState:
         global_pause_tx=nic.pause_tx,
         tcp_ecn=host.tcp_ecn,
         rdma_counters=dict(host.rdma_stats.get(key, {})) if key else {},
+        gids=list(host.gids.get(key, [])) if key and host.gids is not None else None,
     )
 
 

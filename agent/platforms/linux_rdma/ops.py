@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, Valid
 
 from agent.errors import ParseError
 from agent.platforms.linux_rdma import commands as C
+from agent.platforms.linux_rdma import nccl as N
 from agent.platforms.linux_rdma.native import HostNative, Nic
 from agent.platforms.linux_rdma.render import current_files
 
@@ -179,10 +180,29 @@ class FileWrite(_Op):
         return got == self.expect, got
 
 
+class NcclConf(_Op):
+    """/etc/nccl.conf as a whole (host-wide; `interface` is the first RDMA port it was planned for).
+    `content` None removes the file: the undo of an apply that created it."""
+
+    kind: Literal["nccl_conf"] = "nccl_conf"
+    content: str | None
+
+    def commands(self) -> list[C.Cmd]:
+        return N.write_conf(self.content)
+
+    def touched_key(self) -> str:
+        return "nccl_conf"
+
+    def _check(self, host: HostNative, nic: Nic) -> tuple[bool, object]:
+        if not host.nccl_conf_read:
+            return False, "<not readable>"
+        return host.nccl_conf == self.content, host.nccl_conf if host.nccl_conf is not None else "<absent>"
+
+
 HostOperation = Annotated[
-    Dcbx | Pause | Mtu | Ets | AppReplace | AppDel | Pfc | Buffer | FileWrite, Field(discriminator="kind")
+    Dcbx | Pause | Mtu | Ets | AppReplace | AppDel | Pfc | Buffer | FileWrite | NcclConf, Field(discriminator="kind")
 ]
-KINDS = ("dcbx", "pause", "mtu", "ets", "app_replace", "app_del", "buffer", "pfc", "file")
+KINDS = ("dcbx", "pause", "mtu", "ets", "app_replace", "app_del", "buffer", "pfc", "file", "nccl_conf")
 _OPERATIONS: TypeAdapter[list[HostOperation]] = TypeAdapter(list[HostOperation])
 
 

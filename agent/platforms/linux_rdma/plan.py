@@ -15,6 +15,7 @@ from typing import Any
 from agent.errors import DeviceError
 from agent.intent import DeviceIntent
 from agent.platforms.base import ChangePlan
+from agent.platforms.linux_rdma import nccl as N
 from agent.platforms.linux_rdma import parse as P
 from agent.platforms.linux_rdma.native import HostNative, Nic
 from agent.platforms.linux_rdma.ops import (
@@ -26,12 +27,14 @@ from agent.platforms.linux_rdma.ops import (
     FileWrite,
     HostOperation,
     Mtu,
+    NcclConf,
     Pause,
     Pfc,
     ets_matches,
     pfc_matches,
 )
 from agent.platforms.linux_rdma.render import NicTarget, current_files, target_from_policy
+from agent.state import GidState
 
 PLATFORM = "linux-rdma"
 __all__ = ["HostOperation", "ets_matches", "pfc_matches"]  # also importable from here, as before
@@ -57,7 +60,35 @@ def plan_host(intent: DeviceIntent, host: HostNative) -> ChangePlan[HostOperatio
         ops = diff(target, host, nic)
         plan.operations += ops
         plan.lines += [f"{intent.name} {op.interface}: {op.summary}" for op in ops]
+    nccl, warnings = plan_nccl(intent, host)
+    plan.warnings += warnings
+    plan.operations += nccl
+    plan.lines += [f"{intent.name} {op.interface}: {op.summary}" for op in nccl]
     return plan
+
+
+def plan_nccl(intent: DeviceIntent, host: HostNative) -> tuple[list[HostOperation], list[str]]:
+    """/etc/nccl.conf when the policy has an `nccl:` section: one whole-file write, or nothing."""
+    if intent.policy.nccl is None or not intent.ports:
+        return [], []
+    if not host.nccl_conf_read:
+        return [], [f"{intent.name}: {N.NCCL_CONF_PATH} could not be read; not planned"]
+    gids: dict[str, list[GidState] | None] = {}
+    for ifname, port in intent.ports.items():
+        nic = host.nics.get(ifname)
+        if port.network != "backend" or nic is None or nic.rdma is None:
+            continue
+        key = f"{nic.rdma.device}/{nic.rdma.port}"
+        gids[ifname] = host.gids.get(key, []) if host.gids is not None else None
+    current = N.parse_conf(host.nccl_conf).settings.get(N.KEY_GID)
+    wanted = N.wanted_keys(intent.policy, gids, current)
+    new = N.render_conf(host.nccl_conf, wanted.keys)
+    if new == host.nccl_conf:
+        return [], wanted.warnings
+    created = " (new file)" if host.nccl_conf is None else ""
+    summary = f"{N.NCCL_CONF_PATH}{created}: " + ", ".join(N.changed_keys(host.nccl_conf, new) or ["rewrite"])
+    first = next(iter(intent.ports))
+    return [NcclConf(interface=first, summary=summary, content=new)], wanted.warnings
 
 
 def check_writable(host: HostNative, nic: Nic) -> None:
@@ -196,4 +227,5 @@ def fingerprint(host: HostNative) -> str:
             "pause": [nic.pause_rx, nic.pause_tx],
             "files": current_files(host, nic),
         }
+    doc[N.NCCL_CONF_PATH] = [host.nccl_conf_read, host.nccl_conf]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=list).encode()).hexdigest()[:16]

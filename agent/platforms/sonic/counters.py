@@ -1,15 +1,19 @@
-"""The SONiC counters-only read (`CountersRead`): the counter CLIs of the gather, in one round trip.
+"""The SONiC counters-only read (`CountersRead`): COUNTERS_DB by one redis EVAL, else the counter CLIs.
 
-No CONFIG_DB dump, no APPL_DB or saved-config reads: only `show pfc counters`, `show queue counters
---json`, `show queue wredcounters` (ECN marks; absent up to 202411, then noted once per read),
-`pfcwd show stats -e` and `show priority-group watermark headroom`, batched behind the same per-read
-nonce markers as the gather, and parsed by the gather's own parsers. The CLIs read COUNTERS_DB through
-its name maps, so port and queue names come out resolved.
+First choice (counters_db.py): one `redis-cli EVAL` returning only the counter fields, from which the
+agent computes what the CLIs print. Where that read is not available (no redis-cli, another DB layout,
+an error reply) it falls back to the show read: `show pfc counters`, `show queue counters
+--json`, `show queue wredcounters` (ECN marks; absent up to 202411, then noted once per read), `pfcwd
+show stats -e` and `show priority-group watermark headroom`, batched behind the same per-read nonce
+markers as the gather and parsed by the gather's own parsers. Either is one round trip; a redis read
+that fails (exit status, or an answer that is not the script's JSON) costs one more, once: the device
+is then read by the CLIs only for the rest of the run (`ShowOnly`).
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Sequence
 
@@ -17,6 +21,8 @@ from agent.counters import CounterSample, PortSample
 from agent.errors import ParseError
 from agent.platforms.base import CommandRunner
 from agent.platforms.sonic import parsers as p
+from agent.platforms.sonic.counters_db import COUNTERS_DB_COMMAND, parse_counters_db
+from agent.platforms.sonic.fastread import FastPathUnavailable
 from agent.platforms.sonic.gather import Section, batch_line, split_sections
 
 COUNTER_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -28,20 +34,58 @@ COUNTER_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def read_counters(runner: CommandRunner, ports: Sequence[str] = ()) -> CounterSample:
-    """One round trip; `ports` narrows the sample (empty: every port the CLIs list)."""
-    cmds = list(COUNTER_COMMANDS)
-    nonce = secrets.token_hex(4)
+class ShowOnly:
+    """Devices whose redis read answered with something else than the script's JSON: not asked again."""
+
+    def __init__(self) -> None:
+        self._names: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __contains__(self, device: object) -> bool:
+        with self._lock:
+            return device in self._names
+
+    def add(self, device: str) -> None:
+        with self._lock:
+            self._names.add(device)
+
+
+SHOW_ONLY = ShowOnly()
+
+
+def read_counters(runner: CommandRunner, ports: Sequence[str] = (), show_only: ShowOnly = SHOW_ONLY) -> CounterSample:
+    """One round trip (two the one time the redis read fails on a device); `ports` narrows the
+    sample (empty: every port the switch has)."""
     before = runner.round_trips
-    res = runner.run(batch_line(cmds, nonce), timeout=60.0)
-    taken = time.monotonic()
-    sections = split_sections(runner.device, res.output, cmds, nonce)
-    sample = parse_counters(runner.device, sections, taken)
+    sample = _read(runner, show_only)
     sample.round_trips = runner.round_trips - before
     if ports:
         wanted = set(ports)
         sample.ports = {n: s for n, s in sample.ports.items() if n in wanted}
     return sample
+
+
+def _read(runner: CommandRunner, show_only: ShowOnly) -> CounterSample:
+    cmds = list(COUNTER_COMMANDS)
+    nonce = secrets.token_hex(4)
+    show = batch_line(cmds, nonce)
+    if runner.device in show_only:
+        return _show(runner, runner.run(show, timeout=60.0).output, cmds, nonce)
+    res = runner.run(COUNTERS_DB_COMMAND, timeout=60.0)
+    try:
+        if res.exit_code != 0:
+            raise FastPathUnavailable(f"exit {res.exit_code}: {(res.output + res.stderr).strip()[:160]!r}")
+        return parse_counters_db(runner.device, res.output, time.monotonic())
+    except FastPathUnavailable as exc:
+        show_only.add(runner.device)
+        sample = _show(runner, runner.run(show, timeout=60.0).output, cmds, nonce)
+        sample.notes.append(f"COUNTERS_DB read unavailable ({exc}); read by the counter CLIs from now on")
+        return sample
+
+
+def _show(runner: CommandRunner, output: str, cmds: list[tuple[str, str]], nonce: str) -> CounterSample:
+    taken = time.monotonic()
+    return parse_counters(runner.device, split_sections(runner.device, output, cmds, nonce), taken)
 
 
 def parse_counters(device: str, sections: dict[str, Section], taken_at: float) -> CounterSample:

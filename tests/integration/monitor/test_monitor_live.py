@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.app.inputs import InventoryRequest
+from agent.app.inputs import InventoryRequest, load_inventory
 from agent.app.monitor import MonitorRequest, run_monitor
 from agent.cli import app
+from agent.monitor.poll import inventory_reader
 from tests.integration.rocelab.conftest import ROOT, running_lab
 
 pytestmark = pytest.mark.integration
@@ -119,3 +120,18 @@ def test_a_device_that_drops_its_session_is_down_then_back_and_the_others_go_on(
     assert monitor.value('roce_agent_poll_errors_total{device="leaf1"}') == 0
     assert (monitor.value("roce_agent_monitor_cycles_total") or 0) > cycles_before
     assert 'roce_agent_device_up{device="leaf1"} 1.0' in monitor.scrape()
+
+
+def test_switches_are_read_by_one_redis_eval_and_hosts_by_their_tools(monitor: Running) -> None:
+    """The monitor's own reader over the lab inventory: COUNTERS_DB in one EVAL, not the counter CLIs."""
+    loaded = load_inventory(InventoryRequest(monitor.inventory))
+    read = inventory_reader(loaded)
+    try:
+        leaf, host = read("leaf1"), read("host1")
+    finally:
+        loaded.nr.close_connections(on_good=True, on_failed=True)
+    assert (leaf.read_path, leaf.round_trips, leaf.notes) == ("redis", 1, [])
+    assert set(leaf.ports["Ethernet4"].pfc_rx) == set(range(8))
+    assert leaf.ports["Ethernet4"].packets
+    assert leaf.ports["Ethernet4"].headroom_wm_bytes
+    assert host.read_path == "host"

@@ -22,7 +22,9 @@ from agent.state import (
     DeviceKind,
     DeviceState,
     EcnState,
+    GidState,
     LoadBalancingState,
+    NcclConfState,
     NicState,
     PortCounters,
     PortState,
@@ -183,6 +185,26 @@ def host_port(name: str, pol: Policy, cable: int, mtu: int, lossless: tuple[int,
     )
 
 
+#: A fresh mlx5 port's populated GID table (show_gids layout): fe80:: and one IPv4, each RoCE v1 then v2.
+GOLDEN_GIDS = [
+    ("fe80:0000:0000:0000:bace:f6ff:fe00:0001", "IB/RoCE v1"),
+    ("fe80:0000:0000:0000:bace:f6ff:fe00:0001", "RoCE v2"),
+    ("0000:0000:0000:0000:0000:ffff:0ac8:000b", "IB/RoCE v1"),
+    ("0000:0000:0000:0000:0000:ffff:0ac8:000b", "RoCE v2"),
+]
+
+
+def golden_nccl(pol: Policy) -> NcclConfState | None:
+    """/etc/nccl.conf after `apply` with the test policy: its ToS, GID index 3 (the RoCE v2 IPv4 one)."""
+    if pol.nccl is None:
+        return None
+    settings = {"NCCL_IB_TC": str(pol.nccl_tc()), "NCCL_IB_GID_INDEX": "3"}
+    if pol.nccl.qps_per_connection is not None:
+        settings["NCCL_IB_QPS_PER_CONNECTION"] = str(pol.nccl.qps_per_connection)
+    settings.update(pol.nccl.settings)
+    return NcclConfState(present=True, settings=settings)
+
+
 def golden_state(intent: DeviceIntent) -> DeviceState:
     pol = intent.policy
     build = switch_port if intent.kind is DeviceKind.switch else host_port
@@ -193,8 +215,18 @@ def golden_state(intent: DeviceIntent) -> DeviceState:
             ports[n] = ports[n].model_copy(
                 update={"nic": nic.model_copy(update={"rdma_device": None, "rdma_state": None})}
             )
+        elif nic is not None:
+            gids = [GidState(index=i, type=t, gid=g, ndev=n) for i, (g, t) in enumerate(GOLDEN_GIDS)]
+            ports[n] = ports[n].model_copy(update={"nic": nic.model_copy(update={"gids": gids})})
     if intent.kind is DeviceKind.host:
-        return DeviceState(name=intent.name, kind=intent.kind, platform="linux-rdma", ports=ports)
+        return DeviceState(
+            name=intent.name,
+            kind=intent.kind,
+            platform="linux-rdma",
+            ports=ports,
+            os_version="6.1.0-28-amd64",
+            nccl=golden_nccl(pol),
+        )
     return DeviceState(
         name=intent.name,
         kind=intent.kind,

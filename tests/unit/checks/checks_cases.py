@@ -2,7 +2,8 @@
 
 Case keys: check, name, device, patch (ops on `device`), policy_headroom (the device policy's `headroom:`),
 load_balancing ({role or "all": the `load_balancing:` section of the policy of the devices with that role}),
-policy_networks (the `networks:` section of every device's policy), host_networks ({device: {port: network}},
+policy_networks (the `networks:` section of every device's policy), policy_nccl (the `nccl:` section of
+every device's policy; null removes it), host_networks ({device: {port: network}},
 as host data interface_networks sets them on the device's port intents),
 also ({device: ops}), unreachable ([devices]), error,
 previous ({device: ops} applied to a copy of the golden states taken as the first read), links (file),
@@ -21,6 +22,7 @@ from agent.checks.finding import Finding
 from agent.checks.registry import CheckSelection
 from agent.policy.headroom_policy import HeadroomSettings
 from agent.policy.load_balancing import LoadBalancing
+from agent.policy.nccl import Nccl
 from agent.policy.networks import Networks
 
 
@@ -43,6 +45,10 @@ def run_case(case: dict[str, Any]) -> list[Finding]:
         for name, intent in intents.items():
             policy = intent.policy.model_copy(update={"networks": networks})
             intents[name] = intent.model_copy(update={"policy": policy})
+    if "policy_nccl" in case:
+        nccl = Nccl.model_validate(case["policy_nccl"]) if case["policy_nccl"] is not None else None
+        for name, intent in intents.items():
+            intents[name] = intent.model_copy(update={"policy": intent.policy.model_copy(update={"nccl": nccl})})
     for dev, nets in (case.get("host_networks") or {}).items():
         ports = {n: pi.model_copy(update={"network": nets.get(n, pi.network)}) for n, pi in intents[dev].ports.items()}
         intents[dev] = intents[dev].model_copy(update={"ports": ports})

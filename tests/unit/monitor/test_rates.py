@@ -12,15 +12,25 @@ def values(points: list[M.Point], metric: M.Metric) -> dict[tuple[str, ...], flo
 
 
 def test_rates_are_deltas_over_the_seconds_between_reads() -> None:
-    before = switch_sample(100.0, pfc_rx={3: 1000}, pfc_tx={3: 5}, ecn_marked={3: 0}, drops={3: 0, 0: 10})
-    now = switch_sample(110.0, pfc_rx={3: 51000}, pfc_tx={3: 5}, ecn_marked={3: 2000}, drops={3: 40, 0: 10})
+    before = switch_sample(100.0, pfc_rx={3: 1000}, pfc_tx={3: 5}, ecn_marked={3: 0}, drops={3: 0, 0: 10, 1: 0})
+    now = switch_sample(110.0, pfc_rx={3: 51000}, pfc_tx={3: 5}, ecn_marked={3: 2000}, drops={3: 40, 0: 10, 1: 30})
     points = M.rates(before, now, SWITCH)
     assert values(points, M.PFC_RX) == {("leaf1", "Ethernet0", "3"): 5000.0}
     assert values(points, M.PFC_TX) == {("leaf1", "Ethernet0", "3"): 0.0}
     assert values(points, M.ECN) == {("leaf1", "Ethernet0", "3"): 200.0}
     assert values(points, M.DROPS) == {
-        ("leaf1", "Ethernet0", "3", "true"): 4.0,  # a lossless priority
-        ("leaf1", "Ethernet0", "0", "false"): 0.0,
+        ("leaf1", "Ethernet0", "3", "true"): 4.0,  # a lossless priority: served, at zero too
+        ("leaf1", "Ethernet0", "1", "false"): 3.0,  # a lossy queue: served only while it drops
+    }
+
+
+def test_other_priorities_are_served_only_while_not_zero() -> None:
+    before = switch_sample(0.0, pfc_rx={p: 0 for p in range(8)})
+    now = switch_sample(1.0, pfc_rx={0: 0, 1: 0, 3: 0, 4: 0, 5: 7, 6: 0, 7: 0, 2: 0})
+    assert set(values(M.rates(before, now, SWITCH), M.PFC_RX)) == {
+        ("leaf1", "Ethernet0", "3"),
+        ("leaf1", "Ethernet0", "4"),  # the policy's lossless priorities
+        ("leaf1", "Ethernet0", "5"),  # pauses where none belong
     }
 
 

@@ -96,10 +96,11 @@ def test_show_bad_speed_exits_2() -> None:
 def test_schema_is_json_schema_for_the_policy() -> None:
     result = runner.invoke(app, ["policy", "schema"])
     assert result.exit_code == 0
-    schema = json.loads(result.stdout)
+    doc = json.loads(result.stdout)
+    schema = doc["$defs"]["Policy"]
     assert schema["additionalProperties"] is False
-    assert {"classes", "pfc", "baseline", "overrides"} <= set(schema["properties"])
-    size = schema["$defs"]["Ecn"]["properties"]["min_threshold"]
+    assert {"classes", "pfc", "baseline", "overrides", "nccl"} <= set(schema["properties"])
+    size = doc["$defs"]["Ecn"]["properties"]["min_threshold"]
     assert {"integer", "string"} == {alt["type"] for alt in size["anyOf"]}
 
 

@@ -42,10 +42,10 @@ def test_partial_plans_keep_the_other_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("section", "line", "field", "needle"),
     [
-        ("networks:\n  plans: {frontnd: lossy}\n", 27, "networks.plans.frontnd", "frontend"),
-        ("networks:\n  plans: {frontend: lossles}\n", 27, "networks.plans.frontend", "lossless"),
-        ("networks:\n  share_switch:\n    - [backend, gpu]\n", 28, "networks.share_switch[0][1]", "backend"),
-        ("networks:\n  vrfs: {backend: 'Vrf be'}\n", 27, "networks.vrfs.backend", "not a valid"),
+        ("networks:\n  plans: {frontnd: lossy}\n", 2, "networks.plans.frontnd", "frontend"),
+        ("networks:\n  plans: {frontend: lossles}\n", 2, "networks.plans.frontend", "lossless"),
+        ("networks:\n  share_switch:\n    - [backend, gpu]\n", 3, "networks.share_switch[0][1]", "backend"),
+        ("networks:\n  vrfs: {backend: 'Vrf be'}\n", 2, "networks.vrfs.backend", "not a valid"),
     ],
 )
 def test_bad_networks_section_names_file_and_line(
@@ -54,7 +54,8 @@ def test_bad_networks_section_names_file_and_line(
     report = check_policy_file(_policy_with(tmp_path, section))
     assert report.policy is None
     (problem,) = report.errors
-    assert (problem.file, problem.line, problem.field) == (tmp_path / "policy.yaml", line, field)
+    base = len(POLICY.read_text().splitlines())  # the section's lines follow the checks' test policy
+    assert (problem.file, problem.line, problem.field) == (tmp_path / "policy.yaml", base + line, field)
     assert needle in problem.message
 
 

@@ -13,9 +13,12 @@ from typer.testing import CliRunner
 from agent.app import rollout as rollout_app
 from agent.cli import app
 from agent.errors import InputError
+from agent.policy.model import RoceMode
 from agent.rollout import orchestrate
+from agent.rollout.mode_order import Move, mode_move, peer_reasons
 from agent.rollout.runner import Hooks
 from agent.rollout.session import open_rollout
+from agent.state import DeviceKind, DeviceState, PortState
 
 HOSTS = [d for d in DEVICES if d.startswith("host")]
 SWITCHES = [d for d in DEVICES if not d.startswith("host")]
@@ -150,8 +153,8 @@ def test_refused_unless_the_inventory_already_names_the_target_profile(lab: Fake
     got = problems(lab, "to-lossy.yaml")
 
     assert len(got) == len(DEVICES)
-    assert got[0].startswith(f"{path}:8: transition.to: host1 runs profile 'training' in the inventory")
-    assert "set `roce_profile: inference` for it (a reviewed inventory commit)" in got[0]
+    assert got[0].startswith(f"{path}:8: transition.to: host1 runs profile 'training' in the inventory, on every port")
+    assert "set `roce_profile: inference` for it or its links (a reviewed inventory commit)" in got[0]
 
 
 def test_a_profile_the_policy_lacks_is_refused_at_its_line(lab: FakeLab) -> None:
@@ -163,13 +166,27 @@ def test_a_profile_the_policy_lacks_is_refused_at_its_line(lab: FakeLab) -> None
     assert "Profiles in the policy: training, inference" in got[0]
 
 
-def test_a_pod_whose_peers_share_the_profile_must_take_them_along(lab: FakeLab) -> None:
-    on_profile(lab, "inference")
+def test_a_pod_whose_uplinks_declare_the_profile_must_take_the_spines_along(lab: FakeLab) -> None:
+    pod2_on(lab, "inference")
     got = problems(lab, "transition-pod.yaml")
 
     assert [p.split(": ", 2)[2].split(" ")[0] for p in got] == ["spine1", "spine2"]
-    assert "is on inference and cabled to a device of this transition (leaf2:Ethernet8 - spine1:Ethernet4)" in got[0]
+    assert "is cabled to a device of this transition on inference (leaf2:Ethernet8 - spine1:Ethernet4)" in got[0]
     assert "add it to the targets" in got[0]
+
+
+def test_a_leaf_without_its_hosts_is_refused(lab: FakeLab) -> None:
+    on_profile(lab, "inference")
+    path = lab.inventory.parent / "leaf-only.yaml"
+    path.write_text(
+        (FIXTURES / "playbooks" / "transition-pod.yaml").read_text().replace("[leaf2, host3, host4]", "[leaf2]")
+    )
+    with pytest.raises(InputError) as exc:
+        open_rollout(path, lab.inventory)
+
+    got = [str(p) for p in exc.value.problems]
+    assert [p.split(": ", 2)[2].split(" ")[0] for p in got] == ["host3", "host4"]  # host cables move together
+    assert got[0].startswith(f"{path}:4: targets: host3 is cabled to a device of this transition on inference")
 
 
 def test_drops_on_the_roce_priority_during_the_change_halt_it_and_undo_it(lab: FakeLab) -> None:
@@ -209,3 +226,108 @@ def test_check_prints_the_order_before_the_stages_and_json_carries_it(
     assert doc["transition"]["order"] == ["switches", "hosts"]
     assert "headroom first" in doc["transition"]["why"]
     assert all(b.config["pfc"] == [] for b in lab.boxes.values())
+
+
+def test_a_plain_rollout_moving_switches_to_lossy_first_stops_in_the_pre_flight(lab: FakeLab) -> None:
+    """Without `transition:` the playbook cannot be judged before the devices are read; the pre-flight
+    reads them all, sees every device would go lossless -> lossy and the switches first, and stops."""
+    on_profile(lab, "inference")
+    result = lab.run("staged.yaml")
+
+    assert result.result == "halted"
+    assert len(result.reasons) == 1
+    why = result.reasons[0]
+    assert why.startswith("this rollout moves hosts and switches to lossy, and changes leaf1 (stage canary) before")
+    assert "to lossy the hosts stop PFC first" in why
+    assert "`transition: {to: PROFILE}`" in why
+    assert all(b.applies == 0 for b in lab.boxes.values())  # nothing written
+    assert lab.events("mode_order_refused")[0]["moves"]["host1"] == "lossy"
+
+
+def test_a_plain_rollout_in_the_safe_order_is_left_alone(lab: FakeLab) -> None:
+    on_profile(lab, "inference")
+    assert lab.run("hosts-first.yaml").result == "converged"
+    on_profile(lab, "training", state="lossy")
+    result = lab.run("hosts-first.yaml")  # now hosts first is the unsafe way round: to lossless
+
+    assert result.result == "halted"
+    assert "changes host1 (stage hosts) before or with leaf1 (stage switches)" in result.reasons[0]
+    assert "to lossless the switches get PFC and headroom first" in result.reasons[0]
+    assert result.reasons[0].endswith("or order the stages so that the switches change first")
+
+
+def pod2_on(lab: FakeLab, profile: str) -> None:
+    """The inventory commit of a pod move: leaf2, host3, host4 and leaf2's uplinks on `profile` (the
+    spines stay training on their other ports); the devices still run lossless."""
+    on_profile(lab, "training")
+    hosts = lab.inventory / "hosts.yaml"
+    text = hosts.read_text()
+    for name in ("leaf2", "host3", "host4"):
+        head, _, tail = text.partition(f"\n{name}:\n")
+        data_at = tail.index("  data:\n") + len("  data:\n")
+        text = f"{head}\n{name}:\n{tail[:data_at]}    roce_profile: {profile}\n{tail[data_at:]}"
+    hosts.write_text(text)
+    links = lab.inventory / "links.yaml"
+    uplinks = ('"leaf2:Ethernet8", b: "spine1:Ethernet4"', '"leaf2:Ethernet12", b: "spine2:Ethernet4"')
+    text = links.read_text()
+    for uplink in uplinks:
+        text = text.replace(f"{uplink}, role: fabric}}", f"{uplink}, role: fabric, roce_profile: {profile}}}")
+    links.write_text(text)
+
+
+def test_a_pod_moves_hosts_first_with_the_spine_ports_facing_it(lab: FakeLab) -> None:
+    pod2_on(lab, "inference")
+    session = lab.session("pod2-to-lossy.yaml")
+    assert [(s.name, s.devices) for s in session.stages] == [
+        ("hosts", ["host3", "host4"]),
+        ("switches", ["leaf2", "spine1", "spine2"]),
+    ]
+    spine1 = session.intents["spine1"].ports
+    assert spine1["Ethernet4"].lossless_priorities == ()  # the port facing leaf2 goes lossy ...
+    assert spine1["Ethernet0"].lossless_priorities == (3,)  # ... the one facing leaf1 stays lossless
+
+    result = lab.run("pod2-to-lossy.yaml")
+
+    assert result.result == "converged", result.reasons
+    assert applied_order(lab)[:3] == ["host3", "host4", "leaf2"]
+    assert [lab.boxes[d].config["pfc"] for d in ("host3", "host4", "leaf2", "leaf1", "host1")] == [[], [], [], [3], [3]]
+
+
+def test_a_device_the_inventory_does_not_move_cannot_be_targeted(lab: FakeLab) -> None:
+    pod2_on(lab, "inference")
+    path = lab.inventory.parent / "with-leaf1.yaml"
+    path.write_text((FIXTURES / "playbooks" / "pod2-to-lossy.yaml").read_text().replace("[leaf2,", "[leaf1, leaf2,"))
+    with pytest.raises(InputError) as exc:
+        open_rollout(path, lab.inventory)
+    got = [str(p) for p in exc.value.problems]
+    assert got[0].startswith(f"{path}:7: transition.to: leaf1 runs profile 'training' in the inventory, on every port")
+    assert len(got) == 1  # host1 is cabled to leaf1 on training: nothing else is asked for
+
+
+def state(device: str, kind: DeviceKind, pfc: dict[str, list[int]]) -> DeviceState:
+    ports = {name: PortState(name=name, lossless_priorities=prios) for name, prios in pfc.items()}
+    return DeviceState(name=device, kind=kind, platform="sonic", ports=ports)
+
+
+def test_the_pre_flight_reads_a_move_per_port_from_the_spine_facing_the_pod(lab: FakeLab) -> None:
+    """spine1 keeps its mode as a device (lossless towards leaf1 etc.); its port facing leaf2 moves."""
+    pod2_on(lab, "inference")
+    intents = lab.session("pod2-to-lossy.yaml").intents
+    lossless = {p: [3] for p in intents["spine1"].ports}
+
+    move = mode_move(intents["spine1"], state("spine1", DeviceKind.switch, lossless))
+
+    assert move.mode is None
+    assert move.ports == {"Ethernet4": (RoceMode.lossy, "leaf2:Ethernet8")}
+    leaf = mode_move(intents["leaf2"], state("leaf2", DeviceKind.switch, {p: [3] for p in intents["leaf2"].ports}))
+    assert leaf.mode is RoceMode.lossy
+    assert mode_move(intents["leaf2"], state("leaf2", DeviceKind.switch, {})) == Move()  # already lossy
+
+
+def test_a_port_moving_while_its_far_end_is_left_out_is_a_reason_to_stop() -> None:
+    moves = {"spine1": Move(None, {"Ethernet4": (RoceMode.lossless, "leaf2:Ethernet8")})}
+
+    assert peer_reasons(moves, {"spine1", "leaf2"}) == []
+    (why,) = peer_reasons(moves, {"spine1"})
+    assert why.startswith("spine1:Ethernet4 would go lossless but leaf2:Ethernet8 at the other end of its cable")
+    assert why.endswith("the link would run PFC on one end only; add leaf2 to the targets")

@@ -1,4 +1,5 @@
-"""The SONiC counters-only read: real SONiC CLI outputs -> CounterSample, in one round trip."""
+"""The SONiC counters-only read by the CLIs (the fallback of the redis read): real SONiC CLI outputs ->
+CounterSample, in one round trip."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from agent.counters import CounterSample
 from agent.errors import ParseError
 from agent.platforms.base import CountersRead, RunResult
 from agent.platforms.sonic.adapter import ADAPTER
-from agent.platforms.sonic.counters import COUNTER_COMMANDS, read_counters
+from agent.platforms.sonic.counters import COUNTER_COMMANDS, ShowOnly
+from agent.platforms.sonic.counters import read_counters as read_any
 from agent.platforms.sonic.gather import marker
 from tests.shared_data import real_sonic
 
@@ -46,6 +49,13 @@ class BatchSwitch:
 
     def upload(self, path: str, data: bytes) -> None:
         raise AssertionError("a counters read writes nothing")
+
+
+def read_counters(switch: BatchSwitch, ports: list[str] | None = None) -> CounterSample:
+    """The show read: a device the redis read already failed on."""
+    show_only = ShowOnly()
+    show_only.add(switch.device)
+    return read_any(switch, ports or [], show_only)
 
 
 def real_outputs() -> dict[str, str]:
