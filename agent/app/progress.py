@@ -65,9 +65,17 @@ def failure_line(res: Result, limit: int) -> str:
     return reason(res, limit)  # never empty: a bare EOFError from a hung-up sshd still names itself
 
 
+def quiet_nornir() -> None:
+    """Nornir's task tracebacks belong in results, not on stderr: one NullHandler on its logger, added
+    once (a long-running monitor audits every few minutes; a handler per run would pile up forever)."""
+    logger = logging.getLogger("nornir")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 def run_on(loaded: LoadedInventory, task: Any, progress: Progress, **kwargs: Any) -> AggregatedResult:
     """Run `task` on every selected device; failures are per-device Results (reported, not raised)."""
-    logging.getLogger("nornir").addHandler(logging.NullHandler())  # tracebacks belong in results, not stderr
+    quiet_nornir()
     nr = loaded.nr.with_processors([progress])
     try:
         result: AggregatedResult = nr.run(task=task, intents=loaded.intents, raise_on_error=False, **kwargs)

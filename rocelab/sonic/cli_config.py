@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from rocelab.sonic import cli_pfcwd
 from rocelab.sonic.buffermgr import parse_priorities
 from rocelab.sonic.gcu import ApplyResult, GcuError
-from rocelab.sonic.show import natsorted
 from rocelab.twin import CommandResult
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def run_config(twin: SonicTwin, argv: list[str], sudo: bool) -> CommandResult:
         "save": _save,
         "reload": _reload,
         "interface": _interface,
-        "pfcwd": _pfcwd,
+        "pfcwd": cli_pfcwd.run,
     }
     handler = handlers.get(sub)
     if handler is None:
@@ -230,95 +230,3 @@ def _pfc_priority(twin: SonicTwin, port: str, prio: str, status: str) -> Command
     twin.config.hset(f"PORT_QOS_MAP|{port}", {"pfc_enable": ",".join(str(p) for p in sorted(prios))})
     twin.after_config_write()
     return CommandResult()
-
-
-def _pfcwd(twin: SonicTwin, rest: list[str]) -> CommandResult:
-    sub, args = (rest[0], rest[1:]) if rest else ("", [])
-    if sub == "start":
-        return _pfcwd_start(twin, args)
-    if sub == "stop":
-        ports = args or [k for k in twin.config.table("PFC_WD") if k != "GLOBAL"]
-        for port in ports:
-            twin.config.delete(f"PFC_WD|{port}")
-    elif sub == "interval" and len(args) == 1:
-        return _pfcwd_interval(twin, args[0])
-    elif sub == "big_red_switch" and args[:1] in (["enable"], ["disable"]):
-        twin.config.hset("PFC_WD|GLOBAL", {"BIG_RED_SWITCH": args[0]})
-    elif sub == "counter_poll" and args[:1] in (["enable"], ["disable"]):
-        twin.config.hset("FLEX_COUNTER_TABLE|PFCWD", {"FLEX_COUNTER_STATUS": args[0]})
-    elif sub == "start_default":
-        _pfcwd_start_default(twin)
-    else:
-        return fail("pfcwd", f'No such command "{sub}".')
-    twin.after_config_write()
-    return CommandResult()
-
-
-def _option(args: list[str], *names: str) -> tuple[str | None, list[str]]:
-    for name in names:
-        if name in args:
-            i = args.index(name)
-            if i + 1 < len(args):
-                return args[i + 1], args[:i] + args[i + 2 :]
-    return None, args
-
-
-def _pfcwd_start(twin: SonicTwin, args: list[str]) -> CommandResult:
-    action, args = _option(args, "--action", "-a")
-    restore, args = _option(args, "--restoration-time", "-r")
-    history = "--pfc-stat-history" in args
-    args = [a for a in args if a != "--pfc-stat-history"]
-    if not args or not args[-1].isdigit():
-        return fail("pfcwd start", "Missing argument 'DETECTION_TIME'.")
-    detect, ports = args[-1], args[:-1]
-    if not 100 <= int(detect) <= 5000:
-        return fail("pfcwd start", f"Invalid value for 'DETECTION_TIME': {detect} is not in the range 100<=x<=5000.")
-    if action not in (None, "drop", "forward", "alert"):
-        allowed = "'drop', 'forward', 'alert'"
-        return fail("pfcwd start", f"Invalid value for '--action' / '-a': '{action}' is not one of {allowed}.")
-    out = ""
-    if restore is None:
-        restore = str(2 * int(detect))
-        out += f"restoration time not defined; default to 2 times detection time: {restore} ms\n"
-    all_ports = natsorted(twin.config.table("PORT"))
-    for port in all_ports if ports in ([], ["all"]) else ports:
-        if not twin.config.hget(f"PORT_QOS_MAP|{port}", "pfc_enable"):
-            out += f"SKIPPED: PFC is not enabled on port: {port}\n"
-            continue
-        row = {"action": action or "drop", "detection_time": detect, "restoration_time": restore}
-        if history:
-            row["pfc_stat_history"] = "enable"
-        twin.config.set_row(f"PFC_WD|{port}", row)
-    twin.after_config_write()
-    return CommandResult(stdout=out)
-
-
-def _pfcwd_interval(twin: SonicTwin, value: str) -> CommandResult:
-    if not value.isdigit() or not 100 <= int(value) <= 1000:
-        return fail("pfcwd interval", f"Invalid value for 'POLL_INTERVAL': {value} is not in the range 100<=x<=1000.")
-    for port, row in twin.config.table("PFC_WD").items():
-        times = [int(row[k]) for k in ("detection_time", "restoration_time") if row.get(k, "").isdigit()]
-        if port != "GLOBAL" and times and int(value) > min(times):
-            return CommandResult(
-                stderr=(
-                    f"unable to use polling interval = {value}ms, value is bigger than one of the configured "
-                    "detection time values, please choose a smaller polling_interval\n"
-                ),
-                exit_code=1,
-            )
-    twin.config.hset("PFC_WD|GLOBAL", {"POLL_INTERVAL": value})
-    twin.after_config_write()
-    return CommandResult()
-
-
-def _pfcwd_start_default(twin: SonicTwin) -> None:
-    if twin.config.hget("DEVICE_METADATA|localhost", "default_pfcwd_status") != "enable":
-        return
-    ports = [p for p in natsorted(twin.config.table("DEVICE_NEIGHBOR")) if twin.config.exists(f"PORT|{p}")]
-    factor = max(1, (len(twin.config.table("PORT")) - 1) // 32 + 1)  # pfcwd/main.py: scaled by the PORT count
-    timer = str(200 * factor)
-    for port in ports:
-        if twin.config.hget(f"PORT_QOS_MAP|{port}", "pfc_enable"):
-            row = {"action": "drop", "detection_time": timer, "restoration_time": timer, "pfc_stat_history": "disable"}
-            twin.config.set_row(f"PFC_WD|{port}", row)
-    twin.config.hset("PFC_WD|GLOBAL", {"POLL_INTERVAL": str(min(1000, 200 * factor))})

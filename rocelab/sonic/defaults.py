@@ -10,9 +10,11 @@ Other rows follow init_cfg.json.j2 (DEVICE_METADATA defaults, FLEX_COUNTER_TABLE
 (PORT rows carry the SKU port's lanes, alias and FEC at the lab's port position). CABLE_LENGTH is the
 SKU's default cable (0m on TD2 and docker-sonic-vs, so buffermgrd makes no lossless PG until a length is set).
 
-Choice for the lab, documented because a real image can differ: `default_pfcwd_status` is `enable` and
-PFC_WD rows exist for the DEVICE_NEIGHBOR ports, as `pfcwd start_default` writes them (community images
-ship `disable` and no PFC_WD rows; see issue 19).
+PFC watchdog: a first boot like a community image. init_cfg.json.j2 writes `default_pfcwd_status disable`
+(ENABLE_PFCWD_ON_START is off in rules/config), `config load_minigraph` then runs `pfcwd start_default`,
+which does nothing when the status is not `enable`: there is no PFC_WD table at all, not even
+`PFC_WD|GLOBAL`, until `pfcwd start` (or `start_default` after the status is set) creates it
+(rocelab.sonic.cli_pfcwd).
 
 Every row below is shared between keys and twins and never mutated (see db.HashDb).
 """
@@ -27,7 +29,6 @@ from rocelab.sonic.sku import Sku
 from rocelab.twin import TwinPort
 
 DEFAULT_MTU = "9100"
-PFCWD_PORT: Row = {"action": "drop", "detection_time": "200", "restoration_time": "200"}
 FLEX_ENABLED: Row = {"FLEX_COUNTER_STATUS": "enable"}
 # init_cfg.json.j2 (sonic-buildimage 086b03bd70f9): the counter groups every image starts with.
 FLEX_GROUPS: dict[str, Row] = {
@@ -61,7 +62,7 @@ def seed_config(db: ConfigDb, hostname: str, ports: Sequence[TwinPort], buffer_m
     rows["DEVICE_METADATA|localhost"] = {
         "buffer_model": buffer_model,
         "default_bgp_status": "up",
-        "default_pfcwd_status": "enable",
+        "default_pfcwd_status": "disable",
         "hostname": hostname,
         "hwsku": sku.hwsku,
         "mac": port_mac(hostname, seed),
@@ -76,7 +77,6 @@ def seed_config(db: ConfigDb, hostname: str, ports: Sequence[TwinPort], buffer_m
         for table, entries in sku.zero.items():
             for key, row in entries.items():
                 rows[f"{table}|{key}"] = row
-    rows["PFC_WD|GLOBAL"] = {"POLL_INTERVAL": "200"}
     for name, row in FLEX_GROUPS.items():
         rows[f"FLEX_COUNTER_TABLE|{name}"] = row
     rows["CABLE_LENGTH|AZURE"] = {p.name: sku.default_cable for p in ports}
@@ -104,7 +104,6 @@ def _seed_port(rows: dict[str, Row], port: TwinPort, index: int, buffer_model: s
     if port.neighbor:
         device, _, peer_port = port.neighbor.partition(":")
         rows[f"DEVICE_NEIGHBOR|{name}"] = {"name": device, "port": peer_port}
-        rows[f"PFC_WD|{name}"] = PFCWD_PORT
     for table, entries in sku.port_rows(buffer_model, name, active=port.neighbor is not None).items():
         for suffix, row in entries.items():
             rows[f"{table}|{name}|{suffix}" if suffix else f"{table}|{name}"] = row

@@ -65,6 +65,10 @@ def until(what: Callable[[], object], timeout: float = 30.0) -> object:
 def monitor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     root = tmp_path_factory.mktemp("monitor-lab")
     with running_lab(root, POLICY) as inventory:
+        # a fresh SONiC image has no PFC watchdog (default_pfcwd_status disable): start it where the storm test
+        # storms, as an operator would (`apply` would do it too, through the same pfcwd CLI)
+        res = runner.invoke(app, ["lab", "exec", "leaf1", "sudo pfcwd start --action drop Ethernet4 200"])
+        assert res.exit_code == 0, res.output
         events, stop, port = root / "events.jsonl", threading.Event(), []
         events.touch()
         request = MonitorRequest(InventoryRequest(inventory), interval_s=1.0, listen="127.0.0.1:0", events=events,

@@ -40,3 +40,11 @@ def config(twin: SonicTwin) -> dict[str, Any]:
 def patch(twin: SonicTwin, ops: list[dict[str, Any]], *, dry_run: bool = False) -> CommandResult:
     twin.write_file("/tmp/p.json", json.dumps(ops).encode())
     return twin.run("config apply-patch /tmp/p.json" + (" --dry-run" if dry_run else ""), sudo=True)
+
+
+def start_watchdog(twin: SonicTwin) -> SonicTwin:
+    """The watchdog of an image built with ENABLE_PFCWD_ON_START=y: `default_pfcwd_status enable`, then the
+    `pfcwd start_default` that `config load_minigraph` runs. A community image boots without PFC_WD rows."""
+    ok(twin, "sonic-db-cli CONFIG_DB hset 'DEVICE_METADATA|localhost' default_pfcwd_status enable")
+    ok(twin, "pfcwd start_default", sudo=True)
+    return twin

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sonic_twin_helpers import golden, leaf, ok
+from sonic_twin_helpers import golden, leaf, ok, start_watchdog
 
 from rocelab.sonic.counters import port_oid, queue_oid
 
@@ -37,7 +37,7 @@ def test_pfcwd_show_config_after_cli_configuration_matches_golden() -> None:
 
 
 def test_pfcwd_show_stats_matches_golden_and_hides_idle_queues() -> None:
-    twin = leaf(ports=2, cabled=2)
+    twin = start_watchdog(leaf(ports=2, cabled=2))
     values = {
         "Ethernet0:3": ("stormed", "1", "0", "100", "300", "100", "300", "0", "200", "0", "200"),
         "Ethernet4:3": ("operational", "2", "2", "100", "100", "100", "100", "0", "0", "0", "0"),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sonic_twin_helpers import config, golden, leaf, ok, patch
+from sonic_twin_helpers import config, golden, leaf, ok, patch, start_watchdog
 
 ROCE_PROFILE = {
     "ecn": "ecn_green",
@@ -66,7 +66,7 @@ def test_valid_patch_applies_and_prints_gcu_success() -> None:
     ],
 )
 def test_invalid_patch_is_refused_and_nothing_is_written(ops: list[dict[str, Any]], needle: str) -> None:
-    twin = leaf()
+    twin = start_watchdog(leaf())
     before = config(twin)
     good_first = [{"op": "replace", "path": "/PORT/Ethernet4/mtu", "value": "9000"}]
     res = patch(twin, good_first + ops)
@@ -87,7 +87,7 @@ def test_empty_table_result_is_refused() -> None:
 
 def test_removing_the_pfc_wd_global_row_is_illegal() -> None:
     """gu_common.validate_field_operation: remove of /PFC_WD/GLOBAL (and its POLL_INTERVAL) is always refused."""
-    res = patch(leaf(), [{"op": "remove", "path": "/PFC_WD/GLOBAL"}])
+    res = patch(start_watchdog(leaf()), [{"op": "remove", "path": "/PFC_WD/GLOBAL"}])
     assert res.exit_code == 2
     assert "Operation: remove is illegal on field: /PFC_WD/GLOBAL" in res.stderr
 
@@ -233,7 +233,7 @@ def test_whole_document_replace_operation() -> None:
 
 
 def test_pfc_wd_allow_list_covers_timers_but_not_big_red_switch() -> None:
-    twin = leaf()
+    twin = start_watchdog(leaf())
     assert patch(twin, [{"op": "replace", "path": "/PFC_WD/GLOBAL/POLL_INTERVAL", "value": "100"}]).exit_code == 0
     res = patch(twin, [{"op": "add", "path": "/PFC_WD/GLOBAL/BIG_RED_SWITCH", "value": "enable"}])
     assert res.exit_code == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sonic_twin_helpers import config, leaf, ok
+from sonic_twin_helpers import config, leaf, ok, start_watchdog
 
 from rocelab.sonic.faults import HANG_SECONDS
 from rocelab.sonic.shell import split_line
@@ -183,7 +183,7 @@ def test_pfc_asymmetric_show_and_config() -> None:
 
 
 def test_pfcwd_check_storm_exit_code() -> None:
-    twin = leaf()
+    twin = start_watchdog(leaf())
     assert twin.run("pfcwd show stats --check-storm", sudo=False).exit_code == 0
     twin.set_traffic("Ethernet0", "storm")
     ok(twin, "sleep 1")

@@ -6,7 +6,7 @@ import ast
 import json
 import re
 
-from sonic_twin_helpers import leaf, ok, patch
+from sonic_twin_helpers import leaf, ok, patch, start_watchdog
 
 from rocelab.sonic import SonicTwin
 
@@ -104,7 +104,7 @@ def test_same_commands_give_same_counters() -> None:
 
 
 def test_debug_storm_moves_queue_to_stormed_then_operational_after_restoration() -> None:
-    twin = leaf()
+    twin = start_watchdog(leaf())
     oid = ok(twin, "redis-cli -n 2 hget COUNTERS_QUEUE_NAME_MAP Ethernet0:3").strip().strip('"')
     assert ok(twin, f"redis-cli -n 2 hset COUNTERS:{oid} DEBUG_STORM enabled") == "(integer) 1\n"
     assert queue_row(twin, "Ethernet0", 3)["PFC_WD_STATUS"] == "stormed"  # 200 ms = 2 ticks have passed
@@ -118,7 +118,7 @@ def test_debug_storm_moves_queue_to_stormed_then_operational_after_restoration()
 
 
 def test_storm_traffic_on_port_without_watchdog_is_not_detected() -> None:
-    twin = leaf(cabled=1)  # Ethernet4 has no PFC_WD row
+    twin = start_watchdog(leaf(cabled=1))  # Ethernet4 has no PFC_WD row
     twin.set_traffic("Ethernet4", "storm")
     ok(twin, "sleep 1")
     assert "PFC_WD_STATUS" not in queue_row(twin, "Ethernet4", 3)
@@ -129,7 +129,7 @@ def test_storm_traffic_on_port_without_watchdog_is_not_detected() -> None:
 
 
 def test_watchdog_follows_pfcwd_sw_enable() -> None:
-    twin = leaf()
+    twin = start_watchdog(leaf())
     res = patch(twin, [{"op": "replace", "path": "/PORT_QOS_MAP/Ethernet0/pfcwd_sw_enable", "value": "3"}])
     assert res.exit_code == 0
     twin.set_traffic("Ethernet0", "storm")
@@ -139,7 +139,7 @@ def test_watchdog_follows_pfcwd_sw_enable() -> None:
 
 
 def test_asic_db_pfc_bitmask_drops_stormed_priority_and_wred_follows_config() -> None:
-    twin = leaf()
+    twin = start_watchdog(leaf())
     oid = ok(twin, "sonic-db-cli COUNTERS_DB hget COUNTERS_PORT_NAME_MAP Ethernet0").strip()
     key = f"ASIC_STATE:SAI_OBJECT_TYPE_PORT:{oid}"
     assert ok(twin, f"sonic-db-cli ASIC_DB hget {key} SAI_PORT_ATTR_PRIORITY_FLOW_CONTROL") == "24\n"
@@ -155,7 +155,7 @@ def test_asic_db_pfc_bitmask_drops_stormed_priority_and_wred_follows_config() ->
 
 
 def test_show_logging_has_orchagent_storm_lines_sonic_mgmt_matches() -> None:
-    twin = leaf()
+    twin = start_watchdog(leaf())
     twin.set_traffic("Ethernet0", "storm")
     ok(twin, "sleep 1")
     twin.set_traffic("Ethernet0", "idle")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sonic_twin_helpers import config, leaf, patch
+from sonic_twin_helpers import config, leaf, patch, start_watchdog
 
 NEW_PORT = {"speed": "400000", "lanes": "101,102,103,104", "mtu": "9100", "admin_status": "up"}
 
@@ -79,7 +79,7 @@ CASES: list[tuple[str, list[dict[str, Any]], str | None]] = [
 
 @pytest.mark.parametrize(("ops", "verdict"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
 def test_patch_verdict_matches_the_real_yang(ops: list[dict[str, Any]], verdict: str | None) -> None:
-    twin = leaf()
+    twin = start_watchdog(leaf())  # the verdicts were taken on a config with PFC_WD rows (start_default's)
     twin.gcu.change_cost_s = 0.0
     before = config(twin)
     res = patch(twin, ops, dry_run=True)
