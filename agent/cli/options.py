@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, ParamSpec, TypeVar, get_type_hints
 
@@ -79,6 +79,19 @@ def takes(group: type[G]) -> Callable[[Callable[Concatenate[G, P], None]], Calla
         return run
 
     return wrap
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Which devices a device command works on: the inventory, its policy, and the --limit/--group filter."""
+
+    inventory: Path = field(metadata=shared(INVENTORY_OPT))
+    policy: Path | None = field(metadata=shared(POLICY_OPT))
+    limit: str | None = field(metadata=shared(LIMIT_OPT))
+    group: str | None = field(metadata=shared(GROUP_OPT))
+
+    def request(self, insecure: bool, workers: int | None = None) -> InventoryRequest:
+        return inventory_request(self.inventory, self.policy, self.limit, self.group, insecure, workers)
 
 
 def cannot_run(message: object) -> NoReturn:

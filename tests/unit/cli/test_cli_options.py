@@ -71,3 +71,10 @@ def test_host_commands_still_list_every_host_option(command: str) -> None:
     for flag in ("--policy", "--interface", "--json", "--netns", "--role", "--profile"):
         assert flag in out, f"host {command} lost {flag}"
     assert ("--dry-run" in out) == (command == "apply")
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "rollback"])
+def test_device_commands_still_list_their_targets_first(command: str) -> None:
+    out = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+    order = [out.index(flag) for flag in ("--inventory", "--policy", "--limit", "--group", "--insecure-skip")]
+    assert order == sorted(order), f"{command}: targets no longer first"
