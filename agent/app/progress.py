@@ -73,12 +73,34 @@ def quiet_nornir() -> None:
         logger.addHandler(logging.NullHandler())
 
 
-def run_on(loaded: LoadedInventory, task: Any, progress: Progress, **kwargs: Any) -> AggregatedResult:
-    """Run `task` on every selected device; failures are per-device Results (reported, not raised)."""
+def run_on(
+    loaded: LoadedInventory, task: Any, progress: Progress, *, record_cost: bool = True, **kwargs: Any
+) -> AggregatedResult:
+    """Run `task` on every selected device; failures are per-device Results (reported, not raised).
+
+    The worker count is the operator's `--workers`, else chosen from N and the per-device cost this
+    inventory measured last time, or the modelled one (agent.app.workers); the run's own cost is then
+    recorded for the next (unless `record_cost` is false: `audit --no-history` leaves .state alone)."""
+    from nornir.plugins.runners import ThreadedRunner
+
+    from agent.app.workers import CostMeter, choose_workers, known_cost
+    from agent.app.workers import record_cost as keep_cost
+
     quiet_nornir()
-    nr = loaded.nr.with_processors([progress])
+    name = str(kwargs.get("name") or task.__name__)
+    cost = known_cost(loaded.inventory_dir, name)
+    devices = len(loaded.nr.inventory.hosts)
+    workers = loaded.workers or choose_workers(devices, cost)
+    if loaded.workers is None and devices > 1:
+        progress.say(f"{devices} devices, {workers} at a time (per device {cost.cpu_s * 1000:.0f} ms CPU, "
+                     f"{cost.wait_s:.2f} s waiting: {cost.source}; --workers to override)")  # fmt: skip
+    meter = CostMeter()
+    nr = loaded.nr.with_processors([progress, meter]).with_runner(ThreadedRunner(num_workers=workers))
     try:
         result: AggregatedResult = nr.run(task=task, intents=loaded.intents, raise_on_error=False, **kwargs)
     finally:
         loaded.nr.close_connections(on_good=True, on_failed=True)
+    measured = meter.cost()
+    if record_cost and measured is not None:
+        keep_cost(loaded.inventory_dir, name, measured)
     return result
