@@ -43,8 +43,8 @@ README = ROOT / "benchmarks" / "README.md"
 TABLE_HEADING = "### Monitor soak runs"
 TABLE_HEAD = (
     "| finished (UTC) | duration | interval | devices | cycles | RSS start / end / max (MiB) | growth after warm-up "
-    "| cycle p50 / p95 / max (s) | CPU | verdict |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
+    "| cycle p50 / p95 / max (s) | CPU | verdict | code |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 _SERIES = re.compile(r"^(roce_agent_monitor_cycle_seconds|roce_agent_monitor_cycles_total) (\S+)$", re.M)
 
@@ -199,7 +199,15 @@ def summarise(
         "monitor_stderr_tail": stderr_tail if exited is not None else "",
         "max_growth_mib_per_h": args.max_growth_mib_per_h,
         "flat": flat,
+        "commit": git_commit(),
     }
+
+
+def git_commit() -> str:
+    """The code the run measured (`-` outside a git checkout, e.g. a `git archive` copy)."""
+    done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    return done.stdout.strip() if done.returncode == 0 else "-"
 
 
 def readme_row(r: dict[str, Any]) -> str:
@@ -210,7 +218,7 @@ def readme_row(r: dict[str, Any]) -> str:
         f"| {r['finished_at']} | {r['duration_s']:g} s | {r['interval_s']:g} s | {r['devices']} "
         f"| {r['cycles']} of {r['cycles_expected']} | {rss['start']:.1f} / {rss['end']:.1f} / {rss['max']:.1f} "
         f"| {r['growth_after_warmup_mib_per_h']:+.2f} MiB/h | {cyc['p50']:.3f} / {cyc['p95']:.3f} / {cyc['max']:.3f} "
-        f"| {cpu} | {verdict} |"
+        f"| {cpu} | {verdict} | {r.get('commit', '-')} |"
     )
 
 
