@@ -81,6 +81,7 @@ def run_line(line: str, runner: Runner, sudo: bool, writer: Writer | None = None
         for cmd in pipeline:
             cmd.words = [w.replace(STATUS, str(last)) for w in cmd.words]
         result = _run_pipeline(pipeline, runner, sudo, writer)
+        total.paced = result.paced if len(parts) == 1 else ()
         total.stdout += result.stdout
         total.stderr += result.stderr
         total.delay_s += result.delay_s

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
@@ -21,11 +21,12 @@ from agent.platforms.base import (
     ApplyOutcome,
     ApplyStatus,
     ChangePlan,
+    ChangeStep,
     CommandRunner,
     PlatformAdapter,
     reconnect_of,
 )
-from agent.platforms.sonic import deadman, gcu_cost, preflight
+from agent.platforms.sonic import deadman, gcu_cost, preflight, steps
 from agent.platforms.sonic.counters import read_counters
 from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
@@ -101,11 +102,15 @@ class SonicAdapter:
             warnings=list(check.warnings),
             base_fingerprint=fingerprint(live),
             disruptive=list(check.flaps),
+            steps=plan_steps(intent, live, preflight.gcu_operations(ops, live)),
         )
         if not intent.ports:
             plan.warnings.append("no links for this switch in links.yaml: only switch-wide tables are rendered")
-        if ops and gcu_cost.sort_seconds(len(check.flaps)) >= LONG_SORT_S:
-            plan.warnings.append(gcu_cost.estimate(len(check.flaps), len(ops)))
+        if len(plan.steps) > 1:
+            plan.warnings.append(steps_line(plan.steps))
+        sizes = [(len(s.disruptive), s.changes) for s in plan.steps] or [(len(check.flaps), len(ops))]
+        if ops and sum(gcu_cost.sort_seconds(f) for f, _ in sizes) >= LONG_SORT_S:
+            plan.warnings.append(gcu_cost.estimate_steps(sizes))
         return plan
 
     def apply(
@@ -151,6 +156,26 @@ class SonicAdapter:
 
 
 LONG_SORT_S = 30.0  # say how long GCU will take when its sort alone takes this long
+
+
+def plan_steps(intent: DeviceIntent, live: dict[str, Any], gcu_ops: list[Operation]) -> list[ChangeStep]:
+    """The GCU patches the change is applied in, one per port group (empty: one patch)."""
+    roles = {name: port.link_role for name, port in intent.ports.items()}
+    groups = steps.port_groups(roles, steps.touched_ports(gcu_ops, live))
+    parts = steps.labelled(gcu_ops, live, groups)
+    if len(parts) == 1:
+        return []
+    return [ChangeStep(g.label, list(g.ports), preflight.flapping_ports(o, live), len(o)) for g, o in parts]
+
+
+def steps_line(plan_steps: list[ChangeStep]) -> str:
+    """One warning naming each step and the ports it flaps, in order."""
+    n = len(plan_steps)
+    parts = [
+        f"{k}/{n} {s.label}: {s.changes} change(s)" + (f", flaps {', '.join(s.disruptive)}" if s.disruptive else "")
+        for k, s in enumerate(plan_steps, 1)
+    ]
+    return f"applied in {n} GCU patches (one checkpoint, rolled back together): " + "; ".join(parts)
 
 
 def facts_of(raw: SonicRaw) -> DeviceFacts:

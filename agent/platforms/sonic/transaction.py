@@ -21,12 +21,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.errors import DeviceError
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.base import (
+    ApplyOptions,
+    ApplyOutcome,
+    ApplyStatus,
+    ChangePlan,
+    CommandRunner,
+    StreamingRunner,
+)
 from agent.platforms.sonic import deadman, gcu_cost
 from agent.platforms.sonic.fallback import plan_writes
 from agent.platforms.sonic.gather import read_config_db
+from agent.platforms.sonic.gcu_progress import GcuProgress
 from agent.platforms.sonic.patch import Operation, fingerprint, tables_of
-from agent.platforms.sonic.preflight import cli_steps, gcu_operations
+from agent.platforms.sonic.preflight import cli_steps, flapping_ports, gcu_operations
+from agent.platforms.sonic.steps import PortGroup, labelled
 from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES
 
 Verifier = Callable[[CommandRunner], list[str]]  # re-reads the device; returns mismatches (empty = good)
@@ -41,6 +50,34 @@ class TxSettings:
     verify_interval_s: float = 2.0
     safety_revert_s: int = 300  # timer armed even without commit-confirm: covers a lost controller
     sleep: Callable[[float], None] = field(default=time.sleep)
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One GCU call of the change: `config apply-patch FILE` (or `replace`) of one step."""
+
+    label: str
+    file: str
+    payload: Any
+    flaps: list[str]
+    verb: str = "apply-patch"
+
+    @property
+    def size(self) -> int:
+        return len(self.payload) if isinstance(self.payload, list) else 0
+
+
+def _patches(plan: Plan, before: dict[str, Any], txid: str) -> list[Patch]:
+    """The plan's GCU operations as the steps it planned (one file per step), else one patch."""
+    ops = gcu_operations(plan.operations, before)
+    if len(plan.steps) < 2:
+        return [Patch("all", f"/tmp/{txid}.json-patch", ops, list(plan.disruptive))]
+    groups = [PortGroup(s.label, tuple(s.interfaces)) for s in plan.steps if s.interfaces]
+    parts = labelled(ops, before, groups)
+    return [
+        Patch(group.label, f"/tmp/{txid}.step{k}.json-patch", step_ops, flapping_ports(step_ops, before))
+        for k, (group, step_ops) in enumerate(parts, 1)
+    ]
 
 
 class TxFailed(Exception):
@@ -66,6 +103,7 @@ class SonicTransaction:
         self.runner = runner
         self.reconnect = reconnect
         self.settings = settings or TxSettings()
+        self._before: dict[str, Any] = {}
 
     # -- entry point ------------------------------------------------------------------------------
     def execute(
@@ -77,7 +115,7 @@ class SonicTransaction:
         if plan.empty:
             out.detail = "already converged"
             return out
-        before = read_config_db(self.runner)
+        before = self._before = read_config_db(self.runner)
         if plan.base_fingerprint and fingerprint(before) != plan.base_fingerprint:
             return self._untouched(out, "CONFIG_DB changed since the plan was made; run plan again")
         waiting = deadman.pending(self.runner)
@@ -87,14 +125,16 @@ class SonicTransaction:
                 f"commit {waiting.txid} is still awaiting confirmation on this switch: confirm or roll it back first",
             )
         txid = deadman.check_txid(opts.txid or deadman.new_txid())
-        payload: Any = gcu_operations(plan.operations, before) if replace_config is None else replace_config
-        cli = cli_steps(plan.operations, before) if replace_config is None else []
-        verb, payload_file = (
-            ("apply-patch", f"/tmp/{txid}.json-patch") if replace_config is None else ("replace", f"/tmp/{txid}.json")
-        )
+        if replace_config is None:
+            patches = _patches(plan, before, txid)
+            cli = cli_steps(plan.operations, before)
+        else:
+            patches = [Patch("config replace", f"/tmp/{txid}.json", replace_config, plan.disruptive, "replace")]
+            cli = []
         try:
-            self.runner.upload(payload_file, json.dumps(payload, indent=1).encode())
-            refusal = self._dry_run(verb, payload_file, out, plan)
+            for patch in patches:
+                self.runner.upload(patch.file, json.dumps(patch.payload, indent=1).encode())
+            refusal = self._dry_run(patches[0], out, plan)
         except DeviceError as exc:
             return self._untouched(out, f"stopped before any write: {exc}")
         if refusal is not None:
@@ -109,16 +149,18 @@ class SonicTransaction:
                 )
             return self._fallback(out, plan, before, verify, opts)
         if opts.dry_run:
-            out.detail = "dry run: GCU accepted the change"
+            later = f" (step 1 of {len(patches)}; GCU validates each later step when it applies it)"
+            out.detail = "dry run: GCU accepted the change" + (later if len(patches) > 1 else "")
             return out
-        return self._gcu(out, plan, before, verify, opts, txid, [f"{verb} {payload_file}", *cli])
+        return self._gcu(out, plan, verify, opts, txid, patches, cli)
 
     # -- GCU path ---------------------------------------------------------------------------------
-    def _dry_run(self, verb: str, payload_file: str, out: ApplyOutcome, plan: Plan) -> str | None:
+    def _dry_run(self, patch: Patch, out: ApplyOutcome, plan: Plan) -> str | None:
         """GCU sorts the patch in the dry run too: the timeout follows its measured cost per flapped port.
-        What it printed is checked against the plan's list of ports it would flap."""
-        timeout = gcu_cost.dry_run_timeout(len(plan.disruptive))
-        res = self.runner.run(f"sudo config {verb} --dry-run {payload_file}", timeout=timeout)
+        What it printed is checked against the plan's list of ports it would flap. Of a change in steps
+        only the first is dry-run: each later one is checked by GCU (before it writes) when applied."""
+        timeout = gcu_cost.dry_run_timeout(len(patch.flaps))
+        res = self.runner.run(f"sudo config {patch.verb} --dry-run {patch.file}", timeout=timeout)
         if res.exit_code != 0:
             return (res.output.strip().splitlines() or ["(no output)"])[-1]
         report = gcu_cost.parse_console(res.output)
@@ -133,14 +175,15 @@ class SonicTransaction:
         self,
         out: ApplyOutcome,
         plan: Plan,
-        before: dict[str, Any],
         verify: Verifier,
         opts: ApplyOptions,
         txid: str,
-        steps: list[str],
+        patches: list[Patch],
+        cli: list[str],
     ) -> ApplyOutcome:
-        """`steps[0]` is the GCU command (`apply-patch FILE` / `replace FILE`), the rest SONiC CLI lines."""
-        change, cli = steps[0], steps[1:]
+        """Checkpoint, timer, every GCU patch in order, the SONiC CLI lines, verify; any failure rolls
+        back to the one checkpoint, which covers every step already applied."""
+        before = self._before
         try:
             sudo(self.runner, f"config checkpoint {txid}", "config checkpoint")
         except DeviceError as exc:
@@ -148,23 +191,18 @@ class SonicTransaction:
         out.checkpoint = txid
         out.events.append(f"checkpoint {txid}")
         window = opts.confirm_timeout_s or self.settings.safety_revert_s
-        n_ops = len(gcu_operations(plan.operations, before))
-        revert_s = window + gcu_cost.timer_budget(len(plan.disruptive), n_ops)  # never fires mid-apply
+        revert_s = window + sum(gcu_cost.timer_budget(len(p.flaps), p.size) for p in patches)  # never mid-apply
         try:
             deadman.arm(self.runner, txid, revert_s)
             out.events.append(f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time)")
-            timeout = gcu_cost.apply_timeout(len(plan.disruptive), n_ops)
-            text = sudo(self.runner, f"config {change}", f"config {change.split()[0]}", timeout=timeout)
-            report = gcu_cost.parse_console(text)
-            out.events.append(f"patch applied ({report.changes if report.changes is not None else n_ops} changes)")
-            if report.flapped:
-                out.events.append(f"GCU flapped {', '.join(report.flapped)} (admin down, then up)")
+            for k, patch in enumerate(patches, 1):
+                self._apply_patch(out, patch, k, len(patches), opts)
             for command in cli:
                 sudo(self.runner, command, command.split()[0] + " " + command.split()[1])
                 out.events.append(f"CLI: {command}")
             self._verify(out, verify)
         except (DeviceError, TxFailed) as exc:
-            return self._rollback(out, before, txid, str(exc))
+            return self._rollback(out, before, txid, str(exc), sum(len(p.flaps) for p in patches))
         if opts.confirm_timeout_s:
             out.status = ApplyStatus.pending_confirm
             out.detail = f"applied and verified; rolls back to {txid} in {revert_s}s unless confirmed"
@@ -176,6 +214,28 @@ class SonicTransaction:
         out.status = ApplyStatus.applied
         out.detail = f"applied, verified and saved ({len(plan.operations)} changes)"
         return out
+
+    def _apply_patch(self, out: ApplyOutcome, patch: Patch, k: int, n: int, opts: ApplyOptions) -> None:
+        """One `config apply-patch|replace`; GCU's lines go to `opts.on_progress` as they arrive when the
+        runner streams. A failure names the step (earlier steps are written: the caller rolls back)."""
+        timeout = gcu_cost.apply_timeout(len(patch.flaps), patch.size)
+        step = f"step {k}/{n} ({patch.label}): " if n > 1 else ""
+        command = f"sudo config {patch.verb} {patch.file}"
+        try:
+            if opts.on_progress is not None and isinstance(self.runner, StreamingRunner):
+                reader = GcuProgress(out.device, k, n, patch.label, opts.on_progress)
+                res = self.runner.run_streaming(command, reader.line, timeout=timeout)
+            else:
+                res = self.runner.run(command, timeout=timeout)
+        except DeviceError as exc:
+            raise TxFailed(f"{step}{exc}") from None
+        if res.exit_code != 0:
+            raise TxFailed(f"{step}config {patch.verb}: exit {res.exit_code}: {res.output.strip()[-400:]}")
+        report = gcu_cost.parse_console(res.output)
+        changes = report.changes if report.changes is not None else patch.size
+        out.events.append(f"{step}patch applied ({changes} changes)")
+        if report.flapped:
+            out.events.append(f"{step}GCU flapped {', '.join(report.flapped)} (admin down, then up)")
 
     def _verify(self, out: ApplyOutcome, verify: Verifier) -> None:
         problems: list[str] = []
@@ -210,25 +270,29 @@ class SonicTransaction:
             self.runner.run(f"sudo config delete-checkpoint {name}")
         return old
 
-    def rollback_to(self, txid: str, attempts: int = 3) -> None:
+    def rollback_to(self, txid: str, attempts: int = 3, flapped_ports: int = 0) -> None:
         """`config rollback`, retried: GCU applies it change by change while buffermgrd rewrites
         BUFFER_PG underneath (sonic-buildimage #11328), so one pass can fail on an entry the daemon
-        already removed; the next pass diffs against the state that is really there."""
+        already removed; the next pass diffs against the state that is really there. The rollback is
+        one patch over every step applied, so its sort is priced for all their flapped ports."""
+        timeout = max(600.0, gcu_cost.apply_timeout(flapped_ports, 0))
         for attempt in range(1, attempts + 1):
             try:
-                sudo(self.runner, f"config rollback {txid}", "config rollback", timeout=600.0)
+                sudo(self.runner, f"config rollback {txid}", "config rollback", timeout=timeout)
                 break
             except DeviceError:
                 if attempt == attempts:
                     raise
         deadman.disarm(self.runner, txid)
 
-    def _rollback(self, out: ApplyOutcome, before: dict[str, Any], txid: str, why: str) -> ApplyOutcome:
+    def _rollback(
+        self, out: ApplyOutcome, before: dict[str, Any], txid: str, why: str, flapped_ports: int = 0
+    ) -> ApplyOutcome:
         out.events.append(f"failed: {why}")
         try:
             if not self._alive():
                 self._reconnect(out)
-            self.rollback_to(txid)
+            self.rollback_to(txid, flapped_ports=flapped_ports)
             after = read_config_db(self.runner)
         except DeviceError as exc:
             out.status = ApplyStatus.failed
