@@ -160,6 +160,8 @@ LONG_SORT_S = 30.0  # say how long GCU will take when its sort alone takes this 
 
 def plan_steps(intent: DeviceIntent, live: dict[str, Any], gcu_ops: list[Operation]) -> list[ChangeStep]:
     """The GCU patches the change is applied in, one per port group (empty: one patch)."""
+    if len(preflight.flapping_ports(gcu_ops, live)) <= steps.PORTS_PER_STEP:
+        return []  # one patch sorts fast enough; more GCU calls would only add their start-up time
     roles = {name: port.link_role for name, port in intent.ports.items()}
     groups = steps.port_groups(roles, steps.touched_ports(gcu_ops, live))
     parts = steps.labelled(gcu_ops, live, groups)
