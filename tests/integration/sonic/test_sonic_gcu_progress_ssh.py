@@ -19,8 +19,8 @@ from agent.platforms.base import ApplyOptions, ApplyProgress, ApplyStatus
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.transaction import TxSettings
 from agent.transports.ssh import NetmikoRunner, SshTarget
-from rocelab.ssh import LabCredentials, TwinEndpoint, serve_twin
 from rocelab.sonic.twin import SonicTwin
+from rocelab.ssh import LabCredentials, TwinEndpoint, serve_twin
 
 from .conftest import leaf1_twin
 
@@ -65,7 +65,7 @@ def ssh_runner(tmp_path: Path) -> Iterator[tuple[SonicTwin, NetmikoRunner]]:
 
 
 def test_progress_arrives_while_gcu_applies(ssh_runner: tuple[SonicTwin, NetmikoRunner], intent: DeviceIntent) -> None:
-    twin, runner = ssh_runner
+    _twin, runner = ssh_runner
     plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
     seen: list[tuple[float, ApplyProgress]] = []
     ended: list[float] = []
@@ -82,7 +82,8 @@ def test_progress_arrives_while_gcu_applies(ssh_runner: tuple[SonicTwin, Netmiko
     assert out.status is ApplyStatus.applied, out.detail
     events = [p for _, p in seen]
     total = events[0].total
-    assert total is not None and total > 20
+    assert total is not None
+    assert total > 20
     assert (events[0].applied, events[-1].applied) == (0, total)
     assert [p.applied for p in events] == list(range(total + 1))  # every change, in order
     assert seen[0][0] < ended[0] - 1.0  # the first progress came while GCU was still applying

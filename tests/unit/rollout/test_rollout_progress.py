@@ -120,7 +120,8 @@ def test_change_progress_plain_is_throttled_json_is_every_change_rich_is_a_bar()
     rich = RichProgress(Console(file=out, force_terminal=True, width=100))
     for record in _changes(8):
         rich.event(record)
-    assert rich.bars.tasks[0].completed == 8 and rich.bars.tasks[0].total == 8
+    assert rich.bars.tasks[0].completed == 8
+    assert rich.bars.tasks[0].total == 8
     rich.event({"event": "device_done", "step": "apply", "device": "leaf1"})
     assert not rich.bars.tasks
     rich.close()
