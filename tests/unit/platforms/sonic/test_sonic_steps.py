@@ -46,3 +46,14 @@ def test_one_group_stays_one_patch() -> None:
     before, after = config("OLD", "3,4"), config("NEW", "3")
     ops = diff_ops(before, after)
     assert split(ops, before, [PortGroup("all", tuple(PORTS))]) == [(None, ops)]
+
+
+def test_a_port_losing_its_watchdog_loses_the_whole_row() -> None:
+    """202511's `pfcwd start` also writes pfc_stat_history, which the agent does not own: when the agent
+    stops a port's watchdog the row must go whole, not stay behind with that field alone."""
+    from agent.platforms.sonic.patch import plan_ops
+
+    row = {"action": "drop", "detection_time": "400", "restoration_time": "400", "pfc_stat_history": "disable"}
+    live = {"PFC_WD": {"Ethernet0": row, "Ethernet4": dict(row), "GLOBAL": {"POLL_INTERVAL": "200"}}}
+    desired = {"PFC_WD": {"Ethernet0": {}, "Ethernet4": {k: v for k, v in row.items() if k != "pfc_stat_history"}}}
+    assert plan_ops(live, desired) == [{"op": "remove", "path": "/PFC_WD/Ethernet0"}]
