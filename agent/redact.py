@@ -55,11 +55,23 @@ def forget_secrets() -> None:
         _known_re = None
 
 
+# Every _KEYWORD match contains one of these, case-folded (casefold, not lower: the regex's IGNORECASE
+# also matches the long s and the Kelvin sign, which casefold maps to "s" and "k").
+_KEYWORD_STEMS = ("passw", "secret", "token", "community", "api", "private")
+
+
 def scrub(text: str) -> str:
-    """Mask every registered secret value, then the value that follows a secret-looking keyword."""
+    """Mask every registered secret value, then the value that follows a secret-looking keyword.
+
+    The keyword regex runs only on text that contains a keyword stem: scanning a 1 MB audit report with
+    it cost ~0.1 s of CPU per audit (N = 128 devices, the JSON report has no keyword at all), the
+    casefolded substring test ~25 ms."""
     pattern = _known_re
     if pattern is not None:
         text = pattern.sub(MASK, text)
+    folded = text.casefold()
+    if not any(stem in folded for stem in _KEYWORD_STEMS):
+        return text
     return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2) or m.group(4)}{MASK}", text)
 
 

@@ -76,7 +76,8 @@ def describe(args: argparse.Namespace, audit: Any) -> dict[str, Any]:
         "sizes": args.size_list,
         "latency_ms": args.latency,
         "cost_model": args.cost_model,
-        "workers": args.workers,
+        "workers": args.workers if args.workers is not None else "chosen by the agent",
+        "naive_workers": args.naive_workers,
         "seeds": {"synthetic_fabric": args.seed, "lab_twins": "node index (rocelab.spec.build_real_twin)"},
         "audit_cli": asdict(audit),
     }

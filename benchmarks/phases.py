@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.measure import Measured, device_bound_s, run_measured
+from benchmarks.measure import Measured, device_bound_s, run_measured, serial_bound_s
 from benchmarks.scale_lab import CLI_SCRIPT, ROOT, RunningLab, cli, per_device_delta
 
 
@@ -49,25 +50,31 @@ class Phase:
 
 def phases(
     lab: RunningLab,
-    workers: int,
+    workers: int | None,
     audit: AuditCli,
     *,
     naive: bool = True,
     whole_known_hosts: bool = True,
     audit_defaults: bool = False,
+    apply: bool = True,
+    naive_workers: int = 32,
 ) -> list[Phase]:
+    """`workers` None: our commands choose their worker count (agent.app.workers); the naive baseline
+    always runs `naive_workers`. Without `apply` the audit reads the fresh lab (for sizes whose apply
+    would take longer than the run has)."""
     inv = str(lab.inventory)
     out: list[Phase] = []
-    audit_argv = [*cli(), "audit", "-i", inv, "--format", "json"] + (
-        ["--workers", str(workers)] if audit.workers_option else []
-    )
+    chosen = ["--workers", str(workers)] if workers is not None and audit.workers_option else []
+    audit_argv = [*cli(), "audit", "-i", inv, "--format", "json", *chosen]
     if audit.available and audit_defaults:
         out.append(Phase("audit_defaults", audit_argv, "audit"))
-    out.append(Phase("apply", [*cli(), "apply", "-i", inv, "--yes", "--json"], "apply"))
+    if apply:
+        out.append(Phase("apply", [*cli(), "apply", "-i", inv, "--yes", "--json", *chosen], "apply"))
     if audit.available:
         out.append(Phase("audit", audit_argv, "audit"))
     if naive:
-        naive_argv = [sys.executable, "-m", "benchmarks.naive_audit", "-i", inv, "--workers", str(workers), "--json"]
+        naive_argv = [sys.executable, "-m", "benchmarks.naive_audit", "-i", inv, "--workers", str(naive_workers),
+                      "--json"]  # fmt: skip
         out.append(Phase("naive", naive_argv, "naive"))
         if whole_known_hosts:
             out.append(Phase("naive_whole_known_hosts", [*naive_argv, "--whole-known-hosts"], "naive"))
@@ -126,6 +133,18 @@ def _audit_verdict(doc: Any) -> dict[str, Any]:
     return out
 
 
+CHOSEN = re.compile(r"^(\d+) devices, (\d+) at a time \(", re.MULTILINE)
+
+
+def workers_used(phase: Phase, stderr: str, default: int) -> tuple[int, str]:
+    """The worker count a phase ran with, and who chose it: `--workers` on its command line, else what
+    our CLI said it chose (agent.app.workers prints "N devices, W at a time (...)"), else `default`."""
+    if "--workers" in phase.argv:
+        return int(phase.argv[phase.argv.index("--workers") + 1]), "given"
+    found = CHOSEN.search(stderr)
+    return (int(found.group(2)), "chosen by the agent") if found else (default, "default")
+
+
 def run_phase(lab: RunningLab, phase: Phase, kinds: dict[str, str], *, workers: int, cores: int) -> dict[str, Any]:
     before, busy0 = lab.counts(), lab.device_seconds()
     lab_cpu0 = lab.cpu_s()
@@ -135,16 +154,22 @@ def run_phase(lab: RunningLab, phase: Phase, kinds: dict[str, str], *, workers: 
     delta = per_device_delta(before, lab.counts())
     busy = {d: s - busy0.get(d, 0.0) for d, s in lab.device_seconds().items()}
     trips = round_trip_summary(delta, kinds)
-    bound = device_bound_s(workers=workers, device_s=list(busy.values()), controller_cpu_s=measured.cpu_s, cores=cores)
+    used, chooser = workers_used(phase, measured.stderr, workers)
+    bound = device_bound_s(workers=used, device_s=list(busy.values()), controller_cpu_s=measured.cpu_s, cores=cores)
+    serial = serial_bound_s(bound, controller_cpu_s=measured.cpu_s, lab_cpu_s=lab_cpu, cores=cores)
     return {
         "command": " ".join(_display(a) for a in phase.argv),
         **measured.summary(),
+        "workers": used,
+        "workers_chosen_by": chooser,
         "lab_cpu_s": round(lab_cpu, 3),
         "load_1min_before": round(load, 2),
         "round_trips": trips,
         "device_s": device_summary(busy, kinds),
         "lower_bound_s": round(bound, 3),
         "wall_over_lower_bound": round(measured.wall_s / bound, 2) if bound > 0 else None,
+        "serial_bound_s": round(serial, 3),
+        "wall_over_serial_bound": round(measured.wall_s / serial, 2) if serial > 0 else None,
         "verdict": verdict(phase.kind, measured),
     }
 

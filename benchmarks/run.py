@@ -2,7 +2,8 @@
 
     python -m benchmarks.run                       # N = 16, 128, 512 (about 7-8 minutes on 2 cores)
     python -m benchmarks.run --sizes 16            # quick check while developing (or BENCH_SIZES=16)
-    python -m benchmarks.run --latency 20 --workers 32 --no-engine --no-naive
+    python -m benchmarks.run --cost-model flat:20ms --workers 32 --no-engine --no-naive
+    python -m benchmarks.run --sizes 2048 --no-apply-at 2048 --no-naive   # memory and audit at 2,048 twins
 
 For each size N: a Clos topology file (`benchmarks.scale_topology`), one lab process with N twins and a
 per-command latency (`benchmarks.scale_lab`), then the real CLI commands as subprocesses
@@ -37,7 +38,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_SIZES = (16, 128, 512)
 DEFAULT_LATENCY_MS = 20.0
 DEFAULT_COST_MODEL = "x86"
-DEFAULT_WORKERS = 32  # agent.inventory.loader.load_nornir's threaded runner default
+NAIVE_WORKERS = 32  # the baseline's thread pool (what load_nornir's threaded runner defaulted to)
 
 
 def run_size(n: int, args: argparse.Namespace, audit: AuditCli) -> dict[str, Any]:
@@ -59,14 +60,16 @@ def run_size(n: int, args: argparse.Namespace, audit: AuditCli) -> dict[str, Any
             results: dict[str, Any] = {}
             todo = phases(
                 lab, args.workers, audit, naive=not args.no_naive, whole_known_hosts=not args.no_whole,
-                audit_defaults=args.audit_defaults,
+                audit_defaults=args.audit_defaults, apply=n not in args.no_apply_sizes,
+                naive_workers=args.naive_workers,
             )  # fmt: skip
             for phase in todo:
                 print(f"[N={n}] {phase.name}: {' '.join(phase.argv[-6:])}", flush=True)
-                results[phase.name] = run_phase(lab, phase, kinds, workers=args.workers, cores=cores())
+                results[phase.name] = run_phase(lab, phase, kinds, workers=args.naive_workers, cores=cores())
                 r = results[phase.name]
                 print(f"[N={n}] {phase.name}: {r['wall_s']} s, exit {r['exit_code']}, "
-                      f"max {r['round_trips']['max']} round trips/device", flush=True)  # fmt: skip
+                      f"max {r['round_trips']['max']} round trips/device, {r['workers']} workers "
+                      f"({r['workers_chosen_by']})", flush=True)  # fmt: skip
             lab_result["rss_end_mib"] = round(lab.rss_mib(), 1)
             lab_result["peak_rss_mib"] = round(lab.peak_rss_mib(), 1)
     return {
@@ -136,7 +139,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="device cost model of the twins: x86 (default), arm, flat:<N>ms (rocelab/cost.py)",
     )
     p.add_argument("--latency", type=float, default=DEFAULT_LATENCY_MS, help="with --cost-model '': flat ms per line")
-    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="Nornir/thread-pool workers (default 32)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="our audit/apply's --workers (default: none given, the agent chooses from N and the per-device cost)",
+    )
+    p.add_argument("--naive-workers", type=int, default=NAIVE_WORKERS, help="the naive baseline's workers (32)")
+    p.add_argument(
+        "--no-apply-at",
+        default="",
+        help="comma-separated sizes whose apply phase is skipped (their audit then reads the fresh lab)",
+    )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic fabric")
     p.add_argument("--no-engine", action="store_true", help="skip the engine, entropy and input benchmarks")
     p.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
@@ -151,6 +165,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     args = p.parse_args(argv)
     args.size_list = [int(s) for s in str(args.sizes).split(",") if s.strip()]
+    args.no_apply_sizes = {int(s) for s in str(args.no_apply_at).split(",") if s.strip()}
     return args
 
 

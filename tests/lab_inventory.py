@@ -18,9 +18,9 @@ TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
 POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
 
 
-def write_lab_inventory(dest: Path, base_port: int = DEFAULT_BASE_PORT) -> Path:
+def write_lab_inventory(dest: Path, base_port: int = DEFAULT_BASE_PORT, topology: Path = TOPOLOGY) -> Path:
     """The lab inventory in `dest` (with the lab policy and one fake pin per twin); returns `dest`."""
-    topo = load_clab(TOPOLOGY)
+    topo = load_clab(topology)
     spec = build_spec(topo, base_port)
     keys = {
         node.name: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"

@@ -108,11 +108,11 @@ def cable_peers(topology: Topology) -> dict[Place, Place]:
 def _read(loaded: LoadedInventory, request: AuditRequest) -> snapshot.Snapshot:
     if request.from_snapshot is not None:
         return _from_snapshot(loaded, request.from_snapshot)
-    first, errors = _gather(loaded, request.quiet)
+    first, errors = _gather(loaded, request.quiet, request.record_history)
     if not request.interval_s:
         return snapshot.Snapshot(first, None, errors, time.time())
     time.sleep(request.interval_s)
-    second, errors2 = _gather(loaded, request.quiet)
+    second, errors2 = _gather(loaded, request.quiet, request.record_history)
     errors.update(errors2)
     return snapshot.Snapshot(second, first, errors, time.time())
 
@@ -155,9 +155,11 @@ def _gather_then_close(task: Task, intents: dict[str, DeviceIntent]) -> Result:
             task.host.close_connections()
 
 
-def _gather(loaded: LoadedInventory, quiet: bool) -> tuple[dict[str, DeviceState], dict[str, str]]:
-    """One Nornir run of gather_task; a failed device is a reason string, never an exception."""
-    results = run_on(loaded, _gather_then_close, GatherProgress("gather", quiet), name="gather_task")
+def _gather(loaded: LoadedInventory, quiet: bool, record: bool = True) -> tuple[dict[str, DeviceState], dict[str, str]]:
+    """One Nornir run of gather_task; a failed device is a reason string, never an exception. With
+    `record`, the per-device cost measured is kept for the next run's worker count (agent.app.workers)."""
+    progress = GatherProgress("gather", quiet)
+    results = run_on(loaded, _gather_then_close, progress, record_cost=record, name="gather_task")
     states: dict[str, DeviceState] = {}
     errors: dict[str, str] = {}
     for name, multi in results.items():

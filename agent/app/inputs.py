@@ -52,6 +52,7 @@ class InventoryRequest:
     devices: DeviceFilter = field(default_factory=DeviceFilter)
     verify_host_keys: bool = True
     contact: bool = True  # devices will be logged into: their password variables must be set
+    workers: int | None = None  # --workers: devices at once; None = chosen (agent.app.workers)
 
     @property
     def policy_path(self) -> Path:
@@ -71,6 +72,7 @@ class LoadedInventory:
     full: Nornir  # the whole inventory (secrets for the trail, lock breaking)
     skipped: dict[str, str] = field(default_factory=dict)
     policies: PolicySet | None = None  # every profile of the policy file (a transition names one)
+    workers: int | None = None  # the operator's --workers; None: chosen per run (agent.app.workers)
 
     @property
     def policy_name(self) -> str | None:
@@ -81,7 +83,14 @@ class LoadedInventory:
         nr = self.nr.filter(filter_func=lambda h: h.name in names)
         intents = {n: i for n, i in self.intents.items() if n in names}
         return LoadedInventory(
-            self.inventory_dir, self.policy_path, nr, intents, self.topology, self.full, policies=self.policies
+            self.inventory_dir,
+            self.policy_path,
+            nr,
+            intents,
+            self.topology,
+            self.full,
+            policies=self.policies,
+            workers=self.workers,
         )
 
 
@@ -90,8 +99,10 @@ def load_inventory(request: InventoryRequest) -> LoadedInventory:
     inv = Path(request.inventory)
     if not inv.is_dir():
         raise InputError([InputProblem(inv, None, "--inventory", "not a directory")])
-    return load_inputs(inv, request.policy_path, lambda nr: filter_devices(nr, inv, request.devices),
-                       verify_host_keys=request.verify_host_keys, contact=request.contact)  # fmt: skip
+    loaded = load_inputs(inv, request.policy_path, lambda nr: filter_devices(nr, inv, request.devices),
+                         verify_host_keys=request.verify_host_keys, contact=request.contact)  # fmt: skip
+    loaded.workers = request.workers
+    return loaded
 
 
 def load_inputs(

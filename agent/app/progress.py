@@ -73,12 +73,42 @@ def failure_line(res: Result, limit: int) -> str:
     return reason(res, limit)  # never empty: a bare EOFError from a hung-up sshd still names itself
 
 
-def run_on(loaded: LoadedInventory, task: Any, progress: Progress, **kwargs: Any) -> AggregatedResult:
-    """Run `task` on every selected device; failures are per-device Results (reported, not raised)."""
-    logging.getLogger("nornir").addHandler(logging.NullHandler())  # tracebacks belong in results, not stderr
-    nr = loaded.nr.with_processors([progress])
+def quiet_nornir() -> None:
+    """Nornir's task tracebacks belong in results, not on stderr: one NullHandler on its logger, added
+    once (a long-running monitor audits every few minutes; a handler per run would pile up forever)."""
+    logger = logging.getLogger("nornir")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
+def run_on(
+    loaded: LoadedInventory, task: Any, progress: Progress, *, record_cost: bool = True, **kwargs: Any
+) -> AggregatedResult:
+    """Run `task` on every selected device; failures are per-device Results (reported, not raised).
+
+    The worker count is the operator's `--workers`, else chosen from N and the per-device cost this
+    inventory measured last time, or the modelled one (agent.app.workers); the run's own cost is then
+    recorded for the next (unless `record_cost` is false: `audit --no-history` leaves .state alone)."""
+    from nornir.plugins.runners import ThreadedRunner
+
+    from agent.app.workers import CostMeter, choose_workers, known_cost
+    from agent.app.workers import record_cost as keep_cost
+
+    quiet_nornir()
+    name = str(kwargs.get("name") or task.__name__)
+    cost = known_cost(loaded.inventory_dir, name)
+    devices = len(loaded.nr.inventory.hosts)
+    workers = loaded.workers or choose_workers(devices, cost)
+    if loaded.workers is None and devices > 1:
+        progress.say(f"{devices} devices, {workers} at a time (per device {cost.cpu_s * 1000:.0f} ms CPU, "
+                     f"{cost.wait_s:.2f} s waiting: {cost.source}; --workers to override)")  # fmt: skip
+    meter = CostMeter()
+    nr = loaded.nr.with_processors([progress, meter]).with_runner(ThreadedRunner(num_workers=workers))
     try:
         result: AggregatedResult = nr.run(task=task, intents=loaded.intents, raise_on_error=False, **kwargs)
     finally:
         loaded.nr.close_connections(on_good=True, on_failed=True)
+    measured = meter.cost()
+    if record_cost and measured is not None:
+        keep_cost(loaded.inventory_dir, name, measured)
     return result

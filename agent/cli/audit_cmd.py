@@ -13,7 +13,15 @@ from pathlib import Path
 
 import typer
 
-from agent.cli.options import GROUP_OPT, INSECURE_OPT, LIMIT_OPT, POLICY_OPT, cannot_run, inventory_request
+from agent.cli.options import (
+    GROUP_OPT,
+    INSECURE_OPT,
+    LIMIT_OPT,
+    POLICY_OPT,
+    WORKERS_OPT,
+    cannot_run,
+    inventory_request,
+)
 
 
 class Format(str, Enum):  # agent.report.render.Format, declared here so the CLI starts without it
@@ -62,6 +70,7 @@ def audit_cmd(
     insecure: bool = INSECURE_OPT,
     quiet: bool = QUIET_OPT,
     as_json: bool = JSON_OPT,
+    workers: int | None = WORKERS_OPT,
 ) -> None:
     """Audit the fabric (read-only). Exit 0: no error finding; 1: error findings (an unreachable device is
     one); 2: could not run (bad input, or no device could be read). `audit history` lists past audits."""
@@ -78,7 +87,7 @@ def audit_cmd(
         cannot_run(f"--json and --format {fmt.value} ask for two formats; give one")
     fmt = Format.json if as_json else fmt
     request = AuditRequest(
-        inventory_request(inventory, policy, limit, group, insecure),
+        inventory_request(inventory, policy, limit, group, insecure, workers),
         include=tuple(checks),
         exclude=tuple(exclude),
         from_snapshot=from_snapshot,

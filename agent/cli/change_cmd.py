@@ -22,6 +22,7 @@ from agent.cli.options import (
     JSON_OPT,
     LIMIT_OPT,
     POLICY_OPT,
+    WORKERS_OPT,
     YES_OPT,
     cannot_run,
     inventory_request,
@@ -107,6 +108,7 @@ def plan_cmd(
         file_okay=False,
     ),
     insecure: bool = INSECURE_OPT,
+    workers: int | None = WORKERS_OPT,
     detailed_exitcode: bool = typer.Option(
         False, "--detailed-exitcode", help="Exit 0 nothing to change, 2 changes pending, 1 error (as terraform)."
     ),
@@ -116,7 +118,7 @@ def plan_cmd(
     with --detailed-exitcode: 0 nothing to change, 2 changes pending, 1 any error."""
     from agent.app.change import PlanRequest, plan
 
-    request = PlanRequest(inventory_request(inventory, policy, limit, group, insecure))
+    request = PlanRequest(inventory_request(inventory, policy, limit, group, insecure, workers))
     try:
         run = run_change(lambda: plan(request))
     except typer.Exit as exc:
@@ -184,12 +186,13 @@ def apply_cmd(
         help="Dry run: plan and validate on each device (GCU --dry-run, host pre-checks); write nothing.",
     ),
     diff: bool = typer.Option(False, "--diff", help="With --check: print each device's full diff, not only counts."),
+    workers: int | None = WORKERS_OPT,
 ) -> None:
     """Converge devices to the policy. The --help text is APPLY_HELP (a docstring keeps its line breaks there)."""
     from agent.app.change import ApplyRequest, apply
 
     request = ApplyRequest(
-        inventory_request(inventory, policy, limit, group, insecure),
+        inventory_request(inventory, policy, limit, group, insecure, workers),
         confirm_timeout_s=confirm_timeout,
         allow_fallback_writer=allow_fallback_writer,
         check=check,

@@ -22,6 +22,8 @@ clab_inventory` decides them for both). What differs is how devices are reached,
 
 Links are in `defaults.data["clab_links"]` (links.yaml's shape); `topology_from_inventory` turns them
 into the agent's Topology, as `agent.inventory.loader.load_topology` does for an inventory directory.
+A switch's `roce-network` label (e.g. `frontend` on a front-end leaf) is the network of its links and
+of the host interfaces cabled to it (host data `interface_networks`), exactly as the lab writes them.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from agent.inventory.clab_deployed import (
     load_topology_data,
 )
 from agent.inventory.clab_inventory import groups_doc, host_data, host_groups, links_doc
+from agent.policy.networks import DEFAULT_NETWORK
 from agent.topology.model import Endpoint, Link, Topology
 from agent.transports.docker_exec import clab_container_name
 
@@ -242,10 +245,17 @@ def build_inventory(docs: dict[str, dict[str, Any]]) -> Inventory:
 
 
 def topology_from_inventory(inventory: Inventory) -> Topology:
-    """The links a ClabInventory carries, as the agent's Topology (kinds from host data)."""
+    """The links a ClabInventory carries, as the agent's Topology (kinds from host data). A link's
+    `network` is its switch's `roce-network` label, as in the lab's links.yaml (segregation checks)."""
     kinds = {h.name: str(h.get("device_kind")) for h in inventory.hosts.values() if h.get("device_kind")}
     links = [
-        Link(Endpoint.parse(str(raw["a"])), Endpoint.parse(str(raw["b"])), role=raw.get("role", "fabric"))
+        Link(
+            Endpoint.parse(str(raw["a"])),
+            Endpoint.parse(str(raw["b"])),
+            role=raw.get("role", "fabric"),
+            network=str(raw.get("network", DEFAULT_NETWORK)),
+            profile=raw.get("roce_profile"),  # a declared profile boundary (agent.inventory.profiles)
+        )
         for raw in inventory.defaults.data.get(LINKS_KEY) or []
     ]
     return Topology(links=links, kinds=kinds)

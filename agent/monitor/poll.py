@@ -10,13 +10,13 @@ or delays the others) and is reported down once the read has run longer than `do
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from agent.app.inputs import LoadedInventory
+from agent.app.progress import quiet_nornir
 from agent.counters import CounterSample
 from agent.errors import DeviceError
 from agent.failure import exception_reason
@@ -34,7 +34,7 @@ class PollResult:
 
 def inventory_reader(loaded: LoadedInventory) -> Reader:
     """Read one device of `loaded` by its adapter's counters-only read."""
-    logging.getLogger("nornir").addHandler(logging.NullHandler())
+    quiet_nornir()
 
     def read(name: str) -> CounterSample:
         intent = loaded.intents[name]

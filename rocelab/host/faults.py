@@ -2,7 +2,9 @@
 
 Kinds: fail-command (pattern=REGEX [message=TEXT]), latency (seconds=S), drop-after-commands (k=N),
 reject-app ([dev=IF] [errno=EINVAL] [count=N]), hang ([seconds=S]), clear. `flap-time` belongs to the
-twin (it changes the link model, not the session) and is handled there, like `driver-reload`.
+twin (it changes the link model, not the session) and is handled there, like `driver-reload` and
+`drop-address` ([dev=IF]: the netdev loses its IPv4 address, so ib_core drops its RoCE v1/v2 GIDs;
+`clear` gives it back).
 """
 
 from __future__ import annotations
@@ -11,7 +13,17 @@ import errno
 import re
 from dataclasses import dataclass, field
 
-KINDS = ("fail-command", "latency", "drop-after-commands", "reject-app", "flap-time", "driver-reload", "hang", "clear")
+KINDS = (
+    "fail-command",
+    "latency",
+    "drop-after-commands",
+    "reject-app",
+    "flap-time",
+    "driver-reload",
+    "drop-address",
+    "hang",
+    "clear",
+)
 
 
 @dataclass

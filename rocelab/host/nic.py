@@ -201,6 +201,11 @@ def _headroom_bytes(speed_mbps: int, cable_m: int, mtu: int) -> int:
     return max(BUFFER_CELL, size // BUFFER_CELL * BUFFER_CELL)
 
 
+def lab_ipv4(index: int, host_seed: int) -> str:
+    """The address of a host's NIC `index` (10.200+index.x.y, unique per host): its RoCE GIDs embed it."""
+    return f"10.{200 + index}.{((host_seed + 1) >> 8) & 0xFF}.{(host_seed + 1) & 0xFF}"
+
+
 def new_nic(spec: TwinNic, index: int, host_seed: int) -> Nic:
     """A NIC in its power-on state for its driver."""
     if spec.driver not in DRIVERS:
@@ -215,7 +220,7 @@ def new_nic(spec: TwinNic, index: int, host_seed: int) -> Nic:
         rdma_index=index,
         mac=f"b8:ce:f6:{tag >> 8:02x}:{tag & 0xFF:02x}:{index * 2:02x}",
         pci=f"0000:{0x3B + index:02x}:00.0",
-        ipv4=f"10.{200 + index}.{((host_seed + 1) >> 8) & 0xFF}.{(host_seed + 1) & 0xFF}",
+        ipv4=lab_ipv4(index, host_seed),
     )
     if spec.driver == BNXT:
         nic.ets = BNXT_DEFAULT_ETS

@@ -19,7 +19,7 @@ from typing import Any
 from rocelab.host import counters
 from rocelab.host.coreutils import builtins
 from rocelab.host.faults import Faults
-from rocelab.host.nic import BNXT, MIN_MTU, MLX5, MLX5_MAX_MTU, SEL_DSCP, VETH, Nic, new_nic
+from rocelab.host.nic import BNXT, MIN_MTU, MLX5, MLX5_MAX_MTU, SEL_DSCP, VETH, Nic, lab_ipv4, new_nic
 from rocelab.host.shell import Builtin, Shell
 from rocelab.twin import CommandResult, TwinNic
 
@@ -109,8 +109,12 @@ class HostTwin:
             return self._arm_flap(options)
         if kind == "driver-reload":
             return self._driver_reload()
+        if kind == "drop-address":
+            return self._drop_address(options.get("dev"))
         if kind == "clear":
             self._flap_seconds, self._flap_commands = 2.0, 0
+            for nic in self._nics.values():
+                nic.ipv4 = lab_ipv4(nic.rdma_index, self._seed)
         return self._faults.arm(kind, options)
 
     def set_traffic(self, port: str, pattern: str) -> str:
@@ -198,6 +202,15 @@ class HostTwin:
             raise ValueError("flap-time seconds must be >= 0")
         self._flap_seconds, self._flap_commands = seconds, 0
         return f"PFC changes take the link down for {seconds:g} s"
+
+    def _drop_address(self, dev: str | None) -> str:
+        nics = [n for n in self._nics.values() if dev in (None, n.netdev)]
+        if not nics:
+            raise ValueError(f"{self.hostname} has no NIC {dev!r}; NICs: {', '.join(self._nics)}")
+        for nic in nics:
+            nic.ipv4 = None
+        names = ", ".join(n.netdev for n in nics)
+        return f"{names}: IPv4 address removed, its RoCE GIDs (indices 2, 3) are gone"
 
     def _driver_reload(self) -> str:
         """Reload mlx5 (`devlink dev reload`): firmware keeps PFC/ETS/trust/DSCP map; with DSCP trust the

@@ -152,4 +152,4 @@ def test_pfc_watchdog_debug_storm_is_detected_and_restored(lab: DeployedLab) -> 
 def test_inventory_from_clab_cli_on_the_lab_directory(lab: DeployedLab, tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["inventory", "from-clab", str(lab.lab_dir), "-o", str(tmp_path), "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["hosts"] == 8
+    assert json.loads(res.stdout)["hosts"] == 11

@@ -97,3 +97,13 @@ def test_a_failure_reason_is_masked_and_one_line() -> None:
 )
 def test_the_keyword_net_masks_secret_looking_values_and_leaves_prose(text: str, expected: str) -> None:
     assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["PASSWORD=hunter22", "Passwd: hunter22", "api-key=abc123", "Private_Key: abc", "paſsword=hunter22"],
+)
+def test_the_keyword_prefilter_never_skips_a_match(text: str) -> None:
+    """scrub skips the keyword regex when no keyword stem is in the text: it must find every stem the
+    case-insensitive regex matches, including the long s IGNORECASE folds to 's'."""
+    assert scrub(text).endswith("***")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,10 @@ class SonicAdapter:
 
     def __init__(self, settings: TxSettings | None = None) -> None:
         self.settings = settings or TxSettings()
+        # CONFIG_DB each recent plan was made from, by its fingerprint (content-addressed, so it can never
+        # be stale: apply uses it only for a plan with that very fingerprint). Saves apply a re-read.
+        self._bases: dict[str, dict[str, Any]] = {}
+        self._bases_lock = threading.Lock()  # plans and applies of many devices run in Nornir's threads
 
     def connect(self, host: Host, config: Config) -> CommandRunner:
         """The runner of the host's rocesonic NAPALM driver, so NAPALM tasks share the session."""
@@ -104,6 +109,11 @@ class SonicAdapter:
             disruptive=list(check.flaps),
             steps=plan_steps(intent, live, preflight.gcu_operations(ops, live)),
         )
+        if ops and plan.base_fingerprint:
+            with self._bases_lock:
+                while len(self._bases) >= MAX_BASES:
+                    self._bases.pop(next(iter(self._bases)))
+                self._bases[plan.base_fingerprint] = live
         if not intent.ports:
             plan.warnings.append("no links for this switch in links.yaml: only switch-wide tables are rendered")
         if len(plan.steps) > 1:
@@ -124,8 +134,10 @@ class SonicAdapter:
         """The transaction; `reconnect` (default: the runner's own) reopens a session after a drop."""
         tx = SonicTransaction(runner, reconnect=reconnect or reconnect_of(runner), settings=self.settings)
         verifier = intent_verifier(lambda raw: render(intent, facts_of(raw)), list(intent.ports))
+        with self._bases_lock:
+            base = self._bases.pop(plan.base_fingerprint, None) if plan.base_fingerprint else None
         try:
-            return tx.execute(plan, verifier, opts)
+            return tx.execute(plan, verifier, opts, base=base)
         except DeviceError as exc:
             return ApplyOutcome(intent.name, ApplyStatus.rolled_back, f"stopped before any write: {exc}", plan=plan)
 
@@ -155,6 +167,7 @@ class SonicAdapter:
         return latest
 
 
+MAX_BASES = 64  # a switch's CONFIG_DB is ~0.1-1 MB; plans beyond that re-read theirs at apply
 LONG_SORT_S = 30.0  # say how long GCU will take when its sort alone takes this long
 
 

@@ -28,6 +28,7 @@ never runs `config save` before confirming, the switch then boots into its befor
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from dataclasses import dataclass
 
@@ -35,7 +36,18 @@ from agent.errors import DeviceError
 from agent.platforms.base import CommandRunner
 from agent.txid import TXID_RE, check_txid, new_txid
 
-__all__ = ["INDEX", "TXID_RE", "Pending", "arm", "check_txid", "disarm", "new_txid", "pending"]
+__all__ = [
+    "INDEX",
+    "TXID_RE",
+    "Pending",
+    "arm",
+    "arm_commands",
+    "check_txid",
+    "disarm",
+    "new_txid",
+    "parse_pending",
+    "pending",
+]
 
 INDEX = "/tmp/roce-agent.pending"
 
@@ -81,6 +93,16 @@ def arm(runner: CommandRunner, txid: str, seconds: int) -> Pending:
     return pending
 
 
+def arm_commands(txid: str, seconds: int) -> list[str]:
+    """`arm` as commands for a device-side script (the transaction's commit line): the two markers
+    written by `echo` (the JSON holds only the validated txid and a number; shell-quoted anyway), then
+    the timer. Written *after* the checkpoint in the same line, so a marker never exists without the
+    checkpoint and the timer it announces."""
+    check_txid(txid)
+    doc = shlex.quote(json.dumps({"txid": txid, "checkpoint": txid, "deadline": time.time() + seconds}))
+    return [f"echo {doc} > {marker(txid)}", f"echo {doc} > {INDEX}", timer_command(txid, seconds)]
+
+
 def disarm(runner: CommandRunner, txid: str) -> None:
     res = runner.run(disarm_command(txid))
     if res.exit_code != 0:
@@ -92,10 +114,15 @@ def pending(runner: CommandRunner) -> Pending | None:
     res = runner.run(f"cat {INDEX}")
     if res.exit_code != 0:
         return None
+    return parse_pending(runner.device, res.output)
+
+
+def parse_pending(device: str, text: str) -> Pending | None:
+    """The pending-commit marker's content (`cat {INDEX}`); None for an empty answer (no marker)."""
+    if not text.strip():
+        return None
     try:
-        doc = json.loads(res.output.strip())
+        doc = json.loads(text.strip())
         return Pending(check_txid(str(doc["txid"])), str(doc["checkpoint"]), float(doc["deadline"]))
     except (ValueError, KeyError, TypeError):
-        raise DeviceError(
-            runner.device, f"cat {INDEX}", f"unreadable pending-commit marker: {res.output[:120]!r}"
-        ) from None
+        raise DeviceError(device, f"cat {INDEX}", f"unreadable pending-commit marker: {text[:120]!r}") from None

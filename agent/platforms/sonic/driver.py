@@ -229,7 +229,7 @@ class RoceSonicDriver(NetworkDriver):  # type: ignore[misc]
             confirm_timeout_s=revert_in, allow_fallback_writer=bool(self.optional_args.get("allow_fallback_writer"))
         )
         tx = SonicTransaction(runner, reconnect_of(runner), self.settings)
-        outcome = tx.execute(plan, patch_verifier(live, ops), opts, replace_config=self._replace)
+        outcome = tx.execute(plan, patch_verifier(live, ops), opts, replace_config=self._replace, base=live)
         self.runner = tx.runner
         self.last_outcome = outcome
         if outcome.status not in (ApplyStatus.applied, ApplyStatus.pending_confirm, ApplyStatus.unchanged):

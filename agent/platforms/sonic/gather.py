@@ -334,8 +334,20 @@ def gather(runner: CommandRunner, ports: Collection[str] | None = None) -> Sonic
     redis-cli costs no extra round trip: the show read then needs only its batched state line.
     Raises DeviceError/ParseError naming the device and command."""
     nonce = secrets.token_hex(4)
-    res = runner.run(batch_line(FAST_COMMANDS, nonce), timeout=120.0)
-    sections = split_sections(runner.device, res.output, FAST_COMMANDS, nonce)
+    res = runner.run(fast_read_line(nonce), timeout=120.0)
+    return read_from(runner, ports, res.output, nonce)
+
+
+def fast_read_line(nonce: str) -> str:
+    """The one-round-trip read as a shell line, so a write script can end with it (the transaction's
+    verify read rides on its commit line)."""
+    return batch_line(FAST_COMMANDS, nonce)
+
+
+def read_from(runner: CommandRunner, ports: Collection[str] | None, output: str, nonce: str) -> SonicRaw:
+    """The switch's state from what `fast_read_line(nonce)` printed; the show read (more round trips on
+    `runner`) when the switch could not answer through redis."""
+    sections = split_sections(runner.device, output, FAST_COMMANDS, nonce)
     answer = sections.pop("db").output
     try:
         read = parse_db_read(answer)

@@ -13,9 +13,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agent.platforms.base import ApplyProgress, ProgressCallback
+from agent.platforms.base import (
+    ApplyOptions,
+    ApplyProgress,
+    CommandRunner,
+    ProgressCallback,
+    RunResult,
+    StreamingRunner,
+)
+from agent.platforms.sonic import txscript
+from agent.platforms.sonic.steps import Patch
+from agent.platforms.sonic.txscript import Script
 
 APPLYING = re.compile(r"[Aa]pplying (\d+) changes? in order")
 CHANGE = re.compile(r"(?:^|:)\s+\* (\[.*\])\s*$")
@@ -71,3 +82,36 @@ class GcuProgress:
     def _emit(self) -> None:
         flapping = self.down[-1] if self.down else None
         self.emit(ApplyProgress(self.device, self.step, self.steps, self.label, self.applied, self.total, flapping))
+
+
+@dataclass
+class StepProgress:
+    """GCU progress across the steps of one commit line: the line's `<marker> applyK` lines (txscript)
+    say which patch GCU is working on; each step gets its own GcuProgress."""
+
+    device: str
+    marker: str
+    names: dict[str, tuple[int, str]]  # marker name -> (step number, label)
+    steps: int
+    emit: ProgressCallback
+    current: GcuProgress | None = None
+
+    def line(self, text: str) -> None:
+        stripped = text.strip()
+        if stripped.startswith(self.marker + " "):
+            step = self.names.get(stripped[len(self.marker) + 1 :].split(" ")[0])
+            self.current = None if step is None else GcuProgress(self.device, step[0], self.steps, step[1], self.emit)
+        elif self.current is not None:
+            self.current.line(text)
+
+
+def run_commit(
+    runner: CommandRunner, script: Script, patches: Sequence[Patch], opts: ApplyOptions, timeout: float
+) -> RunResult:
+    """Run the transaction's commit line; with a progress callback and a streaming runner, GCU's lines
+    become ApplyProgress as they arrive (the line's step markers say which patch is running)."""
+    if opts.on_progress is None or not isinstance(runner, StreamingRunner):
+        return runner.run(script.line, timeout=timeout)
+    names = {txscript.apply_step(k, len(patches)): (k, p.label) for k, p in enumerate(patches, 1)}
+    tracker = StepProgress(runner.device, txscript.marker(script.nonce), names, len(patches), opts.on_progress)
+    return runner.run_streaming(script.line, tracker.line, timeout=timeout)

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agent.platforms.base import ChangePlan
 from agent.platforms.sonic.patch import Operation, apply_ops, diff_ops
 
 PORTS_PER_STEP = 4  # GCU sorts 4 flapped ports in about 50 s (gcu_cost: 5 + 3.1 x 4^2)
@@ -174,3 +175,36 @@ def labelled(
         ports = tuple(touched_ports(ops, before))
         return [(PortGroup("all ports" if ports else DEVICE_LABEL, ports), parts[0][1])]
     return [(group or PortGroup(DEVICE_LABEL, ()), step_ops) for group, step_ops in parts]
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One GCU call of the change: `config apply-patch FILE` (or `replace`) of one step."""
+
+    label: str
+    file: str
+    payload: Any
+    flaps: list[str]
+    verb: str = "apply-patch"
+
+    @property
+    def size(self) -> int:
+        return len(self.payload) if isinstance(self.payload, list) else 0
+
+    @property
+    def change(self) -> str:
+        return f"{self.verb} {self.file}"
+
+
+def patches_of(plan: ChangePlan[Operation], before: dict[str, Any], txid: str) -> list[Patch]:
+    """The plan's GCU operations as the port-group steps it planned (one file each), else one patch."""
+    from agent.platforms.sonic.preflight import flapping_ports, gcu_operations  # preflight reads this module's peers
+
+    ops = gcu_operations(plan.operations, before)
+    if len(plan.steps) < 2:
+        return [Patch("all", f"/tmp/{txid}.json-patch", ops, list(plan.disruptive))]
+    groups = [PortGroup(s.label, tuple(s.interfaces)) for s in plan.steps if s.interfaces]
+    return [
+        Patch(group.label, f"/tmp/{txid}.step{k}.json-patch", step_ops, flapping_ports(step_ops, before))
+        for k, (group, step_ops) in enumerate(labelled(ops, before, groups), 1)
+    ]

@@ -1,12 +1,15 @@
 """One SONiC change as a transaction: the switch ends in its before state or its after state.
 
-    re-read CONFIG_DB (refuse if it changed since the plan)
-    upload patch -> `config apply-patch --dry-run` (GCU refusal: stop here, nothing written)
-    `config checkpoint TXID` -> arm device-side rollback timer -> `config apply-patch`
-    -> the SONiC CLI writes GCU refuses by design (creating PFC_WD: `pfcwd start` / `pfcwd interval`)
-    verify by re-reading CONFIG_DB *and* APPL_DB (retried: buffermgrd reacts asynchronously)
-    confirm (disarm timer, `config save -y`, prune old checkpoints) | leave pending (commit-confirm)
+    prepare (one line, read-only): re-read CONFIG_DB (refuse if it changed since the plan), pending
+        commit?, list checkpoints, `config apply-patch --dry-run` (GCU refusal: stop, nothing written)
+    commit (one line, &&-chained): `config checkpoint TXID` -> arm device-side rollback timer ->
+        `config apply-patch` -> the SONiC CLI writes GCU refuses by design (creating PFC_WD: `pfcwd
+        start` / `pfcwd interval`); then the verify read of CONFIG_DB *and* APPL_DB (read again if it
+        fails: buffermgrd reacts asynchronously)
+    confirm (one line): disarm timer && `config save -y`, prune old checkpoints | leave pending
     any failure: `config rollback TXID`, prove CONFIG_DB equals the before state, report
+
+The lines are built in agent.platforms.sonic.txscript (with the plan's read: 4 round trips per change).
 
 GCU itself is not atomic (it writes change by change and does nothing on error), hence the checkpoint,
 the timer armed *before* the first write, and the explicit proof after a rollback.
@@ -21,24 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.errors import DeviceError
-from agent.platforms.base import (
-    ApplyOptions,
-    ApplyOutcome,
-    ApplyStatus,
-    ChangePlan,
-    CommandRunner,
-    StreamingRunner,
-)
-from agent.platforms.sonic import deadman, gcu_cost
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.platforms.sonic import deadman, gcu_cost, txscript
 from agent.platforms.sonic.fallback import plan_writes
-from agent.platforms.sonic.gather import read_config_db
-from agent.platforms.sonic.gcu_progress import GcuProgress
+from agent.platforms.sonic.gather import SonicRaw, gather, parse_config_db, read_config_db, read_from
+from agent.platforms.sonic.gcu_progress import run_commit
 from agent.platforms.sonic.patch import Operation, fingerprint, tables_of
-from agent.platforms.sonic.preflight import cli_steps, flapping_ports, gcu_operations
-from agent.platforms.sonic.steps import PortGroup, labelled
+from agent.platforms.sonic.preflight import cli_steps
+from agent.platforms.sonic.steps import Patch, patches_of
 from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES
 
-Verifier = Callable[[CommandRunner], list[str]]  # re-reads the device; returns mismatches (empty = good)
 Reconnect = Callable[[], CommandRunner]
 Plan = ChangePlan[Operation]
 
@@ -53,31 +48,16 @@ class TxSettings:
 
 
 @dataclass(frozen=True)
-class Patch:
-    """One GCU call of the change: `config apply-patch FILE` (or `replace`) of one step."""
+class Verifier:
+    """Proof of a change: `check` compares one read of the switch with what the change promised
+    (mismatches; empty = good). Called with a runner, it reads the switch first (`ports`: what the
+    show read needs on a switch without the redis read)."""
 
-    label: str
-    file: str
-    payload: Any
-    flaps: list[str]
-    verb: str = "apply-patch"
+    ports: list[str]
+    check: Callable[[SonicRaw], list[str]]
 
-    @property
-    def size(self) -> int:
-        return len(self.payload) if isinstance(self.payload, list) else 0
-
-
-def _patches(plan: Plan, before: dict[str, Any], txid: str) -> list[Patch]:
-    """The plan's GCU operations as the steps it planned (one file per step), else one patch."""
-    ops = gcu_operations(plan.operations, before)
-    if len(plan.steps) < 2:
-        return [Patch("all", f"/tmp/{txid}.json-patch", ops, list(plan.disruptive))]
-    groups = [PortGroup(s.label, tuple(s.interfaces)) for s in plan.steps if s.interfaces]
-    parts = labelled(ops, before, groups)
-    return [
-        Patch(group.label, f"/tmp/{txid}.step{k}.json-patch", step_ops, flapping_ports(step_ops, before))
-        for k, (group, step_ops) in enumerate(parts, 1)
-    ]
+    def __call__(self, runner: CommandRunner) -> list[str]:
+        return self.check(gather(runner, self.ports))
 
 
 class TxFailed(Exception):
@@ -103,40 +83,51 @@ class SonicTransaction:
         self.runner = runner
         self.reconnect = reconnect
         self.settings = settings or TxSettings()
-        self._before: dict[str, Any] = {}
 
     # -- entry point ------------------------------------------------------------------------------
     def execute(
-        self, plan: Plan, verify: Verifier, opts: ApplyOptions, *, replace_config: dict[str, Any] | None = None
+        self,
+        plan: Plan,
+        verify: Verifier,
+        opts: ApplyOptions,
+        *,
+        replace_config: dict[str, Any] | None = None,
+        base: dict[str, Any] | None = None,
     ) -> ApplyOutcome:
         """Run the change. With `replace_config` GCU replaces the whole CONFIG_DB (`config replace`);
-        `plan.operations` is then the diff it implies, used for display and verification only."""
+        `plan.operations` is then the diff it implies, used for display and verification only.
+
+        Three round trips on the way to a confirmed change (agent.platforms.sonic.txscript): prepare
+        (read-only), commit (+ the verify read), confirm. `base` is the CONFIG_DB the plan was made from
+        (what GCU's part of the payload depends on); without it, or when it is not the plan's base, it is
+        read first (one more round trip). Either way the prepare line re-reads CONFIG_DB and refuses a
+        change made since the plan before anything is written."""
         out = ApplyOutcome(device=plan.device, status=ApplyStatus.unchanged, plan=plan)
         if plan.empty:
             out.detail = "already converged"
             return out
-        before = self._before = read_config_db(self.runner)
+        txid = deadman.check_txid(opts.txid or deadman.new_txid())
+        try:
+            if base is None or fingerprint(base) != plan.base_fingerprint:
+                base = read_config_db(self.runner)
+            patches = (
+                patches_of(plan, base, txid)
+                if replace_config is None
+                else [Patch("config replace", f"/tmp/{txid}.json", replace_config, plan.disruptive, "replace")]
+            )
+            prep = self._prepare(patches)
+        except DeviceError as exc:
+            return self._untouched(out, f"stopped before any write: {exc}")
+        before = prep.before
         if plan.base_fingerprint and fingerprint(before) != plan.base_fingerprint:
             return self._untouched(out, "CONFIG_DB changed since the plan was made; run plan again")
-        waiting = deadman.pending(self.runner)
+        waiting = deadman.parse_pending(self.runner.device, prep.run.output("pending"))
         if waiting is not None:
             return self._untouched(
                 out,
                 f"commit {waiting.txid} is still awaiting confirmation on this switch: confirm or roll it back first",
             )
-        txid = deadman.check_txid(opts.txid or deadman.new_txid())
-        if replace_config is None:
-            patches = _patches(plan, before, txid)
-            cli = cli_steps(plan.operations, before)
-        else:
-            patches = [Patch("config replace", f"/tmp/{txid}.json", replace_config, plan.disruptive, "replace")]
-            cli = []
-        try:
-            for patch in patches:
-                self.runner.upload(patch.file, json.dumps(patch.payload, indent=1).encode())
-            refusal = self._dry_run(patches[0], out, plan)
-        except DeviceError as exc:
-            return self._untouched(out, f"stopped before any write: {exc}")
+        refusal = self._dry_run_report(prep.run, out, plan)
         if refusal is not None:
             if not opts.allow_fallback_writer or replace_config is not None:
                 touched = tables_of(plan.operations)
@@ -152,18 +143,34 @@ class SonicTransaction:
             later = f" (step 1 of {len(patches)}; GCU validates each later step when it applies it)"
             out.detail = "dry run: GCU accepted the change" + (later if len(patches) > 1 else "")
             return out
-        return self._gcu(out, plan, verify, opts, txid, patches, cli)
+        cli = cli_steps(plan.operations, before) if replace_config is None else []
+        known = _checkpoints(prep.run.output("checkpoints"))
+        return self._gcu(out, plan, before, verify, opts, txid, patches, cli, known)
 
     # -- GCU path ---------------------------------------------------------------------------------
-    def _dry_run(self, patch: Patch, out: ApplyOutcome, plan: Plan) -> str | None:
-        """GCU sorts the patch in the dry run too: the timeout follows its measured cost per flapped port.
-        What it printed is checked against the plan's list of ports it would flap. Of a change in steps
-        only the first is dry-run: each later one is checked by GCU (before it writes) when applied."""
-        timeout = gcu_cost.dry_run_timeout(len(patch.flaps))
-        res = self.runner.run(f"sudo config {patch.verb} --dry-run {patch.file}", timeout=timeout)
-        if res.exit_code != 0:
-            return (res.output.strip().splitlines() or ["(no output)"])[-1]
-        report = gcu_cost.parse_console(res.output)
+    def _prepare(self, patches: list[Patch]) -> _Prepared:
+        """Round trip 1 of the change (read-only): every step's patch uploaded, then the prepare line,
+        which dry-runs the first (each later step GCU checks, before it writes, when it applies it).
+        Raises DeviceError when the switch could not run it (nothing has been written)."""
+        first = patches[0]
+        script = txscript.prepare_script(first.verb, first.file)
+        for patch in patches:
+            self.runner.upload(patch.file, json.dumps(patch.payload, indent=1).encode())
+        timeout = gcu_cost.dry_run_timeout(len(first.flaps)) + 180.0
+        res = self.runner.run(script.line, timeout=timeout)
+        run = txscript.split(script, res.output)
+        if "before" not in run.sections or run.status is None:
+            said = (res.output.strip().splitlines() or ["nothing"])[-1]
+            raise DeviceError(self.runner.device, "prepare", f"exit {res.exit_code}: the switch answered: {said}")
+        return _Prepared(parse_config_db(self.runner.device, run.output("before")), run)
+
+    def _dry_run_report(self, run: txscript.ScriptRun, out: ApplyOutcome, plan: Plan) -> str | None:
+        """GCU's refusal (last line it printed), else None with what it said recorded as events; what it
+        printed is checked against the plan's list of ports it would flap."""
+        text = run.output("dry_run")
+        if run.status != 0:
+            return (text.strip().splitlines() or ["(no output)"])[-1]
+        report = gcu_cost.parse_console(text)
         if report.changes is not None:
             out.events.append(f"GCU dry run: {report.changes} changes")
         unplanned = sorted(set(report.flapped) - set(plan.disruptive))
@@ -175,97 +182,119 @@ class SonicTransaction:
         self,
         out: ApplyOutcome,
         plan: Plan,
+        before: dict[str, Any],
         verify: Verifier,
         opts: ApplyOptions,
         txid: str,
         patches: list[Patch],
         cli: list[str],
+        known: list[str],
     ) -> ApplyOutcome:
-        """Checkpoint, timer, every GCU patch in order, the SONiC CLI lines, verify; any failure rolls
-        back to the one checkpoint, which covers every step already applied."""
-        before = self._before
-        try:
-            sudo(self.runner, f"config checkpoint {txid}", "config checkpoint")
-        except DeviceError as exc:
-            return self._untouched(out, f"stopped before any write: {exc}")
-        out.checkpoint = txid
-        out.events.append(f"checkpoint {txid}")
+        """Every GCU patch (one per port-group step) and the SONiC CLI lines in one commit line with the
+        checkpoint, the timer and the verify read; a failure in step k rolls back to the one checkpoint,
+        which undoes steps 1..k-1 too. GCU's lines stream to `opts.on_progress` when the runner can."""
         window = opts.confirm_timeout_s or self.settings.safety_revert_s
         revert_s = window + sum(gcu_cost.timer_budget(len(p.flaps), p.size) for p in patches)  # never mid-apply
+        script = txscript.commit_script(txid, [p.change for p in patches], cli, revert_s)
+        apply_s = sum(gcu_cost.apply_timeout(len(p.flaps), p.size) for p in patches)
+        timeout = 300.0 + apply_s + 120.0 * len(cli)
+        flapped = sum(len(p.flaps) for p in patches)
         try:
-            deadman.arm(self.runner, txid, revert_s)
-            out.events.append(f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time)")
-            for k, patch in enumerate(patches, 1):
-                self._apply_patch(out, patch, k, len(patches), opts)
-            for command in cli:
-                sudo(self.runner, command, command.split()[0] + " " + command.split()[1])
-                out.events.append(f"CLI: {command}")
-            self._verify(out, verify)
+            res = run_commit(self.runner, script, patches, opts, timeout)
+        except DeviceError as exc:  # the session went away mid-line: how far it got is unknown
+            out.checkpoint = txid
+            out.events.append(f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time) unless the "
+                              "session was lost before the commit line reached it")  # fmt: skip
+            return self._rollback(out, before, txid, str(exc), flapped)
+        run = txscript.split(script, res.output)
+        if run.last in (None, "checkpoint") and run.status != 0:
+            why = _step_failure(run, "checkpoint", res.output)
+            return self._untouched(out, f"stopped before any write: config checkpoint: {why}")
+        out.checkpoint = txid
+        out.events.append(f"checkpoint {txid}")
+        if run.last == "arm" and run.status != 0:
+            return self._rollback(out, before, txid, f"arm rollback timer: {_step_failure(run, 'arm')}")
+        out.events.append(f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time)")
+        for k, patch in enumerate(patches, 1):
+            name = txscript.apply_step(k, len(patches))
+            step = f"step {k}/{len(patches)} ({patch.label}): " if len(patches) > 1 else ""
+            if run.last == name and run.status != 0:
+                why = f"{step}config {patch.verb}: {_step_failure(run, name)}"
+                return self._rollback(out, before, txid, why, flapped)
+            report = gcu_cost.parse_console(run.output(name))
+            out.events.append(
+                f"{step}patch applied ({report.changes if report.changes is not None else patch.size} changes)"
+            )
+            if report.flapped:
+                out.events.append(f"{step}GCU flapped {', '.join(report.flapped)} (admin down, then up)")
+        for n, command in enumerate(cli):
+            if run.last == f"cli{n}" and run.status != 0:
+                return self._rollback(out, before, txid, f"{command}: {_step_failure(run, f'cli{n}')}", flapped)
+            out.events.append(f"CLI: {command}")
+        if run.status != 0 or run.last != "done":
+            why = f"commit line cut off after {run.last}: exit {res.exit_code}"
+            return self._rollback(out, before, txid, why, flapped)
+        try:
+            assert script.read_nonce is not None
+            first = read_from(self.runner, verify.ports, run.tail, script.read_nonce)
+        except DeviceError:
+            first = None  # the inline read was cut off: the verification reads again
+        try:
+            self._verify(out, verify, first)
         except (DeviceError, TxFailed) as exc:
-            return self._rollback(out, before, txid, str(exc), sum(len(p.flaps) for p in patches))
+            return self._rollback(out, before, txid, str(exc), flapped)
         if opts.confirm_timeout_s:
             out.status = ApplyStatus.pending_confirm
             out.detail = f"applied and verified; rolls back to {txid} in {revert_s}s unless confirmed"
             return out
         try:
-            self.confirm(txid)
+            self.confirm(txid, known=[*known, txid])
         except DeviceError as exc:
             return self._rollback(out, before, txid, f"confirm failed: {exc}")
         out.status = ApplyStatus.applied
         out.detail = f"applied, verified and saved ({len(plan.operations)} changes)"
         return out
 
-    def _apply_patch(self, out: ApplyOutcome, patch: Patch, k: int, n: int, opts: ApplyOptions) -> None:
-        """One `config apply-patch|replace`; GCU's lines go to `opts.on_progress` as they arrive when the
-        runner streams. A failure names the step (earlier steps are written: the caller rolls back)."""
-        timeout = gcu_cost.apply_timeout(len(patch.flaps), patch.size)
-        step = f"step {k}/{n} ({patch.label}): " if n > 1 else ""
-        command = f"sudo config {patch.verb} {patch.file}"
-        try:
-            if opts.on_progress is not None and isinstance(self.runner, StreamingRunner):
-                reader = GcuProgress(out.device, k, n, patch.label, opts.on_progress)
-                res = self.runner.run_streaming(command, reader.line, timeout=timeout)
-            else:
-                res = self.runner.run(command, timeout=timeout)
-        except DeviceError as exc:
-            raise TxFailed(f"{step}{exc}") from None
-        if res.exit_code != 0:
-            raise TxFailed(f"{step}config {patch.verb}: exit {res.exit_code}: {res.output.strip()[-400:]}")
-        report = gcu_cost.parse_console(res.output)
-        changes = report.changes if report.changes is not None else patch.size
-        out.events.append(f"{step}patch applied ({changes} changes)")
-        if report.flapped:
-            out.events.append(f"{step}GCU flapped {', '.join(report.flapped)} (admin down, then up)")
-
-    def _verify(self, out: ApplyOutcome, verify: Verifier) -> None:
+    def _verify(self, out: ApplyOutcome, verify: Verifier, first: SonicRaw | None = None) -> None:
+        """Up to verify_attempts reads (the first may be the one the commit line already made), apart by
+        verify_interval_s: buffermgrd programs APPL_DB after the CONFIG_DB write, asynchronously."""
         problems: list[str] = []
         for attempt in range(max(1, self.settings.verify_attempts)):
             if attempt:
                 self.settings.sleep(self.settings.verify_interval_s)
-            problems = verify(self.runner)
+            problems = verify.check(first) if attempt == 0 and first is not None else verify(self.runner)
             if not problems:
                 out.events.append("verified CONFIG_DB and APPL_DB")
                 return
         out.verification = problems
         raise TxFailed("verification failed: " + "; ".join(problems[:5]))
 
-    def confirm(self, txid: str) -> None:
-        """Stop the timer, persist, and keep only the newest agent checkpoints."""
-        deadman.disarm(self.runner, txid)
-        self.save()
-        self.prune_checkpoints()
+    def confirm(self, txid: str, known: list[str] | None = None) -> None:
+        """Stop the timer and persist in one line, keeping only the newest agent checkpoints: with the
+        checkpoints `known` (the commit's prepare line listed them) the same line deletes the old ones;
+        otherwise it lists them and a second line deletes (a confirm of a pending commit)."""
+        old = self._old_checkpoints(known) if known is not None else []
+        script = txscript.confirm_script(txid, old, list_after=known is None)
+        res = self.runner.run(script.line, timeout=180.0)
+        run = txscript.split(script, res.output)
+        if run.status != 0:
+            raise DeviceError(self.runner.device, "confirm (disarm, config save)",
+                              f"exit {run.status if run.status is not None else res.exit_code}: "
+                              f"{res.output.strip()[-400:]}")  # fmt: skip
+        if known is None:
+            for name in self._old_checkpoints(_checkpoints(run.output("checkpoints"))):
+                self.runner.run(f"sudo config delete-checkpoint {name}")
 
     def save(self) -> None:
         sudo(self.runner, "config save -y", "config save")
 
+    def _old_checkpoints(self, names: list[str]) -> list[str]:
+        ours = sorted({n for n in names if deadman.TXID_RE.match(n)})
+        return ours[: max(0, len(ours) - self.settings.keep_checkpoints)]
+
     def prune_checkpoints(self) -> list[str]:
         res = self.runner.run("sudo config list-checkpoints")
-        try:
-            names = [str(n) for n in json.loads(res.output.strip() or "[]")]
-        except json.JSONDecodeError:
-            return []  # pruning is housekeeping: never fail a confirmed change over it
-        ours = sorted(n for n in names if deadman.TXID_RE.match(n))
-        old = ours[: max(0, len(ours) - self.settings.keep_checkpoints)]
+        old = self._old_checkpoints(_checkpoints(res.output))
         for name in old:
             self.runner.run(f"sudo config delete-checkpoint {name}")
         return old
@@ -372,3 +401,27 @@ class SonicTransaction:
         out.status = ApplyStatus.rolled_back
         out.detail = detail
         return out
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    before: dict[str, Any]  # CONFIG_DB right before the change (the rollback proof compares with it)
+    run: txscript.ScriptRun
+
+
+def _checkpoints(text: str) -> list[str]:
+    """`config list-checkpoints` prints a JSON list; anything else lists nothing (pruning is housekeeping)."""
+    try:
+        names = json.loads(text.strip() or "[]")
+    except json.JSONDecodeError:
+        return []
+    return [str(n) for n in names] if isinstance(names, list) else []
+
+
+def _step_failure(run: txscript.ScriptRun, step: str, whole: str = "") -> str:
+    """Exit status and last line of a failed step; a line the switch refused as a whole (no marker at
+    all: the shell or a wrapper failed it) is described by the last line it printed."""
+    text = run.output(step) if step in run.sections else whole
+    said = (text.strip().splitlines() or ["(no output)"])[-1]
+    status = run.status if run.status is not None else "?"
+    return f"exit {status}: {said[-400:]}"

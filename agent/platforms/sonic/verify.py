@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from agent.platforms.base import CommandRunner
 from agent.platforms.sonic.fallback import touched_keys
-from agent.platforms.sonic.gather import SonicRaw, gather
+from agent.platforms.sonic.gather import SonicRaw
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, apply_ops, describe, path_parts, plan_ops
 from agent.platforms.sonic.tables import ConfigDb
@@ -41,13 +40,12 @@ def intent_verifier(desired: ConfigDb | Callable[[SonicRaw], ConfigDb], ports: l
     """Owned cells equal the render (of the re-read device, when given a render function), and lossless
     PGs are programmed on the intent's ports."""
 
-    def verify(runner: CommandRunner) -> list[str]:
-        raw = gather(runner, ports)
+    def check(raw: SonicRaw) -> list[str]:
         left = plan_ops(raw.config_db, desired(raw) if callable(desired) else desired)
         problems = [f"CONFIG_DB still differs: {line}" for line in describe(left, raw.config_db)]
         return problems + lossless_problems(normalize(raw), ports)
 
-    return verify
+    return Verifier(list(ports), check)
 
 
 HEADROOM_FIELDS = {"PORT_QOS_MAP": "pfc_enable", "PORT": "speed"}
@@ -80,8 +78,7 @@ def patch_verifier(before: Mapping[str, Any], ops: list[Operation]) -> Verifier:
     keys = touched_keys(ops, before, expected)
     qos_ports = sorted(_ports_affected(ops, expected))
 
-    def verify(runner: CommandRunner) -> list[str]:
-        raw = gather(runner, qos_ports)
+    def check(raw: SonicRaw) -> list[str]:
         problems = []
         for table, key in keys:
             want = (expected.get(table) or {}).get(key)
@@ -90,4 +87,4 @@ def patch_verifier(before: Mapping[str, Any], ops: list[Operation]) -> Verifier:
                 problems.append(f"CONFIG_DB {table}|{key}: expected {want!r}, read {have!r}")
         return problems + lossless_problems(normalize(raw), qos_ports)
 
-    return verify
+    return Verifier(qos_ports, check)

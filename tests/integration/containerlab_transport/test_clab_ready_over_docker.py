@@ -26,7 +26,7 @@ def test_one_round_reports_each_node_with_its_reason(docker: DockerTwinServer) -
     assert not leaf1.ready
     assert leaf1.detail == "orchagent not RUNNING (-bash: supervisorctl: command not found)"
     probes = [c for c in docker.calls if c[:1] == ["exec"]]
-    assert len(probes) == 8  # one docker exec per node
+    assert len(probes) == 11  # one docker exec per node
     leaf_probe = next(c[-1] for c in probes if c[2] == "clab-roce-fabric-leaf1")
     for port in ("Ethernet0", "Ethernet4", "Ethernet8", "Ethernet12"):  # leaf1's cabled ports, eth1..eth4
         assert f"PORT_TABLE|{port}" in leaf_probe

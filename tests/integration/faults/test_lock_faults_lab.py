@@ -1,8 +1,10 @@
 """A session dropped after command k of an apply never strands the device lock (issue 13).
 
-The k values are the held-out matrix's: switch after `sonic-cfggen` (k=3 of 17) and after `config
-checkpoint` (k=8), host after k=4 and k=21 of 23. The lab's twins drop the SSH session on command k
-(`lab fault DEV drop-after-commands k=N`); the next apply must not be refused by a lock left behind.
+The k values are the held-out matrix's points: switch during its read (k=3) and during the change
+(k=6 of 9: the transaction's commit line, checkpoint && timer && apply-patch; it was k=8 of 17,
+`config checkpoint`, before the transaction's steps became three lines), host after k=4 and k=21 of
+23. The lab's twins drop the SSH session on command k (`lab fault DEV drop-after-commands k=N`); the
+next apply must not be refused by a lock left behind.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def lock_present(inventory: Path, device: str) -> bool:
         runner.close()
 
 
-@pytest.mark.parametrize(("device", "k"), [("leaf1", 3), ("leaf2", 8), ("host1", 4), ("host2", 21)])
+@pytest.mark.parametrize(("device", "k"), [("leaf1", 3), ("leaf2", 6), ("host1", 4), ("host2", 21)])
 def test_dropped_session_during_apply_leaves_no_lock_and_the_next_apply_runs(
     lab: tuple[Path, Path], device: str, k: int
 ) -> None:

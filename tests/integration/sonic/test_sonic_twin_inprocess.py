@@ -104,8 +104,9 @@ def test_session_dropped_after_k_changes_ends_in_before_state(
     before = config_db(twin)
 
     def arm(command: str) -> None:
-        # armed right before the real write: the twin's budget would otherwise go to the dry run
-        if command.startswith("sudo config apply-patch /tmp/"):
+        # armed right before the commit line (checkpoint && timer && the real write): the dry run is in
+        # the prepare line before it (the twin's budget counts only real writes anyway)
+        if "&& sudo config apply-patch /tmp/" in command:
             twin.inject_fault("drop-after-writes", {"k": str(k)})
 
     runner.before_run = arm
@@ -119,7 +120,7 @@ def test_session_dropped_after_k_changes_ends_in_before_state(
 def test_lost_controller_device_timer_rolls_back(runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin) -> None:
     before = config_db(twin)
     runner.before_run = lambda c: (
-        twin.inject_fault("drop-after-writes", {"k": "30"}) if c.startswith("sudo config apply-patch /tmp/") else None
+        twin.inject_fault("drop-after-writes", {"k": "30"}) if "&& sudo config apply-patch /tmp/" in c else None
     )
     runner.can_reconnect = False
     out = apply(runner, intent)
@@ -202,3 +203,19 @@ def test_dynamic_buffer_model_converges(intent: DeviceIntent) -> None:
     assert pg.configured_profile == "NULL"
     assert pg.programmed is not None
     assert pg.programmed.xoff
+
+
+def test_a_change_costs_four_round_trips(runner: TwinRunner, intent: DeviceIntent, twin: SonicTwin) -> None:
+    """Issue 15: the plan's read, then prepare (re-read, pending?, checkpoints, dry run), commit
+    (checkpoint, timer, apply, CLI writes, verify read) and confirm (disarm, save, prune): one line each.
+    A regression to one command per step (12-16 before) fails here."""
+    plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
+    reads = runner.round_trips
+    out = ADAPTER.apply(runner, intent, plan, ApplyOptions())
+    assert out.status is ApplyStatus.applied, out.detail
+    # the one-round-trip read, and the SKU's pg_profile_lookup.ini the plan's pre-flight needs on this
+    # traditional-buffer-model twin (its path comes from DEVICE_METADATA, known only after the read)
+    assert reads == 2, runner.history
+    assert runner.round_trips - reads == 3, runner.history[reads:]
+    assert runner.uploads == 1  # the patch; the dead-man markers are written by the commit line
+    assert converged(runner, intent)

@@ -64,3 +64,15 @@ def test_device_bound_is_the_largest_of_cpu_slowest_device_and_worker_rounds() -
     assert device_bound_s(workers=4, device_s=[], controller_cpu_s=1.0, cores=2) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="workers and cores"):
         device_bound_s(workers=0, device_s=[1.0], controller_cpu_s=0.0, cores=2)
+
+
+def test_serial_bound_charges_one_core_to_each_single_threaded_process() -> None:
+    from benchmarks.measure import serial_bound_s
+
+    # the bound would say 1.0 s (2 s CPU over 2 cores); the agent's Python runs under one GIL
+    assert serial_bound_s(1.0, controller_cpu_s=2.0, lab_cpu_s=1.5, cores=2) == 2.0
+    assert serial_bound_s(1.0, controller_cpu_s=1.0, lab_cpu_s=3.0, cores=2) == 3.0  # the lab's one thread
+    assert serial_bound_s(1.0, controller_cpu_s=2.5, lab_cpu_s=2.5, cores=2) == 2.5
+    assert serial_bound_s(4.0, controller_cpu_s=1.0, lab_cpu_s=1.0, cores=2) == 4.0  # the devices
+    with pytest.raises(ValueError, match="cores"):
+        serial_bound_s(1.0, controller_cpu_s=1.0, lab_cpu_s=1.0, cores=0)

@@ -331,3 +331,28 @@ def test_a_port_moving_while_its_far_end_is_left_out_is_a_reason_to_stop() -> No
     (why,) = peer_reasons(moves, {"spine1"})
     assert why.startswith("spine1:Ethernet4 would go lossless but leaf2:Ethernet8 at the other end of its cable")
     assert why.endswith("the link would run PFC on one end only; add leaf2 to the targets")
+
+
+class Killed(BaseException):
+    """The agent dying between two steps of a transition."""
+
+
+def test_a_transition_killed_between_its_steps_resumes_with_the_switches(lab: FakeLab) -> None:
+    on_profile(lab, "inference")
+
+    def die_after_hosts(stage: str, batch: int) -> None:
+        if (stage, batch) == ("hosts", 1):
+            raise Killed(stage)
+
+    with pytest.raises(Killed):
+        lab.run("to-lossy.yaml", Hooks(after_batch=die_after_hosts, sleep=lambda _s: None))
+    assert all(lab.boxes[h].config["pfc"] == [] for h in HOSTS)  # the safe mixed state: hosts lossy ...
+    assert all(lab.boxes[s].config["pfc"] == [3] for s in SWITCHES)  # ... switches still lossless
+
+    result = lab.run("to-lossy.yaml", mode="resume")
+
+    assert result.result == "converged", result.reasons
+    assert all(b.config["pfc"] == [] for b in lab.boxes.values())
+    assert all(lab.boxes[h].applies == 1 for h in HOSTS)  # the finished step is not run again
+    resumed = [r["stage"] for r in lab.events("batch_started")]
+    assert resumed == ["hosts", "hosts", "switches"]

@@ -174,3 +174,28 @@ def test_twin_gid_files_have_the_sysfs_shape() -> None:
     assert (empty.exit_code, empty.stderr) == (1, f"cat: {base}/gid_attrs/types/9: Invalid argument\n")
     assert twin.run(f"cat {base}/gids/9", sudo=False).stdout == "0000:0000:0000:0000:0000:0000:0000:0000\n"
     assert len(twin.run(f"ls {base}/gids", sudo=False).stdout.split()) == 255
+
+
+def test_a_netdev_that_lost_its_address_has_no_v2_gid_plan_warns_and_audit_names_it() -> None:
+    from agent.checks.engine import run_checks
+    from agent.topology.model import Topology
+
+    twin, runner, clock = twin_host()
+    adapter, intent = _adapter(clock), host_intent(_policy())
+    assert adapter.apply(runner, intent, adapter.plan(intent, adapter.gather(runner, intent)), ApplyOptions())
+    twin.inject_fault("drop-address", {"dev": "eth1"})  # e.g. netplan/DHCP lost it: ib_core drops GIDs 2/3
+    state = adapter.normalize("host1", adapter.gather(runner, intent))
+    nic = state.ports["eth1"].nic
+    assert nic is not None
+    assert [g.index for g in nic.gids or []] == [0, 1]
+    findings = run_checks({"host1": intent}, {"host1": state}, Topology())
+    [finding] = [f for f in findings if f.check_id == "HOST-NCCL-002"]
+    assert finding.actual == "NCCL_IB_GID_INDEX 3: index 3 is an empty entry of the GID table"
+    assert "none: no RoCE v2 ipv4 GID" in (finding.expected or "")
+    plan = adapter.plan(intent, adapter.gather(runner, intent))
+    assert plan.empty  # nothing to write: the index it would need does not exist
+    assert any("NCCL_IB_GID_INDEX not written: no RoCE v2 ipv4 GID on eth1" in w for w in plan.warnings)
+    twin.inject_fault("clear", {})
+    back = adapter.normalize("host1", adapter.gather(runner, intent)).ports["eth1"].nic
+    assert back is not None
+    assert [g.index for g in back.gids or []] == [0, 1, 2, 3]

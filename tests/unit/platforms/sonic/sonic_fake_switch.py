@@ -26,6 +26,9 @@ FIXTURES = Path(__file__).parents[3] / "fixtures" / "sonic_platform"
 LOOKUP = {("400000", "5m"): ("100352", "18432", "81920"), ("400000", "40m"): ("120832", "18432", "102400")}
 
 
+REDIRECTIONS = {"2>&1", "2>/dev/null", ">/dev/null", "</dev/null"}  # no effect on a fake without stderr
+
+
 def default_config() -> dict[str, Any]:
     doc: dict[str, Any] = json.loads((FIXTURES / "config_db_leaf1_default.json").read_text())
     return doc
@@ -60,7 +63,7 @@ class FakeSonic:
         for op, part in split_list(command):
             if (op == "&&" and code != 0) or (op == "||" and code == 0):
                 continue
-            text, code = self.one(part)
+            text, code = self.one(part.replace("$?", str(code)))  # the transaction's status markers
             out += text
         return RunResult(out, code)
 
@@ -75,12 +78,19 @@ class FakeSonic:
 
     # -- command handlers ---------------------------------------------------------------------
     def one(self, cmd: str) -> tuple[str, int]:
-        words = shlex.split(cmd)
+        words = [w for w in shlex.split(cmd) if w not in REDIRECTIONS]
         if words and words[0] == "sudo":
             words = words[1:]
         line = " ".join(words)
+        if words[0] == "echo" and ">" in words:  # the dead-man markers the commit line writes
+            self.files[words[words.index(">") + 1]] = (" ".join(words[1 : words.index(">")]) + "\n").encode()
+            return "", 0
         if words[0] == "echo":
             return " ".join(words[1:]) + "\n", 0
+        if words[:3] == ["test", "!", "-e"]:
+            return "", 1 if words[3] in self.files else 0
+        if words[:2] == ["test", "-e"]:
+            return "", 0 if words[2] in self.files else 1
         if words[0] == "true":
             return "", 0
         if line == "sonic-cfggen -d --print-data":

@@ -110,7 +110,8 @@ def test_replace_candidate_uses_config_replace(device: RoceSonicDriver, fake: Fa
     device.load_replace_candidate(config=json.dumps(wanted))
     assert device.compare_config() == "~ PORT|Ethernet8 mtu: '9100' -> '9000'"
     device.commit_config()
-    assert any(c.startswith("sudo config replace /tmp/roce-agent-") for c in fake.history)
+    # inside the transaction's commit line (agent.platforms.sonic.txscript), after its checkpoint
+    assert any("&& sudo config replace /tmp/roce-agent-" in c and "sudo config checkpoint" in c for c in fake.history)
     assert fake.config == wanted
 
 

@@ -1,0 +1,152 @@
+"""How many devices a command works on at once: chosen from N and what one device costs (issue 15).
+
+One agent process runs Python for one device at a time (the GIL), so a device task is, for the
+controller, `cpu_s` of its own CPU and `wait_s` spent blocked on the network and the device (SSH key
+exchange on the switch's side, the device running the read, the bytes coming back). With W workers the
+gather takes about
+
+    max(N x cpu_s, ceil(N / W) x (cpu_s + wait_s))
+
+The first term does not depend on W; the second falls as W grows until it meets the first, at
+W = 1 + wait_s / cpu_s: from there on the controller's CPU is busy all the time, and more threads only
+add sessions that wake up for the GIL (each idle paramiko transport thread polls every 0.1 s). So the
+agent picks W = ceil(HEADROOM x (1 + wait_s / cpu_s)), never more than N nor MAX_WORKERS. HEADROOM
+absorbs the spread between devices (a spine's read is longer than a host's).
+
+The cost is *measured* when this inventory has a recent record (`<inventory>/.state/costs.json`, written
+after each run by `CostMeter`: the process's CPU over the run per device, and each task's wall time), else
+*modelled* (MODELLED, from the benchmark under the x86 device cost model: ~10-12 ms of controller CPU
+per device for gather + normalize, ~0.1-0.3 s waiting for SSH and the one-round-trip read). A slow
+read path (the show fallback: ~9 s of switch time) or a slow link shows up in the measured wait and
+raises W by itself on the next run. `--workers N` overrides the choice.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from nornir.core.inventory import Host
+from nornir.core.task import AggregatedResult, MultiResult, Task
+
+HEADROOM = 1.5
+MAX_WORKERS = 128  # each worker holds an SSH session (a socket, a transport thread): stay far below ulimit -n 1024
+COSTS_FILE = Path(".state") / "costs.json"
+
+
+@dataclass(frozen=True)
+class DeviceCost:
+    """What one device's task costs the controller: its own CPU, and the time it waits for the device."""
+
+    cpu_s: float
+    wait_s: float
+    source: str = "modelled"  # "modelled" | "measured: <when>, <n> devices"
+
+
+# Per Nornir task name; anything else (a rollback, a confirm) is treated like a read.
+MODELLED: dict[str, DeviceCost] = {
+    "gather_task": DeviceCost(cpu_s=0.012, wait_s=0.25),
+    "plan_task": DeviceCost(cpu_s=0.015, wait_s=0.3),
+    # apply waits for GCU (seconds to minutes per switch) and host link re-training (~2 s): the devices
+    # are the bottleneck, so every device gets its own worker up to MAX_WORKERS.
+    "apply_task": DeviceCost(cpu_s=0.05, wait_s=60.0),
+}
+
+
+def choose_workers(devices: int, cost: DeviceCost, *, cap: int = MAX_WORKERS) -> int:
+    """The worker count for `devices` devices of this cost (see the module docstring for the formula)."""
+    if devices < 1:
+        return 1
+    if cost.cpu_s <= 0:
+        return max(1, min(devices, cap))
+    needed = math.ceil(round(HEADROOM * (1.0 + max(0.0, cost.wait_s) / cost.cpu_s), 6))  # 9.000000002 is 9
+    return max(1, min(devices, cap, needed))
+
+
+def estimate(cpu_s: float, walls: Sequence[float], source: str) -> DeviceCost | None:
+    """A DeviceCost from one run: the process's CPU over it and each device task's wall time; None with
+    too few devices to say anything.
+
+    CPU per device is the run's CPU / devices. Wait is the shortest (wall - CPU per device): a task's
+    wall time also holds the time it queued for the GIL (and, in a lab, for the one process serving
+    every twin) behind the other workers, which grows with W; the least-queued device is the closest to
+    the true wait, so a large W does not inflate the next run's choice (a percentile did: 33 -> 55 ->
+    92 workers on three audits of one N = 128 lab)."""
+    if len(walls) < 3:
+        return None
+    cpu = max(0.0, cpu_s) / len(walls)
+    wait = min(max(0.0, w - cpu) for w in walls)
+    return DeviceCost(cpu_s=round(cpu, 5), wait_s=round(wait, 5), source=source)
+
+
+def known_cost(inventory: Path, task_name: str) -> DeviceCost:
+    """The cost measured on this inventory's last run of `task_name`, else the modelled one."""
+    modelled = MODELLED.get(task_name, MODELLED["gather_task"])
+    try:
+        doc = json.loads((Path(inventory) / COSTS_FILE).read_text())
+        entry = doc[task_name]
+        return DeviceCost(float(entry["cpu_s"]), float(entry["wait_s"]), str(entry["source"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return modelled
+
+
+def record_cost(inventory: Path, task_name: str, cost: DeviceCost) -> None:
+    """Keep `cost` for the next run; a read-only or missing state directory only loses the measurement."""
+    path = Path(inventory) / COSTS_FILE
+    try:
+        doc = json.loads(path.read_text()) if path.is_file() else {}
+        if not isinstance(doc, dict):
+            doc = {}
+        doc[task_name] = asdict(cost)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(doc, indent=1) + "\n")
+        tmp.replace(path)
+    except (OSError, ValueError):
+        return
+
+
+class CostMeter:
+    """Nornir processor: the run's process CPU per device, and each device task's wall time.
+
+    CPU is the whole process's (`time.process_time()` from the run's start to its end, divided by the
+    devices): a worker thread's own CPU misses most of it, because paramiko does the key exchange and
+    the ciphers in each connection's transport thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.started: dict[str, float] = {}
+        self.walls: list[float] = []
+        self.cpu0 = 0.0
+        self.cpu_s = 0.0
+
+    def task_started(self, task: Task) -> None:
+        self.cpu0 = time.process_time()
+
+    def task_completed(self, task: Task, result: AggregatedResult) -> None:
+        self.cpu_s = time.process_time() - self.cpu0
+
+    def task_instance_started(self, task: Task, host: Host) -> None:
+        with self.lock:
+            self.started[host.name] = time.monotonic()
+
+    def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
+        now = time.monotonic()
+        with self.lock:
+            start = self.started.pop(host.name, None)
+            if start is not None and not result.failed:
+                self.walls.append(now - start)
+
+    def subtask_instance_started(self, task: Task, host: Host) -> None: ...
+    def subtask_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None: ...
+
+    def cost(self) -> DeviceCost | None:
+        with self.lock:
+            walls = list(self.walls)
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return estimate(self.cpu_s, walls, f"measured: {when}, {len(walls)} devices")

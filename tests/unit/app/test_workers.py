@@ -1,0 +1,94 @@
+"""The worker count the agent chooses from N and the per-device cost (agent.app.workers, issue 15)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from agent.app.workers import (
+    COSTS_FILE,
+    MAX_WORKERS,
+    MODELLED,
+    DeviceCost,
+    choose_workers,
+    estimate,
+    known_cost,
+    record_cost,
+)
+
+
+@pytest.mark.parametrize(
+    ("devices", "cpu_s", "wait_s", "expected", "why"),
+    [
+        (128, 0.010, 0.05, 9, "redis read: ceil(1.5 x (1 + 5)) = 9, the CPU is then busy all the time"),
+        (128, 0.010, 0.25, 39, "read plus SSH handshake: ceil(1.5 x 26)"),
+        (512, 0.010, 9.4, 128, "show read (9.4 s per switch) would want 1,412: capped"),
+        (4, 0.010, 0.25, 4, "never more workers than devices"),
+        (1, 0.010, 9.4, 1, "one device, one worker"),
+        (0, 0.010, 0.25, 1, "an empty selection still needs a valid pool size"),
+        (128, 0.050, 0.0, 2, "no waiting at all: the GIL allows one, the headroom one more"),
+        (128, 0.0, 1.0, 128, "no CPU measured: every device at once, up to the cap"),
+        (64, 0.020, 60.0, 64, "apply waits for GCU: one worker per device"),
+    ],
+)
+def test_choose_workers_table(devices: int, cpu_s: float, wait_s: float, expected: int, why: str) -> None:
+    assert choose_workers(devices, DeviceCost(cpu_s, wait_s)) == expected, why
+
+
+def test_choice_grows_with_wait_and_falls_with_cpu() -> None:
+    """The property the formula exists for: slower devices want more workers, a busier controller fewer."""
+    counts = [choose_workers(10_000, DeviceCost(0.01, w)) for w in (0.01, 0.1, 0.5, 1.0)]
+    assert counts == sorted(counts)
+    assert len(set(counts)) == len(counts)
+    cpu_heavy = [choose_workers(10_000, DeviceCost(c, 0.5)) for c in (0.005, 0.01, 0.05)]
+    assert cpu_heavy == sorted(cpu_heavy, reverse=True)
+
+
+def test_chosen_count_reaches_the_cpu_bound_and_no_further() -> None:
+    """With W workers the wall is max(N c, ceil(N/W)(c + w)); the choice makes the second term no larger
+    than the first (the controller is saturated), while W / HEADROOM workers would not."""
+    n, cost = 4096, DeviceCost(0.012, 0.3)
+    w = choose_workers(n, cost)
+
+    def wall(workers: int) -> float:
+        return max(n * cost.cpu_s, math.ceil(n / workers) * (cost.cpu_s + cost.wait_s))
+
+    assert wall(w) == pytest.approx(n * cost.cpu_s)
+    assert wall(int(w / 2)) > n * cost.cpu_s
+
+
+def test_cap_is_respected() -> None:
+    assert choose_workers(10_000, DeviceCost(0.001, 100.0)) == MAX_WORKERS
+    assert choose_workers(10_000, DeviceCost(0.001, 100.0), cap=16) == 16
+
+
+def test_estimate_spreads_the_run_cpu_and_takes_the_least_queued_wait() -> None:
+    # 6 devices, 0.06 s of process CPU: 10 ms each; two devices queued behind the GIL (wall 3 s)
+    walls = [0.9, 0.222, 0.21, 0.26, 3.0, 3.0]
+    cost = estimate(0.06, walls, "test")
+    assert cost is not None
+    assert cost.cpu_s == pytest.approx(0.01)
+    assert cost.wait_s == pytest.approx(0.2)  # the least-queued device's wall - CPU, not the mean (~1.2 s)
+    assert estimate(0.06, walls[:2], "test") is None  # too few devices to say anything
+
+
+def test_measured_cost_is_kept_per_task_and_read_back(tmp_path: Path) -> None:
+    assert known_cost(tmp_path, "gather_task") == MODELLED["gather_task"]
+    record_cost(tmp_path, "gather_task", DeviceCost(0.02, 0.4, "measured: now, 9 devices"))
+    record_cost(tmp_path, "plan_task", DeviceCost(0.03, 0.5, "measured: now, 9 devices"))
+    assert known_cost(tmp_path, "gather_task") == DeviceCost(0.02, 0.4, "measured: now, 9 devices")
+    assert known_cost(tmp_path, "plan_task").cpu_s == 0.03
+    assert known_cost(tmp_path, "apply_task") == MODELLED["apply_task"]
+
+
+def test_unreadable_record_falls_back_to_the_model(tmp_path: Path) -> None:
+    (tmp_path / COSTS_FILE).parent.mkdir()
+    (tmp_path / COSTS_FILE).write_text("{not json")
+    assert known_cost(tmp_path, "gather_task") == MODELLED["gather_task"]
+    (tmp_path / COSTS_FILE).write_text(json.dumps({"gather_task": {"cpu_s": "x"}}))
+    assert known_cost(tmp_path, "gather_task") == MODELLED["gather_task"]
+    record_cost(tmp_path, "gather_task", DeviceCost(0.02, 0.4, "measured"))  # overwrites the broken file
+    assert known_cost(tmp_path, "gather_task").wait_s == 0.4
