@@ -55,7 +55,7 @@ class ShellOutcome:
     paced: tuple[tuple[float, str], ...] = ()  # CommandResult.paced of a line that ran one command
 
     def add(self, result: CommandResult) -> None:
-        self.paced = result.paced if not (self.stdout or self.stderr) else ()
+        self.paced = result.paced if not (self.stdout or self.stderr) else ()  # a line's own pieces only
         self.stdout += result.stdout
         self.stderr += result.stderr
         self.terminal += result.stdout + result.stderr

@@ -158,15 +158,15 @@ async def _deliver(
 
 
 async def _paced(process: asyncssh.SSHServerProcess[str], outcome: ShellOutcome, text: str, total_s: float) -> int:
-    """Sleep out the command's time, writing its paced pieces at their share of it (a long command
-    printing as it goes, like GCU's changes); returns how many characters of `text` were written."""
+    """Sleep out the command's time, writing its paced pieces when they are due (a long command printing
+    as it goes, like GCU's changes); returns how many characters of `text` were written."""
     loop = asyncio.get_running_loop()
     start, written = loop.time(), 0
-    pieces = [(share, piece) for share, piece in outcome.paced]
+    pieces = list(outcome.paced)
     if not text.startswith("".join(piece for _, piece in pieces)):
         pieces = []  # the output was redirected or filtered: nothing to pace
-    for share, piece in pieces:
-        delay = start + min(1.0, max(0.0, share)) * total_s - loop.time()
+    for at_s, piece in pieces:
+        delay = start + min(total_s, max(0.0, at_s)) - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
         process.stdout.write(piece)
