@@ -38,6 +38,6 @@ def test_wait_ready_cli_exits_1_and_lists_what_is_missing(docker: DockerTwinServ
     assert "not ready: spine2: orchagent not RUNNING" in res.stderr
     final = {d["device"]: d["ready"] for d in json.loads(res.stdout)}
     assert final == {
-        **{f"host{i}": True for i in range(1, 5)},
-        **{n: False for n in ("leaf1", "leaf2", "spine1", "spine2")},
+        **{f"host{i}": True for i in range(1, 7)},
+        **{n: False for n in ("leaf1", "leaf2", "leaf3", "spine1", "spine2")},
     }
