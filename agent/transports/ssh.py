@@ -120,6 +120,25 @@ def open_netmiko(target: SshTarget) -> Any:
 IDLE_WAKEUP_S = 1.0
 
 
+# paramiko's Transport remembers the id of every channel it ever opened (`channels_seen`, so a late
+# message for a closed channel is ignored rather than fatal) and never forgets one: one exec channel per
+# command on a session kept open for months (`roce-agent monitor`) grows it by ~60 bytes per command,
+# for ever (512 devices every 10 s: ~250 MB a day). The most recent ones are kept; a message for a
+# channel closed that long ago cannot come (both sides have sent CHANNEL_CLOSE, RFC 4254 5.3).
+DEAD_CHANNELS_KEPT = 32
+
+
+def forget_dead_channels(transport: paramiko.Transport) -> None:
+    """Drop all but the latest `DEAD_CHANNELS_KEPT` ids of channels that are closed (open ones stay)."""
+    seen: dict[int, bool] = transport.channels_seen
+    if len(seen) <= 2 * DEAD_CHANNELS_KEPT:
+        return
+    with transport.lock:
+        dead = [cid for cid in seen if transport._channels.get(cid) is None]
+        for cid in dead[:-DEAD_CHANNELS_KEPT]:
+            del seen[cid]
+
+
 def establish_exec_only(conn: Any) -> None:
     """Netmiko's `establish_connection()` for SSH, without its `invoke_shell()` and session preparation.
 
@@ -231,6 +250,7 @@ class NetmikoRunner:
                 if not chan.status_event.wait(timeout):
                     raise TimeoutError("no exit status")
                 code = chan.recv_exit_status()
+            forget_dead_channels(transport)
         except TimeoutError:
             self._drop()
             raise SessionLost(self.device, _short(command), f"no answer within {timeout:.0f}s") from None

@@ -22,6 +22,8 @@ from agent.app.inputs import InventoryRequest, load_inventory
 from agent.app.monitor import MonitorRequest, run_monitor
 from agent.cli import app
 from agent.monitor.poll import inventory_reader
+from agent.platforms.sonic.adapter import ADAPTER
+from agent.transports.ssh import DEAD_CHANNELS_KEPT, NetmikoRunner
 from tests.integration.rocelab.conftest import ROOT, running_lab
 
 pytestmark = pytest.mark.integration
@@ -132,6 +134,12 @@ def test_switches_are_read_by_one_redis_eval_and_hosts_by_their_tools(monitor: R
     read = inventory_reader(loaded)
     try:
         leaf, host = read("leaf1"), read("host1")
+        for _ in range(3 * DEAD_CHANNELS_KEPT):  # a long run's many exec channels on one session
+            read("leaf1")
+        runner = ADAPTER.connect(loaded.nr.inventory.hosts["leaf1"], loaded.nr.config)  # the session read
+        assert isinstance(runner, NetmikoRunner)
+        seen = runner.connection.remote_conn_pre.get_transport().channels_seen
+        assert len(seen) <= 2 * DEAD_CHANNELS_KEPT + 1
     finally:
         loaded.nr.close_connections(on_good=True, on_failed=True)
     assert (leaf.read_path, leaf.round_trips, leaf.notes) == ("redis", 1, [])
