@@ -9,7 +9,8 @@
     confirm (one line): disarm timer && `config save -y`, prune old checkpoints | leave pending
     any failure: `config rollback TXID`, prove CONFIG_DB equals the before state, report
 
-The lines are built in agent.platforms.sonic.txscript (with the plan's read: 4 round trips per change).
+The lines are built in agent.platforms.sonic.txscript (with the plan's read: 4 round trips per change)
+and what they printed is read step by step in agent.platforms.sonic.txsteps.
 
 GCU itself is not atomic (it writes change by change and does nothing on error), hence the checkpoint,
 the timer armed *before* the first write, and the explicit proof after a rollback.
@@ -33,6 +34,7 @@ from agent.platforms.sonic.patch import Operation, fingerprint, tables_of
 from agent.platforms.sonic.preflight import cli_steps
 from agent.platforms.sonic.steps import Patch, patches_of
 from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES
+from agent.platforms.sonic.txsteps import checkpoint_names, dry_run_refusal, read_commit
 
 Reconnect = Callable[[], CommandRunner]
 Plan = ChangePlan[Operation]
@@ -127,7 +129,7 @@ class SonicTransaction:
                 out,
                 f"commit {waiting.txid} is still awaiting confirmation on this switch: confirm or roll it back first",
             )
-        refusal = self._dry_run_report(prep.run, out, plan)
+        refusal = dry_run_refusal(prep.run, out, plan)
         if refusal is not None:
             if not opts.allow_fallback_writer or replace_config is not None:
                 touched = tables_of(plan.operations)
@@ -144,7 +146,7 @@ class SonicTransaction:
             out.detail = "dry run: GCU accepted the change" + (later if len(patches) > 1 else "")
             return out
         cli = cli_steps(plan.operations, before) if replace_config is None else []
-        known = _checkpoints(prep.run.output("checkpoints"))
+        known = checkpoint_names(prep.run.output("checkpoints"))
         return self._gcu(out, plan, before, verify, opts, txid, patches, cli, known)
 
     # -- GCU path ---------------------------------------------------------------------------------
@@ -163,20 +165,6 @@ class SonicTransaction:
             said = (res.output.strip().splitlines() or ["nothing"])[-1]
             raise DeviceError(self.runner.device, "prepare", f"exit {res.exit_code}: the switch answered: {said}")
         return _Prepared(parse_config_db(self.runner.device, run.output("before")), run)
-
-    def _dry_run_report(self, run: txscript.ScriptRun, out: ApplyOutcome, plan: Plan) -> str | None:
-        """GCU's refusal (last line it printed), else None with what it said recorded as events; what it
-        printed is checked against the plan's list of ports it would flap."""
-        text = run.output("dry_run")
-        if run.status != 0:
-            return (text.strip().splitlines() or ["(no output)"])[-1]
-        report = gcu_cost.parse_console(text)
-        if report.changes is not None:
-            out.events.append(f"GCU dry run: {report.changes} changes")
-        unplanned = sorted(set(report.flapped) - set(plan.disruptive))
-        if unplanned:
-            out.events.append(f"GCU will also flap {', '.join(unplanned)} (not predicted by the plan)")
-        return None
 
     def _gcu(
         self,
@@ -207,33 +195,15 @@ class SonicTransaction:
                               "session was lost before the commit line reached it")  # fmt: skip
             return self._rollback(out, before, txid, str(exc), flapped)
         run = txscript.split(script, res.output)
-        if run.last in (None, "checkpoint") and run.status != 0:
-            why = _step_failure(run, "checkpoint", res.output)
-            return self._untouched(out, f"stopped before any write: config checkpoint: {why}")
+        armed = f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time)"
+        stop = read_commit(
+            run, res.output, res.exit_code, patches, cli, out.events, checkpointed=f"checkpoint {txid}", armed=armed
+        )
+        if stop is not None and not stop.written:
+            return self._untouched(out, f"stopped before any write: {stop.why}")
         out.checkpoint = txid
-        out.events.append(f"checkpoint {txid}")
-        if run.last == "arm" and run.status != 0:
-            return self._rollback(out, before, txid, f"arm rollback timer: {_step_failure(run, 'arm')}")
-        out.events.append(f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time)")
-        for k, patch in enumerate(patches, 1):
-            name = txscript.apply_step(k, len(patches))
-            step = f"step {k}/{len(patches)} ({patch.label}): " if len(patches) > 1 else ""
-            if run.last == name and run.status != 0:
-                why = f"{step}config {patch.verb}: {_step_failure(run, name)}"
-                return self._rollback(out, before, txid, why, flapped)
-            report = gcu_cost.parse_console(run.output(name))
-            out.events.append(
-                f"{step}patch applied ({report.changes if report.changes is not None else patch.size} changes)"
-            )
-            if report.flapped:
-                out.events.append(f"{step}GCU flapped {', '.join(report.flapped)} (admin down, then up)")
-        for n, command in enumerate(cli):
-            if run.last == f"cli{n}" and run.status != 0:
-                return self._rollback(out, before, txid, f"{command}: {_step_failure(run, f'cli{n}')}", flapped)
-            out.events.append(f"CLI: {command}")
-        if run.status != 0 or run.last != "done":
-            why = f"commit line cut off after {run.last}: exit {res.exit_code}"
-            return self._rollback(out, before, txid, why, flapped)
+        if stop is not None:
+            return self._rollback(out, before, txid, stop.why, stop.flapped)
         try:
             assert script.read_nonce is not None
             first = read_from(self.runner, verify.ports, run.tail, script.read_nonce)
@@ -282,7 +252,7 @@ class SonicTransaction:
                               f"exit {run.status if run.status is not None else res.exit_code}: "
                               f"{res.output.strip()[-400:]}")  # fmt: skip
         if known is None:
-            for name in self._old_checkpoints(_checkpoints(run.output("checkpoints"))):
+            for name in self._old_checkpoints(checkpoint_names(run.output("checkpoints"))):
                 self.runner.run(f"sudo config delete-checkpoint {name}")
 
     def save(self) -> None:
@@ -294,7 +264,7 @@ class SonicTransaction:
 
     def prune_checkpoints(self) -> list[str]:
         res = self.runner.run("sudo config list-checkpoints")
-        old = self._old_checkpoints(_checkpoints(res.output))
+        old = self._old_checkpoints(checkpoint_names(res.output))
         for name in old:
             self.runner.run(f"sudo config delete-checkpoint {name}")
         return old
@@ -407,21 +377,3 @@ class SonicTransaction:
 class _Prepared:
     before: dict[str, Any]  # CONFIG_DB right before the change (the rollback proof compares with it)
     run: txscript.ScriptRun
-
-
-def _checkpoints(text: str) -> list[str]:
-    """`config list-checkpoints` prints a JSON list; anything else lists nothing (pruning is housekeeping)."""
-    try:
-        names = json.loads(text.strip() or "[]")
-    except json.JSONDecodeError:
-        return []
-    return [str(n) for n in names] if isinstance(names, list) else []
-
-
-def _step_failure(run: txscript.ScriptRun, step: str, whole: str = "") -> str:
-    """Exit status and last line of a failed step; a line the switch refused as a whole (no marker at
-    all: the shell or a wrapper failed it) is described by the last line it printed."""
-    text = run.output(step) if step in run.sections else whole
-    said = (text.strip().splitlines() or ["(no output)"])[-1]
-    status = run.status if run.status is not None else "?"
-    return f"exit {status}: {said[-400:]}"
