@@ -38,11 +38,22 @@ FRONTEND_TOPOLOGY = "containerlab/roce-fabric-frontend.clab.yml"
 FRONTEND_INVENTORY = ".lab/inventory-frontend"
 SEGREGATION_FAULT = "sudo sonic-db-cli CONFIG_DB hset 'PORT_QOS_MAP|Ethernet4' pfc_enable 3"
 
+# The inference pod (leaf3, host5, host6) runs the lossy profile; an incast into host5 drops instead of pausing.
+POD_SWITCH_PFC = "show pfc priority"
+
 STEPS = (
-    Step("Validate the lab policy", ("policy", "validate", f"{INVENTORY}/policy.yaml")),
-    Step("Start the lab (SONiC and RDMA-host twins over SSH)", ("lab", "up")),
     Step(
-        "Plan: SONiC defaults -> lossless policy (nothing is written)",
+        "Validate the lab policy (profiles training and nvidia-roce-lossy)",
+        ("policy", "validate", f"{INVENTORY}/policy.yaml"),
+    ),
+    Step("Start the lab (SONiC and RDMA-host twins over SSH: a training and an inference pod)", ("lab", "up")),
+    Step(
+        "Check the inventory against the profiles: each device's, and the boundaries declared on links",
+        ("policy", "validate", f"{INVENTORY}/policy.yaml", "-i", INVENTORY),
+        why="leaf3, host5, host6 on nvidia-roce-lossy; leaf3's uplinks declare it: the spine ports facing it go lossy",
+    ),
+    Step(
+        "Plan: SONiC defaults -> each device's profile (nothing is written)",
         ("plan", "-i", INVENTORY),
         why="every switch and host shows its diff",
     ),
@@ -50,8 +61,23 @@ STEPS = (
         "Roll out with the staged playbook (canary leaf, then the rest, then hosts)",
         ("rollout", "playbooks/rollout.yaml", "-i", INVENTORY, "--yes"),
     ),
-    Step("Audit: the fabric is compliant", ("audit", "-i", INVENTORY), expect=(0,)),
+    Step(
+        "Audit: both pods are compliant (training lossless, inference lossy)", ("audit", "-i", INVENTORY), expect=(0,)
+    ),
+    Step(
+        "A spine keeps PFC towards the training pod and none towards the inference pod",
+        ("lab", "exec", "spine1", POD_SWITCH_PFC),
+        why="Ethernet0, Ethernet4 face leaf1, leaf2 (lossless); Ethernet8 faces leaf3 (lossy: N/A)",
+    ),
     Step("Second plan is empty (idempotent)", ("plan", "-i", INVENTORY)),
+    Step("Incast into host5 in the lossy pod", ("lab", "traffic", "host5", "eth1", "incast")),
+    Step(
+        "Runtime audit of the inference pod: drops are a warning with the ECN mark rate, resends the health signal",
+        ("audit", "-i", INVENTORY, "--limit", "host5", "--interval", "2", "--checks", "runtime"),
+        expect=(1,),
+        why="RT-DROP-002 (warning) and RT-RDMA-002 (resends above the policy's 0.1 %); no PFC anywhere in the pod",
+    ),
+    Step("Stop the incast", ("lab", "traffic", "host5", "eth1", "idle")),
     Step(
         "Inject a misconfiguration on leaf1 out of band",
         ("lab", "exec", "leaf1", MISCONFIGURE),
@@ -131,7 +157,7 @@ def main() -> int:
         subprocess.call([sys.executable, "-m", "agent", "lab", "down"], cwd=ROOT, env=_env())
     took = time.monotonic() - started
     if ok:
-        done = "rolled out, proven compliant, fault, storm and segregation fault caught"
+        done = "both profiles rolled out and proven compliant, lossy incast, fault, storm and segregation fault caught"
         console.print(f"\n[bold green]demo finished in {took:.0f}s: {done}[/]")
         return 0
     console.print(f"\n[bold red]demo failed after {took:.0f}s (see the step above)[/]")

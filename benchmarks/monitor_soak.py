@@ -12,7 +12,7 @@ Not part of the default `make bench` (it takes an hour): `make bench-soak` or
 
     python -m benchmarks.monitor_soak --duration 3600
 
-Verdict: RSS growth from the end of the warm-up (`--warmup`, default 300 s: imports, first audit,
+Verdict: RSS growth from the end of the warm-up (`--warmup`, default 900 s: imports, the first audits,
 connection pools and the history's page cache settle) to the end, per hour; flat means under
 `--max-growth-mib-per-h` (default 5 MiB/h).
 """
@@ -215,14 +215,17 @@ def readme_row(r: dict[str, Any]) -> str:
 
 
 def add_readme_row(row: str, readme: Path = README) -> None:
-    """Append the row to the soak table (the table and its heading are created at the end if missing)."""
+    """Append the row to the soak table (the table and its heading are created at the end if missing);
+    sections after it, and their tables, stay as they are."""
     text = readme.read_text(encoding="utf-8")
     if TABLE_HEADING not in text:
         intro = "`python -m benchmarks.monitor_soak` (`make bench-soak`), one row per run."
         text = text.rstrip("\n") + f"\n\n{TABLE_HEADING}\n\n{intro}\n\n{TABLE_HEAD}\n"
     head, _, rest = text.partition(TABLE_HEADING)
     lines = rest.split("\n")
-    last = max(i for i, line in enumerate(lines) if line.startswith("|"))
+    last = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    while last + 1 < len(lines) and lines[last + 1].startswith("|"):  # this table only, not a later one
+        last += 1
     lines.insert(last + 1, row)
     readme.write_text(head + TABLE_HEADING + "\n".join(lines), encoding="utf-8")
 
@@ -233,7 +236,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--interval", type=float, default=1.0, help="the monitor's --interval, seconds")
     p.add_argument("--rss-every", type=float, default=60.0, help="seconds between RSS samples")
     p.add_argument("--scrape-every", type=float, default=5.0, help="seconds between endpoint scrapes")
-    p.add_argument("--warmup", type=float, default=300.0, help="seconds left out of the growth slope")
+    p.add_argument("--warmup", type=float, default=900.0, help="seconds left out of the growth slope")
     p.add_argument("--max-growth-mib-per-h", type=float, default=5.0)
     p.add_argument("--storm-every", type=float, default=600.0, help="seconds between PFC storms on leaf1; 0: none")
     p.add_argument("--storm-for", type=float, default=30.0, help="seconds each storm lasts")

@@ -13,6 +13,7 @@ from agent.checks import (
     load_balancing,
     reachability,
     runtime,
+    runtime_lossy,
     segregation,
     switch_buffers,
     switch_port,
@@ -35,5 +36,6 @@ MODULES = (
     load_balancing,
     entropy,
     runtime,
+    runtime_lossy,
     segregation,
 )

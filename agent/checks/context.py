@@ -7,6 +7,7 @@ shared; a check then only compares.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -14,7 +15,7 @@ from agent.checks.finding import Finding, Severity
 from agent.checks.registry import REGISTRY
 from agent.intent import DeviceIntent, PortIntent
 from agent.policy.model import Ecn, Policy, Scheduling, SchedulingType, Watchdog
-from agent.state import DeviceState, PortCounters, PortState, PriorityGroupState, SchedulerState
+from agent.state import DeviceState, NicState, PortCounters, PortState, PriorityGroupState, SchedulerState
 from agent.topology.model import Endpoint, Link, Topology
 
 
@@ -166,6 +167,19 @@ class DeviceCtx:
     def roce_ports(self) -> list[tuple[PortIntent | None, PortState]]:
         """Back-end ports, where RoCE itself (RDMA device, ToS, ECN NP/RP, CNP) is expected."""
         return [(pi, ps) for pi, ps in self.ports if pi is None or pi.network == "backend"]
+
+    def nic_ports(self) -> Iterator[tuple[PortState, NicState]]:
+        """Every port with a NIC read (the DCB side: PFC, ETS, APP, pause, MTU apply to all of them)."""
+        for _pi, port in self.ports:
+            if port.nic is not None:
+                yield port, port.nic
+
+    def roce_nics(self, *, bound: bool = False) -> Iterator[tuple[PortState, NicState]]:
+        """NICs on back-end ports, where RoCE is configured (front-end NICs: agent.checks.segregation);
+        `bound`: only those with an RDMA device bound, for checks that read its GIDs or counters."""
+        for _pi, port in self.roce_ports():
+            if port.nic is not None and (not bound or port.nic.rdma_device is not None):
+                yield port, port.nic
 
     @classmethod
     def build(cls, intent: DeviceIntent, state: DeviceState, expect: Expect) -> DeviceCtx:

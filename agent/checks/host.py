@@ -11,15 +11,8 @@ from collections.abc import Iterator
 from agent.checks.context import DeviceCtx, finding, queue_scheduler
 from agent.checks.finding import Finding, Severity
 from agent.checks.registry import check
-from agent.state import NicState, PortState
 
 ROCE_MIN_NETDEV_MTU = 4192  # RoCE active MTU 4096 needs netdev MTU >= 4096 + 96 (include/rdma/ib_addr.h)
-
-
-def nic_ports(ctx: DeviceCtx) -> Iterator[tuple[PortState, NicState]]:
-    for _pi, port in ctx.ports:
-        if port.nic is not None:
-            yield port, port.nic
 
 
 def _bits(prios: set[int] | frozenset[int]) -> str:
@@ -37,7 +30,7 @@ def _bits(prios: set[int] | frozenset[int]) -> str:
     netdev.""",
 )
 def dcb_capable(ctx: DeviceCtx) -> Iterator[Finding]:
-    for port, nic in nic_ports(ctx):
+    for port, nic in ctx.nic_ports():
         if not nic.dcb_supported:
             yield finding(
                 "HOST-DCB-001",
@@ -60,7 +53,7 @@ def dcb_capable(ctx: DeviceCtx) -> Iterator[Finding]:
     so DCBX mode must be `host`.""",
 )
 def dcbx_owner(ctx: DeviceCtx) -> Iterator[Finding]:
-    for port, nic in nic_ports(ctx):
+    for port, nic in ctx.nic_ports():
         if nic.dcbx_owner not in (None, "host"):
             yield finding(
                 "HOST-DCB-002",
@@ -84,7 +77,7 @@ def dcbx_owner(ctx: DeviceCtx) -> Iterator[Finding]:
 )
 def host_trust(ctx: DeviceCtx) -> Iterator[Finding]:
     want = ctx.expect.trust
-    for port, _nic in nic_ports(ctx):
+    for port, _nic in ctx.nic_ports():
         have = port.trust.value if port.trust is not None else None
         if have != want:
             yield finding(
@@ -112,7 +105,7 @@ def host_dscp_map(ctx: DeviceCtx) -> Iterator[Finding]:
     wanted = dict(exp.roce_dscps)
     if exp.cnp_priority is not None:
         wanted.update(dict.fromkeys(exp.cnp_dscps, exp.cnp_priority))
-    for port, _nic in nic_ports(ctx):
+    for port, _nic in ctx.nic_ports():
         for dscp, prio in sorted(wanted.items()):
             have = port.dscp_to_priority.get(dscp)
             if have == prio:
@@ -165,7 +158,7 @@ def host_pfc(ctx: DeviceCtx) -> Iterator[Finding]:
 )
 def host_ets(ctx: DeviceCtx) -> Iterator[Finding]:
     exp = ctx.expect
-    for port, _nic in nic_ports(ctx):
+    for port, _nic in ctx.nic_ports():
         ptc = port.priority_to_queue
         if not ptc:
             continue

@@ -14,7 +14,7 @@ from agent.checks.context import DeviceCtx, finding
 from agent.checks.finding import Finding, Severity
 from agent.checks.registry import check
 from agent.policy.nccl import GIDS_READ, KEY_GID, KEY_QPS, KEY_TC, Nccl, best_gid, nccl_int, usable
-from agent.state import GidState, NcclConfState, NicState, PortState
+from agent.state import GidState, NcclConfState
 
 CONF = "/etc/nccl.conf"
 SPORT_KERNEL = (5, 8)  # "RDMA/mlx5: Define RoCEv2 udp source port when set path" (merged for Linux 5.8)
@@ -25,12 +25,6 @@ def _conf(ctx: DeviceCtx) -> tuple[Nccl, NcclConfState] | None:
     if nccl is None or ctx.state.nccl is None:
         return None
     return nccl, ctx.state.nccl
-
-
-def _roce_nics(ctx: DeviceCtx) -> Iterator[tuple[PortState, NicState]]:
-    for _pi, port in ctx.roce_ports():
-        if port.nic is not None and port.nic.rdma_device is not None:
-            yield port, port.nic
 
 
 def _set_line(key: str, value: object) -> str:
@@ -105,7 +99,7 @@ def nccl_gid_index(ctx: DeviceCtx) -> Iterator[Finding]:
     nccl, conf = found
     raw = conf.settings.get(KEY_GID)
     index = nccl_int(raw)
-    for port, nic in _roce_nics(ctx):
+    for port, nic in ctx.roce_nics(bound=True):
         if nic.gids is None:
             continue
         right = best_gid(nic.gids, nccl.address_family, port.name)
@@ -230,7 +224,7 @@ def roce_sport_entropy(ctx: DeviceCtx) -> Iterator[Finding]:
     if ctx.intent.policy.nccl is None:
         return
     kernel = _kernel(ctx.state.os_version)
-    for port, nic in _roce_nics(ctx):
+    for port, nic in ctx.roce_nics(bound=True):
         if nic.driver != "mlx5_core":
             yield finding(
                 "HOST-LB-001",

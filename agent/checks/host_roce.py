@@ -7,16 +7,7 @@ from collections.abc import Iterator
 
 from agent.checks.context import DeviceCtx, finding
 from agent.checks.finding import Finding, Severity
-from agent.checks.host import nic_ports as _nic_ports
 from agent.checks.registry import check
-from agent.state import NicState, PortState
-
-
-def _roce_nics(ctx: DeviceCtx) -> Iterator[tuple[PortState, NicState]]:
-    """NICs on back-end ports: RoCE is configured only there (front-end NICs: agent.checks.segregation)."""
-    for _pi, port in ctx.roce_ports():
-        if port.nic is not None:
-            yield port, port.nic
 
 
 @check(
@@ -29,7 +20,7 @@ def _roce_nics(ctx: DeviceCtx) -> Iterator[tuple[PortState, NicState]]:
 )
 def roce_tos(ctx: DeviceCtx) -> Iterator[Finding]:
     want = ctx.expect.roce_tos
-    for port, nic in _roce_nics(ctx):
+    for port, nic in ctx.roce_nics():
         mode_ok = nic.roce_mode is None or "2" in nic.roce_mode
         if (want is None or nic.roce_tos == want) and mode_ok:
             continue
@@ -57,7 +48,7 @@ def roce_tos(ctx: DeviceCtx) -> Iterator[Finding]:
 )
 def host_ecn(ctx: DeviceCtx) -> Iterator[Finding]:
     exp = ctx.expect
-    for port, nic in _roce_nics(ctx):
+    for port, nic in ctx.roce_nics():
         if not nic.ecn_np and not nic.ecn_rp:
             continue  # not exposed by this driver (upstream mlx5 without OFED sysfs)
         for point, want, have in (("roce_np", exp.host_np, nic.ecn_np), ("roce_rp", exp.host_rp, nic.ecn_rp)):
@@ -88,7 +79,7 @@ def host_cnp(ctx: DeviceCtx) -> Iterator[Finding]:
     if exp.cnp_priority is None or not exp.cnp_dscps:
         return
     want_dscp = exp.cnp_dscps[0]
-    for port, nic in _roce_nics(ctx):
+    for port, nic in ctx.roce_nics():
         if nic.cnp_dscp is None and nic.cnp_priority is None:
             continue  # not readable (needs OFED sysfs or debugfs as root)
         if nic.cnp_dscp == want_dscp and nic.cnp_priority == exp.cnp_priority:
@@ -119,7 +110,7 @@ def host_dcqcn(ctx: DeviceCtx) -> Iterator[Finding]:
     wanted = ctx.expect.dcqcn
     if not wanted:
         return
-    for port, nic in _nic_ports(ctx):
+    for port, nic in ctx.nic_ports():
         if not nic.dcqcn:
             continue  # not exposed (upstream mlx5 has them in debugfs only; the plan warns)
         wrong = {k: v for k, v in sorted(wanted.items()) if k in nic.dcqcn and nic.dcqcn[k] != v}
@@ -144,7 +135,7 @@ def host_dcqcn(ctx: DeviceCtx) -> Iterator[Finding]:
     physical_state LINK_UP; otherwise no RoCE traffic flows regardless of QoS.""",
 )
 def rdma_active(ctx: DeviceCtx) -> Iterator[Finding]:
-    for port, nic in _roce_nics(ctx):
+    for port, nic in ctx.roce_nics():
         if nic.rdma_state == "ACTIVE" and nic.rdma_physical_state in (None, "LINK_UP"):
             continue
         yield finding(
@@ -166,7 +157,7 @@ def rdma_active(ctx: DeviceCtx) -> Iterator[Finding]:
     it must be off in both directions (`ethtool -a`).""",
 )
 def global_pause(ctx: DeviceCtx) -> Iterator[Finding]:
-    for port, nic in _nic_ports(ctx):
+    for port, nic in ctx.nic_ports():
         if not nic.global_pause_rx and not nic.global_pause_tx:
             continue
         yield finding(
@@ -192,7 +183,7 @@ def tcp_ecn(ctx: DeviceCtx) -> Iterator[Finding]:
     want = ctx.expect.tcp_ecn
     if want is None:
         return
-    for port, nic in _nic_ports(ctx):
+    for port, nic in ctx.nic_ports():
         if nic.tcp_ecn is None or nic.tcp_ecn == want:
             continue
         yield finding(

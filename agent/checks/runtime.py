@@ -22,6 +22,8 @@ RDMA_TRANSPORT_ERRORS = (
     "rnr_nak_retry_err",
     "implied_nak_seq_err",
 )
+# Lossy profiles resend by design (RT-RDMA-002 judges the rate): only a connection that gave up is an error.
+RDMA_FATAL = ("req_transport_retries_exceeded", "rnr_nak_retry_err")
 
 
 def _delta(before: dict[int, int] | dict[str, int], after: dict[int, int] | dict[str, int], key: object) -> int:
@@ -174,7 +176,9 @@ def pause_without_ecn(ctx: RuntimeCtx) -> Iterator[Finding]:
     tags=("rdma",),
     explanation="""On a lossless fabric RDMA transport errors (local_ack_timeout_err,
     req_transport_retries_exceeded, packet_seq_err, out_of_sequence, rnr_nak_retry_err, implied_nak_seq_err)
-    stay flat; rising values mean packets were lost on the path, typically an MTU or PFC mismatch.""",
+    stay flat; rising values mean packets were lost on the path, typically an MTU or PFC mismatch. On a
+    port that runs a lossy profile resends are expected (their rate is RT-RDMA-002's); there only a
+    requester that gave up (req_transport_retries_exceeded, rnr_nak_retry_err) is a finding.""",
 )
 def rdma_errors(ctx: RuntimeCtx) -> Iterator[Finding]:
     for name in ctx.after.ports:
@@ -182,7 +186,8 @@ def rdma_errors(ctx: RuntimeCtx) -> Iterator[Finding]:
         if after.nic is None or before is None or before.nic is None:
             continue
         c0, c1 = before.nic.rdma_counters, after.nic.rdma_counters
-        rising = {k: _delta(c0, c1, k) for k in RDMA_TRANSPORT_ERRORS if k in c1}
+        watched = RDMA_FATAL if ctx.policy_at(name).lossy else RDMA_TRANSPORT_ERRORS
+        rising = {k: _delta(c0, c1, k) for k in watched if k in c1}
         rising = {k: v for k, v in rising.items() if v > 0}
         if rising:
             yield finding(

@@ -15,18 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from agent.cli.options import (
-    GROUP_OPT,
-    INSECURE_OPT,
-    INVENTORY_OPT,
-    JSON_OPT,
-    LIMIT_OPT,
-    POLICY_OPT,
-    WORKERS_OPT,
-    YES_OPT,
-    cannot_run,
-    inventory_request,
-)
+from agent.cli.options import INSECURE_OPT, JSON_OPT, WORKERS_OPT, YES_OPT, Targets, cannot_run, takes
 
 if TYPE_CHECKING:
     from agent.app.change import Approve, ChangeRun
@@ -95,11 +84,9 @@ def run_change(call: Callable[[], ChangeRun]) -> ChangeRun:
 
 
 @plan_app.command("plan")
+@takes(Targets)
 def plan_cmd(
-    inventory: Path = INVENTORY_OPT,
-    policy: Path | None = POLICY_OPT,
-    limit: str | None = LIMIT_OPT,
-    group: str | None = GROUP_OPT,
+    targets: Targets,
     as_json: bool = JSON_OPT,
     patch_dir: Path | None = typer.Option(
         None,
@@ -118,7 +105,7 @@ def plan_cmd(
     with --detailed-exitcode: 0 nothing to change, 2 changes pending, 1 any error."""
     from agent.app.change import PlanRequest, plan
 
-    request = PlanRequest(inventory_request(inventory, policy, limit, group, insecure, workers))
+    request = PlanRequest(targets.request(insecure, workers))
     try:
         run = run_change(lambda: plan(request))
     except typer.Exit as exc:
@@ -160,11 +147,9 @@ APPLY_HELP = (
 
 
 @apply_app.command("apply", help=APPLY_HELP)
+@takes(Targets)
 def apply_cmd(
-    inventory: Path = INVENTORY_OPT,
-    policy: Path | None = POLICY_OPT,
-    limit: str | None = LIMIT_OPT,
-    group: str | None = GROUP_OPT,
+    targets: Targets,
     yes: bool = YES_OPT,
     confirm_timeout: int | None = typer.Option(
         None,
@@ -192,7 +177,7 @@ def apply_cmd(
     from agent.app.change import ApplyRequest, apply
 
     request = ApplyRequest(
-        inventory_request(inventory, policy, limit, group, insecure, workers),
+        targets.request(insecure, workers),
         confirm_timeout_s=confirm_timeout,
         allow_fallback_writer=allow_fallback_writer,
         check=check,

@@ -11,6 +11,7 @@ import json
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import typer
 
 from agent.checks.engine import run_checks
 from agent.checks.finding import Finding, Severity
+from agent.cli.options import shared, takes
 from agent.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, EXIT_OK, DeviceError, InputError, InputProblem
 from agent.intent import DeviceIntent, PortIntent
 from agent.platforms.base import ApplyOptions, ApplyStatus, ChangePlan
@@ -46,6 +48,18 @@ JSON_OPT = typer.Option(False, "--json", help="Machine-readable JSON on stdout."
 NETNS_OPT = typer.Option(None, "--netns", help="Run every command inside this network namespace.")
 ROLE_OPT = typer.Option("rdma-host", "--role", help="Role used to match policy overrides.")
 PROFILE_OPT = typer.Option(None, "--profile", help="This host's profile of the policy (default: its default_profile).")
+
+
+@dataclass(frozen=True)
+class HostArgs:
+    """What every host command is told: the policy, which NICs, where, and how to answer."""
+
+    policy_file: Path = field(metadata=shared(POLICY_OPT))
+    interface: list[str] | None = field(metadata=shared(IFACE_OPT))
+    as_json: bool = field(metadata=shared(JSON_OPT))
+    netns: str | None = field(metadata=shared(NETNS_OPT))
+    role: str = field(metadata=shared(ROLE_OPT))
+    profile: str | None = field(metadata=shared(PROFILE_OPT))
 
 
 def _fail(problems: list[InputProblem]) -> typer.Exit:
@@ -81,19 +95,12 @@ def _setup(
     return policy, runner, list(interfaces or [])
 
 
-def _local_intent(
-    policy_file: Path,
-    interfaces: list[str] | None,
-    netns: str | None,
-    role: str,
-    as_json: bool,
-    profile: str | None = None,
-) -> tuple[LocalRunner, DeviceIntent]:
+def _local_intent(args: HostArgs) -> tuple[LocalRunner, DeviceIntent]:
     """What audit, plan and apply start from: validated input (exit 2), then this host's intent (interface
     discovery already runs commands, so its failures are device failures, exit 1)."""
-    policy, runner, names = _setup(policy_file, interfaces, netns, profile)
-    with _device_step(as_json, runner.device):
-        return runner, _intent(policy, runner, names, role)
+    policy, runner, names = _setup(args.policy_file, args.interface, args.netns, args.profile)
+    with _device_step(args.as_json, runner.device):
+        return runner, _intent(policy, runner, names, args.role)
 
 
 def _intent(policy: Policy, runner: LocalRunner, interfaces: list[str], role: str) -> DeviceIntent:
@@ -134,17 +141,11 @@ def _device_step(as_json: bool, device: str) -> Iterator[None]:
 
 
 @host_app.command("audit")
-def audit_cmd(
-    policy_file: Path = POLICY_OPT,
-    interface: list[str] | None = IFACE_OPT,
-    as_json: bool = JSON_OPT,
-    netns: str | None = NETNS_OPT,
-    role: str = ROLE_OPT,
-    profile: str | None = PROFILE_OPT,
-) -> None:
+@takes(HostArgs)
+def audit_cmd(args: HostArgs) -> None:
     """Read the NICs in one batch and run the host checks; exit 1 if any error-level finding."""
-    runner, intent = _local_intent(policy_file, interface, netns, role, as_json, profile)
-    with _device_step(as_json, runner.device):
+    runner, intent = _local_intent(args)
+    with _device_step(args.as_json, runner.device):
         state = ADAPTER.normalize(runner.device, ADAPTER.gather(runner, intent))
     findings = run_checks({intent.name: intent}, {intent.name: state}, Topology())
     errors = [f for f in findings if f.severity is Severity.error]
@@ -153,7 +154,7 @@ def audit_cmd(
         "findings": [f.model_dump(mode="json") for f in findings],
         "state": state.model_dump(mode="json"),
     }
-    _emit(as_json, doc, _finding_lines(intent.name, findings, state.raw_errors))
+    _emit(args.as_json, doc, _finding_lines(intent.name, findings, state.raw_errors))
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
 
 
@@ -171,19 +172,13 @@ def _finding_lines(device: str, findings: list[Finding], raw_errors: list[str]) 
 
 
 @host_app.command("plan")
-def plan_cmd(
-    policy_file: Path = POLICY_OPT,
-    interface: list[str] | None = IFACE_OPT,
-    as_json: bool = JSON_OPT,
-    netns: str | None = NETNS_OPT,
-    role: str = ROLE_OPT,
-    profile: str | None = PROFILE_OPT,
-) -> None:
+@takes(HostArgs)
+def plan_cmd(args: HostArgs) -> None:
     """Show what `apply` would change on each NIC (nothing is written)."""
-    runner, intent = _local_intent(policy_file, interface, netns, role, as_json, profile)
-    with _device_step(as_json, runner.device):
+    runner, intent = _local_intent(args)
+    with _device_step(args.as_json, runner.device):
         plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
-    _emit(as_json, _plan_doc(plan), _plan_lines(plan))
+    _emit(args.as_json, _plan_doc(plan), _plan_lines(plan))
     raise typer.Exit(EXIT_OK)
 
 
@@ -204,18 +199,14 @@ def _plan_lines(plan: ChangePlan) -> list[str]:
 
 
 @host_app.command("apply")
+@takes(HostArgs)
 def apply_cmd(
-    policy_file: Path = POLICY_OPT,
-    interface: list[str] | None = IFACE_OPT,
-    as_json: bool = JSON_OPT,
-    netns: str | None = NETNS_OPT,
-    role: str = ROLE_OPT,
-    profile: str | None = PROFILE_OPT,
+    args: HostArgs,
     dry_run: bool = typer.Option(False, "--dry-run", help="Plan and snapshot checks only; write nothing."),
 ) -> None:
     """Apply the policy: snapshot, write and re-read each change, wait out mlx5 link flaps, roll back on failure."""
-    runner, intent = _local_intent(policy_file, interface, netns, role, as_json, profile)
-    with _device_step(as_json, runner.device):
+    runner, intent = _local_intent(args)
+    with _device_step(args.as_json, runner.device):
         plan = ADAPTER.plan(intent, ADAPTER.gather(runner, intent))
         outcome = ADAPTER.apply(runner, intent, plan, ApplyOptions(dry_run=dry_run))
     doc = {
@@ -228,6 +219,6 @@ def apply_cmd(
     }
     lines = [*_plan_lines(plan), f"{outcome.device}: {outcome.status.value}: {outcome.detail}"]
     lines += [f"event: {e}" for e in outcome.events] + [f"verify: {v}" for v in outcome.verification]
-    _emit(as_json, doc, lines)
+    _emit(args.as_json, doc, lines)
     ok = outcome.status in (ApplyStatus.applied, ApplyStatus.unchanged)
     raise typer.Exit(EXIT_OK if ok else EXIT_FINDINGS)

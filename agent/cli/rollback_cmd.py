@@ -7,21 +7,11 @@ host (agent.platforms.linux_rdma.snapshots); both are the adapters' own `rollbac
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import typer
 
 from agent.cli.change_cmd import approver, run_change
-from agent.cli.options import (
-    GROUP_OPT,
-    INSECURE_OPT,
-    INVENTORY_OPT,
-    JSON_OPT,
-    LIMIT_OPT,
-    POLICY_OPT,
-    YES_OPT,
-    inventory_request,
-)
+from agent.cli.options import INSECURE_OPT, JSON_OPT, YES_OPT, Targets, takes
 
 rollback_app = typer.Typer()
 
@@ -36,11 +26,9 @@ ROLLBACK_HELP = (
 
 
 @rollback_app.command("rollback", help=ROLLBACK_HELP)
+@takes(Targets)
 def rollback_cmd(
-    inventory: Path = INVENTORY_OPT,
-    policy: Path | None = POLICY_OPT,
-    limit: str | None = LIMIT_OPT,
-    group: str | None = GROUP_OPT,
+    targets: Targets,
     yes: bool = YES_OPT,
     as_json: bool = JSON_OPT,
     insecure: bool = INSECURE_OPT,
@@ -48,7 +36,7 @@ def rollback_cmd(
     """Undo the agent's last change per device; --help text in ROLLBACK_HELP."""
     from agent.app.change import RollbackRequest, rollback
 
-    request = RollbackRequest(inventory_request(inventory, policy, limit, group, insecure))
+    request = RollbackRequest(targets.request(insecure))
     run = run_change(lambda: rollback(request, approver(yes, "Roll back the last agent change on")))
     devices = [d.to_json() for d in run.devices]
     if as_json:

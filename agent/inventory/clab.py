@@ -14,7 +14,12 @@ that real containerlab deploys, so this module knows containerlab's conventions 
   (`ClabTopology.notes`) rather than rejected;
 * interface `ethN` on a SONiC node is the NOS port `Ethernet{4*(N-1)}` (eth0 is management);
 * labels `nornir-group`, `nornir-group-2`, ... name Nornir groups, like containerlab's own
-  nornir-simple-inventory.yml; `roce-role` names the fabric role.
+  nornir-simple-inventory.yml; `roce-role` names the fabric role; `roce-profile` on a node is its
+  inventory `roce_profile` (a profile of the policy);
+* a link's `vars:` (containerlab's LinkCommonParams) may carry `roce-profile: NAME`, a profile boundary
+  declared on the cable: links.yaml `roce_profile` (agent.inventory.profiles). Vars, not labels: the
+  topology-data.json containerlab writes at deploy (export_templates/auto.tmpl) keeps a link's vars and
+  drops its labels, so only vars survive into `inventory from-clab` of a running lab.
 
 Every problem is reported with file, line and field (exit code 2), and nothing here touches a device.
 """
@@ -36,6 +41,7 @@ SONIC_KINDS = frozenset({"sonic-vs", "sonic-vm"})
 HOST_KINDS = frozenset({"linux"})
 ROLE_LABEL = "roce-role"
 NETWORK_LABEL = "roce-network"  # on a switch: the network of every link it has (default backend)
+PROFILE_LABEL = "roce-profile"  # a node label: its roce_profile; a link var: the profile both its ports run
 NORNIR_GROUP_LABEL = "nornir-group"
 _INHERITED = ("image", "mgmt-ipv4", "type", "startup-config")
 SPECIAL_NODES = frozenset({"host", "mgmt-net", "macvlan"})  # brief-form endpoints outside the lab's nodes
@@ -106,6 +112,7 @@ class ClabLink:
     a: ClabEndpoint
     b: ClabEndpoint
     line: int | None = None
+    profile: str | None = None  # the link's `roce-profile` label
 
 
 @dataclass
@@ -134,7 +141,8 @@ class ClabTopology:
             if self.nodes[a.node].device_kind == "host" and self.nodes[b.node].device_kind != "host":
                 a, b = b, a
             net = self.network_of(lk)
-            out.append(Link(self.device_endpoint(a), self.device_endpoint(b), role=self.link_role(lk), network=net))
+            ends = (self.device_endpoint(a), self.device_endpoint(b))
+            out.append(Link(*ends, role=self.link_role(lk), network=net, profile=lk.profile))
         return out
 
     def network_of(self, link: ClabLink) -> str:
@@ -152,6 +160,21 @@ class ClabTopology:
     def to_topology(self) -> Topology:
         kinds = {n.name: n.device_kind for n in self.nodes.values() if n.device_kind}
         return Topology(links=self.agent_links(), kinds={k: str(v) for k, v in kinds.items()})
+
+
+def link_profile(raw: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """A link's `vars: {roce-profile: NAME}` (in a *.clab.yml or a topology-data.json): (name, why invalid)."""
+    found = raw.get("vars")
+    if found is None:
+        return None, None
+    if not isinstance(found, Mapping):
+        return None, "a mapping of name: value (containerlab link vars)"
+    value = found.get(PROFILE_LABEL)
+    if value is None:
+        return None, None
+    if not isinstance(value, str) or not _NAME.match(value):
+        return None, f"{PROFILE_LABEL}: a profile name of the policy (got {value!r})"
+    return value, None
 
 
 def load_clab(path: Path) -> ClabTopology:
@@ -342,7 +365,13 @@ class _Parser:
         ends = [self.endpoint(e, f"{where}.endpoints[{j}]", line, nodes) for j, e in enumerate(endpoints)]
         if ends[0] is None or ends[1] is None:
             return None
-        return ClabLink(ends[0], ends[1], line)
+        return ClabLink(ends[0], ends[1], line, self.link_profile(raw, where, line))
+
+    def link_profile(self, raw: Mapping[str, Any], where: str, line: int | None) -> str | None:
+        profile, why = link_profile(raw)
+        if why is not None:
+            self.problem(line, f"{where}.vars", why)
+        return profile
 
     def _skip(self, where: str, what: str) -> None:
         self.notes.append(f"{self.path}: {where}: {what} skipped: it does not join two lab nodes, so no check reads it")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import InputError, InputProblem
-from agent.inventory.clab import NORNIR_GROUP_LABEL, ClabEndpoint, ClabLink, ClabNode, ClabTopology
+from agent.inventory.clab import NORNIR_GROUP_LABEL, ClabEndpoint, ClabLink, ClabNode, ClabTopology, link_profile
 from agent.yamlsafe import read_bounded_yaml, read_text
 
 TOPOLOGY_DATA = "topology-data.json"
@@ -108,7 +108,10 @@ def _data_link(
             problems.append(InputProblem(path, None, f"{where}.{side}.interface", str(exc)))
             return None
         out.append(ClabEndpoint(node, iface))
-    return ClabLink(out[0], out[1])
+    profile, why = link_profile(raw)  # link vars are exported, link labels are not
+    if why is not None:
+        problems.append(InputProblem(path, None, f"{where}.vars", why))
+    return ClabLink(out[0], out[1], profile=profile)
 
 
 def load_nornir_simple(path: Path) -> tuple[ClabTopology, dict[str, str]]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from agent.inventory.clab import SONIC_KINDS, ClabNode, ClabTopology
+from agent.inventory.clab import PROFILE_LABEL, SONIC_KINDS, ClabNode, ClabTopology
 from agent.policy.networks import DEFAULT_NETWORK
 from agent.topology.model import Link
 
@@ -59,6 +59,8 @@ def host_data(node: ClabNode, topo: ClabTopology) -> dict[str, Any]:
     if node.role:
         data["role"] = node.role
     data["port_speed"] = node.labels.get(PORT_SPEED_LABEL, DEFAULT_PORT_SPEED)
+    if PROFILE_LABEL in node.labels:
+        data["roce_profile"] = node.labels[PROFILE_LABEL]
     if node.device_kind == "host":
         data["rdma_interfaces"] = topo.interfaces_of(node.name)
         networks = _host_networks(node, topo)
@@ -92,10 +94,12 @@ def links_doc(topo: ClabTopology) -> dict[str, Any]:
 
 
 def _link_entry(link: Link) -> dict[str, str]:
-    """`network:` only where it is not the default, so a one-network lab writes what it always wrote."""
+    """`network:` / `roce_profile:` only where set, so a one-network, one-profile lab writes what it always wrote."""
     entry = {"a": str(link.a), "b": str(link.b), "role": link.role}
     if link.network != DEFAULT_NETWORK:
         entry["network"] = link.network
+    if link.profile is not None:
+        entry["roce_profile"] = link.profile
     return entry
 
 

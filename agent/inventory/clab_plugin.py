@@ -254,6 +254,7 @@ def topology_from_inventory(inventory: Inventory) -> Topology:
             Endpoint.parse(str(raw["b"])),
             role=raw.get("role", "fabric"),
             network=str(raw.get("network", DEFAULT_NETWORK)),
+            profile=raw.get("roce_profile"),  # a declared profile boundary (agent.inventory.profiles)
         )
         for raw in inventory.defaults.data.get(LINKS_KEY) or []
     ]

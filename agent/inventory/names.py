@@ -28,13 +28,19 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_name(value: str, what: str = "name") -> str:
-    if not _NAME.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a valid {what}: use letters, digits, '_', '.', '-' (at most 64, "
-            "starting with a letter or digit)"
-        )
+def _matching(pattern: re.Pattern[str], value: str, is_not: str) -> str:
+    """`value` when the whole of it matches; else the error every checker gives: the value, then `is_not`."""
+    if not pattern.fullmatch(value):
+        raise ValueError(f"{_show(value)} is not {is_not}")
     return value
+
+
+def check_name(value: str, what: str = "name") -> str:
+    return _matching(
+        _NAME,
+        value,
+        f"a valid {what}: use letters, digits, '_', '.', '-' (at most 64, starting with a letter or digit)",
+    )
 
 
 def check_device_name(value: str) -> str:
@@ -52,37 +58,31 @@ def check_hostname(value: str) -> str:
         return value
     except ValueError:
         pass
-    if not _HOSTNAME.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a hostname or IP address: use a DNS name (letters, digits, '-', '_', "
-            "dot-separated labels, no leading '-') or an IPv4/IPv6 address; no spaces, quotes or shell characters"
-        )
-    return value
+    return _matching(
+        _HOSTNAME,
+        value,
+        "a hostname or IP address: use a DNS name (letters, digits, '-', '_', dot-separated labels, no leading '-') "
+        "or an IPv4/IPv6 address; no spaces, quotes or shell characters",
+    )
 
 
 def check_interface(value: str) -> str:
-    if not _INTERFACE.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not an interface name: use letters, digits, '_', '.', '/', '-' "
-            "(e.g. Ethernet0, eth1, enp1s0f0np0), starting with a letter or digit; "
-            "no spaces, quotes or shell characters"
-        )
-    return value
+    return _matching(
+        _INTERFACE,
+        value,
+        "an interface name: use letters, digits, '_', '.', '/', '-' (e.g. Ethernet0, eth1, enp1s0f0np0), "
+        "starting with a letter or digit; no spaces, quotes or shell characters",
+    )
 
 
 def check_env_var(value: str) -> str:
-    if not _ENV_VAR.fullmatch(value):
-        raise ValueError(f"{_show(value)} is not an environment variable name: letters, digits, '_', not a digit first")
-    return value
+    return _matching(_ENV_VAR, value, "an environment variable name: letters, digits, '_', not a digit first")
 
 
 def check_username(value: str) -> str:
-    if not _USERNAME.fullmatch(value):
-        raise ValueError(
-            f"{_show(value)} is not a login name: letters, digits, '_', '.', '@', '-', "
-            "starting with a letter, digit or '_'"
-        )
-    return value
+    return _matching(
+        _USERNAME, value, "a login name: letters, digits, '_', '.', '@', '-', starting with a letter, digit or '_'"
+    )
 
 
 def check_port_number(value: object) -> int:

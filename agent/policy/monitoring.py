@@ -51,6 +51,9 @@ class Thresholds(_Strict):
     roce_on_non_roce_priority_per_s: Limit = Threshold(limit=100)
     # a PFC watchdog storm detected (or a queue held in storm) on a port
     watchdog_storm: Limit = Threshold(limit=0, severity="critical")
+    # lossy profiles: RDMA resends per 100 RoCE packets sent (audit --interval, RT-RDMA-002; the
+    # project's choice: no vendor publishes one figure)
+    rdma_retransmit_percent: Limit = Threshold(limit=0.1)
 
 
 class Monitoring(_Strict):

@@ -195,6 +195,15 @@ def gate_terms(terms: list[str]) -> list[str]:
     return [t.removesuffix("-*") for t in terms]
 
 
+def _stage_loc(session: RolloutSession, i: int, name: str) -> tuple[str | int, ...]:
+    """Where stage `i` is written: `stages[i]`, or for a transition's own steps `transition.hosts|switches`
+    (each expanded stage is named after the key it came from)."""
+    written = read_yaml(session.playbook_path)
+    if session.transition is not None and not (isinstance(written, dict) and written.get("stages")):
+        return ("transition", name)
+    return ("stages", i)
+
+
 def _unknown_gate_terms(session: RolloutSession) -> list[InputProblem]:
     specs = list(catalogue().values())
     problems = []
@@ -203,7 +212,7 @@ def _unknown_gate_terms(session: RolloutSession) -> list[InputProblem]:
             terms: list[str] = getattr(stage, key)
             for j, term in enumerate(terms):
                 if CheckSelection.parse(include=gate_terms([term])).unknown_terms(specs):
-                    where = ("stages", i, key, j)
+                    where = (*_stage_loc(session, i, stage.name), key, j)
                     msg = f"{term!r} matches no check; use an id (SW-PFC-001), a prefix (SW-PFC-*) or a tag (pfc)"
                     problems.append(_located(session.playbook_path, where, format_loc(where), msg))
     return problems

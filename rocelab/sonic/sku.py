@@ -1,8 +1,10 @@
 """Real SKUs a switch twin can be: their port layout, buffer pools/profiles, QoS defaults and lookup tables.
 
-Each SKU lives in rocelab/sonic/skus/<module>.py, generated from what SONiC's own templates render for it
-(tests/unit/rocelab/sonic/test_sonic_twin_skus.py compares every figure with shared/real-sonic/skus). A node
-picks one with the containerlab label `roce-sku` (any name, HwSKU or alias of SKU_NAMES).
+Each SKU is a data file, rocelab/sonic/skus/<stem>.json (package data), holding what SONiC's own templates
+render for it (tests/unit/rocelab/sonic/test_sonic_twin_skus.py compares every figure with
+shared/real-sonic/skus). Figures are data, not code: the file is validated into `Sku` when first used, and a
+malformed one fails naming the file and the field. A node picks one with the containerlab label `roce-sku`
+(any name, HwSKU or alias of SKU_NAMES).
 
 Per buffer model a SKU has `tables` (device-wide rows: pools, profiles, maps, schedulers, WRED), the rows a
 port with a neighbour gets (`active`, keyed table -> key suffix after `<port>|`, "" for tables keyed by the
@@ -13,17 +15,24 @@ a port is inactive (`zero`).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 Row = Mapping[str, str]
 Tables = Mapping[str, Mapping[str, Row]]  # table -> key -> row
+# A data file is exact: no coercion ("40000" is not a speed), no unknown field (a typo is not ignored).
+_EXACT = ConfigDict(strict=True, extra="forbid")
 
 
 @dataclass(frozen=True)
 class SkuPort:
+    __pydantic_config__ = _EXACT
+
     name: str
     lanes: str
     alias: str
@@ -48,6 +57,8 @@ class PgLookupRow:
 
 @dataclass(frozen=True)
 class Sku:
+    __pydantic_config__ = _EXACT
+
     name: str
     hwsku: str
     platform: str
@@ -90,7 +101,11 @@ class Sku:
         return self.exceptions[model].get(port, self.active[model])
 
 
-SKU_MODULES = {
+class SkuDataError(ValueError):
+    """A SKU data file the package ships does not hold a valid SKU (a packaging bug, not user input)."""
+
+
+SKU_MODULES = {  # SKU name -> its data file rocelab/sonic/skus/<stem>.json
     "docker-sonic-vs": "docker_sonic_vs",
     "Force10-S6000": "force10_s6000",
     "Mellanox-SN4600C-C64": "mellanox_sn4600c_c64",
@@ -117,11 +132,26 @@ def resolve(name: str) -> str | None:
     return ALIASES.get(name.lower())
 
 
+def read_sku_file(path: Path, name: str | None = None) -> Sku:
+    """One SKU data file -> `Sku`; `name`, when given, is the SKU the file must declare."""
+    try:
+        sku = _SKU_ADAPTER.validate_json(path.read_bytes())
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(str(part) for part in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors())
+        raise SkuDataError(f"{path}: not a valid SKU file: {problems}") from None
+    if name is not None and sku.name != name:
+        raise SkuDataError(f"{path}: declares SKU {sku.name!r}, expected {name!r}")
+    return sku
+
+
+_SKU_ADAPTER = TypeAdapter(Sku)
+
+
 @cache
 def load_sku(name: str = DEFAULT_SKU) -> Sku:
-    """The SKU's tables, imported once per process and shared by every twin of that SKU."""
+    """The SKU's tables, read once per process and shared by every twin of that SKU."""
     resolved = resolve(name)
     if resolved is None:
         raise ValueError(f"unknown SKU {name!r}; one of {', '.join(SKU_NAMES)}")
-    sku: Sku = importlib.import_module(f"rocelab.sonic.skus.{SKU_MODULES[resolved]}").SKU
-    return sku
+    with resources.as_file(resources.files("rocelab.sonic.skus") / f"{SKU_MODULES[resolved]}.json") as path:
+        return read_sku_file(path, resolved)

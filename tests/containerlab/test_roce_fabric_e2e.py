@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from nornir import InitNornir
 from nornir.core import Nornir
-from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agent.checks.engine import run_checks
@@ -27,7 +26,7 @@ from agent.inventory.clab_plugin import read_source, render_docs, topology_from_
 from agent.inventory.loader import inventory_devices
 from agent.platforms.base import ApplyOptions, ApplyStatus
 from agent.platforms.sonic.adapter import SonicAdapter
-from agent.policy.model import Policy
+from agent.policy.loader import load_policy_set
 from agent.state import DeviceState
 from agent.topology.model import Topology
 from agent.transports.docker_exec import DockerExecRunner, DockerTarget
@@ -35,7 +34,7 @@ from agent.transports.docker_exec import DockerExecRunner, DockerTarget
 from .conftest import POLICY, TOPOLOGY, DeployedLab
 
 pytestmark = pytest.mark.containerlab
-SWITCHES = ("leaf1", "leaf2", "spine1", "spine2")
+SWITCHES = ("leaf1", "leaf2", "leaf3", "spine1", "spine2")  # leaf3: the lossy inference pod
 ADAPTER = SonicAdapter()
 
 
@@ -51,7 +50,7 @@ def nornir(lab: DeployedLab) -> Nornir:
 
 def intents(lab: DeployedLab) -> dict[str, DeviceIntent]:
     nr = nornir(lab)
-    policy = Policy.model_validate(YAML(typ="safe").load(POLICY.read_text()))
+    policy = load_policy_set(POLICY)  # both pods' profiles (the inference pod is lossy)
     devices = [d for d in inventory_devices(nr) if d.name in SWITCHES]
     return build_intents(devices, policy, topology_from_inventory(nr.inventory))
 
@@ -152,4 +151,4 @@ def test_pfc_watchdog_debug_storm_is_detected_and_restored(lab: DeployedLab) -> 
 def test_inventory_from_clab_cli_on_the_lab_directory(lab: DeployedLab, tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["inventory", "from-clab", str(lab.lab_dir), "-o", str(tmp_path), "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["hosts"] == 8
+    assert json.loads(res.stdout)["hosts"] == 11

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.rocelab.conftest import free_base_port
+from tests.integration.rocelab.conftest import LAB_NODES, free_base_port
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +46,7 @@ def test_cli_stderr_has_no_warning(name: str, tmp_path: Path) -> None:
 def test_lab_up_and_the_lab_process_log_have_no_warning(tmp_path: Path) -> None:
     env = _env(tmp_path)
     roce_agent = str(BIN / "roce-agent")
-    up = [roce_agent, "lab", "up", "-i", str(tmp_path / "inv"), "--base-port", str(free_base_port(8)),
+    up = [roce_agent, "lab", "up", "-i", str(tmp_path / "inv"), "--base-port", str(free_base_port(LAB_NODES)),
           "--twin-factory", ECHO_FACTORY]  # fmt: skip
     res = subprocess.run(up, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     try:

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 ROCE_AGENT = str(Path(sys.executable).parent / "roce-agent")
 POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
-SWITCHES = ["leaf1", "leaf2", "spine1", "spine2"]
+SWITCHES = ["leaf1", "leaf2", "leaf3", "spine1", "spine2"]
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Lab:
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("plain-nornir")
     env = {**os.environ, "ROCE_AGENT_LAB_DIR": str(root / ".lab")}
-    base = free_base_port(8, low=40000, high=45000)
+    base = free_base_port(11, low=40000, high=45000)
     inventory = root / "inventory"
     up = [ROCE_AGENT, "lab", "up", "-i", str(inventory), "--base-port", str(base), "--policy", str(POLICY)]
     res = subprocess.run(up, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -62,7 +62,7 @@ def elsewhere(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     (home / ".ssh").mkdir(parents=True)
     cwd.mkdir()
     stale = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
-    lines = [f"[127.0.0.1]:{lab.base_port + i} {stale}\n" for i in range(8)]
+    lines = [f"[127.0.0.1]:{lab.base_port + i} {stale}\n" for i in range(11)]
     (home / ".ssh" / "known_hosts").write_text("".join(lines))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("ROCE_AGENT_PASSWORD", raising=False)

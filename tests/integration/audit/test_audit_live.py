@@ -92,9 +92,9 @@ def test_check_mode_dry_runs_every_device_and_changes_nothing(lab: Lab) -> None:
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert {d["status"] for d in doc["devices"]} == {"would_change"}
-    assert doc["recap"] == {"changed": 8, "unchanged": 0, "failed": 0}
+    assert doc["recap"] == {"changed": 11, "unchanged": 0, "failed": 0}
     res = runner.invoke(app, ["apply", "-i", str(lab.inventory), "--check"])
-    assert "recap: 8 would change, 0 unchanged, 0 failed" in res.stdout
+    assert "recap: 11 would change, 0 unchanged, 0 failed" in res.stdout
     assert "  ~ " not in res.stdout  # counts only; --diff prints the diffs
     assert "  ~ " in runner.invoke(app, ["apply", "-i", str(lab.inventory), "--check", "--diff"]).stdout
     res = runner.invoke(app, ["plan", "-i", str(lab.inventory), "--detailed-exitcode"])
@@ -125,7 +125,7 @@ def test_the_demo_fault_is_reported_as_one_root_cause(lab: Lab) -> None:
     assert set(doc["root_causes"][root]) == errors - {root}  # every other error follows from it
     res = runner.invoke(app, ["apply", "-i", str(lab.inventory), "--yes"])  # converge again for the next test
     assert res.exit_code == 0, res.output
-    assert "recap: 1 changed, 7 unchanged, 0 failed" in res.stdout
+    assert "recap: 1 changed, 10 unchanged, 0 failed" in res.stdout
 
 
 def test_pfc_storm_shows_in_runtime_checks(lab: Lab) -> None:

@@ -36,8 +36,9 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("lb-lab")
     yaml = YAML()
     policy = yaml.load((ROOT / "inventories" / "lab" / "policy.yaml").read_text())
-    policy["load_balancing"] = LOAD_BALANCING
-    policy["overrides"] = [*(policy.get("overrides") or []), SPINES]
+    for profile in policy["profiles"].values():  # both pods' profiles hash alike
+        profile["load_balancing"] = LOAD_BALANCING
+        profile["overrides"] = [*(profile.get("overrides") or []), SPINES]
     path = root / "policy.yaml"
     with path.open("w") as fh:
         yaml.dump(policy, fh)
@@ -93,7 +94,7 @@ def test_entropy_audit_reads_the_live_fabric(inventory: Path, tmp_path: Path) ->
     res = runner.invoke(app, ["fabric", "entropy", "-i", str(inventory), "--json", "--html", str(page)])
     assert res.exit_code in (0, 1), res.output
     doc = json.loads(res.stdout)
-    assert doc["flows"] == 16  # ring over the 4 hosts, 4 QPs each
+    assert doc["flows"] == 24  # ring over the 6 hosts of both pods, 4 QPs each
     assert doc["switches_without_known_hash"] == []
     assert {t["tier"] for t in doc["tiers"]} == {"leaf->spine", "spine->leaf"}
     assert page.read_text().startswith("<!DOCTYPE html>")

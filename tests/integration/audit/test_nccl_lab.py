@@ -1,6 +1,7 @@
-"""Switch <-> NIC <-> NCCL end to end in the lab: the lab policy plus an `nccl:` section, applied over
-real SSH to 4 SONiC and 4 RDMA-host twins, audited clean; then one break per layer is caught by the
-fabric-level FAB-NCCL-001 (and the per-device check of that layer) and `apply` converges again."""
+"""Switch <-> NIC <-> NCCL end to end in the lab: the lab policy plus an `nccl:` section (in both pods'
+profiles), applied over real SSH to the lab's 5 SONiC and 6 RDMA-host twins, audited clean; then one break
+per layer is caught by the fabric-level FAB-NCCL-001 (and the per-device check of that layer) and `apply`
+converges again."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -16,14 +18,19 @@ from tests.integration.rocelab.conftest import ROOT, running_lab
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
-NCCL = "\nnccl: {qps_per_connection: 4, min_qps_per_connection: 2}\n"
+NCCL = {"qps_per_connection": 4, "min_qps_per_connection": 2}
 
 
 @pytest.fixture(scope="module")
 def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("nccl-lab")
     policy = root / "policy.yaml"
-    policy.write_text((ROOT / "inventories" / "lab" / "policy.yaml").read_text() + NCCL)
+    yaml = YAML()
+    doc = yaml.load((ROOT / "inventories" / "lab" / "policy.yaml").read_text())
+    for profile in doc["profiles"].values():  # the training and the inference pod
+        profile["nccl"] = dict(NCCL)
+    with policy.open("w") as fh:
+        yaml.dump(doc, fh)
     with running_lab(root, policy) as inv:
         yield inv
 

@@ -26,7 +26,7 @@ def test_one_round_reports_each_node_with_its_reason(docker: DockerTwinServer) -
     assert not leaf1.ready
     assert leaf1.detail == "orchagent not RUNNING (-bash: supervisorctl: command not found)"
     probes = [c for c in docker.calls if c[:1] == ["exec"]]
-    assert len(probes) == 8  # one docker exec per node
+    assert len(probes) == 11  # one docker exec per node
     leaf_probe = next(c[-1] for c in probes if c[2] == "clab-roce-fabric-leaf1")
     for port in ("Ethernet0", "Ethernet4", "Ethernet8", "Ethernet12"):  # leaf1's cabled ports, eth1..eth4
         assert f"PORT_TABLE|{port}" in leaf_probe
@@ -38,6 +38,6 @@ def test_wait_ready_cli_exits_1_and_lists_what_is_missing(docker: DockerTwinServ
     assert "not ready: spine2: orchagent not RUNNING" in res.stderr
     final = {d["device"]: d["ready"] for d in json.loads(res.stdout)}
     assert final == {
-        **{f"host{i}": True for i in range(1, 5)},
-        **{n: False for n in ("leaf1", "leaf2", "spine1", "spine2")},
+        **{f"host{i}": True for i in range(1, 7)},
+        **{n: False for n in ("leaf1", "leaf2", "leaf3", "spine1", "spine2")},
     }

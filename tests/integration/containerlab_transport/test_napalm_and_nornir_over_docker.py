@@ -14,7 +14,6 @@ import pytest
 from nornir import InitNornir
 from nornir.core import Nornir
 from nornir_napalm.plugins.tasks import napalm_get
-from ruamel.yaml import YAML
 
 from agent.intent import build_intents
 from agent.inventory.clab_plugin import topology_from_inventory
@@ -22,7 +21,7 @@ from agent.inventory.loader import inventory_devices
 from agent.platforms.base import ApplyOptions, ApplyStatus
 from agent.platforms.sonic.adapter import SonicAdapter
 from agent.platforms.sonic.transaction import TxSettings
-from agent.policy.model import Policy
+from agent.policy.loader import load_policy_set
 from agent.transports.docker_exec import UPLOAD_SCRIPT, DockerExecRunner, open_for_host
 from rocelab.twin import Twin
 
@@ -90,7 +89,7 @@ def test_gcu_apply_patch_through_the_driver(driver: Any, docker: DockerTwinServe
 def test_policy_converges_over_docker_exec_and_second_plan_is_empty(
     nr: Nornir, docker: DockerTwinServer, containers: dict[str, Twin]
 ) -> None:
-    policy = Policy.model_validate(YAML(typ="safe").load((ROOT / "inventories" / "lab" / "policy.yaml").read_text()))
+    policy = load_policy_set(ROOT / "inventories" / "lab" / "policy.yaml")  # both pods' profiles
     intents = build_intents(inventory_devices(nr), policy, topology_from_inventory(nr.inventory))
     runner = open_for_host(nr.inventory.hosts["leaf1"], nr.config)
     plan = ADAPTER.plan(intents["leaf1"], ADAPTER.gather(runner, intents["leaf1"]))

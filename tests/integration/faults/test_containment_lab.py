@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
 POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
-OTHERS = ["host1", "host2", "host3", "host4", "leaf2", "spine1", "spine2"]
+OTHERS = ["host1", "host2", "host3", "host4", "host5", "host6", "leaf2", "leaf3", "spine1", "spine2"]
 cli = CliRunner()
 
 
@@ -39,7 +39,7 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield broken
 
 
-def test_audit_reports_the_broken_device_and_audits_the_seven_others(inventory: Path) -> None:
+def test_audit_reports_the_broken_device_and_audits_the_ten_others(inventory: Path) -> None:
     result = cli.invoke(app, ["audit", "-i", str(inventory), "--format", "json"])
 
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
@@ -47,7 +47,7 @@ def test_audit_reports_the_broken_device_and_audits_the_seven_others(inventory: 
     assert result.exit_code == 1, result.output
     doc = json.loads(result.stdout[result.stdout.index("{") :])
     assert doc["skipped"] == ["leaf1"]
-    assert doc["summary"]["devices"] == 8
+    assert doc["summary"]["devices"] == 11
     assert all(doc["devices"][name]["reachable"] for name in OTHERS)
     assert "leaf1: NOT READ: " in result.stderr
     assert "closed the SSH connection during the handshake" in result.stderr

@@ -22,6 +22,8 @@ from agent.app.inputs import InventoryRequest, load_inventory
 from agent.app.monitor import MonitorRequest, run_monitor
 from agent.cli import app
 from agent.monitor.poll import inventory_reader
+from agent.platforms.sonic.adapter import ADAPTER
+from agent.transports.ssh import DEAD_CHANNELS_KEPT, NetmikoRunner
 from tests.integration.rocelab.conftest import ROOT, running_lab
 
 pytestmark = pytest.mark.integration
@@ -86,9 +88,10 @@ def monitor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 
 def test_every_device_is_up_and_counter_series_are_served(monitor: Running) -> None:
+    devices = ("leaf1", "leaf2", "leaf3", "spine1", "spine2", *(f"host{i}" for i in range(1, 7)))
+    up = [f'roce_agent_device_up{{device="{device}"}} 1.0' for device in devices]
+    until(lambda: all(line in monitor.scrape() for line in up), 30)  # the first cycle reads 11 devices
     page = monitor.scrape()
-    for device in ("leaf1", "leaf2", "spine1", "spine2", "host1", "host2", "host3", "host4"):
-        assert f'roce_agent_device_up{{device="{device}"}} 1.0' in page
     until(lambda: monitor.value(STORM) is not None, 15)  # a rate needs two reads
     assert monitor.value(STORM) == 0.0
     assert "roce_agent_monitor_cycle_seconds" in page
@@ -131,6 +134,12 @@ def test_switches_are_read_by_one_redis_eval_and_hosts_by_their_tools(monitor: R
     read = inventory_reader(loaded)
     try:
         leaf, host = read("leaf1"), read("host1")
+        for _ in range(3 * DEAD_CHANNELS_KEPT):  # a long run's many exec channels on one session
+            read("leaf1")
+        runner = ADAPTER.connect(loaded.nr.inventory.hosts["leaf1"], loaded.nr.config)  # the session read
+        assert isinstance(runner, NetmikoRunner)
+        seen = runner.connection.remote_conn_pre.get_transport().channels_seen
+        assert len(seen) <= 2 * DEAD_CHANNELS_KEPT + 1
     finally:
         loaded.nr.close_connections(on_good=True, on_failed=True)
     assert (leaf.read_path, leaf.round_trips, leaf.notes) == ("redis", 1, [])

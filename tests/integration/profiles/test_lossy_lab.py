@@ -1,7 +1,8 @@
 """A lossy profile end to end over real SSH: the lab's fabric converted lossless -> lossy -> lossless.
 
-The policy file has both profiles; `default_profile` picks which one the whole lab runs (every device
-on one profile, so no link joins two). After each apply the audit is clean, so render, apply and the
+The policy file has both profiles; `default_profile` picks which one the training pod and the spines
+run (the inference pod names nvidia-roce-lossy in the inventory and stays lossy, its uplinks declare it,
+so no link joins two profiles). After each apply the audit is clean, so render, apply and the
 checks agree on what lossy means: no `pfc_enable`, no lossless PG, no watchdog on switch ports, ECN on
 the RoCE queue; on hosts PFC off on every priority, ECN NP/RP on the RoCE priority, DSCP trust.
 """
@@ -16,19 +17,24 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from tests.integration.rocelab.conftest import ROOT, running_lab
+from tests.integration.rocelab.conftest import running_lab
+from tests.lab_policy import profile_text
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
-LAB_POLICY = (ROOT / "inventories" / "lab" / "policy.yaml").read_text()
 
 
 def profiled(default: str) -> str:
-    """The lab policy as profile `training`, next to a lossy `inference` with the lab's buffer model."""
-    lines = [line for line in LAB_POLICY.splitlines() if not line.startswith("#")]
-    body = "\n".join(f"    {line}" if line.strip() else "" for line in lines)
+    """The lab policy's profiles (`training`, and `nvidia-roce-lossy` of the inference pod), next to a lossy
+    `inference` with the lab's buffer model; `default` is the profile of every device that names none."""
+
+    def nested(name: str) -> str:
+        lines = [line for line in profile_text(name).splitlines()[1:] if not line.startswith("#")]
+        return "\n".join(f"    {line}" if line.strip() else "" for line in lines)
+
     return (
-        f"name: lab\ndefault_profile: {default}\nprofiles:\n  training:\n{body}\n"
+        f"name: lab\ndefault_profile: {default}\nprofiles:\n  training:\n{nested('training')}\n"
+        f"  nvidia-roce-lossy:\n{nested('nvidia-roce-lossy')}\n"
         "  inference:\n    baseline: nvidia-roce-lossy\n    buffer_model: traditional\n"
     )
 

@@ -25,6 +25,8 @@ from tests.integration.rocelab.echo_twin import EchoTwin
 PASSWORD = "lab-test-password"  # only ever used against the in-process twin of these tests
 ROOT = Path(__file__).resolve().parents[3]
 TOPOLOGY = ROOT / "containerlab" / "roce-fabric.clab.yml"
+# The default lab: training pod (spine1-2, leaf1-2, host1-4) and inference pod (leaf3, host5-6).
+LAB_NODES = 11
 
 
 def lab_env(monkeypatch: pytest.MonkeyPatch, state_dir: Path) -> None:
@@ -52,7 +54,7 @@ def free_base_port(count: int, low: int = 20000, high: int = 30000) -> int:
 
 
 @contextlib.contextmanager
-def running_lab(root: Path, policy: Path, topology: Path = TOPOLOGY, nodes: int = 8) -> Iterator[Path]:
+def running_lab(root: Path, policy: Path, topology: Path = TOPOLOGY, nodes: int = LAB_NODES) -> Iterator[Path]:
     """`roce-agent lab up` of a topology (default: the default lab) with its state under `root`, on free
     ports; yields the inventory directory it wrote and stops the lab afterwards (for module-scoped
     live-test fixtures)."""

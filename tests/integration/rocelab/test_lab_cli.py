@@ -19,7 +19,7 @@ from agent.process import pid_alive
 from rocelab.control import LabError, start_lab
 from rocelab.inventory_writer import PINS_DIR, PORTABLE_FILES
 from rocelab.runtime import RuntimeOptions
-from tests.integration.rocelab.conftest import ROOT, TOPOLOGY, free_base_port, inventory_netmiko, lab_env
+from tests.integration.rocelab.conftest import LAB_NODES, ROOT, TOPOLOGY, free_base_port, inventory_netmiko, lab_env
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +51,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("lab")
     state_dir, inventory = root / ".lab", root / "inventories" / "lab"  # same layout as the project
     lab_env(mp, state_dir)
-    base = free_base_port(8)
+    base = free_base_port(LAB_NODES)
     code, output = _up(state_dir, inventory, base)
     assert code == 0, output
     try:
@@ -77,14 +77,15 @@ def test_written_inventory_equals_the_committed_portable_files_and_pins_each_twi
     for name in PORTABLE_FILES:
         assert (lab.inventory / name).read_text() == (ROOT / "inventories" / "lab" / name).read_text(), name
     hosts = (lab.inventory / "hosts.yaml").read_text()
-    assert f"port: {lab.base_port + 7}" in hosts
+    assert f"port: {lab.base_port + LAB_NODES - 1}" in hosts
     assert f"alt_key_file: {lab.inventory.resolve() / PINS_DIR / 'spine2'}" in hosts
-    for i, name in enumerate(("host1", "host2", "host3", "host4", "leaf1", "leaf2", "spine1", "spine2")):
+    names = (*(f"host{i}" for i in range(1, 7)), "leaf1", "leaf2", "leaf3", "spine1", "spine2")
+    for i, name in enumerate(names):
         (pin,) = (lab.inventory / PINS_DIR / name).read_text().splitlines()
         assert pin.split()[0] == f"[127.0.0.1]:{lab.base_port + i}"
     pins = (lab.inventory / "known_hosts").read_text().splitlines()
-    assert [p.split()[0] for p in pins] == [f"[127.0.0.1]:{lab.base_port + i}" for i in range(8)]
-    assert len({p.split()[2] for p in pins}) == 8  # one host key per twin
+    assert [p.split()[0] for p in pins] == [f"[127.0.0.1]:{lab.base_port + i}" for i in range(LAB_NODES)]
+    assert len({p.split()[2] for p in pins}) == LAB_NODES  # one host key per twin
 
 
 def test_status_json_lists_devices_ports_pid_and_uptime(lab: Lab) -> None:
@@ -97,11 +98,11 @@ def test_status_json_lists_devices_ports_pid_and_uptime(lab: Lab) -> None:
     assert state["uptime_s"] >= 0
     ports = {n["name"]: (n["port"], n["device_kind"], n["clab_kind"]) for n in state["nodes"]}
     assert ports["host1"] == (lab.base_port, "host", "linux")
-    assert ports["spine2"] == (lab.base_port + 7, "switch", "sonic-vs")
+    assert ports["spine2"] == (lab.base_port + LAB_NODES - 1, "switch", "sonic-vs")
 
 
 def test_second_up_while_running_says_so(lab: Lab) -> None:
-    code, output = _up(lab.state_dir, lab.inventory, free_base_port(8))
+    code, output = _up(lab.state_dir, lab.inventory, free_base_port(LAB_NODES))
     assert code == 1
     assert "already running" in output
 
@@ -117,7 +118,7 @@ def test_nornir_inventory_reaches_the_twins_with_strict_host_keys(lab: Lab) -> N
 
 def test_password_login_with_the_labs_password(lab: Lab) -> None:
     password = (lab.state_dir / "password").read_text().strip()
-    conn = ConnectHandler(device_type="linux", host="127.0.0.1", port=lab.base_port + 4, username="admin",
+    conn = ConnectHandler(device_type="linux", host="127.0.0.1", port=lab.base_port + 6, username="admin",
                           password=password, use_keys=False, allow_agent=False, ssh_strict=True,
                           alt_host_keys=True, alt_key_file=str(lab.inventory / "known_hosts"))  # fmt: skip
     try:
@@ -176,7 +177,7 @@ def test_exec_on_an_unknown_device_exits_2(lab: Lab) -> None:
 def test_down_stops_the_process_and_removes_the_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     state_dir = tmp_path / "state"
     lab_env(monkeypatch, state_dir)
-    code, output = _up(state_dir, tmp_path / "inv", free_base_port(8), "--latency", "300", "--json")
+    code, output = _up(state_dir, tmp_path / "inv", free_base_port(LAB_NODES), "--latency", "300", "--json")
     assert code == 0, output
     state = json.loads(output)
     assert state["latency_ms"] == 300
@@ -215,9 +216,9 @@ def test_a_busy_port_fails_up_with_exit_2_and_cleans_up(tmp_path: Path, monkeypa
 
     state_dir = tmp_path / "state"
     lab_env(monkeypatch, state_dir)
-    base = free_base_port(8)
+    base = free_base_port(LAB_NODES)
     with socket.socket() as busy:
-        busy.bind(("127.0.0.1", base + 4))
+        busy.bind(("127.0.0.1", base + 6))  # leaf1's: host1-6 come first
         busy.listen()
         code, output = _up(state_dir, tmp_path / "inv", base)
         # the lab process's own check too (a port taken between the CLI's check and the listen)
@@ -225,9 +226,9 @@ def test_a_busy_port_fails_up_with_exit_2_and_cleans_up(tmp_path: Path, monkeypa
         with pytest.raises(LabError) as raced:
             start_lab(options, timeout_s=30)
     assert code == 2
-    assert f"port {base + 4} already in use" in output
+    assert f"port {base + 6} already in use" in output
     assert "--base-port N" in output
-    assert f"leaf1: cannot listen on 127.0.0.1:{base + 4}" in str(raced.value)
+    assert f"leaf1: cannot listen on 127.0.0.1:{base + 6}" in str(raced.value)
     assert "LAB_BASE_PORT=N" in str(raced.value)
     assert not (state_dir / "lab.pid").exists()
 
@@ -235,7 +236,7 @@ def test_a_busy_port_fails_up_with_exit_2_and_cleans_up(tmp_path: Path, monkeypa
 def test_a_lab_whose_state_dir_is_wiped_stops_by_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     state_dir = tmp_path / "state"
     lab_env(monkeypatch, state_dir)
-    code, output = _up(state_dir, tmp_path / "inv", free_base_port(8))
+    code, output = _up(state_dir, tmp_path / "inv", free_base_port(LAB_NODES))
     assert code == 0, output
     pid = int((state_dir / "lab.pid").read_text())
     (state_dir / "lab.pid").unlink()  # e.g. a test's temporary dir removed without `lab down`
@@ -251,7 +252,7 @@ def test_cost_model_x86_charges_a_python_cli_a_second_and_reports_device_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lab_env(monkeypatch, tmp_path / "state")
-    code, output = _up(tmp_path / "state", tmp_path / "inv", free_base_port(8), "--cost-model", "x86", "--json")
+    code, output = _up(tmp_path / "state", tmp_path / "inv", free_base_port(LAB_NODES), "--cost-model", "x86", "--json")
     assert code == 0, output
     try:
         assert json.loads(output)["cost_model"] == "x86"
@@ -274,7 +275,7 @@ def test_cost_model_x86_charges_a_python_cli_a_second_and_reports_device_time(
 
 def test_unknown_cost_model_exits_2_naming_the_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lab_env(monkeypatch, tmp_path / "state")
-    code, output = _up(tmp_path / "state", tmp_path / "inv", free_base_port(8), "--cost-model", "x64")
+    code, output = _up(tmp_path / "state", tmp_path / "inv", free_base_port(LAB_NODES), "--cost-model", "x64")
     assert code == 2
     assert "--cost-model: unknown cost model 'x64'; allowed: x86, arm, flat:<N>ms" in output
     assert not (tmp_path / "state" / "lab.pid").exists()

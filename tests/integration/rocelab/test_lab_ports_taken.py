@@ -19,6 +19,7 @@ from rocelab.spec import DEFAULT_BASE_PORT
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
+LAB_NODES = 11  # the default lab: training pod (8) and inference pod (leaf3, host5, host6)
 ROCE_AGENT = str(Path(sys.executable).parent / "roce-agent")
 ECHO_FACTORY = "tests.integration.rocelab.echo_twin:build"
 
@@ -26,7 +27,7 @@ ECHO_FACTORY = "tests.integration.rocelab.echo_twin:build"
 @pytest.fixture
 def default_ports_taken() -> Iterator[None]:
     socks = []
-    for port in range(DEFAULT_BASE_PORT, DEFAULT_BASE_PORT + 8):
+    for port in range(DEFAULT_BASE_PORT, DEFAULT_BASE_PORT + LAB_NODES):
         sock = socket.socket()
         try:
             sock.bind(("127.0.0.1", port))
@@ -57,8 +58,8 @@ def test_lab_up_on_busy_default_ports_moves_and_leaves_tracked_files_alone(
         assert "of the default range 2201.. in use; the lab listens on" in up.stderr
         hosts = YAML(typ="safe").load((clone / "inventories" / "lab" / "hosts.yaml").read_text())
         ports = sorted(int(h["port"]) for h in hosts.values())
-        assert ports[0] >= DEFAULT_BASE_PORT + 8
-        assert ports == list(range(ports[0], ports[0] + 8))
+        assert ports[0] >= DEFAULT_BASE_PORT + LAB_NODES
+        assert ports == list(range(ports[0], ports[0] + LAB_NODES))
         status = subprocess.run(["git", "-C", str(clone), "status", "--porcelain"], capture_output=True, text=True)
         assert status.stdout == "", f"lab up changed tracked files:\n{status.stdout}"
     finally:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.inventory.loader import load_nornir
-from tests.integration.rocelab.conftest import TOPOLOGY, free_base_port, inventory_netmiko, lab_env
+from tests.integration.rocelab.conftest import LAB_NODES, TOPOLOGY, free_base_port, inventory_netmiko, lab_env
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -29,7 +29,7 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     lab_env(mp, root / ".lab")
     inv = root / "inventories" / "lab"
     result = runner.invoke(
-        app, ["lab", "up", str(TOPOLOGY), "--inventory", str(inv), "--base-port", str(free_base_port(8))]
+        app, ["lab", "up", str(TOPOLOGY), "--inventory", str(inv), "--base-port", str(free_base_port(LAB_NODES))]
     )
     assert result.exit_code == 0, result.output
     try:

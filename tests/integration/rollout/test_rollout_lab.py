@@ -34,7 +34,7 @@ from agent.state import DeviceState
 from agent.transports.ssh import NetmikoRunner
 from rocelab.control import lab_status, request
 from rocelab.paths import LabPaths
-from tests.integration.rocelab.conftest import free_base_port
+from tests.integration.rocelab.conftest import LAB_NODES, free_base_port
 
 pytestmark = pytest.mark.integration
 
@@ -44,9 +44,9 @@ POLICY = ROOT / "inventories" / "lab" / "policy.yaml"
 PLAYBOOK = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "lab.yaml"
 AUDIT = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "audit-lab.yaml"
 HOST_ROLLBACK = ROOT / "tests" / "fixtures" / "rollout" / "playbooks" / "lab-host-rollback.yaml"
-HOSTS = ["host1", "host2", "host3", "host4"]
+HOSTS = ["host1", "host2", "host3", "host4"]  # the training pod's; the host stage's first two batches
 PASSWORD = "rollout-it-Pw-5e1f0c"  # only ever used against the twins these tests start
-DEVICES = ["host1", "host2", "host3", "host4", "leaf1", "leaf2", "spine1", "spine2"]
+DEVICES = [*(f"host{i}" for i in range(1, 7)), "leaf1", "leaf2", "leaf3", "spine1", "spine2"]  # both pods
 cli = CliRunner()
 
 
@@ -88,7 +88,7 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
     monkeypatch.setenv("ROCE_AGENT_LAB_DIR", str(state_dir))
     monkeypatch.setenv("ROCE_AGENT_LAB_PASSWORD", PASSWORD)
     monkeypatch.setenv("ROCE_AGENT_PASSWORD", PASSWORD)
-    args = ["lab", "up", str(TOPOLOGY), "--inventory", str(inventory), "--base-port", str(free_base_port(8))]
+    args = ["lab", "up", str(TOPOLOGY), "--inventory", str(inventory), "--base-port", str(free_base_port(LAB_NODES))]
     result = cli.invoke(app, [*args, "--policy", str(POLICY)])
     assert result.exit_code == 0, result.output
     try:
@@ -200,7 +200,7 @@ def test_killed_rollout_refuses_a_fresh_run_and_resumes_from_its_trail(lab: Lab)
     assert code == 0, out
     assert json.loads(out.splitlines()[-1])["result"] == "converged"
     undone = [r for r in lab.trail() if r["event"] == "rolled_back"]
-    assert [r["device"] for r in undone] == ["leaf2"]
+    assert sorted(r["device"] for r in undone) == ["leaf2", "leaf3"]  # the leaves stage's one batch
     assert "interrupted" in str(undone[0]["reason"])
     applied = [r["device"] for r in lab.trail() if r["event"] == "applied"]
     assert applied.count("leaf1") == 1  # the canary finished before the kill and is not redone

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from tests.integration.rocelab.conftest import ROOT, running_lab
+from tests.lab_policy import lossy_variant, with_inference_pod
 
 pytestmark = pytest.mark.integration
 cli = CliRunner()
@@ -26,7 +27,11 @@ SWITCHES = ("leaf1", "leaf2", "spine1", "spine2")
 
 @pytest.fixture(scope="module")
 def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with running_lab(tmp_path_factory.mktemp("preflight-lab"), PROD_POLICY) as inv:
+    root = tmp_path_factory.mktemp("preflight-lab")
+    policy = root / "policy.yaml"  # example-prod's plan for the training pod; the inference pod keeps its own
+    prod = PROD_POLICY.read_text()
+    policy.write_text(with_inference_pod(prod, "prod-backend", lossy_variant(prod)))
+    with running_lab(root, policy) as inv:
         yield inv
 
 
@@ -59,7 +64,7 @@ def test_a_later_device_the_preflight_refuses_stops_the_rollout_before_the_canar
     """Policy fine for leaf1 (the canary), not for leaf2: 30 m host cables have no lookup row at 400G."""
     policy = PROD_POLICY.read_text().replace("buffer_model: dynamic", "buffer_model: auto")
     policy += "  - match: {host: leaf2}\n    cable_length: {host: 30m}\n"
-    (inventory / "policy.yaml").write_text(policy)
+    (inventory / "policy.yaml").write_text(with_inference_pod(policy, "prod-backend", lossy_variant(policy)))
     before = config_dbs()
     check = cli.invoke(app, ["rollout", str(PLAYBOOK), "-i", str(inventory), "--check"])
     assert check.exit_code == 1, check.output

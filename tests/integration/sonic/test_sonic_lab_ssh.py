@@ -1,6 +1,6 @@
 """`roce-agent plan` / `apply` against the built-in lab over real SSH (Netmiko, NAPALM, Nornir, SFTP).
 
-One lab (2 spines, 2 leaves, 4 hosts) is started for the module with `roce-agent lab up` in a private
+One lab (2 spines, 3 leaves, 6 hosts: both pods) is started for the module with `roce-agent lab up` in a private
 state directory and port range. Tests run in file order: input errors and faults first (each proves
 leaf1's CONFIG_DB is unchanged), then convergence, then commit-confirm on a converged fabric.
 """
@@ -92,7 +92,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     state = tmp_path_factory.mktemp("lab")
     env = {**os.environ, "ROCE_AGENT_LAB_DIR": str(state)}
     env.pop("ROCE_AGENT_PASSWORD", None)
-    up = [ROCE_AGENT, "lab", "up", "--base-port", str(free_base_port(8)), "-i", str(state / "inv")]
+    up = [ROCE_AGENT, "lab", "up", "--base-port", str(free_base_port(11)), "-i", str(state / "inv")]
     res = subprocess.run([*up, "--policy", str(LAB_POLICY)], env=env, cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     try:

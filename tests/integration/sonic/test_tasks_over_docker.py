@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from nornir import InitNornir
 from nornir.core import Nornir
-from ruamel.yaml import YAML
 
 from agent.intent import DeviceIntent, build_intents
 from agent.inventory.clab import load_clab
@@ -20,7 +19,7 @@ from agent.inventory.clab_plugin import topology_from_inventory
 from agent.inventory.loader import inventory_devices
 from agent.platforms import tasks
 from agent.platforms.base import ApplyOptions, ApplyStatus
-from agent.policy.model import Policy
+from agent.policy.loader import load_policy_set
 from agent.transports.docker_exec import clab_container_name
 from rocelab.spec import build_real_twin, build_spec
 from rocelab.twin import Twin
@@ -54,7 +53,7 @@ def nr(containers: dict[str, Twin], tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def intents_of(nr: Nornir) -> dict[str, DeviceIntent]:
-    policy = Policy.model_validate(YAML(typ="safe").load((ROOT / "inventories" / "lab" / "policy.yaml").read_text()))
+    policy = load_policy_set(ROOT / "inventories" / "lab" / "policy.yaml")  # both pods' profiles
     return build_intents(inventory_devices(nr), policy, topology_from_inventory(nr.inventory))
 
 

@@ -262,10 +262,19 @@ def golden_load_balancing(level: int) -> LoadBalancingState:
     )
 
 
-def golden(links: str = "links_lab.yaml") -> tuple[dict[str, DeviceIntent], dict[str, DeviceState], Topology]:
+LOSSY = {"baseline": "nvidia-roce-lossy", "buffer_model": "traditional"}
+
+
+def golden(
+    links: str = "links_lab.yaml", lossy: bool = False
+) -> tuple[dict[str, DeviceIntent], dict[str, DeviceState], Topology]:
+    """The compliant fabric of the test policy, or (lossy) of NVUE's lossy baseline."""
     topo = topology(links)
-    ints = intents(policy(), topo)
+    ints = intents(Policy.model_validate(LOSSY) if lossy else policy(), topo)
     states = {n: golden_state(i) for n, i in ints.items()}
+    if lossy:
+        for state in states.values():
+            state.default_pfcwd_status = "disable" if state.platform == "sonic" else state.default_pfcwd_status
     for name, level in levels(topo).items():
         states[name].load_balancing = golden_load_balancing(level)
     return ints, states, topo

@@ -7,6 +7,7 @@ every device's policy; null removes it), host_networks ({device: {port: network}
 as host data interface_networks sets them on the device's port intents),
 also ({device: ops}), unreachable ([devices]), error,
 previous ({device: ops} applied to a copy of the golden states taken as the first read), links (file),
+mode (`lossy`: the golden fabric of the lossy baseline instead of the test policy),
 expect ([{device?, port, priority?, severity?, actual_contains?, expected_contains?, remediation_contains?}]).
 """
 
@@ -26,7 +27,7 @@ from agent.policy.networks import Networks
 
 
 def run_case(case: dict[str, Any]) -> list[Finding]:
-    intents, states, topo = golden(case.get("links", "links_lab.yaml"))
+    intents, states, topo = golden(case.get("links", "links_lab.yaml"), lossy=case.get("mode") == "lossy")
     if "policy_headroom" in case:  # the device's effective policy declares headroom inputs (e.g. its platform)
         intent = intents[case["device"]]
         headroom = HeadroomSettings.model_validate(case["policy_headroom"])

@@ -4,7 +4,6 @@ formats, history and input validation. Live gathering over SSH is covered by the
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,6 @@ from agent.cli import app
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "report"
 runner = CliRunner()
-
-
-@pytest.fixture
-def inv(tmp_path: Path) -> Path:
-    target = tmp_path / "inv"
-    shutil.copytree(FIXTURES / "inventory", target)
-    return target
 
 
 def _audit(inv: Path, *args: str) -> tuple[int, str]:

@@ -11,7 +11,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -31,13 +30,6 @@ def snapshot(tmp_path: Path, fields: list[str] | None) -> Path:
         doc["load_balancing"] = {"ecmp_hash": fields, "ecmp_hash_algorithm": "CRC", "ecmp_hash_seed": seed}
         path.write_text(json.dumps(doc))
     return snap
-
-
-@pytest.fixture
-def inv(tmp_path: Path) -> Path:
-    target = tmp_path / "inv"
-    shutil.copytree(FIXTURES / "inventory", target)
-    return target
 
 
 def entropy(inv: Path, *args: str) -> tuple[int, str]:

@@ -66,7 +66,7 @@ def test_show_json_is_the_same_for_the_directory_and_the_topology(tmp_path: Path
     from_dir = json.loads(RUNNER.invoke(app, ["inventory", "show", "-i", str(tmp_path), "--json"]).stdout)
     from_topo = json.loads(RUNNER.invoke(app, ["inventory", "show", "-i", str(DEFAULT_TOPOLOGY), "--json"]).stdout)
     assert from_dir == from_topo
-    assert len(from_dir["links"]) == 8
+    assert len(from_dir["links"]) == 12
     leaf1 = next(h for h in from_dir["hosts"] if h["name"] == "leaf1")
     assert (leaf1["groups"], leaf1["transport"], leaf1["role"]) == (["sonic", "leaves"], "docker", "leaf")
     spines = next(g for g in from_dir["groups"] if g["name"] == "spines")

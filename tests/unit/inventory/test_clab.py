@@ -40,7 +40,18 @@ def test_default_topology_nodes_and_labels() -> None:
     topo = load_clab(DEFAULT_TOPOLOGY)
     assert topo.name == "roce-fabric"
     assert topo.mgmt_subnet == "172.20.30.0/24"
-    assert sorted(topo.nodes) == ["host1", "host2", "host3", "host4", "leaf1", "leaf2", "spine1", "spine2"]
+    assert sorted(topo.nodes) == [
+        *(f"host{i}" for i in range(1, 7)),
+        "leaf1",
+        "leaf2",
+        "leaf3",
+        "spine1",
+        "spine2",
+    ]  # training pod (leaf1, leaf2, host1-4), inference pod (leaf3, host5, host6)
+    assert (topo.nodes["leaf3"].labels["roce-profile"], topo.nodes["host6"].labels["roce-profile"]) == (
+        "nvidia-roce-lossy",
+        "nvidia-roce-lossy",
+    )
     leaf1, host3 = topo.nodes["leaf1"], topo.nodes["host3"]
     assert (leaf1.kind, leaf1.image, leaf1.mgmt_ipv4) == ("sonic-vs", "docker-sonic-vs:202511", "172.20.30.21")
     assert (leaf1.device_kind, leaf1.role, leaf1.nornir_groups()) == ("switch", "leaf", ["leaves"])
@@ -59,7 +70,12 @@ def test_default_topology_links_follow_the_brief() -> None:
     roles = {(lk.a.device, lk.b.device): lk.role for lk in topo.links}
     assert roles[("leaf1", "host1")] == "host"
     assert roles[("leaf2", "spine1")] == "fabric"
-    assert len(topo.links) == 8
+    assert len(topo.links) == 12
+    profiles = {(lk.a.device, lk.b.device): lk.profile for lk in topo.links}
+    assert profiles[("leaf3", "spine1")] == profiles[("leaf3", "spine2")] == "nvidia-roce-lossy"  # link vars
+    assert {p for ends, p in profiles.items() if "leaf3" not in ends} == {None}
+    assert topo.peer(Endpoint("leaf3", "Ethernet0")) == Endpoint("host5", "eth1")
+    assert topo.peer(Endpoint("spine2", "Ethernet8")) == Endpoint("leaf3", "Ethernet12")
     assert topo.kinds["spine2"] == "switch"
     assert topo.kinds["host4"] == "host"
 
@@ -132,3 +148,46 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read file: No such file"):
         load_clab(tmp_path / "nope.clab.yml")
+
+
+LINK_VARS = """\
+name: pods
+topology:
+  nodes:
+    leaf1: {kind: sonic-vs, labels: {roce-profile: inference}}
+    spine1: {kind: sonic-vs}
+  links:
+    - endpoints: ["leaf1:eth1", "spine1:eth1"]
+      vars: {roce-profile: inference}
+    - endpoints: ["leaf1:eth2", "spine1:eth2"]
+      vars: {roce-profile: "bad name;"}
+"""
+
+
+def test_a_link_var_declares_the_profile_both_its_ports_run(tmp_path: Path) -> None:
+    """vars, not labels: containerlab's topology-data.json exports a link's vars only."""
+    path = tmp_path / "t.clab.yml"
+    path.write_text(LINK_VARS.replace('"bad name;"', "inference"))
+    topo = load_clab(path)
+    assert [lk.profile for lk in topo.to_topology().links] == ["inference", "inference"]
+    assert topo.nodes["leaf1"].labels["roce-profile"] == "inference"
+
+
+def test_a_bad_link_profile_var_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "t.clab.yml"
+    path.write_text(LINK_VARS)
+    with pytest.raises(InputError) as info:
+        load_clab(path)
+    [problem] = info.value.problems
+    assert (problem.line, problem.field) == (9, "topology.links[1].vars")
+    assert "a profile name of the policy (got 'bad name;')" in problem.message
+
+
+def test_the_deployed_labs_topology_data_keeps_the_inference_pods_link_profiles() -> None:
+    from agent.inventory.clab_deployed import load_topology_data
+
+    topo, _ = load_topology_data(
+        ROOT / "tests" / "fixtures" / "inventory" / "clab" / "clab-roce-fabric" / "topology-data.json"
+    )
+    declared = {(lk.a.device, lk.b.device): lk.profile for lk in topo.to_topology().links if lk.profile}
+    assert declared == {("leaf3", "spine1"): "nvidia-roce-lossy", ("leaf3", "spine2"): "nvidia-roce-lossy"}

@@ -105,7 +105,7 @@ def test_plugin_through_initnornir_matches_the_lab_inventory(tmp_path: Path) -> 
 
 def test_nornir_filters_work_on_label_groups() -> None:
     nr = plugin_nornir(DEFAULT_TOPOLOGY)
-    assert sorted(nr.filter(F(groups__contains="leaves")).inventory.hosts) == ["leaf1", "leaf2"]
+    assert sorted(nr.filter(F(groups__contains="leaves")).inventory.hosts) == ["leaf1", "leaf2", "leaf3"]
     assert sorted(nr.filter(role="spine").inventory.hosts) == ["spine1", "spine2"]
 
 

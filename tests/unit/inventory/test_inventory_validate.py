@@ -54,8 +54,8 @@ def test_committed_inventories_are_valid(directory: Path) -> None:
 def test_lab_writer_output_is_valid(tmp_path: Path) -> None:
     topo = load_clab(ROOT / "containerlab" / "roce-fabric.clab.yml")
     write_inventory(build_spec(topo, DEFAULT_BASE_PORT), topo, tmp_path, client_key=tmp_path / "id_ed25519")
-    assert len(validate_inventory(tmp_path).hosts) == 8
-    assert len(load_topology(tmp_path).links) == 8
+    assert len(validate_inventory(tmp_path).hosts) == 11  # both pods
+    assert len(load_topology(tmp_path).links) == 12
 
 
 def test_lab_writer_output_for_512_devices_is_valid(tmp_path: Path) -> None:

@@ -141,3 +141,49 @@ def test_a_misspelt_link_key_is_refused_with_a_suggestion(tmp_path: Path) -> Non
     assert (file, line) == ("links.yaml", 6)
     assert "roce_profil" in field + message
     assert "roce_profile" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (
+            {"trust": "pcp", "classes": [{"name": "roce", "dscp": [26], "pcp": [3], "priority": 3, "roce": True,
+              "ecn": {"min_threshold": "150KB", "max_threshold": "1500KB"}}, {"name": "cnp", "dscp": [48],
+              "pcp": [6], "priority": 6, "cnp": True, "scheduling": {"type": "strict"}},
+              {"name": "default", "priority": 0, "default": True}]},
+            "trust pcp (device: dscp)",
+        ),
+        (
+            {"classes": [{"name": "roce", "dscp": [26], "priority": 4, "roce": True, "ecn": {"min_threshold": "150KB",
+              "max_threshold": "1500KB"}}, {"name": "cnp", "dscp": [48], "priority": 6, "cnp": True,
+              "scheduling": {"type": "strict"}}, {"name": "default", "priority": 0, "default": True}]},
+            "RoCE class priority 4 (device: 3)",
+        ),
+        (
+            {"classes": [{"name": "roce", "dscp": [26], "priority": 3, "roce": True, "ecn": {"min_threshold": "150KB",
+              "max_threshold": "1500KB"}}, {"name": "cnp", "dscp": [48], "priority": 5, "cnp": True,
+              "scheduling": {"type": "strict"}}, {"name": "default", "priority": 0, "default": True}]},
+            "CNP priority 5 (device: 6)",
+        ),
+    ],
+    ids=["trust", "roce-queue", "cnp-queue"],
+)  # fmt: skip
+def test_switch_wide_settings_a_link_profile_may_not_change(change: dict, why: str) -> None:  # type: ignore[type-arg]
+    """What SONiC holds once per switch: each difference is named (agent.policy.profiles)."""
+    from agent.policy.model import Policy
+    from agent.policy.profiles import port_profile_conflicts
+
+    device = Policy.model_validate({"baseline": "nvidia-roce"})
+    port = Policy.model_validate({"baseline": "nvidia-roce-lossy", **change})
+    assert why in port_profile_conflicts(port, device)
+    assert port_profile_conflicts(Policy.model_validate({"baseline": "nvidia-roce-lossy"}), device) == []
+
+
+def test_a_lossless_link_profile_must_share_the_switchs_watchdog_poll() -> None:
+    from agent.policy.model import Policy
+    from agent.policy.profiles import port_profile_conflicts
+
+    device = Policy.model_validate({"baseline": "nvidia-roce-lossy"})
+    port = Policy.model_validate({"baseline": "nvidia-roce", "pfc": {"watchdog": {"poll_interval": "100ms",
+                                  "detection_time": "200ms", "restoration_time": "200ms"}}})  # fmt: skip
+    assert port_profile_conflicts(port, device) == ["watchdog poll_interval 100 ms (device: 200 ms)"]

@@ -18,7 +18,7 @@ runner = CliRunner()
 def test_validate_valid_policy_exits_0() -> None:
     result = runner.invoke(app, ["policy", "validate", str(LAB)])
     assert result.exit_code == 0, result.output
-    assert "valid policy 'lab' (0 warning(s))" in result.stdout
+    assert "valid policy 'lab', profiles training, nvidia-roce-lossy (0 warning(s))" in result.stdout
 
 
 def test_validate_prints_warnings_but_exits_0() -> None:

@@ -16,6 +16,7 @@ from agent.cli import app
 from agent.errors import InputError
 from agent.policy.loader import load_policy
 from agent.policy.resolve import effective_policy
+from tests.lab_policy import profile_text
 
 runner = CliRunner()
 LAB = Path(__file__).parents[3] / "inventories" / "lab" / "policy.yaml"
@@ -96,7 +97,7 @@ def test_show_says_which_speeds_the_platform_cannot_run() -> None:
 
 
 def test_policy_headroom_section_and_override(tmp_path: Path) -> None:
-    text = LAB.read_text() + (
+    text = profile_text("training") + (
         "headroom:\n  platform: x86_64-nvidia_sn5600-r0\n  small_packet_percentage: 40\n"
         "overrides:\n  - match: {group: old}\n    headroom: {platform: x86_64-mlnx_msn3800-r0}\n"
     )
@@ -111,7 +112,7 @@ def test_policy_headroom_section_and_override(tmp_path: Path) -> None:
 
 def test_unknown_platform_in_the_policy_is_located(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text(LAB.read_text() + "headroom:\n  platform: x86_64-mlnx_msn9999-r0\n")
+    path.write_text(profile_text("training") + "headroom:\n  platform: x86_64-mlnx_msn9999-r0\n")
     with pytest.raises(InputError) as info:
         load_policy(path)
     assert "headroom.platform: unknown platform 'x86_64-mlnx_msn9999-r0'" in str(info.value)

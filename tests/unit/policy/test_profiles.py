@@ -18,6 +18,7 @@ from agent.errors import InputError
 from agent.policy.baselines import BASELINES
 from agent.policy.loader import check_policy_file, load_policy, load_policy_set
 from agent.policy.model import Policy, RoceMode
+from tests.lab_policy import profile_text
 
 ROOT = Path(__file__).parents[3]
 LAB = ROOT / "inventories" / "lab" / "policy.yaml"
@@ -57,12 +58,22 @@ def test_two_profiles_load_each_fully_resolved(tmp_path: Path) -> None:
     assert load_policy(write(tmp_path, TWO_PROFILES)).name == "training"  # old callers get the default
 
 
-def test_a_file_without_profiles_is_one_implicit_profile() -> None:
-    policies = load_policy_set(LAB)
+def test_a_file_without_profiles_is_one_implicit_profile(tmp_path: Path) -> None:
+    single = tmp_path / "lab.yaml"
+    single.write_text(profile_text("training"))  # the lab's training profile as a plain, single-plan file
+    policies = load_policy_set(single)
     assert list(policies.profiles) == ["lab"]
     assert policies.default_profile == "lab"
-    assert policies.default == load_policy(LAB)
+    assert policies.default == load_policy(single)
     assert policies.profile(None) is policies.default
+
+
+def test_the_lab_policy_has_the_training_and_the_inference_pods_profiles() -> None:
+    policies = load_policy_set(LAB)
+    assert (policies.name, policies.default_profile) == ("lab", "training")
+    modes = {name: p.mode for name, p in policies.profiles.items()}
+    assert modes == {"training": RoceMode.lossless, "nvidia-roce-lossy": RoceMode.lossy}
+    assert load_policy(LAB) == policies.profiles["training"]
 
 
 def test_lossy_profile_with_a_lossless_class_is_an_error_at_its_line(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ paths, one pin per host, nothing tracked that changes with ports or checkouts, n
 from __future__ import annotations
 
 import itertools
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from nornir import InitNornir
 from nornir.core import Nornir
 from ruamel.yaml import YAML
 
+from agent.app.inputs import load_inputs
 from agent.inventory.clab import load_clab
 from agent.inventory.loader import load_nornir
 from rocelab.inventory_writer import (
@@ -173,7 +175,7 @@ def test_the_agents_loader_reads_the_written_inventory(tmp_path: Path) -> None:
     inv, key, spec = _written(tmp_path)
     nr = load_nornir(inv)
     leaf1, host1 = nr.inventory.hosts["leaf1"], nr.inventory.hosts["host1"]
-    assert (leaf1.hostname, leaf1.port, leaf1.username, leaf1.platform) == ("127.0.0.1", 31004, "admin", "linux")
+    assert (leaf1.hostname, leaf1.port, leaf1.username, leaf1.platform) == ("127.0.0.1", 31006, "admin", "linux")
     assert [g.name for g in leaf1.groups] == ["sonic", "leaves"]
     assert (leaf1["device_kind"], leaf1["nos"], leaf1["role"], leaf1["port_speed"]) == (
         "switch",
@@ -215,3 +217,31 @@ def test_portable_files_are_not_rewritten_when_only_the_ports_change(tmp_path: P
     moved, _ = _spec(32000)
     changed = write_inventory(moved, topo, inv, client_key=tmp_path / "k")
     assert [p.name for p in changed] == ["hosts.yaml"]
+
+
+def test_the_inference_pod_is_written_with_its_profile_and_its_declared_uplinks(tmp_path: Path) -> None:
+    """Plain Nornir sees each device's roce_profile; links.yaml carries the boundary on leaf3's uplinks;
+    the agent resolves the spine ports facing leaf3 to the lossy profile and the others to training."""
+    inv, _key, _spec = _written(tmp_path)
+    nr = _plain_nornir(inv)
+    named = {h.name: h.get("roce_profile") for h in nr.inventory.hosts.values() if h.get("roce_profile")}
+    assert named == dict.fromkeys(("leaf3", "host5", "host6"), "nvidia-roce-lossy")
+    links = YAML(typ="safe").load((inv / "links.yaml").read_text())["links"]
+    declared = {(lk["a"], lk["b"]): lk["roce_profile"] for lk in links if "roce_profile" in lk}
+    assert declared == {
+        ("leaf3:Ethernet8", "spine1:Ethernet8"): "nvidia-roce-lossy",
+        ("leaf3:Ethernet12", "spine2:Ethernet8"): "nvidia-roce-lossy",
+    }
+    shutil.copyfile(ROOT / "inventories" / "lab" / "policy.yaml", inv / "policy.yaml")
+    intents = load_inputs(inv, inv / "policy.yaml", lambda n: n, contact=False).intents
+    spine = intents["spine1"]
+    assert {p: (i.profile, i.lossless_priorities) for p, i in spine.ports.items()} == {
+        "Ethernet0": (None, (3,)),
+        "Ethernet4": (None, (3,)),
+        "Ethernet8": ("nvidia-roce-lossy", ()),
+    }
+    assert (intents["leaf3"].policy.name, intents["host5"].policy.name, spine.policy.name) == (
+        "nvidia-roce-lossy",
+        "nvidia-roce-lossy",
+        "training",
+    )

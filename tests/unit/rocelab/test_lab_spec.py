@@ -19,10 +19,11 @@ FIXTURES = ROOT / "tests" / "fixtures" / "lab"
 def test_ports_are_base_plus_index_in_sorted_name_order() -> None:
     spec = build_spec(load_clab(DEFAULT_TOPOLOGY), base_port=30000)
     assert [(n.name, n.port) for n in spec.nodes] == [
-        ("host1", 30000), ("host2", 30001), ("host3", 30002), ("host4", 30003),
-        ("leaf1", 30004), ("leaf2", 30005), ("spine1", 30006), ("spine2", 30007),
+        ("host1", 30000), ("host2", 30001), ("host3", 30002), ("host4", 30003), ("host5", 30004),
+        ("host6", 30005), ("leaf1", 30006), ("leaf2", 30007), ("leaf3", 30008), ("spine1", 30009),
+        ("spine2", 30010),
     ]  # fmt: skip
-    assert [n.index for n in spec.nodes] == list(range(8))
+    assert [n.index for n in spec.nodes] == list(range(11))
 
 
 def test_switch_twin_gets_all_front_panel_ports_with_neighbors() -> None:

@@ -17,7 +17,7 @@ from agent.policy.model import RoceMode
 from agent.rollout import orchestrate
 from agent.rollout.mode_order import Move, mode_move, peer_reasons
 from agent.rollout.runner import Hooks
-from agent.rollout.session import open_rollout
+from agent.rollout.session import make_fabric, open_rollout
 from agent.state import DeviceKind, DeviceState, PortState
 
 HOSTS = [d for d in DEVICES if d.startswith("host")]
@@ -221,9 +221,11 @@ def test_check_prints_the_order_before_the_stages_and_json_carries_it(
     lines = res.output.splitlines()
     assert lines[0].startswith("transition to training (lossless): switches, then hosts; to lossless the switches")
     assert lines[1] == "stage switches (1 batch(es))"
+    assert "  [1] leaf1: 1 change(s) -> lossless" in lines  # the dry run says what changes mode
     assert "stage hosts (1 batch(es))" in res.output
     doc = json.loads(CliRunner().invoke(app, [*argv, "--json"]).output.splitlines()[-1])
     assert doc["transition"]["order"] == ["switches", "hosts"]
+    assert doc["stages"][1]["batches"][0][0]["moves"] == {"mode": "lossless", "ports": {}}  # fake ports are p0
     assert "headroom first" in doc["transition"]["why"]
     assert all(b.config["pfc"] == [] for b in lab.boxes.values())
 
@@ -356,3 +358,16 @@ def test_a_transition_killed_between_its_steps_resumes_with_the_switches(lab: Fa
     assert all(lab.boxes[h].applies == 1 for h in HOSTS)  # the finished step is not run again
     resumed = [r["stage"] for r in lab.events("batch_started")]
     assert resumed == ["hosts", "hosts", "switches"]
+
+
+def test_a_step_check_matching_nothing_is_located_in_the_transition(lab: FakeLab) -> None:
+    on_profile(lab, "inference")
+    path = lab.inventory.parent / "bad-check.yaml"
+    text = (FIXTURES / "playbooks" / "to-lossy.yaml").read_text()
+    path.write_text(text.replace("post_checks: [FAKE-*]}", "post_checks: [NOPE-*]}", 1).replace("FAKE-*", "SW-*"))
+    session = open_rollout(path, lab.inventory)
+    with pytest.raises(InputError) as exc:
+        make_fabric(session)  # the real checks engine: its catalogue has no NOPE
+
+    (problem,) = exc.value.problems
+    assert str(problem).startswith(f"{path}:9: transition.hosts.post_checks[0]: 'NOPE-*' matches no check")

@@ -57,6 +57,6 @@ def test_wait_polls_until_the_deadline_and_names_every_node() -> None:
         on_poll=lambda r: rounds.append(len(r)),
     )  # fmt: skip
     assert sleeps == [5, 5, 2]  # never past the deadline
-    assert rounds == [8, 8, 8, 8]
+    assert rounds == [11, 11, 11, 11]
     assert [r.device for r in results] == sorted(src.topology.nodes)
     assert all(not r.ready and "not found" in r.detail for r in results)
