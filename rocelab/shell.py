@@ -52,8 +52,10 @@ class ShellOutcome:
     end_session: bool = False  # `exit` / `logout` from the login shell
     echo: bool | None = None  # `stty -echo` / `stty echo`: the transport switches terminal echo
     ran: list[list[str]] | None = None  # commands the twin ran, when it says (cost model)
+    paced: tuple[tuple[float, str], ...] = ()  # CommandResult.paced of a line that ran one command
 
     def add(self, result: CommandResult) -> None:
+        self.paced = result.paced if not (self.stdout or self.stderr) else ()  # a line's own pieces only
         self.stdout += result.stdout
         self.stderr += result.stderr
         self.terminal += result.stdout + result.stderr

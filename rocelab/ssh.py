@@ -139,12 +139,12 @@ async def _deliver(
     """Wait the device time (queued behind the device's earlier commands) and any fault delay, write the
     output; on a disconnect fault drop the connection. True = dropped."""
     wait = endpoint.clock.reserve(asyncio.get_running_loop().time(), outcome.cost_s, serial=endpoint.cost.serial)
-    if wait + outcome.delay_s > 0:
-        await asyncio.sleep(wait + outcome.delay_s)
+    text = outcome.terminal if pty else outcome.stdout
+    early = await _paced(process, outcome, text, wait + outcome.delay_s)
     if pty:
-        process.stdout.write(outcome.terminal)
+        process.stdout.write(text[early:])
     else:
-        process.stdout.write(outcome.stdout)
+        process.stdout.write(text[early:])
         process.stderr.write(outcome.stderr)
     if not outcome.disconnect:
         return False
@@ -155,6 +155,26 @@ async def _deliver(
         await asyncio.wait_for(process.channel.wait_closed(), timeout=2.0)
     process.get_extra_info("connection").close()
     return True
+
+
+async def _paced(process: asyncssh.SSHServerProcess[str], outcome: ShellOutcome, text: str, total_s: float) -> int:
+    """Sleep out the command's time, writing its paced pieces when they are due (a long command printing
+    as it goes, like GCU's changes); returns how many characters of `text` were written."""
+    loop = asyncio.get_running_loop()
+    start, written = loop.time(), 0
+    pieces = list(outcome.paced)
+    if not text.startswith("".join(piece for _, piece in pieces)):
+        pieces = []  # the output was redirected or filtered: nothing to pace
+    for at_s, piece in pieces:
+        delay = start + min(total_s, max(0.0, at_s)) - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        process.stdout.write(piece)
+        written += len(piece)
+    rest = start + total_s - loop.time()
+    if rest > 0:
+        await asyncio.sleep(rest)
+    return written
 
 
 async def _exec(process: asyncssh.SSHServerProcess[str], shell: TwinShell, endpoint: TwinEndpoint) -> None:

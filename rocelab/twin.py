@@ -19,6 +19,9 @@ class CommandResult:
     delay_s: float = 0.0  # the SSH layer waits this long before answering (latency / hang faults)
     disconnect: bool = False  # the SSH layer drops the session after sending the output (fault injection)
     ran: list[list[str]] | None = None  # the commands the twin's shell really ran (cost model); None: unknown
+    # stdout pieces printed while the command still runs, as (seconds after it started, text); together
+    # a prefix of stdout (GCU's progress lines). Empty: all output at the end.
+    paced: tuple[tuple[float, str], ...] = ()
 
 
 class Twin(Protocol):

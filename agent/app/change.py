@@ -12,6 +12,7 @@ device someone else holds is reported with the holder and left alone while the o
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,7 @@ class DeviceChange:
             out.update(platform=p.platform, changes=len(p.operations), patch=p.operations_json(), diff=p.lines)
             out["warnings"] = p.warnings
             out["disruptive"] = p.disruptive  # ports the change takes down and up again
+            out["steps"] = [dataclasses.asdict(step) for step in p.steps]  # applied in this order
         return out
 
 
@@ -183,15 +185,16 @@ def apply(request: ApplyRequest, approve: Approve) -> ChangeRun:
 
     loaded = load_inventory(request.inputs) if request.check else prepare_change(request.inputs, approve)
     txid = new_txid()
+    progress = Progress("checking" if request.check else "applying", request.quiet)
     opts = ApplyOptions(
         dry_run=request.check,
         confirm_timeout_s=None if request.check else request.confirm_timeout_s,
         allow_fallback_writer=request.allow_fallback_writer,
         txid=txid,
+        on_progress=None if request.quiet else progress.change_progress,
     )
     guard = None if request.check else device_guard(LockInfo.new(txid, "roce-agent apply", APPLY_LOCK_TTL_S))
-    verb = "checking" if request.check else "applying"
-    results = run_on(loaded, apply_task, Progress(verb, request.quiet), opts=opts, guard=guard)
+    results = run_on(loaded, apply_task, progress, opts=opts, guard=guard)
     if opts.confirm_timeout_s:
         _confirm_pending(loaded, results, request.quiet)
     devices = [_apply_change(n, m[0], request.check) for n, m in sorted(results.items())]

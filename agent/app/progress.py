@@ -16,7 +16,7 @@ from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 
 from agent.app.inputs import LoadedInventory
 from agent.failure import reason
-from agent.platforms.base import ApplyOutcome, ChangePlan
+from agent.platforms.base import ApplyOutcome, ApplyProgress, ChangePlan
 
 
 class Progress:
@@ -26,6 +26,14 @@ class Progress:
         self.verb = verb
         self.quiet = quiet
         self.lock = threading.Lock()
+        self.last_progress: dict[str, ApplyProgress] = {}
+
+    def change_progress(self, p: ApplyProgress) -> None:
+        """A change running on one device (ApplyOptions.on_progress): a line when it is worth one."""
+        with self.lock:
+            last, self.last_progress[p.device] = self.last_progress.get(p.device), p
+        if p.worth_saying(last):
+            self.say(f"{p.device}: {p.text()}")
 
     def say(self, text: str) -> None:
         if not self.quiet:

@@ -116,12 +116,7 @@ def _print_preview(preview: RolloutPreview, json_lines: bool, diff: bool) -> Non
         for i, batch in enumerate(stage.batches):
             rows = []
             for d in batch:
-                ops = d.plan.operations_json() if d.plan else []
-                lines = d.plan.lines if d.plan else []
-                disruptive = d.plan.disruptive if d.plan else []
-                rows.append(
-                    {"device": d.device, "error": d.error, "operations": ops, "lines": lines, "disruptive": disruptive}
-                )
+                rows.append(_preview_row(d))
                 if not json_lines:
                     _print_device_plan(i, d, diff)
             entry["batches"].append(rows)
@@ -138,6 +133,23 @@ def _print_preview(preview: RolloutPreview, json_lines: bool, diff: bool) -> Non
         f"recap: {totals['would_change']} would change ({totals['changes']} changes), {totals['unchanged']} "
         f"unchanged, {totals['cannot_plan']} cannot plan" + ("" if diff else "; --diff shows every change")
     )
+
+
+def _preview_row(d: orchestrate.DevicePreview) -> dict[str, Any]:
+    """One device of `--check --json`: its plan, and what it moves between lossless and lossy (the
+    device's mode, else the ports that change mode, e.g. a spine's ports facing a moved leaf)."""
+    plan = d.plan
+    return {
+        "device": d.device,
+        "error": d.error,
+        "operations": plan.operations_json() if plan else [],
+        "lines": plan.lines if plan else [],
+        "disruptive": plan.disruptive if plan else [],
+        "moves": {
+            "mode": d.move.mode.value if d.move.mode else None,
+            "ports": {p: m.value for p, (m, _) in sorted(d.move.ports.items())},
+        },
+    }
 
 
 def preview_totals(preview: RolloutPreview) -> dict[str, int]:
@@ -158,7 +170,7 @@ def _print_device_plan(batch: int, d: orchestrate.DevicePreview, diff: bool) -> 
     elif d.plan is None or d.plan.empty:
         print(f"  [{batch + 1}] {d.device}: no change")
     else:
-        print(f"  [{batch + 1}] {d.device}: {len(d.plan.operations)} change(s)")
+        print(f"  [{batch + 1}] {d.device}: {len(d.plan.operations)} change(s){d.moves()}")
         for line in d.plan.lines if diff else []:
             print(f"        {line}")
         for w in d.plan.warnings:

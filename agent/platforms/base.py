@@ -61,6 +61,29 @@ class CommandRunner(Protocol):
         ...
 
 
+LineSink = Callable[[str], None]
+
+
+@runtime_checkable
+class StreamingRunner(Protocol):
+    """A runner that hands over each output line as the device prints it (long commands: GCU's apply)."""
+
+    def run_streaming(self, command: str, on_line: LineSink, *, timeout: float = 60.0) -> RunResult:
+        """Like `run`; `on_line` gets every complete line (without its newline) while the command runs."""
+        ...
+
+
+@dataclass
+class ChangeStep:
+    """One part of a change applied on its own, in order, inside the same transaction (SONiC: one GCU
+    patch per group of ports, so each call stays small and says which interfaces it takes down)."""
+
+    label: str
+    interfaces: list[str] = field(default_factory=list)
+    disruptive: list[str] = field(default_factory=list)
+    changes: int = 0
+
+
 @dataclass
 class ChangePlan(Generic[OpT_co]):
     """What would change on one device. `operations` are the platform's own typed operations: RFC 6902
@@ -74,6 +97,7 @@ class ChangePlan(Generic[OpT_co]):
     warnings: list[str] = field(default_factory=list)
     base_fingerprint: str | None = None  # hash of the state planned against (detects concurrent change)
     disruptive: list[str] = field(default_factory=list)  # interfaces the change takes down and up again
+    steps: list[ChangeStep] = field(default_factory=list)  # applied in this order; empty: in one go
 
     @property
     def empty(self) -> bool:
@@ -103,12 +127,59 @@ class ApplyOutcome:
     events: list[str] = field(default_factory=list)  # e.g. "link flap on eth1: down 2.1s"
 
 
+@dataclass(frozen=True)
+class ApplyProgress:
+    """How far a change on one device has got, while it runs (SONiC: read from GCU's own console lines
+    as they arrive): change `applied` of `total` in step `step` of `steps`, and the interface that is
+    down right now, if any."""
+
+    device: str
+    step: int
+    steps: int
+    label: str
+    applied: int
+    total: int | None = None
+    flapping: str | None = None
+
+    def text(self) -> str:
+        """`GCU step 2/4 (host ports 1/2): change 7/33, Ethernet4 down`."""
+        where = f"GCU step {self.step}/{self.steps} ({self.label})" if self.steps > 1 else "GCU"
+        count = f"change {self.applied}/{self.total}" if self.total is not None else f"change {self.applied}"
+        return f"{where}: {count}" + (f", {self.flapping} down" if self.flapping else "")
+
+    def record(self) -> dict[str, object]:
+        """The JSON event scripts get (`apply_progress`)."""
+        return {
+            "event": "apply_progress",
+            "device": self.device,
+            "step": self.step,
+            "steps": self.steps,
+            "label": self.label,
+            "applied": self.applied,
+            "total": self.total,
+            "flapping": self.flapping,
+            "text": self.text(),
+        }
+
+    def worth_saying(self, last: ApplyProgress | None) -> bool:
+        """For line-per-event outputs: the start of a step, a port going down or up, each quarter, the end."""
+        if last is None or (last.step, last.flapping) != (self.step, self.flapping):
+            return True
+        if self.total is None or self.applied in (0, self.total):
+            return True
+        return self.applied * 4 // self.total != last.applied * 4 // self.total
+
+
+ProgressCallback = Callable[[ApplyProgress], None]
+
+
 @dataclass
 class ApplyOptions:
     dry_run: bool = False
     confirm_timeout_s: int | None = None  # commit-confirm: device-side revert unless confirmed
     allow_fallback_writer: bool = False  # SONiC: write tables GCU refuses via sonic-db-cli (explicit opt-in)
     txid: str | None = None
+    on_progress: ProgressCallback | None = None  # called from the device's worker thread
 
 
 class RollbackUnsupported(DeviceError):

@@ -34,6 +34,8 @@ from agent.platforms.base import (
     RollbackUnsupported,
 )
 from agent.platforms.registry import adapter_for
+from agent.policy.model import Policy
+from agent.rollout.gates import WatchedPriorities
 from agent.rollout.mode_order import Move, mode_move
 from agent.state import DeviceKind, DeviceState
 from agent.topology.model import Topology
@@ -60,9 +62,13 @@ class Fabric(Protocol):
 
     def findings(self, states: dict[str, DeviceState], check_ids: list[str]) -> list[Finding]: ...
 
-    def lossless_priorities(self, device: str) -> tuple[int, ...]: ...
+    def lossless_priorities(self, device: str) -> WatchedPriorities: ...
 
-    def roce_priorities(self, device: str) -> tuple[int, ...]: ...
+    def roce_priorities(self, device: str) -> WatchedPriorities: ...
+
+
+def _roce(policy: Policy) -> tuple[int, ...]:
+    return tuple(sorted(set(policy.lossless_priorities) | set(policy.congestion_priorities)))
 
 
 RunnerFactory = Callable[[str], CommandRunner]
@@ -101,14 +107,20 @@ class AdapterFabric:
     def kind_of(self, device: str) -> DeviceKind:
         return self._intent(device).kind
 
-    def lossless_priorities(self, device: str) -> tuple[int, ...]:
-        return self._intent(device).policy.lossless_priorities
+    def lossless_priorities(self, device: str) -> WatchedPriorities:
+        """Each port's own lossless priorities (() on a port whose link or network is lossy), the
+        device's for a port its intent does not list: what the soak counts as lossless drops."""
+        intent = self._intent(device)
+        ports = {name: port.lossless_priorities for name, port in intent.ports.items()}
+        return WatchedPriorities(intent.policy.lossless_priorities, ports)
 
-    def roce_priorities(self, device: str) -> tuple[int, ...]:
-        """The priorities RoCE rides in either mode (lossless ones; in lossy mode the RoCE class's): what a
-        lossless <-> lossy transition watches for drops, whichever side of the change the device is on."""
-        policy = self._intent(device).policy
-        return tuple(sorted(set(policy.lossless_priorities) | set(policy.congestion_priorities)))
+    def roce_priorities(self, device: str) -> WatchedPriorities:
+        """The priorities RoCE rides in either mode (lossless ones; in lossy mode the RoCE class's), per
+        port from the profile it runs: what a lossless <-> lossy transition watches for drops, whichever
+        side of the change the device is on."""
+        intent = self._intent(device)
+        ports = {name: _roce(intent.policy_of(port)) for name, port in intent.ports.items()}
+        return WatchedPriorities(_roce(intent.policy), ports)
 
     def command_runner(self, device: str) -> CommandRunner:
         with self._lock:

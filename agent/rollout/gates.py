@@ -6,21 +6,37 @@ the trail with the numbers that drove it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from agent.checks.finding import Finding
 from agent.state import DeviceState
 
 
-def lossless_drops(state: DeviceState, priorities: tuple[int, ...]) -> dict[str, int]:
-    """Drops per "port/prio" on lossless priorities, from the egress queue and the ingress PG the port maps
-    the priority to (identity where the device reports no map): on a lossless class these must stay 0."""
+@dataclass(frozen=True)
+class WatchedPriorities:
+    """The priorities a counters gate watches on one device, port by port. Since per-link profiles a
+    switch can run lossless and lossy ports side by side (a spine facing an inference pod): drops on a
+    lossy port's RoCE priority are expected there (ECN handles them) and must not count as lossless
+    drops, so each port is judged by its own intent; `default` covers ports the intent does not know."""
+
+    default: tuple[int, ...]
+    ports: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def of(self, port: str) -> tuple[int, ...]:
+        return self.ports.get(port, self.default)
+
+
+def lossless_drops(state: DeviceState, watched: WatchedPriorities) -> dict[str, int]:
+    """Drops per "port/prio" on the port's watched priorities, from the egress queue and the ingress PG the
+    port maps the priority to (identity where the device reports no map): on a lossless class these must
+    stay 0."""
     out: dict[str, int] = {}
     for name, port in state.ports.items():
         c = port.counters
         if c is None:
             continue
-        for prio in priorities:
+        for prio in watched.of(name):
             queue, pg = port.priority_to_queue.get(prio, prio), port.priority_to_pg.get(prio, prio)
             out[f"{name}/{prio}"] = c.queue_drops.get(queue, 0) + c.pg_drops.get(pg, 0)
     return out
@@ -49,7 +65,7 @@ def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 def counter_gate(
     before: dict[str, DeviceState],
     after: dict[str, DeviceState],
-    priorities_of: Callable[[str], tuple[int, ...]],
+    priorities_of: Callable[[str], WatchedPriorities],
     max_drops: int,
     max_storms: int,
     label: str = "lossless",

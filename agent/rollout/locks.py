@@ -245,8 +245,16 @@ def device_guard(
 @contextlib.contextmanager
 def held(lock: DeviceLock, info: LockInfo) -> Iterator[list[str]]:
     """Take the lock (LockHeld naming the holder if someone else has it), release it afterwards; yields
-    the notes for the outcome (the stale one-shot lock it reclaimed, if any)."""
-    stale = lock.acquire(info)
+    the notes for the outcome (the stale one-shot lock it reclaimed, if any).
+
+    A session lost inside `acquire` may have lost it after the lock file was written (the read-back):
+    the lock is then released like after a change, so a failed take never strands a lock either."""
+    try:
+        stale = lock.acquire(info)
+    except DeviceError:
+        with contextlib.suppress(DeviceError):
+            lock.release(info.txid)  # only a lock that carries our txid is removed
+        raise
     try:
         yield [f"reclaimed the stale lock of {stale.describe()}"] if stale is not None else []
     finally:

@@ -15,6 +15,7 @@ from agent.errors import InputError, InputProblem
 from agent.platforms.base import ChangePlan
 from agent.rollout.fabric import Fabric
 from agent.rollout.locks import DeviceLock, LocalLock
+from agent.rollout.mode_order import Move
 from agent.rollout.playbook import file_hash
 from agent.rollout.progress import ProgressSink
 from agent.rollout.result import RolloutResult
@@ -88,6 +89,15 @@ class DevicePreview:
     device: str
     plan: ChangePlan | None = None
     error: str | None = None
+    move: Move = field(default_factory=Move)  # lossless <-> lossy, read from the state planned against
+
+    def moves(self) -> str:
+        """`-> lossy (Ethernet0, Ethernet4)`: what changes mode, for the dry run ("" when nothing does)."""
+        ports = sorted(self.move.ports)
+        if self.move.mode is None and not ports:
+            return ""
+        mode = self.move.mode or next(iter(self.move.ports.values()))[0]
+        return f" -> {mode.value}" + (f" ({', '.join(ports)})" if ports and self.move.mode is None else "")
 
 
 @dataclass
@@ -99,7 +109,7 @@ class StagePreview:
 def preview(session: RolloutSession, fabric: Fabric, sink: ProgressSink | None = None) -> list[StagePreview]:
     """`--check`: plan every staged device (reads only: no lock, no trail, no write)."""
     staged = [d for s in session.stages for d in s.devices]
-    plans = on_devices(session.nr, sink, staged, "plan", fabric.plan)
+    plans = on_devices(session.nr, sink, staged, "plan", fabric.plan_with_move)
     out: list[StagePreview] = []
     for stage in session.stages:
         sp = StagePreview(stage.name)
@@ -110,7 +120,10 @@ def preview(session: RolloutSession, fabric: Fabric, sink: ProgressSink | None =
 
 
 def _device_preview(device: str, res: Any) -> DevicePreview:
-    return DevicePreview(device, plan=res) if isinstance(res, ChangePlan) else DevicePreview(device, error=str(res))
+    if isinstance(res, BaseException):
+        return DevicePreview(device, error=str(res))
+    plan, move = res
+    return DevicePreview(device, plan=plan, move=move if not plan.empty else Move())
 
 
 def break_lock(session: RolloutSession, fabric: Fabric, spec: str) -> str:

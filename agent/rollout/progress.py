@@ -62,6 +62,8 @@ def describe(record: dict[str, Any]) -> str:
     if ev == "gate":
         verdict = "passed" if record.get("passed") else "FAILED: " + "; ".join(record.get("reasons") or [])
         return f"{where}gate {record.get('gate_name', '')} {verdict}".replace("  ", " ")
+    if ev == "apply_progress":
+        return f"{where}{dev}: {record.get('text')}"
     if ev == "batch_started":
         return f"{where}start: {', '.join(record.get('devices') or [])}"
     if ev == "batch_done":
@@ -75,6 +77,7 @@ class PlainProgress:
     def __init__(self, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stdout
         self._lock = threading.Lock()
+        self._progress: dict[str, tuple[Any, ...]] = {}
 
     def _line(self, text: str) -> None:
         with self._lock:
@@ -84,7 +87,17 @@ class PlainProgress:
     def event(self, record: dict[str, Any]) -> None:
         if record.get("event") in ("device_started", "device_done"):
             return  # per-device progress is for the live bars; plain logs get the decision lines
+        if record.get("event") == "apply_progress" and not self._worth_saying(record):
+            return
         self._line(describe(record))
+
+    def _worth_saying(self, record: dict[str, Any]) -> bool:
+        """A change's progress in a log: its start, each port going down or up, each quarter, its end."""
+        total, applied = record.get("total"), int(record.get("applied") or 0)
+        quarter = applied * 4 // total if isinstance(total, int) and total else None
+        key = (record.get("step"), record.get("flapping"), quarter, applied == total)
+        last, self._progress[str(record.get("device"))] = self._progress.get(str(record.get("device"))), key
+        return key != last
 
     def waiting(self, what: str, seconds: float) -> None:
         self._line(f"waiting {seconds:g}s: {what}")
@@ -117,18 +130,24 @@ class RichProgress:
         )
         self._batch: Any = None
         self._wait: Any = None
+        self._changes: dict[str, Any] = {}  # device -> bar of its running change
         self._lock = threading.Lock()
         self.bars.start()
 
     def event(self, record: dict[str, Any]) -> None:
         ev = record.get("event")
         with self._lock:
+            if ev == "apply_progress":
+                self._change_bar(record)
+                return
             if ev == "batch_started":
                 devices = record.get("devices") or []
                 label = f"{record.get('stage')} batch {int(record.get('batch', 0)) + 1}"
                 self._batch = self.bars.add_task(label, total=len(devices))
             elif ev == "device_done" and record.get("step") == "apply" and self._batch is not None:
                 self.bars.advance(self._batch)
+            if ev == "device_done" and str(record.get("device")) in self._changes:
+                self.bars.remove_task(self._changes.pop(str(record.get("device"))))
             elif ev == "batch_done" and self._batch is not None:
                 self.bars.remove_task(self._batch)
                 self._batch = None
@@ -139,6 +158,16 @@ class RichProgress:
                 style = _STYLE.get(str(record.get("status") or ev), "")
                 text = describe(record)
                 self.console.print(f"[{style}]{text}[/]" if style else text, markup=bool(style), highlight=False)
+
+    def _change_bar(self, record: dict[str, Any]) -> None:
+        """One bar per device while its change runs: changes done of the step's total, the port down now."""
+        dev = str(record.get("device"))
+        text = f"{dev}: {record.get('text')}"
+        total = record.get("total") if isinstance(record.get("total"), int) else None
+        bar = self._changes.get(dev)
+        if bar is None:
+            bar = self._changes[dev] = self.bars.add_task(text, total=total)
+        self.bars.update(bar, description=text, total=total, completed=int(record.get("applied") or 0))
 
     def waiting(self, what: str, seconds: float) -> None:
         with self._lock:

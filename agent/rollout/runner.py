@@ -193,6 +193,7 @@ class RolloutRunner:
             confirm_timeout_s=self.pb.options.confirm_timeout,
             txid=self.txid,
             allow_fallback_writer=self.pb.options.allow_fallback_writer,
+            on_progress=lambda p: self.sink.event(p.record()),  # live only: progress is not trail material
         )
         return self.fabric.apply(dev, plan, opts)
 

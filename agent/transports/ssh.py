@@ -22,7 +22,7 @@ from netmiko import ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
 from agent.errors import DeviceError, SessionLost
-from agent.platforms.base import RunResult
+from agent.platforms.base import LineSink, RunResult
 from agent.transports.hostkeys import (
     device_pin_view,
     is_device_pin,
@@ -236,6 +236,14 @@ class NetmikoRunner:
     def run(self, command: str, *, timeout: float = 60.0) -> RunResult:
         """One SSH `exec` request on the session's transport: no prompt, no echo, no line-length limit,
         and the exit status is the protocol's own `exit-status` message (stderr merged in order)."""
+        return self._exec(command, timeout, None)
+
+    def run_streaming(self, command: str, on_line: LineSink, *, timeout: float = 60.0) -> RunResult:
+        """`run`, handing every complete output line to `on_line` as it arrives (GCU's progress); the
+        timeout is per read, so a long command that keeps printing is not cut off."""
+        return self._exec(command, timeout, on_line)
+
+    def _exec(self, command: str, timeout: float, on_line: LineSink | None) -> RunResult:
         self.round_trips += 1
         try:
             transport = self.connection.remote_conn_pre.get_transport()
@@ -246,7 +254,7 @@ class NetmikoRunner:
                 chan.set_combine_stderr(True)
                 chan.settimeout(timeout)
                 chan.exec_command(command)
-                output = _read_all(chan)
+                output = _read_all(chan, on_line)
                 if not chan.status_event.wait(timeout):
                     raise TimeoutError("no exit status")
                 code = chan.recv_exit_status()
@@ -306,13 +314,20 @@ class _Closed:
         raise OSError("session is closed")
 
 
-def _read_all(chan: paramiko.Channel) -> str:
+def _read_all(chan: paramiko.Channel, on_line: LineSink | None = None) -> str:
     chunks: list[bytes] = []
+    pending = b""  # bytes of a line not yet complete (a UTF-8 character may be split across reads too)
     while True:
         data = chan.recv(65536)
         if not data:
+            if on_line is not None and pending:
+                on_line(pending.decode("utf-8", errors="replace"))
             return b"".join(chunks).decode("utf-8", errors="replace")
         chunks.append(data)
+        if on_line is not None:
+            *lines, pending = (pending + data).split(b"\n")
+            for line in lines:
+                on_line(line.decode("utf-8", errors="replace").rstrip("\r"))
 
 
 def _short(command: str) -> str:

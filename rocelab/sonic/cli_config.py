@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rocelab.sonic import cli_pfcwd
 from rocelab.sonic.buffermgr import parse_priorities
-from rocelab.sonic.gcu import ApplyResult, GcuError
+from rocelab.sonic.gcu import APPLIER, ApplyResult, GcuError
 from rocelab.twin import CommandResult
 
 if TYPE_CHECKING:
@@ -82,9 +82,23 @@ def _console(twin: SonicTwin) -> str:
 
 
 def _gcu_done(twin: SonicTwin, result: ApplyResult, ok: str) -> CommandResult:
+    paced = _paced(twin.gcu.console, twin.gcu.change_cost_s)
     if result.interrupted:  # drop-after-writes: the session dies mid-apply
-        return CommandResult(stdout=_console(twin), disconnect=True, exit_code=255, delay_s=result.cost_s)
-    return CommandResult(stdout=f"{_console(twin)}{ok}\n", delay_s=result.cost_s)
+        return CommandResult(stdout=_console(twin), disconnect=True, exit_code=255, delay_s=result.cost_s, paced=paced)
+    return CommandResult(stdout=f"{_console(twin)}{ok}\n", delay_s=result.cost_s, paced=paced)
+
+
+def _paced(console: list[str], per_change_s: float) -> tuple[tuple[float, str], ...]:
+    """GCU prints each `  * [change]` right before applying it (then ChangeApplier sleeps 1 s): the lines
+    up to `applying N changes in order:` come at once, change k after (k - 1) changes' time."""
+    start = next((i for i, line in enumerate(console) if " in order:" in line), None)
+    if start is None:
+        return ()
+    changes = [i for i in range(start + 1, len(console)) if console[i].startswith(f"{APPLIER}:   * ")]
+    if not changes or changes[-1] - start != len(changes):
+        return ()
+    pieces = [(0.0, "".join(f"{line}\n" for line in console[: start + 1]))]
+    return (*pieces, *((n * per_change_s, f"{console[i]}\n") for n, i in enumerate(changes)))
 
 
 def _gcu_failed(twin: SonicTwin, cmd: str, action: str, exc: Exception) -> CommandResult:

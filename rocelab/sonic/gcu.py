@@ -25,6 +25,7 @@ import jsonpointer
 from rocelab.sonic import gcu_validators
 from rocelab.sonic.checkpoints import CheckpointStore
 from rocelab.sonic.db import ConfigDb
+from rocelab.sonic.gcu_port_validator import StateField
 from rocelab.sonic.gcu_sort import sort_changes
 from rocelab.sonic.switch_hash import redis_row, typed_view
 from rocelab.sonic.yang import KNOWN_TABLES, YangError, validate
@@ -61,6 +62,7 @@ class Gcu:
     identity: Callable[[], tuple[str, str]] = lambda: ("SONiC.202511.0", "vs")  # (build_version, asic_type)
     log: Callable[[str], None] = lambda text: None  # syslog of the switch (link flap events)
     change_cost_s: float = DEFAULT_CHANGE_COST_S
+    port_state: StateField = lambda port, field: None  # STATE_DB PORT_TABLE (speed/FEC validator)
 
     def __post_init__(self) -> None:
         self.store = CheckpointStore(self.state_dir)
@@ -161,7 +163,8 @@ class Gcu:
                 raise GcuError(_illegal(table))
         build, asic_type = self.identity()
         hwsku = str(current.get("DEVICE_METADATA", {}).get("localhost", {}).get("hwsku", ""))
-        refusal = gcu_validators.check(current, target, gcu_validators.Identity(build, asic_type, hwsku))
+        who = gcu_validators.Identity(build, asic_type, hwsku, self.port_state)
+        refusal = gcu_validators.check(current, target, who)
         if refusal is not None:
             raise GcuError(refusal)
 

@@ -15,6 +15,7 @@ field_operation_validators.py, gcu_field_operation_validators.conf.json) on the 
   ASIC fails every validated table. 202305-202405 index platforms without a default (a missing ASIC is a
   KeyError, reported as a refusal here).
 * 202211 has no validator config, only the illegal removals of `/PFC_WD/GLOBAL[/POLL_INTERVAL]`.
+* From 202305 the PORT table's speed and FEC are checked against STATE_DB (gcu_port_validator.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonpatch
+
+from rocelab.sonic.gcu_port_validator import PORT_V, StateField, port_ok
 
 RDMA = "generic_config_updater.field_operation_validators.rdma_config_update_validator"
 WRED = "generic_config_updater.field_operation_validators.wred_profile_config_update_validator"
@@ -123,11 +126,12 @@ def asic_of(hwsku: str, asic_type: str, release: str) -> str:
 
 @dataclass(frozen=True)
 class Identity:
-    """What GCU reads from /etc/sonic/sonic_version.yml and DEVICE_METADATA."""
+    """What GCU reads from /etc/sonic/sonic_version.yml and DEVICE_METADATA (and STATE_DB for PORT)."""
 
     build_version: str
     asic_type: str
     hwsku: str
+    state: StateField = lambda port, field: None  # STATE_DB PORT_TABLE|<port> <field>
 
 
 def check(current: dict[str, Any], target: dict[str, Any], who: Identity) -> str | None:
@@ -143,6 +147,8 @@ def check(current: dict[str, Any], target: dict[str, Any], who: Identity) -> str
     asic = asic_of(who.hwsku, who.asic_type, release)
     for op in patch:
         table = _parts(op["path"])[0] if op["path"] else ""
+        if table == "PORT" and not port_ok(op, who.state, release):
+            return f"Modification of PORT table is illegal- validating function {PORT_V} returned False"
         rule = rules.get(table)
         if rule is not None and not _allowed(rule, op, asic, branch_date(who.build_version)):
             return f"Modification of {table} table is illegal- validating function {rule.validator} returned False"

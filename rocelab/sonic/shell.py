@@ -81,6 +81,7 @@ def run_line(line: str, runner: Runner, sudo: bool, writer: Writer | None = None
         for cmd in pipeline:
             cmd.words = [w.replace(STATUS, str(last)) for w in cmd.words]
         result = _run_pipeline(pipeline, runner, sudo, writer)
+        total.paced = _join_paced(total, result)
         total.stdout += result.stdout
         total.stderr += result.stderr
         total.delay_s += result.delay_s
@@ -89,6 +90,15 @@ def run_line(line: str, runner: Runner, sudo: bool, writer: Writer | None = None
         if result.disconnect:
             break
     return total
+
+
+def _join_paced(total: CommandResult, result: CommandResult) -> tuple[tuple[float, str], ...]:
+    """A command's paced output, shifted behind what the line printed and the time it took before it."""
+    if not result.paced:
+        return total.paced
+    done = sum(len(text) for _, text in total.paced)
+    head = ((total.delay_s, total.stdout[done:]),) if total.stdout[done:] else ()
+    return (*total.paced, *head, *((total.delay_s + t, text) for t, text in result.paced))
 
 
 def _run_pipeline(pipeline: list[Simple], runner: Runner, sudo: bool, writer: Writer | None) -> CommandResult:

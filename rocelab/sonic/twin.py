@@ -121,6 +121,7 @@ class SonicTwin:
             self.faults.refused_tables,
             identity=lambda: (self.sonic_version, self.asic_type),
             log=lambda text: self.syslog.append((self.clock, text)),
+            port_state=lambda port, field: self.state.hget(f"PORT_TABLE|{port}", field),
         )
         self.wall: Callable[[], float] = time.monotonic  # real time, for `setsid -f sh -c 'sleep N; ...'` timers
         self.timers: list[tuple[float, str, bool]] = []

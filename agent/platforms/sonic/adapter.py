@@ -22,11 +22,12 @@ from agent.platforms.base import (
     ApplyOutcome,
     ApplyStatus,
     ChangePlan,
+    ChangeStep,
     CommandRunner,
     PlatformAdapter,
     reconnect_of,
 )
-from agent.platforms.sonic import deadman, gcu_cost, preflight
+from agent.platforms.sonic import deadman, gcu_cost, preflight, steps
 from agent.platforms.sonic.counters import read_counters
 from agent.platforms.sonic.gather import SonicRaw, gather
 from agent.platforms.sonic.normalize import normalize
@@ -106,6 +107,7 @@ class SonicAdapter:
             warnings=list(check.warnings),
             base_fingerprint=fingerprint(live),
             disruptive=list(check.flaps),
+            steps=plan_steps(intent, live, preflight.gcu_operations(ops, live)),
         )
         if ops and plan.base_fingerprint:
             with self._bases_lock:
@@ -114,8 +116,11 @@ class SonicAdapter:
                 self._bases[plan.base_fingerprint] = live
         if not intent.ports:
             plan.warnings.append("no links for this switch in links.yaml: only switch-wide tables are rendered")
-        if ops and gcu_cost.sort_seconds(len(check.flaps)) >= LONG_SORT_S:
-            plan.warnings.append(gcu_cost.estimate(len(check.flaps), len(ops)))
+        if len(plan.steps) > 1:
+            plan.warnings.append(steps_line(plan.steps))
+        sizes = [(len(s.disruptive), s.changes) for s in plan.steps] or [(len(check.flaps), len(ops))]
+        if ops and sum(gcu_cost.sort_seconds(f) for f, _ in sizes) >= LONG_SORT_S:
+            plan.warnings.append(gcu_cost.estimate_steps(sizes))
         return plan
 
     def apply(
@@ -164,6 +169,28 @@ class SonicAdapter:
 
 MAX_BASES = 64  # a switch's CONFIG_DB is ~0.1-1 MB; plans beyond that re-read theirs at apply
 LONG_SORT_S = 30.0  # say how long GCU will take when its sort alone takes this long
+
+
+def plan_steps(intent: DeviceIntent, live: dict[str, Any], gcu_ops: list[Operation]) -> list[ChangeStep]:
+    """The GCU patches the change is applied in, one per port group (empty: one patch)."""
+    if len(preflight.flapping_ports(gcu_ops, live)) <= steps.PORTS_PER_STEP:
+        return []  # one patch sorts fast enough; more GCU calls would only add their start-up time
+    roles = {name: port.link_role for name, port in intent.ports.items()}
+    groups = steps.port_groups(roles, steps.touched_ports(gcu_ops, live))
+    parts = steps.labelled(gcu_ops, live, groups)
+    if len(parts) == 1:
+        return []
+    return [ChangeStep(g.label, list(g.ports), preflight.flapping_ports(o, live), len(o)) for g, o in parts]
+
+
+def steps_line(plan_steps: list[ChangeStep]) -> str:
+    """One warning naming each step and the ports it flaps, in order."""
+    n = len(plan_steps)
+    parts = [
+        f"{k}/{n} {s.label}: {s.changes} change(s)" + (f", flaps {', '.join(s.disruptive)}" if s.disruptive else "")
+        for k, s in enumerate(plan_steps, 1)
+    ]
+    return f"applied in {n} GCU patches (one checkpoint, rolled back together): " + "; ".join(parts)
 
 
 def facts_of(raw: SonicRaw) -> DeviceFacts:

@@ -48,8 +48,16 @@ def timer_budget(flapped_ports: int, operations: int) -> int:
 
 def estimate(flapped_ports: int, operations: int) -> str:
     """One line for the plan: what the change will cost on the switch."""
-    seconds = sort_seconds(flapped_ports) * 2 + APPLY_S_PER_CHANGE * (operations + 2 * flapped_ports)
-    return f"GCU: about {seconds:.0f} s on the switch (dry run and apply each sort the patch; ~1 s per change)"
+    return estimate_steps([(flapped_ports, operations)])
+
+
+def estimate_steps(sizes: list[tuple[int, int]]) -> str:
+    """`estimate` over the patches a change is applied in, [(flapped ports, operations)] in order: the
+    dry run sorts the first patch, each apply sorts its own and sleeps about 1 s per change."""
+    first = sort_seconds(sizes[0][0]) if sizes else 0.0
+    seconds = first + sum(sort_seconds(f) + APPLY_S_PER_CHANGE * (n + 2 * f) for f, n in sizes)
+    what = f"{len(sizes)} patches" if len(sizes) > 1 else "dry run and apply each sort the patch"
+    return f"GCU: about {seconds:.0f} s on the switch ({what}; ~1 s per change)"
 
 
 @dataclass

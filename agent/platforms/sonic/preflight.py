@@ -12,6 +12,7 @@ Run on the gathered state at plan time (so `plan`, `apply` and `rollout --check`
   GLOBAL row is refused everywhere GCU validates, so those writes go through SONiC's own `pfcwd start` /
   `pfcwd interval` CLI after the patch; a HwSKU GCU does not know gets every PFC_WD change refused (and a
   rollback of one too), new WRED profiles are refused on 202305-202505: both refuse the plan;
+* PORT speed/FEC against STATE_DB's supported lists (GCU's port_config_update_validator, port_caps.py);
 * ports GCU will flap (its sorter's admin-down rule, patch_sorter.py RequiredValueIdentifier): listed, so
   the rollout applies such a change one device at a time.
 """
@@ -24,7 +25,7 @@ from typing import Any
 
 from agent.errors import PreflightRefused
 from agent.intent import DeviceIntent
-from agent.platforms.sonic import switch_hash
+from agent.platforms.sonic import port_caps, switch_hash
 from agent.platforms.sonic.fastread import DbRead
 from agent.platforms.sonic.gather import Section, SonicRaw
 from agent.platforms.sonic.patch import Operation, apply_ops, path_parts, plan_ops
@@ -96,6 +97,8 @@ def run(
     pf.cli_after = _pfcwd(pf, config_db, ops)
     _wred(pf, intent, config_db, ops)
     _switch_hash(pf, config_db, hash_capability(intent.name, sections, db), ops)
+    state = db.db("STATE_DB") if db is not None else {}  # PORT_TABLE rows when the read has them
+    pf.blockers.extend(f"GCU would refuse it: {why}" for why in port_caps.refusals(ops, state, facts.caps.release))
     pf.flaps = flapping_ports(gcu_operations(ops, config_db), config_db)
     if pf.flaps:
         pf.warnings.append(

@@ -79,6 +79,8 @@ def owned_fields(table: str, key: str, desired_entry: Mapping[str, Any]) -> froz
     agent tunes (e.g. the green thresholds of WRED_PROFILE|AZURE_LOSSLESS) is owned field by field."""
     if table in WHOLE_ENTRY_TABLES:
         return None if agent_named(key) else frozenset(desired_entry)
+    if table == "PFC_WD" and key != PFC_WD_GLOBAL and not desired_entry:
+        return None  # no watchdog wanted: the row goes whole (a 202511 `pfcwd start` adds pfc_stat_history)
     if table in PER_PORT_FIELD_TABLES:
         return frozenset(desired_entry)
     return OWNED_FIELDS.get(table, frozenset()) | frozenset(desired_entry)

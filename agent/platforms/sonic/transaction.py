@@ -9,7 +9,8 @@
     confirm (one line): disarm timer && `config save -y`, prune old checkpoints | leave pending
     any failure: `config rollback TXID`, prove CONFIG_DB equals the before state, report
 
-The lines are built in agent.platforms.sonic.txscript (with the plan's read: 4 round trips per change).
+The lines are built in agent.platforms.sonic.txscript (with the plan's read: 4 round trips per change)
+and what they printed is read step by step in agent.platforms.sonic.txsteps.
 
 GCU itself is not atomic (it writes change by change and does nothing on error), hence the checkpoint,
 the timer armed *before* the first write, and the explicit proof after a rollback.
@@ -28,9 +29,12 @@ from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, Change
 from agent.platforms.sonic import deadman, gcu_cost, txscript
 from agent.platforms.sonic.fallback import plan_writes
 from agent.platforms.sonic.gather import SonicRaw, gather, parse_config_db, read_config_db, read_from
+from agent.platforms.sonic.gcu_progress import run_commit
 from agent.platforms.sonic.patch import Operation, fingerprint, tables_of
-from agent.platforms.sonic.preflight import cli_steps, gcu_operations
+from agent.platforms.sonic.preflight import cli_steps
+from agent.platforms.sonic.steps import Patch, patches_of
 from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES
+from agent.platforms.sonic.txsteps import checkpoint_names, dry_run_refusal, read_commit
 
 Reconnect = Callable[[], CommandRunner]
 Plan = ChangePlan[Operation]
@@ -105,14 +109,15 @@ class SonicTransaction:
             out.detail = "already converged"
             return out
         txid = deadman.check_txid(opts.txid or deadman.new_txid())
-        verb, payload_file = (
-            ("apply-patch", f"/tmp/{txid}.json-patch") if replace_config is None else ("replace", f"/tmp/{txid}.json")
-        )
         try:
             if base is None or fingerprint(base) != plan.base_fingerprint:
                 base = read_config_db(self.runner)
-            payload: Any = gcu_operations(plan.operations, base) if replace_config is None else replace_config
-            prep = self._prepare(plan, verb, payload_file, payload)
+            patches = (
+                patches_of(plan, base, txid)
+                if replace_config is None
+                else [Patch("config replace", f"/tmp/{txid}.json", replace_config, plan.disruptive, "replace")]
+            )
+            prep = self._prepare(patches)
         except DeviceError as exc:
             return self._untouched(out, f"stopped before any write: {exc}")
         before = prep.before
@@ -124,7 +129,7 @@ class SonicTransaction:
                 out,
                 f"commit {waiting.txid} is still awaiting confirmation on this switch: confirm or roll it back first",
             )
-        refusal = self._dry_run_report(prep.run, out, plan)
+        refusal = dry_run_refusal(prep.run, out, plan)
         if refusal is not None:
             if not opts.allow_fallback_writer or replace_config is not None:
                 touched = tables_of(plan.operations)
@@ -137,39 +142,29 @@ class SonicTransaction:
                 )
             return self._fallback(out, plan, before, verify, opts)
         if opts.dry_run:
-            out.detail = "dry run: GCU accepted the change"
+            later = f" (step 1 of {len(patches)}; GCU validates each later step when it applies it)"
+            out.detail = "dry run: GCU accepted the change" + (later if len(patches) > 1 else "")
             return out
         cli = cli_steps(plan.operations, before) if replace_config is None else []
-        known = _checkpoints(prep.run.output("checkpoints"))
-        return self._gcu(out, plan, before, verify, opts, txid, [f"{verb} {payload_file}", *cli], known)
+        known = checkpoint_names(prep.run.output("checkpoints"))
+        return self._gcu(out, plan, before, verify, opts, txid, patches, cli, known)
 
     # -- GCU path ---------------------------------------------------------------------------------
-    def _prepare(self, plan: Plan, verb: str, payload_file: str, payload: Any) -> _Prepared:
-        """Round trip 1 of the change (read-only): the payload uploaded, then the prepare line. Raises
-        DeviceError when the switch could not run it (nothing has been written)."""
-        script = txscript.prepare_script(verb, payload_file)
-        self.runner.upload(payload_file, json.dumps(payload, indent=1).encode())
-        timeout = gcu_cost.dry_run_timeout(len(plan.disruptive)) + 180.0
+    def _prepare(self, patches: list[Patch]) -> _Prepared:
+        """Round trip 1 of the change (read-only): every step's patch uploaded, then the prepare line,
+        which dry-runs the first (each later step GCU checks, before it writes, when it applies it).
+        Raises DeviceError when the switch could not run it (nothing has been written)."""
+        first = patches[0]
+        script = txscript.prepare_script(first.verb, first.file)
+        for patch in patches:
+            self.runner.upload(patch.file, json.dumps(patch.payload, indent=1).encode())
+        timeout = gcu_cost.dry_run_timeout(len(first.flaps)) + 180.0
         res = self.runner.run(script.line, timeout=timeout)
         run = txscript.split(script, res.output)
         if "before" not in run.sections or run.status is None:
             said = (res.output.strip().splitlines() or ["nothing"])[-1]
             raise DeviceError(self.runner.device, "prepare", f"exit {res.exit_code}: the switch answered: {said}")
         return _Prepared(parse_config_db(self.runner.device, run.output("before")), run)
-
-    def _dry_run_report(self, run: txscript.ScriptRun, out: ApplyOutcome, plan: Plan) -> str | None:
-        """GCU's refusal (last line it printed), else None with what it said recorded as events; what it
-        printed is checked against the plan's list of ports it would flap."""
-        text = run.output("dry_run")
-        if run.status != 0:
-            return (text.strip().splitlines() or ["(no output)"])[-1]
-        report = gcu_cost.parse_console(text)
-        if report.changes is not None:
-            out.events.append(f"GCU dry run: {report.changes} changes")
-        unplanned = sorted(set(report.flapped) - set(plan.disruptive))
-        if unplanned:
-            out.events.append(f"GCU will also flap {', '.join(unplanned)} (not predicted by the plan)")
-        return None
 
     def _gcu(
         self,
@@ -179,45 +174,36 @@ class SonicTransaction:
         verify: Verifier,
         opts: ApplyOptions,
         txid: str,
-        steps: list[str],
+        patches: list[Patch],
+        cli: list[str],
         known: list[str],
     ) -> ApplyOutcome:
-        """`steps[0]` is the GCU command (`apply-patch FILE` / `replace FILE`), the rest SONiC CLI lines;
-        all of them in one commit line with the checkpoint, the timer and the verify read."""
-        change, cli = steps[0], steps[1:]
+        """Every GCU patch (one per port-group step) and the SONiC CLI lines in one commit line with the
+        checkpoint, the timer and the verify read; a failure in step k rolls back to the one checkpoint,
+        which undoes steps 1..k-1 too. GCU's lines stream to `opts.on_progress` when the runner can."""
         window = opts.confirm_timeout_s or self.settings.safety_revert_s
-        n_ops = len(gcu_operations(plan.operations, before))
-        revert_s = window + gcu_cost.timer_budget(len(plan.disruptive), n_ops)  # never fires mid-apply
-        script = txscript.commit_script(txid, change, cli, revert_s)
-        timeout = 300.0 + gcu_cost.apply_timeout(len(plan.disruptive), n_ops) + 120.0 * len(cli)
+        revert_s = window + sum(gcu_cost.timer_budget(len(p.flaps), p.size) for p in patches)  # never mid-apply
+        script = txscript.commit_script(txid, [p.change for p in patches], cli, revert_s)
+        apply_s = sum(gcu_cost.apply_timeout(len(p.flaps), p.size) for p in patches)
+        timeout = 300.0 + apply_s + 120.0 * len(cli)
+        flapped = sum(len(p.flaps) for p in patches)
         try:
-            res = self.runner.run(script.line, timeout=timeout)
+            res = run_commit(self.runner, script, patches, opts, timeout)
         except DeviceError as exc:  # the session went away mid-line: how far it got is unknown
             out.checkpoint = txid
             out.events.append(f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time) unless the "
                               "session was lost before the commit line reached it")  # fmt: skip
-            return self._rollback(out, before, txid, str(exc))
+            return self._rollback(out, before, txid, str(exc), flapped)
         run = txscript.split(script, res.output)
-        if run.last in (None, "checkpoint") and run.status != 0:
-            why = _step_failure(run, "checkpoint", res.output)
-            return self._untouched(out, f"stopped before any write: config checkpoint: {why}")
+        armed = f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time)"
+        stop = read_commit(
+            run, res.output, res.exit_code, patches, cli, out.events, checkpointed=f"checkpoint {txid}", armed=armed
+        )
+        if stop is not None and not stop.written:
+            return self._untouched(out, f"stopped before any write: {stop.why}")
         out.checkpoint = txid
-        out.events.append(f"checkpoint {txid}")
-        if run.last == "arm" and run.status != 0:
-            return self._rollback(out, before, txid, f"arm rollback timer: {_step_failure(run, 'arm')}")
-        out.events.append(f"rollback timer armed ({revert_s}s: {window}s + GCU's apply time)")
-        if run.last == "apply" and run.status != 0:
-            return self._rollback(out, before, txid, f"config {change.split()[0]}: {_step_failure(run, 'apply')}")
-        report = gcu_cost.parse_console(run.output("apply"))
-        out.events.append(f"patch applied ({report.changes if report.changes is not None else n_ops} changes)")
-        if report.flapped:
-            out.events.append(f"GCU flapped {', '.join(report.flapped)} (admin down, then up)")
-        for n, command in enumerate(cli):
-            if run.last == f"cli{n}" and run.status != 0:
-                return self._rollback(out, before, txid, f"{command}: {_step_failure(run, f'cli{n}')}")
-            out.events.append(f"CLI: {command}")
-        if run.status != 0 or run.last != "done":
-            return self._rollback(out, before, txid, f"commit line cut off after {run.last}: exit {res.exit_code}")
+        if stop is not None:
+            return self._rollback(out, before, txid, stop.why, stop.flapped)
         try:
             assert script.read_nonce is not None
             first = read_from(self.runner, verify.ports, run.tail, script.read_nonce)
@@ -226,7 +212,7 @@ class SonicTransaction:
         try:
             self._verify(out, verify, first)
         except (DeviceError, TxFailed) as exc:
-            return self._rollback(out, before, txid, str(exc))
+            return self._rollback(out, before, txid, str(exc), flapped)
         if opts.confirm_timeout_s:
             out.status = ApplyStatus.pending_confirm
             out.detail = f"applied and verified; rolls back to {txid} in {revert_s}s unless confirmed"
@@ -266,7 +252,7 @@ class SonicTransaction:
                               f"exit {run.status if run.status is not None else res.exit_code}: "
                               f"{res.output.strip()[-400:]}")  # fmt: skip
         if known is None:
-            for name in self._old_checkpoints(_checkpoints(run.output("checkpoints"))):
+            for name in self._old_checkpoints(checkpoint_names(run.output("checkpoints"))):
                 self.runner.run(f"sudo config delete-checkpoint {name}")
 
     def save(self) -> None:
@@ -278,30 +264,34 @@ class SonicTransaction:
 
     def prune_checkpoints(self) -> list[str]:
         res = self.runner.run("sudo config list-checkpoints")
-        old = self._old_checkpoints(_checkpoints(res.output))
+        old = self._old_checkpoints(checkpoint_names(res.output))
         for name in old:
             self.runner.run(f"sudo config delete-checkpoint {name}")
         return old
 
-    def rollback_to(self, txid: str, attempts: int = 3) -> None:
+    def rollback_to(self, txid: str, attempts: int = 3, flapped_ports: int = 0) -> None:
         """`config rollback`, retried: GCU applies it change by change while buffermgrd rewrites
         BUFFER_PG underneath (sonic-buildimage #11328), so one pass can fail on an entry the daemon
-        already removed; the next pass diffs against the state that is really there."""
+        already removed; the next pass diffs against the state that is really there. The rollback is
+        one patch over every step applied, so its sort is priced for all their flapped ports."""
+        timeout = max(600.0, gcu_cost.apply_timeout(flapped_ports, 0))
         for attempt in range(1, attempts + 1):
             try:
-                sudo(self.runner, f"config rollback {txid}", "config rollback", timeout=600.0)
+                sudo(self.runner, f"config rollback {txid}", "config rollback", timeout=timeout)
                 break
             except DeviceError:
                 if attempt == attempts:
                     raise
         deadman.disarm(self.runner, txid)
 
-    def _rollback(self, out: ApplyOutcome, before: dict[str, Any], txid: str, why: str) -> ApplyOutcome:
+    def _rollback(
+        self, out: ApplyOutcome, before: dict[str, Any], txid: str, why: str, flapped_ports: int = 0
+    ) -> ApplyOutcome:
         out.events.append(f"failed: {why}")
         try:
             if not self._alive():
                 self._reconnect(out)
-            self.rollback_to(txid)
+            self.rollback_to(txid, flapped_ports=flapped_ports)
             after = read_config_db(self.runner)
         except DeviceError as exc:
             out.status = ApplyStatus.failed
@@ -387,21 +377,3 @@ class SonicTransaction:
 class _Prepared:
     before: dict[str, Any]  # CONFIG_DB right before the change (the rollback proof compares with it)
     run: txscript.ScriptRun
-
-
-def _checkpoints(text: str) -> list[str]:
-    """`config list-checkpoints` prints a JSON list; anything else lists nothing (pruning is housekeeping)."""
-    try:
-        names = json.loads(text.strip() or "[]")
-    except json.JSONDecodeError:
-        return []
-    return [str(n) for n in names] if isinstance(names, list) else []
-
-
-def _step_failure(run: txscript.ScriptRun, step: str, whole: str = "") -> str:
-    """Exit status and last line of a failed step; a line the switch refused as a whole (no marker at
-    all: the shell or a wrapper failed it) is described by the last line it printed."""
-    text = run.output(step) if step in run.sections else whole
-    said = (text.strip().splitlines() or ["(no output)"])[-1]
-    status = run.status if run.status is not None else "?"
-    return f"exit {status}: {said[-400:]}"

@@ -32,7 +32,7 @@ STATUS = "status"
 READ = "read"  # the verify read's own markers follow this one
 
 
-def _marker(nonce: str) -> str:
+def marker(nonce: str) -> str:
     return f"@@TX-{nonce}@@"
 
 
@@ -64,11 +64,11 @@ class ScriptRun:
 
 
 def _mark(nonce: str, name: str) -> str:
-    return "echo " + shlex.quote(f"{_marker(nonce)} {name}")
+    return "echo " + shlex.quote(f"{marker(nonce)} {name}")
 
 
 def _status(nonce: str) -> str:
-    return f"echo {shlex.quote(_marker(nonce) + ' ' + STATUS)} $?"
+    return f"echo {shlex.quote(marker(nonce) + ' ' + STATUS)} $?"
 
 
 def prepare_script(verb: str, payload_file: str) -> Script:
@@ -88,17 +88,24 @@ def prepare_script(verb: str, payload_file: str) -> Script:
     return Script("; ".join(parts), nonce)
 
 
-def commit_script(txid: str, change: str, cli: Sequence[str], revert_s: int) -> Script:
-    """checkpoint && timer && GCU change && CLI writes; the status; then the verify read.
+def apply_step(k: int, n: int) -> str:
+    """The marker name of GCU call k of n: `apply` when there is one, else `apply1` ... `applyN`."""
+    return "apply" if n == 1 else f"apply{k}"
 
-    `change` is `apply-patch FILE` or `replace FILE`; `cli` are the SONiC CLI writes GCU refuses by
-    design (the pre-flight's `pfcwd start ...`), each run with sudo as before."""
+
+def commit_script(txid: str, change: str | Sequence[str], cli: Sequence[str], revert_s: int) -> Script:
+    """checkpoint && timer && GCU change(s) && CLI writes; the status; then the verify read.
+
+    `change` is `apply-patch FILE` or `replace FILE`, or several `apply-patch FILE`s (a change in port-
+    group steps, each its own marker, apply_step); `cli` are the SONiC CLI writes GCU refuses by design
+    (the pre-flight's `pfcwd start ...`), each run with sudo as before."""
     deadman.check_txid(txid)
     nonce, read_nonce = secrets.token_hex(4), secrets.token_hex(4)
+    changes = [change] if isinstance(change, str) else list(change)
     steps: list[tuple[str, list[str]]] = [
         ("checkpoint", [f"sudo config checkpoint {txid} 2>&1"]),
         ("arm", deadman.arm_commands(txid, revert_s)),
-        ("apply", [f"sudo config {change} 2>&1"]),
+        *[(apply_step(k, len(changes)), [f"sudo config {c} 2>&1"]) for k, c in enumerate(changes, 1)],
         *[(f"cli{n}", [f"sudo {command} 2>&1"]) for n, command in enumerate(cli)],
     ]
     chain = " && ".join(" && ".join([_mark(nonce, name), *commands]) for name, commands in steps)
@@ -119,7 +126,7 @@ def confirm_script(txid: str, delete: Sequence[str], list_after: bool) -> Script
 
 def split(script: Script, text: str) -> ScriptRun:
     """Cut a script's output at its markers; lines before the first marker belong to no step."""
-    mark = _marker(script.nonce) + " "
+    mark = marker(script.nonce) + " "
     run = ScriptRun()
     lines: dict[str, list[str]] = {}
     current: list[str] | None = None

@@ -193,6 +193,13 @@ def test_leaf2_and_its_hosts_go_lossy_and_back_with_the_shipped_playbooks(invent
     audit(inventory)
 
     move_pod2(inventory, shipped_target("to-lossy.yaml"))  # nvidia-roce-lossy, as the inference pod runs
+    dry = cli.invoke(app, ["rollout", str(SHIPPED / "to-lossy.yaml"), "-i", str(inventory), "--check"])
+    assert dry.exit_code == 0, dry.output
+    lines = dry.output.splitlines()
+    assert lines[:2] == [lines[0], "stage hosts (2 batch(es))"]
+    assert lines[0].startswith("transition to nvidia-roce-lossy (lossy): hosts, then switches; to lossy the hosts")
+    moves = [line.split("-> ", 1)[1] for line in lines if "-> " in line]
+    assert moves == ["lossy"] * 3 + ["lossy (Ethernet4)"] * 2  # host3, host4, leaf2; each spine's port to leaf2
     trail, audited = transition(inventory, SHIPPED / "to-lossy.yaml", soak=False)
     order = applied(trail)
     assert order[:2] == ["host3", "host4"], order  # the hosts stop PFC first ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.rollout.gates import counter_gate
+from agent.rollout.gates import WatchedPriorities, counter_gate
 from agent.state import DeviceKind, DeviceState, PortCounters, PortState
 
 
@@ -12,8 +12,8 @@ def state(drops: dict[int, int], pg: dict[int, int] | None = None, storms: dict[
     return DeviceState(name="leaf1", kind=DeviceKind.switch, platform="sonic", ports={"Ethernet0": port})
 
 
-def prios(_device: str) -> tuple[int, ...]:
-    return (3, 4)
+def prios(_device: str) -> WatchedPriorities:
+    return WatchedPriorities((3, 4))
 
 
 def test_new_drops_on_lossless_priorities_fail_the_gate() -> None:

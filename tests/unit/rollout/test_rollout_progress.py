@@ -96,3 +96,32 @@ def test_processor_reports_each_device_start_and_finish_from_nornir() -> None:
     started = [e for e in rec.events if e["event"] == "device_started"]
     assert {e["device"] for e in started} == {"leaf1", "leaf2"}
     assert all(e["stage"] == "canary" and e["step"] == "plan" for e in started)
+
+
+def _changes(total: int) -> list[dict[str, object]]:
+    from agent.platforms.base import ApplyProgress
+
+    down = {3: "Ethernet0", 4: "Ethernet0"}
+    return [ApplyProgress("leaf1", 2, 3, "host ports", n, total, down.get(n)).record() for n in range(total + 1)]
+
+
+def test_change_progress_plain_is_throttled_json_is_every_change_rich_is_a_bar() -> None:
+    plain, js = io.StringIO(), io.StringIO()
+    p, j = PlainProgress(plain), JsonProgress(js)
+    for record in _changes(40):
+        p.event(record)
+        j.event(record)
+    lines = plain.getvalue().splitlines()
+    assert lines[0] == "leaf1: GCU step 2/3 (host ports): change 0/40"
+    assert "leaf1: GCU step 2/3 (host ports): change 3/40, Ethernet0 down" in lines
+    assert len(lines) == 7  # start, port down, port up, three more quarters, end
+    assert [json.loads(x)["applied"] for x in js.getvalue().splitlines()] == list(range(41))
+    out = io.StringIO()
+    rich = RichProgress(Console(file=out, force_terminal=True, width=100))
+    for record in _changes(8):
+        rich.event(record)
+    assert rich.bars.tasks[0].completed == 8
+    assert rich.bars.tasks[0].total == 8
+    rich.event({"event": "device_done", "step": "apply", "device": "leaf1"})
+    assert not rich.bars.tasks
+    rich.close()

@@ -221,9 +221,11 @@ def test_check_prints_the_order_before_the_stages_and_json_carries_it(
     lines = res.output.splitlines()
     assert lines[0].startswith("transition to training (lossless): switches, then hosts; to lossless the switches")
     assert lines[1] == "stage switches (1 batch(es))"
+    assert "  [1] leaf1: 1 change(s) -> lossless" in lines  # the dry run says what changes mode
     assert "stage hosts (1 batch(es))" in res.output
     doc = json.loads(CliRunner().invoke(app, [*argv, "--json"]).output.splitlines()[-1])
     assert doc["transition"]["order"] == ["switches", "hosts"]
+    assert doc["stages"][1]["batches"][0][0]["moves"] == {"mode": "lossless", "ports": {}}  # fake ports are p0
     assert "headroom first" in doc["transition"]["why"]
     assert all(b.config["pfc"] == [] for b in lab.boxes.values())
 

@@ -46,6 +46,7 @@ class FakeSonic:
         self.history: list[str] = []
         self.refuse_tables: set[str] = set()
         self.drop_after_writes: int | None = None
+        self.patch_writes = 0  # GCU writes so far (all apply-patch calls)
         self.no_lossless_pg = False
         self.connected = True
         self.state_db: dict[str, dict[str, str]] = {
@@ -225,9 +226,10 @@ class FakeSonic:
             return f"Failed to apply patch due to: Modification of {refused[0]} table is illegal\n", 1
         if dry_run:
             return "Patch applied successfully.\n", 0
-        for n, op in enumerate(ops):
-            if self.drop_after_writes is not None and n >= self.drop_after_writes:
+        for op in ops:  # the budget counts the writes of every patch of the change (steps included)
+            if self.drop_after_writes is not None and self.patch_writes >= self.drop_after_writes:
                 self.connected = False
                 raise SessionLost(self.device, "config apply-patch", "session lost (fake)")
             self.config = jsonpatch.apply_patch(self.config, [op])
+            self.patch_writes += 1
         return "Patch applied successfully.\n", 0

@@ -134,8 +134,12 @@ def test_commit_confirm_pending_then_confirmed(switch: FakeSonic, intent: Device
     assert out.status is ApplyStatus.pending_confirm
     assert out.plan is not None
     # armed before the apply: the 120 s window plus GCU's sort and ~1 s per change, so it cannot fire mid-apply
-    budget = gcu_cost.timer_budget(len(out.plan.disruptive), len(out.plan.operations))
-    assert budget > gcu_cost.sort_seconds(4) + len(out.plan.operations)
+    # (per GCU patch when the change goes in port-group steps: each step sorts only its own ports)
+    steps = [(len(s.disruptive), s.changes) for s in out.plan.steps] or [
+        (len(out.plan.disruptive), len(out.plan.operations))
+    ]
+    budget = sum(gcu_cost.timer_budget(f, n) for f, n in steps)
+    assert budget > sum(gcu_cost.sort_seconds(f) for f, _ in steps) + len(out.plan.operations)
     assert switch.timers == [(out.checkpoint, 120 + budget)]
     assert switch.saved == before  # never saved before confirmation
     pend = deadman.pending(switch)
