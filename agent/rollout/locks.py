@@ -191,8 +191,17 @@ class DeviceLock:
         reclaimed = holder if present and holder is not None and holder.txid != info.txid else None
         if present and (holder is None or holder.txid != info.txid) and not (holder and holder.reclaimable):
             raise LockHeld(f"device {self.runner.device}", holder, self._hint(holder))
-        self.runner.upload(self.path, (info.to_json() + "\n").encode())
-        _, mine = self.read()
+        try:
+            self.runner.upload(self.path, (info.to_json() + "\n").encode())
+            _, mine = self.read()
+        except DeviceError:
+            # The session may have died after the file was written (on the read-back): a first take undoes
+            # itself, so no caller (apply's guard, a rollout's lock_all) is left with a lock it never got.
+            # A refresh of our own lock keeps it: the rollout that holds it still owns the device.
+            if not (present and holder is not None and holder.txid == info.txid):
+                with contextlib.suppress(DeviceError):
+                    self.release(info.txid)  # only a lock that carries our txid is removed
+            raise
         if mine is None or mine.txid != info.txid:
             raise LockHeld(f"device {self.runner.device}", mine, "another agent took it at the same moment")
         return reclaimed
@@ -245,16 +254,8 @@ def device_guard(
 @contextlib.contextmanager
 def held(lock: DeviceLock, info: LockInfo) -> Iterator[list[str]]:
     """Take the lock (LockHeld naming the holder if someone else has it), release it afterwards; yields
-    the notes for the outcome (the stale one-shot lock it reclaimed, if any).
-
-    A session lost inside `acquire` may have lost it after the lock file was written (the read-back):
-    the lock is then released like after a change, so a failed take never strands a lock either."""
-    try:
-        stale = lock.acquire(info)
-    except DeviceError:
-        with contextlib.suppress(DeviceError):
-            lock.release(info.txid)  # only a lock that carries our txid is removed
-        raise
+    the notes for the outcome (the stale one-shot lock it reclaimed, if any)."""
+    stale = lock.acquire(info)
     try:
         yield [f"reclaimed the stale lock of {stale.describe()}"] if stale is not None else []
     finally:

@@ -109,3 +109,30 @@ def test_the_apply_guard_reports_the_stale_lock_it_reclaimed() -> None:
     assert notes[0].startswith("reclaimed the stale lock of ")
     assert "txid tx-crashed" in notes[0]
     assert PATH not in box.files  # released afterwards
+
+
+class ReadBackDropRunner(DroppingRunner):
+    """The session dies right after the lock file is written: the take's read-back never answers."""
+
+    def upload(self, path: str, data: bytes) -> None:
+        super().upload(path, data)
+        self.dropped = True
+
+
+def test_a_take_whose_read_back_is_lost_leaves_no_lock_for_any_caller() -> None:
+    """A rollout's lock_all calls acquire directly (no guard around it): the take must undo itself."""
+    box = FakeDevice("spine1")
+    runner = ReadBackDropRunner(box)
+    with pytest.raises(SessionLost):
+        DeviceLock(runner, PATH).acquire(LockInfo.new("tx-rollout", "lab-rollout", 600))
+    assert runner.reconnects == 1
+    assert PATH not in box.files
+
+
+def test_a_refresh_whose_read_back_is_lost_keeps_the_rollouts_lock() -> None:
+    box = FakeDevice("spine2")
+    mine = LockInfo.new("tx-rollout", "lab-rollout", 600)
+    DeviceLock(FakeRunner(box), PATH).acquire(mine)
+    with pytest.raises(SessionLost):
+        DeviceLock(ReadBackDropRunner(box), PATH).acquire(LockInfo.new("tx-rollout", "lab-rollout", 600))
+    assert LockInfo.from_json(box.files[PATH].decode()).txid == "tx-rollout"  # type: ignore[union-attr]
