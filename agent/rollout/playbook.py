@@ -56,6 +56,14 @@ def check_term(value: str) -> str:
 
 
 CheckTerm = Annotated[str, AfterValidator(check_term)]
+
+
+def _batch_ok(value: int | str) -> int | str:
+    parse_batch(value)  # raises ValueError saying what a batch may be
+    return value
+
+
+Batch = Annotated[int | str, AfterValidator(_batch_ok)]  # a device count (2) or a percentage ("25%")
 Name = Annotated[str, Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$")]
 
 
@@ -103,7 +111,7 @@ class Stage(Strict):
 
     name: Name
     select: str
-    batch: int | str | None = None  # "25%" or a device count per batch; None = one batch
+    batch: Batch | None = None  # "25%" or a device count per batch; None = one batch
     parallel: Annotated[int, Field(ge=1, le=256)] | None = None  # devices changed at the same time
     pre_checks: list[CheckTerm] = Field(default_factory=list)
     post_checks: list[CheckTerm] = Field(default_factory=list)
@@ -117,33 +125,19 @@ class Stage(Strict):
         parse_select(v)
         return v
 
-    @field_validator("batch")
-    @classmethod
-    def _batch_parses(cls, v: int | str | None) -> int | str | None:
-        if v is not None:
-            parse_batch(v)
-        return v
-
 
 class TransitionStep(Strict):
     """How one step of a transition (all its hosts, or all its switches) runs; the fields of a stage.
     `post_checks` default to every check of the step's devices (`HOST-*` or `SW-*`): link and fabric
     checks would flag the mixed state a transition passes through on purpose."""
 
-    batch: int | str | None = None
+    batch: Batch | None = None
     parallel: Annotated[int, Field(ge=1, le=256)] | None = None
     pre_checks: list[CheckTerm] = Field(default_factory=list)
     post_checks: list[CheckTerm] | None = None
     soak: Seconds = 0
     gate: Gate = Field(default_factory=Gate)
     failure_action: FailureAction | None = None
-
-    @field_validator("batch")
-    @classmethod
-    def _batch_parses(cls, v: int | str | None) -> int | str | None:
-        if v is not None:
-            parse_batch(v)
-        return v
 
 
 class Transition(Strict):
