@@ -16,7 +16,7 @@ from rocelab.host.ethtool import run_ethtool
 from rocelab.host.ip import run_ip
 from rocelab.host.mlnx_qos import run_mlnx_qos
 from rocelab.host.rdma import run_rdma
-from rocelab.host.shell import Builtin, Outcome, Shell
+from rocelab.host.shell import Builtin, Outcome, Shell, ShellExit
 
 PATHS = {
     "dcb": "/usr/sbin/dcb",
@@ -256,6 +256,13 @@ def _sleep(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
     return Outcome()
 
 
+def _exit(sh: Shell, argv: list[str], stdin: str, root: bool) -> Outcome:
+    """bash's `exit [N]`: N, else the last status; a non-number is bash's error and status 2."""
+    if len(argv) > 1 and not argv[1].lstrip("-").isdigit():
+        raise ShellExit(2)
+    raise ShellExit(int(argv[1]) % 256 if len(argv) > 1 else sh.last_rc)
+
+
 def _fixed(text: str = "", rc: int = 0) -> Builtin:
     return lambda sh, argv, stdin, root: Outcome(text, "", rc)
 
@@ -284,6 +291,7 @@ def builtins() -> dict[str, Builtin]:
         "grep": _grep,
         "which": _which,
         "sleep": _sleep,
+        "exit": _exit,
         "true": _fixed(),
         "false": _fixed(rc=1),
         "pgrep": _fixed(rc=1),  # no lldpad (or anything else worth finding) runs on the twin

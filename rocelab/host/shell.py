@@ -24,6 +24,14 @@ class ShellSyntaxError(Exception):
     pass
 
 
+class ShellExit(Exception):
+    """`exit [N]`: ends the shell running the line (a `sh -c` one, or the line itself) with status N."""
+
+    def __init__(self, rc: int) -> None:
+        super().__init__(rc)
+        self.rc = rc
+
+
 @dataclass
 class Word:
     text: str
@@ -204,7 +212,11 @@ class Shell:
         for connector, pipeline in lists:
             if (connector == "&&" and rc != 0) or (connector == "||" and rc == 0):
                 continue
-            step = self._pipeline(pipeline)
+            try:
+                step = self._pipeline(pipeline)
+            except ShellExit as done:
+                total.rc = self.last_rc = done.rc
+                return total
             total.stdout += step.stdout
             total.stderr += step.stderr
             rc = self.last_rc = step.rc

@@ -1,14 +1,20 @@
 """Apply a host plan as a transaction the NIC itself does not offer.
 
 dcb/ethtool/sysfs writes are independent and some lie about success, so: snapshot everything first,
-refuse before any write if the NIC cannot be configured or changed since the plan, then per operation
-write and re-read in the same round trip and compare. A PFC mask change flaps mlx5 links: wait until the
-netdev is up and the RDMA port ACTIVE again before going on, and report the flap. On any failure, restore
-the snapshot for what was touched and prove it by re-reading; the end state is before or after, never a mix.
+refuse before any write if the NIC cannot be configured or changed since the plan, then write and
+re-read and compare every effect. A PFC mask change flaps mlx5 links: wait until the netdev is up and
+the RDMA port ACTIVE again before going on, and report the flap. On any failure, restore the snapshot
+for what was touched and prove it by re-reading; the end state is before or after, never a mix.
 
 The snapshot also goes to the host (agent.platforms.linux_rdma.snapshots) before the first write, so a change that
 succeeded can be undone later (`restore_snapshot`, used by HostAdapter.rollback) by the same restore
 path a failed apply takes.
+
+Round trips (issue 15; they were 18 + 4 uploads for a plan from defaults): the snapshot gather (it also
+creates the snapshot directory and reads its index); the rdma_cm configfs directories, when the plan
+needs new ones; the snapshot's upload; one change line (agent.platforms.linux_rdma.chain): the pending
+marker && every write && the link wait after each flapping PFC change, then the re-read that verifies
+them all; and `confirm`'s upload and `rm -f`. A restore is one more such line (every step runs).
 """
 
 from __future__ import annotations
@@ -23,15 +29,15 @@ from agent.intent import DeviceIntent
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, reconnect_of
 from agent.platforms.linux_rdma import commands as C
 from agent.platforms.linux_rdma import nccl as N
-from agent.platforms.linux_rdma import parse as P
-from agent.platforms.linux_rdma.batch import HostShell, NativeMtu, RemoteShell, Section
+from agent.platforms.linux_rdma.batch import HostShell, RemoteShell, Section
+from agent.platforms.linux_rdma.chain import Steps, run_chain
 from agent.platforms.linux_rdma.gather import HostRaw, gather, gather_batch, native_from_raw
-from agent.platforms.linux_rdma.linkwait import LinkEvents, wait_for_link
 from agent.platforms.linux_rdma.native import HostNative
-from agent.platforms.linux_rdma.ops import FileWrite, HostOperation, Mtu, NcclConf, Pfc
+from agent.platforms.linux_rdma.ops import FileWrite, HostOperation, NcclConf
 from agent.platforms.linux_rdma.plan import check_writable, diff, fingerprint, plan_nccl
 from agent.platforms.linux_rdma.render import target_from_policy, target_from_snapshot
 from agent.platforms.linux_rdma.snapshots import INEXACT, HostSnapshot, SnapshotStore, new_snapshot, restore_gaps
+from agent.platforms.linux_rdma.writes import change_steps, flaps, write_error
 from agent.txid import check_txid, new_txid
 
 DCB_KINDS = ("dcbx", "ets", "app_replace", "app_del", "buffer", "pfc")
@@ -47,6 +53,10 @@ class ApplySettings:
 
 class StepFailed(Exception):
     pass
+
+
+class NothingWritten(Exception):
+    """The change line stopped at its bookkeeping step (the pending marker), before the first write."""
 
 
 @dataclass
@@ -71,9 +81,13 @@ class _Tx:
         if not dirs:
             return None
         writes = [(f"write:{i}", C.mkdir(d)) for i, d in enumerate(dirs)]
-        sections = self.shell.batch(writes + gather_batch(self.interfaces))
+        self.created_dirs = dirs  # before the round trip: a lost answer may still have created them
+        try:
+            sections = self.shell.batch(writes + gather_batch(self.interfaces))
+        except DeviceError as exc:
+            _reconnect(self.shell)
+            return f"creating {', '.join(dirs)}: {exc.detail}"
         failed = [s for k, s in sections.items() if k.startswith("write:") and not s.ok]
-        self.created_dirs = dirs
         if failed:
             first = failed[0].output.strip().splitlines()[:1]
             return f"cannot create {', '.join(dirs)} (is rdma_cm loaded and configfs mounted?): {first}"
@@ -84,78 +98,67 @@ class _Tx:
     def close_configfs(self) -> list[str]:
         if not self.created_dirs:
             return []
-        sections = self.shell.batch([(f"rmdir:{i}", C.rmdir(d)) for i, d in enumerate(self.created_dirs)])
+        try:
+            sections = self.shell.batch([(f"rmdir:{i}", C.rmdir(d)) for i, d in enumerate(self.created_dirs)])
+        except DeviceError as exc:
+            return [f"rmdir {', '.join(self.created_dirs)}: {exc.detail}"]
         return [
             f"rmdir {d}: {s.output.strip()}"
             for d, s in zip(self.created_dirs, sections.values(), strict=True)
             if not s.ok
         ]
 
-    def step(self, ops: list[HostOperation], *, strict: bool = True) -> None:
-        """Write one operation (or a run of file writes), re-read in the same round trip, check each effect.
-
-        A PFC change that flaps an mlx5 link is waited out before the check.
-        """
-        writes: list[tuple[str, C.Cmd]] = []
-        for n, op in enumerate(ops):
+    def step(self, ops: list[HostOperation], *, strict: bool = True, lead: Steps = ()) -> list[str]:
+        """Write the operations in one change line (`lead` first: the pending marker), re-read in the same
+        round trip, check each effect. A PFC change that flaps an mlx5 link is waited out on the host
+        before the next write. Not `strict` (a restore): every step runs; returns what failed."""
+        for op in ops:
             self.touched.setdefault(op.interface, set()).add(op.touched_key())
-            writes += [(f"write:{n}:{i}", cmd) for i, cmd in enumerate(op.commands())]
-        first = ops[0]
-        ifname = first.interface
-        local_error = None
-        if isinstance(first, Mtu) and isinstance(self.shell, NativeMtu):  # LocalRunner: pyroute2, not `ip link set`
-            writes, local_error = [], self.shell.set_mtu(ifname, first.mtu)
-        flaps = isinstance(first, Pfc) and first.flaps_link and _link_up(self.current, ifname)
-        carrier_before = self.current.nics[ifname].carrier_changes
-        sections = self.shell.batch(writes + gather_batch(self.interfaces))
-        self.current = self._native(sections)
-        failed = [(k, s) for k, s in sections.items() if k.startswith("write:") and not s.ok]
-        if flaps and isinstance(first, Pfc) and not failed:
-            self._wait_flap(first, carrier_before)
+        steps, waits = change_steps(ops, self.current, self.settings)
+        before = self.current
+        run = run_chain(self.shell, [*lead, *steps], gather_batch(self.interfaces), self.settings, stop=strict)
+        self.current = self._native(run.reads)
+        flapped = flaps(run, ops, waits, before, self.current)
+        self.events += [f.event for f in flapped]
+        failed = run.failed
+        down = [f"{f.op.interface} did not come back after the PFC change: {f.result.describe()}"
+                for f in flapped if not f.result.up]  # fmt: skip
         if not strict:
-            return
-        if local_error:
-            raise StepFailed(f"{ifname}: {first.summary}: {local_error}")
+            return [f"restore: {m}" for m in [write_error(ops, failed, self.current), *down] if m]
+        if any(k.startswith("store:") for k, _ in failed):
+            raise NothingWritten("; ".join(s.output.strip()[:200] or f"exit {s.rc}" for _, s in failed))
         if failed:
-            raise StepFailed(_write_error(ops, failed, self.current))
+            raise StepFailed("; ".join(m for m in [write_error(ops, failed, self.current), *down] if m))
         mismatches = [m for op in ops for m in op.mismatches(self.current)]
         if mismatches:
             raise StepFailed("write reported success but the re-read differs: " + "; ".join(mismatches))
+        return []
 
     def _raw(self, sections: dict[str, Section]) -> HostRaw:
-        reads = {k: v for k, v in sections.items() if not k.startswith("write:")}
+        reads = {k: v for k, v in sections.items() if not k.startswith("write:")}  # open_configfs' mkdirs
         return HostRaw(self.shell.device, self.interfaces, reads, time.time())
 
     def _native(self, sections: dict[str, Section]) -> HostNative:
         return native_from_raw(self._raw(sections))
 
-    def _wait_flap(self, op: Pfc, before: int | None) -> None:
-        ifname = op.interface
-        waiter = self.shell.link_waiter if isinstance(self.shell, LinkEvents) else None
-        result = wait_for_link(self.shell, ifname, op.rdma, self.settings, waiter)
-        self.current = native_from_raw(gather(self.shell, self.interfaces))
-        after = self.current.nics[ifname].carrier_changes
-        flaps = f"carrier changes +{after - before}" if before is not None and after is not None else "flap expected"
-        self.events.append(f"link flap on {ifname} (PFC mask change, {flaps}): {result.describe()}")
-        if not result.up:
-            raise StepFailed(f"{ifname} did not come back after the PFC change: {result.describe()}")
-
-    def rollback(self, reason: str) -> ApplyOutcome:
+    def rollback(self, reason: str, *, reread: bool = True) -> ApplyOutcome:
+        """Restore what was touched in one line (every step runs, flaps waited out) and prove it by its
+        re-read. `reread` False: the failed line's own re-read is the current state (no session loss)."""
         notes: list[str] = []
-        try:  # after a failure the state is unknown (a dropped session may have run the write): read it
-            self.current = native_from_raw(gather(self.shell, self.interfaces))
+        try:  # after a lost session the state is unknown (the line may have run to its end): read it
+            if reread:
+                self.current = native_from_raw(gather(self.shell, self.interfaces))
         except DeviceError as exc:
             return self._outcome(ApplyStatus.failed, f"{reason}; ROLLBACK NOT POSSIBLE, cannot read: {exc.detail}", [])
-        for ifname, touched in self.touched.items():
-            for group in _groups(self.restore_ops(ifname, touched, self.current)):
-                try:
-                    self.step(group, strict=False)
-                except (DeviceError, StepFailed, ValueError) as exc:
-                    notes.append(f"restore {', '.join(op.summary for op in group)}: {exc}")
+        ops = [op for ifname, keys in list(self.touched.items()) for op in self.restore_ops(ifname, keys, self.current)]
+        cleanup = [("cleanup:nccl", N.remove_tmp())] if any("nccl_conf" in k for k in self.touched.values()) else []
         try:
-            final = self._final_read()
-        except DeviceError as exc:
-            detail = f"{reason}; ROLLBACK NOT VERIFIED: the re-read failed: {exc.detail}"
+            if ops or cleanup:
+                notes += self.step(ops, strict=False, lead=cleanup)
+            final = self.current
+        except (DeviceError, ValueError) as exc:
+            why = exc.detail if isinstance(exc, DeviceError) else str(exc)
+            detail = f"{reason}; ROLLBACK NOT VERIFIED: the restore or its re-read failed: {why}"
             return self._outcome(ApplyStatus.failed, detail, notes)
         left = []
         for ifname, touched in self.touched.items():
@@ -174,14 +177,6 @@ class _Tx:
         ]
         inexact = f" ({len(gaps)} setting(s) {INEXACT.strip()}; see verification)" if gaps else ""
         return self._outcome(ApplyStatus.rolled_back, f"{reason}; snapshot restored and verified{inexact}", notes)
-
-    def _final_read(self) -> HostNative:
-        """The verifying re-read; when nccl.conf was touched it also removes a temporary file a failed
-        rename may have left beside it (same round trip)."""
-        if not any("nccl_conf" in keys for keys in self.touched.values()):
-            return native_from_raw(gather(self.shell, self.interfaces))
-        sections = self.shell.batch([("write:cleanup", N.remove_tmp()), *gather_batch(self.interfaces)])
-        return native_from_raw(self._raw(sections))
 
     def restore_ops(self, ifname: str, touched: set[str], now: HostNative) -> list[HostOperation]:
         """What takes `now` back to the snapshot for the settings touched on `ifname` (and nccl.conf)."""
@@ -217,7 +212,7 @@ def apply_host(
     if plan.empty:
         return ApplyOutcome(device, ApplyStatus.unchanged, "nothing to change", plan=plan)
     interfaces = _interfaces(intent, plan)
-    raw = gather(shell, interfaces)
+    raw = _snapshot_read(shell, interfaces, store if not opts.dry_run else None)
     snap = native_from_raw(raw)
     tx = _Tx(shell, snap, interfaces, settings, current=snap, snap_raw=raw)
     refusal = _preflight(plan, snap)
@@ -231,43 +226,57 @@ def apply_host(
         notes = tx.close_configfs()
         return _with_plan(tx._outcome(ApplyStatus.rolled_back, f"nothing changed: {problem}", notes), plan)
     txid = check_txid(opts.txid or new_txid())
-    problem = _keep_snapshot(tx, plan, store, txid)
+    problem, lead = _keep_snapshot(tx, plan, store, txid)
     if problem:
         notes = tx.close_configfs()
         return _with_plan(tx._outcome(ApplyStatus.rolled_back, f"nothing changed: {problem}", notes), plan)
-    outcome = _write_all(tx, intent, plan)
+    outcome = _write_all(tx, intent, plan, lead)
     return _with_plan(_settle(outcome, store, txid, opts), plan)
 
 
-def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan[HostOperation]) -> ApplyOutcome:
-    for group in _groups(plan.operations):
-        try:
-            tx.step(group)
-        except StepFailed as exc:
-            return tx.rollback(str(exc))
-        except DeviceError as exc:
-            _reconnect(tx.shell)
-            what = "; ".join(f"{op.interface}: {op.summary}" for op in group)
-            return tx.rollback(f"{what}: {exc.detail}")
+def _write_all(tx: _Tx, intent: DeviceIntent, plan: ChangePlan[HostOperation], lead: Steps = ()) -> ApplyOutcome:
+    """The whole plan as one change line (agent.platforms.linux_rdma.chain), then the policy check."""
+    try:
+        tx.step(plan.operations, lead=lead)
+    except NothingWritten as exc:
+        notes = tx.close_configfs()
+        return tx._outcome(ApplyStatus.rolled_back, f"nothing changed: {exc}", notes)
+    except StepFailed as exc:
+        return tx.rollback(str(exc), reread=False)
+    except DeviceError as exc:
+        _reconnect(tx.shell)
+        return tx.rollback(f"the change line ({len(plan.operations)} operation(s)): {exc.detail}")
     left = _remaining(intent, tx.current)
     if left:
-        return tx.rollback("after all writes the NIC still differs from the policy: " + "; ".join(left))
+        return tx.rollback("after all writes the NIC still differs from the policy: " + "; ".join(left), reread=False)
     return tx._outcome(ApplyStatus.applied, f"{len(plan.operations)} operation(s) applied and verified", [])
 
 
-def _keep_snapshot(tx: _Tx, plan: ChangePlan[HostOperation], store: SnapshotStore | None, txid: str) -> str | None:
-    """Put the before-snapshot on the host before the first write; a host that cannot keep it is not touched."""
+def _snapshot_read(shell: HostShell, interfaces: list[str], store: SnapshotStore | None) -> HostRaw:
+    """The before gather; with a `store`, its directory is created and its index read in the same round trip."""
+    extra = store.prepare() if store is not None else []
+    sections = shell.batch([*gather_batch(interfaces), *extra])
+    if store is not None:
+        store.prepared(sections)
+    reads = {k: v for k, v in sections.items() if not k.startswith("store:")}
+    return HostRaw(shell.device, interfaces, reads, time.time(), 1)
+
+
+def _keep_snapshot(
+    tx: _Tx, plan: ChangePlan[HostOperation], store: SnapshotStore | None, txid: str
+) -> tuple[str | None, Steps]:
+    """Put the before-snapshot on the host before the first write; a host that cannot keep it is not touched.
+    Returns (why not, the change line's first step: the pending marker naming the snapshot)."""
     if store is None or tx.snap_raw is None:
-        return None
+        return None, ()
     touched: dict[str, set[str]] = {}
     for op in plan.operations:
         touched.setdefault(op.interface, set()).add(op.touched_key())
     snap = new_snapshot(txid, tx.snap_raw, touched, tx.created_dirs, fingerprint(tx.snap))
     try:
-        store.begin(snap)
+        return None, [store.begin(snap)]
     except DeviceError as exc:
-        return f"cannot keep the before-snapshot under {store.directory} on the host: {exc.detail}"
-    return None
+        return f"cannot keep the before-snapshot under {store.directory} on the host: {exc.detail}", ()
 
 
 def _settle(out: ApplyOutcome, store: SnapshotStore | None, txid: str, opts: ApplyOptions) -> ApplyOutcome:
@@ -345,35 +354,6 @@ def _remaining(intent: DeviceIntent, host: HostNative) -> list[str]:
         left += [f"{ifname}: {op.summary}" for op in diff(target, host, nic)]
     left += [f"{op.interface}: {op.summary}" for op in plan_nccl(intent, host)[0]]
     return left
-
-
-def _groups(ops: list[HostOperation]) -> list[list[HostOperation]]:
-    """Consecutive file writes (ECN/CNP/ToS knobs) share one round trip; everything else goes alone."""
-    groups: list[list[HostOperation]] = []
-    for op in ops:
-        if isinstance(op, FileWrite) and groups and isinstance(groups[-1][0], FileWrite):
-            groups[-1].append(op)
-        else:
-            groups.append([op])
-    return groups
-
-
-def _write_error(ops: list[HostOperation], failed: list[tuple[str, Section]], host: HostNative) -> str:
-    parts = []
-    for key, sec in failed:
-        _, n, i = key.split(":")
-        op = ops[int(n)]
-        nic = host.nics.get(op.interface)
-        cmd = op.commands()[int(i)]
-        problem = P.classify(sec.output, sec.rc, command=" ".join(cmd.argv), interface=op.interface,
-                             driver=nic.driver if nic else None)  # fmt: skip
-        parts.append(f"{op.interface}: {op.summary}: {problem.message}")
-    return "; ".join(parts)
-
-
-def _link_up(host: HostNative, ifname: str) -> bool:
-    nic = host.nics.get(ifname)
-    return bool(nic and nic.link and nic.link.operstate == "UP")
 
 
 def _reconnect(shell: HostShell) -> None:

@@ -1,13 +1,16 @@
 """Waiting out a link flap (mlx5 toggles the port when the PFC mask changes).
 
-Remote hosts are polled (`ip -j link show dev IF` + `rdma -j link show DEV/PORT`, one round trip per
-poll) until the netdev is UP and the RDMA port ACTIVE or the timeout passes. Locally, a `LinkWaiter`
-(pyroute2 link events) reports the netdev coming back without polling; the RDMA port, which pyroute2
-cannot see, is still checked with `rdma`.
+Over SSH the wait is a step of the change line itself (`LinkWait`, agent.platforms.linux_rdma.chain):
+`sh -c` on the host reads the netdev's `operstate` and the RDMA port's `state` from sysfs, sleeps one
+poll interval while either is down, and exits as soon as both are back (or fails after the timeout),
+so the writes after a PFC change run only once the link is up, without a round trip per poll. Locally,
+a `LinkWaiter` (pyroute2 link events) reports the netdev coming back without polling; the RDMA port,
+which pyroute2 cannot see, is still checked with `rdma`, polled (`wait_for_link`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -50,6 +53,42 @@ class LinkResult:
         if self.rdma_active is not None:
             rdma = ", RDMA port ACTIVE" if self.rdma_active else ", RDMA port not ACTIVE"
         return f"{netdev}{rdma} after {self.seconds:.1f}s ({self.how})"
+
+
+MAX_CHECKS = 240  # a longer timeout polls less often, so the line stays short
+DOWN = "down"  # what the host prints per interval it waited
+
+
+@dataclass(frozen=True)
+class LinkWait:
+    """A change-line step: wait on the host until `ifname` is up and its RDMA port ("mlx5_0/1") ACTIVE."""
+
+    ifname: str
+    rdma: str | None
+    timeout_s: float
+    interval_s: float
+
+    def checks(self) -> tuple[int, float]:
+        """(intervals, seconds each): the poll interval, stretched so at most MAX_CHECKS fit the timeout."""
+        interval = max(self.interval_s, self.timeout_s / MAX_CHECKS, 0.05)
+        return max(1, math.ceil(self.timeout_s / interval)), interval
+
+    def cmd(self) -> C.Cmd:
+        """`T && exit 0 || echo down && sleep S` per interval, then `T` (its status is the step's)."""
+        test = f"grep -q ^up /sys/class/net/{C.check_ifname(self.ifname)}/operstate"
+        port = _rdma_port(self.rdma)
+        if port:
+            test += f" && grep -q ACTIVE /sys/class/infiniband/{port[0]}/ports/{port[1]}/state"
+        count, interval = self.checks()
+        once = f"{test} && exit 0 || echo {DOWN} && sleep {interval:.2f}"
+        return C.Cmd(("sh", "-c", "; ".join([once] * count + [test])))
+
+    def result(self, output: str, rc: int, netdev_up: bool, rdma_active: bool | None) -> LinkResult:
+        """What the host's wait printed (one `down` per interval) and the re-read after it, as a LinkResult."""
+        waited = sum(1 for line in output.splitlines() if line.strip() == DOWN) * self.checks()[1]
+        if rc == 0:
+            netdev_up, rdma_active = True, (True if rdma_active is not None else None)
+        return LinkResult(netdev_up, rdma_active, waited, "polled on the host")
 
 
 def wait_for_link(

@@ -5,8 +5,13 @@ needs to undo itself to the host before its first write, under `/var/tmp/roce-ag
 
 * ``snapshot-TXID.json``: the before gather (raw command output), which settings the plan touches and
   which rdma_cm configfs directories the apply created; written with the runner's `upload` (SFTP);
-* ``pending``: the txid of the apply not yet confirmed (written right after its snapshot);
+* ``pending``: the txid of the apply not yet confirmed (written right after its snapshot, by the first
+  step of the change line: a marker without its snapshot never exists, and no write runs without both);
 * ``index.json``: the confirmed snapshots, oldest first; `confirm` keeps the last `keep` of them.
+
+An apply spends no round trip of its own on them before its writes: the directory is created and the
+index read in the snapshot gather's round trip (`prepare`/`prepared`), so `confirm` is one `rm -f` and
+one upload.
 
 Why on the host: whoever runs the agent next (another machine, `rollout --resume/--abort`) finds the
 before state where the change was made. /var/tmp survives a reboot (the settings the snapshot restores
@@ -27,6 +32,8 @@ from dataclasses import dataclass, field
 
 from agent.errors import DeviceError
 from agent.platforms.base import CommandRunner
+from agent.platforms.linux_rdma.batch import Batch, Section
+from agent.platforms.linux_rdma.commands import Cmd
 from agent.platforms.linux_rdma.gather import HostRaw
 from agent.platforms.linux_rdma.native import HostNative
 from agent.txid import check_txid
@@ -84,6 +91,9 @@ class SnapshotStore:
         self.runner = runner
         self.directory = directory.rstrip("/")
         self.keep = max(1, keep)
+        self._prepared = False
+        self._problem: str | None = None  # why the directory could not be created (prepared)
+        self._index: list[str] | None = None  # the index as `prepared` read it (None: read it again)
 
     def path(self, txid: str) -> str:
         return f"{self.directory}/snapshot-{check_txid(txid)}.json"
@@ -105,18 +115,37 @@ class SnapshotStore:
         if res.exit_code != 0:
             raise DeviceError(self.runner.device, what, res.output.strip()[:200] or f"exit {res.exit_code}")
 
-    def begin(self, snap: HostSnapshot) -> None:
-        """Before the first write: the snapshot, then the marker naming it (never a marker without one)."""
-        self._run("keep the host snapshot", ["mkdir", "-p", self.directory])
+    def prepare(self) -> Batch:
+        """For the apply's snapshot gather (same round trip): create the directory, read the index."""
+        return [("store:mkdir", Cmd(("mkdir", "-p", self.directory))), ("store:index", Cmd(("cat", self.index_path)))]
+
+    def prepared(self, sections: dict[str, Section]) -> None:
+        """Take what `prepare` read; an unreadable index is read again by `confirm`."""
+        made, index = sections["store:mkdir"], sections["store:index"]
+        self._prepared = True
+        self._problem = None if made.ok else (made.output.strip()[:200] or f"exit {made.rc}")
+        if index.ok:
+            self._index = self._parse_index(index.output)
+        elif "No such file" in index.output:
+            self._index = []
+
+    def begin(self, snap: HostSnapshot) -> tuple[str, Cmd]:
+        """Before the first write: the snapshot; returns the change line's first step, the marker naming it."""
+        if self._problem is not None:
+            raise DeviceError(self.runner.device, "keep the host snapshot", self._problem)
+        if not self._prepared:
+            self._run("keep the host snapshot", ["mkdir", "-p", self.directory])
         self.runner.upload(self.path(snap.txid), (snap.to_json() + "\n").encode())
-        self.runner.upload(self.pending_path, (snap.txid + "\n").encode())
+        return "store:pending", Cmd(("tee", self.pending_path), stdin=check_txid(snap.txid))
 
     def pending(self) -> str | None:
         text = (self._cat(self.pending_path) or "").strip()
         return check_txid(text) if text else None
 
     def index(self) -> list[str]:
-        text = self._cat(self.index_path)
+        return self._parse_index(self._cat(self.index_path))
+
+    def _parse_index(self, text: str | None) -> list[str]:
         if not text or not text.strip():
             return []
         try:
@@ -140,9 +169,11 @@ class SnapshotStore:
 
     def confirm(self, txid: str) -> None:
         """Keep the snapshot (newest of the last `keep`), drop older ones, clear the pending marker."""
-        kept = [t for t in self.index() if t != txid] + [txid]
+        known = self._index if self._index is not None else self.index()
+        kept = [t for t in known if t != txid] + [txid]
         dropped, kept = kept[: -self.keep], kept[-self.keep :]
         self.runner.upload(self.index_path, (json.dumps(kept) + "\n").encode())
+        self._index = kept
         self._remove([self.pending_path, *(self.path(t) for t in dropped)])
 
     def discard(self, txid: str) -> None:

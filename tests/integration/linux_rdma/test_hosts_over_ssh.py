@@ -138,7 +138,7 @@ def test_a_session_dropped_mid_apply_is_reconnected_and_rolled_back(lab: Lab) ->
         raw = adapter.gather(runner, intent)
         before = fingerprint(native_from_raw(raw))
         plan = adapter.plan(intent, raw)
-        lab.twin.inject_fault("drop-after-commands", {"k": "5"})  # snapshot, configfs, dcbx, pause, then drop
+        lab.twin.inject_fault("drop-after-commands", {"k": "3"})  # snapshot, configfs, the change line: lost
         outcome = adapter.apply(runner, intent, plan, ApplyOptions())
         assert outcome.status is ApplyStatus.rolled_back, outcome.detail
         assert "session" in outcome.detail

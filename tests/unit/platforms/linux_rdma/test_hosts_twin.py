@@ -45,7 +45,7 @@ def test_plan_apply_converges_and_a_second_plan_is_empty() -> None:
     assert outcome.status is ApplyStatus.applied, outcome.detail
     flaps = [e for e in outcome.events if e.startswith("link flap on eth1 (PFC mask change")]
     assert len(flaps) == 1
-    assert "RDMA port ACTIVE after 2.0s (polling)" in flaps[0]  # the twin's mlx5 link is down 2 s
+    assert "RDMA port ACTIVE after 2.0s (polled on the host)" in flaps[0]  # the twin's mlx5 link is down 2 s
     assert runner.round_trips - trips < len(plan.operations)  # file writes share round trips
     again = adapter.plan(intent, adapter.gather(runner, intent))
     assert again.empty, again.lines

@@ -126,3 +126,9 @@ def test_host_twin_satisfies_the_twin_protocol() -> None:
         HostTwin("h", [TwinNic()], iproute2_flavour="5.0")
     with pytest.raises(ValueError, match="driver"):
         HostTwin("h", [TwinNic(driver="e1000")])
+
+
+def test_exit_ends_the_sh_c_shell_with_its_status_and_the_line_goes_on() -> None:
+    host = HostTwin("host1", [TwinNic()])
+    result = host.run("sh -c 'echo a && exit 3 || echo b; echo c'; echo \"rc $?\"", sudo=False)
+    assert result.stdout == "a\nrc 3\n"
