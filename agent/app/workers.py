@@ -19,12 +19,20 @@ after each run by `CostMeter`: the process's CPU over the run per device, and ea
 per device for gather + normalize, ~0.1-0.3 s waiting for SSH and the one-round-trip read). A slow
 read path (the show fallback: ~9 s of switch time) or a slow link shows up in the measured wait and
 raises W by itself on the next run. `--workers N` overrides the choice.
+
+Processes (a read-only gather only): N x cpu_s is one core's work, however many threads. When that term
+is what bounds the run (it exceeds ceil(N / W) x (cpu_s + wait_s)), the machine has more than one core
+and the CPU in all is worth a fork (MIN_FORK_CPU_S: a worker costs ~0.05 s to fork and its results are
+pickled back), the hosts are split over P = min(cores, N x cpu_s / MIN_SHARD_CPU_S) worker processes
+(agent.runners.processes), each with the threads its shard needs: the CPU term becomes N x cpu_s / P.
+`--processes N` overrides the choice.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -37,6 +45,8 @@ from nornir.core.task import AggregatedResult, MultiResult, Task
 HEADROOM = 1.5
 MAX_WORKERS = 128  # each worker holds an SSH session (a socket, a transport thread): stay far below ulimit -n 1024
 COSTS_FILE = Path(".state") / "costs.json"
+MIN_FORK_CPU_S = 1.0  # less controller CPU than this in all: one process (a fork would gain < 0.5 s)
+MIN_SHARD_CPU_S = 0.5  # no worker process for less CPU than this
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,44 @@ def choose_workers(devices: int, cost: DeviceCost, *, cap: int = MAX_WORKERS) ->
         return max(1, min(devices, cap))
     needed = math.ceil(round(HEADROOM * (1.0 + max(0.0, cost.wait_s) / cost.cpu_s), 6))  # 9.000000002 is 9
     return max(1, min(devices, cap, needed))
+
+
+@dataclass(frozen=True)
+class Parallelism:
+    """How a run is spread: `workers` devices at once in all, over `processes` processes, and why."""
+
+    workers: int
+    processes: int
+    why: str
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container or taskset narrows)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def choose_parallelism(devices: int, cost: DeviceCost, *, cpus: int, workers: int | None = None,
+                       processes: int | None = None, cap: int = MAX_WORKERS) -> Parallelism:  # fmt: skip
+    """Workers and processes for `devices` devices of this cost on `cpus` cores (module docstring);
+    `workers` / `processes` are the operator's overrides (None: chosen)."""
+    cpu = devices * max(0.0, cost.cpu_s)
+    if processes is None:
+        single = workers or choose_workers(devices, cost, cap=cap)
+        waiting = math.ceil(devices / single) * (cost.cpu_s + cost.wait_s) if devices else 0.0
+        if cpus <= 1 or cpu < MIN_FORK_CPU_S or cpu <= waiting:
+            why = "one core" if cpus <= 1 else "too little to fork for" if cpu < MIN_FORK_CPU_S else "wait-bound"
+            return Parallelism(single, 1, f"{cpu:.1f} s CPU in all: {why}")
+        processes = min(cpus, devices, max(1, int(cpu // MIN_SHARD_CPU_S)))
+        why = f"{cpu:.1f} s CPU in all, CPU-bound: {processes} of {cpus} cores"
+    else:
+        processes, why = max(1, min(processes, max(1, devices))), "--processes"
+    if workers is None:
+        shard = math.ceil(devices / processes)
+        workers = min(devices, processes * choose_workers(shard, cost, cap=max(1, cap // processes)))
+    return Parallelism(max(1, workers), processes, why)
 
 
 def estimate(cpu_s: float, walls: Sequence[float], source: str) -> DeviceCost | None:

@@ -27,6 +27,7 @@ runner itself starts no thread before its last fork.
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import pickle
@@ -56,18 +57,28 @@ class ProcessRunner:
         self.worker_cpu_s = 0.0  # the workers' own CPU over the last run (the runner's process not included)
         self.mode = ""  # how the last run went: "2 processes x 20 threads", or why it stayed in one process
 
+    @staticmethod
+    def can_fork() -> bool:
+        """Whether a fork is safe now: no other thread runs (one might hold a lock the child then waits
+        for forever: logging's, a connection's, the allocator's)."""
+        return threading.active_count() == 1
+
     def run(self, task: Task, hosts: list[Host]) -> AggregatedResult:
         self.worker_cpu_s = 0.0
         shards = min(self.processes, len(hosts))
-        if shards <= 1 or threading.active_count() > 1:
+        if shards <= 1 or not self.can_fork():
             why = "" if shards <= 1 else ", not forked: this process already runs threads"
             self.mode = f"1 process x {self.num_workers} threads{why}"
             return ThreadedRunner(self.num_workers).run(task, hosts)
         threads = math.ceil(self.num_workers / shards)
         self.mode = f"{shards} processes x {threads} threads"
         run = _Run(task, hosts)
-        for i in range(shards):
-            run.start(i, hosts[i::shards], threads)
+        gc.freeze()  # the workers' collector then leaves the inherited objects alone: no copy-on-write of them
+        try:
+            for i in range(shards):
+                run.start(i, hosts[i::shards], threads)
+        finally:
+            gc.unfreeze()
         run.collect()
         self.worker_cpu_s = run.cpu_s
         return run.result()

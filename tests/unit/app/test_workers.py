@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from agent.app.workers import (
     MAX_WORKERS,
     MODELLED,
     DeviceCost,
+    Parallelism,
+    choose_parallelism,
     choose_workers,
+    cores,
     estimate,
     known_cost,
     record_cost,
@@ -92,3 +96,46 @@ def test_unreadable_record_falls_back_to_the_model(tmp_path: Path) -> None:
     assert known_cost(tmp_path, "gather_task") == MODELLED["gather_task"]
     record_cost(tmp_path, "gather_task", DeviceCost(0.02, 0.4, "measured"))  # overwrites the broken file
     assert known_cost(tmp_path, "gather_task").wait_s == 0.4
+
+
+@pytest.mark.parametrize(
+    ("devices", "cpu_s", "wait_s", "cpus", "expected", "why"),
+    [
+        (512, 0.012, 0.25, 2, (66, 2), "6.1 s of CPU, CPU-bound: both cores, 33 threads for each half"),
+        (512, 0.012, 0.25, 8, (128, 8), "eight cores: 8 shards of 64, 16 threads each (the cap over all)"),
+        (128, 0.012, 0.25, 2, (66, 2), "1.5 s of CPU: two shards of 64, 33 threads each"),
+        (64, 0.012, 0.25, 2, (33, 1), "0.77 s of CPU in all: not worth a fork"),
+        (512, 0.012, 0.25, 1, (33, 1), "one core: processes cannot help"),
+        (512, 0.010, 9.4, 2, (128, 1), "the show read: 4 x 9.4 s of waiting at the cap is longer than 5.1 s of CPU"),
+        (64, 0.050, 60.0, 4, (64, 1), "apply-like: the devices are the bottleneck"),
+        (2, 1.0, 0.0, 4, (2, 2), "never more processes than devices"),
+        (0, 0.012, 0.25, 2, (1, 1), "an empty selection"),
+    ],
+)
+def test_choose_parallelism_table(
+    devices: int, cpu_s: float, wait_s: float, cpus: int, expected: tuple[int, int], why: str
+) -> None:
+    plan = choose_parallelism(devices, DeviceCost(cpu_s, wait_s), cpus=cpus)
+    assert (plan.workers, plan.processes) == expected, why
+
+
+def test_parallelism_says_why() -> None:
+    cost = DeviceCost(0.012, 0.25)
+    assert choose_parallelism(512, cost, cpus=2).why == "6.1 s CPU in all, CPU-bound: 2 of 2 cores"
+    assert choose_parallelism(64, cost, cpus=2).why == "0.8 s CPU in all: too little to fork for"
+    assert choose_parallelism(512, DeviceCost(0.01, 9.4), cpus=2).why == "5.1 s CPU in all: wait-bound"
+    assert choose_parallelism(512, cost, cpus=1).why == "6.1 s CPU in all: one core"
+
+
+def test_operator_overrides_processes_and_workers() -> None:
+    cost = DeviceCost(0.012, 0.25)
+    assert choose_parallelism(16, cost, cpus=2, processes=4) == Parallelism(16, 4, "--processes")
+    assert choose_parallelism(512, cost, cpus=2, processes=3) == Parallelism(99, 3, "--processes")
+    assert choose_parallelism(512, cost, cpus=2, workers=40).workers == 40  # W as given, P still chosen
+    assert choose_parallelism(512, cost, cpus=2, workers=40).processes == 2
+    assert choose_parallelism(512, cost, cpus=2, workers=10).processes == 1  # 52 rounds of waiting: wait-bound
+    assert choose_parallelism(512, cost, cpus=2, workers=40, processes=1) == Parallelism(40, 1, "--processes")
+
+
+def test_cores_is_this_process_affinity() -> None:
+    assert 1 <= cores() <= (os.cpu_count() or 1)

@@ -94,7 +94,7 @@ def test_a_plain_nornir_script_runs_on_forked_shards(tmp_path: Path) -> None:
     result = nr.with_processors([seen]).run(task=whoami)
     assert list(result) == NAMES  # inventory order, whatever order the shards finished in
     pids = {multi[0].result[1] for multi in result.values()}
-    assert len(pids) == 2
+    assert len(pids) == 2, [t.name for t in threading.enumerate()]
     assert os.getpid() not in pids
     assert [multi[0].result[0] for multi in result.values()] == NAMES
     assert all(isinstance(multi[0].host, Host) for multi in result.values())
