@@ -24,12 +24,13 @@ from agent.platforms.base import (
     ChangePlan,
     ChangeStep,
     CommandRunner,
+    LineLockLike,
     PlatformAdapter,
     reconnect_of,
 )
 from agent.platforms.sonic import deadman, gcu_cost, preflight, steps
 from agent.platforms.sonic.counters import read_counters
-from agent.platforms.sonic.gather import SonicRaw, gather
+from agent.platforms.sonic.gather import SonicRaw, gather, gather_with
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, describe, fingerprint, plan_ops
 from agent.platforms.sonic.releases import DeviceFacts, device_facts
@@ -66,6 +67,13 @@ class SonicAdapter:
 
     def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> SonicRaw:
         return gather(runner, list(intent.ports) if intent is not None else None)
+
+    def gather_locked(
+        self, runner: CommandRunner, intent: DeviceIntent, lock: LineLockLike
+    ) -> tuple[SonicRaw, list[str]]:
+        """LockFolding: the read line also prints the device lock, judged here (LockHeld: stop untouched)."""
+        raw, printed = gather_with(runner, list(intent.ports), [(LOCK_SECTION, lock.read_command())])
+        return raw, lock.judge(printed[LOCK_SECTION])
 
     def read_counters(self, runner: CommandRunner, ports: Sequence[str]) -> CounterSample:
         """CountersRead: the counter CLIs only, one round trip (agent.platforms.sonic.counters)."""
@@ -132,12 +140,34 @@ class SonicAdapter:
         reconnect: Reconnect | None = None,
     ) -> ApplyOutcome:
         """The transaction; `reconnect` (default: the runner's own) reopens a session after a drop."""
+        return self._apply(runner, intent, plan, opts, reconnect, None)
+
+    def apply_locked(
+        self,
+        runner: CommandRunner,
+        intent: DeviceIntent,
+        plan: ChangePlan[Operation],
+        opts: ApplyOptions,
+        lock: LineLockLike,
+    ) -> ApplyOutcome:
+        """LockFolding: the transaction's prepare line takes `lock`, its confirm line releases it."""
+        return self._apply(runner, intent, plan, opts, None, lock)
+
+    def _apply(
+        self,
+        runner: CommandRunner,
+        intent: DeviceIntent,
+        plan: ChangePlan[Operation],
+        opts: ApplyOptions,
+        reconnect: Reconnect | None,
+        lock: LineLockLike | None,
+    ) -> ApplyOutcome:
         tx = SonicTransaction(runner, reconnect=reconnect or reconnect_of(runner), settings=self.settings)
         verifier = intent_verifier(lambda raw: render(intent, facts_of(raw)), list(intent.ports))
         with self._bases_lock:
             base = self._bases.pop(plan.base_fingerprint, None) if plan.base_fingerprint else None
         try:
-            return tx.execute(plan, verifier, opts, base=base)
+            return tx.execute(plan, verifier, opts, base=base, lock=lock)
         except DeviceError as exc:
             return ApplyOutcome(intent.name, ApplyStatus.rolled_back, f"stopped before any write: {exc}", plan=plan)
 
@@ -167,6 +197,7 @@ class SonicAdapter:
         return latest
 
 
+LOCK_SECTION = "device_lock"  # the read line's section with the lock record (apply only)
 MAX_BASES = 64  # a switch's CONFIG_DB is ~0.1-1 MB; plans beyond that re-read theirs at apply
 LONG_SORT_S = 30.0  # say how long GCU will take when its sort alone takes this long
 

@@ -18,7 +18,7 @@ import json
 import secrets
 import shlex
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -333,21 +333,35 @@ def gather(runner: CommandRunner, ports: Collection[str] | None = None) -> Sonic
     The first line runs `sonic-cfggen -d --print-data` only when redis-cli fails, so a switch without
     redis-cli costs no extra round trip: the show read then needs only its batched state line.
     Raises DeviceError/ParseError naming the device and command."""
+    return gather_with(runner, ports)[0]
+
+
+def gather_with(
+    runner: CommandRunner, ports: Collection[str] | None = None, extra: Sequence[tuple[str, str]] = ()
+) -> tuple[SonicRaw, dict[str, str]]:
+    """`gather`, with `extra` (name, command) pairs run in the same line (apply's lock read); returns
+    what each extra printed beside the state."""
     nonce = secrets.token_hex(4)
-    res = runner.run(fast_read_line(nonce), timeout=120.0)
-    return read_from(runner, ports, res.output, nonce)
+    res = runner.run(fast_read_line(nonce, extra), timeout=120.0)
+    cmds = [*FAST_COMMANDS, *extra]
+    sections = split_sections(runner.device, res.output, cmds, nonce)
+    printed = {name: sections.pop(name).output for name, _ in extra}
+    return _read_sections(runner, ports, sections), printed
 
 
-def fast_read_line(nonce: str) -> str:
+def fast_read_line(nonce: str, extra: Sequence[tuple[str, str]] = ()) -> str:
     """The one-round-trip read as a shell line, so a write script can end with it (the transaction's
     verify read rides on its commit line)."""
-    return batch_line(FAST_COMMANDS, nonce)
+    return batch_line([*FAST_COMMANDS, *extra], nonce)
 
 
 def read_from(runner: CommandRunner, ports: Collection[str] | None, output: str, nonce: str) -> SonicRaw:
     """The switch's state from what `fast_read_line(nonce)` printed; the show read (more round trips on
     `runner`) when the switch could not answer through redis."""
-    sections = split_sections(runner.device, output, FAST_COMMANDS, nonce)
+    return _read_sections(runner, ports, split_sections(runner.device, output, FAST_COMMANDS, nonce))
+
+
+def _read_sections(runner: CommandRunner, ports: Collection[str] | None, sections: dict[str, Section]) -> SonicRaw:
     answer = sections.pop("db").output
     try:
         read = parse_db_read(answer)

@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.errors import DeviceError
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.errors import DeviceError, Locked
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner, LineLockLike
 from agent.platforms.sonic import deadman, gcu_cost, txscript
 from agent.platforms.sonic.fallback import plan_writes
 from agent.platforms.sonic.gather import SonicRaw, gather, parse_config_db, read_config_db, read_from
@@ -85,6 +85,8 @@ class SonicTransaction:
         self.runner = runner
         self.reconnect = reconnect
         self.settings = settings or TxSettings()
+        self.lock: LineLockLike | None = None  # the device lock the lines take and release (apply)
+        self._lock_open = False  # the take was sent and no line has released it yet
 
     # -- entry point ------------------------------------------------------------------------------
     def execute(
@@ -95,6 +97,7 @@ class SonicTransaction:
         *,
         replace_config: dict[str, Any] | None = None,
         base: dict[str, Any] | None = None,
+        lock: LineLockLike | None = None,
     ) -> ApplyOutcome:
         """Run the change. With `replace_config` GCU replaces the whole CONFIG_DB (`config replace`);
         `plan.operations` is then the diff it implies, used for display and verification only.
@@ -103,7 +106,26 @@ class SonicTransaction:
         (read-only), commit (+ the verify read), confirm. `base` is the CONFIG_DB the plan was made from
         (what GCU's part of the payload depends on); without it, or when it is not the plan's base, it is
         read first (one more round trip). Either way the prepare line re-reads CONFIG_DB and refuses a
-        change made since the plan before anything is written."""
+        change made since the plan before anything is written.
+
+        With `lock` (judged free by the read line) the prepare line takes the device lock and the
+        confirm line releases it; any other end releases it in one more line (reconnecting once after a
+        dropped session), so no end of the change strands it."""
+        self.lock = lock
+        try:
+            return self._execute(plan, verify, opts, replace_config, base)
+        finally:
+            if self._lock_open:
+                self._release_lock()
+
+    def _execute(
+        self,
+        plan: Plan,
+        verify: Verifier,
+        opts: ApplyOptions,
+        replace_config: dict[str, Any] | None,
+        base: dict[str, Any] | None,
+    ) -> ApplyOutcome:
         out = ApplyOutcome(device=plan.device, status=ApplyStatus.unchanged, plan=plan)
         if plan.empty:
             out.detail = "already converged"
@@ -120,6 +142,9 @@ class SonicTransaction:
             prep = self._prepare(patches)
         except DeviceError as exc:
             return self._untouched(out, f"stopped before any write: {exc}")
+        except Locked as exc:  # the print-back after the take is someone else's: not ours to release
+            self._lock_open = False
+            return self._untouched(out, f"not changed: {exc}")
         before = prep.before
         if plan.base_fingerprint and fingerprint(before) != plan.base_fingerprint:
             return self._untouched(out, "CONFIG_DB changed since the plan was made; run plan again")
@@ -155,12 +180,16 @@ class SonicTransaction:
         which dry-runs the first (each later step GCU checks, before it writes, when it applies it).
         Raises DeviceError when the switch could not run it (nothing has been written)."""
         first = patches[0]
-        script = txscript.prepare_script(first.verb, first.file)
+        lines = txscript.LockLines(self.lock.take_command(), self.lock.read_command()) if self.lock else None
+        script = txscript.prepare_script(first.verb, first.file, lines)
         for patch in patches:
             self.runner.upload(patch.file, json.dumps(patch.payload, indent=1).encode())
         timeout = gcu_cost.dry_run_timeout(len(first.flaps)) + 180.0
+        self._lock_open = self.lock is not None  # from here a lost answer may hide a lock we took
         res = self.runner.run(script.line, timeout=timeout)
         run = txscript.split(script, res.output)
+        if self.lock is not None and txscript.LOCK in run.sections:
+            self.lock.confirm_taken(run.output(txscript.LOCK))  # LockHeld: someone else's; nothing written
         if "before" not in run.sections or run.status is None:
             said = (res.output.strip().splitlines() or ["nothing"])[-1]
             raise DeviceError(self.runner.device, "prepare", f"exit {res.exit_code}: the switch answered: {said}")
@@ -244,16 +273,36 @@ class SonicTransaction:
         checkpoints `known` (the commit's prepare line listed them) the same line deletes the old ones;
         otherwise it lists them and a second line deletes (a confirm of a pending commit)."""
         old = self._old_checkpoints(known) if known is not None else []
-        script = txscript.confirm_script(txid, old, list_after=known is None)
+        release = self.lock.release_command() if self._lock_open and self.lock is not None else None
+        script = txscript.confirm_script(txid, old, list_after=known is None, release=release)
         res = self.runner.run(script.line, timeout=180.0)
         run = txscript.split(script, res.output)
-        if run.status != 0:
+        self._lock_open = self._lock_open and txscript.RELEASED not in run.reached
+        if run.status != 0 and txscript.SAVED not in run.reached:
             raise DeviceError(self.runner.device, "confirm (disarm, config save)",
                               f"exit {run.status if run.status is not None else res.exit_code}: "
                               f"{res.output.strip()[-400:]}")  # fmt: skip
         if known is None:
             for name in self._old_checkpoints(checkpoint_names(run.output("checkpoints"))):
                 self.runner.run(f"sudo config delete-checkpoint {name}")
+
+    def _release_lock(self) -> None:
+        """Let go of the device lock (only a record carrying our txid is removed); a session lost with
+        the change is reopened once. Unreachable even then: the lock stays until it expires or its
+        one-shot holder is seen dead (`apply` reclaims it), as DeviceLock's release does."""
+        assert self.lock is not None
+        command = self.lock.release_command()
+        for attempt in (1, 2):
+            try:
+                if attempt == 2:
+                    if self.reconnect is None:
+                        return
+                    self.runner = self.reconnect()
+                self.runner.run(command, timeout=30.0)
+                self._lock_open = False
+                return
+            except DeviceError:
+                continue
 
     def save(self) -> None:
         sudo(self.runner, "config save -y", "config save")

@@ -30,6 +30,16 @@ from agent.platforms.sonic.gather import CONFIG_DB_COMMAND, fast_read_line
 
 STATUS = "status"
 READ = "read"  # the verify read's own markers follow this one
+LOCK = "lock"  # the device lock as the prepare line printed it back after taking it
+SAVED, RELEASED = "saved", "released"  # the confirm line's steps when it also releases the lock
+
+
+@dataclass(frozen=True)
+class LockLines:
+    """The device lock's fragments for the prepare line: take (compare-and-swap), then read it back."""
+
+    take: str
+    read: str
 
 
 def marker(nonce: str) -> str:
@@ -71,10 +81,14 @@ def _status(nonce: str) -> str:
     return f"echo {shlex.quote(marker(nonce) + ' ' + STATUS)} $?"
 
 
-def prepare_script(verb: str, payload_file: str) -> Script:
-    """Read-only: CONFIG_DB, pending marker, checkpoints, and the GCU dry run with its exit status."""
+def prepare_script(verb: str, payload_file: str, lock: LockLines | None = None) -> Script:
+    """Read-only: CONFIG_DB, pending marker, checkpoints, and the GCU dry run with its exit status.
+    With `lock`, the line first takes the device lock (its compare-and-swap writes only the lock file)
+    and prints it back (`lock`), which the agent checks before the commit line writes anything."""
     nonce = secrets.token_hex(4)
+    taking = [_mark(nonce, "lock_take"), lock.take, _mark(nonce, LOCK), lock.read] if lock is not None else []
     parts = [
+        *taking,
         _mark(nonce, "before"),
         CONFIG_DB_COMMAND,
         _mark(nonce, "pending"),
@@ -113,11 +127,17 @@ def commit_script(txid: str, change: str | Sequence[str], cli: Sequence[str], re
     return Script("; ".join(parts), nonce, read_nonce)
 
 
-def confirm_script(txid: str, delete: Sequence[str], list_after: bool) -> Script:
+def confirm_script(txid: str, delete: Sequence[str], list_after: bool, release: str | None = None) -> Script:
     """Disarm && save, the status, then prune: `delete` the named old checkpoints, or (`list_after`,
-    when the caller does not know them) list them for a second line."""
+    when the caller does not know them) list them for a second line. With `release` (the device lock's
+    `rm` of our own record) the chain goes on after the save: `saved`, the release, `released`; the
+    status is then the release's when `saved` was reached, so the lock is never let go of a switch
+    whose save failed (it is rolled back under the lock)."""
     nonce = secrets.token_hex(4)
-    parts = [deadman.disarm_command(txid) + " 2>&1 && sudo config save -y 2>&1", _status(nonce)]
+    chain = deadman.disarm_command(txid) + " 2>&1 && sudo config save -y 2>&1"
+    if release is not None:
+        chain += f" && {_mark(nonce, SAVED)} && {release} && {_mark(nonce, RELEASED)}"
+    parts = [chain, _status(nonce)]
     parts += [f"sudo config delete-checkpoint {deadman.check_txid(name)} 2>&1" for name in delete]
     if list_after:
         parts += [_mark(nonce, "checkpoints"), "sudo config list-checkpoints 2>&1"]
