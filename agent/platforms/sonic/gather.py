@@ -27,7 +27,7 @@ from agent.platforms.base import CommandRunner
 from agent.platforms.sonic import switch_hash
 from agent.platforms.sonic.fastread import DB_COMMAND, VERSION_FILE, DbRead, FastPathUnavailable, parse_db_read
 from agent.platforms.sonic.tables import strip_reference
-from agent.policy.platforms import EIGHT_LANES, lane_count
+from agent.policy.platforms import EIGHT_LANES, eight_lane_name, lane_count, mellanox_model
 
 CONFIG_DB_COMMAND = "sonic-cfggen -d --print-data"
 SAVED_CONFIG_PATH = "/etc/sonic/config_db.json"
@@ -262,26 +262,9 @@ def candidate_profiles(config_db: dict[str, Any], ports: Collection[str]) -> lis
             # the dynamic model names non-default MTUs and narrower-speed 8-lane ports (getDynamicProfileName)
             base = f"pg_lossless_{speed}_{cables[port]}" + (f"_mtu{mtu}" if mtu != DEFAULT_MTU else "")
             names.add(f"{base}_profile")
-            if lane_count(entry.get("lanes")) == EIGHT_LANES and _eight_lane_name(model, str(speed)):
+            if lane_count(entry.get("lanes")) == EIGHT_LANES and eight_lane_name(model, str(speed)):
                 names.add(f"{base}_8lane_profile")
     return sorted(names)
-
-
-def mellanox_model(platform: object) -> int | None:
-    """buffermgrdyn's Mellanox model number: the 4 digits after the first "sn" of DEVICE_METADATA platform
-    (x86_64-nvidia_sn5600-r0 -> 5600, x86_64-mlnx_msn4700-r0 -> 4700); None off Mellanox/NVIDIA."""
-    text = str(platform or "")
-    if not any(vendor in text for vendor in ("mlnx", "nvidia")) or "sn" not in text:
-        return None
-    digits = text[text.index("sn") + 2 : text.index("sn") + 6]
-    return int(digits) if digits.isdigit() else None
-
-
-def _eight_lane_name(model: int | None, speed: str) -> bool:
-    """Only SN4xxx below 400G and SN5xxx below 800G get "_8lane" (their top speed exists only on 8 lanes)."""
-    if model is None:
-        return False
-    return (model // 1000 == 4 and speed != "400000") or (model // 1000 == 5 and speed != "800000")
 
 
 def batch_line(cmds: list[tuple[str, str]], nonce: str) -> str:

@@ -20,20 +20,19 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.errors import DeviceError, Locked
+from agent.errors import DeviceError, Locked, PreflightRefused
 from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner, LineLockLike
 from agent.platforms.sonic import deadman, gcu_cost, txscript
-from agent.platforms.sonic.fallback import plan_writes
+from agent.platforms.sonic.fallback_tx import TxFailed, comparable, fallback_writer, sudo
 from agent.platforms.sonic.gather import SonicRaw, gather, parse_config_db, read_config_db, read_from
 from agent.platforms.sonic.gcu_progress import run_commit
 from agent.platforms.sonic.patch import Operation, fingerprint, tables_of
 from agent.platforms.sonic.preflight import cli_steps
 from agent.platforms.sonic.steps import Patch, patches_of
-from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES
 from agent.platforms.sonic.txsteps import checkpoint_names, dry_run_refusal, read_commit
 
 Reconnect = Callable[[], CommandRunner]
@@ -62,20 +61,15 @@ class Verifier:
         return self.check(gather(runner, self.ports))
 
 
-class TxFailed(Exception):
-    """A step failed after the first write; the transaction rolls back."""
+@dataclass(frozen=True)
+class PrepareCheck:
+    """A pre-flight check the plan left to the prepare line (apply's pg_profile_lookup.ini, whose path
+    the read line could not know): `command` prints what it needs in section `name`; `check` returns
+    the blockers (PreflightRefused before any write) and adds its warnings to the events."""
 
-
-def sudo(runner: CommandRunner, command: str, action: str, timeout: float = 120.0) -> str:
-    res = runner.run(f"sudo {command}", timeout=timeout)
-    if res.exit_code != 0:
-        raise DeviceError(runner.device, action, f"exit {res.exit_code}: {res.output.strip()[-400:]}")
-    return res.output
-
-
-def comparable(config: Mapping[str, Any]) -> dict[str, Any]:
-    """CONFIG_DB without daemon-written tables (buffermgrd may legitimately rewrite them any time)."""
-    return {t: v for t, v in config.items() if t not in DAEMON_OWNED_TABLES}
+    name: str
+    command: str
+    check: Callable[[str, list[str]], list[str]]
 
 
 class SonicTransaction:
@@ -86,6 +80,7 @@ class SonicTransaction:
         self.reconnect = reconnect
         self.settings = settings or TxSettings()
         self.lock: LineLockLike | None = None  # the device lock the lines take and release (apply)
+        self.precheck: PrepareCheck | None = None  # a pre-flight check left to the prepare line
         self._lock_open = False  # the take was sent and no line has released it yet
 
     # -- entry point ------------------------------------------------------------------------------
@@ -98,6 +93,7 @@ class SonicTransaction:
         replace_config: dict[str, Any] | None = None,
         base: dict[str, Any] | None = None,
         lock: LineLockLike | None = None,
+        precheck: PrepareCheck | None = None,
     ) -> ApplyOutcome:
         """Run the change. With `replace_config` GCU replaces the whole CONFIG_DB (`config replace`);
         `plan.operations` is then the diff it implies, used for display and verification only.
@@ -111,7 +107,7 @@ class SonicTransaction:
         With `lock` (judged free by the read line) the prepare line takes the device lock and the
         confirm line releases it; any other end releases it in one more line (reconnecting once after a
         dropped session), so no end of the change strands it."""
-        self.lock = lock
+        self.lock, self.precheck = lock, precheck
         try:
             return self._execute(plan, verify, opts, replace_config, base)
         finally:
@@ -145,6 +141,10 @@ class SonicTransaction:
         except Locked as exc:  # the print-back after the take is someone else's: not ours to release
             self._lock_open = False
             return self._untouched(out, f"not changed: {exc}")
+        if self.precheck is not None:
+            blockers = self.precheck.check(prep.run.output(self.precheck.name), out.events)
+            if blockers:
+                raise PreflightRefused(plan.device, blockers)  # as at plan time; the lock is released
         before = prep.before
         if plan.base_fingerprint and fingerprint(before) != plan.base_fingerprint:
             return self._untouched(out, "CONFIG_DB changed since the plan was made; run plan again")
@@ -165,7 +165,7 @@ class SonicTransaction:
                     "with --allow-fallback-writer to write these tables with sonic-db-cli (rolled back from "
                     "the agent's own snapshot on failure), or fix the refused fields.",
                 )
-            return self._fallback(out, plan, before, verify, opts)
+            return fallback_writer(self, out, plan, before, verify, opts)
         if opts.dry_run:
             later = f" (step 1 of {len(patches)}; GCU validates each later step when it applies it)"
             out.detail = "dry run: GCU accepted the change" + (later if len(patches) > 1 else "")
@@ -181,7 +181,8 @@ class SonicTransaction:
         Raises DeviceError when the switch could not run it (nothing has been written)."""
         first = patches[0]
         lines = txscript.LockLines(self.lock.take_command(), self.lock.read_command()) if self.lock else None
-        script = txscript.prepare_script(first.verb, first.file, lines)
+        reads = [(self.precheck.name, self.precheck.command)] if self.precheck is not None else []
+        script = txscript.prepare_script(first.verb, first.file, lines, reads)
         for patch in patches:
             self.runner.upload(patch.file, json.dumps(patch.payload, indent=1).encode())
         timeout = gcu_cost.dry_run_timeout(len(first.flaps)) + 180.0
@@ -369,51 +370,6 @@ class SonicTransaction:
             raise DeviceError(out.device, "reconnect", "session lost and no way to reconnect")
         self.runner = self.reconnect()
         out.events.append("reconnected")
-
-    # -- fallback writer (explicit opt-in) --------------------------------------------------------
-    def _fallback(
-        self, out: ApplyOutcome, plan: Plan, before: dict[str, Any], verify: Verifier, opts: ApplyOptions
-    ) -> ApplyOutcome:
-        if opts.confirm_timeout_s:
-            return self._untouched(
-                out, "commit-confirm is not available with the fallback writer (no device-side rollback)"
-            )
-        keys, forward, restore = plan_writes(plan.operations, before)
-        out.events.append(f"fallback writer: sonic-db-cli on {len(keys)} keys (snapshot kept by the agent)")
-        if opts.dry_run:
-            out.detail = "dry run: would write with sonic-db-cli:\n" + "\n".join(forward)
-            return out
-        try:
-            self._run_all(forward, "fallback write")
-            self._verify(out, verify)
-            sudo(self.runner, "config save -y", "config save")
-        except (DeviceError, TxFailed) as exc:
-            return self._restore(out, before, restore, str(exc))
-        out.status = ApplyStatus.applied
-        out.detail = f"applied with the fallback writer, verified and saved ({len(keys)} keys)"
-        return out
-
-    def _run_all(self, commands: list[str], action: str) -> None:
-        for cmd in commands:
-            res = self.runner.run(f"sudo {cmd}")
-            if res.exit_code != 0:
-                raise DeviceError(self.runner.device, action, f"{cmd}: exit {res.exit_code}: {res.output[-200:]}")
-
-    def _restore(self, out: ApplyOutcome, before: dict[str, Any], restore: list[str], why: str) -> ApplyOutcome:
-        out.events.append(f"failed: {why}")
-        try:
-            if not self._alive():
-                self._reconnect(out)
-            self._run_all(restore, "restore snapshot")
-            after = read_config_db(self.runner)
-        except DeviceError as exc:
-            out.status = ApplyStatus.failed
-            out.detail = f"{why}; restoring the snapshot failed ({exc}): the switch needs a human"
-            return out
-        ok = comparable(after) == comparable(before)
-        out.status = ApplyStatus.rolled_back if ok else ApplyStatus.failed
-        out.detail = f"{why}; " + ("snapshot restored" if ok else "snapshot restored but CONFIG_DB differs")
-        return out
 
     def _untouched(self, out: ApplyOutcome, detail: str) -> ApplyOutcome:
         """Stopped before the first write: the switch is, by construction, in its before state."""

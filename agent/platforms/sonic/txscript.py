@@ -81,14 +81,18 @@ def _status(nonce: str) -> str:
     return f"echo {shlex.quote(marker(nonce) + ' ' + STATUS)} $?"
 
 
-def prepare_script(verb: str, payload_file: str, lock: LockLines | None = None) -> Script:
+def prepare_script(
+    verb: str, payload_file: str, lock: LockLines | None = None, reads: Sequence[tuple[str, str]] = ()
+) -> Script:
     """Read-only: CONFIG_DB, pending marker, checkpoints, and the GCU dry run with its exit status.
     With `lock`, the line first takes the device lock (its compare-and-swap writes only the lock file)
-    and prints it back (`lock`), which the agent checks before the commit line writes anything."""
+    and prints it back (`lock`), which the agent checks before the commit line writes anything.
+    `reads` are (section, command) reads a pre-flight check left to this line (the lookup file)."""
     nonce = secrets.token_hex(4)
     taking = [_mark(nonce, "lock_take"), lock.take, _mark(nonce, LOCK), lock.read] if lock is not None else []
     parts = [
         *taking,
+        *[part for name, command in reads for part in (_mark(nonce, name), command)],
         _mark(nonce, "before"),
         CONFIG_DB_COMMAND,
         _mark(nonce, "pending"),
