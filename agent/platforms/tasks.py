@@ -10,7 +10,9 @@ hosts, later EOS/Cumulus) and gets the device's CommandRunner from the adapter's
 
 A device failure is a failed Nornir Result for that host (Nornir catches the exception); other hosts
 carry on. A change can be wrapped in a `DeviceGuard` the caller builds (rollouts and `apply` pass the
-device lock of agent.rollout.locks), so this module knows nothing of locks.
+device lock of agent.rollout.locks), so this module knows nothing of locks. An adapter that takes the
+lock inside its own command lines (LockFolding: SONiC) gets it as a LineLockLike from a FoldableGuard
+instead of being wrapped, which saves the lock's own round trips.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@
     confirm (one line): disarm timer && `config save -y`, prune old checkpoints | leave pending
     any failure: `config rollback TXID`, prove CONFIG_DB equals the before state, report
 
-The lines are built in agent.platforms.sonic.txscript (with the plan's read: 4 round trips per change)
+The lines are built in agent.platforms.sonic.txscript (with the plan's read: 4 round trips per change;
+`apply` folds the device lock into them, agent.rollout.line_lock: taken by the prepare line, released
+by the confirm line, and the plan's pg_profile_lookup.ini check is left to the prepare line)
 and what they printed is read step by step in agent.platforms.sonic.txsteps.
 
 GCU itself is not atomic (it writes change by change and does nothing on error), hence the checkpoint,

@@ -13,6 +13,9 @@ each a list of simple commands every SONiC image runs (`echo`, `cat`, `test`, `r
   verification. The order is the safety contract's: checkpoint -> timer -> write -> verify.
 * confirm: disarm && `config save -y`, its status, then deleting the checkpoints past the newest kept.
 
+`apply` also folds the device lock in (agent.rollout.line_lock): the prepare line takes it first and
+prints it back, the confirm line releases it after the save (`saved`, `released` markers).
+
 The last marker printed before the status says which step stopped the line. Every step's stderr is
 sent to stdout (`2>&1`), so what a failing step said stays in its own section (an SSH exec channel
 delivers stderr apart from stdout, after it).
