@@ -21,7 +21,8 @@ WorkerLost naming the exit status; the other shards carry on.
 Forking is safe only before the process has threads (a lock another thread held at the fork stays held
 in the child forever). `run` therefore forks only when the calling process has one thread; otherwise
 (e.g. inside `monitor`, which serves metrics from a thread) it runs the shards in this process with
-ThreadedRunner(W) and says so in `mode`. The workers are forked before any reading starts, so the
+ThreadedRunner(W) and says so in `mode`; only the threads of SSH sessions that are closing are waited
+for (SETTLE_S). The workers are forked before any reading starts, so the
 runner itself starts no thread before its last fork.
 """
 
@@ -42,10 +43,12 @@ from nornir.core.inventory import Host
 from nornir.core.processor import Processors
 from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 from nornir.plugins.runners import ThreadedRunner
+from paramiko import Transport
 
 from agent.runners.wire import Completed, Finished, Message, ResultRecord, Started, WorkerLost
 
 Send = Callable[[Message], None]
+SETTLE_S = 2.0  # how long closing SSH sessions' threads are waited for before giving up the fork
 
 
 class ProcessRunner:
@@ -58,10 +61,19 @@ class ProcessRunner:
         self.mode = ""  # how the last run went: "2 processes x 20 threads", or why it stayed in one process
 
     @staticmethod
-    def can_fork() -> bool:
+    def can_fork(settle_s: float = SETTLE_S) -> bool:
         """Whether a fork is safe now: no other thread runs (one might hold a lock the child then waits
-        for forever: logging's, a connection's, the allocator's)."""
-        return threading.active_count() == 1
+        for forever: logging's, a connection's, the allocator's). Threads of SSH sessions just closed
+        (paramiko's transports poll every 0.1 s before they see it) are waited out for `settle_s`: a
+        second read right after a first (`audit --interval`) would otherwise never fork."""
+        deadline = time.monotonic() + settle_s
+        while True:
+            others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+            if not others:
+                return True
+            if time.monotonic() >= deadline or not all(isinstance(t, Transport) for t in others):
+                return False
+            time.sleep(0.02)
 
     def run(self, task: Task, hosts: list[Host]) -> AggregatedResult:
         self.worker_cpu_s = 0.0

@@ -180,3 +180,20 @@ def test_one_process_or_more_processes_than_hosts(tmp_path: Path, processes: int
     assert not result.failed
     pids = {multi[0].result[1] for multi in result.values()}
     assert (pids == {os.getpid()}) if processes == 1 else (len(pids) == len(NAMES))
+
+
+class ClosingSession(threading.Thread):
+    """Stands for a paramiko Transport whose session was just closed: its thread ends a moment later."""
+
+    def __init__(self) -> None:
+        super().__init__(target=time.sleep, args=(0.3,), daemon=True)
+
+
+def test_closing_ssh_sessions_are_waited_for_then_forked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("agent.runners.processes.Transport", ClosingSession)
+    closing = ClosingSession()
+    closing.start()
+    nr = plain_nornir(tmp_path, {"plugin": "roce_processes", "options": {"processes": 2}})
+    result = nr.run(task=whoami)
+    assert not closing.is_alive()
+    assert os.getpid() not in {multi[0].result[1] for multi in result.values()}
