@@ -247,7 +247,7 @@ class Shell:
                 prefix = base.rstrip("/") + "/"
                 if any(c in part for c in "*?["):
                     entries = files.listdir(self.twin, base) or []
-                    next_candidates += [prefix + e for e in sorted(entries) if fnmatch.fnmatchcase(e, part)]
+                    next_candidates += [prefix + e for e in fnmatch.filter(sorted(entries), part)]  # posix: case kept
                 else:
                     next_candidates.append(prefix + part)
             candidates = next_candidates
