@@ -42,11 +42,12 @@ def _check_entry(check_id: str, findings: list[Finding]) -> dict[str, Any]:
             "expected_value": f.expected,
             "actual_value": f.actual,
         }
+    status = check_status(findings)
     return {
-        "complies": check_status(findings) != "fail",
+        "complies": status != "fail",
         "title": spec.title if spec else check_id,
         "severity": spec.severity.value if spec else None,
-        "status": check_status(findings),
+        "status": status,
         "present": present,
         "missing": missing,
         "remediation": remediation,
