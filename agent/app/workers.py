@@ -25,6 +25,9 @@ is what bounds the run (it exceeds ceil(N / W) x (cpu_s + wait_s)), the machine 
 and the CPU in all is worth a fork (MIN_FORK_CPU_S: a worker costs ~0.05 s to fork and its results are
 pickled back), the hosts are split over P = min(cores, N x cpu_s / MIN_SHARD_CPU_S) worker processes
 (agent.runners.processes), each with the threads its shard needs: the CPU term becomes N x cpu_s / P.
+Unless the last run says otherwise: one whose processes kept less than MIN_BUSY of a core busy over its
+wall (`busy` in costs.json) waited for something else - on the benchmark's machine, the lab's one
+process serving every twin on the same cores - and more processes would only add their overhead.
 `--processes N` overrides the choice.
 """
 
@@ -47,6 +50,7 @@ MAX_WORKERS = 128  # each worker holds an SSH session (a socket, a transport thr
 COSTS_FILE = Path(".state") / "costs.json"
 MIN_FORK_CPU_S = 1.0  # less controller CPU than this in all: one process (a fork would gain < 0.5 s)
 MIN_SHARD_CPU_S = 0.5  # no worker process for less CPU than this
+MIN_BUSY = 0.8  # a last run that kept less than this of a core busy was bound elsewhere: no fork
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class DeviceCost:
     cpu_s: float
     wait_s: float
     source: str = "modelled"  # "modelled" | "measured: <when>, <n> devices"
+    busy: float | None = None  # measured: the run's CPU in all / its wall, in cores (1.0: one core all along)
 
 
 # Per Nornir task name; anything else (a rollback, a confirm) is treated like a read.
@@ -106,6 +111,9 @@ def choose_parallelism(devices: int, cost: DeviceCost, *, cpus: int, workers: in
         if cpus <= 1 or cpu < MIN_FORK_CPU_S or cpu <= waiting:
             why = "one core" if cpus <= 1 else "too little to fork for" if cpu < MIN_FORK_CPU_S else "wait-bound"
             return Parallelism(single, 1, f"{cpu:.1f} s CPU in all: {why}")
+        if cost.busy is not None and cost.busy < MIN_BUSY:
+            why = f"the last run kept {cost.busy:.2f} of a core busy: bound by the devices, not this CPU"
+            return Parallelism(single, 1, f"{cpu:.1f} s CPU in all, but {why}")
         processes = min(cpus, devices, max(1, int(cpu // MIN_SHARD_CPU_S)))
         why = f"{cpu:.1f} s CPU in all, CPU-bound: {processes} of {cpus} cores"
     else:
@@ -116,7 +124,7 @@ def choose_parallelism(devices: int, cost: DeviceCost, *, cpus: int, workers: in
     return Parallelism(max(1, workers), processes, why)
 
 
-def estimate(cpu_s: float, walls: Sequence[float], source: str) -> DeviceCost | None:
+def estimate(cpu_s: float, walls: Sequence[float], source: str, run_s: float = 0.0) -> DeviceCost | None:
     """A DeviceCost from one run: the process's CPU over it and each device task's wall time; None with
     too few devices to say anything.
 
@@ -129,7 +137,8 @@ def estimate(cpu_s: float, walls: Sequence[float], source: str) -> DeviceCost | 
         return None
     cpu = max(0.0, cpu_s) / len(walls)
     wait = min(max(0.0, w - cpu) for w in walls)
-    return DeviceCost(cpu_s=round(cpu, 5), wait_s=round(wait, 5), source=source)
+    busy = round(max(0.0, cpu_s) / run_s, 3) if run_s > 0 else None
+    return DeviceCost(cpu_s=round(cpu, 5), wait_s=round(wait, 5), source=source, busy=busy)
 
 
 def known_cost(inventory: Path, task_name: str) -> DeviceCost:
@@ -138,7 +147,8 @@ def known_cost(inventory: Path, task_name: str) -> DeviceCost:
     try:
         doc = json.loads((Path(inventory) / COSTS_FILE).read_text())
         entry = doc[task_name]
-        return DeviceCost(float(entry["cpu_s"]), float(entry["wait_s"]), str(entry["source"]))
+        busy = float(entry["busy"]) if entry.get("busy") is not None else None  # older files have none
+        return DeviceCost(float(entry["cpu_s"]), float(entry["wait_s"]), str(entry["source"]), busy)
     except (OSError, ValueError, KeyError, TypeError):
         return modelled
 
@@ -172,12 +182,14 @@ class CostMeter:
         self.walls: list[float] = []
         self.cpu0 = 0.0
         self.cpu_s = 0.0
+        self.t0 = 0.0
+        self.run_s = 0.0
 
     def task_started(self, task: Task) -> None:
-        self.cpu0 = time.process_time()
+        self.cpu0, self.t0 = time.process_time(), time.monotonic()
 
     def task_completed(self, task: Task, result: AggregatedResult) -> None:
-        self.cpu_s = time.process_time() - self.cpu0
+        self.cpu_s, self.run_s = time.process_time() - self.cpu0, time.monotonic() - self.t0
 
     def task_instance_started(self, task: Task, host: Host) -> None:
         with self.lock:
@@ -197,4 +209,4 @@ class CostMeter:
         with self.lock:
             walls = list(self.walls)
         when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return estimate(self.cpu_s, walls, f"measured: {when}, {len(walls)} devices")
+        return estimate(self.cpu_s, walls, f"measured: {when}, {len(walls)} devices", self.run_s)

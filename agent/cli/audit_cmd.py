@@ -56,8 +56,9 @@ PROCESSES_OPT = typer.Option(
     min=1,
     max=64,
     help="Worker processes reading the devices (each runs its share of --workers). Default: chosen per run: "
-    "1 unless the read is CPU-bound (per-device CPU x devices above the wait) and above 1 s of CPU, then "
-    "min(cores, CPU / 0.5 s); shown on stderr with the worker count (see benchmarks/README.md).",
+    "1 unless the read is CPU-bound (per-device CPU x devices above the wait, and the last run kept at least "
+    "0.8 of a core busy) and above 1 s of CPU, then min(cores, CPU / 0.5 s); shown on stderr with the worker "
+    "count (see benchmarks/README.md).",
 )
 
 

@@ -21,7 +21,8 @@ WorkerLost naming the exit status; the other shards carry on.
 Forking is safe only before the process has threads (a lock another thread held at the fork stays held
 in the child forever). `run` therefore forks only when the calling process has one thread; otherwise
 (e.g. inside `monitor`, which serves metrics from a thread) it runs the shards in this process with
-ThreadedRunner(W) and says so in `mode`. The workers are forked before any reading starts, so the
+ThreadedRunner(W) and says so in `mode`; only the threads of SSH sessions that are closing are waited
+for (SETTLE_S). The workers are forked before any reading starts, so the
 runner itself starts no thread before its last fork.
 """
 
@@ -42,10 +43,13 @@ from nornir.core.inventory import Host
 from nornir.core.processor import Processors
 from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 from nornir.plugins.runners import ThreadedRunner
+from paramiko import Transport
 
 from agent.runners.wire import Completed, Finished, Message, ResultRecord, Started, WorkerLost
 
 Send = Callable[[Message], None]
+ABORT_WAIT_S = 5.0  # an interrupted run waits this long for its workers to finish their devices in flight
+SETTLE_S = 2.0  # how long closing SSH sessions' threads are waited for before giving up the fork
 
 
 class ProcessRunner:
@@ -58,10 +62,19 @@ class ProcessRunner:
         self.mode = ""  # how the last run went: "2 processes x 20 threads", or why it stayed in one process
 
     @staticmethod
-    def can_fork() -> bool:
+    def can_fork(settle_s: float = SETTLE_S) -> bool:
         """Whether a fork is safe now: no other thread runs (one might hold a lock the child then waits
-        for forever: logging's, a connection's, the allocator's)."""
-        return threading.active_count() == 1
+        for forever: logging's, a connection's, the allocator's). Threads of SSH sessions just closed
+        (paramiko's transports poll every 0.1 s before they see it) are waited out for `settle_s`: a
+        second read right after a first (`audit --interval`) would otherwise never fork."""
+        deadline = time.monotonic() + settle_s
+        while True:
+            others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+            if not others:
+                return True
+            if time.monotonic() >= deadline or not all(isinstance(t, Transport) for t in others):
+                return False
+            time.sleep(0.02)
 
     def run(self, task: Task, hosts: list[Host]) -> AggregatedResult:
         self.worker_cpu_s = 0.0
@@ -73,13 +86,17 @@ class ProcessRunner:
         threads = math.ceil(self.num_workers / shards)
         self.mode = f"{shards} processes x {threads} threads"
         run = _Run(task, hosts)
-        gc.freeze()  # the workers' collector then leaves the inherited objects alone: no copy-on-write of them
         try:
-            for i in range(shards):
-                run.start(i, hosts[i::shards], threads)
-        finally:
-            gc.unfreeze()
-        run.collect()
+            gc.freeze()  # the workers' collector then leaves the inherited objects alone: no copy-on-write
+            try:
+                for i in range(shards):
+                    run.start(i, hosts[i::shards], threads)
+            finally:
+                gc.unfreeze()
+            run.collect()
+        except BaseException:  # Ctrl-C (KeyboardInterrupt) or a processor's error: stop the workers first
+            run.abort()
+            raise
         self.worker_cpu_s = run.cpu_s
         return run.result()
 
@@ -100,7 +117,10 @@ class _Run:
         """Fork worker `index` for `shard`; the runner keeps only the read end of its pipe."""
         ctx = multiprocessing.get_context("fork")
         reader, writer = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker, args=(writer, self.task, shard, threads), name=f"nornir-shard-{index}")
+        readers = [*self.pipes, reader]  # the worker closes its copies: a pipe must break when the runner closes it
+        proc = ctx.Process(
+            target=_worker, args=(writer, readers, self.task, shard, threads), name=f"nornir-shard-{index}"
+        )
         proc.start()
         writer.close()  # so EOF comes when the worker ends, and no later worker inherits this end
         self.pipes[reader] = (index, proc, [h.name for h in shard])
@@ -116,6 +136,20 @@ class _Run:
                     self._ended(conn)
                     continue
                 self._handle(msg)
+
+    def abort(self) -> None:
+        """Stop every worker: closing its pipe makes its next send fail, so it skips the devices it has
+        not started and leaves through the normal exit (its finalizers run: agent.transports.hostkeys).
+        One that does not within ABORT_WAIT_S (a device read still in flight) is terminated."""
+        for conn in self.pipes:
+            conn.close()
+        deadline = time.monotonic() + ABORT_WAIT_S
+        for _, proc, _ in self.pipes.values():
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(1.0)
+        self.pipes.clear()
 
     def _handle(self, msg: Message) -> None:
         if isinstance(msg, Finished):
@@ -181,23 +215,48 @@ def _exit_status(code: int | None) -> str:
     return f"exited with code {code}"
 
 
-def _worker(conn: Connection, task: Task, shard: Sequence[Host], threads: int) -> None:
-    """In the forked worker: the shard through ThreadedRunner, every processor event sent to the runner."""
+class _RunnerGone(Exception):
+    """The runner stopped reading (it was interrupted): the worker's remaining devices are skipped."""
+
+
+def _worker(conn: Connection, readers: list[Connection], task: Task, shard: Sequence[Host], threads: int) -> None:
+    """In the forked worker: the shard through ThreadedRunner, every processor event sent to the runner.
+
+    Ctrl-C reaches the whole process group; the worker ignores it and leaves stopping to the runner
+    (`_Run.abort` closes the pipe): a worker interrupted on its own printed a traceback and, blocked on
+    a full pipe nobody read any more, kept the runner's exit waiting for it forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for inherited in readers:
+        inherited.close()
     lock = threading.Lock()
+    gone = threading.Event()
 
     def send(msg: Message) -> None:
         with lock:
+            if gone.is_set():
+                raise _RunnerGone
             try:
-                conn.send(msg)
-            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a result that cannot travel
-                if not isinstance(msg, Completed):
-                    raise
-                conn.send(_unsendable(msg, exc))
+                _send(conn, msg)
+            except OSError:  # EPIPE: the runner closed its end
+                gone.set()
+                raise _RunnerGone from None
 
     task.processors = Processors([_Forward(send)])
-    ThreadedRunner(threads).run(task, list(shard))
-    send(Finished(time.process_time()))
+    try:
+        ThreadedRunner(threads).run(task, list(shard))
+        send(Finished(time.process_time()))
+    except _RunnerGone:
+        return  # through multiprocessing's normal exit, finalizers included
     conn.close()
+
+
+def _send(conn: Connection, msg: Message) -> None:
+    try:
+        conn.send(msg)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a result that cannot travel
+        if not isinstance(msg, Completed):
+            raise
+        conn.send(_unsendable(msg, exc))
 
 
 def _unsendable(msg: Completed, exc: Exception) -> Completed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,26 @@ def test_operator_overrides_processes_and_workers() -> None:
 
 def test_cores_is_this_process_affinity() -> None:
     assert 1 <= cores() <= (os.cpu_count() or 1)
+
+
+def test_a_last_run_bound_elsewhere_keeps_one_process() -> None:
+    """The benchmark's lab: 512 devices, 4 s of controller CPU over a 7.5 s gather (0.57 of a core)."""
+    lab_bound = DeviceCost(0.008, 0.3, "measured", busy=0.57)
+    plan = choose_parallelism(512, lab_bound, cpus=2)
+    assert plan.processes == 1
+    assert "kept 0.57 of a core busy" in plan.why
+    assert choose_parallelism(512, replace(lab_bound, busy=0.97), cpus=2).processes == 2  # CPU-bound: split
+    assert choose_parallelism(512, replace(lab_bound, busy=1.4), cpus=2).processes == 2  # two busy processes
+    assert choose_parallelism(512, lab_bound, cpus=2, processes=2).processes == 2  # --processes wins
+
+
+def test_busy_is_measured_and_kept(tmp_path: Path) -> None:
+    cost = estimate(4.0, [0.3, 0.5, 0.4], "measured", run_s=8.0)
+    assert cost is not None
+    assert cost.busy == 0.5
+    record_cost(tmp_path, "gather_task", cost)
+    assert known_cost(tmp_path, "gather_task").busy == 0.5
+    doc = json.loads((tmp_path / COSTS_FILE).read_text())
+    del doc["gather_task"]["busy"]  # a file written before busy was measured
+    (tmp_path / COSTS_FILE).write_text(json.dumps(doc))
+    assert known_cost(tmp_path, "gather_task").busy is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -16,16 +17,16 @@ from nornir.core.inventory import Host
 from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 
 from agent.redact import register_secret
-from agent.runners.processes import ProcessRunner
+from agent.runners.processes import ABORT_WAIT_S, ProcessRunner
 from agent.runners.wire import WorkerError, WorkerLost
 
 NAMES = [f"dev{i}" for i in range(6)]
 SECRET = "s3cr3t-Pa55word"
 
 
-def plain_nornir(tmp_path: Path, runner: dict[str, object]) -> Nornir:
+def plain_nornir(tmp_path: Path, runner: dict[str, object], names: list[str] = NAMES) -> Nornir:
     """What a user's script does: SimpleInventory and a runner named by its plugin name, nothing else."""
-    hosts = {n: {"hostname": "127.0.0.1", "data": {"rank": i}} for i, n in enumerate(NAMES)}
+    hosts = {n: {"hostname": "127.0.0.1", "data": {"rank": i}} for i, n in enumerate(names)}
     (tmp_path / "hosts.yaml").write_text(yaml.safe_dump(hosts))
     (tmp_path / "groups.yaml").write_text("lab: {}\n")
     (tmp_path / "defaults.yaml").write_text("data: {site: lab}\n")
@@ -180,3 +181,44 @@ def test_one_process_or_more_processes_than_hosts(tmp_path: Path, processes: int
     assert not result.failed
     pids = {multi[0].result[1] for multi in result.values()}
     assert (pids == {os.getpid()}) if processes == 1 else (len(pids) == len(NAMES))
+
+
+class ClosingSession(threading.Thread):
+    """Stands for a paramiko Transport whose session was just closed: its thread ends a moment later."""
+
+    def __init__(self) -> None:
+        super().__init__(target=time.sleep, args=(0.3,), daemon=True)
+
+
+def test_closing_ssh_sessions_are_waited_for_then_forked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("agent.runners.processes.Transport", ClosingSession)
+    closing = ClosingSession()
+    closing.start()
+    nr = plain_nornir(tmp_path, {"plugin": "roce_processes", "options": {"processes": 2}})
+    result = nr.run(task=whoami)
+    assert not closing.is_alive()
+    assert os.getpid() not in {multi[0].result[1] for multi in result.values()}
+
+
+def slow(task: Task) -> Result:
+    time.sleep(0.1)
+    return whoami(task)
+
+
+class Interrupts(Seen):
+    """Ctrl-C arriving in the caller while the workers still have devices to do."""
+
+    def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_run_stops_its_workers_quietly(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    options = {"processes": 2, "num_workers": 2}
+    names = [f"d{i}" for i in range(200)]  # 10 s of work: far more than ABORT_WAIT_S
+    nr = plain_nornir(tmp_path, {"plugin": "roce_processes", "options": options}, names)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        nr.with_processors([Interrupts()]).run(task=slow)
+    assert time.monotonic() - started < ABORT_WAIT_S  # the workers left by themselves, not terminated
+    assert multiprocessing.active_children() == []
+    assert "Traceback" not in capfd.readouterr().err
