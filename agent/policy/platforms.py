@@ -148,3 +148,20 @@ def lane_count(lanes_field: object) -> int | None:
     if lanes_field is None or not str(lanes_field).strip():
         return None
     return str(lanes_field).count(",") + 1
+
+
+def mellanox_model(platform: object) -> int | None:
+    """buffermgrdyn's Mellanox model number: the 4 digits after the first "sn" of DEVICE_METADATA platform
+    (x86_64-nvidia_sn5600-r0 -> 5600, x86_64-mlnx_msn4700-r0 -> 4700); None off Mellanox/NVIDIA."""
+    text = str(platform or "")
+    if not any(vendor in text for vendor in ("mlnx", "nvidia")) or "sn" not in text:
+        return None
+    digits = text[text.index("sn") + 2 : text.index("sn") + 6]
+    return int(digits) if digits.isdigit() else None
+
+
+def eight_lane_name(model: int | None, speed: str) -> bool:
+    """Only SN4xxx below 400G and SN5xxx below 800G get "_8lane" (their top speed exists only on 8 lanes)."""
+    if model is None:
+        return False
+    return (model // 1000 == 4 and speed != "400000") or (model // 1000 == 5 and speed != "800000")
