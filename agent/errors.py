@@ -66,3 +66,8 @@ class ParseError(DeviceError):
 
 class SessionLost(DeviceError):
     """The transport to a device dropped mid-command: whether the command ran is unknown."""
+
+
+class Locked(Exception):
+    """A device or inventory is held by someone else's lock (agent.rollout.locks.LockHeld says who):
+    the platform code that takes a lock inside its own lines stops on it without knowing rollout code."""

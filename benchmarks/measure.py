@@ -126,13 +126,18 @@ def device_bound_s(*, workers: int, device_s: list[float], controller_cpu_s: flo
     return max(controller_cpu_s / cores, max(device_s), math.ceil(len(device_s) / workers) * mean)
 
 
-def serial_bound_s(device_bound: float, *, controller_cpu_s: float, lab_cpu_s: float, cores: int) -> float:
-    """A bound that knows what runs on one core: the agent is one CPython process (its Python runs under
-    one GIL) and the lab serves every twin from one asyncio thread, so neither can go faster than its own
-    CPU seconds, and both together share the machine's cores.
+def serial_bound_s(
+    device_bound: float, *, controller_cpu_s: float, lab_cpu_s: float, cores: int, processes: int = 1
+) -> float:
+    """A bound that knows what runs on one core: each CPython process runs its Python under one GIL (the
+    agent gathers in `processes` of them) and the lab serves every twin from one asyncio thread, so
+    neither can go faster than its own CPU seconds per process, and both together share the machine's
+    cores.
 
-    max(device_bound_s, controller CPU, lab CPU, (controller CPU + lab CPU) / cores). The issue's bound
-    (device_bound_s) spreads the controller's CPU over every core, which one process cannot do."""
-    if cores < 1 or controller_cpu_s < 0 or lab_cpu_s < 0:
-        raise ValueError("cores must be >= 1; CPU seconds >= 0")
-    return max(device_bound, controller_cpu_s, lab_cpu_s, (controller_cpu_s + lab_cpu_s) / cores)
+    max(device_bound_s, controller CPU / processes, lab CPU, (controller CPU + lab CPU) / cores). The
+    issue's bound (device_bound_s) leaves out the lab, which on this machine runs on the same cores."""
+    if cores < 1 or processes < 1 or controller_cpu_s < 0 or lab_cpu_s < 0:
+        raise ValueError("cores and processes must be >= 1; CPU seconds >= 0")
+    return max(
+        device_bound, controller_cpu_s / min(processes, cores), lab_cpu_s, (controller_cpu_s + lab_cpu_s) / cores
+    )

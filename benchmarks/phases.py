@@ -134,6 +134,14 @@ def _audit_verdict(doc: Any) -> dict[str, Any]:
 
 
 CHOSEN = re.compile(r"^(\d+) devices, (\d+) at a time \(", re.MULTILINE)
+PROCESSES = re.compile(r"^\d+ devices, \d+ at a time \(in (\d+) process", re.MULTILINE)
+
+
+def processes_used(stderr: str) -> int:
+    """How many processes our gather ran in, as its worker line says ("... (in 2 processes: ..."); 1 when
+    the line does not say (one process, or a command that never splits)."""
+    found = PROCESSES.search(stderr)
+    return int(found.group(1)) if found else 1
 
 
 def workers_used(phase: Phase, stderr: str, default: int) -> tuple[int, str]:
@@ -156,12 +164,14 @@ def run_phase(lab: RunningLab, phase: Phase, kinds: dict[str, str], *, workers: 
     trips = round_trip_summary(delta, kinds)
     used, chooser = workers_used(phase, measured.stderr, workers)
     bound = device_bound_s(workers=used, device_s=list(busy.values()), controller_cpu_s=measured.cpu_s, cores=cores)
-    serial = serial_bound_s(bound, controller_cpu_s=measured.cpu_s, lab_cpu_s=lab_cpu, cores=cores)
+    processes = processes_used(measured.stderr)
+    serial = serial_bound_s(bound, controller_cpu_s=measured.cpu_s, lab_cpu_s=lab_cpu, cores=cores, processes=processes)
     return {
         "command": " ".join(_display(a) for a in phase.argv),
         **measured.summary(),
         "workers": used,
         "workers_chosen_by": chooser,
+        "processes": processes,
         "lab_cpu_s": round(lab_cpu, 3),
         "load_1min_before": round(load, 2),
         "round_trips": trips,

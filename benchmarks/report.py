@@ -37,7 +37,7 @@ def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
             out.append(_check("audit vs lower bound", "within 1.3x", ratio, ratio is not None and ratio <= 1.3, n))
             serial = audit.get("wall_over_serial_bound")
             if serial is not None:
-                name = "audit vs serial bound (one GIL, one lab thread; not the issue's target)"
+                name = "audit vs machine bound (the lab's CPU on the same cores; not the issue's target)"
                 out.append(_check(name, "within 1.3x", serial, serial <= 1.3, n))
         apply_ = ph.get("apply")
         if apply_ and apply_["exit_code"] == 0:
@@ -110,7 +110,7 @@ def markdown_table(doc: dict[str, Any]) -> str:
         "",
         "| devices | lab start s | lab peak RSS MiB | audit s | audit CPU s | audit peak MiB "
         "| audit workers | audit round trips max sw / host | audit device s max sw / host | lower bound s "
-        "| audit / bound | audit / serial bound | apply s "
+        "| audit / bound | audit / machine bound | apply s "
         "| apply round trips max sw / host "
         "| naive s | naive round trips max sw / host | naive / audit | naive whole known_hosts s | that / audit |",
         "|" + "---|" * 19,

@@ -18,6 +18,7 @@ before this model, kept for comparison with older benchmark results).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shlex
@@ -95,6 +96,11 @@ class CostModel:
 
 def simple_commands(line: str) -> list[str]:
     """The simple commands of a line: split at unquoted `;`, `&&`, `||`, `|` and `&`."""
+    return list(_simple_commands(line))
+
+
+@functools.lru_cache(maxsize=1024)  # every twin of a fabric is priced for the same lines (pure function)
+def _simple_commands(line: str) -> tuple[str, ...]:
     parts: list[str] = []
     buf: list[str] = []
     quote, i = "", 0
@@ -117,7 +123,7 @@ def simple_commands(line: str) -> list[str]:
             buf.append(ch)
         i += 1
     parts.append("".join(buf))
-    return [p.strip() for p in parts if p.strip()]
+    return tuple(p.strip() for p in parts if p.strip())
 
 
 def invocations(line: str) -> int:
@@ -133,10 +139,15 @@ def _redirect_amp(line: str, i: int) -> bool:
 
 def tool_words(command: str) -> list[str]:
     """The words naming the tool: without `sudo [flags]`, `VAR=value` prefixes and redirections."""
+    return list(_tool_words(command))
+
+
+@functools.lru_cache(maxsize=1024)
+def _tool_words(command: str) -> tuple[str, ...]:
     try:
         words = shlex.split(command)
     except ValueError:
-        return []
+        return ()
     while words:
         if _ASSIGNMENT.match(words[0]):
             words = words[1:]
@@ -156,7 +167,7 @@ def tool_words(command: str) -> list[str]:
             skip = False
         else:
             kept.append(word)
-    return kept
+    return tuple(kept)
 
 
 def patch_operations(words: list[str], read_file: ReadFile | None) -> int:

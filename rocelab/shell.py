@@ -20,6 +20,7 @@ item going to the twin on its own.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import shlex
@@ -71,6 +72,11 @@ def split_list(line: str) -> list[tuple[str, str]]:
 
     The first operator is ";". Quotes and backslashes are honoured, so `echo 'a;b'` stays whole.
     """
+    return list(_split_list(line))
+
+
+@functools.lru_cache(maxsize=1024)  # a fabric's twins are sent the same lines over and over (pure function)
+def _split_list(line: str) -> tuple[tuple[str, str], ...]:
     parts: list[tuple[str, str]] = []
     op, buf, quote, i = ";", [], "", 0
     while i < len(line):
@@ -93,9 +99,10 @@ def split_list(line: str) -> list[tuple[str, str]]:
             buf.append(ch)
         i += 1
     parts.append((op, "".join(buf).strip()))
-    return [(o, c) for o, c in parts if c]
+    return tuple((o, c) for o, c in parts if c)
 
 
+@functools.lru_cache(maxsize=1024)
 def has_operator(text: str) -> bool:
     """True when `text` has an unquoted list operator, pipe or redirection (`;` `&` `|` `<` `>`)."""
     quote, escaped = "", False
@@ -222,10 +229,15 @@ class TwinShell:
 
 
 def _split(text: str) -> list[str]:
+    return list(_shlex_words(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shlex_words(text: str) -> tuple[str, ...]:
     try:
-        return shlex.split(text)
+        return tuple(shlex.split(text))
     except ValueError:
-        return []  # unbalanced quotes: the twin's shell reports the syntax error as bash would
+        return ()  # unbalanced quotes: the twin's shell reports the syntax error as bash would
 
 
 def _strip_sudo_prefix(command: str, n_words: int) -> str:

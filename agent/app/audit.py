@@ -41,6 +41,7 @@ class AuditRequest:
     interval_s: float = 0.0  # read twice this far apart, for the runtime (counter delta) checks
     record_history: bool = True
     quiet: bool = False  # no per-device progress on stderr
+    processes: int | None = None  # --processes: worker processes for the gather; None = chosen (agent.app.workers)
 
 
 @dataclass
@@ -108,11 +109,11 @@ def cable_peers(topology: Topology) -> dict[Place, Place]:
 def _read(loaded: LoadedInventory, request: AuditRequest) -> snapshot.Snapshot:
     if request.from_snapshot is not None:
         return _from_snapshot(loaded, request.from_snapshot)
-    first, errors = _gather(loaded, request.quiet, request.record_history)
+    first, errors = _gather(loaded, request.quiet, request.record_history, request.processes)
     if not request.interval_s:
         return snapshot.Snapshot(first, None, errors, time.time())
     time.sleep(request.interval_s)
-    second, errors2 = _gather(loaded, request.quiet, request.record_history)
+    second, errors2 = _gather(loaded, request.quiet, request.record_history, request.processes)
     errors.update(errors2)
     return snapshot.Snapshot(second, first, errors, time.time())
 
@@ -155,11 +156,15 @@ def _gather_then_close(task: Task, intents: dict[str, DeviceIntent]) -> Result:
             task.host.close_connections()
 
 
-def _gather(loaded: LoadedInventory, quiet: bool, record: bool = True) -> tuple[dict[str, DeviceState], dict[str, str]]:
+def _gather(
+    loaded: LoadedInventory, quiet: bool, record: bool = True, processes: int | None = None
+) -> tuple[dict[str, DeviceState], dict[str, str]]:
     """One Nornir run of gather_task; a failed device is a reason string, never an exception. With
-    `record`, the per-device cost measured is kept for the next run's worker count (agent.app.workers)."""
+    `record`, the per-device cost measured is kept for the next run's worker count (agent.app.workers).
+    A read changes nothing, so it may be split over worker processes (`processes`; None: chosen)."""
     progress = GatherProgress("gather", quiet)
-    results = run_on(loaded, _gather_then_close, progress, record_cost=record, name="gather_task")
+    results = run_on(loaded, _gather_then_close, progress, record_cost=record, processes=processes,
+                     name="gather_task")  # fmt: skip
     states: dict[str, DeviceState] = {}
     errors: dict[str, str] = {}
     for name, multi in results.items():

@@ -18,7 +18,7 @@ from nornir.core import Nornir
 from agent.errors import InputError, InputProblem
 from agent.intent import DeviceIntent, build_intents
 from agent.inventory.access import require_secrets
-from agent.inventory.loader import POLICY_FILE, inventory_devices, load_nornir, load_topology
+from agent.inventory.loader import POLICY_FILE, inventory_devices, load_validated, topology_of
 from agent.inventory.profiles import profile_problems
 from agent.platforms import registry
 from agent.policy.loader import load_policy_set
@@ -113,12 +113,12 @@ def load_inputs(
     cable; each device's intent comes from its profile (agent.inventory.profiles), checked for the whole
     inventory: a link joining two profiles is an error even when only one end is selected.
 
-    `load_nornir` validates the whole inventory directory (agent.inventory.validate: every file, line
+    `load_validated` validates the whole inventory directory (agent.inventory.validate: every file, line
     and field; one device per address); with `contact`, the selected devices' password variables must
     be set (agent.inventory.access.require_secrets), so a missing secret is one error, not N logins."""
     policies = load_policy_set(policy_path)
-    full = load_nornir(inventory, verify_host_keys=verify_host_keys)
-    topology = load_topology(inventory, {d.name: d.kind.value for d in inventory_devices(full)})
+    full, valid = load_validated(inventory, verify_host_keys=verify_host_keys)
+    topology = topology_of(valid.links, {d.name: d.kind.value for d in inventory_devices(full)})
     problems = profile_problems(inventory, full, policies, topology)  # each device's profile, cabling
     if problems:
         raise InputError(problems)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from dataclasses import replace
 from typing import Any
 
 from nornir.core.inventory import Host
 from nornir.core.task import AggregatedResult, MultiResult, Result, Task
 
 from agent.app.inputs import LoadedInventory
+from agent.app.workers import DeviceCost, Parallelism
 from agent.failure import reason
 from agent.platforms.base import ApplyOutcome, ApplyProgress, ChangePlan
 
@@ -82,33 +84,57 @@ def quiet_nornir() -> None:
 
 
 def run_on(
-    loaded: LoadedInventory, task: Any, progress: Progress, *, record_cost: bool = True, **kwargs: Any
+    loaded: LoadedInventory,
+    task: Any,
+    progress: Progress,
+    *,
+    record_cost: bool = True,
+    processes: int | None = 1,
+    **kwargs: Any,
 ) -> AggregatedResult:
     """Run `task` on every selected device; failures are per-device Results (reported, not raised).
 
     The worker count is the operator's `--workers`, else chosen from N and the per-device cost this
     inventory measured last time, or the modelled one (agent.app.workers); the run's own cost is then
-    recorded for the next (unless `record_cost` is false: `audit --no-history` leaves .state alone)."""
-    from nornir.plugins.runners import ThreadedRunner
-
-    from agent.app.workers import CostMeter, choose_workers, known_cost
+    recorded for the next (unless `record_cost` is false: `audit --no-history` leaves .state alone).
+    `processes`: 1 for tasks that change devices (a lock or a commit-confirm timer belongs to one process),
+    None to choose from the cost (read-only gathers), N for the operator's `--processes N`; more than one
+    runs on agent.runners.processes, whose workers' CPU is counted in the cost."""
+    from agent.app.workers import CostMeter, choose_parallelism, cores, known_cost
     from agent.app.workers import record_cost as keep_cost
+    from agent.runners.processes import ProcessRunner
 
     quiet_nornir()
     name = str(kwargs.get("name") or task.__name__)
     cost = known_cost(loaded.inventory_dir, name)
     devices = len(loaded.nr.inventory.hosts)
-    workers = loaded.workers or choose_workers(devices, cost)
-    if loaded.workers is None and devices > 1:
-        progress.say(f"{devices} devices, {workers} at a time (per device {cost.cpu_s * 1000:.0f} ms CPU, "
-                     f"{cost.wait_s:.2f} s waiting: {cost.source}; --workers to override)")  # fmt: skip
+    plan = choose_parallelism(devices, cost, cpus=cores(), workers=loaded.workers, processes=processes)
+    if plan.processes > 1 and not ProcessRunner.can_fork():  # e.g. monitor's periodic audit: its threads
+        plan = replace(plan, processes=1, why="not forked: this process already runs threads")
+    if (loaded.workers is None or processes is None) and devices > 1:
+        progress.say(worker_line(devices, plan, cost, processes != 1))
     meter = CostMeter()
-    nr = loaded.nr.with_processors([progress, meter]).with_runner(ThreadedRunner(num_workers=workers))
+    runner = ProcessRunner(plan.processes, plan.workers)
+    nr = loaded.nr.with_processors([progress, meter]).with_runner(runner)
     try:
         result: AggregatedResult = nr.run(task=task, intents=loaded.intents, raise_on_error=False, **kwargs)
     finally:
         loaded.nr.close_connections(on_good=True, on_failed=True)
+    meter.cpu_s += runner.worker_cpu_s
     measured = meter.cost()
     if record_cost and measured is not None:
         keep_cost(loaded.inventory_dir, name, measured)
     return result
+
+
+def worker_line(devices: int, plan: Parallelism, cost: DeviceCost, shardable: bool) -> str:
+    """What the run will do and why, e.g. `512 devices, 66 at a time (in 2 processes: 6.1 s CPU in all,
+    CPU-bound: 2 of 2 cores; per device 12 ms CPU, 0.25 s waiting: measured ...; --workers/--processes to
+    override)`. A task that is never split over processes (apply) keeps the line without them. The
+    prefix up to "(" stays as it was: benchmarks/phases.py reads the worker count from it."""
+    per = f"per device {cost.cpu_s * 1000:.0f} ms CPU, {cost.wait_s:.2f} s waiting: {cost.source}"
+    if not shardable and plan.processes == 1:
+        return f"{devices} devices, {plan.workers} at a time ({per}; --workers to override)"
+    procs = "1 process" if plan.processes == 1 else f"{plan.processes} processes"
+    override = "--workers/--processes to override"
+    return f"{devices} devices, {plan.workers} at a time (in {procs}: {plan.why}; {per}; {override})"

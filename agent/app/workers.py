@@ -19,12 +19,23 @@ after each run by `CostMeter`: the process's CPU over the run per device, and ea
 per device for gather + normalize, ~0.1-0.3 s waiting for SSH and the one-round-trip read). A slow
 read path (the show fallback: ~9 s of switch time) or a slow link shows up in the measured wait and
 raises W by itself on the next run. `--workers N` overrides the choice.
+
+Processes (a read-only gather only): N x cpu_s is one core's work, however many threads. When that term
+is what bounds the run (it exceeds ceil(N / W) x (cpu_s + wait_s)), the machine has more than one core
+and the CPU in all is worth a fork (MIN_FORK_CPU_S: a worker costs ~0.05 s to fork and its results are
+pickled back), the hosts are split over P = min(cores, N x cpu_s / MIN_SHARD_CPU_S) worker processes
+(agent.runners.processes), each with the threads its shard needs: the CPU term becomes N x cpu_s / P.
+Unless the last run says otherwise: one whose processes kept less than MIN_BUSY of a core busy over its
+wall (`busy` in costs.json) waited for something else - on the benchmark's machine, the lab's one
+process serving every twin on the same cores - and more processes would only add their overhead.
+`--processes N` overrides the choice.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -37,6 +48,9 @@ from nornir.core.task import AggregatedResult, MultiResult, Task
 HEADROOM = 1.5
 MAX_WORKERS = 128  # each worker holds an SSH session (a socket, a transport thread): stay far below ulimit -n 1024
 COSTS_FILE = Path(".state") / "costs.json"
+MIN_FORK_CPU_S = 1.0  # less controller CPU than this in all: one process (a fork would gain < 0.5 s)
+MIN_SHARD_CPU_S = 0.5  # no worker process for less CPU than this
+MIN_BUSY = 0.8  # a last run that kept less than this of a core busy was bound elsewhere: no fork
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,7 @@ class DeviceCost:
     cpu_s: float
     wait_s: float
     source: str = "modelled"  # "modelled" | "measured: <when>, <n> devices"
+    busy: float | None = None  # measured: the run's CPU in all / its wall, in cores (1.0: one core all along)
 
 
 # Per Nornir task name; anything else (a rollback, a confirm) is treated like a read.
@@ -68,7 +83,48 @@ def choose_workers(devices: int, cost: DeviceCost, *, cap: int = MAX_WORKERS) ->
     return max(1, min(devices, cap, needed))
 
 
-def estimate(cpu_s: float, walls: Sequence[float], source: str) -> DeviceCost | None:
+@dataclass(frozen=True)
+class Parallelism:
+    """How a run is spread: `workers` devices at once in all, over `processes` processes, and why."""
+
+    workers: int
+    processes: int
+    why: str
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container or taskset narrows)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def choose_parallelism(devices: int, cost: DeviceCost, *, cpus: int, workers: int | None = None,
+                       processes: int | None = None, cap: int = MAX_WORKERS) -> Parallelism:  # fmt: skip
+    """Workers and processes for `devices` devices of this cost on `cpus` cores (module docstring);
+    `workers` / `processes` are the operator's overrides (None: chosen)."""
+    cpu = devices * max(0.0, cost.cpu_s)
+    if processes is None:
+        single = workers or choose_workers(devices, cost, cap=cap)
+        waiting = math.ceil(devices / single) * (cost.cpu_s + cost.wait_s) if devices else 0.0
+        if cpus <= 1 or cpu < MIN_FORK_CPU_S or cpu <= waiting:
+            why = "one core" if cpus <= 1 else "too little to fork for" if cpu < MIN_FORK_CPU_S else "wait-bound"
+            return Parallelism(single, 1, f"{cpu:.1f} s CPU in all: {why}")
+        if cost.busy is not None and cost.busy < MIN_BUSY:
+            why = f"the last run kept {cost.busy:.2f} of a core busy: bound by the devices, not this CPU"
+            return Parallelism(single, 1, f"{cpu:.1f} s CPU in all, but {why}")
+        processes = min(cpus, devices, max(1, int(cpu // MIN_SHARD_CPU_S)))
+        why = f"{cpu:.1f} s CPU in all, CPU-bound: {processes} of {cpus} cores"
+    else:
+        processes, why = max(1, min(processes, max(1, devices))), "--processes"
+    if workers is None:
+        shard = math.ceil(devices / processes)
+        workers = min(devices, processes * choose_workers(shard, cost, cap=max(1, cap // processes)))
+    return Parallelism(max(1, workers), processes, why)
+
+
+def estimate(cpu_s: float, walls: Sequence[float], source: str, run_s: float = 0.0) -> DeviceCost | None:
     """A DeviceCost from one run: the process's CPU over it and each device task's wall time; None with
     too few devices to say anything.
 
@@ -81,7 +137,8 @@ def estimate(cpu_s: float, walls: Sequence[float], source: str) -> DeviceCost | 
         return None
     cpu = max(0.0, cpu_s) / len(walls)
     wait = min(max(0.0, w - cpu) for w in walls)
-    return DeviceCost(cpu_s=round(cpu, 5), wait_s=round(wait, 5), source=source)
+    busy = round(max(0.0, cpu_s) / run_s, 3) if run_s > 0 else None
+    return DeviceCost(cpu_s=round(cpu, 5), wait_s=round(wait, 5), source=source, busy=busy)
 
 
 def known_cost(inventory: Path, task_name: str) -> DeviceCost:
@@ -90,7 +147,8 @@ def known_cost(inventory: Path, task_name: str) -> DeviceCost:
     try:
         doc = json.loads((Path(inventory) / COSTS_FILE).read_text())
         entry = doc[task_name]
-        return DeviceCost(float(entry["cpu_s"]), float(entry["wait_s"]), str(entry["source"]))
+        busy = float(entry["busy"]) if entry.get("busy") is not None else None  # older files have none
+        return DeviceCost(float(entry["cpu_s"]), float(entry["wait_s"]), str(entry["source"]), busy)
     except (OSError, ValueError, KeyError, TypeError):
         return modelled
 
@@ -124,12 +182,14 @@ class CostMeter:
         self.walls: list[float] = []
         self.cpu0 = 0.0
         self.cpu_s = 0.0
+        self.t0 = 0.0
+        self.run_s = 0.0
 
     def task_started(self, task: Task) -> None:
-        self.cpu0 = time.process_time()
+        self.cpu0, self.t0 = time.process_time(), time.monotonic()
 
     def task_completed(self, task: Task, result: AggregatedResult) -> None:
-        self.cpu_s = time.process_time() - self.cpu0
+        self.cpu_s, self.run_s = time.process_time() - self.cpu0, time.monotonic() - self.t0
 
     def task_instance_started(self, task: Task, host: Host) -> None:
         with self.lock:
@@ -149,4 +209,4 @@ class CostMeter:
         with self.lock:
             walls = list(self.walls)
         when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return estimate(self.cpu_s, walls, f"measured: {when}, {len(walls)} devices")
+        return estimate(self.cpu_s, walls, f"measured: {when}, {len(walls)} devices", self.run_s)

@@ -26,10 +26,12 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from agent.topology.model import Endpoint
+
+if TYPE_CHECKING:  # imported only for a fabric with lateral links (base_cycle): not on every audit
+    import networkx as nx
 
 Hop = tuple[Endpoint, Endpoint]  # directed switch-switch link: (sender end, receiver end)
 
@@ -114,6 +116,8 @@ def base_cycle(fab: Fabric) -> Cycle | None:
     """A cycle under normal up-down routing (only possible with lateral links)."""
     if not any(lk.kind == "lateral" and lk.lossless for lk in fab.links):
         return None  # up*down* walks cannot close: acyclic by construction
+    import networkx as nx
+
     g: nx.DiGraph = nx.DiGraph()
     for lk in fab.links:
         if not lk.lossless:

@@ -50,6 +50,16 @@ INTERVAL_OPT = typer.Option(
 NO_HISTORY_OPT = typer.Option(False, "--no-history", help="Do not record this audit in <inventory>/.state/.")
 QUIET_OPT = typer.Option(False, "-q", "--quiet", help="No per-device progress on stderr.")
 JSON_OPT = typer.Option(False, "--json", help="Same as --format json (as every other command's --json).")
+PROCESSES_OPT = typer.Option(
+    None,
+    "--processes",
+    min=1,
+    max=64,
+    help="Worker processes reading the devices (each runs its share of --workers). Default: chosen per run: "
+    "1 unless the read is CPU-bound (per-device CPU x devices above the wait, and the last run kept at least "
+    "0.8 of a core busy) and above 1 s of CPU, then min(cores, CPU / 0.5 s); shown on stderr with the worker "
+    "count (see benchmarks/README.md).",
+)
 
 
 @audit_app.callback()
@@ -71,6 +81,7 @@ def audit_cmd(
     quiet: bool = QUIET_OPT,
     as_json: bool = JSON_OPT,
     workers: int | None = WORKERS_OPT,
+    processes: int | None = PROCESSES_OPT,
 ) -> None:
     """Audit the fabric (read-only). Exit 0: no error finding; 1: error findings (an unreachable device is
     one); 2: could not run (bad input, or no device could be read). `audit history` lists past audits."""
@@ -95,6 +106,7 @@ def audit_cmd(
         interval_s=interval,
         record_history=not no_history,
         quiet=quiet,
+        processes=processes,
     )
     try:
         run = audit(request)

@@ -18,6 +18,7 @@ variable named by host data `password_env`.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,17 @@ from nornir.core.inventory import Defaults, Group, Host
 from agent.errors import InputError
 from agent.intent import InventoryDevice
 from agent.inventory.access import shared_addresses
+from agent.inventory.model import Link as InventoryLink
 from agent.inventory.model import LinksFile
-from agent.inventory.validate import DEFAULTS_FILE, GROUPS_FILE, HOSTS_FILE, LINKS_FILE, validate_inventory
+from agent.inventory.nornir_build import build_nornir
+from agent.inventory.validate import (
+    DEFAULTS_FILE,
+    GROUPS_FILE,
+    HOSTS_FILE,
+    LINKS_FILE,
+    ValidInventory,
+    validate_inventory,
+)
 from agent.policy.units import parse_speed_mbps
 from agent.redact import register_secret
 from agent.state import DeviceKind
@@ -40,6 +50,7 @@ from agent.yamlsafe import load_text, read_text
 POLICY_FILE = "policy.yaml"
 KNOWN_HOSTS_FILE = "known_hosts"
 PASSWORD_ENV = "ROCE_AGENT_PASSWORD"
+_FILE_OPTIONS = {"host_file": HOSTS_FILE, "group_file": GROUPS_FILE, "defaults_file": DEFAULTS_FILE}  # SimpleInventory
 
 
 def load_nornir(inventory_dir: Path, *, num_workers: int = 32, verify_host_keys: bool = True) -> Nornir:
@@ -49,20 +60,26 @@ def load_nornir(inventory_dir: Path, *, num_workers: int = 32, verify_host_keys:
     and no two hosts may share an address and port: InputError (exit 2) before any connection. Secrets
     are checked separately, on the devices a command selects (agent.inventory.access.require_secrets).
     """
+    return load_validated(inventory_dir, num_workers=num_workers, verify_host_keys=verify_host_keys)[0]
+
+
+def load_validated(
+    inventory_dir: Path, *, num_workers: int = 32, verify_host_keys: bool = True
+) -> tuple[Nornir, ValidInventory]:
+    """load_nornir, and what validation read (its links: `topology_of`, so links.yaml is read once)."""
     inv = Path(inventory_dir)
     valid = validate_inventory(inv)
     # Always name all three files: SimpleInventory's defaults are relative to the working directory, so
     # an inventory without groups.yaml would otherwise pick up ./groups.yaml from wherever the agent runs.
-    options: dict[str, Any] = {
-        "host_file": str(inv / HOSTS_FILE),
-        "group_file": str(inv / GROUPS_FILE),
-        "defaults_file": str(inv / DEFAULTS_FILE),
-    }
-    nr = InitNornir(
-        runner={"plugin": "threaded", "options": {"num_workers": num_workers}},
-        inventory={"plugin": "SimpleInventory", "options": options},
-        logging={"enabled": False},
-    )
+    options = {option: str(inv / name) for option, name in _FILE_OPTIONS.items()}
+    runner = {"plugin": "threaded", "options": {"num_workers": num_workers}}
+    if valid.files.lines:  # read again with lines to locate a problem: let SimpleInventory read the files
+        nr = InitNornir(
+            runner=runner, inventory={"plugin": "SimpleInventory", "options": options}, logging={"enabled": False}
+        )
+    else:  # the plain documents validation read: not a second time (agent.inventory.nornir_build)
+        docs = {option: valid.files.docs[name] for option, name in _FILE_OPTIONS.items() if name in valid.files.docs}
+        nr = build_nornir(docs, options, runner)
     shared = shared_addresses(nr, valid.files)
     if shared:
         raise InputError(shared)
@@ -72,7 +89,7 @@ def load_nornir(inventory_dir: Path, *, num_workers: int = 32, verify_host_keys:
         apply_credentials(host)
         register_secret(host.password)  # masked in every output from now on (agent.redact)
         apply_host_key_policy(host, known_hosts if known_hosts.is_file() else None, verify_host_keys)
-    return nr
+    return nr, valid
 
 
 def resolve_key_files(nr: Nornir, inventory_dir: Path) -> None:
@@ -143,17 +160,18 @@ def inventory_devices(nr: Nornir) -> list[InventoryDevice]:
 def load_topology(inventory_dir: Path, kinds: dict[str, str] | None = None) -> Topology:
     """Read links.yaml (validated like the rest of the inventory); a missing file is an empty topology."""
     path = Path(inventory_dir) / LINKS_FILE
-    if not path.is_file():
-        return Topology(kinds=dict(kinds or {}))
-    model = _links_file(path)
-    if model is None:
-        return Topology(kinds=dict(kinds or {}))
-    links = [
+    model = _links_file(path) if path.is_file() else None
+    return topology_of(model.links if model is not None else [], kinds)
+
+
+def topology_of(links: Sequence[InventoryLink], kinds: dict[str, str] | None = None) -> Topology:
+    """The fabric's links as validated (links.yaml's entries), with each device's kind."""
+    built = [
         Link(Endpoint(*a), Endpoint(*b), raw.role, raw.speed, raw.network, raw.roce_profile)
-        for raw in model.links
+        for raw in links
         for a, b in (raw.ends(),)
     ]
-    return Topology(links=links, kinds=dict(kinds or {}))
+    return Topology(links=built, kinds=dict(kinds or {}))
 
 
 def _links_file(path: Path) -> LinksFile | None:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Generic, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, runtime_checkable
 
 from pydantic import JsonValue
 from pydantic_core import to_jsonable_python
@@ -324,3 +324,48 @@ class DeviceGuard(Protocol):
     yields notes for the apply outcome's events (e.g. a stale lock it reclaimed)."""
 
     def __call__(self, runner: CommandRunner) -> AbstractContextManager[list[str]]: ...
+
+
+@runtime_checkable
+class LineLockLike(Protocol):
+    """The device lock as shell fragments, for a platform that folds it into its own lines (SONiC: the
+    read line reads it, the prepare line takes it, the confirm line releases it). Built by the caller
+    (agent.rollout.line_lock.LineLock), so platforms need no rollout code. `judge` and `confirm_taken`
+    raise (LockHeld) when the device is someone else's; nothing may be written before `confirm_taken`."""
+
+    device: str
+    taken: bool
+
+    def read_command(self) -> str: ...
+
+    def judge(self, text: str) -> list[str]: ...
+
+    def take_command(self) -> str: ...
+
+    def confirm_taken(self, text: str) -> None: ...
+
+    def release_command(self) -> str: ...
+
+
+@runtime_checkable
+class FoldableGuard(Protocol):
+    """A DeviceGuard that can also hand out its lock as a LineLockLike for one device."""
+
+    def __call__(self, runner: CommandRunner) -> AbstractContextManager[list[str]]: ...
+
+    def line_lock(self, device: str) -> LineLockLike: ...
+
+
+@runtime_checkable
+class LockFolding(Protocol):
+    """An adapter whose apply takes the device lock inside its own command lines (no lock round trips):
+    `gather_locked` reads the device and the lock in one line and judges it (LockHeld: nothing taken,
+    nothing written); `apply_locked` takes it before the first write and releases it at the end."""
+
+    def gather_locked(
+        self, runner: CommandRunner, intent: DeviceIntent, lock: LineLockLike
+    ) -> tuple[Any, list[str]]: ...
+
+    def apply_locked(
+        self, runner: CommandRunner, intent: DeviceIntent, plan: ChangePlan[Any], opts: ApplyOptions, lock: LineLockLike
+    ) -> ApplyOutcome: ...

@@ -10,7 +10,9 @@ hosts, later EOS/Cumulus) and gets the device's CommandRunner from the adapter's
 
 A device failure is a failed Nornir Result for that host (Nornir catches the exception); other hosts
 carry on. A change can be wrapped in a `DeviceGuard` the caller builds (rollouts and `apply` pass the
-device lock of agent.rollout.locks), so this module knows nothing of locks.
+device lock of agent.rollout.locks), so this module knows nothing of locks. An adapter that takes the
+lock inside its own command lines (LockFolding: SONiC) gets it as a LineLockLike from a FoldableGuard
+instead of being wrapped, which saves the lock's own round trips.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from agent.platforms.base import (
     ChangePlan,
     CommandRunner,
     DeviceGuard,
+    FoldableGuard,
+    LineLockLike,
+    LockFolding,
     NapalmBacked,
 )
 from agent.platforms.registry import adapter_for
@@ -93,6 +98,9 @@ def apply_task(
     guard refuses (locked by anyone else: LockHeld naming the holder) fails untouched."""
     intent = _intent(task, intents)
     runner = runner_for(task, intent)
+    adapter = adapter_for(intent.platform)
+    if isinstance(guard, FoldableGuard) and isinstance(adapter, LockFolding):
+        return _apply_folded(task, intent, runner, opts, guard.line_lock(task.host.name))
     return _guarded(runner, guard, lambda: _apply(task, intent, runner, opts))
 
 
@@ -110,6 +118,24 @@ def _apply(task: Task, intent: DeviceIntent, runner: CommandRunner, opts: ApplyO
     adapter = adapter_for(intent.platform)
     plan = adapter.plan(intent, _gather_verified(task, intent, runner))
     outcome: ApplyOutcome = adapter.apply(runner, intent, plan, opts)
+    failed = outcome.status not in OK_STATUSES
+    changed = outcome.status in (ApplyStatus.applied, ApplyStatus.pending_confirm)
+    return Result(host=task.host, result=outcome, changed=changed, failed=failed, diff="\n".join(plan.lines))
+
+
+def _apply_folded(
+    task: Task, intent: DeviceIntent, runner: CommandRunner, opts: ApplyOptions, lock: LineLockLike
+) -> Result:
+    """The apply of a platform that takes the lock inside its own lines: the read line also reads the
+    lock (someone else's: LockHeld, the device fails untouched), the change takes and releases it."""
+    adapter = adapter_for(intent.platform)
+    assert isinstance(adapter, LockFolding)
+    raw, notes = adapter.gather_locked(runner, intent, lock)
+    verify_identity(task.host.name, adapter.normalize(task.host.name, raw).hostname, task.host.get(IDENTITY_KEY))
+    plan = adapter.plan(intent, raw)
+    outcome: ApplyOutcome = adapter.apply_locked(runner, intent, plan, opts, lock)
+    if lock.taken:  # a stale lock is reclaimed only by a change that took it
+        outcome.events.extend(notes)
     failed = outcome.status not in OK_STATUSES
     changed = outcome.status in (ApplyStatus.applied, ApplyStatus.pending_confirm)
     return Result(host=task.host, result=outcome, changed=changed, failed=failed, diff="\n".join(plan.lines))

@@ -9,13 +9,13 @@ that follows from another names it in `caused_by`, and `root_causes` lists each 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from agent.checks.engine import AuditResult
 from agent.checks.finding import Finding
 from agent.report.causes import effects_of
 from agent.report.common import ReportMeta, check_status, counts, grouped, iso, location, specs, summary_line
+from agent.report.jsontext import dumps_indented
 
 _ABSENT = ("absent", "not set", "no ", "unmapped", "not reported")
 
@@ -42,11 +42,12 @@ def _check_entry(check_id: str, findings: list[Finding]) -> dict[str, Any]:
             "expected_value": f.expected,
             "actual_value": f.actual,
         }
+    status = check_status(findings)
     return {
-        "complies": check_status(findings) != "fail",
+        "complies": status != "fail",
         "title": spec.title if spec else check_id,
         "severity": spec.severity.value if spec else None,
-        "status": check_status(findings),
+        "status": status,
         "present": present,
         "missing": missing,
         "remediation": remediation,
@@ -85,4 +86,5 @@ def document(result: AuditResult, meta: ReportMeta | None = None) -> dict[str, A
 
 
 def render(result: AuditResult, meta: ReportMeta | None = None) -> str:
-    return json.dumps(document(result, meta), indent=2, sort_keys=False) + "\n"
+    """The document as indented JSON, in its key order (agent.report.jsontext: the fast encoder)."""
+    return dumps_indented(document(result, meta)) + "\n"

@@ -24,14 +24,14 @@ import os
 import shlex
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from agent.errors import DeviceError, SessionLost
-from agent.platforms.base import CommandRunner
+from agent.errors import DeviceError, Locked, SessionLost
+from agent.platforms.base import CommandRunner, LineLockLike
 from agent.process import pid_alive
 
 LOCAL_LOCK_FILE = "rollout.lock"
@@ -93,7 +93,7 @@ class LockInfo:
         return f"{self.owner} pid {self.pid} txid {self.txid} ({self.playbook}; {when})"
 
 
-class LockHeld(Exception):
+class LockHeld(Locked):
     """Someone else holds the lock; the message says who, and how to proceed."""
 
     def __init__(self, where: str, holder: LockInfo | None, hint: str) -> None:
@@ -207,12 +207,7 @@ class DeviceLock:
         return reclaimed
 
     def _hint(self, holder: LockInfo | None) -> str:
-        breaking = f"`roce-agent rollout PLAYBOOK --break-lock {self.runner.device}={holder.txid if holder else ''}`"
-        if holder is not None and holder.expired:
-            return f"the lock expired; break it with {breaking}"
-        if holder is not None and not holder_alive(holder):
-            return f"its rollout stopped: `--resume` or `--abort` it, or break the lock with {breaking}"
-        return f"wait for it, or break it with {breaking} if you know it is stale"
+        return hint_for(self.runner.device, holder)
 
     def release(self, txid: str) -> None:
         """Remove our lock; a session that dropped (the fault that ended the change) is reopened once."""
@@ -244,11 +239,36 @@ class DeviceLock:
             self.runner.upload(self.path, b"")
 
 
-def device_guard(
-    info: LockInfo, path: str = DEFAULT_DEVICE_LOCK
-) -> Callable[[CommandRunner], AbstractContextManager[list[str]]]:
-    """A DeviceGuard for agent.platforms.tasks: hold the device lock around the change on each device."""
-    return lambda runner: held(DeviceLock(runner, path), info)
+def hint_for(device: str, holder: LockInfo | None) -> str:
+    """How to proceed past a lock `holder` keeps on `device` (what a refusal prints)."""
+    breaking = f"`roce-agent rollout PLAYBOOK --break-lock {device}={holder.txid if holder else ''}`"
+    if holder is not None and holder.expired:
+        return f"the lock expired; break it with {breaking}"
+    if holder is not None and not holder_alive(holder):
+        return f"its rollout stopped: `--resume` or `--abort` it, or break the lock with {breaking}"
+    return f"wait for it, or break it with {breaking} if you know it is stale"
+
+
+class DeviceLockGuard:
+    """A DeviceGuard for agent.platforms.tasks: hold the device lock around the change on each device.
+    A platform that folds the lock into its own command lines (LockFolding) asks for `line_lock`
+    instead: the same file and record, taken and released by those lines (agent.rollout.line_lock)."""
+
+    def __init__(self, info: LockInfo, path: str = DEFAULT_DEVICE_LOCK) -> None:
+        self.info = info
+        self.path = path
+
+    def __call__(self, runner: CommandRunner) -> AbstractContextManager[list[str]]:
+        return held(DeviceLock(runner, self.path), self.info)
+
+    def line_lock(self, device: str) -> LineLockLike:
+        from agent.rollout.line_lock import LineLock  # it builds on this module's records
+
+        return LineLock(device, self.path, self.info)
+
+
+def device_guard(info: LockInfo, path: str = DEFAULT_DEVICE_LOCK) -> DeviceLockGuard:
+    return DeviceLockGuard(info, path)
 
 
 @contextlib.contextmanager

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
+if TYPE_CHECKING:  # imported where a graph is built: ~60-90 ms of every command's start-up otherwise
+    import networkx as nx
 
 LinkRole = Literal["host", "fabric"]
 
@@ -81,6 +82,8 @@ class Topology:
 
     def graph(self) -> nx.MultiGraph:
         """Device-level multigraph; each edge carries its Link."""
+        import networkx as nx
+
         g: nx.MultiGraph = nx.MultiGraph()
         for dev, kind in self.kinds.items():
             g.add_node(dev, kind=kind)

@@ -11,8 +11,8 @@ so verification accepts and refuses exactly what the full file would.
 
 from __future__ import annotations
 
-import atexit
 import logging
+import multiprocessing.util
 import os
 import shutil
 import sys
@@ -21,6 +21,7 @@ import threading
 
 _lock = threading.Lock()
 _dir: str | None = None
+_dir_pid = 0  # the process that made _dir: a forked worker makes (and removes) its own
 _indexes: dict[tuple[str, int, int, int], tuple[list[str], dict[str, list[str]]]] = {}
 _files: dict[tuple[str, int, int, int, str], str] = {}
 
@@ -72,10 +73,14 @@ def pinned_keys_file(known_hosts: str, host: str, port: int) -> str:
 
 
 def _private_dir() -> str:
-    global _dir
-    if _dir is None:
-        _dir = tempfile.mkdtemp(prefix="roce-agent-known-hosts-")
-        atexit.register(shutil.rmtree, _dir, True)
+    """This process's directory of views, removed when it exits. A forked gather worker
+    (agent.runners.processes) leaves through os._exit, which skips atexit; multiprocessing's finalizers
+    run there too, and each one only in the process that registered it, so a worker never removes the
+    parent's views and the parent never leaks a worker's."""
+    global _dir, _dir_pid
+    if _dir is None or _dir_pid != os.getpid():
+        _dir, _dir_pid = tempfile.mkdtemp(prefix="roce-agent-known-hosts-"), os.getpid()
+        multiprocessing.util.Finalize(None, shutil.rmtree, args=(_dir, True), exitpriority=0)
     return _dir
 
 

@@ -9,6 +9,7 @@ host; `echo 1 | sudo tee /sys/...` is the idiom that works.
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -32,7 +33,7 @@ class ShellExit(Exception):
         self.rc = rc
 
 
-@dataclass
+@dataclass(frozen=True)
 class Word:
     text: str
     glob: bool = False  # contains unquoted glob characters
@@ -64,6 +65,11 @@ class Builtin(Protocol):
 
 def tokenize(line: str) -> list[Word | str]:
     """Words (quotes removed, glob flag kept) and operator strings; redirections are operators too."""
+    return list(_tokens(line))
+
+
+@functools.lru_cache(maxsize=1024)  # the twins of a fabric are sent the same lines over and over
+def _tokens(line: str) -> tuple[Word | str, ...]:
     tokens: list[Word | str] = []
     buf: list[str] = []
     started = glob = False
@@ -106,7 +112,7 @@ def tokenize(line: str) -> list[Word | str]:
             buf.append(c)
             started, i = True, i + 1
     flush()
-    return tokens
+    return tuple(tokens)
 
 
 def _double_quoted(line: str, i: int, buf: list[str]) -> int:
@@ -253,7 +259,7 @@ class Shell:
                 prefix = base.rstrip("/") + "/"
                 if any(c in part for c in "*?["):
                     entries = files.listdir(self.twin, base) or []
-                    next_candidates += [prefix + e for e in sorted(entries) if fnmatch.fnmatchcase(e, part)]
+                    next_candidates += [prefix + e for e in fnmatch.filter(sorted(entries), part)]  # posix: case kept
                 else:
                     next_candidates.append(prefix + part)
             candidates = next_candidates

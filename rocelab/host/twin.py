@@ -71,6 +71,7 @@ class HostTwin:
         self._flap_commands = 0
         self._files: dict[str, bytes] | None = None
         self._state_file = state_dir / f"{hostname}.json" if state_dir else None
+        self._saved_text: str | None = None  # what _save last wrote
         if self._state_file and self._state_file.exists():
             self._load()
 
@@ -238,10 +239,14 @@ class HostTwin:
     def _save(self) -> None:
         if self._state_file is None:
             return
+        text = json.dumps(self._snapshot())
+        if text == self._saved_text and self._state_file.exists():  # a read under sudo changed nothing
+            return
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = self._state_file.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self._snapshot()))
+        temporary.write_text(text)
         temporary.replace(self._state_file)
+        self._saved_text = text
 
     def _load(self) -> None:
         from rocelab.host.nic import Ets

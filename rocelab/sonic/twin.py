@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from rocelab.cost import invocations
-from rocelab.sonic import cli_config, cli_db, cli_show, cli_stats
+from rocelab.sonic import cli_config, cli_db, cli_show, cli_stats, file_cli
 from rocelab.sonic.appl import render_appl_db, render_state_db
 from rocelab.sonic.asicdb import render_asic_db
 from rocelab.sonic.buffermgr import BufferManager
@@ -330,6 +330,8 @@ class SonicTwin:
             "test": lambda w, s: self._test(w[1:]),
             "[": lambda w, s: self._test(w[1:-1] if w[-1] == "]" else w[1:]),
             "rm": lambda w, s: self._rm(w),
+            "printf": lambda w, s: file_cli.printf(w),
+            "mv": lambda w, s: file_cli.mv(self.files, w, self._abs),
         }
 
     def _root_only(self, words: list[str], sudo: bool) -> CommandResult:

@@ -128,3 +128,36 @@ def test_safe_loader_check_refuses_what_plain_nornir_cannot_read(tmp_path: Path)
     with pytest.raises(InputError) as err:
         yamlsafe.check_safe_loader(text, path)
     assert err.value.problems[0].line == 1
+
+
+# Scalars whose type depends on the YAML version or the resolver's first-character table.
+SCALARS = "a: yes\nb: 010\nc: 0o17\nd: 1:30\ne: 1_000\nf: .inf\ng: ~\nh: 2024-01-02\ni: 0x1F\nj: '010'\nk: True\n"
+
+
+@pytest.mark.parametrize(
+    "text", [SCALARS, "%YAML 1.1\n---\n" + SCALARS, "- [1, 2.5, null, '', -0.5e+3, +1]\n- {<<: {a: 1}, b: 2}\n"]
+)
+def test_fast_loader_reads_what_the_plain_safe_loader_reads(text: str) -> None:
+    from ruamel.yaml import YAML
+
+    assert yamlsafe.load_text(text, Path("f.yaml"), lines=False) == YAML(typ="safe").load(text)
+
+
+def test_fast_loader_looks_the_yaml_version_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per scalar it cost a third of the safe loader's time on a big hosts.yaml."""
+    from ruamel.yaml.resolver import VersionedResolver
+
+    calls: list[int] = []
+    version = VersionedResolver.processing_version
+
+    def counted(self: VersionedResolver) -> object:
+        calls.append(1)
+        found: object = version.fget(self)  # type: ignore[attr-defined]
+        return found
+
+    monkeypatch.setattr(VersionedResolver, "processing_version", property(counted))
+    doc = yamlsafe.load_text(
+        "\n".join(f"h{i}: {{port: {i}, data: {{on: off}}}}" for i in range(50)), Path("h.yaml"), lines=False
+    )
+    assert doc["h7"] == {"port": 7, "data": {"on": "off"}}
+    assert len(calls) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import JsonValue
 
 from agent.counters import CounterSample
-from agent.errors import DeviceError, ParseError
+from agent.errors import DeviceError, ParseError, PreflightRefused
 from agent.intent import DeviceIntent
 from agent.platforms.base import (
     ApplyOptions,
@@ -24,17 +25,18 @@ from agent.platforms.base import (
     ChangePlan,
     ChangeStep,
     CommandRunner,
+    LineLockLike,
     PlatformAdapter,
     reconnect_of,
 )
 from agent.platforms.sonic import deadman, gcu_cost, preflight, steps
 from agent.platforms.sonic.counters import read_counters
-from agent.platforms.sonic.gather import SonicRaw, gather
+from agent.platforms.sonic.gather import Section, SonicRaw, gather, gather_with, pg_lookup_path
 from agent.platforms.sonic.normalize import normalize
 from agent.platforms.sonic.patch import Operation, describe, fingerprint, plan_ops
 from agent.platforms.sonic.releases import DeviceFacts, device_facts
 from agent.platforms.sonic.render import render
-from agent.platforms.sonic.transaction import Reconnect, SonicTransaction, TxSettings
+from agent.platforms.sonic.transaction import PrepareCheck, Reconnect, SonicTransaction, TxSettings
 from agent.platforms.sonic.verify import intent_verifier
 from agent.state import DeviceState
 
@@ -53,6 +55,7 @@ class SonicAdapter:
         # CONFIG_DB each recent plan was made from, by its fingerprint (content-addressed, so it can never
         # be stale: apply uses it only for a plan with that very fingerprint). Saves apply a re-read.
         self._bases: dict[str, dict[str, Any]] = {}
+        self._prechecks: dict[str, PrepareCheck] = {}  # the same plans' checks left to the prepare line
         self._bases_lock = threading.Lock()  # plans and applies of many devices run in Nornir's threads
 
     def connect(self, host: Host, config: Config) -> CommandRunner:
@@ -66,6 +69,20 @@ class SonicAdapter:
 
     def gather(self, runner: CommandRunner, intent: DeviceIntent | None) -> SonicRaw:
         return gather(runner, list(intent.ports) if intent is not None else None)
+
+    def gather_locked(
+        self, runner: CommandRunner, intent: DeviceIntent, lock: LineLockLike
+    ) -> tuple[SonicRaw, list[str]]:
+        """LockFolding: the read line also prints the device lock, judged here (LockHeld: stop untouched)."""
+        raw, printed = gather_with(runner, list(intent.ports), [(LOCK_SECTION, lock.read_command())])
+        notes = lock.judge(printed[LOCK_SECTION])
+        path = pg_lookup_path(raw.config_db)
+        if path is not None and "pg_lookup" not in raw.sections:  # the prepare line reads it (PrepareCheck)
+            raw.read_later = None
+            raw.sections[preflight.DEFERRED_LOOKUP] = Section(
+                preflight.DEFERRED_LOOKUP, f"cat {shlex.quote(path)} 2>/dev/null"
+            )
+        return raw, notes
 
     def read_counters(self, runner: CommandRunner, ports: Sequence[str]) -> CounterSample:
         """CountersRead: the counter CLIs only, one round trip (agent.platforms.sonic.counters)."""
@@ -110,10 +127,7 @@ class SonicAdapter:
             steps=plan_steps(intent, live, preflight.gcu_operations(ops, live)),
         )
         if ops and plan.base_fingerprint:
-            with self._bases_lock:
-                while len(self._bases) >= MAX_BASES:
-                    self._bases.pop(next(iter(self._bases)))
-                self._bases[plan.base_fingerprint] = live
+            self._keep(plan.base_fingerprint, live, self._precheck(intent, raw))
         if not intent.ports:
             plan.warnings.append("no links for this switch in links.yaml: only switch-wide tables are rendered")
         if len(plan.steps) > 1:
@@ -122,6 +136,25 @@ class SonicAdapter:
         if ops and sum(gcu_cost.sort_seconds(f) for f, _ in sizes) >= LONG_SORT_S:
             plan.warnings.append(gcu_cost.estimate_steps(sizes))
         return plan
+
+    def _precheck(self, intent: DeviceIntent, raw: SonicRaw) -> PrepareCheck | None:
+        """The lookup-file check an apply's read left to the prepare line (gather_locked), if any."""
+        deferred = raw.sections.get(preflight.DEFERRED_LOOKUP)
+        if deferred is None:
+            return None
+        live = raw.config_db
+        return PrepareCheck(
+            "pg_lookup", deferred.command, lambda text, notes: preflight.lookup_check(intent, live, text, notes)
+        )
+
+    def _keep(self, fingerprint: str, live: dict[str, Any], precheck: PrepareCheck | None) -> None:
+        with self._bases_lock:
+            while len(self._bases) >= MAX_BASES:
+                self._prechecks.pop(dropped := next(iter(self._bases)), None)
+                self._bases.pop(dropped)
+            self._bases[fingerprint] = live
+            if precheck is not None:
+                self._prechecks[fingerprint] = precheck
 
     def apply(
         self,
@@ -132,12 +165,38 @@ class SonicAdapter:
         reconnect: Reconnect | None = None,
     ) -> ApplyOutcome:
         """The transaction; `reconnect` (default: the runner's own) reopens a session after a drop."""
+        return self._apply(runner, intent, plan, opts, reconnect, None)
+
+    def apply_locked(
+        self,
+        runner: CommandRunner,
+        intent: DeviceIntent,
+        plan: ChangePlan[Operation],
+        opts: ApplyOptions,
+        lock: LineLockLike,
+    ) -> ApplyOutcome:
+        """LockFolding: the transaction's prepare line takes `lock`, its confirm line releases it."""
+        return self._apply(runner, intent, plan, opts, None, lock)
+
+    def _apply(
+        self,
+        runner: CommandRunner,
+        intent: DeviceIntent,
+        plan: ChangePlan[Operation],
+        opts: ApplyOptions,
+        reconnect: Reconnect | None,
+        lock: LineLockLike | None,
+    ) -> ApplyOutcome:
         tx = SonicTransaction(runner, reconnect=reconnect or reconnect_of(runner), settings=self.settings)
         verifier = intent_verifier(lambda raw: render(intent, facts_of(raw)), list(intent.ports))
         with self._bases_lock:
             base = self._bases.pop(plan.base_fingerprint, None) if plan.base_fingerprint else None
+        with self._bases_lock:
+            precheck = self._prechecks.pop(plan.base_fingerprint, None) if plan.base_fingerprint else None
         try:
-            return tx.execute(plan, verifier, opts, base=base)
+            return tx.execute(plan, verifier, opts, base=base, lock=lock, precheck=precheck)
+        except PreflightRefused:
+            raise  # as the plan's own pre-flight refusal: the device fails, nothing was written
         except DeviceError as exc:
             return ApplyOutcome(intent.name, ApplyStatus.rolled_back, f"stopped before any write: {exc}", plan=plan)
 
@@ -167,6 +226,7 @@ class SonicAdapter:
         return latest
 
 
+LOCK_SECTION = "device_lock"  # the read line's section with the lock record (apply only)
 MAX_BASES = 64  # a switch's CONFIG_DB is ~0.1-1 MB; plans beyond that re-read theirs at apply
 LONG_SORT_S = 30.0  # say how long GCU will take when its sort alone takes this long
 

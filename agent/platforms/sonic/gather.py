@@ -18,7 +18,7 @@ import json
 import secrets
 import shlex
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from agent.platforms.base import CommandRunner
 from agent.platforms.sonic import switch_hash
 from agent.platforms.sonic.fastread import DB_COMMAND, VERSION_FILE, DbRead, FastPathUnavailable, parse_db_read
 from agent.platforms.sonic.tables import strip_reference
-from agent.policy.platforms import EIGHT_LANES, lane_count
+from agent.policy.platforms import EIGHT_LANES, eight_lane_name, lane_count, mellanox_model
 
 CONFIG_DB_COMMAND = "sonic-cfggen -d --print-data"
 SAVED_CONFIG_PATH = "/etc/sonic/config_db.json"
@@ -262,26 +262,9 @@ def candidate_profiles(config_db: dict[str, Any], ports: Collection[str]) -> lis
             # the dynamic model names non-default MTUs and narrower-speed 8-lane ports (getDynamicProfileName)
             base = f"pg_lossless_{speed}_{cables[port]}" + (f"_mtu{mtu}" if mtu != DEFAULT_MTU else "")
             names.add(f"{base}_profile")
-            if lane_count(entry.get("lanes")) == EIGHT_LANES and _eight_lane_name(model, str(speed)):
+            if lane_count(entry.get("lanes")) == EIGHT_LANES and eight_lane_name(model, str(speed)):
                 names.add(f"{base}_8lane_profile")
     return sorted(names)
-
-
-def mellanox_model(platform: object) -> int | None:
-    """buffermgrdyn's Mellanox model number: the 4 digits after the first "sn" of DEVICE_METADATA platform
-    (x86_64-nvidia_sn5600-r0 -> 5600, x86_64-mlnx_msn4700-r0 -> 4700); None off Mellanox/NVIDIA."""
-    text = str(platform or "")
-    if not any(vendor in text for vendor in ("mlnx", "nvidia")) or "sn" not in text:
-        return None
-    digits = text[text.index("sn") + 2 : text.index("sn") + 6]
-    return int(digits) if digits.isdigit() else None
-
-
-def _eight_lane_name(model: int | None, speed: str) -> bool:
-    """Only SN4xxx below 400G and SN5xxx below 800G get "_8lane" (their top speed exists only on 8 lanes)."""
-    if model is None:
-        return False
-    return (model // 1000 == 4 and speed != "400000") or (model // 1000 == 5 and speed != "800000")
 
 
 def batch_line(cmds: list[tuple[str, str]], nonce: str) -> str:
@@ -333,21 +316,35 @@ def gather(runner: CommandRunner, ports: Collection[str] | None = None) -> Sonic
     The first line runs `sonic-cfggen -d --print-data` only when redis-cli fails, so a switch without
     redis-cli costs no extra round trip: the show read then needs only its batched state line.
     Raises DeviceError/ParseError naming the device and command."""
+    return gather_with(runner, ports)[0]
+
+
+def gather_with(
+    runner: CommandRunner, ports: Collection[str] | None = None, extra: Sequence[tuple[str, str]] = ()
+) -> tuple[SonicRaw, dict[str, str]]:
+    """`gather`, with `extra` (name, command) pairs run in the same line (apply's lock read); returns
+    what each extra printed beside the state."""
     nonce = secrets.token_hex(4)
-    res = runner.run(fast_read_line(nonce), timeout=120.0)
-    return read_from(runner, ports, res.output, nonce)
+    res = runner.run(fast_read_line(nonce, extra), timeout=120.0)
+    cmds = [*FAST_COMMANDS, *extra]
+    sections = split_sections(runner.device, res.output, cmds, nonce)
+    printed = {name: sections.pop(name).output for name, _ in extra}
+    return _read_sections(runner, ports, sections), printed
 
 
-def fast_read_line(nonce: str) -> str:
+def fast_read_line(nonce: str, extra: Sequence[tuple[str, str]] = ()) -> str:
     """The one-round-trip read as a shell line, so a write script can end with it (the transaction's
     verify read rides on its commit line)."""
-    return batch_line(FAST_COMMANDS, nonce)
+    return batch_line([*FAST_COMMANDS, *extra], nonce)
 
 
 def read_from(runner: CommandRunner, ports: Collection[str] | None, output: str, nonce: str) -> SonicRaw:
     """The switch's state from what `fast_read_line(nonce)` printed; the show read (more round trips on
     `runner`) when the switch could not answer through redis."""
-    sections = split_sections(runner.device, output, FAST_COMMANDS, nonce)
+    return _read_sections(runner, ports, split_sections(runner.device, output, FAST_COMMANDS, nonce))
+
+
+def _read_sections(runner: CommandRunner, ports: Collection[str] | None, sections: dict[str, Section]) -> SonicRaw:
     answer = sections.pop("db").output
     try:
         read = parse_db_read(answer)

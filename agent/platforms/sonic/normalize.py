@@ -127,6 +127,7 @@ def _port(ctx: Ctx, port: str) -> PortState:
     dot1p_map = qos.get("dot1p_to_tc_map")
     trust = TrustMode.dscp if dscp_map else TrustMode.pcp if dot1p_map else TrustMode.none
     status = ctx.status.get(port, {})
+    vlans = ctx.vlans_of(port)
     return PortState(
         name=port,
         admin_up=_admin_up(cfg_port, status),
@@ -149,8 +150,8 @@ def _port(ctx: Ctx, port: str) -> PortState:
         max_headroom_size=to_int(
             ctx, f"BUFFER_MAX_PARAM_TABLE|{port}", ctx.max_params.get(port, {}).get("max_headroom_size")
         ),
-        vlans=_vlans(ctx, port),
-        vrfs=port_vrfs(ctx.table("INTERFACE"), ctx.table("VLAN_INTERFACE"), port, _vlans(ctx, port)),
+        vlans=vlans,
+        vrfs=port_vrfs(ctx.table("INTERFACE"), ctx.table("VLAN_INTERFACE"), port, vlans),
         lanes=lane_count(cfg_port.get("lanes")),
     )
 
@@ -162,16 +163,6 @@ def _admin_up(cfg_port: dict[str, Any], status: dict[str, str]) -> bool:
     if admin in ("up", "down"):
         return admin == "up"
     return bool(cfg_port.get("admin_status", "down") == "up")
-
-
-def _vlans(ctx: Ctx, port: str) -> list[int]:
-    """VLAN_MEMBER keys are `Vlan1000|Ethernet0`; [] means a routed port."""
-    out: list[int] = []
-    for key in ctx.table("VLAN_MEMBER"):
-        vlan, _, member = key.partition("|")
-        if member == port and vlan.startswith("Vlan") and vlan[4:].isdigit():
-            out.append(int(vlan[4:]))
-    return sorted(out)
 
 
 def _queues(ctx: Ctx, port: str) -> dict[int, QueueState]:

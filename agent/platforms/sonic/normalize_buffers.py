@@ -72,9 +72,8 @@ def key_range(ctx: Ctx, key: str) -> list[int]:
 
 
 def priority_groups(ctx: Ctx, port: str) -> list[PriorityGroupState]:
-    configured = {k.split("|", 1)[1]: e for k, e in ctx.table("BUFFER_PG").items() if k.split("|", 1)[0] == port}
-    programmed_keys = {k.split(":", 2)[2] for k in ctx.appl_pg_keys if k.split(":")[1:2] == [port]}
-    programmed_keys |= {k.split(":", 1)[1] for k, v in ctx.appl_pgs.items() if k.split(":")[0] == port and v}
+    pgs = ctx.port_pgs(port)
+    configured, programmed_keys = pgs.configured, pgs.programmed
     groups: list[PriorityGroupState] = []
     for key in sorted(set(configured) | programmed_keys):
         profile = configured.get(key, {}).get("profile")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent.errors import ParseError
@@ -11,6 +12,14 @@ from agent.platforms.sonic.fastread import DbRead
 from agent.platforms.sonic.gather import CONFIG_DB_COMMAND, SonicRaw
 
 Table = dict[str, dict[str, Any]]
+
+
+@dataclass
+class PortPgs:
+    """One port's priority groups as CONFIG_DB configures them and APPL_DB lists them."""
+
+    configured: dict[str, dict[str, Any]] = field(default_factory=dict)  # BUFFER_PG `port|key` -> entry
+    programmed: set[str] = field(default_factory=set)  # keys APPL_DB BUFFER_PG_TABLE has (listed, or read)
 
 
 class Ctx:
@@ -27,6 +36,8 @@ class Ctx:
         # per-port views of switch-wide tables, built once instead of scanning the table for every port
         self.maps: dict[tuple[str, str], dict[int, int] | None] = {}
         self._queue_entries: dict[str, list[tuple[str, dict[str, Any]]]] | None = None
+        self._pgs: dict[str, PortPgs] | None = None
+        self._vlans: dict[str, list[int]] | None = None
         if raw.db is not None:
             self._from_db(raw.db)
         else:
@@ -40,8 +51,9 @@ class Ctx:
         self.version = v.version_from_yml(yml.output if yml is not None else "", meta)
         self.status = v.interfaces_status(appl, self.table("PORT"))
         self.pfc = v.pfc_counters(counters)
-        self.queues = v.queue_counters(counters)
-        self.ecn_marked = v.wred_counters(counters)
+        queues = v.data_queues(counters)
+        self.queues = v.queue_counters(counters, queues)
+        self.ecn_marked = v.wred_counters(counters, queues)
         self.wd = v.pfcwd_stats(counters)
         self.pg_wm = v.pg_headroom_watermark(counters)
         self.appl_pg_keys = {k for k in appl if k.startswith("BUFFER_PG_TABLE:")}
@@ -95,6 +107,25 @@ class Ctx:
                 self._queue_entries.setdefault(q_port, []).append((q_key, entry))
         return self._queue_entries.get(port, [])
 
+    def port_pgs(self, port: str) -> PortPgs:
+        """`port`'s BUFFER_PG entries by PG key, and the PG keys APPL_DB programs for it.
+
+        Indexed by port on first use: scanning the three tables for every port was quadratic in the
+        ports (a 64-port switch has ~200 PG entries in each)."""
+        if self._pgs is None:
+            self._pgs = _index_pgs(self)
+        return self._pgs.get(port) or PortPgs()
+
+    def vlans_of(self, port: str) -> list[int]:
+        """The VLANs `port` is a member of (VLAN_MEMBER keys `Vlan1000|Ethernet0`), sorted; [] = routed."""
+        if self._vlans is None:
+            self._vlans = {}
+            for key in self.table("VLAN_MEMBER"):
+                vlan, _, member = key.partition("|")
+                if vlan.startswith("Vlan") and vlan[4:].isdigit():
+                    self._vlans.setdefault(member, []).append(int(vlan[4:]))
+        return sorted(self._vlans.get(port, []))
+
     def table(self, name: str) -> Table:
         value = self.cfg.get(name) or {}
         if not isinstance(value, dict):
@@ -109,3 +140,35 @@ def to_int(ctx: Ctx, what: str, value: Any) -> int | None:
         return int(str(value).strip())
     except ValueError:
         raise ParseError(ctx.device, CONFIG_DB_COMMAND, f"{what}: {value!r} is not an integer") from None
+
+
+def _index_pgs(ctx: Ctx) -> dict[str, PortPgs]:
+    """Every port's PortPgs in one pass over BUFFER_PG, APPL_DB's PG keys and the PG entries read.
+
+    A key without its PG part (`Ethernet0` in BUFFER_PG) naming a port is a ParseError, as it failed the
+    switch's read before (an IndexError); one naming no port is ignored, as before."""
+    out: dict[str, PortPgs] = {}
+    ports = ctx.table("PORT")
+    for key, entry in ctx.table("BUFFER_PG").items():
+        port, sep, pg = key.partition("|")
+        _require_pg(ctx, sep, port, ports, f"BUFFER_PG key {key!r}")
+        if sep:
+            out.setdefault(port, PortPgs()).configured[pg] = entry
+    for key in ctx.appl_pg_keys:  # BUFFER_PG_TABLE:<port>:<pg>
+        parts = key.split(":", 2)
+        if len(parts) >= 2:
+            _require_pg(ctx, "x" if len(parts) == 3 else "", parts[1], ports, f"APPL_DB key {key!r}")
+            if len(parts) == 3:
+                out.setdefault(parts[1], PortPgs()).programmed.add(parts[2])
+    for key, fields in ctx.appl_pgs.items():  # <port>:<pg> of the entries read
+        port, sep, pg = key.partition(":")
+        if fields:
+            _require_pg(ctx, sep, port, ports, f"APPL_DB key BUFFER_PG_TABLE:{key}")
+            if sep:
+                out.setdefault(port, PortPgs()).programmed.add(pg)
+    return out
+
+
+def _require_pg(ctx: Ctx, sep: str, port: str, ports: Table, what: str) -> None:
+    if not sep and port in ports:
+        raise ParseError(ctx.device, CONFIG_DB_COMMAND, f"{what} has no priority-group part")

@@ -26,12 +26,12 @@ _DASHES = re.compile(r"-+")
 #: queuestat/wredstat name a queue by its COUNTERS_QUEUE_TYPE_MAP type and COUNTERS_QUEUE_INDEX_MAP index:
 #: UC3 (SAI_QUEUE_TYPE_UNICAST), MC13 (MULTICAST), ALL3 (SAI_QUEUE_TYPE_ALL: platforms whose queues carry
 #: both). Unicast and ALL queues are the ones TC_TO_QUEUE_MAP sends RoCE to; multicast ones are not.
-_DATA_QUEUE_TYPES = ("UC", "ALL")
+DATA_QUEUE_TYPES = ("UC", "ALL")
 
 
 def data_queue_index(name: str) -> int | None:
     """ "UC3" / "ALL3" -> 3; "MC13", "VOQ..." and anything else -> None (not a queue the checks read)."""
-    for prefix in _DATA_QUEUE_TYPES:
+    for prefix in DATA_QUEUE_TYPES:
         if name.startswith(prefix) and name[len(prefix) :].isdecimal():
             return int(name[len(prefix) :])
     return None

@@ -129,23 +129,39 @@ def _lossless_ports(intent: DeviceIntent) -> list[str]:
     return [p.name for p in intent.ports.values() if p.lossless_priorities]
 
 
+DEFERRED_LOOKUP = "pg_lookup_deferred"  # a section naming the lookup file apply's prepare line will read
+LOOKUP_UNREAD = "could not read the device's pg_profile_lookup.ini: (speed, cable) coverage not checked"
+
+
 def _lookup_coverage(pf: Preflight, intent: DeviceIntent, cfg: dict[str, Any], sections: Mapping[str, Section]) -> None:
     if pf.facts.buffer_model == "dynamic" or not _lossless_ports(intent):
         return
     section = sections.get("pg_lookup")
-    rows = lookup_rows(section.output if section is not None else "")
+    if section is None and DEFERRED_LOOKUP in sections:
+        return  # apply reads it in its prepare line and checks it there (lookup_check), before any write
+    pf.blockers.extend(lookup_check(intent, cfg, section.output if section is not None else "", pf.warnings))
+
+
+def lookup_check(intent: DeviceIntent, cfg: dict[str, Any], text: str, warnings: list[str]) -> list[str]:
+    """Lossless ports whose (speed, cable) has no row in the lookup file `text` (a blocker each); an
+    unreadable file is a warning in `warnings` (verification is then the net)."""
+    rows = lookup_rows(text)
+    if not _lossless_ports(intent):
+        return []
     if not rows:
-        pf.warnings.append("could not read the device's pg_profile_lookup.ini: (speed, cable) coverage not checked")
-        return
+        warnings.append(LOOKUP_UNREAD)
+        return []
+    blockers: list[str] = []
     ports = cfg.get("PORT") or {}
     for name in _lossless_ports(intent):
         port = intent.ports[name]
         speed = str((ports.get(name) or {}).get("speed") or port.speed_mbps or "")
         if (speed, f"{port.cable_m}m") not in rows:
-            pf.blockers.append(
+            blockers.append(
                 f"{name}: speed {speed} with a {port.cable_m}m cable has no row in the device's "
                 "pg_profile_lookup.ini (traditional model): buffermgrd would create no lossless PG"
             )
+    return blockers
 
 
 def _lanes(pf: Preflight, intent: DeviceIntent, cfg: dict[str, Any]) -> None:

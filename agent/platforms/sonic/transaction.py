@@ -9,7 +9,9 @@
     confirm (one line): disarm timer && `config save -y`, prune old checkpoints | leave pending
     any failure: `config rollback TXID`, prove CONFIG_DB equals the before state, report
 
-The lines are built in agent.platforms.sonic.txscript (with the plan's read: 4 round trips per change)
+The lines are built in agent.platforms.sonic.txscript (with the plan's read: 4 round trips per change;
+`apply` folds the device lock into them, agent.rollout.line_lock: taken by the prepare line, released
+by the confirm line, and the plan's pg_profile_lookup.ini check is left to the prepare line)
 and what they printed is read step by step in agent.platforms.sonic.txsteps.
 
 GCU itself is not atomic (it writes change by change and does nothing on error), hence the checkpoint,
@@ -20,20 +22,19 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.errors import DeviceError
-from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner
+from agent.errors import DeviceError, Locked, PreflightRefused
+from agent.platforms.base import ApplyOptions, ApplyOutcome, ApplyStatus, ChangePlan, CommandRunner, LineLockLike
 from agent.platforms.sonic import deadman, gcu_cost, txscript
-from agent.platforms.sonic.fallback import plan_writes
+from agent.platforms.sonic.fallback_tx import TxFailed, comparable, fallback_writer, sudo
 from agent.platforms.sonic.gather import SonicRaw, gather, parse_config_db, read_config_db, read_from
 from agent.platforms.sonic.gcu_progress import run_commit
 from agent.platforms.sonic.patch import Operation, fingerprint, tables_of
 from agent.platforms.sonic.preflight import cli_steps
 from agent.platforms.sonic.steps import Patch, patches_of
-from agent.platforms.sonic.tables import DAEMON_OWNED_TABLES
 from agent.platforms.sonic.txsteps import checkpoint_names, dry_run_refusal, read_commit
 
 Reconnect = Callable[[], CommandRunner]
@@ -62,20 +63,15 @@ class Verifier:
         return self.check(gather(runner, self.ports))
 
 
-class TxFailed(Exception):
-    """A step failed after the first write; the transaction rolls back."""
+@dataclass(frozen=True)
+class PrepareCheck:
+    """A pre-flight check the plan left to the prepare line (apply's pg_profile_lookup.ini, whose path
+    the read line could not know): `command` prints what it needs in section `name`; `check` returns
+    the blockers (PreflightRefused before any write) and adds its warnings to the events."""
 
-
-def sudo(runner: CommandRunner, command: str, action: str, timeout: float = 120.0) -> str:
-    res = runner.run(f"sudo {command}", timeout=timeout)
-    if res.exit_code != 0:
-        raise DeviceError(runner.device, action, f"exit {res.exit_code}: {res.output.strip()[-400:]}")
-    return res.output
-
-
-def comparable(config: Mapping[str, Any]) -> dict[str, Any]:
-    """CONFIG_DB without daemon-written tables (buffermgrd may legitimately rewrite them any time)."""
-    return {t: v for t, v in config.items() if t not in DAEMON_OWNED_TABLES}
+    name: str
+    command: str
+    check: Callable[[str, list[str]], list[str]]
 
 
 class SonicTransaction:
@@ -85,6 +81,9 @@ class SonicTransaction:
         self.runner = runner
         self.reconnect = reconnect
         self.settings = settings or TxSettings()
+        self.lock: LineLockLike | None = None  # the device lock the lines take and release (apply)
+        self.precheck: PrepareCheck | None = None  # a pre-flight check left to the prepare line
+        self._lock_open = False  # the take was sent and no line has released it yet
 
     # -- entry point ------------------------------------------------------------------------------
     def execute(
@@ -95,6 +94,8 @@ class SonicTransaction:
         *,
         replace_config: dict[str, Any] | None = None,
         base: dict[str, Any] | None = None,
+        lock: LineLockLike | None = None,
+        precheck: PrepareCheck | None = None,
     ) -> ApplyOutcome:
         """Run the change. With `replace_config` GCU replaces the whole CONFIG_DB (`config replace`);
         `plan.operations` is then the diff it implies, used for display and verification only.
@@ -103,7 +104,26 @@ class SonicTransaction:
         (read-only), commit (+ the verify read), confirm. `base` is the CONFIG_DB the plan was made from
         (what GCU's part of the payload depends on); without it, or when it is not the plan's base, it is
         read first (one more round trip). Either way the prepare line re-reads CONFIG_DB and refuses a
-        change made since the plan before anything is written."""
+        change made since the plan before anything is written.
+
+        With `lock` (judged free by the read line) the prepare line takes the device lock and the
+        confirm line releases it; any other end releases it in one more line (reconnecting once after a
+        dropped session), so no end of the change strands it."""
+        self.lock, self.precheck = lock, precheck
+        try:
+            return self._execute(plan, verify, opts, replace_config, base)
+        finally:
+            if self._lock_open:
+                self._release_lock()
+
+    def _execute(
+        self,
+        plan: Plan,
+        verify: Verifier,
+        opts: ApplyOptions,
+        replace_config: dict[str, Any] | None,
+        base: dict[str, Any] | None,
+    ) -> ApplyOutcome:
         out = ApplyOutcome(device=plan.device, status=ApplyStatus.unchanged, plan=plan)
         if plan.empty:
             out.detail = "already converged"
@@ -120,6 +140,13 @@ class SonicTransaction:
             prep = self._prepare(patches)
         except DeviceError as exc:
             return self._untouched(out, f"stopped before any write: {exc}")
+        except Locked as exc:  # the print-back after the take is someone else's: not ours to release
+            self._lock_open = False
+            return self._untouched(out, f"not changed: {exc}")
+        if self.precheck is not None:
+            blockers = self.precheck.check(prep.run.output(self.precheck.name), out.events)
+            if blockers:
+                raise PreflightRefused(plan.device, blockers)  # as at plan time; the lock is released
         before = prep.before
         if plan.base_fingerprint and fingerprint(before) != plan.base_fingerprint:
             return self._untouched(out, "CONFIG_DB changed since the plan was made; run plan again")
@@ -140,7 +167,7 @@ class SonicTransaction:
                     "with --allow-fallback-writer to write these tables with sonic-db-cli (rolled back from "
                     "the agent's own snapshot on failure), or fix the refused fields.",
                 )
-            return self._fallback(out, plan, before, verify, opts)
+            return fallback_writer(self, out, plan, before, verify, opts)
         if opts.dry_run:
             later = f" (step 1 of {len(patches)}; GCU validates each later step when it applies it)"
             out.detail = "dry run: GCU accepted the change" + (later if len(patches) > 1 else "")
@@ -155,12 +182,17 @@ class SonicTransaction:
         which dry-runs the first (each later step GCU checks, before it writes, when it applies it).
         Raises DeviceError when the switch could not run it (nothing has been written)."""
         first = patches[0]
-        script = txscript.prepare_script(first.verb, first.file)
+        lines = txscript.LockLines(self.lock.take_command(), self.lock.read_command()) if self.lock else None
+        reads = [(self.precheck.name, self.precheck.command)] if self.precheck is not None else []
+        script = txscript.prepare_script(first.verb, first.file, lines, reads)
         for patch in patches:
             self.runner.upload(patch.file, json.dumps(patch.payload, indent=1).encode())
         timeout = gcu_cost.dry_run_timeout(len(first.flaps)) + 180.0
+        self._lock_open = self.lock is not None  # from here a lost answer may hide a lock we took
         res = self.runner.run(script.line, timeout=timeout)
         run = txscript.split(script, res.output)
+        if self.lock is not None and txscript.LOCK in run.sections:
+            self.lock.confirm_taken(run.output(txscript.LOCK))  # LockHeld: someone else's; nothing written
         if "before" not in run.sections or run.status is None:
             said = (res.output.strip().splitlines() or ["nothing"])[-1]
             raise DeviceError(self.runner.device, "prepare", f"exit {res.exit_code}: the switch answered: {said}")
@@ -244,16 +276,36 @@ class SonicTransaction:
         checkpoints `known` (the commit's prepare line listed them) the same line deletes the old ones;
         otherwise it lists them and a second line deletes (a confirm of a pending commit)."""
         old = self._old_checkpoints(known) if known is not None else []
-        script = txscript.confirm_script(txid, old, list_after=known is None)
+        release = self.lock.release_command() if self._lock_open and self.lock is not None else None
+        script = txscript.confirm_script(txid, old, list_after=known is None, release=release)
         res = self.runner.run(script.line, timeout=180.0)
         run = txscript.split(script, res.output)
-        if run.status != 0:
+        self._lock_open = self._lock_open and txscript.RELEASED not in run.reached
+        if run.status != 0 and txscript.SAVED not in run.reached:
             raise DeviceError(self.runner.device, "confirm (disarm, config save)",
                               f"exit {run.status if run.status is not None else res.exit_code}: "
                               f"{res.output.strip()[-400:]}")  # fmt: skip
         if known is None:
             for name in self._old_checkpoints(checkpoint_names(run.output("checkpoints"))):
                 self.runner.run(f"sudo config delete-checkpoint {name}")
+
+    def _release_lock(self) -> None:
+        """Let go of the device lock (only a record carrying our txid is removed); a session lost with
+        the change is reopened once. Unreachable even then: the lock stays until it expires or its
+        one-shot holder is seen dead (`apply` reclaims it), as DeviceLock's release does."""
+        assert self.lock is not None
+        command = self.lock.release_command()
+        for attempt in (1, 2):
+            try:
+                if attempt == 2:
+                    if self.reconnect is None:
+                        return
+                    self.runner = self.reconnect()
+                self.runner.run(command, timeout=30.0)
+                self._lock_open = False
+                return
+            except DeviceError:
+                continue
 
     def save(self) -> None:
         sudo(self.runner, "config save -y", "config save")
@@ -320,51 +372,6 @@ class SonicTransaction:
             raise DeviceError(out.device, "reconnect", "session lost and no way to reconnect")
         self.runner = self.reconnect()
         out.events.append("reconnected")
-
-    # -- fallback writer (explicit opt-in) --------------------------------------------------------
-    def _fallback(
-        self, out: ApplyOutcome, plan: Plan, before: dict[str, Any], verify: Verifier, opts: ApplyOptions
-    ) -> ApplyOutcome:
-        if opts.confirm_timeout_s:
-            return self._untouched(
-                out, "commit-confirm is not available with the fallback writer (no device-side rollback)"
-            )
-        keys, forward, restore = plan_writes(plan.operations, before)
-        out.events.append(f"fallback writer: sonic-db-cli on {len(keys)} keys (snapshot kept by the agent)")
-        if opts.dry_run:
-            out.detail = "dry run: would write with sonic-db-cli:\n" + "\n".join(forward)
-            return out
-        try:
-            self._run_all(forward, "fallback write")
-            self._verify(out, verify)
-            sudo(self.runner, "config save -y", "config save")
-        except (DeviceError, TxFailed) as exc:
-            return self._restore(out, before, restore, str(exc))
-        out.status = ApplyStatus.applied
-        out.detail = f"applied with the fallback writer, verified and saved ({len(keys)} keys)"
-        return out
-
-    def _run_all(self, commands: list[str], action: str) -> None:
-        for cmd in commands:
-            res = self.runner.run(f"sudo {cmd}")
-            if res.exit_code != 0:
-                raise DeviceError(self.runner.device, action, f"{cmd}: exit {res.exit_code}: {res.output[-200:]}")
-
-    def _restore(self, out: ApplyOutcome, before: dict[str, Any], restore: list[str], why: str) -> ApplyOutcome:
-        out.events.append(f"failed: {why}")
-        try:
-            if not self._alive():
-                self._reconnect(out)
-            self._run_all(restore, "restore snapshot")
-            after = read_config_db(self.runner)
-        except DeviceError as exc:
-            out.status = ApplyStatus.failed
-            out.detail = f"{why}; restoring the snapshot failed ({exc}): the switch needs a human"
-            return out
-        ok = comparable(after) == comparable(before)
-        out.status = ApplyStatus.rolled_back if ok else ApplyStatus.failed
-        out.detail = f"{why}; " + ("snapshot restored" if ok else "snapshot restored but CONFIG_DB differs")
-        return out
 
     def _untouched(self, out: ApplyOutcome, detail: str) -> ApplyOutcome:
         """Stopped before the first write: the switch is, by construction, in its before state."""

@@ -13,6 +13,9 @@ each a list of simple commands every SONiC image runs (`echo`, `cat`, `test`, `r
   verification. The order is the safety contract's: checkpoint -> timer -> write -> verify.
 * confirm: disarm && `config save -y`, its status, then deleting the checkpoints past the newest kept.
 
+`apply` also folds the device lock in (agent.rollout.line_lock): the prepare line takes it first and
+prints it back, the confirm line releases it after the save (`saved`, `released` markers).
+
 The last marker printed before the status says which step stopped the line. Every step's stderr is
 sent to stdout (`2>&1`), so what a failing step said stays in its own section (an SSH exec channel
 delivers stderr apart from stdout, after it).
@@ -30,6 +33,16 @@ from agent.platforms.sonic.gather import CONFIG_DB_COMMAND, fast_read_line
 
 STATUS = "status"
 READ = "read"  # the verify read's own markers follow this one
+LOCK = "lock"  # the device lock as the prepare line printed it back after taking it
+SAVED, RELEASED = "saved", "released"  # the confirm line's steps when it also releases the lock
+
+
+@dataclass(frozen=True)
+class LockLines:
+    """The device lock's fragments for the prepare line: take (compare-and-swap), then read it back."""
+
+    take: str
+    read: str
 
 
 def marker(nonce: str) -> str:
@@ -71,10 +84,18 @@ def _status(nonce: str) -> str:
     return f"echo {shlex.quote(marker(nonce) + ' ' + STATUS)} $?"
 
 
-def prepare_script(verb: str, payload_file: str) -> Script:
-    """Read-only: CONFIG_DB, pending marker, checkpoints, and the GCU dry run with its exit status."""
+def prepare_script(
+    verb: str, payload_file: str, lock: LockLines | None = None, reads: Sequence[tuple[str, str]] = ()
+) -> Script:
+    """Read-only: CONFIG_DB, pending marker, checkpoints, and the GCU dry run with its exit status.
+    With `lock`, the line first takes the device lock (its compare-and-swap writes only the lock file)
+    and prints it back (`lock`), which the agent checks before the commit line writes anything.
+    `reads` are (section, command) reads a pre-flight check left to this line (the lookup file)."""
     nonce = secrets.token_hex(4)
+    taking = [_mark(nonce, "lock_take"), lock.take, _mark(nonce, LOCK), lock.read] if lock is not None else []
     parts = [
+        *taking,
+        *[part for name, command in reads for part in (_mark(nonce, name), command)],
         _mark(nonce, "before"),
         CONFIG_DB_COMMAND,
         _mark(nonce, "pending"),
@@ -113,11 +134,17 @@ def commit_script(txid: str, change: str | Sequence[str], cli: Sequence[str], re
     return Script("; ".join(parts), nonce, read_nonce)
 
 
-def confirm_script(txid: str, delete: Sequence[str], list_after: bool) -> Script:
+def confirm_script(txid: str, delete: Sequence[str], list_after: bool, release: str | None = None) -> Script:
     """Disarm && save, the status, then prune: `delete` the named old checkpoints, or (`list_after`,
-    when the caller does not know them) list them for a second line."""
+    when the caller does not know them) list them for a second line. With `release` (the device lock's
+    `rm` of our own record) the chain goes on after the save: `saved`, the release, `released`; the
+    status is then the release's when `saved` was reached, so the lock is never let go of a switch
+    whose save failed (it is rolled back under the lock)."""
     nonce = secrets.token_hex(4)
-    parts = [deadman.disarm_command(txid) + " 2>&1 && sudo config save -y 2>&1", _status(nonce)]
+    chain = deadman.disarm_command(txid) + " 2>&1 && sudo config save -y 2>&1"
+    if release is not None:
+        chain += f" && {_mark(nonce, SAVED)} && {release} && {_mark(nonce, RELEASED)}"
+    parts = [chain, _status(nonce)]
     parts += [f"sudo config delete-checkpoint {deadman.check_txid(name)} 2>&1" for name in delete]
     if list_after:
         parts += [_mark(nonce, "checkpoints"), "sudo config list-checkpoints 2>&1"]

@@ -74,5 +74,7 @@ def test_serial_bound_charges_one_core_to_each_single_threaded_process() -> None
     assert serial_bound_s(1.0, controller_cpu_s=1.0, lab_cpu_s=3.0, cores=2) == 3.0  # the lab's one thread
     assert serial_bound_s(1.0, controller_cpu_s=2.5, lab_cpu_s=2.5, cores=2) == 2.5
     assert serial_bound_s(4.0, controller_cpu_s=1.0, lab_cpu_s=1.0, cores=2) == 4.0  # the devices
+    assert serial_bound_s(1.0, controller_cpu_s=4.0, lab_cpu_s=1.0, cores=2, processes=2) == 2.5  # gather split
+    assert serial_bound_s(1.0, controller_cpu_s=4.0, lab_cpu_s=0.0, cores=2, processes=4) == 2.0  # not past the cores
     with pytest.raises(ValueError, match="cores"):
         serial_bound_s(1.0, controller_cpu_s=1.0, lab_cpu_s=1.0, cores=0)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from agent.checks import deadlock
@@ -61,3 +65,24 @@ def test_cycles(name: str, spec: list[str], hosts: set[str], no_pfc: str | None,
 def test_tiers_follow_distance_from_hosts() -> None:
     tier = deadlock.tiers(_links(CLOS_3), {"l1", "l2", "l3", "l4"})
     assert tier == {"l1": 1, "l2": 1, "l3": 1, "l4": 1, "s1": 2, "s2": 2, "s3": 2, "s4": 2, "t1": 3}
+
+
+# An offline audit (inventory + snapshot): load, every check, report; prints whether networkx was imported.
+_AUDIT = """
+import sys
+from pathlib import Path
+from agent.app.audit import AuditRequest, audit
+from agent.app.inputs import InventoryRequest
+inventory, snapshot = Path(sys.argv[1]), Path(sys.argv[2])
+run = audit(AuditRequest(InventoryRequest(inventory, contact=False), from_snapshot=snapshot, record_history=False))
+assert run.result.findings
+print("networkx" in sys.modules)
+"""
+
+
+def test_an_audit_without_lateral_links_never_imports_networkx() -> None:
+    """networkx cost 60-90 ms of every command's start-up; only a lateral-link cycle search needs it."""
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "report"
+    args = [str(fixtures / "inventory"), str(fixtures / "snapshot-faults")]
+    out = subprocess.run([sys.executable, "-c", _AUDIT, *args], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -17,6 +17,7 @@ control case (the unmodified base inventory) proves the sockets are the ones a c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -66,8 +67,14 @@ class Listener:
             conn.close()
 
     def close(self) -> None:
+        """Stop the accept threads too: a bare close() does not wake a thread blocked in accept(), and a
+        thread left behind makes every later fork in this test process unsafe (agent.runners.processes)."""
         for s in self.sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)  # wakes accept() on Linux
             s.close()
+        for t in self._threads:
+            t.join(timeout=5)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,11 @@
 """Per-device known_hosts views: paramiko finds exactly the keys the whole file gives it, and no others."""
 
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.queues
+import subprocess
+import sys
 from pathlib import Path
 
 import paramiko
@@ -65,3 +71,36 @@ def test_views_are_private(tmp_path: Path) -> None:
 def test_unreadable_file_is_passed_through(tmp_path: Path) -> None:
     missing = str(tmp_path / "nope")
     assert pinned_keys_file(missing, "127.0.0.1", 2201) == missing
+
+
+def _view_dir_in_worker(path: str, port: int, out: multiprocessing.queues.Queue[str]) -> None:
+    out.put(str(Path(pinned_keys_file(path, "127.0.0.1", port)).parent))
+
+
+def test_a_forked_worker_removes_its_own_views_and_keeps_the_parents(tmp_path: Path) -> None:
+    """A gather worker (agent.runners.processes) exits through os._exit, which skips atexit: its views
+    leaked one directory per worker and audit until they were tied to multiprocessing's finalizers."""
+    path = _known_hosts(tmp_path, [f"[127.0.0.1]:2201 {KEY_A}", f"[127.0.0.1]:2202 {KEY_B}"])
+    parent_dir = Path(pinned_keys_file(str(path), "127.0.0.1", 2201)).parent
+    ctx = multiprocessing.get_context("fork")
+    out: multiprocessing.queues.Queue[str] = ctx.Queue()
+    worker = ctx.Process(target=_view_dir_in_worker, args=(str(path), 2202, out))
+    worker.start()
+    worker_dir = Path(out.get(timeout=30))
+    worker.join(30)
+    assert worker.exitcode == 0
+    assert worker_dir != parent_dir
+    assert not worker_dir.exists()
+    assert parent_dir.is_dir()
+
+
+def test_the_views_go_when_the_process_exits(tmp_path: Path) -> None:
+    path = _known_hosts(tmp_path, [f"[127.0.0.1]:2201 {KEY_A}"])
+    code = (
+        "import sys, pathlib; from agent.transports.hostkeys import pinned_keys_file; "
+        "print(pathlib.Path(pinned_keys_file(sys.argv[1], '127.0.0.1', 2201)).parent)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    view_dir = Path(done.stdout.strip())
+    assert view_dir.name.startswith("roce-agent-known-hosts-")
+    assert not view_dir.exists()

@@ -89,3 +89,24 @@ def test_output_before_the_first_marker_or_forged_markers_are_not_steps() -> Non
     assert out.reached == ["before"]
     assert out.output("before") == "{}\n"
     assert out.status == 0
+
+
+def test_prepare_line_takes_the_lock_first_and_prints_it_back_and_the_folded_reads() -> None:
+    lock = txscript.LockLines("take-the-lock", "cat /tmp/roce-agent.lock")
+    script = txscript.prepare_script("apply-patch", "/tmp/p.json-patch", lock, [("pg_lookup", "cat /x/pg.ini")])
+    ran, out = run(script)
+    steps = [c for c in ran if not c.startswith("echo")]
+    assert steps[:3] == ["take-the-lock", "cat /tmp/roce-agent.lock", "cat /x/pg.ini"]
+    assert out.reached[:4] == ["lock_take", txscript.LOCK, "pg_lookup", "before"]
+    assert out.output(txscript.LOCK) == "ran cat\n"
+
+
+def test_confirm_line_releases_the_lock_only_after_the_save() -> None:
+    script = txscript.confirm_script(TXID, [], list_after=False, release="release-the-lock")
+    ran, out = run(script)
+    assert [c for c in ran if not c.startswith("echo")][-1] == "release-the-lock"
+    assert out.reached == [txscript.SAVED, txscript.RELEASED]
+    ran, out = run(script, fail="config save")
+    assert "release-the-lock" not in ran  # a failed save is rolled back under the lock
+    assert txscript.SAVED not in out.reached
+    assert out.status == 1

@@ -1,0 +1,1 @@
+"""Nornir runner plugins of the agent (registered in pyproject's nornir.plugins.runners entry points)."""
