@@ -1,7 +1,9 @@
 """Batches: many host commands in one round trip, split back into labelled sections.
 
 A gather (or one write plus its re-read) is a list of `(key, Cmd)`. Over SSH it becomes one command
-line where each command is wrapped in echo markers and followed by its own exit status; locally the
+line where each command is wrapped in echo markers and followed by its own exit status; the markers
+carry a random nonce per line, so nothing a command prints (a crafted /etc/nccl.conf, a file the
+agent cats) can end a section early or forge another's output and exit status. Locally the
 LocalRunner executes the argument lists directly and returns the same sections. Either way callers see
 `{key: Section}` and the runner counts one round trip.
 """
@@ -9,6 +11,7 @@ LocalRunner executes the argument lists directly and returns the same sections. 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -18,8 +21,16 @@ from agent.platforms.base import CommandRunner, PrivilegeAware
 from agent.platforms.linux_rdma.commands import SECTION_KEY_RE, Cmd
 
 MARK = "@@roce-agent"
-_BEGIN_RE = re.compile(re.escape(MARK) + r":begin:(\S+)")
-_END_RE = re.compile(re.escape(MARK) + r":end:(\S+):(\d+)\s*$")  # the status is the last field
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(4)
+
+
+def _mark(nonce: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{8,32}", nonce):
+        raise ValueError(f"bad batch nonce {nonce!r}")  # it goes into the line unquoted
+    return f"{MARK}-{nonce}"
 
 
 @dataclass
@@ -62,23 +73,26 @@ class NativeMtu(Protocol):
         ...
 
 
-def render_batch(commands: Batch, use_sudo: bool) -> str:
+def render_batch(commands: Batch, use_sudo: bool, nonce: str) -> str:
+    mark = _mark(nonce)
     parts: list[str] = []
     for key, cmd in commands:
         if not SECTION_KEY_RE.match(key):
             raise ValueError(f"bad section key {key!r}")
-        parts.append(f"echo '{MARK}:begin:{key}'; {cmd.shell(use_sudo)} 2>&1; echo \"{MARK}:end:{key}:$?\"")
+        parts.append(f"echo '{mark}:begin:{key}'; {cmd.shell(use_sudo)} 2>&1; echo \"{mark}:end:{key}:$?\"")
     return "; ".join(parts)
 
 
-def split_batch(device: str, text: str, keys: Sequence[str]) -> dict[str, Section]:
-    """Cut the combined output at the markers; a missing end marker means the output was cut short."""
+def split_batch(device: str, text: str, keys: Sequence[str], nonce: str) -> dict[str, Section]:
+    """Cut the combined output at this line's markers; a missing end marker means the output was cut short."""
+    mark = re.escape(_mark(nonce))
+    begin_re, end_re = re.compile(mark + r":begin:(\S+)"), re.compile(mark + r":end:(\S+):(\d+)\s*$")
     sections: dict[str, Section] = {}
     current: str | None = None
     lines: list[str] = []
     for raw in text.splitlines():
         line = raw.rstrip("\r")
-        end = _END_RE.search(line)
+        end = end_re.search(line)
         if end and current is not None:
             head = line[: end.start()]
             if head:
@@ -86,7 +100,7 @@ def split_batch(device: str, text: str, keys: Sequence[str]) -> dict[str, Sectio
             sections[current] = Section("\n".join(lines) + ("\n" if lines else ""), int(end.group(2)))
             current, lines = None, []
             continue
-        begin = _BEGIN_RE.search(line)
+        begin = begin_re.search(line)
         if begin and current is None:
             current, lines = begin.group(1), []
             continue
@@ -117,10 +131,11 @@ class RemoteShell:
         return self.runner.round_trips
 
     def batch(self, commands: Batch, *, timeout: float = 120.0) -> dict[str, Section]:
-        line = render_batch(commands, self.use_sudo)
+        nonce = new_nonce()
+        line = render_batch(commands, self.use_sudo, nonce)
         result = self.runner.run(line, timeout=timeout)
         text = result.output + (("\n" + result.stderr) if result.stderr else "")
-        return split_batch(self.device, text, [k for k, _ in commands])
+        return split_batch(self.device, text, [k for k, _ in commands], nonce)
 
 
 def shell_for(runner: CommandRunner) -> HostShell:

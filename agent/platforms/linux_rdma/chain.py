@@ -94,7 +94,7 @@ def render_chain(steps: Steps, reads: Batch, use_sudo: bool, nonce: str, *, stop
             parts.append(f'{begin}; {run}; echo "{mark} end {key} $?"')
     line = (" && " if stop else "; ").join(parts)
     line = (line + "; " if line else "") + f'echo "{mark} status $?"'
-    return line + ("; " + render_batch(reads, use_sudo) if reads else "")
+    return line + ("; " + render_batch(reads, use_sudo, nonce) if reads else "")
 
 
 def split_chain(device: str, text: str, nonce: str) -> tuple[dict[str, Section], str]:
@@ -140,7 +140,7 @@ def run_chain(shell: HostShell, steps: Steps, reads: Batch, settings: ApplySetti
     result = shell.runner.run(line, timeout=120.0 + waits * settings.link_timeout_s)
     text = result.output + (("\n" + result.stderr) if result.stderr else "")
     sections, tail = split_chain(shell.device, text, nonce)
-    return ChainRun(sections, {}, split_batch(shell.device, tail, [k for k, _ in reads]) if reads else {})
+    return ChainRun(sections, {}, split_batch(shell.device, tail, [k for k, _ in reads], nonce) if reads else {})
 
 
 def _run_local(shell: HostShell, steps: Steps, reads: Batch, settings: ApplySettings, stop: bool) -> ChainRun:
