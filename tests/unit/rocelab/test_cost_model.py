@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from rocelab import cost
 from rocelab.cost import ARM, X86, DeviceClock, cost_model, invocations, simple_commands, tool_words
 
 
@@ -140,3 +142,41 @@ def test_a_batched_line_moves_the_sonic_twin_clock_once_per_tool() -> None:
     assert twin.clock == start + 3
     twin.run("echo hi", sudo=False)
     assert twin.clock == start + 4  # a line still costs at least one tick
+
+
+_WORDS_CORPUS = (
+    "sonic-db-cli CONFIG_DB hgetall PORT|Ethernet0",
+    "sudo -n VAR=1 redis-cli -n 4 --raw EVAL x 0 2>/dev/null",
+    "cat /etc/nccl.conf >> /tmp/out 2>&1",
+    "echo  __m_3f9a  \t rc=$?",
+    "redis-cli -n 4 keys '*'",
+    'printf "%s\\n" a\\ b',
+    "ip\x0blink show",
+    "dcb\u00a0ets show dev eth0",
+    "unterminated 'quote",
+)
+
+
+@pytest.mark.parametrize("command", _WORDS_CORPUS)
+def test_tool_words_are_the_words_shlex_gives(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The str.split fast path must price exactly what shlex splitting priced (same tool, same charge)."""
+    fast = cost._tool_words.__wrapped__(command)
+    monkeypatch.setattr(cost, "_NEEDS_SHLEX", re.compile(""))  # every command through shlex, as before
+    assert fast == cost._tool_words.__wrapped__(command)
+
+
+def test_plain_commands_are_split_without_shlex(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batched lines carry a fresh nonce, so the cache misses: a command without quotes must not pay shlex."""
+    import shlex
+
+    def refuse(_: str) -> list[str]:
+        raise AssertionError("shlex.split called for a plain command")
+
+    monkeypatch.setattr(shlex, "split", refuse)
+    assert tool_words("sonic-db-cli COUNTERS_DB hgetall COUNTERS:oid:0x1000000000a0c_nonce") == [
+        "sonic-db-cli",
+        "COUNTERS_DB",
+        "hgetall",
+        "COUNTERS:oid:0x1000000000a0c_nonce",
+    ]
+    assert X86.line_cost("echo __m_91 ; redis-cli -n 2 --raw EVAL s 0 2>/dev/null") == pytest.approx(0.004)
