@@ -22,7 +22,7 @@ import functools
 import json
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -149,12 +149,17 @@ def _tool_words(command: str) -> tuple[str, ...]:
     # Batched lines carry a fresh nonce each time, so the cache misses; most commands hold no quote or
     # escape, and then str.split gives shlex's words at a fraction of its cost (the lab's CPU per audit).
     if _NEEDS_SHLEX.search(command) is None:
-        words = command.split()
-    else:
-        try:
-            words = shlex.split(command)
-        except ValueError:
-            return ()
+        return argv_tool_words(command.split())
+    try:
+        return argv_tool_words(shlex.split(command))
+    except ValueError:
+        return ()
+
+
+def argv_tool_words(argv: Sequence[str]) -> tuple[str, ...]:
+    """The tool words of a command already split into words (what a twin reports it ran): no re-quoting
+    and re-splitting, which gave the same words at shlex's cost."""
+    words = list(argv)
     while words:
         if _ASSIGNMENT.match(words[0]):
             words = words[1:]

@@ -26,7 +26,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from rocelab.cost import NONE, CostModel, tool_words
+from rocelab.cost import NONE, CostModel, argv_tool_words
 from rocelab.twin import CommandResult, Twin
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class TwinShell:
         else:
             self.run_items(items, outcome)
         if outcome.ran is not None and not self.cost.per_line_s:  # the twin said what really ran
-            words = [tool_words(" ".join(shlex.quote(w) for w in cmd)) for cmd in outcome.ran]
+            words = [list(argv_tool_words(cmd)) for cmd in outcome.ran]
             outcome.cost_s = self.cost.commands_cost(words, len(outcome.stdout), self.twin.read_file)
         else:
             outcome.cost_s = self.cost.line_cost(line, output_bytes=len(outcome.stdout), read_file=self.twin.read_file)

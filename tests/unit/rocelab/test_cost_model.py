@@ -180,3 +180,20 @@ def test_plain_commands_are_split_without_shlex(monkeypatch: pytest.MonkeyPatch)
         "COUNTERS:oid:0x1000000000a0c_nonce",
     ]
     assert X86.line_cost("echo __m_91 ; redis-cli -n 2 --raw EVAL s 0 2>/dev/null") == pytest.approx(0.004)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sudo", "-n", "A=1", "redis-cli", "-n", "4", "--raw", "EVAL", "return 1", "0"],
+        ["grep", "-c", "a|b", "/etc/x", "2>/dev/null"],
+        ["cat", ">", "f", "g"],
+        ["show", "pfc counters", "*"],
+        [""],
+    ],
+)
+def test_words_a_twin_reports_it_ran_are_priced_as_their_quoted_line(argv: list[str]) -> None:
+    """A twin reports the argv it ran: its tool words are those of the line quoting it (shlex round trip)."""
+    import shlex
+
+    assert list(cost.argv_tool_words(argv)) == tool_words(" ".join(shlex.quote(w) for w in argv))
