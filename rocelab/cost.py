@@ -101,29 +101,25 @@ def simple_commands(line: str) -> list[str]:
     return list(_simple_commands(line))
 
 
+# Quoted strings, escapes and runs of plain characters match whole; each of `;|&` alone (see _simple_commands).
+_COMMAND_TOKEN = re.compile(r"""'[^']*'?|"[^"]*"?|\\.|[^'"\\;|&]+|.""", re.S)
+
+
 @functools.lru_cache(maxsize=1024)  # every twin of a fabric is priced for the same lines (pure function)
 def _simple_commands(line: str) -> tuple[str, ...]:
     parts: list[str] = []
     buf: list[str] = []
-    quote, i = "", 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            quote = "" if ch == quote else quote
-            buf.append(ch)
-        elif ch == "\\" and i + 1 < len(line):
-            buf.append(line[i : i + 2])
-            i += 1
-        elif ch in "'\"":
-            quote = ch
-            buf.append(ch)
-        elif ch in ";|&" and not _redirect_amp(line, i):
+    skip = False
+    for match in _COMMAND_TOKEN.finditer(line):
+        token, i = match.group(), match.start()
+        if skip:
+            skip = False
+        elif token in (";", "|", "&") and not _redirect_amp(line, i):
             parts.append("".join(buf))
             buf = []
-            i += 1 if line[i + 1 : i + 2] == ch and ch != ";" else 0
+            skip = line[i + 1 : i + 2] == token and token != ";"  # `&&` and `||` are one operator
         else:
-            buf.append(ch)
-        i += 1
+            buf.append(token)
     parts.append("".join(buf))
     return tuple(p.strip() for p in parts if p.strip())
 

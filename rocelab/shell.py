@@ -75,29 +75,22 @@ def split_list(line: str) -> list[tuple[str, str]]:
     return list(_split_list(line))
 
 
+# One match per quoted string, escape, list operator or run of plain characters: the regex engine walks the
+# line, not a Python loop per character (batched lines are long and, carrying nonces, miss the cache).
+_LIST_TOKEN = re.compile(r"""'[^']*'?|"[^"]*"?|\\.|&&|\|\||;|[^'"\\;&|]+|.""", re.S)
+
+
 @functools.lru_cache(maxsize=1024)  # a fabric's twins are sent the same lines over and over (pure function)
 def _split_list(line: str) -> tuple[tuple[str, str], ...]:
     parts: list[tuple[str, str]] = []
-    op, buf, quote, i = ";", [], "", 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            quote = "" if ch == quote else quote
-            buf.append(ch)
-        elif ch == "\\" and i + 1 < len(line):
-            buf.append(line[i : i + 2])
-            i += 1
-        elif ch in "'\"":
-            quote = ch
-            buf.append(ch)
-        elif ch == ";" or line.startswith(("&&", "||"), i):
+    op = ";"
+    buf: list[str] = []
+    for token in _LIST_TOKEN.findall(line):
+        if token in (";", "&&", "||"):
             parts.append((op, "".join(buf).strip()))
-            op = ";" if ch == ";" else line[i : i + 2]
-            i += 0 if ch == ";" else 1
-            buf = []
+            op, buf = token, []
         else:
-            buf.append(ch)
-        i += 1
+            buf.append(token)
     parts.append((op, "".join(buf).strip()))
     return tuple((o, c) for o, c in parts if c)
 

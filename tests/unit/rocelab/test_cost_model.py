@@ -197,3 +197,19 @@ def test_words_a_twin_reports_it_ran_are_priced_as_their_quoted_line(argv: list[
     import shlex
 
     assert list(cost.argv_tool_words(argv)) == tool_words(" ".join(shlex.quote(w) for w in argv))
+
+
+@pytest.mark.parametrize(
+    ("line", "commands"),
+    [
+        ("a \\; b;c", ["a \\; b", "c"]),
+        ("x 2>&1 | y && z || w & v", ["x 2>&1", "y", "z", "w", "v"]),
+        ("echo 'a;b|c' \"d&&e\" ; f", ["echo 'a;b|c' \"d&&e\"", "f"]),
+        ("a &> f; b >&2 &&& c", ["a &> f", "b >&2", "c"]),
+        ("tail \\", ["tail \\"]),
+        ("open 'quote ; rest", ["open 'quote ; rest"]),
+    ],
+)
+def test_simple_commands_split_at_unquoted_operators_only(line: str, commands: list[str]) -> None:
+    """Pinned from the per-character splitter the token regex replaced (same commands, so the same charges)."""
+    assert simple_commands(line) == commands

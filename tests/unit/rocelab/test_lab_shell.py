@@ -201,3 +201,20 @@ def test_tool_cost_prices_each_tool_of_the_line(twin: RecordingTwin) -> None:
     shell = TwinShell(twin, "leaf1", cost_model("x86"))
     assert shell.run_line("show version; sonic-db-cli APPL_DB keys '*'").cost_s == pytest.approx(1.016, abs=1e-4)
     assert shell.run_line("export A=1").cost_s == 0.0
+
+
+@pytest.mark.parametrize(
+    ("line", "items"),
+    [
+        ("a \\; b;c", [(";", "a \\; b"), (";", "c")]),
+        ("x 2>&1 | y && z || w & v", [(";", "x 2>&1 | y"), ("&&", "z"), ("||", "w & v")]),
+        ("echo 'a;b|c' \"d&&e\" ; f", [(";", "echo 'a;b|c' \"d&&e\""), (";", "f")]),
+        ("a &> f; b >&2 &&& c", [(";", "a &> f"), (";", "b >&2"), ("&&", "& c")]),
+        ("tail \\", [(";", "tail \\")]),
+        ("open 'quote ; rest", [(";", "open 'quote ; rest")]),
+        (";;  ; ", []),
+    ],
+)
+def test_split_list_splits_at_unquoted_list_operators(line: str, items: list[tuple[str, str]]) -> None:
+    """Pinned from the per-character splitter the token regex replaced (same items, so the same outputs)."""
+    assert split_list(line) == items
