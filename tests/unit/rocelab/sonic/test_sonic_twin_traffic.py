@@ -180,3 +180,13 @@ def test_sonic_clear_makes_show_print_deltas_while_counters_db_stays_absolute() 
     assert int(port_row(twin, "Ethernet0")["SAI_PORT_STAT_PFC_3_TX_PKTS"]) >= 4000
     queue_json = json.loads(ok(twin, "show queue counters -j Ethernet0"))
     assert int(queue_json["Ethernet0"]["UC3"]["totalpacket"].replace(",", "")) <= 20000
+
+
+def test_counter_name_maps_are_built_once_per_port_list() -> None:
+    """Every key listing reads the maps: they are kept while the port list is the same, rebuilt when not."""
+    twin = leaf()
+    maps = twin.counters.name_maps()
+    assert twin.counters.name_maps() is maps
+    assert twin.counters.hgetall("COUNTERS_PORT_NAME_MAP") == maps["COUNTERS_PORT_NAME_MAP"]
+    twin.counters.ports = twin.counters.ports[:1]
+    assert list(twin.counters.name_maps()["COUNTERS_PORT_NAME_MAP"]) == twin.counters.ports
