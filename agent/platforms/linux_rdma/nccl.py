@@ -26,7 +26,10 @@ from agent.state import GidState, NcclConfState
 
 NCCL_CONF_PATH = "/etc/nccl.conf"
 NCCL_CONF_TMP = "/etc/nccl.conf.roce-agent.tmp"  # same filesystem: the final rename(2) is atomic
-MAX_CONF_BYTES = 65536
+# The file travels inside one command line (the change line writes it, the restore line puts the old one
+# back), shlex-quoted: up to 5 bytes per byte for a file of single quotes, beside ~18 KB of the line's other
+# steps. Linux takes one argument of at most 128 KiB (MAX_ARG_STRLEN), and the line is one (`sh -c LINE`).
+MAX_CONF_BYTES = 16384
 ZERO_GID = "0000:0000:0000:0000:0000:0000:0000:0000"
 _INDEX_GLOBS = ("[0-9]", "[1-5][0-9]", "6[0-3]")
 GID_GLOBS = tuple(

@@ -85,6 +85,10 @@ def plan_nccl(intent: DeviceIntent, host: HostNative) -> tuple[list[HostOperatio
     new = N.render_conf(host.nccl_conf, wanted.keys)
     if new == host.nccl_conf:
         return [], wanted.warnings
+    size = max(len(new.encode()), len((host.nccl_conf or "").encode()))
+    if size > N.MAX_CONF_BYTES:
+        why = f"{N.NCCL_CONF_PATH} is {size} bytes, more than the {N.MAX_CONF_BYTES} the agent writes and restores"
+        return [], [*wanted.warnings, f"{intent.name}: {why} in one command line; not planned (trim the file)"]
     created = " (new file)" if host.nccl_conf is None else ""
     summary = f"{N.NCCL_CONF_PATH}{created}: " + ", ".join(N.changed_keys(host.nccl_conf, new) or ["rewrite"])
     first = next(iter(intent.ports))

@@ -15,6 +15,7 @@ from agent.platforms.linux_rdma.apply import ApplySettings
 from agent.platforms.linux_rdma.gather import native_from_raw
 from agent.platforms.linux_rdma.normalize import normalize_host
 from agent.platforms.linux_rdma.ops import NcclConf, load_operations
+from agent.platforms.linux_rdma.plan import plan_nccl
 from agent.policy.model import Policy
 from agent.policy.nccl import nccl_int
 from agent.state import GidState
@@ -199,3 +200,17 @@ def test_a_netdev_that_lost_its_address_has_no_v2_gid_plan_warns_and_audit_names
     back = adapter.normalize("host1", adapter.gather(runner, intent)).ports["eth1"].nic
     assert back is not None
     assert [g.index for g in back.gids or []] == [0, 1, 2, 3]
+
+
+def test_a_file_too_big_for_one_command_line_is_not_planned_and_says_why() -> None:
+    """The change line carries the file shlex-quoted (5 bytes per single quote) and the restore line the old
+    one: a 22 KB file of quotes would make a line past Linux's 128 KiB argument limit, failing at apply."""
+    host = native_from_raw(raw_from("mlx5_default"))
+    intent = host_intent(_policy())
+    host.nccl_conf, host.nccl_conf_read = "# it's a site file, don't touch\n" * 700, True
+    ops, warnings = plan_nccl(intent, host)
+    assert ops == []
+    assert any("/etc/nccl.conf is 22" in w and "16384" in w and "not planned" in w for w in warnings), warnings
+    host.nccl_conf = "# it's a site file, don't touch\n" * 100  # 3.2 KB: planned as before
+    ops, _ = plan_nccl(intent, host)
+    assert [type(op) for op in ops] == [NcclConf]
