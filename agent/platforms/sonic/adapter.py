@@ -53,9 +53,9 @@ class SonicAdapter:
     def __init__(self, settings: TxSettings | None = None) -> None:
         self.settings = settings or TxSettings()
         # CONFIG_DB each recent plan was made from, by its fingerprint (content-addressed, so it can never
-        # be stale: apply uses it only for a plan with that very fingerprint). Saves apply a re-read.
-        self._bases: dict[str, dict[str, Any]] = {}
-        self._prechecks: dict[str, PrepareCheck] = {}  # the same plans' checks left to the prepare line
+        # be stale: apply uses it only for a plan with that very fingerprint), with the check that plan
+        # left to the prepare line. Saves apply a re-read.
+        self._bases: dict[str, tuple[dict[str, Any], PrepareCheck | None]] = {}
         self._bases_lock = threading.Lock()  # plans and applies of many devices run in Nornir's threads
 
     def connect(self, host: Host, config: Config) -> CommandRunner:
@@ -150,11 +150,8 @@ class SonicAdapter:
     def _keep(self, fingerprint: str, live: dict[str, Any], precheck: PrepareCheck | None) -> None:
         with self._bases_lock:
             while len(self._bases) >= MAX_BASES:
-                self._prechecks.pop(dropped := next(iter(self._bases)), None)
-                self._bases.pop(dropped)
-            self._bases[fingerprint] = live
-            if precheck is not None:
-                self._prechecks[fingerprint] = precheck
+                self._bases.pop(next(iter(self._bases)))
+            self._bases[fingerprint] = (live, precheck)
 
     def apply(
         self,
@@ -190,9 +187,9 @@ class SonicAdapter:
         tx = SonicTransaction(runner, reconnect=reconnect or reconnect_of(runner), settings=self.settings)
         verifier = intent_verifier(lambda raw: render(intent, facts_of(raw)), list(intent.ports))
         with self._bases_lock:
-            base = self._bases.pop(plan.base_fingerprint, None) if plan.base_fingerprint else None
-        with self._bases_lock:
-            precheck = self._prechecks.pop(plan.base_fingerprint, None) if plan.base_fingerprint else None
+            base, precheck = (
+                self._bases.pop(plan.base_fingerprint, (None, None)) if plan.base_fingerprint else (None, None)
+            )
         try:
             return tx.execute(plan, verifier, opts, base=base, lock=lock, precheck=precheck)
         except PreflightRefused:
