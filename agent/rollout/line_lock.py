@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import shlex
 
-from agent.rollout.locks import LockHeld, LockInfo, hint_for
+from agent.rollout.locks import LockInfo, check_taken, claim
 from agent.txid import check_txid
 
 
@@ -50,12 +50,9 @@ class LineLock:
         for the outcome (the stale one-shot lock that the take will reclaim)."""
         record = text.strip()
         holder = LockInfo.from_json(record) if record else None
-        if record and (holder is None or (holder.txid != self.info.txid and not holder.reclaimable)):
-            raise LockHeld(f"device {self.device}", holder, hint_for(self.device, holder))
+        reclaimed = claim(self.device, bool(record), holder, self.info.txid)
         self.seen, self.seen_text = holder, record if holder is not None else ""
-        if holder is not None and holder.txid != self.info.txid:
-            return [f"reclaimed the stale lock of {holder.describe()}"]
-        return []
+        return [f"reclaimed the stale lock of {reclaimed.describe()}"] if reclaimed is not None else []
 
     def take_command(self) -> str:
         """Compare-and-swap: our record to a temp file, `mv` over the lock only while the lock still
@@ -71,9 +68,7 @@ class LineLock:
 
     def confirm_taken(self, text: str) -> None:
         """The print-back after the take: ours, or LockHeld (someone took it at the same moment)."""
-        mine = LockInfo.from_json(text.strip()) if text.strip() else None
-        if mine is None or mine.txid != self.info.txid:
-            raise LockHeld(f"device {self.device}", mine, "another agent took it at the same moment")
+        check_taken(self.device, LockInfo.from_json(text.strip()) if text.strip() else None, self.info.txid)
         self.taken = True
 
     def release_command(self) -> str:

@@ -188,9 +188,7 @@ class DeviceLock:
     def acquire(self, info: LockInfo) -> LockInfo | None:
         """Take the lock (or refresh our own); returns the stale one-shot lock it reclaimed, if any."""
         present, holder = self.read()
-        reclaimed = holder if present and holder is not None and holder.txid != info.txid else None
-        if present and (holder is None or holder.txid != info.txid) and not (holder and holder.reclaimable):
-            raise LockHeld(f"device {self.runner.device}", holder, self._hint(holder))
+        reclaimed = claim(self.runner.device, present, holder, info.txid)
         try:
             self.runner.upload(self.path, (info.to_json() + "\n").encode())
             _, mine = self.read()
@@ -202,12 +200,8 @@ class DeviceLock:
                 with contextlib.suppress(DeviceError):
                     self.release(info.txid)  # only a lock that carries our txid is removed
             raise
-        if mine is None or mine.txid != info.txid:
-            raise LockHeld(f"device {self.runner.device}", mine, "another agent took it at the same moment")
+        check_taken(self.runner.device, mine, info.txid)
         return reclaimed
-
-    def _hint(self, holder: LockInfo | None) -> str:
-        return hint_for(self.runner.device, holder)
 
     def release(self, txid: str) -> None:
         """Remove our lock; a session that dropped (the fault that ended the change) is reopened once."""
@@ -237,6 +231,21 @@ class DeviceLock:
         """`rm -f`; where there is no `rm` (minimal images), an empty lock file also means "free"."""
         if self.runner.run(f"rm -f {self.qpath}", timeout=30.0).exit_code != 0:
             self.runner.upload(self.path, b"")
+
+
+def claim(device: str, present: bool, holder: LockInfo | None, txid: str) -> LockInfo | None:
+    """Whether `txid` may take the lock file it found (`present`, holding `holder`; None: unparsable):
+    LockHeld when someone else holds it; else the stale one-shot lock the take reclaims (None: free or
+    ours). DeviceLock and the folded LineLock decide alike."""
+    if present and (holder is None or (holder.txid != txid and not holder.reclaimable)):
+        raise LockHeld(f"device {device}", holder, hint_for(device, holder))
+    return holder if present and holder is not None and holder.txid != txid else None
+
+
+def check_taken(device: str, mine: LockInfo | None, txid: str) -> None:
+    """The read-back after a take: ours, or LockHeld (another agent took it at the same moment)."""
+    if mine is None or mine.txid != txid:
+        raise LockHeld(f"device {device}", mine, "another agent took it at the same moment")
 
 
 def hint_for(device: str, holder: LockInfo | None) -> str:
