@@ -27,7 +27,8 @@ def new_nonce() -> str:
     return secrets.token_hex(4)
 
 
-def _mark(nonce: str) -> str:
+def marker(nonce: str) -> str:
+    """The marker prefix of one line (a gather batch, a host change line): MARK and the line's nonce."""
     if not re.fullmatch(r"[0-9a-f]{8,32}", nonce):
         raise ValueError(f"bad batch nonce {nonce!r}")  # it goes into the line unquoted
     return f"{MARK}-{nonce}"
@@ -74,7 +75,7 @@ class NativeMtu(Protocol):
 
 
 def render_batch(commands: Batch, use_sudo: bool, nonce: str) -> str:
-    mark = _mark(nonce)
+    mark = marker(nonce)
     parts: list[str] = []
     for key, cmd in commands:
         if not SECTION_KEY_RE.match(key):
@@ -85,7 +86,7 @@ def render_batch(commands: Batch, use_sudo: bool, nonce: str) -> str:
 
 def split_batch(device: str, text: str, keys: Sequence[str], nonce: str) -> dict[str, Section]:
     """Cut the combined output at this line's markers; a missing end marker means the output was cut short."""
-    mark = re.escape(_mark(nonce))
+    mark = re.escape(marker(nonce))
     begin_re, end_re = re.compile(mark + r":begin:(\S+)"), re.compile(mark + r":end:(\S+):(\d+)\s*$")
     sections: dict[str, Section] = {}
     current: str | None = None

@@ -20,7 +20,6 @@ through pyroute2 and link waits through pyroute2 link events, so both paths shar
 from __future__ import annotations
 
 import re
-import secrets
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,8 @@ from agent.platforms.linux_rdma.batch import (
     NativeMtu,
     RemoteShell,
     Section,
+    marker,
+    new_nonce,
     render_batch,
     split_batch,
 )
@@ -75,13 +76,9 @@ def _cmd(step: Step) -> Cmd:
     return step if isinstance(step, Cmd) else step.cmd()
 
 
-def _mark(nonce: str) -> str:
-    return f"@@roce-agent-{nonce}"
-
-
 def render_chain(steps: Steps, reads: Batch, use_sudo: bool, nonce: str, *, stop: bool) -> str:
     """The one line (module docstring); step keys are SECTION_KEY_RE words, everything else is quoted."""
-    mark = _mark(nonce)
+    mark = marker(nonce)
     parts: list[str] = []
     for key, step in steps:
         if not SECTION_KEY_RE.match(key):
@@ -100,7 +97,7 @@ def render_chain(steps: Steps, reads: Batch, use_sudo: bool, nonce: str, *, stop
 def split_chain(device: str, text: str, nonce: str) -> tuple[dict[str, Section], str]:
     """(step sections, the text after the status line). A step announced without an end marker failed
     with the line's status; no status line at all means the line was cut short."""
-    found = re.compile(re.escape(_mark(nonce)) + r" (begin|end|status) (.*?)\s*$")
+    found = re.compile(re.escape(marker(nonce)) + r" (begin|end|status) (.*?)\s*$")
     steps: dict[str, Section] = {}
     current: str | None = None
     lines: list[str] = []
@@ -134,7 +131,7 @@ def run_chain(shell: HostShell, steps: Steps, reads: Batch, settings: ApplySetti
     """One round trip over SSH; locally, step by step (module docstring)."""
     if not isinstance(shell, RemoteShell):
         return _run_local(shell, steps, reads, settings, stop)
-    nonce = secrets.token_hex(4)
+    nonce = new_nonce()
     line = render_chain(steps, reads, shell.use_sudo, nonce, stop=stop)
     waits = sum(1 for _, s in steps if isinstance(s, LinkWait))
     result = shell.runner.run(line, timeout=120.0 + waits * settings.link_timeout_s)
