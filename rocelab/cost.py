@@ -137,17 +137,18 @@ def _redirect_amp(line: str, i: int) -> bool:
 
 def tool_words(command: str) -> list[str]:
     """The words naming the tool: without `sudo [flags]`, `VAR=value` prefixes and redirections."""
-    return list(_tool_words(command))
+    return list(argv_tool_words(shell_words(command)))
 
 
 @functools.lru_cache(maxsize=1024)
-def _tool_words(command: str) -> tuple[str, ...]:
-    # Batched lines carry a fresh nonce each time, so the cache misses; most commands hold no quote or
-    # escape, and then str.split gives shlex's words at a fraction of its cost (the lab's CPU per audit).
+def shell_words(command: str) -> tuple[str, ...]:
+    """The words of a command as the shell splits them (shlex); () for unbalanced quotes. Batched lines
+    carry a fresh nonce each time, so the cache misses; most commands hold no quote or escape, and then
+    str.split gives shlex's words at a fraction of its cost (the lab's CPU per audit)."""
     if _NEEDS_SHLEX.search(command) is None:
-        return argv_tool_words(command.split())
+        return tuple(command.split())
     try:
-        return argv_tool_words(shlex.split(command))
+        return tuple(shlex.split(command))
     except ValueError:
         return ()
 

@@ -23,10 +23,9 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import shlex
 from dataclasses import dataclass, field
 
-from rocelab.cost import NONE, CostModel, argv_tool_words
+from rocelab.cost import NONE, CostModel, argv_tool_words, shell_words
 from rocelab.twin import CommandResult, Twin
 
 log = logging.getLogger(__name__)
@@ -222,15 +221,7 @@ class TwinShell:
 
 
 def _split(text: str) -> list[str]:
-    return list(_shlex_words(text))
-
-
-@functools.lru_cache(maxsize=1024)
-def _shlex_words(text: str) -> tuple[str, ...]:
-    try:
-        return tuple(shlex.split(text))
-    except ValueError:
-        return ()  # unbalanced quotes: the twin's shell reports the syntax error as bash would
+    return list(shell_words(text))  # () for unbalanced quotes: the twin's shell reports them as bash would
 
 
 def _strip_sudo_prefix(command: str, n_words: int) -> str:

@@ -160,9 +160,9 @@ _WORDS_CORPUS = (
 @pytest.mark.parametrize("command", _WORDS_CORPUS)
 def test_tool_words_are_the_words_shlex_gives(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The str.split fast path must price exactly what shlex splitting priced (same tool, same charge)."""
-    fast = cost._tool_words.__wrapped__(command)
+    fast = cost.argv_tool_words(cost.shell_words.__wrapped__(command))
     monkeypatch.setattr(cost, "_NEEDS_SHLEX", re.compile(""))  # every command through shlex, as before
-    assert fast == cost._tool_words.__wrapped__(command)
+    assert fast == cost.argv_tool_words(cost.shell_words.__wrapped__(command))
 
 
 def test_plain_commands_are_split_without_shlex(monkeypatch: pytest.MonkeyPatch) -> None:
