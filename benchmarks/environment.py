@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import cores
+from agent.app.workers import cores
 
 PACKAGES = (
     "roce-agent", "nornir", "nornir_napalm", "nornir_netmiko", "napalm", "netmiko", "paramiko", "asyncssh",

@@ -104,14 +104,6 @@ def lower_bound_s(
     return max(cpu_bound, latency_bound)
 
 
-def cores() -> int:
-    """CPUs this process may run on (what the machine gives the benchmark, not what it has in total)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def device_bound_s(*, workers: int, device_s: list[float], controller_cpu_s: float, cores: int) -> float:
     """The fastest a run could be when devices cost what the lab's cost model charges (issue 15):
 

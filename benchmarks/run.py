@@ -26,8 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agent.app.workers import cores
 from benchmarks.environment import describe
-from benchmarks.measure import cores, run_measured
+from benchmarks.measure import run_measured
 from benchmarks.phases import AuditCli, phases, run_phase
 from benchmarks.report import markdown_table, targets
 from benchmarks.scale_lab import ROOT, RunningLab, free_base_port, lab_for
